@@ -1,0 +1,217 @@
+"""`followthrough simulate`: a script of days and commands, played on a simulated clock.
+
+It drives the same services, planning and outbox that production uses, over a fresh
+in-memory database; only the clock and the messenger are stand-ins.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from bots.bootstrap import build
+from core.domain.calendar import check_country, zone
+from core.domain.errors import DomainError
+from core.domain.grammar import parse_time
+from core.domain.messages import Message
+from core.services.app import FollowThrough
+from core.services.commands import Identity
+from core.services.ports import Delivery, SimulatedClock
+
+PLATFORM, WORKSPACE = "sim", "group"
+# Before the first `at`, the clock stands at the start of the epoch that scripts use.
+START = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class ScriptError(Exception):
+    def __init__(self, line_no: int, problem: str) -> None:
+        super().__init__(f"line {line_no}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One message the bot sent, as the simulator prints it."""
+
+    at: datetime  # in the recipient's zone
+    to: str
+    message: Message
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "at": self.at.isoformat(),
+                "to": self.to,
+                "kind": self.message.kind,
+                "rules": list(self.message.rules),
+                "text": self.message.plain_text(),
+            },
+            ensure_ascii=False,
+        )
+
+    def to_text(self) -> str:
+        head = f"[{self.at:%a %Y-%m-%d %H:%M %Z}] -> {self.to} ({self.message.kind})"
+        body = "\n".join("    " + line for line in self.message.plain_text().splitlines())
+        return f"{head}\n{body}"
+
+
+class RecordingMessenger:
+    """Delivers by handing each message to the simulator's output."""
+
+    def __init__(self, clock: SimulatedClock, emit: Callable[[Output], None]) -> None:
+        self._clock, self._emit = clock, emit
+        self.sent = 0
+
+    def send(self, delivery: Delivery) -> str:
+        self.sent += 1
+        at = self._clock.now().astimezone(ZoneInfo(delivery.recipient_tz))
+        self._emit(Output(at, delivery.recipient_name, delivery.message))
+        return f"sim-{self.sent}"
+
+
+class Simulator:
+    def __init__(self, emit: Callable[[Output], None]) -> None:
+        self.clock = SimulatedClock(START)
+        self.app: FollowThrough = build("sqlite://", self.clock)
+        self.messenger = RecordingMessenger(self.clock, emit)
+        self.emit = emit
+        self.group_tz: str | None = None
+        self.members: dict[str, tuple[Identity, str]] = {}  # name -> (identity, zone)
+        self.started = False
+        self.pending: list[Callable[[], None]] = []
+
+    # -- the instructions ------------------------------------------------------------
+
+    def group(self, args: list[str]) -> None:
+        if self.group_tz is not None:
+            raise ValueError("`group` comes once, first")
+        options = _options(args, {"tz", "country"}, "group tz ZONE country CC")
+        if "tz" not in options:
+            raise ValueError("usage: group tz ZONE country CC")
+        zone(options["tz"])
+        country = check_country(options["country"]) if "country" in options else None
+        self.group_tz = options["tz"]
+        self.app.setup_group(
+            PLATFORM, WORKSPACE, tz=options["tz"], country=country, channel="group"
+        )
+
+    def member(self, args: list[str]) -> None:
+        self._need_group()
+        if not args:
+            raise ValueError("usage: member NAME [tz ZONE] [country CC] [time HH:MM]")
+        name, rest = args[0], args[1:]
+        if name in self.members:
+            raise ValueError(f"member {name} is already defined")
+        options = _options(
+            rest, {"tz", "country", "time"}, "member NAME [tz ZONE] [country CC] [time HH:MM]"
+        )
+        tz = options.get("tz")
+        if tz is not None:
+            zone(tz)
+        who = Identity(PLATFORM, WORKSPACE, f"U-{name.lower()}", name)
+        country = check_country(options["country"]) if "country" in options else None
+        nudge_time = parse_time(options["time"], "me") if "time" in options else None
+        self.members[name] = (who, tz or str(self.group_tz))
+        join = partial(self.app.join, who, tz=tz, country=country, nudge_time=nudge_time)
+        if self.started:
+            join()
+        else:
+            self.pending.append(join)  # members join when the first `at` starts the clock
+
+    def at(self, args: list[str]) -> None:
+        self._need_group()
+        try:
+            local = datetime.strptime(" ".join(args), "%Y-%m-%d %H:%M")  # noqa: DTZ007 (zoned below)
+        except ValueError:
+            raise ValueError("usage: at YYYY-MM-DD HH:MM") from None
+        target = local.replace(tzinfo=zone(str(self.group_tz))).astimezone(UTC)
+        if target < self.clock.now():
+            raise ValueError(
+                f"the clock never goes back (it is already"
+                f" {self.clock.now().astimezone(zone(str(self.group_tz))):%Y-%m-%d %H:%M})"
+            )
+        if not self.started:
+            # The first `at` starts the clock: mornings before it are not played.
+            self.started = True
+            self.clock.advance_to(target)
+            for join in self.pending:
+                join()
+        self.advance(target)
+
+    def say(self, name: str, text: str) -> None:
+        if name not in self.members:
+            raise ValueError(f"unknown member {name}; declare them with `member {name}`")
+        command, _, rest = text.strip().partition(" ")
+        if command not in ("/lead", "/followthrough"):
+            raise ValueError("a member types `/lead ...` or `/followthrough ...`")
+        if not self.started:
+            raise ValueError("set the clock first: `at YYYY-MM-DD HH:MM`")
+        who, tz = self.members[name]
+        answer = self.app.handle(who, command, rest)
+        self.emit(Output(self.clock.now().astimezone(ZoneInfo(tz)), name, answer))
+
+    # -- time ----------------------------------------------------------------------
+
+    def advance(self, target: datetime) -> None:
+        """Move the clock to `target`, stopping at every morning on the way."""
+        while True:
+            wake = self.app.next_wake()
+            if wake is None or wake > target:
+                break
+            self.clock.advance_to(max(wake, self.clock.now()))
+            self.tick()
+        self.clock.advance_to(target)
+        self.tick()
+
+    def tick(self) -> None:
+        self.app.plan()
+        self.app.deliver(self.messenger)
+
+    def _need_group(self) -> None:
+        if self.group_tz is None:
+            raise ValueError("the script starts with `group tz ZONE country CC`")
+
+
+def _options(args: list[str], allowed: set[str], usage: str) -> dict[str, str]:
+    if len(args) % 2:
+        raise ValueError(f"usage: {usage}")
+    options = dict(zip(args[::2], args[1::2], strict=True))
+    unknown = set(options) - allowed
+    if unknown:
+        raise ValueError(f"unknown option {sorted(unknown)[0]!r}; usage: {usage}")
+    return options
+
+
+_SAY = re.compile(r"^(?P<name>[^\s:]+):\s*(?P<text>/.*)$")
+# A comment starts with a `#` that begins the line or a word of its own: `#12` is a lead.
+_COMMENT = re.compile(r"(^|\s)#(\s.*)?$")
+
+
+def run(lines: Iterable[str], emit: Callable[[Output], None]) -> None:
+    """Play a script; a ScriptError names the line of the first problem."""
+    sim = Simulator(emit)
+    for number, raw in enumerate(lines, start=1):
+        line = "" if raw.lstrip().startswith("#") else _COMMENT.sub("", raw).strip()
+        if not line:
+            continue
+        try:
+            said = _SAY.match(line)
+            if said:
+                sim.say(said["name"], said["text"])
+                continue
+            word, *args = line.split()
+            match word:
+                case "group":
+                    sim.group(args)
+                case "member":
+                    sim.member(args)
+                case "at":
+                    sim.at(args)
+                case _:
+                    raise ValueError(f"unknown instruction {word!r}")
+        except (ValueError, DomainError) as error:
+            raise ScriptError(number, str(error)) from None

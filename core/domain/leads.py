@@ -1,0 +1,217 @@
+"""Leads, their stages, and the logged actions that move them (PLAYBOOK.md, "The stages")."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from core.domain.errors import AmbiguousLead, DomainError, LeadNotFound
+
+
+class Stage(enum.StrEnum):
+    NEW = "new"
+    EMAILED = "emailed"
+    FOLLOWED_UP = "followed_up"
+    CALLED = "called"
+    TALKING = "talking"
+    INTERVIEWED = "interviewed"
+    REJECTED = "rejected"
+    OFFER = "offer"
+    CLOSED = "closed"
+
+
+class Action(enum.StrEnum):
+    """What a member can log about a lead; the values are the words they type."""
+
+    ADDED = "added"
+    EMAILED = "emailed"
+    FOLLOWED_UP = "followedup"
+    CALLED = "called"
+    REPLIED = "replied"
+    INTERVIEWED = "interviewed"
+    REJECTED = "rejected"
+    OFFER = "offer"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REFERRAL = "referral"
+    NOTE = "note"
+    SNOOZED = "snoozed"
+    DROPPED = "dropped"
+
+
+# Actions the member types as `/lead <action> <lead>`.
+LOGGABLE = (
+    Action.EMAILED,
+    Action.FOLLOWED_UP,
+    Action.CALLED,
+    Action.REPLIED,
+    Action.INTERVIEWED,
+    Action.REJECTED,
+    Action.OFFER,
+    Action.ACCEPTED,
+    Action.DECLINED,
+)
+
+# Outreach before any answer: a new touch of the same kind moves the lead along.
+_OUTREACH = frozenset({Stage.NEW, Stage.EMAILED, Stage.FOLLOWED_UP, Stage.CALLED})
+# Stages in which the other side is already engaged: a touch is just a touch.
+_ENGAGED = frozenset({Stage.TALKING, Stage.INTERVIEWED, Stage.OFFER})
+
+# Actions that are a communication with the lead (they reset "time since last touch").
+TOUCHES = frozenset(
+    {
+        Action.EMAILED,
+        Action.FOLLOWED_UP,
+        Action.CALLED,
+        Action.REPLIED,
+        Action.INTERVIEWED,
+        Action.REJECTED,
+        Action.OFFER,
+        Action.ACCEPTED,
+        Action.DECLINED,
+        Action.REFERRAL,
+    }
+)
+
+VIA = ("email", "linkedin", "phone", "intro")
+
+
+@dataclass(slots=True)
+class Lead:
+    """One person at one organisation that a member is pursuing."""
+
+    member_id: int
+    number: int
+    contact: str
+    company: str
+    created_at: datetime
+    role: str | None = None
+    via: str | None = None
+    network: bool = False
+    parent_id: int | None = None
+    stage: Stage = Stage.NEW
+    stage_since: datetime | None = None
+    last_touch_at: datetime | None = None
+    calls: int = 0
+    snoozed_until: date | None = None
+    # What the morning planner told the member about this lead, to notice ignored nudges.
+    nudge_rule: str | None = None
+    nudge_count: int = 0
+    nudge_asked: bool = False
+    # The local date the next nudge becomes due (None: nothing pending); kept by the
+    # service so that planning reads only the leads that are due.
+    due_on: date | None = None
+    id: int | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"#{self.number}"
+
+    @property
+    def active(self) -> bool:
+        return self.stage is not Stage.CLOSED
+
+    @property
+    def first_name(self) -> str:
+        return self.contact.split()[0] if self.contact.strip() else self.contact
+
+    @property
+    def label(self) -> str:
+        return f"{self.ref} {self.contact} at {self.company}"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something the member logged about a lead; the lead's history."""
+
+    lead_id: int
+    action: Action
+    at: datetime
+    stage_after: Stage
+    note: str = ""
+    id: int | None = field(default=None, compare=False)
+
+
+class StageError(DomainError):
+    """An action that makes no sense in the lead's current stage."""
+
+
+def apply(lead: Lead, action: Action, at: datetime) -> None:
+    """Move `lead` as PLAYBOOK.md says when the member logs `action` at `at` (UTC)."""
+    if action in TOUCHES:
+        lead.last_touch_at = at
+    # Any logged action is an answer to the nudges about this lead.
+    lead.nudge_rule, lead.nudge_count, lead.nudge_asked = None, 0, False
+    stage = lead.stage
+    new_stage = stage
+    match action:
+        case Action.EMAILED | Action.FOLLOWED_UP if stage is Stage.CLOSED or stage in _ENGAGED:
+            pass  # a note to someone already talking to us, or a network contact
+        case Action.EMAILED:
+            new_stage = Stage.EMAILED
+        case Action.FOLLOWED_UP:
+            new_stage = Stage.FOLLOWED_UP
+        case Action.CALLED if stage is Stage.REJECTED:
+            # The rejection call: the lead stays in the member's network.
+            new_stage, lead.network = Stage.CLOSED, True
+        case Action.CALLED if stage in _OUTREACH:
+            lead.calls = lead.calls + 1 if stage is Stage.CALLED else 1
+            new_stage = Stage.CALLED
+        case Action.CALLED:
+            pass
+        case Action.REPLIED if stage in _OUTREACH:
+            new_stage = Stage.TALKING
+        case Action.REPLIED:
+            pass  # the clock restarts through last_touch_at
+        case Action.INTERVIEWED:
+            new_stage = Stage.INTERVIEWED
+        case Action.REJECTED:
+            new_stage = Stage.REJECTED
+        case Action.OFFER:
+            new_stage = Stage.OFFER
+        case Action.ACCEPTED | Action.DECLINED:
+            if stage is not Stage.OFFER:
+                verb = "accept" if action is Action.ACCEPTED else "decline"
+                raise StageError(
+                    f"{lead.ref} has no offer to {verb} (it is {stage.value})."
+                    f" Log `/lead offer {lead.ref}` first."
+                )
+            new_stage = Stage.CLOSED
+        case Action.DROPPED:
+            if stage is Stage.CLOSED:
+                raise StageError(f"{lead.ref} is already closed.")
+            new_stage = Stage.CLOSED
+        case Action.ADDED | Action.REFERRAL | Action.NOTE | Action.SNOOZED:
+            pass
+    if new_stage is not stage:
+        lead.stage, lead.stage_since = new_stage, at
+
+
+def find(ref: str, leads: list[Lead]) -> Lead:
+    """The lead `ref` names: `#12`, or an unambiguous part of a contact's or company's name.
+
+    When a name matches several leads of which exactly one is still active, that one
+    is meant: closed leads are history.
+    """
+    text = ref.strip().lower()
+    number = text.removeprefix("#")
+    if number.isdigit():
+        for lead in leads:
+            if lead.number == int(number):
+                return lead
+        raise LeadNotFound(f"You have no lead #{number}. `/lead list all` shows your leads.")
+    if not text:
+        raise LeadNotFound("Which lead? Give its #number or part of a name.")
+    matches = [
+        lead for lead in leads if text in lead.contact.lower() or text in lead.company.lower()
+    ]
+    if len(matches) > 1:
+        active = [lead for lead in matches if lead.active]
+        matches = active if len(active) == 1 else matches
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise LeadNotFound(f"No lead matches `{ref}`. `/lead list all` shows your leads.")
+    candidates = "\n".join(f"  {lead.label} ({lead.stage.value})" for lead in matches)
+    raise AmbiguousLead(f"`{ref}` could be any of:\n{candidates}\nUse the #number.")

@@ -1,0 +1,133 @@
+"""A member's mornings: when the next digest is due, and what it says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from core.domain.digest import digest
+from core.domain.drafts import DraftFacts, Nudge, nudge, pipeline_nudge
+from core.domain.leads import Lead, Stage
+from core.domain.members import Group, Member
+from core.domain.messages import Message
+from core.domain.rules import Context, Rule, due_on, nudge_for, pipeline_due, record_nudge
+
+# The order of a digest: what is most time-sensitive first.
+PRIORITY = {
+    rule: i
+    for i, rule in enumerate(
+        [
+            Rule.REJECTION_CALL,
+            Rule.CALL_AFTER_FOLLOW_UP,
+            Rule.OFFER_LEVERAGE,
+            Rule.EMAIL_FOLLOW_UP,
+            Rule.REACH_REFERRAL,
+            Rule.POST_INTERVIEW_CHECK_IN,
+            Rule.KEEP_IN_TOUCH,
+            Rule.STILL_PURSUING,
+            Rule.PIPELINE,
+        ]
+    )
+}
+
+
+def context(member: Member, group: Group) -> Context:
+    return Context(member.calendar(group), group.settings, member.offer_since)
+
+
+def refresh(member: Member, group: Group, leads: list[Lead]) -> None:
+    """Recompute what planning reads from the member's leads after any change to them."""
+    offers = [lead.stage_since or lead.created_at for lead in leads if lead.stage is Stage.OFFER]
+    member.offer_since = min(offers, default=None)
+    member.active_leads = sum(lead.active for lead in leads)
+    ctx = context(member, group)
+    for lead in leads:
+        lead.due_on = due_on(lead, ctx)
+
+
+def schedule(member: Member, group: Group, now: datetime) -> None:
+    """Set the member's next morning: today's if it is still to come, else the next one."""
+    cal = member.calendar(group)
+    today = cal.local_date(now)
+    before_morning = now < cal.at(today, member.morning(group))
+    after = today - timedelta(days=1) if before_morning else today
+    if member.last_planned_on is not None and member.last_planned_on > after:
+        after = member.last_planned_on  # e.g. moved west after today's digest: not twice
+    member.next_morning_at = cal.next_morning(after, member.morning(group))
+
+
+def facts(member: Member, lead: Lead, ctx: Context, referrers: dict[int, str]) -> DraftFacts:
+    touched = lead.last_touch_at
+    return DraftFacts(
+        member_name=member.name,
+        last_message_on=None if touched is None else ctx.calendar.local_date(touched),
+        referred_by=None if lead.parent_id is None else referrers.get(lead.parent_id),
+    )
+
+
+def nudges_for_day(
+    member: Member,
+    group: Group,
+    leads: list[Lead],
+    referrers: dict[int, str],
+    *,
+    record: bool,
+) -> list[Nudge]:
+    """The nudges of the member's next morning (their `next_morning_at`'s local date).
+
+    With `record`, remember what was said on each lead (to notice ignored nudges) and
+    when the pipeline nudge went out.
+    """
+    assert member.next_morning_at is not None
+    ctx = context(member, group)
+    day = ctx.calendar.local_date(member.next_morning_at)
+    found: list[tuple[Rule, Lead]] = []
+    for lead in leads:
+        rule = nudge_for(lead, ctx, day)
+        if rule is not None:
+            found.append((rule, lead))
+    found.sort(key=lambda pair: (PRIORITY[pair[0]], pair[1].number))
+    worded = [nudge(rule, lead, facts(member, lead, ctx, referrers)) for rule, lead in found]
+    if pipeline_due(member, group.settings, day):
+        worded.append(pipeline_nudge(member.active_leads, group.settings.pipeline_minimum))
+        if record:
+            member.last_pipeline_on = day
+    if record:
+        for rule, lead in found:
+            record_nudge(lead, rule)
+            lead.due_on = due_on(lead, ctx)
+    return worded
+
+
+@dataclass(frozen=True, slots=True)
+class Morning:
+    day: date
+    message: Message | None
+    missed: bool
+
+
+def plan_morning(
+    member: Member,
+    group: Group,
+    due_leads: list[Lead],
+    referrers: dict[int, str],
+    now: datetime,
+    catch_up: timedelta,
+) -> Morning:
+    """Plan the member's due morning and move them on to the next one.
+
+    A morning found more than `catch_up` late (the bot was down) is reported as missed,
+    not sent at noon; a paused member's mornings pass quietly.
+    """
+    assert member.next_morning_at is not None
+    cal = member.calendar(group)
+    day = cal.local_date(member.next_morning_at)
+    missed = now - member.next_morning_at > catch_up
+    message = None
+    if not member.paused:
+        nudges = nudges_for_day(member, group, due_leads, referrers, record=not missed)
+        if nudges:
+            message = digest(member.name, day, nudges)
+    member.last_planned_on = day
+    member.next_morning_at = cal.next_morning(day, member.morning(group))
+    return Morning(day, message, missed and message is not None)

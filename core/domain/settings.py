@@ -1,0 +1,34 @@
+"""The playbook's numbers, which a group's organiser may change (PLAYBOOK.md)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from core.domain.errors import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybookSettings:
+    email_follow_up_days: int = 3  # business days after an email, and after the Re:
+    call_retry_days: int = 5  # business days after an unanswered call
+    interview_silence_days: int = 14  # calendar days of silence after an interview
+    keep_in_touch_days: int = 30  # calendar days without touching a network contact
+    pipeline_minimum: int = 5  # fewer active leads than this gets the pipeline nudge
+    pipeline_every_days: int = 7  # the pipeline nudge is sent at most once a week
+    ignored_before_asking: int = 3  # ignored mornings before "still pursuing?"
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> PlaybookSettings:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: int(v) for k, v in (data or {}).items() if k in known})
+
+    def with_value(self, name: str, value: int) -> PlaybookSettings:
+        if name not in {f.name for f in fields(self)}:
+            raise UsageError(f"`{name}` is not a playbook setting.")
+        if value < 1:
+            raise UsageError(f"`{name}` must be at least 1.")
+        return replace(self, **{name: value})

@@ -1,0 +1,205 @@
+"""The service facade every adapter calls: commands in, plans and deliveries out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+from core.domain import grammar
+from core.domain.errors import DomainError
+from core.domain.leads import Lead
+from core.domain.members import Group, Member
+from core.domain.messages import Message
+from core.domain.planning import plan_morning, schedule
+from core.services.commands import HANDLERS, Call, Identity, error_reply
+from core.services.ports import Clock, Delivery, Messenger, Outgoing, SendError, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+PLANNING_BATCH = 500
+MAX_ATTEMPTS = 5
+
+
+class FollowThrough:
+    """The use cases of the product over a unit of work and a clock."""
+
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        *,
+        catch_up: timedelta = timedelta(hours=2),
+    ) -> None:
+        self._uow, self.clock, self.catch_up = uow, clock, catch_up
+
+    # -- groups and members ---------------------------------------------------------
+
+    def setup_group(
+        self,
+        platform: str,
+        workspace_id: str,
+        *,
+        tz: str = "UTC",
+        country: str | None = None,
+        morning: time | None = None,
+        channel: str | None = None,
+    ) -> None:
+        """Create (or update) a group with its organiser's defaults."""
+        with self._uow() as uow:
+            group = uow.groups.get(platform, workspace_id) or uow.groups.add(
+                Group(platform, workspace_id)
+            )
+            group.tz, group.country, group.channel = tz, country, channel
+            if morning is not None:
+                group.morning = morning
+            uow.groups.save(group)
+            uow.commit()
+
+    def _enter(self, uow: UnitOfWork, who: Identity) -> tuple[Group, Member]:
+        group = uow.groups.get(who.platform, who.workspace_id) or uow.groups.add(
+            Group(who.platform, who.workspace_id)
+        )
+        assert group.id is not None
+        member = uow.members.get(group.id, who.user_id)
+        if member is None:
+            member = Member(group.id, who.user_id, who.name)
+            schedule(member, group, self.clock.now())
+            member = uow.members.add(member)
+        return group, member
+
+    def join(
+        self,
+        who: Identity,
+        *,
+        tz: str | None = None,
+        country: str | None = None,
+        nudge_time: time | None = None,
+    ) -> None:
+        """Register a member with their own zone, country and morning (None: the group's)."""
+        with self._uow() as uow:
+            group, member = self._enter(uow, who)
+            member.tz, member.country, member.nudge_time = tz, country, nudge_time
+            schedule(member, group, self.clock.now())
+            uow.members.save(member)
+            uow.commit()
+
+    # -- commands --------------------------------------------------------------------
+
+    def handle(self, who: Identity, command: str, text: str) -> Message:
+        """Run one slash command; every outcome, errors included, is a reply."""
+        try:
+            parsed = grammar.parse(command, text)
+        except DomainError as error:
+            return error_reply(error)
+        with self._uow() as uow:
+            group, member = self._enter(uow, who)
+            call = Call(uow, self.clock.now(), group, member, who)
+            try:
+                answer = HANDLERS[type(parsed)](call, parsed)
+            except DomainError as error:
+                return error_reply(error)  # leaving the block rolls back: nothing written
+            uow.commit()
+        return answer
+
+    # -- mornings --------------------------------------------------------------------
+
+    def plan(self) -> int:
+        """Plan every morning that has come: digests into the outbox. Returns how many."""
+        now = self.clock.now()
+        written = 0
+        while True:
+            with self._uow() as uow:
+                members = uow.members.morning_due(now, PLANNING_BATCH)
+                if not members:
+                    return written
+                groups: dict[int, Group] = {}
+                days = {}
+                for member in members:
+                    group = groups.get(member.group_id) or uow.groups.by_id(member.group_id)
+                    groups[member.group_id] = group
+                    assert member.id is not None and member.next_morning_at is not None
+                    days[member.id] = member.calendar(group).local_date(member.next_morning_at)
+                due = uow.leads.due(days)
+                by_member: dict[int, list[Lead]] = {}
+                for lead in due:
+                    by_member.setdefault(lead.member_id, []).append(lead)
+                for member in members:
+                    assert member.id is not None and member.next_morning_at is not None
+                    leads = by_member.get(member.id, [])
+                    parents = {lead.parent_id for lead in leads if lead.parent_id is not None}
+                    referrers = uow.leads.contacts(member.id, parents)
+                    morning_at = member.next_morning_at
+                    morning = plan_morning(
+                        member, groups[member.group_id], leads, referrers, now, self.catch_up
+                    )
+                    if morning.message is not None:
+                        written += uow.outbox.add(
+                            Outgoing(
+                                key=f"digest:{member.id}:{morning.day.isoformat()}",
+                                group_id=member.group_id,
+                                member_id=member.id,
+                                message=morning.message,
+                                not_before=morning_at,
+                                status="missed" if morning.missed else "pending",
+                            ),
+                            now,
+                        )
+                    for lead in leads:
+                        uow.leads.save(lead)
+                    uow.members.save(member)
+                uow.commit()
+
+    def next_wake(self) -> datetime | None:
+        """When the next member's morning comes (for the simulator's clock)."""
+        with self._uow() as uow:
+            return uow.members.next_morning_at()
+
+    # -- delivery --------------------------------------------------------------------
+
+    def deliver(
+        self,
+        messenger: Messenger,
+        *,
+        worker: str = "main",
+        limit: int = 100,
+        lease_seconds: int = 300,
+    ) -> int:
+        """Send what is due in the outbox; returns how many were sent."""
+        sent = 0
+        while True:
+            now = self.clock.now()
+            with self._uow() as uow:
+                batch = uow.outbox.claim(now, worker, limit, lease_seconds)
+                uow.commit()
+            if not batch:
+                return sent
+            for delivery in batch:
+                sent += self._send(messenger, delivery)
+
+    def _send(self, messenger: Messenger, delivery: Delivery) -> int:
+        try:
+            platform_id = messenger.send(delivery)
+        except SendError as error:
+            retry = None
+            if not error.permanent and delivery.attempts + 1 < MAX_ATTEMPTS:
+                retry = self.clock.now() + timedelta(minutes=2**delivery.attempts)
+            log.warning(
+                "send failed: key=%s attempt=%d retry=%s reason=%s",
+                delivery.key,
+                delivery.attempts + 1,
+                retry is not None,
+                error,
+            )
+            with self._uow() as uow:
+                uow.outbox.mark_failed(delivery.id, str(error), retry)
+                uow.commit()
+            return 0
+        with self._uow() as uow:
+            uow.outbox.mark_sent(delivery.id, self.clock.now(), platform_id)
+            uow.commit()
+        return 1
+
+    def status(self) -> dict[str, int]:
+        with self._uow() as uow:
+            return uow.outbox.counts()

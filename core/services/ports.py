@@ -1,0 +1,142 @@
+"""What the services need from the outside world: a clock, storage, a messenger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from core.domain.leads import Event, Lead
+from core.domain.members import Group, Member
+from core.domain.messages import Message
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class SimulatedClock:
+    """A clock that only moves when told to, and never backwards."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance_to(self, instant: datetime) -> None:
+        if instant < self._now:
+            raise ValueError(
+                f"the clock never goes back: it is already {self._now:%Y-%m-%d %H:%M} UTC"
+            )
+        self._now = instant.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to write to the outbox. `member_id` None: the group channel."""
+
+    key: str
+    group_id: int
+    member_id: int | None
+    message: Message
+    not_before: datetime
+    status: str = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A claimed outbox row, with the addresses an adapter needs to send it."""
+
+    id: int
+    key: str
+    platform: str
+    workspace_id: str
+    user_id: str | None  # None: the group channel
+    channel: str | None
+    recipient_tz: str
+    recipient_name: str
+    message: Message
+    attempts: int
+
+
+class GroupRepository(Protocol):
+    def get(self, platform: str, external_id: str) -> Group | None: ...
+    def by_id(self, group_id: int) -> Group: ...
+    def add(self, group: Group) -> Group: ...
+    def save(self, group: Group) -> None: ...
+
+
+class MemberRepository(Protocol):
+    def get(self, group_id: int, external_id: str) -> Member | None: ...
+    def add(self, member: Member) -> Member: ...
+    def save(self, member: Member) -> None: ...
+    def delete(self, member: Member) -> None: ...
+    def in_group(self, group_id: int) -> list[Member]: ...
+    def morning_due(self, now: datetime, limit: int) -> list[Member]: ...
+    def next_morning_at(self) -> datetime | None: ...
+
+
+class LeadRepository(Protocol):
+    """Every read and write names the member: nobody reaches another member's leads."""
+
+    def for_member(self, member_id: int) -> list[Lead]: ...
+    def add(self, lead: Lead) -> Lead: ...
+    def save(self, lead: Lead) -> None: ...
+    def due(self, days: dict[int, date]) -> list[Lead]: ...
+    def contacts(self, member_id: int, lead_ids: set[int]) -> dict[int, str]: ...
+
+
+class EventRepository(Protocol):
+    def add(self, member_id: int, event: Event) -> None: ...
+    def for_member(self, member_id: int) -> list[Event]: ...
+
+
+class Outbox(Protocol):
+    def add(self, item: Outgoing, now: datetime) -> bool: ...
+    def claim(
+        self, now: datetime, worker: str, limit: int, lease_seconds: int
+    ) -> list[Delivery]: ...
+    def mark_sent(self, outbox_id: int, at: datetime, platform_message_id: str | None) -> None: ...
+    def mark_failed(self, outbox_id: int, error: str, retry_at: datetime | None) -> None: ...
+    def counts(self) -> dict[str, int]: ...
+
+
+class UnitOfWork(Protocol):
+    groups: GroupRepository
+    members: MemberRepository
+    leads: LeadRepository
+    events: EventRepository
+    outbox: Outbox
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class Messenger(Protocol):
+    def send(self, delivery: Delivery) -> str | None:
+        """Send one message; return the platform's message id. Raise SendError on failure."""
+        ...
+
+
+class SendError(Exception):
+    """A message that could not be sent; `permanent` ones are not retried."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent

@@ -1,0 +1,301 @@
+"""Repositories: domain objects in, domain objects out, SQLAlchemy in between."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from core.domain.leads import Action, Event, Lead, Stage
+from core.domain.members import Group, Member
+from core.domain.messages import Message
+from core.domain.settings import PlaybookSettings
+from core.services.ports import Delivery, Outgoing
+from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow, OutboxRow
+
+_MEMBER_FIELDS = tuple(f.name for f in fields(Member) if f.name != "id")
+_LEAD_FIELDS = tuple(f.name for f in fields(Lead) if f.name != "id")
+
+
+def _copy(source: Any, target: Any, names: tuple[str, ...]) -> None:
+    for name in names:
+        setattr(target, name, getattr(source, name))
+
+
+def _group(row: GroupRow) -> Group:
+    return Group(
+        platform=row.platform,
+        external_id=row.external_id,
+        tz=row.tz,
+        country=row.country,
+        morning=row.morning,
+        channel=row.channel,
+        settings=PlaybookSettings.from_dict(row.settings),
+        id=row.id,
+    )
+
+
+def _member(row: MemberRow) -> Member:
+    return Member(**{name: getattr(row, name) for name in _MEMBER_FIELDS}, id=row.id)
+
+
+def _lead(row: LeadRow) -> Lead:
+    values = {name: getattr(row, name) for name in _LEAD_FIELDS}
+    values["stage"] = Stage(row.stage)
+    return Lead(**values, id=row.id)
+
+
+class SqlGroups:
+    def __init__(self, session: Session, now: datetime) -> None:
+        self._s, self._now = session, now
+
+    def get(self, platform: str, external_id: str) -> Group | None:
+        row = self._s.scalar(select(GroupRow).filter_by(platform=platform, external_id=external_id))
+        return None if row is None else _group(row)
+
+    def by_id(self, group_id: int) -> Group:
+        return _group(self._s.get_one(GroupRow, group_id))
+
+    def add(self, group: Group) -> Group:
+        row = GroupRow(
+            platform=group.platform,
+            external_id=group.external_id,
+            created_at=self._now,
+        )
+        self._fill(row, group)
+        self._s.add(row)
+        self._s.flush()
+        group.id = row.id
+        return group
+
+    def save(self, group: Group) -> None:
+        self._fill(self._s.get_one(GroupRow, group.id), group)
+
+    @staticmethod
+    def _fill(row: GroupRow, group: Group) -> None:
+        row.tz, row.country, row.morning = group.tz, group.country, group.morning
+        row.channel, row.settings = group.channel, group.settings.to_dict()
+
+
+class SqlMembers:
+    def __init__(self, session: Session, now: datetime) -> None:
+        self._s, self._now = session, now
+
+    def get(self, group_id: int, external_id: str) -> Member | None:
+        row = self._s.scalar(
+            select(MemberRow).filter_by(group_id=group_id, external_id=external_id)
+        )
+        return None if row is None else _member(row)
+
+    def add(self, member: Member) -> Member:
+        row = MemberRow(created_at=self._now)
+        _copy(member, row, _MEMBER_FIELDS)
+        self._s.add(row)
+        self._s.flush()
+        member.id = row.id
+        return member
+
+    def save(self, member: Member) -> None:
+        _copy(member, self._s.get_one(MemberRow, member.id), _MEMBER_FIELDS)
+
+    def delete(self, member: Member) -> None:
+        # Children first: SQLite enforces ON DELETE CASCADE only with a pragma.
+        self._s.execute(delete(OutboxRow).filter_by(member_id=member.id))
+        self._s.execute(delete(EventRow).filter_by(member_id=member.id))
+        self._s.execute(update(LeadRow).filter_by(member_id=member.id).values(parent_id=None))
+        self._s.execute(delete(LeadRow).filter_by(member_id=member.id))
+        self._s.execute(delete(MemberRow).filter_by(id=member.id))
+
+    def in_group(self, group_id: int) -> list[Member]:
+        rows = self._s.scalars(select(MemberRow).filter_by(group_id=group_id).order_by("id"))
+        return [_member(r) for r in rows]
+
+    def morning_due(self, now: datetime, limit: int) -> list[Member]:
+        rows = self._s.scalars(
+            select(MemberRow)
+            .where(MemberRow.next_morning_at <= now)
+            .order_by(MemberRow.next_morning_at, MemberRow.id)
+            .limit(limit)
+        )
+        return [_member(r) for r in rows]
+
+    def next_morning_at(self) -> datetime | None:
+        return self._s.scalar(select(func.min(MemberRow.next_morning_at)))
+
+
+class SqlLeads:
+    def __init__(self, session: Session, now: datetime) -> None:
+        self._s, self._now = session, now
+
+    def for_member(self, member_id: int) -> list[Lead]:
+        rows = self._s.scalars(
+            select(LeadRow).filter_by(member_id=member_id).order_by(LeadRow.number)
+        )
+        return [_lead(r) for r in rows]
+
+    def add(self, lead: Lead) -> Lead:
+        row = LeadRow()
+        _copy(lead, row, _LEAD_FIELDS)
+        row.stage = lead.stage.value
+        self._s.add(row)
+        self._s.flush()
+        lead.id = row.id
+        return lead
+
+    def save(self, lead: Lead) -> None:
+        row = self._s.get_one(LeadRow, lead.id)
+        if row.member_id != lead.member_id:
+            raise PermissionError("a lead can only be saved by its own member")
+        _copy(lead, row, _LEAD_FIELDS)
+        row.stage = lead.stage.value
+
+    def due(self, days: dict[int, date]) -> list[Lead]:
+        """The leads of these members whose due date has come by the member's given day."""
+        if not days:
+            return []
+        rows = self._s.scalars(
+            select(LeadRow)
+            .where(LeadRow.member_id.in_(days), LeadRow.due_on <= max(days.values()))
+            .order_by(LeadRow.member_id, LeadRow.number)
+        )
+        return [_lead(r) for r in rows if r.due_on is not None and r.due_on <= days[r.member_id]]
+
+    def contacts(self, member_id: int, lead_ids: set[int]) -> dict[int, str]:
+        if not lead_ids:
+            return {}
+        rows = self._s.execute(
+            select(LeadRow.id, LeadRow.contact).where(
+                LeadRow.member_id == member_id, LeadRow.id.in_(lead_ids)
+            )
+        )
+        return {lead_id: contact for lead_id, contact in rows}
+
+
+class SqlEvents:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, member_id: int, event: Event) -> None:
+        self._s.add(
+            EventRow(
+                lead_id=event.lead_id,
+                member_id=member_id,
+                action=event.action.value,
+                at=event.at,
+                stage_after=event.stage_after.value,
+                note=event.note,
+            )
+        )
+
+    def for_member(self, member_id: int) -> list[Event]:
+        rows = self._s.scalars(
+            select(EventRow).filter_by(member_id=member_id).order_by(EventRow.at, EventRow.id)
+        )
+        return [
+            Event(r.lead_id, Action(r.action), r.at, Stage(r.stage_after), r.note, r.id)
+            for r in rows
+        ]
+
+
+class SqlOutbox:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, item: Outgoing, now: datetime) -> bool:
+        """Write `item` unless its key was written before; True if written."""
+        if self._s.scalar(select(OutboxRow.id).filter_by(key=item.key)) is not None:
+            return False
+        self._s.add(
+            OutboxRow(
+                key=item.key,
+                group_id=item.group_id,
+                member_id=item.member_id,
+                kind=item.message.kind,
+                payload=item.message.to_dict(),
+                created_at=now,
+                not_before=item.not_before,
+                status=item.status,
+            )
+        )
+        return True
+
+    def claim(self, now: datetime, worker: str, limit: int, lease_seconds: int) -> list[Delivery]:
+        """Claim up to `limit` sendable rows for `worker` until the lease runs out.
+
+        On PostgreSQL, FOR UPDATE SKIP LOCKED lets several processes claim side by side;
+        SQLite ignores it and runs a single worker.
+        """
+        ids = list(
+            self._s.scalars(
+                select(OutboxRow.id)
+                .where(
+                    OutboxRow.status == "pending",
+                    OutboxRow.not_before <= now,
+                    (OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until < now),
+                )
+                .order_by(OutboxRow.not_before, OutboxRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not ids:
+            return []
+        self._s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids))
+            .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds))
+        )
+        rows = self._s.execute(
+            select(OutboxRow, GroupRow, MemberRow)
+            .join(GroupRow, GroupRow.id == OutboxRow.group_id)
+            .outerjoin(MemberRow, MemberRow.id == OutboxRow.member_id)
+            .where(OutboxRow.id.in_(ids))
+            .order_by(OutboxRow.not_before, OutboxRow.id)
+        )
+        return [
+            Delivery(
+                id=o.id,
+                key=o.key,
+                platform=g.platform,
+                workspace_id=g.external_id,
+                user_id=None if m is None else m.external_id,
+                channel=g.channel,
+                recipient_tz=g.tz if m is None else (m.tz or g.tz),
+                recipient_name="#group" if m is None else m.name,
+                message=Message.from_dict(o.payload),
+                attempts=o.attempts,
+            )
+            for o, g, m in rows
+        ]
+
+    def mark_sent(self, outbox_id: int, at: datetime, platform_message_id: str | None) -> None:
+        self._s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id)
+            .values(
+                status="sent",
+                sent_at=at,
+                platform_message_id=platform_message_id,
+                claimed_until=None,
+                attempts=OutboxRow.attempts + 1,
+            )
+        )
+
+    def mark_failed(self, outbox_id: int, error: str, retry_at: datetime | None) -> None:
+        values: dict[str, Any] = {
+            "error": error[:2000],
+            "claimed_until": None,
+            "attempts": OutboxRow.attempts + 1,
+        }
+        if retry_at is None:
+            values["status"] = "failed"
+        else:
+            values["not_before"] = retry_at
+        self._s.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(**values))
+
+    def counts(self) -> dict[str, int]:
+        rows = self._s.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status))
+        return {status: count for status, count in rows}

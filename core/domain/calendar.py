@@ -80,6 +80,10 @@ class BusinessCalendar:
     def next_business_day(self, day: date) -> date:
         return self.add_business_days(day, 1)
 
+    def on_or_after(self, day: date) -> date:
+        """`day` if it is a business day, else the next one."""
+        return day if self.is_business_day(day) else self.next_business_day(day)
+
     def local_date(self, instant: datetime) -> date:
         return instant.astimezone(self.tz).date()
 

@@ -97,8 +97,9 @@ class Lead:
     snoozed_until: date | None = None
     # What the morning planner told the member about this lead, to notice ignored nudges.
     nudge_rule: str | None = None
-    nudge_count: int = 0
-    nudge_asked: bool = False
+    nudge_count: int = 0  # mornings in a row it was sent
+    nudged_on: date | None = None  # the last of those mornings
+    nudge_asked: bool = False  # "still pursuing?" was asked
     # The local date the next nudge becomes due (None: nothing pending); kept by the
     # service so that planning reads only the leads that are due.
     due_on: date | None = None
@@ -142,7 +143,7 @@ def apply(lead: Lead, action: Action, at: datetime) -> None:
     if action in TOUCHES:
         lead.last_touch_at = at
     # Any logged action is an answer to the nudges about this lead.
-    lead.nudge_rule, lead.nudge_count, lead.nudge_asked = None, 0, False
+    lead.nudge_rule, lead.nudge_count, lead.nudged_on, lead.nudge_asked = None, 0, None, False
     stage = lead.stage
     new_stage = stage
     match action:

@@ -94,7 +94,7 @@ def nudges_for_day(
             member.last_pipeline_on = day
     if record:
         for rule, lead in found:
-            record_nudge(lead, rule)
+            record_nudge(lead, rule, day)
             lead.due_on = due_on(lead, ctx)
     return worded
 

@@ -24,6 +24,10 @@ NEXT_STEP = {
 }
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def day(d: date) -> str:
     return f"{d:%a} {d:%b} {d.day}"
 
@@ -32,7 +36,7 @@ def next_nudge(lead: Lead, ctx: Context, today: date) -> str:
     due = waiting_for(lead, ctx)
     if due is None or lead.nudge_asked:
         return ""
-    on = max(due.on, lead.snoozed_until) if lead.snoozed_until else due.on
+    on = ctx.calendar.on_or_after(max(due.on, lead.snoozed_until or due.on))
     if on <= today:
         return f"due now: {NEXT_STEP[due.rule]}"
     return f"next: {NEXT_STEP[due.rule]} on {day(on)}"
@@ -161,7 +165,7 @@ def export(
     document = {"member": member_name, "exported_at": _iso(now, cal), "leads": records}
     stamp = cal.local_date(now).isoformat()
     return reply(
-        f"Your search so far: {len(leads)} leads, {len(events)} logged actions."
+        f"Your search so far: {plural(len(leads), 'lead')}, {plural(len(events), 'logged action')}."
         " The files hold every lead with its full history.",
         attachments=(
             Attachment(

@@ -94,18 +94,25 @@ def nudge_for(lead: Lead, ctx: Context, today: date) -> Rule | None:
     "still pursuing?" question; after that the lead stays quiet until the member logs
     something about it.
     """
-    if lead.nudge_asked or (lead.snoozed_until is not None and today < lead.snoozed_until):
+    told_today = lead.nudged_on == today
+    if lead.nudge_asked:
+        return Rule.STILL_PURSUING if told_today else None
+    if lead.snoozed_until is not None and today < lead.snoozed_until:
         return None
     due = waiting_for(lead, ctx)
     if due is None or due.on > today:
         return None
-    if lead.nudge_rule == due.rule and lead.nudge_count >= ctx.settings.ignored_before_asking:
+    ignored = lead.nudge_count - told_today if lead.nudge_rule == due.rule else 0
+    if ignored >= ctx.settings.ignored_before_asking:
         return Rule.STILL_PURSUING
     return due.rule
 
 
-def record_nudge(lead: Lead, rule: Rule) -> None:
-    """Remember that the member was told `rule` about `lead` this morning."""
+def record_nudge(lead: Lead, rule: Rule, today: date) -> None:
+    """Remember that the member was told `rule` about `lead` on the morning of `today`."""
+    if lead.nudged_on == today:
+        return  # already counted: planning the same morning again changes nothing
+    lead.nudged_on = today
     if rule is Rule.STILL_PURSUING:
         lead.nudge_asked = True
     elif lead.nudge_rule == rule:

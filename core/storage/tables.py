@@ -122,6 +122,7 @@ class LeadRow(Base):
     snoozed_until: Mapped[date | None] = mapped_column(Date)
     nudge_rule: Mapped[str | None] = mapped_column(String(32))
     nudge_count: Mapped[int] = mapped_column(Integer, default=0)
+    nudged_on: Mapped[date | None] = mapped_column(Date)
     nudge_asked: Mapped[bool] = mapped_column(Boolean, default=False)
     due_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 09:39:32.099343
+Create Date: 2026-11-26 09:44:01.980462
 """
 
 from collections.abc import Sequence
@@ -82,6 +82,7 @@ def upgrade() -> None:
         sa.Column("snoozed_until", sa.Date(), nullable=True),
         sa.Column("nudge_rule", sa.String(length=32), nullable=True),
         sa.Column("nudge_count", sa.Integer(), nullable=False),
+        sa.Column("nudged_on", sa.Date(), nullable=True),
         sa.Column("nudge_asked", sa.Boolean(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),

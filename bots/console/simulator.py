@@ -95,9 +95,15 @@ class Simulator:
         zone(options["tz"])
         country = check_country(options["country"]) if "country" in options else None
         self.group_tz = options["tz"]
-        self.app.setup_group(
-            PLATFORM, WORKSPACE, tz=options["tz"], country=country, channel="group"
+        setup = partial(
+            self.app.setup_group,
+            PLATFORM,
+            WORKSPACE,
+            tz=options["tz"],
+            country=country,
+            channel="group",
         )
+        self.pending.append(setup)  # the group and its members join when the clock starts
 
     def member(self, args: list[str]) -> None:
         self._need_group()
@@ -153,6 +159,7 @@ class Simulator:
         who, tz = self.members[name]
         answer = self.app.handle(who, command, rest)
         self.emit(Output(self.clock.now().astimezone(ZoneInfo(tz)), name, answer))
+        self.app.deliver(self.messenger)  # what the command caused (a celebration) goes now
 
     # -- time ----------------------------------------------------------------------
 

@@ -80,6 +80,12 @@ class BusinessCalendar:
     def next_business_day(self, day: date) -> date:
         return self.add_business_days(day, 1)
 
+    def previous_business_day(self, day: date) -> date:
+        day -= timedelta(days=1)
+        while not self.is_business_day(day):
+            day -= timedelta(days=1)
+        return day
+
     def on_or_after(self, day: date) -> date:
         """`day` if it is a business day, else the next one."""
         return day if self.is_business_day(day) else self.next_business_day(day)

@@ -36,7 +36,8 @@ USAGE = {
     "export": "/followthrough export",
     "forget-me": "/followthrough forget-me",
     "group": "/followthrough group channel <channel> | time HH:MM | tz Zone/Name | country CC"
-    " | setting <name> <n>",
+    " | points <action> <n> | setting <name> <n>",
+    "leaderboard": "/leaderboard [week|month|all]",
     "help": "/followthrough help",
 }
 
@@ -54,6 +55,7 @@ See your search:
   {USAGE["list"]}
   {USAGE["show"]}
   {USAGE["today"]}
+  {USAGE["leaderboard"]}
 Your settings:
   {USAGE["me"]}
   {USAGE["pause"]}  ·  {USAGE["resume"]}
@@ -167,6 +169,17 @@ class GroupSetting:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupPoints:
+    action: str
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class Leaderboard:
+    period: str = "week"  # week, month or all
+
+
+@dataclass(frozen=True, slots=True)
 class Help:
     pass
 
@@ -189,6 +202,8 @@ Command = (
     | Export
     | ForgetMe
     | GroupSetting
+    | GroupPoints
+    | Leaderboard
     | Help
 )
 
@@ -333,11 +348,15 @@ def _parse_me(rest: str) -> MySettings:
     )
 
 
-def _parse_group(rest: str) -> GroupSetting:
+def _parse_group(rest: str) -> GroupSetting | GroupPoints:
     words = rest.split()
     if not words:
         raise _usage("group")
     name = words[0].lower()
+    if name == "points":
+        if len(words) != 3 or not words[2].isdigit():
+            raise _usage("group")
+        return GroupPoints(words[1].lower(), int(words[2]))
     if name == "setting":
         if len(words) != 3 or not words[2].isdigit():
             raise _usage("group")
@@ -385,10 +404,15 @@ def parse_followthrough(text: str) -> Command:
 
 
 def parse(command: str, text: str) -> Command:
-    """Parse a slash command (`/lead` or `/followthrough`) and its text."""
+    """Parse a slash command (`/lead`, `/followthrough`, `/leaderboard`) and its text."""
     match command.lstrip("/").lower():
         case "lead":
             return parse_lead(text)
         case "followthrough":
             return parse_followthrough(text)
+        case "leaderboard":
+            period = text.strip().lower() or "week"
+            if period not in ("week", "month", "all"):
+                raise _usage("leaderboard")
+            return Leaderboard(period)
     raise UsageError(f"I don't know `{command}`.\n\n{HELP}")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from core.domain.calendar import BusinessCalendar
+from core.domain.scoring import DEFAULT_POINTS, Streak
 from core.domain.settings import PlaybookSettings
 
 DEFAULT_MORNING = time(8, 0)
@@ -20,7 +21,21 @@ class Group:
     morning: time = DEFAULT_MORNING
     channel: str | None = None
     settings: PlaybookSettings = field(default_factory=PlaybookSettings)
+    points: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_POINTS))
+    next_board_at: datetime | None = None  # UTC instant of the next Monday board
     id: int | None = None
+
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar.of(self.tz, self.country)
+
+    def schedule_board(self, now: datetime) -> None:
+        """The next Monday morning, in the group's zone, strictly after `now`."""
+        cal = self.calendar()
+        day = cal.local_date(now)
+        monday = day + timedelta(days=(7 - day.weekday()) % 7)
+        if cal.at(monday, self.morning) <= now:
+            monday += timedelta(days=7)
+        self.next_board_at = cal.at(monday, self.morning)
 
 
 @dataclass(slots=True)
@@ -32,6 +47,8 @@ class Member:
     country: str | None = None  # None: the group's
     nudge_time: time | None = None  # None: the group's morning
     paused: bool = False
+    paused_on: date | None = None
+    graduated: bool = False  # accepted an offer: no more digests
     share_companies: bool = False
     on_board: bool = True
     next_lead_number: int = 1
@@ -41,7 +58,17 @@ class Member:
     last_pipeline_on: date | None = None  # local date of the last pipeline nudge
     active_leads: int = 0
     offer_since: datetime | None = None  # earliest pending offer, for offer-leverage
+    streak_days: int = 0
+    streak_last: date | None = None
     id: int | None = None
+
+    @property
+    def streak(self) -> Streak:
+        return Streak(self.streak_days, self.streak_last)
+
+    @streak.setter
+    def streak(self, value: Streak) -> None:
+        self.streak_days, self.streak_last = value.days, value.last
 
     def calendar(self, group: Group) -> BusinessCalendar:
         return BusinessCalendar.of(self.tz or group.tz, self.country or group.country)

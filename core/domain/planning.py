@@ -46,7 +46,13 @@ def refresh(member: Member, group: Group, leads: list[Lead]) -> None:
 
 
 def schedule(member: Member, group: Group, now: datetime) -> None:
-    """Set the member's next morning: today's if it is still to come, else the next one."""
+    """Set the member's next morning: today's if it is still to come, else the next one.
+
+    A member who graduated (accepted an offer) has no more mornings.
+    """
+    if member.graduated:
+        member.next_morning_at = None
+        return
     cal = member.calendar(group)
     today = cal.local_date(now)
     before_morning = now < cal.at(today, member.morning(group))

@@ -7,6 +7,7 @@ import io
 import json
 from datetime import date, datetime
 
+from core.domain import group_posts
 from core.domain.calendar import BusinessCalendar
 from core.domain.leads import Event, Lead
 from core.domain.messages import Attachment, Message, Section, reply
@@ -66,19 +67,6 @@ def pipeline(leads: list[Lead], ctx: Context, today: date, include_closed: bool)
     return reply(title + "\n" + "\n".join(line(lead, ctx, today) for lead in shown))
 
 
-def chain_of(lead: Lead, by_id: dict[int, Lead]) -> list[Lead]:
-    """The referral chain from its first lead down to `lead` (cycles are cut)."""
-    path = [lead]
-    seen = {lead.id}
-    while path[0].parent_id is not None and path[0].parent_id not in seen:
-        parent = by_id.get(path[0].parent_id)
-        if parent is None:
-            break
-        seen.add(parent.id)
-        path.insert(0, parent)
-    return path
-
-
 def show(lead: Lead, leads: list[Lead], events: list[Event], ctx: Context, today: date) -> Message:
     by_id = {other.id: other for other in leads if other.id is not None}
     head = line(lead, ctx, today)
@@ -87,7 +75,7 @@ def show(lead: Lead, leads: list[Lead], events: list[Event], ctx: Context, today
             x for x in (lead.role and f"role: {lead.role}", lead.via and f"via {lead.via}") if x
         )
     sections = []
-    chain = chain_of(lead, by_id)
+    chain = group_posts.chain(lead, by_id)
     children = [other for other in leads if other.parent_id == lead.id]
     if len(chain) > 1 or children:
         text = " -> ".join(f"{x.ref} {x.company} ({x.stage.value})" for x in chain)

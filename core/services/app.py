@@ -12,6 +12,7 @@ from core.domain.leads import Lead
 from core.domain.members import Group, Member
 from core.domain.messages import Message
 from core.domain.planning import plan_morning, schedule
+from core.services.boards import post_weekly_boards
 from core.services.commands import HANDLERS, Call, Identity, error_reply
 from core.services.ports import Clock, Delivery, Messenger, Outgoing, SendError, UnitOfWork
 
@@ -53,13 +54,16 @@ class FollowThrough:
             group.tz, group.country, group.channel = tz, country, channel
             if morning is not None:
                 group.morning = morning
+            group.schedule_board(self.clock.now())
             uow.groups.save(group)
             uow.commit()
 
     def _enter(self, uow: UnitOfWork, who: Identity) -> tuple[Group, Member]:
-        group = uow.groups.get(who.platform, who.workspace_id) or uow.groups.add(
-            Group(who.platform, who.workspace_id)
-        )
+        group = uow.groups.get(who.platform, who.workspace_id)
+        if group is None:
+            group = Group(who.platform, who.workspace_id)
+            group.schedule_board(self.clock.now())
+            group = uow.groups.add(group)
         assert group.id is not None
         member = uow.members.get(group.id, who.user_id)
         if member is None:
@@ -105,9 +109,14 @@ class FollowThrough:
     # -- mornings --------------------------------------------------------------------
 
     def plan(self) -> int:
-        """Plan every morning that has come: digests into the outbox. Returns how many."""
+        """Plan what is due: Monday boards and members' digests into the outbox.
+
+        Returns how many messages were written.
+        """
         now = self.clock.now()
-        written = 0
+        with self._uow() as uow:
+            written = post_weekly_boards(uow, now)
+            uow.commit()
         while True:
             with self._uow() as uow:
                 members = uow.members.morning_due(now, PLANNING_BATCH)
@@ -151,9 +160,10 @@ class FollowThrough:
                 uow.commit()
 
     def next_wake(self) -> datetime | None:
-        """When the next member's morning comes (for the simulator's clock)."""
+        """When the next morning or Monday board comes (for the simulator's clock)."""
         with self._uow() as uow:
-            return uow.members.next_morning_at()
+            times = [uow.members.next_morning_at(), uow.groups.next_board_at()]
+        return min((t for t in times if t is not None), default=None)
 
     # -- delivery --------------------------------------------------------------------
 

@@ -12,12 +12,15 @@ from core.domain import replies
 from core.domain.calendar import check_country, zone
 from core.domain.digest import today_message
 from core.domain.errors import DomainError, NotAllowed
+from core.domain.group_posts import chain, chain_celebration, graduation
 from core.domain.leads import Action, Event, Lead, apply, find
 from core.domain.members import Group, Member
 from core.domain.messages import Message, reply
 from core.domain.planning import context, nudges_for_day, refresh, schedule
 from core.domain.rules import Context
-from core.services.ports import UnitOfWork
+from core.domain.scoring import BOOKKEEPING, points_with, score
+from core.services import boards
+from core.services.ports import Outgoing, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +63,37 @@ class Call:
 
     def log(self, lead: Lead, action: Action, note: str = "") -> None:
         apply(lead, action, self.now)
-        assert lead.id is not None and self.member.id is not None
-        self.uow.events.add(self.member.id, Event(lead.id, action, self.now, lead.stage, note))
+        assert lead.id is not None and self.member.id is not None and self.group.id is not None
+        event = Event(lead.id, action, self.now, lead.stage, note)
+        self.uow.events.add(self.group.id, self.member.id, event)
+        if action not in BOOKKEEPING:
+            cal = self.member.calendar(self.group)
+            self.member.streak = self.member.streak.logged(cal.local_date(self.now), cal)
+
+    def post(self, key: str, message: Message | None) -> None:
+        """Write a group-channel post about this member (if the group has a channel)."""
+        if message is None or self.group.channel is None:
+            return
+        assert self.group.id is not None and self.member.id is not None
+        self.uow.outbox.add(
+            Outgoing(
+                f"{key}:{self.member.id}",
+                self.group.id,
+                self.member.id,
+                message,
+                self.now,
+                to_channel=True,
+            ),
+            self.now,
+        )
+
+    def celebrate(self, lead: Lead, action: Action) -> None:
+        """Celebrate a referral chain that grew, or reached an interview or an offer."""
+        by_id = {x.id: x for x in self.leads if x.id is not None}
+        message = chain_celebration(
+            self.member.name, chain(lead, by_id), action, self.member.share_companies
+        )
+        self.post(f"chain:{lead.id}:{action.value}", message)
 
     def new_lead(
         self,
@@ -115,14 +147,30 @@ def add(call: Call, cmd: g.AddLead) -> Message:
 def log(call: Call, cmd: g.LogAction) -> Message:
     lead = call.lead(cmd.ref)
     call.log(lead, cmd.action, cmd.note)
+    call.celebrate(lead, cmd.action)
+    if cmd.action is Action.ACCEPTED:
+        graduate(call, lead)
     call.save()
     return replies.logged(cmd.action.value, lead, call.context, call.today)
+
+
+def graduate(call: Call, lead: Lead) -> None:
+    """An accepted offer ends the search: celebrate it, and stop the mornings."""
+    member = call.member
+    assert member.id is not None
+    _, counts = score(
+        call.uow.events.for_member(member.id), member.calendar(call.group), call.group.points
+    )
+    call.post(f"graduation:{lead.id}", graduation(member.name, call.leads, counts))
+    member.graduated = True
+    schedule(member, call.group, call.now)
 
 
 def referral(call: Call, cmd: g.AddReferral) -> Message:
     parent = call.lead(cmd.ref)
     call.log(parent, Action.REFERRAL, f"-> {cmd.contact} at {cmd.company}")
     child = call.new_lead(cmd.contact, cmd.company, cmd.role, via="intro", parent=parent)
+    call.celebrate(child, Action.REFERRAL)
     call.save()
     return reply(
         f"Referral logged: {child.label}, referred by {parent.contact} ({parent.ref})."
@@ -197,14 +245,22 @@ def my_settings(call: Call, cmd: g.MySettings) -> Message:
 
 
 def pause(call: Call, cmd: g.Pause) -> Message:
-    call.member.paused = True
+    member = call.member
+    if not member.paused:
+        member.paused, member.paused_on = True, call.today
     call.save()
-    return reply("Paused: no morning digests until you `/followthrough resume`.")
+    return reply(
+        "Paused: no morning digests, and your streak is frozen, until you `/followthrough resume`."
+    )
 
 
 def resume(call: Call, cmd: g.Resume) -> Message:
-    call.member.paused = False
-    schedule(call.member, call.group, call.now)
+    member = call.member
+    if member.paused and member.paused_on is not None:
+        cal = member.calendar(call.group)
+        member.streak = member.streak.resumed(member.paused_on, call.today, cal)
+    member.paused, member.paused_on, member.graduated = False, None, False
+    schedule(member, call.group, call.now)
     call.save()
     return reply("Welcome back: your morning digests start again.")
 
@@ -245,18 +301,39 @@ def forget_me(call: Call, cmd: g.ForgetMe) -> Message:
     )
 
 
-def group_setting(call: Call, cmd: g.GroupSetting) -> Message:
+def _admin(call: Call) -> None:
     if not call.who.is_admin:
-        raise NotAllowed("Only the group's admins can change group settings.")
+        raise NotAllowed("Only the group's admins can change group settings; nothing changed.")
+
+
+def group_points(call: Call, cmd: g.GroupPoints) -> Message:
+    _admin(call)
+    call.group.points = points_with(call.group.points, cmd.action, cmd.points)
+    call.uow.groups.save(call.group)
+    return reply(
+        f"`{cmd.action}` now earns {cmd.points} points. Boards are computed from the logged"
+        " actions, so past weeks are re-scored the same way."
+    )
+
+
+def leaderboard(call: Call, cmd: g.Leaderboard) -> Message:
+    board = boards.board(call.uow, call.group, cmd.period, call.now)
+    return replace(board, kind="reply")
+
+
+def group_setting(call: Call, cmd: g.GroupSetting) -> Message:
+    _admin(call)
     group = call.group
     match cmd.name:
         case "channel":
             group.channel = cmd.value.lstrip("#")
         case "time":
             group.morning = g.parse_time(cmd.value, "group")
+            group.schedule_board(call.now)
         case "tz":
             zone(cmd.value)
             group.tz = cmd.value
+            group.schedule_board(call.now)
         case "country":
             group.country = check_country(cmd.value)
         case name:
@@ -303,6 +380,8 @@ HANDLERS: dict[type[Any], Callable[[Call, Any], Message]] = {
     g.Export: export,
     g.ForgetMe: forget_me,
     g.GroupSetting: group_setting,
+    g.GroupPoints: group_points,
+    g.Leaderboard: leaderboard,
     g.Help: help_,
 }
 

@@ -42,13 +42,14 @@ class SimulatedClock:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A message to write to the outbox. `member_id` None: the group channel."""
+    """A message to write to the outbox: a DM to the member, or a post to the channel."""
 
     key: str
     group_id: int
-    member_id: int | None
+    member_id: int | None  # the member it is for, or about
     message: Message
     not_before: datetime
+    to_channel: bool = False
     status: str = "pending"
 
 
@@ -73,6 +74,8 @@ class GroupRepository(Protocol):
     def by_id(self, group_id: int) -> Group: ...
     def add(self, group: Group) -> Group: ...
     def save(self, group: Group) -> None: ...
+    def board_due(self, now: datetime) -> list[Group]: ...
+    def next_board_at(self) -> datetime | None: ...
 
 
 class MemberRepository(Protocol):
@@ -96,8 +99,11 @@ class LeadRepository(Protocol):
 
 
 class EventRepository(Protocol):
-    def add(self, member_id: int, event: Event) -> None: ...
+    def add(self, group_id: int, member_id: int, event: Event) -> None: ...
     def for_member(self, member_id: int) -> list[Event]: ...
+    def in_group(
+        self, group_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, Event]]: ...
 
 
 class Outbox(Protocol):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core.domain.leads import Action, Event, Lead, Stage
 from core.domain.members import Group, Member
 from core.domain.messages import Message
+from core.domain.scoring import DEFAULT_POINTS
 from core.domain.settings import PlaybookSettings
 from core.services.ports import Delivery, Outgoing
 from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow, OutboxRow
@@ -34,6 +35,8 @@ def _group(row: GroupRow) -> Group:
         morning=row.morning,
         channel=row.channel,
         settings=PlaybookSettings.from_dict(row.settings),
+        points={**DEFAULT_POINTS, **row.settings.get("points", {})},
+        next_board_at=row.next_board_at,
         id=row.id,
     )
 
@@ -74,10 +77,18 @@ class SqlGroups:
     def save(self, group: Group) -> None:
         self._fill(self._s.get_one(GroupRow, group.id), group)
 
+    def board_due(self, now: datetime) -> list[Group]:
+        rows = self._s.scalars(select(GroupRow).where(GroupRow.next_board_at <= now))
+        return [_group(r) for r in rows]
+
+    def next_board_at(self) -> datetime | None:
+        return self._s.scalar(select(func.min(GroupRow.next_board_at)))
+
     @staticmethod
     def _fill(row: GroupRow, group: Group) -> None:
         row.tz, row.country, row.morning = group.tz, group.country, group.morning
-        row.channel, row.settings = group.channel, group.settings.to_dict()
+        row.channel, row.next_board_at = group.channel, group.next_board_at
+        row.settings = {**group.settings.to_dict(), "points": dict(group.points)}
 
 
 class SqlMembers:
@@ -178,9 +189,10 @@ class SqlEvents:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def add(self, member_id: int, event: Event) -> None:
+    def add(self, group_id: int, member_id: int, event: Event) -> None:
         self._s.add(
             EventRow(
+                group_id=group_id,
                 lead_id=event.lead_id,
                 member_id=member_id,
                 action=event.action.value,
@@ -194,10 +206,20 @@ class SqlEvents:
         rows = self._s.scalars(
             select(EventRow).filter_by(member_id=member_id).order_by(EventRow.at, EventRow.id)
         )
-        return [
-            Event(r.lead_id, Action(r.action), r.at, Stage(r.stage_after), r.note, r.id)
-            for r in rows
-        ]
+        return [_event(r) for r in rows]
+
+    def in_group(self, group_id: int, start: datetime, end: datetime) -> list[tuple[int, Event]]:
+        """(member id, event) for the group's events in [start, end)."""
+        rows = self._s.scalars(
+            select(EventRow)
+            .where(EventRow.group_id == group_id, EventRow.at >= start, EventRow.at < end)
+            .order_by(EventRow.at, EventRow.id)
+        )
+        return [(r.member_id, _event(r)) for r in rows]
+
+
+def _event(r: EventRow) -> Event:
+    return Event(r.lead_id, Action(r.action), r.at, Stage(r.stage_after), r.note, r.id)
 
 
 class SqlOutbox:
@@ -213,6 +235,7 @@ class SqlOutbox:
                 key=item.key,
                 group_id=item.group_id,
                 member_id=item.member_id,
+                to_channel=item.to_channel,
                 kind=item.message.kind,
                 payload=item.message.to_dict(),
                 created_at=now,
@@ -261,10 +284,10 @@ class SqlOutbox:
                 key=o.key,
                 platform=g.platform,
                 workspace_id=g.external_id,
-                user_id=None if m is None else m.external_id,
+                user_id=None if o.to_channel or m is None else m.external_id,
                 channel=g.channel,
-                recipient_tz=g.tz if m is None else (m.tz or g.tz),
-                recipient_name="#group" if m is None else m.name,
+                recipient_tz=g.tz if o.to_channel or m is None else (m.tz or g.tz),
+                recipient_name="#group" if o.to_channel or m is None else m.name,
                 message=Message.from_dict(o.payload),
                 attempts=o.attempts,
             )

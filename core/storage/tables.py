@@ -72,6 +72,7 @@ class GroupRow(Base):
     morning: Mapped[time] = mapped_column(Time)
     channel: Mapped[str | None] = mapped_column(String(64))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    next_board_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
 
 
@@ -87,6 +88,8 @@ class MemberRow(Base):
     country: Mapped[str | None] = mapped_column(String(8))
     nudge_time: Mapped[time | None] = mapped_column(Time)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_on: Mapped[date | None] = mapped_column(Date)
+    graduated: Mapped[bool] = mapped_column(Boolean, default=False)
     share_companies: Mapped[bool] = mapped_column(Boolean, default=False)
     on_board: Mapped[bool] = mapped_column(Boolean, default=True)
     next_lead_number: Mapped[int] = mapped_column(Integer, default=1)
@@ -95,6 +98,8 @@ class MemberRow(Base):
     last_pipeline_on: Mapped[date | None] = mapped_column(Date)
     active_leads: Mapped[int] = mapped_column(Integer, default=0)
     offer_since: Mapped[datetime | None]
+    streak_days: Mapped[int] = mapped_column(Integer, default=0)
+    streak_last: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
 
 
@@ -130,9 +135,11 @@ class LeadRow(Base):
 
 class EventRow(Base):
     __tablename__ = "events"
-    __table_args__ = (Index(None, "member_id", "at"),)
+    # A member's history, and a group's week for its leaderboard.
+    __table_args__ = (Index(None, "member_id", "at"), Index(None, "group_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     action: Mapped[str] = mapped_column(String(16))
@@ -153,6 +160,8 @@ class OutboxRow(Base):
     member_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="CASCADE"), index=True
     )
+    # The member it is for (a DM) or about (a group post), so forget-me can erase it.
+    to_channel: Mapped[bool] = mapped_column(Boolean, default=False)
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]

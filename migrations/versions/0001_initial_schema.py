@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 09:44:01.980462
+Create Date: 2026-11-26 09:47:26.506529
 """
 
 from collections.abc import Sequence
@@ -28,10 +28,16 @@ def upgrade() -> None:
         sa.Column("morning", sa.Time(), nullable=False),
         sa.Column("channel", sa.String(length=64), nullable=True),
         sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("next_board_at", sa.DateTime(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_groups")),
         sa.UniqueConstraint("platform", "external_id", name=op.f("uq_groups_platform_external_id")),
     )
+    with op.batch_alter_table("groups", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_groups_next_board_at"), ["next_board_at"], unique=False
+        )
+
     op.create_table(
         "members",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -42,6 +48,8 @@ def upgrade() -> None:
         sa.Column("country", sa.String(length=8), nullable=True),
         sa.Column("nudge_time", sa.Time(), nullable=True),
         sa.Column("paused", sa.Boolean(), nullable=False),
+        sa.Column("paused_on", sa.Date(), nullable=True),
+        sa.Column("graduated", sa.Boolean(), nullable=False),
         sa.Column("share_companies", sa.Boolean(), nullable=False),
         sa.Column("on_board", sa.Boolean(), nullable=False),
         sa.Column("next_lead_number", sa.Integer(), nullable=False),
@@ -50,6 +58,8 @@ def upgrade() -> None:
         sa.Column("last_pipeline_on", sa.Date(), nullable=True),
         sa.Column("active_leads", sa.Integer(), nullable=False),
         sa.Column("offer_since", sa.DateTime(), nullable=True),
+        sa.Column("streak_days", sa.Integer(), nullable=False),
+        sa.Column("streak_last", sa.Date(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["group_id"], ["groups.id"], name=op.f("fk_members_group_id_groups"), ondelete="CASCADE"
@@ -109,6 +119,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=128), nullable=False),
         sa.Column("group_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=True),
+        sa.Column("to_channel", sa.Boolean(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
@@ -141,12 +152,16 @@ def upgrade() -> None:
     op.create_table(
         "events",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
         sa.Column("lead_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("action", sa.String(length=16), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("stage_after", sa.String(length=16), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"], ["groups.id"], name=op.f("fk_events_group_id_groups"), ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(
             ["lead_id"], ["leads.id"], name=op.f("fk_events_lead_id_leads"), ondelete="CASCADE"
         ),
@@ -159,6 +174,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_events_group_id_at"), ["group_id", "at"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_lead_id"), ["lead_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_events_member_id_at"), ["member_id", "at"], unique=False
@@ -172,6 +188,7 @@ def downgrade() -> None:
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_events_member_id_at"))
         batch_op.drop_index(batch_op.f("ix_events_lead_id"))
+        batch_op.drop_index(batch_op.f("ix_events_group_id_at"))
 
     op.drop_table("events")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
@@ -187,5 +204,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_members_next_morning_at"))
 
     op.drop_table("members")
+    with op.batch_alter_table("groups", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_groups_next_board_at"))
+
     op.drop_table("groups")
     # ### end Alembic commands ###

@@ -1,0 +1,117 @@
+"""Points and streaks (PLAYBOOK.md, "The group"): persistence is rewarded, not luck."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from core.domain.calendar import BusinessCalendar
+from core.domain.errors import UsageError
+from core.domain.leads import Action, Event, Stage
+
+DEFAULT_POINTS: Mapping[str, int] = {
+    Action.ADDED.value: 1,
+    Action.EMAILED.value: 1,
+    Action.FOLLOWED_UP.value: 2,
+    Action.CALLED.value: 3,
+    Action.REFERRAL.value: 5,
+    Action.INTERVIEWED.value: 5,
+    Action.OFFER.value: 10,
+}
+REJECTION_CALL_BONUS = 2
+# Bookkeeping is not an action taken: it neither scores nor keeps a streak alive.
+BOOKKEEPING = frozenset({Action.NOTE, Action.SNOOZED, Action.DROPPED})
+# The totals a board shows, in order, with their labels.
+TOTALS = {
+    Action.EMAILED: "emails",
+    Action.FOLLOWED_UP: "follow-ups",
+    Action.CALLED: "calls",
+    Action.REFERRAL: "referrals",
+    Action.INTERVIEWED: "interviews",
+    Action.OFFER: "offers",
+}
+
+
+def points_with(points: Mapping[str, int], action: str, value: int) -> dict[str, int]:
+    """`points` with `action` worth `value`; a UsageError for an action that earns nothing."""
+    if action not in DEFAULT_POINTS:
+        raise UsageError(f"`{action}` earns no points; choose one of {', '.join(DEFAULT_POINTS)}.")
+    if not 0 <= value <= 100:
+        raise UsageError("Points are a whole number from 0 to 100.")
+    return {**points, action: value}
+
+
+def score(
+    events: Iterable[Event],
+    cal: BusinessCalendar,
+    points: Mapping[str, int],
+    *,
+    since: datetime | None = None,
+) -> tuple[int, Counter[Action]]:
+    """Points and action counts earned by one member's `events` (at or after `since`).
+
+    The same action on the same lead on the same local day counts once (a duplicate or
+    corrected log earns nothing more). A rejection answered by the rejection call on the
+    same or the next business day earns the bonus. Events before `since` are read only
+    to find those rejections.
+    """
+    total, counts = 0, Counter[Action]()
+    seen: set[tuple[int, Action, date]] = set()
+    rejected_on: dict[int, date] = {}
+    for event in sorted(events, key=lambda e: e.at):
+        day = cal.local_date(event.at)
+        if event.action is Action.REJECTED:
+            rejected_on[event.lead_id] = day
+        if since is not None and event.at < since:
+            continue
+        key = (event.lead_id, event.action, day)
+        if key in seen:
+            continue
+        seen.add(key)
+        counts[event.action] += 1
+        total += points.get(event.action.value, 0)
+        rejection = rejected_on.get(event.lead_id)
+        if (
+            event.action is Action.CALLED
+            and event.stage_after is Stage.CLOSED
+            and rejection is not None
+            and day <= cal.next_business_day(rejection)
+        ):
+            total += REJECTION_CALL_BONUS
+    return total, counts
+
+
+@dataclass(frozen=True, slots=True)
+class Streak:
+    """Consecutive business days with at least one logged action.
+
+    `last` is the latest business day that counts; a pause moves it forward on resume,
+    so a vacation freezes the streak instead of breaking it.
+    """
+
+    days: int = 0
+    last: date | None = None
+
+    def logged(self, day: date, cal: BusinessCalendar) -> Streak:
+        """The streak after an action logged on local `day`."""
+        if not cal.is_business_day(day) or self.last == day:
+            return self  # weekend work neither counts nor breaks anything
+        if self.last is not None and self.last == cal.previous_business_day(day):
+            return Streak(self.days + 1, day)
+        return Streak(1, day)
+
+    def current(self, today: date, cal: BusinessCalendar) -> int:
+        """The streak as of local `today` (alive while yesterday's business day counted)."""
+        if self.last is None:
+            return 0
+        alive = self.last >= cal.previous_business_day(today)
+        return self.days if alive else 0
+
+    def resumed(self, paused_on: date, today: date, cal: BusinessCalendar) -> Streak:
+        """The streak after a pause from `paused_on` to `today`: frozen, not broken."""
+        if self.current(paused_on, cal) == 0:
+            return Streak()
+        assert self.last is not None
+        return replace(self, last=max(self.last, cal.previous_business_day(today)))

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Sequence
 from importlib import resources
 
+from bots import logs
+from bots.bootstrap import build
 from bots.console import console, simulator
+from bots.runtime.lock import AlreadyRunning, single_process
+from bots.runtime.runner import Runner
 from bots.settings import ConfigError, Settings
+from core.services.ports import SystemClock
+from core.storage.database import make_engine, upgrade
 
 
 def _simulate(lines: list[str], as_json: bool) -> int:
@@ -20,6 +27,23 @@ def _simulate(lines: list[str], as_json: bool) -> int:
     except simulator.ScriptError as error:
         print(f"followthrough simulate: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    platforms = {}
+    if args.console:
+        platforms[console.PLATFORM] = console.platform()
+    if not platforms:
+        print("followthrough run: choose at least one adapter, e.g. --console", file=sys.stderr)
+        return 2
+    try:
+        with single_process(settings.database_url):
+            app = build(settings.database_url, SystemClock())
+            asyncio.run(Runner(app, platforms, tick_seconds=args.tick).run())
+    except AlreadyRunning as error:
+        print(f"followthrough run: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -48,6 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     con = commands.add_parser("console", help="an interactive prompt on the real clock")
     con.add_argument("--as", dest="name", required=True, help="your name in the console group")
 
+    run = commands.add_parser("run", help="run the bot: plan mornings and deliver, every minute")
+    run.add_argument("--console", action="store_true", help="deliver to this terminal")
+    run.add_argument("--tick", type=float, default=60, help="seconds between ticks (60)")
+
+    commands.add_parser("status", help="outbox counts: pending, claimed, sent, failed, missed")
+
     db = commands.add_parser("db", help="database operations")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply the migrations (operators, PostgreSQL)")
@@ -63,11 +93,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"followthrough: {error}", file=sys.stderr)
         return 2
+    logs.setup(json_lines=settings.log_json, secrets=settings.secrets())
     if args.command == "console":
-        return console.run(settings, args.name)
+        return console.run(settings.database_url, args.name)
+    if args.command == "run":
+        return _run(settings, args)
+    if args.command == "status":
+        app = build(settings.database_url, SystemClock())
+        for state, count in app.status().items():
+            print(f"{state:>8}  {count}")
+        return 0
     if args.command == "db":
-        from core.storage.database import make_engine, upgrade
-
         upgrade(make_engine(settings.database_url))
         print("database is up to date")
         return 0

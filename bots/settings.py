@@ -36,6 +36,11 @@ class Settings:
             )
         return cls(database_url=url, log_json=env.get(PREFIX + "LOG_JSON", "") == "1")
 
+    def secrets(self) -> list[str]:
+        """Values that must never reach a log line."""
+        password = self.database_url.partition("://")[2].partition("@")[0].partition(":")[2]
+        return [password] if password else []
+
     def __repr__(self) -> str:
         # URLs may carry a password: never print them whole.
         return f"Settings(database={self.database_url.split('://')[0]}, log_json={self.log_json})"

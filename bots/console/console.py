@@ -1,12 +1,13 @@
-"""`followthrough console --as NAME`: type commands as in Slack, on the real clock."""
+"""The console adapter: `followthrough console --as NAME`, and `run --console`."""
 
 from __future__ import annotations
 
+import asyncio
 import getpass
-import sys
 
 from bots.bootstrap import build
-from bots.settings import Settings
+from bots.runtime.delivery import Deliverer, Platform
+from bots.runtime.ratelimit import RateLimiter
 from core.services.commands import Identity
 from core.services.ports import Delivery, SystemClock
 
@@ -14,20 +15,30 @@ PLATFORM, WORKSPACE = "console", "local"
 
 
 class PrintingMessenger:
-    def send(self, delivery: Delivery) -> str:
+    """Messages for the console's members, printed to the terminal."""
+
+    def route(self, delivery: Delivery) -> str:
+        return "console"
+
+    async def send(self, delivery: Delivery) -> str:
         print(f"\n[{delivery.message.kind} for {delivery.recipient_name}]")
-        print(delivery.message.plain_text())
+        print(delivery.message.plain_text(), flush=True)
         return "console"
 
 
-def run(settings: Settings, name: str) -> int:
-    app = build(settings.database_url, SystemClock())
+def platform() -> Platform:
+    return Platform(PrintingMessenger(), RateLimiter(rate=100))
+
+
+def run(database_url: str, name: str) -> int:
+    """An interactive prompt on the real clock; due digests print before each prompt."""
+    app = build(database_url, SystemClock())
     who = Identity(PLATFORM, WORKSPACE, f"{getpass.getuser()}:{name}", name, is_admin=True)
-    messenger = PrintingMessenger()
+    deliverer = Deliverer(app, {PLATFORM: platform()}, "console", senders=1)
     print(f"FollowThrough console as {name}. Type /lead help, or an empty line to quit.")
     while True:
         app.plan()
-        app.deliver(messenger)
+        asyncio.run(deliverer.drain())
         try:
             line = input("> ").strip()
         except EOFError:
@@ -35,12 +46,11 @@ def run(settings: Settings, name: str) -> int:
         if not line:
             break
         command, _, text = line.partition(" ")
-        if command not in ("/lead", "/followthrough"):
-            print("Commands start with /lead or /followthrough (try /lead help).")
+        if command not in ("/lead", "/followthrough", "/leaderboard"):
+            print("Commands start with /lead, /followthrough or /leaderboard (try /lead help).")
             continue
         answer = app.handle(who, command, text)
         print(answer.plain_text())
         for attachment in answer.attachments:
             print(f"\n--- {attachment.filename} ---\n{attachment.content}")
-    sys.stdout.flush()
     return 0

@@ -6,6 +6,7 @@ in-memory database; only the clock and the messenger are stand-ins.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -15,6 +16,8 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from bots.bootstrap import build
+from bots.runtime.delivery import Deliverer, Platform
+from bots.runtime.ratelimit import RateLimiter
 from core.domain.calendar import check_country, zone
 from core.domain.errors import DomainError
 from core.domain.grammar import parse_time
@@ -66,7 +69,10 @@ class RecordingMessenger:
         self._clock, self._emit = clock, emit
         self.sent = 0
 
-    def send(self, delivery: Delivery) -> str:
+    def route(self, delivery: Delivery) -> str:
+        return delivery.user_id or "#group"
+
+    async def send(self, delivery: Delivery) -> str:
         self.sent += 1
         at = self._clock.now().astimezone(ZoneInfo(delivery.recipient_tz))
         self._emit(Output(at, delivery.recipient_name, delivery.message))
@@ -77,7 +83,10 @@ class Simulator:
     def __init__(self, emit: Callable[[Output], None]) -> None:
         self.clock = SimulatedClock(START)
         self.app: FollowThrough = build("sqlite://", self.clock)
-        self.messenger = RecordingMessenger(self.clock, emit)
+        messenger = RecordingMessenger(self.clock, emit)
+        # One sender, no rate limit: the transcript's order is the outbox's order.
+        platform = Platform(messenger, RateLimiter(rate=1e9))
+        self.deliverer = Deliverer(self.app, {PLATFORM: platform}, "simulator", senders=1)
         self.emit = emit
         self.group_tz: str | None = None
         self.members: dict[str, tuple[Identity, str]] = {}  # name -> (identity, zone)
@@ -159,7 +168,7 @@ class Simulator:
         who, tz = self.members[name]
         answer = self.app.handle(who, command, rest)
         self.emit(Output(self.clock.now().astimezone(ZoneInfo(tz)), name, answer))
-        self.app.deliver(self.messenger)  # what the command caused (a celebration) goes now
+        self.deliver()  # what the command caused (a celebration) goes out now
 
     # -- time ----------------------------------------------------------------------
 
@@ -176,7 +185,10 @@ class Simulator:
 
     def tick(self) -> None:
         self.app.plan()
-        self.app.deliver(self.messenger)
+        self.deliver()
+
+    def deliver(self) -> None:
+        asyncio.run(self.deliverer.drain())
 
     def _need_group(self) -> None:
         if self.group_tz is None:

@@ -23,6 +23,7 @@ class Group:
     settings: PlaybookSettings = field(default_factory=PlaybookSettings)
     points: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_POINTS))
     next_board_at: datetime | None = None  # UTC instant of the next Monday board
+    suspended: bool = False  # the platform refused our token: delivery stopped
     id: int | None = None
 
     def calendar(self) -> BusinessCalendar:
@@ -49,6 +50,7 @@ class Member:
     paused: bool = False
     paused_on: date | None = None
     graduated: bool = False  # accepted an offer: no more digests
+    unreachable: bool = False  # DMs fail (left, DMs closed): no digests until they write
     share_companies: bool = False
     on_board: bool = True
     next_lead_number: int = 1

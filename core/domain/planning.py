@@ -123,14 +123,14 @@ def plan_morning(
     """Plan the member's due morning and move them on to the next one.
 
     A morning found more than `catch_up` late (the bot was down) is reported as missed,
-    not sent at noon; a paused member's mornings pass quietly.
+    not sent at noon; a paused or unreachable member's mornings pass quietly.
     """
     assert member.next_morning_at is not None
     cal = member.calendar(group)
     day = cal.local_date(member.next_morning_at)
     missed = now - member.next_morning_at > catch_up
     message = None
-    if not member.paused:
+    if not (member.paused or member.unreachable):
         nudges = nudges_for_day(member, group, due_leads, referrers, record=not missed)
         if nudges:
             message = digest(member.name, day, nudges)

@@ -14,7 +14,7 @@ from core.domain.messages import Message
 from core.domain.planning import plan_morning, schedule
 from core.services.boards import post_weekly_boards
 from core.services.commands import HANDLERS, Call, Identity, error_reply
-from core.services.ports import Clock, Delivery, Messenger, Outgoing, SendError, UnitOfWork
+from core.services.ports import Clock, Delivery, Failure, Outgoing, SendError, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,7 @@ class FollowThrough:
             return error_reply(error)
         with self._uow() as uow:
             group, member = self._enter(uow, who)
+            member.unreachable = False  # they just wrote to us: DMs may work again
             call = Call(uow, self.clock.now(), group, member, who)
             try:
                 answer = HANDLERS[type(parsed)](call, parsed)
@@ -166,50 +167,91 @@ class FollowThrough:
         return min((t for t in times if t is not None), default=None)
 
     # -- delivery --------------------------------------------------------------------
+    # The runtime sends; these record what happened, each in its own transaction.
 
-    def deliver(
-        self,
-        messenger: Messenger,
-        *,
-        worker: str = "main",
-        limit: int = 100,
-        lease_seconds: int = 300,
-    ) -> int:
-        """Send what is due in the outbox; returns how many were sent."""
-        sent = 0
-        while True:
-            now = self.clock.now()
-            with self._uow() as uow:
-                batch = uow.outbox.claim(now, worker, limit, lease_seconds)
-                uow.commit()
-            if not batch:
-                return sent
-            for delivery in batch:
-                sent += self._send(messenger, delivery)
+    def claim(self, worker: str, limit: int = 100, lease_seconds: int = 300) -> list[Delivery]:
+        """Claim outbox rows that are due, for `worker`, until the lease runs out."""
+        with self._uow() as uow:
+            batch = uow.outbox.claim(self.clock.now(), worker, limit, lease_seconds)
+            uow.commit()
+        return batch
 
-    def _send(self, messenger: Messenger, delivery: Delivery) -> int:
-        try:
-            platform_id = messenger.send(delivery)
-        except SendError as error:
-            retry = None
-            if not error.permanent and delivery.attempts + 1 < MAX_ATTEMPTS:
-                retry = self.clock.now() + timedelta(minutes=2**delivery.attempts)
-            log.warning(
-                "send failed: key=%s attempt=%d retry=%s reason=%s",
-                delivery.key,
-                delivery.attempts + 1,
-                retry is not None,
-                error,
-            )
-            with self._uow() as uow:
-                uow.outbox.mark_failed(delivery.id, str(error), retry)
-                uow.commit()
-            return 0
+    def sent(self, delivery: Delivery, platform_id: str | None) -> None:
         with self._uow() as uow:
             uow.outbox.mark_sent(delivery.id, self.clock.now(), platform_id)
             uow.commit()
-        return 1
+
+    def release(self, delivery: Delivery | None = None, *, worker: str | None = None) -> None:
+        """Give claims back unsent (a rate-limited route, or a graceful shutdown)."""
+        with self._uow() as uow:
+            uow.outbox.release(None if delivery is None else delivery.id, worker)
+            uow.commit()
+
+    def failed(self, delivery: Delivery, error: SendError) -> None:
+        """Record a failed send and decide what follows; nothing is retried forever."""
+        now = self.clock.now()
+        with self._uow() as uow:
+            match error.kind:
+                case Failure.TRANSIENT | Failure.RATE_LIMITED:
+                    attempt = delivery.attempts + 1
+                    retry = None
+                    if attempt < MAX_ATTEMPTS:
+                        wait = error.retry_after or 60 * 2**delivery.attempts
+                        retry = now + timedelta(seconds=wait)
+                    log.warning(
+                        "send failed: key=%s attempt=%d/%d retry=%s reason=%s",
+                        delivery.key,
+                        attempt,
+                        MAX_ATTEMPTS,
+                        retry is not None,
+                        error,
+                    )
+                    uow.outbox.mark_failed(delivery.id, str(error), retry)
+                case Failure.UNREACHABLE:
+                    log.warning("member unreachable: key=%s reason=%s", delivery.key, error)
+                    uow.outbox.mark_failed(delivery.id, str(error), None)
+                    self._unreachable(uow, delivery, now)
+                case Failure.FATAL:
+                    log.error(
+                        "delivery stopped for group %s (%s %s): %s",
+                        delivery.group_id,
+                        delivery.platform,
+                        delivery.workspace_id,
+                        error,
+                    )
+                    uow.outbox.release(delivery.id)
+                    group = uow.groups.by_id(delivery.group_id)
+                    group.suspended = True
+                    uow.groups.save(group)
+            uow.commit()
+
+    @staticmethod
+    def _unreachable(uow: UnitOfWork, delivery: Delivery, now: datetime) -> None:
+        """Stop a member's digests, and tell the group's admins once."""
+        if delivery.member_id is None or delivery.user_id is None:
+            return
+        member = uow.members.by_id(delivery.member_id)
+        if member is None or member.unreachable:
+            return
+        member.unreachable = True
+        uow.members.save(member)
+        notice = Message(
+            "admin",
+            f"Admins: I can't reach {member.name} by direct message (they left, or their DMs"
+            " are closed). Their morning digests are stopped until they use a command again.",
+        )
+        uow.outbox.add(
+            Outgoing(
+                f"unreachable:{member.id}",
+                delivery.group_id,
+                member.id,
+                notice,
+                now,
+                to_channel=True,
+            ),
+            now,
+        )
 
     def status(self) -> dict[str, int]:
         with self._uow() as uow:
-            return uow.outbox.counts()
+            return uow.outbox.counts(self.clock.now())

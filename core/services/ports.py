@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -67,6 +68,8 @@ class Delivery:
     recipient_name: str
     message: Message
     attempts: int
+    group_id: int
+    member_id: int | None
 
 
 class GroupRepository(Protocol):
@@ -84,6 +87,7 @@ class MemberRepository(Protocol):
     def save(self, member: Member) -> None: ...
     def delete(self, member: Member) -> None: ...
     def in_group(self, group_id: int) -> list[Member]: ...
+    def by_id(self, member_id: int) -> Member | None: ...
     def morning_due(self, now: datetime, limit: int) -> list[Member]: ...
     def next_morning_at(self) -> datetime | None: ...
 
@@ -113,7 +117,8 @@ class Outbox(Protocol):
     ) -> list[Delivery]: ...
     def mark_sent(self, outbox_id: int, at: datetime, platform_message_id: str | None) -> None: ...
     def mark_failed(self, outbox_id: int, error: str, retry_at: datetime | None) -> None: ...
-    def counts(self) -> dict[str, int]: ...
+    def release(self, outbox_id: int | None = None, worker: str | None = None) -> None: ...
+    def counts(self, now: datetime) -> dict[str, int]: ...
 
 
 class UnitOfWork(Protocol):
@@ -134,15 +139,34 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
 
-class Messenger(Protocol):
-    def send(self, delivery: Delivery) -> str | None:
-        """Send one message; return the platform's message id. Raise SendError on failure."""
-        ...
+class Failure(enum.StrEnum):
+    """Why a send failed, which decides what happens next."""
+
+    TRANSIENT = "transient"  # a timeout, a 5xx: retry with backoff, a bounded number of times
+    RATE_LIMITED = "rate_limited"  # a 429: wait for Retry-After on that route, then resend
+    UNREACHABLE = "unreachable"  # the member left, or closed their DMs: stop trying them
+    FATAL = "fatal"  # the token was revoked: stop the group's delivery
 
 
 class SendError(Exception):
-    """A message that could not be sent; `permanent` ones are not retried."""
-
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self,
+        reason: str,
+        kind: Failure = Failure.TRANSIENT,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(reason)
-        self.permanent = permanent
+        self.kind, self.retry_after = kind, retry_after
+
+
+class Messenger(Protocol):
+    """What each platform adapter implements to carry neutral messages out."""
+
+    def route(self, delivery: Delivery) -> str:
+        """The platform's rate-limit bucket this delivery falls in (e.g. one per channel)."""
+        ...
+
+    async def send(self, delivery: Delivery) -> str | None:
+        """Send one message; return the platform's message id, or raise SendError."""
+        ...

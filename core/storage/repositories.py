@@ -6,7 +6,7 @@ from dataclasses import fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from core.domain.leads import Action, Event, Lead, Stage
@@ -37,6 +37,7 @@ def _group(row: GroupRow) -> Group:
         settings=PlaybookSettings.from_dict(row.settings),
         points={**DEFAULT_POINTS, **row.settings.get("points", {})},
         next_board_at=row.next_board_at,
+        suspended=row.suspended,
         id=row.id,
     )
 
@@ -88,6 +89,7 @@ class SqlGroups:
     def _fill(row: GroupRow, group: Group) -> None:
         row.tz, row.country, row.morning = group.tz, group.country, group.morning
         row.channel, row.next_board_at = group.channel, group.next_board_at
+        row.suspended = group.suspended
         row.settings = {**group.settings.to_dict(), "points": dict(group.points)}
 
 
@@ -120,6 +122,10 @@ class SqlMembers:
         self._s.execute(delete(LeadRow).filter_by(member_id=member.id))
         self._s.execute(delete(MemberRow).filter_by(id=member.id))
 
+    def by_id(self, member_id: int) -> Member | None:
+        row = self._s.get(MemberRow, member_id)
+        return None if row is None else _member(row)
+
     def in_group(self, group_id: int) -> list[Member]:
         rows = self._s.scalars(select(MemberRow).filter_by(group_id=group_id).order_by("id"))
         return [_member(r) for r in rows]
@@ -130,6 +136,8 @@ class SqlMembers:
             .where(MemberRow.next_morning_at <= now)
             .order_by(MemberRow.next_morning_at, MemberRow.id)
             .limit(limit)
+            # Several planners on PostgreSQL each take members nobody else is planning.
+            .with_for_update(skip_locked=True)
         )
         return [_member(r) for r in rows]
 
@@ -251,6 +259,7 @@ class SqlOutbox:
         On PostgreSQL, FOR UPDATE SKIP LOCKED lets several processes claim side by side;
         SQLite ignores it and runs a single worker.
         """
+        live_groups = select(GroupRow.id).where(GroupRow.suspended.is_(False))
         ids = list(
             self._s.scalars(
                 select(OutboxRow.id)
@@ -258,6 +267,7 @@ class SqlOutbox:
                     OutboxRow.status == "pending",
                     OutboxRow.not_before <= now,
                     (OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until < now),
+                    OutboxRow.group_id.in_(live_groups),
                 )
                 .order_by(OutboxRow.not_before, OutboxRow.id)
                 .limit(limit)
@@ -290,6 +300,8 @@ class SqlOutbox:
                 recipient_name="#group" if o.to_channel or m is None else m.name,
                 message=Message.from_dict(o.payload),
                 attempts=o.attempts,
+                group_id=o.group_id,
+                member_id=o.member_id,
             )
             for o, g, m in rows
         ]
@@ -319,6 +331,20 @@ class SqlOutbox:
             values["not_before"] = retry_at
         self._s.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(**values))
 
-    def counts(self) -> dict[str, int]:
-        rows = self._s.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status))
-        return {status: count for status, count in rows}
+    def release(self, outbox_id: int | None = None, worker: str | None = None) -> None:
+        """Give back a claim (one row, or all of a worker's unsent rows) for others to take."""
+        query = update(OutboxRow).where(OutboxRow.status == "pending")
+        if outbox_id is not None:
+            query = query.where(OutboxRow.id == outbox_id)
+        if worker is not None:
+            query = query.where(OutboxRow.claimed_by == worker)
+        self._s.execute(query.values(claimed_until=None, claimed_by=None))
+
+    def counts(self, now: datetime) -> dict[str, int]:
+        """How many rows are pending, claimed (a live lease), sent, failed and missed."""
+        claimed = (OutboxRow.status == "pending") & (OutboxRow.claimed_until >= now)
+        state = case((claimed, "claimed"), else_=OutboxRow.status)
+        rows = self._s.execute(select(state, func.count()).group_by(state))
+        counts = dict.fromkeys(("pending", "claimed", "sent", "failed", "missed"), 0)
+        counts.update({status: count for status, count in rows})
+        return counts

@@ -73,6 +73,7 @@ class GroupRow(Base):
     channel: Mapped[str | None] = mapped_column(String(64))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     next_board_at: Mapped[datetime | None] = mapped_column(index=True)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
 
 
@@ -90,6 +91,7 @@ class MemberRow(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_on: Mapped[date | None] = mapped_column(Date)
     graduated: Mapped[bool] = mapped_column(Boolean, default=False)
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     share_companies: Mapped[bool] = mapped_column(Boolean, default=False)
     on_board: Mapped[bool] = mapped_column(Boolean, default=True)
     next_lead_number: Mapped[int] = mapped_column(Integer, default=1)

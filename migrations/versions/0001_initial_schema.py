@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 09:47:26.506529
+Create Date: 2026-11-26 09:50:51.433586
 """
 
 from collections.abc import Sequence
@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=64), nullable=True),
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("next_board_at", sa.DateTime(), nullable=True),
+        sa.Column("suspended", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_groups")),
         sa.UniqueConstraint("platform", "external_id", name=op.f("uq_groups_platform_external_id")),
@@ -50,6 +51,7 @@ def upgrade() -> None:
         sa.Column("paused", sa.Boolean(), nullable=False),
         sa.Column("paused_on", sa.Date(), nullable=True),
         sa.Column("graduated", sa.Boolean(), nullable=False),
+        sa.Column("unreachable", sa.Boolean(), nullable=False),
         sa.Column("share_companies", sa.Boolean(), nullable=False),
         sa.Column("on_board", sa.Boolean(), nullable=False),
         sa.Column("next_lead_number", sa.Integer(), nullable=False),

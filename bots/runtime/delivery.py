@@ -1,0 +1,104 @@
+"""Sending the outbox: claim, send through the platform's messenger, record; never block
+the event loop with database work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bots.runtime.ratelimit import RateLimiter
+from core.services.app import FollowThrough
+from core.services.ports import Delivery, Failure, Messenger, SendError
+
+log = logging.getLogger(__name__)
+
+# A 429 asking us to wait longer than this goes back to the outbox instead of holding a
+# claim (whose lease might run out meanwhile and let another process send it too).
+MAX_WAIT_IN_PROCESS = 30.0
+MAX_REQUEUES = 5
+
+
+@dataclass
+class Platform:
+    messenger: Messenger
+    limiter: RateLimiter
+
+
+@dataclass
+class _Item:
+    delivery: Delivery
+    requeues: int = 0
+
+
+@dataclass
+class Deliverer:
+    """Delivers claimed outbox rows with a few concurrent senders per process."""
+
+    app: FollowThrough
+    platforms: Mapping[str, Platform]
+    worker: str
+    senders: int = 4
+    batch: int = 200
+    lease_seconds: int = 300
+    sent: int = 0
+    _stopping: bool = field(default=False, init=False)
+
+    async def drain(self) -> int:
+        """Send everything that is due now; returns how many were sent."""
+        before = self.sent
+        while not self._stopping:
+            claimed = await asyncio.to_thread(
+                self.app.claim, self.worker, self.batch, self.lease_seconds
+            )
+            if not claimed:
+                break
+            queue: asyncio.Queue[_Item] = asyncio.Queue()
+            for delivery in claimed:
+                queue.put_nowait(_Item(delivery))
+            await asyncio.gather(*(self._sender(queue) for _ in range(self.senders)))
+            if self._stopping:  # give back what this process claimed but did not send
+                await asyncio.to_thread(self.app.release, worker=self.worker)
+        return self.sent - before
+
+    def stop(self) -> None:
+        """Finish the sends in flight, send nothing new, release the rest (graceful exit)."""
+        self._stopping = True
+
+    async def _sender(self, queue: asyncio.Queue[_Item]) -> None:
+        while not self._stopping:
+            try:
+                item = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            await self._send(item, queue)
+
+    async def _send(self, item: _Item, queue: asyncio.Queue[_Item]) -> None:
+        delivery = item.delivery
+        platform = self.platforms.get(delivery.platform)
+        if platform is None:
+            error = SendError(f"no messenger for platform {delivery.platform!r}", Failure.FATAL)
+            await asyncio.to_thread(self.app.failed, delivery, error)
+            return
+        route = platform.messenger.route(delivery)
+        await platform.limiter.acquire(route)
+        try:
+            platform_id = await platform.messenger.send(delivery)
+        except SendError as error:
+            if error.kind is Failure.RATE_LIMITED:
+                wait = error.retry_after if error.retry_after is not None else 1.0
+                platform.limiter.block(route, wait)
+                if wait <= MAX_WAIT_IN_PROCESS and item.requeues < MAX_REQUEUES:
+                    log.info("rate limited: route=%s retry_after=%.2fs", route, wait)
+                    queue.put_nowait(_Item(delivery, item.requeues + 1))
+                    return
+            await asyncio.to_thread(self.app.failed, delivery, error)
+            return
+        except Exception as error:  # a bug or an unexpected library error: retry later
+            log.exception("unexpected send error: key=%s", delivery.key)
+            failure = SendError(f"{type(error).__name__}: {error}")
+            await asyncio.to_thread(self.app.failed, delivery, failure)
+            return
+        await asyncio.to_thread(self.app.sent, delivery, platform_id)
+        self.sent += 1

@@ -161,8 +161,8 @@ class Simulator:
         if name not in self.members:
             raise ValueError(f"unknown member {name}; declare them with `member {name}`")
         command, _, rest = text.strip().partition(" ")
-        if command not in ("/lead", "/followthrough"):
-            raise ValueError("a member types `/lead ...` or `/followthrough ...`")
+        if command not in ("/lead", "/followthrough", "/leaderboard"):
+            raise ValueError("a member types `/lead ...`, `/followthrough ...` or `/leaderboard`")
         if not self.started:
             raise ValueError("set the clock first: `at YYYY-MM-DD HH:MM`")
         who, tz = self.members[name]

@@ -30,7 +30,7 @@ def buttons(nudge: Nudge) -> tuple[Button, ...]:
     ref = lead.ref
     if nudge.rule is Rule.STILL_PURSUING:
         return (
-            Button("Yes, still on it", f"note {ref} still pursuing"),
+            Button("Yes: remind me in a week", f"snooze {ref} 7"),
             Button("No, drop it", f"drop {ref}"),
         )
     return (

@@ -61,7 +61,7 @@ WHY = {
     ),
     Rule.OFFER_LEVERAGE: "Now, and only now, asking about their timeline is the right question.",
     Rule.STILL_PURSUING: (
-        "Three mornings without a word: let's not nag you about a lead you've let go."
+        "Reminders about this lead went unanswered; rather than nag, I'm asking once."
     ),
 }
 

@@ -337,15 +337,27 @@ def _parse_me(rest: str) -> MySettings:
         if key not in ("time", "tz", "country") or key in values:
             raise _usage("me")
         values[key] = value
-    tz = values.get("tz")
-    if tz is not None:
-        zone(tz)
-    country = values.get("country")
+    tz, country = values.get("tz"), values.get("country")
     return MySettings(
         nudge_time=parse_time(values["time"], "me") if "time" in values else None,
-        tz=tz,
-        country=check_country(country) if country is not None else None,
+        tz=None if tz is None else _zone(tz, "me"),
+        country=None if country is None else _country(country, "me"),
     )
+
+
+def _zone(name: str, key: str) -> str:
+    try:
+        zone(name)
+    except UsageError as error:
+        raise _usage(key, str(error)) from None
+    return name
+
+
+def _country(code: str, key: str) -> str:
+    try:
+        return check_country(code)
+    except UsageError as error:
+        raise _usage(key, str(error)) from None
 
 
 def _parse_group(rest: str) -> GroupSetting | GroupPoints:
@@ -367,9 +379,9 @@ def _parse_group(rest: str) -> GroupSetting | GroupPoints:
     if name == "time":
         parse_time(value, "group")
     elif name == "tz":
-        zone(value)
+        _zone(value, "group")
     elif name == "country":
-        value = check_country(value)
+        value = _country(value, "group")
     return GroupSetting(name, value)
 
 

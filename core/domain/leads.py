@@ -55,8 +55,8 @@ LOGGABLE = (
 
 # Outreach before any answer: a new touch of the same kind moves the lead along.
 _OUTREACH = frozenset({Stage.NEW, Stage.EMAILED, Stage.FOLLOWED_UP, Stage.CALLED})
-# Stages in which the other side is already engaged: a touch is just a touch.
-_ENGAGED = frozenset({Stage.TALKING, Stage.INTERVIEWED, Stage.OFFER})
+# Stages in which the other side has answered (yes or no): an email is just a touch.
+_ANSWERED = frozenset({Stage.TALKING, Stage.INTERVIEWED, Stage.OFFER, Stage.REJECTED})
 
 # Actions that are a communication with the lead (they reset "time since last touch").
 TOUCHES = frozenset(
@@ -147,8 +147,10 @@ def apply(lead: Lead, action: Action, at: datetime) -> None:
     stage = lead.stage
     new_stage = stage
     match action:
-        case Action.EMAILED | Action.FOLLOWED_UP if stage is Stage.CLOSED or stage in _ENGAGED:
-            pass  # a note to someone already talking to us, or a network contact
+        case Action.EMAILED | Action.FOLLOWED_UP if (
+            stage is Stage.CLOSED or stage in _ANSWERED or (lead.network and stage is Stage.NEW)
+        ):
+            pass  # a note to someone who already answered, or to a network contact
         case Action.EMAILED:
             new_stage = Stage.EMAILED
         case Action.FOLLOWED_UP:
@@ -180,9 +182,10 @@ def apply(lead: Lead, action: Action, at: datetime) -> None:
                 )
             new_stage = Stage.CLOSED
         case Action.DROPPED:
-            if stage is Stage.CLOSED:
+            if stage is Stage.CLOSED and not lead.network:
                 raise StageError(f"{lead.ref} is already closed.")
-            new_stage = Stage.CLOSED
+            # Dropped means quiet: no keep-in-touch either.
+            new_stage, lead.network = Stage.CLOSED, False
         case Action.ADDED | Action.REFERRAL | Action.NOTE | Action.SNOOZED:
             pass
     if new_stage is not stage:

@@ -51,11 +51,12 @@ def waiting_for(lead: Lead, ctx: Context) -> Due | None:
     match lead.stage:
         case Stage.NEW if lead.parent_id is not None:
             return Due(Rule.REACH_REFERRAL, cal.next_business_day(since))
+        # The clock runs from the latest email: a second one restarts it.
         case Stage.EMAILED:
-            return Due(Rule.EMAIL_FOLLOW_UP, cal.add_business_days(since, s.email_follow_up_days))
+            return Due(Rule.EMAIL_FOLLOW_UP, cal.add_business_days(touched, s.email_follow_up_days))
         case Stage.FOLLOWED_UP:
             return Due(
-                Rule.CALL_AFTER_FOLLOW_UP, cal.add_business_days(since, s.email_follow_up_days)
+                Rule.CALL_AFTER_FOLLOW_UP, cal.add_business_days(touched, s.email_follow_up_days)
             )
         case Stage.CALLED:
             # One more call after an unanswered one; after the second, ask instead of nagging.

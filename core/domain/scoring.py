@@ -52,13 +52,14 @@ def score(
 ) -> tuple[int, Counter[Action]]:
     """Points and action counts earned by one member's `events` (at or after `since`).
 
-    The same action on the same lead on the same local day counts once (a duplicate or
-    corrected log earns nothing more). A rejection answered by the rejection call on the
+    The same action on the same lead on the same local day, leaving it in the same
+    stage, counts once (a duplicate or corrected log earns nothing more); each referral
+    is a new person and always counts. A rejection answered by the rejection call on the
     same or the next business day earns the bonus. Events before `since` are read only
     to find those rejections.
     """
     total, counts = 0, Counter[Action]()
-    seen: set[tuple[int, Action, date]] = set()
+    seen: set[tuple[int, Action, Stage, date]] = set()
     rejected_on: dict[int, date] = {}
     for event in sorted(events, key=lambda e: e.at):
         day = cal.local_date(event.at)
@@ -66,8 +67,8 @@ def score(
             rejected_on[event.lead_id] = day
         if since is not None and event.at < since:
             continue
-        key = (event.lead_id, event.action, day)
-        if key in seen:
+        key = (event.lead_id, event.action, event.stage_after, day)
+        if key in seen and event.action is not Action.REFERRAL:
             continue
         seen.add(key)
         counts[event.action] += 1

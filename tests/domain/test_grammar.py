@@ -1,0 +1,271 @@
+"""What a member types parses into a command, or answers with the usage of that command."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from core.domain.errors import UsageError
+from core.domain.grammar import (
+    HELP,
+    MAX_SNOOZE_DAYS,
+    USAGE,
+    AddLead,
+    AddNote,
+    AddReferral,
+    Board,
+    Command,
+    Drop,
+    Export,
+    ForgetMe,
+    GroupPoints,
+    GroupSetting,
+    Help,
+    Leaderboard,
+    ListLeads,
+    LogAction,
+    MySettings,
+    Pause,
+    Resume,
+    ShareCompanies,
+    Show,
+    Snooze,
+    Today,
+    parse,
+)
+from core.domain.leads import LOGGABLE, Action
+
+
+def lead(text: str) -> Command:
+    return parse("/lead", text)
+
+
+def ft(text: str) -> Command:
+    return parse("/followthrough", text)
+
+
+# --- /lead -------------------------------------------------------------------------------
+
+
+def test_add_with_contact_and_company() -> None:
+    assert lead("add Julie Martin at Acme") == AddLead("Julie Martin", "Acme")
+
+
+def test_add_with_every_option() -> None:
+    assert lead("add Julie Martin at Acme Corp as Engineering Manager via LinkedIn") == AddLead(
+        "Julie Martin", "Acme Corp", "Engineering Manager", "linkedin"
+    )
+    assert lead("add Bob at Globex via intro network") == AddLead(
+        "Bob", "Globex", via="intro", network=True
+    )
+
+
+def test_add_a_network_contact() -> None:
+    assert lead("add Dana Lee at Initech network") == AddLead("Dana Lee", "Initech", network=True)
+
+
+@pytest.mark.parametrize("action", LOGGABLE)
+def test_every_loggable_action_parses_with_a_lead_and_an_optional_note(action: Action) -> None:
+    assert lead(f"{action.value} #12") == LogAction(action, "#12")
+    assert lead(f"{action.value} julie sent the deck") == LogAction(
+        action, "julie", "sent the deck"
+    )
+
+
+def test_the_action_word_is_case_insensitive() -> None:
+    assert lead("Emailed #3") == LogAction(Action.EMAILED, "#3")
+
+
+def test_a_quoted_lead_may_have_spaces() -> None:
+    assert lead('called "Julie Martin" left a voicemail') == LogAction(
+        Action.CALLED, "Julie Martin", "left a voicemail"
+    )
+    assert lead("called “Julie Martin”") == LogAction(Action.CALLED, "Julie Martin")
+
+
+def test_referral() -> None:
+    assert lead("referral julie -> Bob Stone at Globex as CTO") == AddReferral(
+        "julie", "Bob Stone", "Globex", "CTO"
+    )
+    assert lead("referral #1 → Bob at Globex") == AddReferral("#1", "Bob", "Globex")
+
+
+def test_note_snooze_drop_list_show_today_help() -> None:
+    assert lead("note #1 met at the meetup") == AddNote("#1", "met at the meetup")
+    assert lead("snooze #1 7") == Snooze("#1", 7)
+    assert lead(f"snooze #1 {MAX_SNOOZE_DAYS}") == Snooze("#1", MAX_SNOOZE_DAYS)
+    assert lead("drop #1") == Drop("#1")
+    assert lead("list") == ListLeads(include_closed=False)
+    assert lead("list all") == ListLeads(include_closed=True)
+    assert lead("show acme") == Show("acme")
+    assert lead("today") == Today()
+    assert lead("help") == Help()
+    assert lead("") == Help()
+
+
+def usage_error(command: str, text: str) -> str:
+    with pytest.raises(UsageError) as err:
+        parse(command, text)
+    return str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("snooze #1 abc", "snooze"),
+        ("snooze #1 0", "snooze"),
+        (f"snooze #1 {MAX_SNOOZE_DAYS + 1}", "snooze"),
+        ("snooze #1", "snooze"),
+        ("snooze", "snooze"),
+        ("add Julie", "add"),
+        ("add", "add"),
+        ("add Julie at Acme via fax", "add"),
+        ("referral julie Bob at Globex", "referral"),
+        ("referral julie -> Bob", "referral"),
+        ("referral julie -> Bob at Globex network", "referral"),
+        ("referral", "referral"),
+        ("emailed", "log"),
+        ("called", "log"),
+        ('called "Julie Martin', "log"),
+        ("note #1", "note"),
+        ("drop #1 now", "drop"),
+        ("drop", "drop"),
+        ("list closed", "list"),
+        ("show", "show"),
+        ("show #1 #2", "show"),
+        ("today please", "today"),
+    ],
+)
+def test_bad_lead_input_answers_with_the_usage_of_that_subcommand(text: str, key: str) -> None:
+    message = usage_error("/lead", text)
+    assert USAGE[key] in message
+
+
+def test_a_bad_via_says_which_are_allowed() -> None:
+    message = usage_error("/lead", "add Julie at Acme via fax")
+    assert "email, linkedin, phone, intro" in message
+
+
+def test_a_referral_without_an_arrow_says_to_write_one() -> None:
+    assert "->" in usage_error("/lead", "referral julie Bob at Globex").splitlines()[0]
+
+
+def test_an_unknown_lead_subcommand_answers_with_the_help() -> None:
+    message = usage_error("/lead", "frobnicate #1")
+    assert "frobnicate" in message
+    assert HELP in message
+
+
+# --- /followthrough ----------------------------------------------------------------------
+
+
+def test_me_with_time_zone_and_country() -> None:
+    assert ft("me time 7:45 tz Europe/Berlin country de") == MySettings(
+        time(7, 45), "Europe/Berlin", "DE"
+    )
+    assert ft("me time 07:45") == MySettings(nudge_time=time(7, 45))
+    assert ft("me tz America/New_York") == MySettings(tz="America/New_York")
+    assert ft("me country US") == MySettings(country="US")
+
+
+def test_simple_followthrough_subcommands() -> None:
+    assert ft("pause") == Pause()
+    assert ft("resume") == Resume()
+    assert ft("export") == Export()
+    assert ft("forget-me") == ForgetMe()
+    assert ft("help") == Help()
+    assert ft("") == Help()
+    assert ft("share companies on") == ShareCompanies(True)
+    assert ft("share companies OFF") == ShareCompanies(False)
+    assert ft("board on") == Board(True)
+    assert ft("board off") == Board(False)
+
+
+def test_group_settings() -> None:
+    assert ft("group channel #job-search") == GroupSetting("channel", "#job-search")
+    assert ft("group time 07:30") == GroupSetting("time", "07:30")
+    assert ft("group tz Europe/Berlin") == GroupSetting("tz", "Europe/Berlin")
+    assert ft("group country de") == GroupSetting("country", "DE")
+    assert ft("group points called 4") == GroupPoints("called", 4)
+    assert ft("group setting email_follow_up_days 5") == GroupSetting("email_follow_up_days", "5")
+
+
+def test_leaderboard_periods() -> None:
+    assert parse("/leaderboard", "") == Leaderboard("week")
+    assert parse("/leaderboard", "month") == Leaderboard("month")
+    assert parse("leaderboard", "ALL") == Leaderboard("all")
+    assert USAGE["leaderboard"] in usage_error("/leaderboard", "year")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("me", "me"),
+        ("me time", "me"),
+        ("me time 25:00", "me"),
+        ("me time 24:00", "me"),
+        ("me time 07:60", "me"),
+        ("me time 7", "me"),
+        ("me colour blue", "me"),
+        ("me time 07:00 time 08:00", "me"),
+        ("pause now", "pause"),
+        ("resume please", "resume"),
+        ("export csv", "export"),
+        ("forget-me now", "forget-me"),
+        ("help me", "help"),
+        ("share companies", "share"),
+        ("share companies maybe", "share"),
+        ("share leads on", "share"),
+        ("board", "board"),
+        ("board yes", "board"),
+        ("group", "group"),
+        ("group time 25:00", "group"),
+        ("group points called", "group"),
+        ("group points called many", "group"),
+        ("group setting email_follow_up_days", "group"),
+        ("group colour blue", "group"),
+    ],
+)
+def test_bad_followthrough_input_answers_with_the_usage_of_that_subcommand(
+    text: str, key: str
+) -> None:
+    assert USAGE[key] in usage_error("/followthrough", text)
+
+
+def test_a_bad_time_says_what_a_time_looks_like() -> None:
+    assert "25:00" in usage_error("/followthrough", "me time 25:00")
+    assert "HH:MM" in usage_error("/followthrough", "me time 25:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "named"),
+    [
+        ("me tz Mars/Base", "me", "Mars/Base"),
+        ("me country XX", "me", "XX"),
+        ("group tz Mars/Base", "group", "Mars/Base"),
+        ("group country XX", "group", "XX"),
+    ],
+)
+def test_a_bad_zone_or_country_names_it_and_shows_the_usage(
+    text: str, key: str, named: str
+) -> None:
+    message = usage_error("/followthrough", text)
+    assert named in message
+    assert USAGE[key] in message, f"no usage in: {message!r}"
+
+
+def test_an_unknown_followthrough_subcommand_answers_with_the_help() -> None:
+    message = usage_error("/followthrough", "dance")
+    assert "dance" in message
+    assert HELP in message
+
+
+def test_an_unknown_command_answers_with_the_help() -> None:
+    assert HELP in usage_error("/jobs", "add Julie at Acme")
+
+
+def test_the_help_shows_the_usage_of_every_other_command() -> None:
+    for key, usage in USAGE.items():
+        if key != "help":
+            assert usage in HELP, key

@@ -15,6 +15,9 @@ from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE, VIA, Action
 
 MAX_SNOOZE_DAYS = 365
+MAX_NAME = 200  # a contact's, company's or role's name
+MAX_NOTE = 2000
+MAX_CHANNEL = 64
 
 USAGE = {
     "add": "/lead add <contact> at <company> [as <role>]"
@@ -227,6 +230,8 @@ def _split_ref(text: str, key: str) -> tuple[str, str]:
     text = text.strip()
     if not text:
         raise _usage(key, "Which lead?")
+    if len(text) > MAX_NOTE:
+        raise _usage(key, f"That is too long (at most {MAX_NOTE} characters).")
     if text[0] in "\"'“":
         close = {"“": "”"}.get(text[0], text[0])
         end = text.find(close, 1)
@@ -254,6 +259,11 @@ def _new_contact(text: str, key: str) -> dict[str, str | bool | None]:
     match = _NEW_CONTACT.match(text.strip())
     if not match:
         raise _usage(key)
+    too_long = [
+        part for part in ("contact", "company", "role") if len(match[part] or "") > MAX_NAME
+    ]
+    if too_long:
+        raise _usage(key, f"The {too_long[0]} is too long (at most {MAX_NAME} characters).")
     via = match["via"]
     if via is not None and via.lower() not in VIA:
         raise _usage(key, f"`via {via}`: choose one of {', '.join(VIA)}.")
@@ -376,6 +386,8 @@ def _parse_group(rest: str) -> GroupSetting | GroupPoints:
     if len(words) != 2 or name not in ("channel", "time", "tz", "country"):
         raise _usage("group")
     value = words[1]
+    if name == "channel" and len(value) > MAX_CHANNEL:
+        raise _usage("group", "That channel id is too long.")
     if name == "time":
         parse_time(value, "group")
     elif name == "tz":

@@ -14,12 +14,21 @@ from core.domain.messages import Message
 from core.domain.planning import plan_morning, schedule
 from core.services.boards import post_weekly_boards
 from core.services.commands import HANDLERS, Call, Identity, error_reply
-from core.services.ports import Clock, Delivery, Failure, Outgoing, SendError, UnitOfWork
+from core.services.ports import (
+    Clock,
+    Conflict,
+    Delivery,
+    Failure,
+    Outgoing,
+    SendError,
+    UnitOfWork,
+)
 
 log = logging.getLogger(__name__)
 
 PLANNING_BATCH = 500
 MAX_ATTEMPTS = 5
+MAX_DISPLAY_NAME = 128
 
 
 class FollowThrough:
@@ -67,7 +76,7 @@ class FollowThrough:
         assert group.id is not None
         member = uow.members.get(group.id, who.user_id)
         if member is None:
-            member = Member(group.id, who.user_id, who.name)
+            member = Member(group.id, who.user_id, who.name[:MAX_DISPLAY_NAME])
             schedule(member, group, self.clock.now())
             member = uow.members.add(member)
         return group, member
@@ -96,9 +105,20 @@ class FollowThrough:
             parsed = grammar.parse(command, text)
         except DomainError as error:
             return error_reply(error)
+        try:
+            return self._handle(who, parsed)
+        except Conflict:
+            # A concurrent command of the same member won a race (its first command, a
+            # lead number): run this one again on top of what that one wrote.
+            return self._handle(who, parsed)
+
+    def _handle(self, who: Identity, parsed: grammar.Command) -> Message:
         with self._uow() as uow:
             group, member = self._enter(uow, who)
-            member.unreachable = False  # they just wrote to us: DMs may work again
+            if member.unreachable:  # they just wrote to us: DMs may work again
+                member.unreachable = False
+                uow.members.save(member)
+                uow.commit()
             call = Call(uow, self.clock.now(), group, member, who)
             try:
                 answer = HANDLERS[type(parsed)](call, parsed)
@@ -123,42 +143,50 @@ class FollowThrough:
                 members = uow.members.morning_due(now, PLANNING_BATCH)
                 if not members:
                     return written
-                groups: dict[int, Group] = {}
-                days = {}
-                for member in members:
-                    group = groups.get(member.group_id) or uow.groups.by_id(member.group_id)
-                    groups[member.group_id] = group
-                    assert member.id is not None and member.next_morning_at is not None
-                    days[member.id] = member.calendar(group).local_date(member.next_morning_at)
-                due = uow.leads.due(days)
-                by_member: dict[int, list[Lead]] = {}
-                for lead in due:
-                    by_member.setdefault(lead.member_id, []).append(lead)
-                for member in members:
-                    assert member.id is not None and member.next_morning_at is not None
-                    leads = by_member.get(member.id, [])
-                    parents = {lead.parent_id for lead in leads if lead.parent_id is not None}
-                    referrers = uow.leads.contacts(member.id, parents)
-                    morning_at = member.next_morning_at
-                    morning = plan_morning(
-                        member, groups[member.group_id], leads, referrers, now, self.catch_up
-                    )
-                    if morning.message is not None:
-                        written += uow.outbox.add(
-                            Outgoing(
-                                key=f"digest:{member.id}:{morning.day.isoformat()}",
-                                group_id=member.group_id,
-                                member_id=member.id,
-                                message=morning.message,
-                                not_before=morning_at,
-                                status="missed" if morning.missed else "pending",
-                            ),
-                            now,
-                        )
-                    for lead in leads:
-                        uow.leads.save(lead)
-                    uow.members.save(member)
+                written += self._plan_batch(uow, members, now)
                 uow.commit()
+
+    def _plan_batch(self, uow: UnitOfWork, members: list[Member], now: datetime) -> int:
+        """Plan one batch of members in a handful of statements, whatever its size."""
+        groups: dict[int, Group] = {}
+        days = {}
+        for member in members:
+            if member.group_id not in groups:
+                groups[member.group_id] = uow.groups.by_id(member.group_id)
+            assert member.id is not None and member.next_morning_at is not None
+            cal = member.calendar(groups[member.group_id])
+            days[member.id] = cal.local_date(member.next_morning_at)
+        due = uow.leads.due(days)
+        by_member: dict[int, list[Lead]] = {}
+        for lead in due:
+            by_member.setdefault(lead.member_id, []).append(lead)
+        parents: dict[int, set[int]] = {}
+        for lead in due:
+            if lead.parent_id is not None:
+                parents.setdefault(lead.member_id, set()).add(lead.parent_id)
+        referrers = uow.leads.contacts(parents)  # who referred whom, for the drafts
+        digests = []
+        for member in members:
+            assert member.id is not None and member.next_morning_at is not None
+            leads = by_member.get(member.id, [])
+            morning_at = member.next_morning_at
+            morning = plan_morning(
+                member, groups[member.group_id], leads, referrers, now, self.catch_up
+            )
+            if morning.message is not None:
+                digests.append(
+                    Outgoing(
+                        key=f"digest:{member.id}:{morning.day.isoformat()}",
+                        group_id=member.group_id,
+                        member_id=member.id,
+                        message=morning.message,
+                        not_before=morning_at,
+                        status="missed" if morning.missed else "pending",
+                    )
+                )
+        uow.leads.save_planned(due)
+        uow.members.save_planned(members)
+        return uow.outbox.add_many(digests, now)
 
     def next_wake(self) -> datetime | None:
         """When the next morning or Monday board comes (for the simulator's clock)."""
@@ -240,9 +268,10 @@ class FollowThrough:
             f"Admins: I can't reach {member.name} by direct message (they left, or their DMs"
             " are closed). Their morning digests are stopped until they use a command again.",
         )
+        # One notice each time a member becomes unreachable (not on every failed send).
         uow.outbox.add(
             Outgoing(
-                f"unreachable:{member.id}",
+                f"unreachable:{member.id}:{now.isoformat()}",
                 delivery.group_id,
                 member.id,
                 notice,

@@ -9,10 +9,11 @@ from typing import Any, Self
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from core.services.ports import Clock
+from core.services.ports import Clock, Conflict
 from core.storage.repositories import SqlEvents, SqlGroups, SqlLeads, SqlMembers, SqlOutbox
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -80,7 +81,11 @@ class SqlUnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
-        self.session.commit()
+        try:
+            self.session.commit()
+        except IntegrityError as error:
+            self.session.rollback()
+            raise Conflict(str(error.orig)) from error
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.domain.leads import Action, Event, Lead, Stage
@@ -14,11 +17,37 @@ from core.domain.members import Group, Member
 from core.domain.messages import Message
 from core.domain.scoring import DEFAULT_POINTS
 from core.domain.settings import PlaybookSettings
-from core.services.ports import Delivery, Outgoing
+from core.services.ports import Conflict, Delivery, Outgoing
 from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow, OutboxRow
 
 _MEMBER_FIELDS = tuple(f.name for f in fields(Member) if f.name != "id")
 _LEAD_FIELDS = tuple(f.name for f in fields(Lead) if f.name != "id")
+
+
+# What morning planning changes, written back in bulk by primary key.
+_PLANNED_MEMBER_FIELDS = ("next_morning_at", "last_planned_on", "last_pipeline_on")
+_PLANNED_LEAD_FIELDS = ("nudge_rule", "nudge_count", "nudged_on", "nudge_asked", "due_on")
+
+
+def _bulk_update(session: Session, table: Any, objects: list[Any], names: tuple[str, ...]) -> None:
+    """One UPDATE ... WHERE id = ?, executed for many rows (compiled once)."""
+    if objects:
+        columns = table.__table__.c
+        statement = (
+            update(table.__table__)
+            .where(columns.id == bindparam("_id"))
+            .values({name: bindparam(name) for name in names})
+        )
+        rows = [{"_id": o.id, **{name: getattr(o, name) for name in names}} for o in objects]
+        session.execute(statement, rows)
+
+
+def _flush(session: Session) -> None:
+    """Flush, turning a unique-key race into the services' Conflict."""
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise Conflict(str(error.orig)) from error
 
 
 def _copy(source: Any, target: Any, names: tuple[str, ...]) -> None:
@@ -46,7 +75,7 @@ def _member(row: MemberRow) -> Member:
     return Member(**{name: getattr(row, name) for name in _MEMBER_FIELDS}, id=row.id)
 
 
-def _lead(row: LeadRow) -> Lead:
+def _lead(row: Any) -> Lead:
     values = {name: getattr(row, name) for name in _LEAD_FIELDS}
     values["stage"] = Stage(row.stage)
     return Lead(**values, id=row.id)
@@ -71,7 +100,7 @@ class SqlGroups:
         )
         self._fill(row, group)
         self._s.add(row)
-        self._s.flush()
+        _flush(self._s)
         group.id = row.id
         return group
 
@@ -79,7 +108,11 @@ class SqlGroups:
         self._fill(self._s.get_one(GroupRow, group.id), group)
 
     def board_due(self, now: datetime) -> list[Group]:
-        rows = self._s.scalars(select(GroupRow).where(GroupRow.next_board_at <= now))
+        rows = self._s.scalars(
+            select(GroupRow)
+            .where(GroupRow.next_board_at <= now)
+            .with_for_update(skip_locked=True)  # one planner per group's board
+        )
         return [_group(r) for r in rows]
 
     def next_board_at(self) -> datetime | None:
@@ -107,7 +140,7 @@ class SqlMembers:
         row = MemberRow(created_at=self._now)
         _copy(member, row, _MEMBER_FIELDS)
         self._s.add(row)
-        self._s.flush()
+        _flush(self._s)
         member.id = row.id
         return member
 
@@ -144,6 +177,10 @@ class SqlMembers:
     def next_morning_at(self) -> datetime | None:
         return self._s.scalar(select(func.min(MemberRow.next_morning_at)))
 
+    def save_planned(self, members: list[Member]) -> None:
+        """Write what planning changes on members, in one statement."""
+        _bulk_update(self._s, MemberRow, members, _PLANNED_MEMBER_FIELDS)
+
 
 class SqlLeads:
     def __init__(self, session: Session, now: datetime) -> None:
@@ -160,7 +197,7 @@ class SqlLeads:
         _copy(lead, row, _LEAD_FIELDS)
         row.stage = lead.stage.value
         self._s.add(row)
-        self._s.flush()
+        _flush(self._s)
         lead.id = row.id
         return lead
 
@@ -175,22 +212,39 @@ class SqlLeads:
         """The leads of these members whose due date has come by the member's given day."""
         if not days:
             return []
-        rows = self._s.scalars(
-            select(LeadRow)
+        # Plain rows, not ORM entities: planning reads tens of thousands of them.
+        rows = self._s.execute(
+            select(LeadRow.id, *(getattr(LeadRow, name) for name in _LEAD_FIELDS))
             .where(LeadRow.member_id.in_(days), LeadRow.due_on <= max(days.values()))
             .order_by(LeadRow.member_id, LeadRow.number)
         )
         return [_lead(r) for r in rows if r.due_on is not None and r.due_on <= days[r.member_id]]
 
-    def contacts(self, member_id: int, lead_ids: set[int]) -> dict[int, str]:
-        if not lead_ids:
+    def save_planned(self, leads: list[Lead]) -> None:
+        """Write what planning changes on leads (the nudge memory), in one statement.
+
+        Only for leads read through `due()`, which already scoped them to their members.
+        """
+        _bulk_update(self._s, LeadRow, leads, _PLANNED_LEAD_FIELDS)
+
+    def contacts(self, wanted: dict[int, set[int]]) -> dict[int, str]:
+        """Contact names of the leads `wanted` names, per member: {member id: {lead ids}}.
+
+        A lead id asked for by a member it doesn't belong to is not returned.
+        """
+        ids = set().union(*wanted.values()) if wanted else set()
+        if not ids:
             return {}
         rows = self._s.execute(
-            select(LeadRow.id, LeadRow.contact).where(
-                LeadRow.member_id == member_id, LeadRow.id.in_(lead_ids)
+            select(LeadRow.id, LeadRow.member_id, LeadRow.contact).where(
+                LeadRow.member_id.in_(wanted), LeadRow.id.in_(ids)
             )
         )
-        return {lead_id: contact for lead_id, contact in rows}
+        return {
+            lead_id: contact
+            for lead_id, member_id, contact in rows
+            if lead_id in wanted.get(member_id, ())
+        }
 
 
 class SqlEvents:
@@ -236,22 +290,40 @@ class SqlOutbox:
 
     def add(self, item: Outgoing, now: datetime) -> bool:
         """Write `item` unless its key was written before; True if written."""
-        if self._s.scalar(select(OutboxRow.id).filter_by(key=item.key)) is not None:
-            return False
-        self._s.add(
-            OutboxRow(
-                key=item.key,
-                group_id=item.group_id,
-                member_id=item.member_id,
-                to_channel=item.to_channel,
-                kind=item.message.kind,
-                payload=item.message.to_dict(),
-                created_at=now,
-                not_before=item.not_before,
-                status=item.status,
-            )
+        return self.add_many([item], now) == 1
+
+    def add_many(self, items: list[Outgoing], now: datetime) -> int:
+        """Write the items whose keys were never written; returns how many were written.
+
+        INSERT ... ON CONFLICT DO NOTHING: two transactions writing one key at once (two
+        planners on PostgreSQL) end with one row and no error in either.
+        """
+        if not items:
+            return 0
+        dialect = self._s.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        rows = [
+            {
+                "key": item.key,
+                "group_id": item.group_id,
+                "member_id": item.member_id,
+                "to_channel": item.to_channel,
+                "kind": item.message.kind,
+                "payload": item.message.to_dict(),
+                "created_at": now,
+                "not_before": item.not_before,
+                "status": item.status,
+                "attempts": 0,
+            }
+            for item in items
+        ]
+        # executemany with RETURNING: one statement compiled once, and only the rows
+        # actually inserted come back.
+        table = cast(Table, OutboxRow.__table__)
+        statement = (
+            insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
         )
-        return True
+        return len(self._s.execute(statement, rows).all())
 
     def claim(self, now: datetime, worker: str, limit: int, lease_seconds: int) -> list[Delivery]:
         """Claim up to `limit` sendable rows for `worker` until the lease runs out.

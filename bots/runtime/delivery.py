@@ -44,10 +44,14 @@ class Deliverer:
     lease_seconds: int = 300
     sent: int = 0
     _stopping: bool = field(default=False, init=False)
+    # Groups whose token the platform refused in this drain: the rest of their batch
+    # goes back to the outbox unsent instead of hitting the platform again.
+    _stopped_groups: set[int] = field(default_factory=set, init=False)
 
     async def drain(self) -> int:
         """Send everything that is due now; returns how many were sent."""
         before = self.sent
+        self._stopped_groups.clear()  # the database now knows which groups are suspended
         while not self._stopping:
             claimed = await asyncio.to_thread(
                 self.app.claim, self.worker, self.batch, self.lease_seconds
@@ -76,14 +80,18 @@ class Deliverer:
 
     async def _send(self, item: _Item, queue: asyncio.Queue[_Item]) -> None:
         delivery = item.delivery
+        if delivery.group_id in self._stopped_groups:
+            await asyncio.to_thread(self.app.release, delivery)
+            return
         platform = self.platforms.get(delivery.platform)
         if platform is None:
             error = SendError(f"no messenger for platform {delivery.platform!r}", Failure.FATAL)
-            await asyncio.to_thread(self.app.failed, delivery, error)
+            await self._failed(delivery, error)
             return
-        route = platform.messenger.route(delivery)
-        await platform.limiter.acquire(route)
+        route = "?"
         try:
+            route = platform.messenger.route(delivery)
+            await platform.limiter.acquire(route)
             platform_id = await platform.messenger.send(delivery)
         except SendError as error:
             if error.kind is Failure.RATE_LIMITED:
@@ -93,12 +101,16 @@ class Deliverer:
                     log.info("rate limited: route=%s retry_after=%.2fs", route, wait)
                     queue.put_nowait(_Item(delivery, item.requeues + 1))
                     return
-            await asyncio.to_thread(self.app.failed, delivery, error)
+            await self._failed(delivery, error)
             return
         except Exception as error:  # a bug or an unexpected library error: retry later
             log.exception("unexpected send error: key=%s", delivery.key)
-            failure = SendError(f"{type(error).__name__}: {error}")
-            await asyncio.to_thread(self.app.failed, delivery, failure)
+            await self._failed(delivery, SendError(f"{type(error).__name__}: {error}"))
             return
         await asyncio.to_thread(self.app.sent, delivery, platform_id)
         self.sent += 1
+
+    async def _failed(self, delivery: Delivery, error: SendError) -> None:
+        if error.kind is Failure.FATAL:
+            self._stopped_groups.add(delivery.group_id)
+        await asyncio.to_thread(self.app.failed, delivery, error)

@@ -85,9 +85,12 @@ class Runner:
         try:
             await self.stopping.wait()
         finally:
-            scheduler.shutdown(wait=False)
-            async with self._busy:  # a tick in flight finishes its current sends first
+            # No new ticks; a tick in flight finishes its current sends before the
+            # scheduler goes (its shutdown would cancel a running tick mid-send).
+            scheduler.pause()
+            async with self._busy:
                 pass
+            scheduler.shutdown(wait=False)
             await asyncio.to_thread(self.app.release, worker=self.worker)
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)

@@ -43,7 +43,11 @@ def rows_and_totals(
     """One row per member (opted-out ones unlisted) and the group's totals."""
     assert group.id is not None
     by_member: dict[int, list[Event]] = defaultdict(list)
-    for member_id, event in uow.events.in_group(group.id, max(start - LOOKBACK, EPOCH), end):
+    # Before the window, only rejections matter (for the rejection-call bonus).
+    lookback = uow.events.in_group(
+        group.id, max(start - LOOKBACK, EPOCH), start, frozenset({Action.REJECTED})
+    )
+    for member_id, event in lookback + uow.events.in_group(group.id, start, end):
         by_member[member_id].append(event)
     rows, totals = [], Counter[Action]()
     for member in uow.members.in_group(group.id):
@@ -51,7 +55,9 @@ def rows_and_totals(
         cal = member.calendar(group)
         points, counts = score(by_member.get(member.id, []), cal, group.points, since=start)
         totals.update(counts)
-        streak = member.streak.current(as_of, cal)
+        # A paused member's streak is frozen at the day they paused.
+        day = member.paused_on if member.paused and member.paused_on else as_of
+        streak = member.streak.current(day, cal)
         rows.append(BoardRow(member.name, points, streak, listed=member.on_board))
     return rows, totals
 
@@ -60,7 +66,8 @@ def board(uow: UnitOfWork, group: Group, period: str, now: datetime) -> Message:
     """The board of `period` so far, as the member asking sees it."""
     start, title = window(group, period, now)
     as_of = group.calendar().local_date(now)
-    rows, totals = rows_and_totals(uow, group, start, now, as_of)
+    # Up to and including this instant: what was just logged counts.
+    rows, totals = rows_and_totals(uow, group, start, now + timedelta(microseconds=1), as_of)
     return leaderboard(title, rows, totals)
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from core.domain.leads import Event, Lead
+from core.domain.leads import Action, Event, Lead
 from core.domain.members import Group, Member
 from core.domain.messages import Message
 
@@ -112,7 +112,11 @@ class EventRepository(Protocol):
     def add(self, group_id: int, member_id: int, event: Event) -> None: ...
     def for_member(self, member_id: int) -> list[Event]: ...
     def in_group(
-        self, group_id: int, start: datetime, end: datetime
+        self,
+        group_id: int,
+        start: datetime,
+        end: datetime,
+        actions: frozenset[Action] | None = None,
     ) -> list[tuple[int, Event]]: ...
 
 

@@ -270,14 +270,28 @@ class SqlEvents:
         )
         return [_event(r) for r in rows]
 
-    def in_group(self, group_id: int, start: datetime, end: datetime) -> list[tuple[int, Event]]:
-        """(member id, event) for the group's events in [start, end)."""
-        rows = self._s.scalars(
-            select(EventRow)
-            .where(EventRow.group_id == group_id, EventRow.at >= start, EventRow.at < end)
-            .order_by(EventRow.at, EventRow.id)
-        )
-        return [(r.member_id, _event(r)) for r in rows]
+    def in_group(
+        self,
+        group_id: int,
+        start: datetime,
+        end: datetime,
+        actions: frozenset[Action] | None = None,
+    ) -> list[tuple[int, Event]]:
+        """(member id, event) for the group's events in [start, end), optionally only
+        some actions; without their notes (boards don't read them)."""
+        query = select(
+            EventRow.member_id,
+            EventRow.lead_id,
+            EventRow.action,
+            EventRow.at,
+            EventRow.stage_after,
+        ).where(EventRow.group_id == group_id, EventRow.at >= start, EventRow.at < end)
+        if actions is not None:
+            query = query.where(EventRow.action.in_([a.value for a in actions]))
+        return [
+            (member_id, Event(lead_id, Action(action), at, Stage(stage)))
+            for member_id, lead_id, action, at, stage in self._s.execute(query)
+        ]
 
 
 def _event(r: EventRow) -> Event:

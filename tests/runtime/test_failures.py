@@ -1,0 +1,410 @@
+"""Failed sends on the real runtime: retried, given up on, reported, never silent."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bots.bootstrap import build
+from bots.runtime.delivery import Deliverer, Platform
+from bots.runtime.ratelimit import RateLimiter
+from core.services.app import MAX_ATTEMPTS, FollowThrough
+from core.services.commands import Identity
+from core.services.ports import Delivery, Failure, SendError, SimulatedClock
+
+PLATFORM = "slack"
+TOKEN = "xoxb-1111-2222-SeCrEtToKeN"  # what a real messenger would hold; never to be logged
+MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def on(day: int, hour: int = 8, minute: int = 0) -> datetime:
+    """An instant in the week of Monday 2 March 2026 (day 0 = Monday), UTC."""
+    return MONDAY + timedelta(days=day, hours=hour, minutes=minute)
+
+
+class Attempt(NamedTuple):
+    key: str
+    at: datetime  # UTC
+    attempts: int  # as the outbox row said before this try
+    user: str | None
+    workspace: str
+
+
+class Sent(NamedTuple):
+    key: str
+    local: datetime  # in the recipient's zone
+    kind: str
+    user: str | None
+    text: str
+
+
+class FlakyMessenger:
+    """Records every try and every delivered message; `fail` decides which tries fail."""
+
+    def __init__(self, clock: SimulatedClock) -> None:
+        self.clock = clock
+        self.token = TOKEN
+        self.tries: list[Attempt] = []
+        self.sent: list[Sent] = []
+        self.fail: Callable[[Delivery], BaseException | None] = lambda delivery: None
+
+    def route(self, delivery: Delivery) -> str:
+        return delivery.user_id or f"#{delivery.channel}"
+
+    async def send(self, delivery: Delivery) -> str:
+        now = self.clock.now()
+        self.tries.append(
+            Attempt(delivery.key, now, delivery.attempts, delivery.user_id, delivery.workspace_id)
+        )
+        await asyncio.sleep(0)  # let the other senders run: failures may overlap
+        error = self.fail(delivery)
+        if error is not None:
+            raise error
+        local = now.astimezone(ZoneInfo(delivery.recipient_tz))
+        message = delivery.message
+        self.sent.append(
+            Sent(delivery.key, local, message.kind, delivery.user_id, message.plain_text())
+        )
+        return f"m-{len(self.sent)}"
+
+    def tries_by(self, user: str) -> list[Attempt]:
+        return [t for t in self.tries if t.user == user]
+
+    def sent_to(self, user: str | None, kind: str | None = None) -> list[Sent]:
+        return [s for s in self.sent if s.user == user and kind in (None, s.kind)]
+
+
+class Bot:
+    def __init__(self, database_url: str, clock: SimulatedClock) -> None:
+        self.clock = clock
+        self.app: FollowThrough = build(database_url, clock)
+        self.messenger = FlakyMessenger(clock)
+        platform = Platform(self.messenger, RateLimiter(rate=1e9))
+        self.deliverer = Deliverer(self.app, {PLATFORM: platform}, "test-worker")
+
+    def tick_at(self, instant: datetime) -> int:
+        self.clock.advance_to(instant)
+        self.app.plan()
+        return asyncio.run(self.deliverer.drain())
+
+    def tick_every_minute(self, until: datetime) -> None:
+        async def ticks() -> None:
+            at = self.clock.now() + timedelta(minutes=1)
+            while at <= until:
+                self.clock.advance_to(at)
+                self.app.plan()
+                await self.deliverer.drain()
+                at += timedelta(minutes=1)
+
+        asyncio.run(ticks())
+
+    def close(self) -> None:
+        engine = getattr(getattr(self.app._uow, "__self__", None), "engine", None)
+        if engine is not None:
+            engine.dispose()
+
+
+ANA = Identity(PLATFORM, "T1", "U-ana", "Ana")
+BEN = Identity(PLATFORM, "T1", "U-ben", "Ben")
+
+
+def with_daily_digests(bot: Bot, workspace: str, *members: Identity, channel: bool = True) -> None:
+    """A group whose members get a digest every business morning at 08:00 UTC.
+
+    With no leads, the pipeline nudge is due; the admin makes it daily instead of weekly.
+    A group with a channel also gets its weekly board there on Monday at 08:00.
+    """
+    channel_id = f"C-{workspace}" if channel else None
+    bot.app.setup_group(PLATFORM, workspace, tz="UTC", channel=channel_id)
+    for who in members:
+        bot.app.join(who)
+    admin = Identity(PLATFORM, workspace, members[0].user_id, members[0].name, is_admin=True)
+    answer = bot.app.handle(admin, "/followthrough", "group setting pipeline_every_days 1")
+    assert "pipeline_every_days = 1" in answer.text
+
+
+@pytest.fixture
+def bot(database_url: str, clock: SimulatedClock) -> Iterator[Bot]:
+    bot = Bot(database_url, clock)  # Monday 2 March 2026, 07:00 UTC
+    yield bot
+    bot.close()
+
+
+def fails_for(
+    user: str, error: Callable[[], BaseException]
+) -> Callable[[Delivery], BaseException | None]:
+    return lambda delivery: error() if delivery.user_id == user else None
+
+
+# -- transient failures --------------------------------------------------------------------
+
+
+def test_a_transient_failure_is_retried_with_backoff_then_given_up(bot: Bot) -> None:
+    with_daily_digests(bot, "T1", ANA, BEN)
+    bot.messenger.fail = fails_for("U-ana", lambda: SendError("timeout", Failure.TRANSIENT))
+
+    bot.tick_at(on(0, 8))
+    bot.tick_every_minute(until=on(0, 9))
+
+    tries = bot.messenger.tries_by("U-ana")
+    assert len(tries) == MAX_ATTEMPTS == 5
+    assert {t.key for t in tries} == {"digest:1:2026-03-02"}
+    assert [t.attempts for t in tries] == [0, 1, 2, 3, 4]
+    waits = [(b.at - a.at).total_seconds() for a, b in itertools.pairwise(tries)]
+    assert waits == [60, 120, 240, 480]  # doubling backoff from a minute
+    status = bot.app.status()
+    assert status["failed"] == 1  # given up: not retried forever
+    assert status["sent"] == 2  # Ben's digest was not held up (nor Monday's board)
+    assert status["pending"] == status["claimed"] == 0
+    assert bot.messenger.sent_to("U-ben", "digest")[0].local == on(0, 8)
+
+    bot.tick_every_minute(until=on(0, 10))
+    assert len(bot.messenger.tries_by("U-ana")) == MAX_ATTEMPTS
+
+
+def test_a_transient_failure_that_clears_is_delivered_once(bot: Bot) -> None:
+    with_daily_digests(bot, "T1", ANA, BEN)
+    failures = iter([True, True])
+
+    def flaky(delivery: Delivery) -> BaseException | None:
+        if delivery.user_id == "U-ana" and next(failures, False):
+            return SendError("502 Bad Gateway", Failure.TRANSIENT)
+        return None
+
+    bot.messenger.fail = flaky
+    bot.tick_at(on(0, 8))
+    bot.tick_every_minute(until=on(0, 8, 30))
+
+    assert [t.at for t in bot.messenger.tries_by("U-ana")] == [on(0, 8), on(0, 8, 1), on(0, 8, 3)]
+    assert [s.local for s in bot.messenger.sent_to("U-ana", "digest")] == [on(0, 8, 3)]
+    assert bot.app.status() == {"pending": 0, "claimed": 0, "sent": 3, "failed": 0, "missed": 0}
+
+
+def test_a_transient_failure_with_retry_after_waits_that_long(bot: Bot) -> None:
+    with_daily_digests(bot, "T1", ANA)
+    failures = iter([True])
+    bot.messenger.fail = lambda d: (
+        SendError("503", Failure.TRANSIENT, retry_after=300)
+        if d.user_id == "U-ana" and next(failures, False)
+        else None
+    )
+    bot.tick_at(on(0, 8))
+    bot.tick_every_minute(until=on(0, 8, 30))
+    assert [t.at for t in bot.messenger.tries_by("U-ana")] == [on(0, 8), on(0, 8, 5)]
+    assert len(bot.messenger.sent_to("U-ana", "digest")) == 1
+
+
+# -- unreachable members -------------------------------------------------------------------
+
+
+class DMs:
+    """Which members have closed their DMs (or left)."""
+
+    def __init__(self) -> None:
+        self.closed: set[str] = set()
+
+    def __call__(self, delivery: Delivery) -> BaseException | None:
+        if delivery.user_id in self.closed:
+            return SendError("cannot_dm_user", Failure.UNREACHABLE)
+        return None
+
+
+# The notice says digests stop "until they use a command again": any command, reading ones
+# included.
+COMING_BACK = [
+    pytest.param(("/lead", "list"), id="lead-list"),
+    pytest.param(("/lead", "today"), id="lead-today"),
+    pytest.param(("/followthrough", "help"), id="help"),
+    pytest.param(("/lead", "add Julie Martin at Acme"), id="lead-add"),
+]
+
+
+@pytest.mark.parametrize("command", COMING_BACK)
+def test_an_unreachable_member_stops_getting_digests_and_admins_are_told_once(
+    bot: Bot, command: tuple[str, str]
+) -> None:
+    with_daily_digests(bot, "T1", ANA, BEN)
+    dms = DMs()
+    dms.closed.add("U-ana")
+    bot.messenger.fail = dms
+
+    # Monday's digests are planned, but delivery only runs on Tuesday morning: two of
+    # Ana's digests fail in the same run.
+    bot.clock.advance_to(on(0, 8))
+    assert bot.app.plan() == 3  # the two digests and the group's Monday board
+    bot.tick_at(on(1, 8))
+    assert len(bot.messenger.tries_by("U-ana")) == 2
+
+    notices = bot.messenger.sent_to(None, "admin")
+    assert len(notices) == 1
+    assert "Ana" in notices[0].text
+    status = bot.app.status()
+    assert status["failed"] == 2
+    assert status["sent"] == 2 + 1 + 1  # Ben's two digests, the one notice, the board
+
+    # No more digests are even tried for Ana; Ben's keep coming.
+    bot.tick_at(on(2, 8))
+    bot.tick_at(on(3, 8))
+    assert len(bot.messenger.tries_by("U-ana")) == 2
+    assert [s.local.date() for s in bot.messenger.sent_to("U-ben", "digest")][-2:] == [
+        on(2).date(),
+        on(3).date(),
+    ]
+    assert len(bot.messenger.sent_to(None, "admin")) == 1
+
+    # Ana writes to the bot again: she is reachable, and Friday's digest reaches her.
+    dms.closed.clear()
+    assert bot.app.handle(ANA, *command).kind == "reply"
+    bot.tick_at(on(3, 12))
+    bot.tick_at(on(4, 8))
+    assert [s.local for s in bot.messenger.sent_to("U-ana", "digest")] == [on(4, 8)]
+    assert len(bot.messenger.sent_to(None, "admin")) == 1
+
+
+def test_a_member_unreachable_again_after_coming_back_is_reported_again(bot: Bot) -> None:
+    """A second time DMs fail (after the member came back) the admins must hear of it too:
+    otherwise that member's digests stop silently."""
+    with_daily_digests(bot, "T1", ANA, BEN)
+    dms = DMs()
+    bot.messenger.fail = dms
+
+    dms.closed.add("U-ana")
+    bot.tick_at(on(0, 8))
+    assert len(bot.messenger.sent_to(None, "admin")) == 1
+
+    dms.closed.clear()
+    bot.app.handle(ANA, "/lead", "add Julie Martin at Acme")  # a command that writes
+    bot.tick_at(on(1, 8))
+    assert [s.local for s in bot.messenger.sent_to("U-ana", "digest")] == [on(1, 8)]
+
+    dms.closed.add("U-ana")
+    bot.tick_at(on(2, 8))
+    assert bot.messenger.tries_by("U-ana")[-1].at == on(2, 8)  # tried, and failed
+    assert len(bot.messenger.sent_to(None, "admin")) == 2, (
+        "the second time Ana became unreachable, no admin notice was sent"
+    )
+
+
+# -- fatal failures ------------------------------------------------------------------------
+
+
+def test_a_fatal_failure_stops_that_groups_delivery_only_and_is_logged_without_secrets(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    cleo = Identity(PLATFORM, "T2", "U-cleo", "Cleo")
+    with_daily_digests(bot, "T1", ANA, channel=False)
+    with_daily_digests(bot, "T2", cleo, channel=False)
+    bot.messenger.fail = lambda d: (
+        SendError("invalid_auth", Failure.FATAL) if d.workspace_id == "T1" else None
+    )
+
+    with caplog.at_level(logging.INFO):
+        bot.tick_at(on(0, 8))
+        bot.tick_at(on(1, 8))
+        bot.tick_at(on(2, 8))
+
+    t1_tries = [t for t in bot.messenger.tries if t.workspace == "T1"]
+    assert [t.key for t in t1_tries] == ["digest:1:2026-03-02"]  # nothing after the refusal
+    assert [s.local for s in bot.messenger.sent_to("U-cleo", "digest")] == [
+        on(0, 8),
+        on(1, 8),
+        on(2, 8),
+    ]
+    # T1's rows wait (unclaimed) for the group to be re-authorised; nobody claims them.
+    status = bot.app.status()
+    assert status["pending"] == 3 and status["claimed"] == 0 and status["failed"] == 0
+    assert bot.app.claim("probe") == []
+
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "delivery stopped" in errors[0].getMessage()
+    assert "T1" in errors[0].getMessage()
+    assert "invalid_auth" in errors[0].getMessage()
+    assert TOKEN not in caplog.text
+    assert "Good morning" not in caplog.text  # nor any member's message
+
+
+def test_a_fatal_failure_stops_the_rest_of_that_groups_claimed_batch_too(bot: Bot) -> None:
+    """Once the platform refused a group's token, its other messages already claimed in the
+    same batch are not tried either: each would be one more invalid request (Discord bans
+    an IP after 10,000 in 10 minutes) and one more "delivery stopped" error in the log."""
+    members = [Identity(PLATFORM, "T1", f"U{n}", f"Member {n}") for n in range(10)]
+    with_daily_digests(bot, "T1", *members, channel=False)
+    bot.messenger.fail = lambda d: SendError("invalid_auth", Failure.FATAL)
+    bot.deliverer.senders = 1  # one at a time: the refusal is known before the next try
+
+    bot.tick_at(on(0, 8))
+
+    assert len(bot.messenger.tries) == 1
+    assert bot.app.status()["pending"] == 10
+
+
+def test_a_platform_without_a_messenger_is_a_fatal_failure_for_that_group(bot: Bot) -> None:
+    dora = Identity("discord", "G1", "U-dora", "Dora")
+    bot.app.setup_group("discord", "G1", tz="UTC")
+    bot.app.join(dora)
+    with_daily_digests(bot, "T1", ANA)
+
+    bot.tick_at(on(0, 8))
+    bot.tick_at(on(1, 8))
+
+    assert len(bot.messenger.sent_to("U-ana", "digest")) == 2
+    # Dora's first digest (a weekly pipeline nudge) waits, unclaimed, for a messenger.
+    assert bot.app.status()["pending"] == 1
+    assert bot.app.claim("probe") == []
+
+
+# -- unexpected exceptions ------------------------------------------------------------------
+
+
+def test_an_unexpected_exception_in_send_does_not_kill_the_deliverer(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    with_daily_digests(bot, "T1", ANA, BEN)
+    failures = iter([True])
+
+    def buggy(delivery: Delivery) -> BaseException | None:
+        if delivery.user_id == "U-ana" and next(failures, False):
+            return RuntimeError("adapter bug")
+        return None
+
+    bot.messenger.fail = buggy
+    with caplog.at_level(logging.ERROR):
+        sent = bot.tick_at(on(0, 8))  # no exception escapes
+    assert sent == 2  # Ben's digest and the Monday board
+    assert [s.user for s in bot.messenger.sent if s.kind == "digest"] == ["U-ben"]
+    assert any(
+        "unexpected send error" in r.getMessage() and r.exc_info is not None for r in caplog.records
+    )
+
+    bot.tick_every_minute(until=on(0, 8, 5))
+    assert [s.local for s in bot.messenger.sent_to("U-ana", "digest")] == [on(0, 8, 1)]
+    assert bot.app.status()["sent"] == 3
+
+
+def test_an_unexpected_exception_in_route_does_not_kill_the_deliverer(bot: Bot) -> None:
+    """`route()` is the messenger's code too (e.g. a DM-channel lookup): when it raises,
+    the rest of the batch is still sent and the row is not left claimed."""
+    with_daily_digests(bot, "T1", ANA, BEN)
+    messenger = bot.messenger
+    plain_route = messenger.route
+
+    def route(delivery: Delivery) -> str:
+        if delivery.user_id == "U-ana":
+            raise KeyError("no DM channel cached for U-ana")
+        return plain_route(delivery)
+
+    messenger.route = route  # type: ignore[method-assign]
+    bot.clock.advance_to(on(0, 8))
+    bot.app.plan()
+    asyncio.run(bot.deliverer.drain())  # must not raise
+
+    assert [s.user for s in messenger.sent if s.kind == "digest"] == ["U-ben"]
+    assert bot.app.status()["claimed"] == 0  # recorded as a failed try, not held for a lease

@@ -20,7 +20,9 @@ class RateLimiter:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.rate = rate
-        self.burst = burst if burst is not None else max(1, int(rate))
+        # No burst by default: a full bucket plus its refill would let 2x the rate through
+        # in the first second, and platforms count requests over sliding windows.
+        self.burst = burst if burst is not None else 1
         self._clock, self._sleep = clock, sleep
         self._tokens = float(self.burst)
         self._stamp = clock()

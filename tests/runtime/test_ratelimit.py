@@ -100,10 +100,13 @@ def test_an_idle_bucket_refills_up_to_the_burst_only() -> None:
     assert granted[3:] == pytest.approx([start + 0.1, start + 0.2], abs=1e-5)
 
 
-def test_the_default_burst_is_one_second_of_rate_and_at_least_one() -> None:
+def test_by_default_requests_are_paced_without_a_burst() -> None:
     fake = FakeTime()
-    assert limiter(fake, rate=50).burst == 50
+    assert limiter(fake, rate=50).burst == 1
     assert limiter(fake, rate=0.5).burst == 1
+    other = FakeTime()
+    paced = acquire_all(limiter(other, rate=50), other, ["r"] * 3)
+    assert paced == pytest.approx([paced[0], paced[0] + 0.02, paced[0] + 0.04], abs=1e-5)
     slow = limiter(fake, rate=0.5)
     granted = acquire_all(slow, fake, ["r", "r"])
     assert granted == pytest.approx([100.0, 102.0], abs=1e-5)
@@ -111,7 +114,7 @@ def test_the_default_burst_is_one_second_of_rate_and_at_least_one() -> None:
 
 def test_a_blocked_route_waits_for_its_reset_and_other_routes_do_not() -> None:
     fake = FakeTime()
-    limit = limiter(fake, rate=1000)
+    limit = limiter(fake, rate=1000, burst=10)
     limit.block("dm:U1", 5.0)
     assert limit.blocked_for("dm:U1") == pytest.approx(5.0)
     assert limit.blocked_for("dm:U2") == 0.0

@@ -58,21 +58,9 @@ _OUTREACH = frozenset({Stage.NEW, Stage.EMAILED, Stage.FOLLOWED_UP, Stage.CALLED
 # Stages in which the other side has answered (yes or no): an email is just a touch.
 _ANSWERED = frozenset({Stage.TALKING, Stage.INTERVIEWED, Stage.OFFER, Stage.REJECTED})
 
-# Actions that are a communication with the lead (they reset "time since last touch").
-TOUCHES = frozenset(
-    {
-        Action.EMAILED,
-        Action.FOLLOWED_UP,
-        Action.CALLED,
-        Action.REPLIED,
-        Action.INTERVIEWED,
-        Action.REJECTED,
-        Action.OFFER,
-        Action.ACCEPTED,
-        Action.DECLINED,
-        Action.REFERRAL,
-    }
-)
+# Actions that are a communication with the lead (they reset "time since last touch"):
+# everything a member logs about it, and the conversation in which a referral was made.
+TOUCHES = frozenset({*LOGGABLE, Action.REFERRAL})
 
 VIA = ("email", "linkedin", "phone", "intro")
 

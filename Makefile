@@ -22,8 +22,13 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Benchmarks run on demand and print their figures (PostgreSQL from
+# FOLLOWTHROUGH_TEST_DATABASE_URL, or the local server; skipped if unreachable).
 bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks.plan_mornings
+	$(BIN)/python -m benchmarks.weekly_board
+	$(BIN)/python -m benchmarks.delivery_rate --database sqlite
+	$(BIN)/python -m benchmarks.delivery_rate --database postgresql
 
 clean:
 	rm -rf $(VENV)

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bots.runtime.ratelimit import RateLimiter
 from core.services.app import FollowThrough
@@ -42,6 +43,9 @@ class Deliverer:
     senders: int = 4
     batch: int = 200
     lease_seconds: int = 300
+    # A claimed row this close to the end of its lease is left for whoever claims it
+    # next, rather than risk both of us sending it (at most a tenth of the lease).
+    lease_margin_seconds: float = 30
     sent: int = 0
     _stopping: bool = field(default=False, init=False)
     # Groups whose token the platform refused in this drain: the rest of their batch
@@ -54,7 +58,11 @@ class Deliverer:
         self._stopped_groups.clear()  # the database now knows which groups are suspended
         while not self._stopping:
             claimed = await asyncio.to_thread(
-                self.app.claim, self.worker, self.batch, self.lease_seconds
+                self.app.claim,
+                self.worker,
+                self.batch,
+                self.lease_seconds,
+                frozenset(self.platforms),
             )
             if not claimed:
                 break
@@ -83,15 +91,14 @@ class Deliverer:
         if delivery.group_id in self._stopped_groups:
             await asyncio.to_thread(self.app.release, delivery)
             return
-        platform = self.platforms.get(delivery.platform)
-        if platform is None:
-            error = SendError(f"no messenger for platform {delivery.platform!r}", Failure.FATAL)
-            await self._failed(delivery, error)
-            return
+        platform = self.platforms[delivery.platform]  # claims are for our platforms only
         route = "?"
         try:
             route = platform.messenger.route(delivery)
             await platform.limiter.acquire(route)
+            if self._lease_running_out(delivery):
+                log.info("claim ran out before sending, left for the next: key=%s", delivery.key)
+                return
             platform_id = await platform.messenger.send(delivery)
         except SendError as error:
             if error.kind is Failure.RATE_LIMITED:
@@ -109,6 +116,10 @@ class Deliverer:
             return
         await asyncio.to_thread(self.app.sent, delivery, platform_id)
         self.sent += 1
+
+    def _lease_running_out(self, delivery: Delivery) -> bool:
+        margin = timedelta(seconds=min(self.lease_margin_seconds, self.lease_seconds / 10))
+        return self.app.clock.now() >= delivery.lease_until - margin
 
     async def _failed(self, delivery: Delivery, error: SendError) -> None:
         if error.kind is Failure.FATAL:

@@ -182,6 +182,7 @@ class FollowThrough:
                         message=morning.message,
                         not_before=morning_at,
                         status="missed" if morning.missed else "pending",
+                        expires_at=morning_at + self.catch_up,
                     )
                 )
         uow.leads.save_planned(due)
@@ -197,17 +198,25 @@ class FollowThrough:
     # -- delivery --------------------------------------------------------------------
     # The runtime sends; these record what happened, each in its own transaction.
 
-    def claim(self, worker: str, limit: int = 100, lease_seconds: int = 300) -> list[Delivery]:
-        """Claim outbox rows that are due, for `worker`, until the lease runs out."""
+    def claim(
+        self,
+        worker: str,
+        limit: int = 100,
+        lease_seconds: int = 300,
+        platforms: frozenset[str] | None = None,
+    ) -> list[Delivery]:
+        """Claim outbox rows that are due on `platforms`, for `worker`, for a lease."""
         with self._uow() as uow:
-            batch = uow.outbox.claim(self.clock.now(), worker, limit, lease_seconds)
+            batch = uow.outbox.claim(self.clock.now(), worker, limit, lease_seconds, platforms)
             uow.commit()
         return batch
 
     def sent(self, delivery: Delivery, platform_id: str | None) -> None:
         with self._uow() as uow:
-            uow.outbox.mark_sent(delivery.id, self.clock.now(), platform_id)
+            recorded = uow.outbox.mark_sent(delivery, self.clock.now(), platform_id)
             uow.commit()
+        if not recorded:
+            log.warning("sent after its claim ran out: key=%s possibly duplicated", delivery.key)
 
     def release(self, delivery: Delivery | None = None, *, worker: str | None = None) -> None:
         """Give claims back unsent (a rate-limited route, or a graceful shutdown)."""
@@ -220,24 +229,35 @@ class FollowThrough:
         now = self.clock.now()
         with self._uow() as uow:
             match error.kind:
-                case Failure.TRANSIENT | Failure.RATE_LIMITED:
+                case Failure.RATE_LIMITED:
+                    # Not the message's fault: wait as told, without using up an attempt
+                    # (a digest's expiry still bounds the wait).
+                    later = now + timedelta(seconds=error.retry_after or 60)
+                    uow.outbox.mark_failed(delivery, str(error), later, count_attempt=False)
+                case Failure.TRANSIENT:
                     attempt = delivery.attempts + 1
-                    retry = None
+                    retry: datetime | None = None
                     if attempt < MAX_ATTEMPTS:
                         wait = error.retry_after or 60 * 2**delivery.attempts
                         retry = now + timedelta(seconds=wait)
-                    log.warning(
-                        "send failed: key=%s attempt=%d/%d retry=%s reason=%s",
-                        delivery.key,
-                        attempt,
-                        MAX_ATTEMPTS,
-                        retry is not None,
-                        error,
-                    )
-                    uow.outbox.mark_failed(delivery.id, str(error), retry)
+                        log.warning(
+                            "send failed: key=%s attempt=%d/%d, retrying: %s",
+                            delivery.key,
+                            attempt,
+                            MAX_ATTEMPTS,
+                            error,
+                        )
+                    else:
+                        log.error(
+                            "send failed for good: key=%s after %d attempts: %s",
+                            delivery.key,
+                            attempt,
+                            error,
+                        )
+                    uow.outbox.mark_failed(delivery, str(error), retry)
                 case Failure.UNREACHABLE:
                     log.warning("member unreachable: key=%s reason=%s", delivery.key, error)
-                    uow.outbox.mark_failed(delivery.id, str(error), None)
+                    uow.outbox.mark_failed(delivery, str(error), None)
                     self._unreachable(uow, delivery, now)
                 case Failure.FATAL:
                     log.error(

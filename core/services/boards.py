@@ -93,6 +93,7 @@ def post_weekly_boards(uow: UnitOfWork, now: datetime) -> int:
                     leaderboard(title, rows, totals),
                     group.next_board_at,
                     to_channel=True,
+                    expires_at=group.next_board_at + STALE_BOARD,
                 ),
                 now,
             )

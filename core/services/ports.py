@@ -52,6 +52,7 @@ class Outgoing:
     not_before: datetime
     to_channel: bool = False
     status: str = "pending"
+    expires_at: datetime | None = None  # not sent by then: recorded as missed instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,8 @@ class Delivery:
     attempts: int
     group_id: int
     member_id: int | None
+    worker: str  # who claimed it
+    lease_until: datetime  # past this, another worker may claim it: don't send
 
 
 class Conflict(Exception):
@@ -124,10 +127,24 @@ class Outbox(Protocol):
     def add(self, item: Outgoing, now: datetime) -> bool: ...
     def add_many(self, items: list[Outgoing], now: datetime) -> int: ...
     def claim(
-        self, now: datetime, worker: str, limit: int, lease_seconds: int
+        self,
+        now: datetime,
+        worker: str,
+        limit: int,
+        lease_seconds: int,
+        platforms: frozenset[str] | None = None,
     ) -> list[Delivery]: ...
-    def mark_sent(self, outbox_id: int, at: datetime, platform_message_id: str | None) -> None: ...
-    def mark_failed(self, outbox_id: int, error: str, retry_at: datetime | None) -> None: ...
+    def mark_sent(
+        self, delivery: Delivery, at: datetime, platform_message_id: str | None
+    ) -> bool: ...
+    def mark_failed(
+        self,
+        delivery: Delivery,
+        error: str,
+        retry_at: datetime | None,
+        *,
+        count_attempt: bool = True,
+    ) -> bool: ...
     def release(self, outbox_id: int | None = None, worker: str | None = None) -> None: ...
     def counts(self, now: datetime) -> dict[str, int]: ...
 

@@ -6,7 +6,7 @@ from dataclasses import fields
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, select, update
+from sqlalchemy import CursorResult, Table, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -328,6 +328,7 @@ class SqlOutbox:
                 "not_before": item.not_before,
                 "status": item.status,
                 "attempts": 0,
+                "expires_at": item.expires_at,
             }
             for item in items
         ]
@@ -339,22 +340,36 @@ class SqlOutbox:
         )
         return len(self._s.execute(statement, rows).all())
 
-    def claim(self, now: datetime, worker: str, limit: int, lease_seconds: int) -> list[Delivery]:
+    def claim(
+        self,
+        now: datetime,
+        worker: str,
+        limit: int,
+        lease_seconds: int,
+        platforms: frozenset[str] | None = None,
+    ) -> list[Delivery]:
         """Claim up to `limit` sendable rows for `worker` until the lease runs out.
 
-        On PostgreSQL, FOR UPDATE SKIP LOCKED lets several processes claim side by side;
-        SQLite ignores it and runs a single worker.
+        Only rows of live (not suspended) groups on `platforms` (None: any), so that a
+        Slack process leaves Discord's messages alone. Rows past their expiry are
+        recorded as missed instead. On PostgreSQL, FOR UPDATE SKIP LOCKED lets several
+        processes claim side by side; SQLite ignores it and runs a single worker.
         """
-        live_groups = select(GroupRow.id).where(GroupRow.suspended.is_(False))
+        claimable = (OutboxRow.status == "pending") & (
+            OutboxRow.claimed_until.is_(None) | (OutboxRow.claimed_until < now)
+        )
+        self._s.execute(
+            update(OutboxRow)
+            .where(claimable, OutboxRow.expires_at < now)
+            .values(status="missed", claimed_until=None)
+        )
+        groups = select(GroupRow.id).where(GroupRow.suspended.is_(False))
+        if platforms is not None:
+            groups = groups.where(GroupRow.platform.in_(platforms))
         ids = list(
             self._s.scalars(
                 select(OutboxRow.id)
-                .where(
-                    OutboxRow.status == "pending",
-                    OutboxRow.not_before <= now,
-                    (OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until < now),
-                    OutboxRow.group_id.in_(live_groups),
-                )
+                .where(claimable, OutboxRow.not_before <= now, OutboxRow.group_id.in_(groups))
                 .order_by(OutboxRow.not_before, OutboxRow.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -362,10 +377,11 @@ class SqlOutbox:
         )
         if not ids:
             return []
+        lease_until = now + timedelta(seconds=lease_seconds)
         self._s.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(ids))
-            .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds))
+            .values(claimed_by=worker, claimed_until=lease_until)
         )
         rows = self._s.execute(
             select(OutboxRow, GroupRow, MemberRow)
@@ -388,14 +404,26 @@ class SqlOutbox:
                 attempts=o.attempts,
                 group_id=o.group_id,
                 member_id=o.member_id,
+                worker=worker,
+                lease_until=lease_until,
             )
             for o, g, m in rows
         ]
 
-    def mark_sent(self, outbox_id: int, at: datetime, platform_message_id: str | None) -> None:
-        self._s.execute(
+    @staticmethod
+    def _still_mine(delivery: Delivery) -> Any:
+        """The row is still pending and claimed by this delivery's worker."""
+        return (
+            (OutboxRow.id == delivery.id)
+            & (OutboxRow.status == "pending")
+            & (OutboxRow.claimed_by == delivery.worker)
+        )
+
+    def mark_sent(self, delivery: Delivery, at: datetime, platform_message_id: str | None) -> bool:
+        """Record a send; False if the claim was lost meanwhile (another worker has it)."""
+        result = self._s.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == outbox_id)
+            .where(self._still_mine(delivery))
             .values(
                 status="sent",
                 sent_at=at,
@@ -404,18 +432,28 @@ class SqlOutbox:
                 attempts=OutboxRow.attempts + 1,
             )
         )
+        return bool(cast(CursorResult[Any], result).rowcount)
 
-    def mark_failed(self, outbox_id: int, error: str, retry_at: datetime | None) -> None:
-        values: dict[str, Any] = {
-            "error": error[:2000],
-            "claimed_until": None,
-            "attempts": OutboxRow.attempts + 1,
-        }
+    def mark_failed(
+        self,
+        delivery: Delivery,
+        error: str,
+        retry_at: datetime | None,
+        *,
+        count_attempt: bool = True,
+    ) -> bool:
+        """Record a failed send: retried at `retry_at`, or failed for good if None."""
+        values: dict[str, Any] = {"error": error[:2000], "claimed_until": None}
+        if count_attempt:
+            values["attempts"] = OutboxRow.attempts + 1
         if retry_at is None:
             values["status"] = "failed"
         else:
             values["not_before"] = retry_at
-        self._s.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(**values))
+        result = self._s.execute(
+            update(OutboxRow).where(self._still_mine(delivery)).values(**values)
+        )
+        return bool(cast(CursorResult[Any], result).rowcount)
 
     def release(self, outbox_id: int | None = None, worker: str | None = None) -> None:
         """Give back a claim (one row, or all of a worker's unsent rows) for others to take."""

@@ -235,24 +235,25 @@ def test_an_unreachable_member_stops_getting_digests_and_admins_are_told_once(
     dms.closed.add("U-ana")
     bot.messenger.fail = dms
 
-    # Monday's digests are planned, but delivery only runs on Tuesday morning: two of
-    # Ana's digests fail in the same run.
+    # Monday's digests are planned at 08:00 and delivered at 09:30 (within the catch-up
+    # window): Ana's fails.
     bot.clock.advance_to(on(0, 8))
     assert bot.app.plan() == 3  # the two digests and the group's Monday board
-    bot.tick_at(on(1, 8))
-    assert len(bot.messenger.tries_by("U-ana")) == 2
+    bot.tick_at(on(0, 9, 30))
+    assert len(bot.messenger.tries_by("U-ana")) == 1
 
     notices = bot.messenger.sent_to(None, "admin")
     assert len(notices) == 1
     assert "Ana" in notices[0].text
     status = bot.app.status()
-    assert status["failed"] == 2
-    assert status["sent"] == 2 + 1 + 1  # Ben's two digests, the one notice, the board
+    assert status["failed"] == 1
+    assert status["sent"] == 1 + 1 + 1  # Ben's digest, the one notice, the board
 
     # No more digests are even tried for Ana; Ben's keep coming.
+    bot.tick_at(on(1, 8))
     bot.tick_at(on(2, 8))
     bot.tick_at(on(3, 8))
-    assert len(bot.messenger.tries_by("U-ana")) == 2
+    assert len(bot.messenger.tries_by("U-ana")) == 1
     assert [s.local.date() for s in bot.messenger.sent_to("U-ben", "digest")][-2:] == [
         on(2).date(),
         on(3).date(),
@@ -317,9 +318,12 @@ def test_a_fatal_failure_stops_that_groups_delivery_only_and_is_logged_without_s
         on(1, 8),
         on(2, 8),
     ]
-    # T1's rows wait (unclaimed) for the group to be re-authorised; nobody claims them.
+    # T1's rows wait (unclaimed) for the group to be re-authorised; nobody claims them,
+    # and a morning's digest past its catch-up window is recorded as missed, so that a
+    # re-authorised group doesn't get a backlog of stale mornings at once.
     status = bot.app.status()
-    assert status["pending"] == 3 and status["claimed"] == 0 and status["failed"] == 0
+    assert status["pending"] == 1 and status["missed"] == 2
+    assert status["claimed"] == 0 and status["failed"] == 0
     assert bot.app.claim("probe") == []
 
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -346,19 +350,20 @@ def test_a_fatal_failure_stops_the_rest_of_that_groups_claimed_batch_too(bot: Bo
     assert bot.app.status()["pending"] == 10
 
 
-def test_a_platform_without_a_messenger_is_a_fatal_failure_for_that_group(bot: Bot) -> None:
+def test_a_platform_this_process_does_not_serve_is_left_to_one_that_does(bot: Bot) -> None:
     dora = Identity("discord", "G1", "U-dora", "Dora")
     bot.app.setup_group("discord", "G1", tz="UTC")
     bot.app.join(dora)
     with_daily_digests(bot, "T1", ANA)
 
     bot.tick_at(on(0, 8))
-    bot.tick_at(on(1, 8))
 
-    assert len(bot.messenger.sent_to("U-ana", "digest")) == 2
-    # Dora's first digest (a weekly pipeline nudge) waits, unclaimed, for a messenger.
+    assert len(bot.messenger.sent_to("U-ana", "digest")) == 1
+    # Dora's first digest (a weekly pipeline nudge) waits, unclaimed, for a Discord
+    # process; the group is not suspended for it.
     assert bot.app.status()["pending"] == 1
-    assert bot.app.claim("probe") == []
+    (waiting,) = bot.app.claim("discord-worker", platforms=frozenset({"discord"}))
+    assert waiting.user_id == "U-dora"
 
 
 # -- unexpected exceptions ------------------------------------------------------------------
@@ -408,3 +413,57 @@ def test_an_unexpected_exception_in_route_does_not_kill_the_deliverer(bot: Bot) 
 
     assert [s.user for s in messenger.sent if s.kind == "digest"] == ["U-ben"]
     assert bot.app.status()["claimed"] == 0  # recorded as a failed try, not held for a lease
+
+
+# -- the delivery contract's edges ----------------------------------------------------------
+
+
+def test_a_rate_limited_send_waits_without_using_up_an_attempt(bot: Bot) -> None:
+    with_daily_digests(bot, "T1", ANA, channel=False)
+    limited = iter(range(MAX_ATTEMPTS + 2))  # more 429s than attempts allowed
+
+    def busy(delivery: Delivery) -> BaseException | None:
+        if next(limited, None) is not None:
+            return SendError("ratelimited", Failure.RATE_LIMITED, retry_after=60)
+        return None
+
+    async def wait(seconds: float) -> None:  # the route's wait passes on the bot's clock
+        bot.clock.advance_to(bot.clock.now() + timedelta(seconds=seconds))
+
+    limiter = RateLimiter(rate=1e9, clock=lambda: bot.clock.now().timestamp(), sleep=wait)
+    bot.deliverer.platforms = {PLATFORM: Platform(bot.messenger, limiter)}
+    bot.messenger.fail = busy
+    bot.clock.advance_to(on(0, 8))
+    bot.app.plan()
+    for _ in range(MAX_ATTEMPTS + 3):  # a minute's wait each time: back to the outbox
+        bot.tick_at(bot.clock.now() + timedelta(minutes=2))
+    assert len(bot.messenger.sent_to("U-ana", "digest")) == 1
+    assert bot.app.status()["failed"] == 0
+
+
+def test_a_digest_whose_delivery_was_down_past_the_catch_up_window_is_missed_not_sent(
+    bot: Bot,
+) -> None:
+    with_daily_digests(bot, "T1", ANA, channel=False)
+    bot.clock.advance_to(on(0, 8))
+    assert bot.app.plan() == 1  # planned on time...
+    bot.tick_at(on(0, 11, 30))  # ...but nothing delivered until 11:30
+    assert bot.messenger.sent_to("U-ana") == []
+    assert bot.app.status()["missed"] == 1
+
+
+def test_a_send_recorded_after_its_claim_was_lost_is_reported_not_overwritten(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    with_daily_digests(bot, "T1", ANA, channel=False)
+    bot.clock.advance_to(on(0, 8))
+    bot.app.plan()
+    (mine,) = bot.app.claim("slow-worker", lease_seconds=60)
+    bot.clock.advance_to(on(0, 8, 2))  # the lease ran out; another worker takes the row
+    (theirs,) = bot.app.claim("fast-worker", lease_seconds=60)
+    bot.app.sent(theirs, "m-1")
+    with caplog.at_level(logging.WARNING):
+        bot.app.sent(mine, "m-2")
+        bot.app.failed(mine, SendError("late timeout"))
+    assert "possibly duplicated" in caplog.text
+    assert bot.app.status() == {"pending": 0, "claimed": 0, "sent": 1, "failed": 0, "missed": 0}

@@ -404,7 +404,7 @@ def test_a_claim_carries_the_addresses_and_the_message(db: Database) -> None:
         uow.commit()
 
     base = {"platform": "slack", "workspace_id": "T1", "channel": "C-general", "attempts": 0}
-    base |= {"group_id": group.id}
+    base |= {"group_id": group.id, "worker": "w1", "lease_until": NOW + timedelta(minutes=10)}
     assert [d.key for d in claimed] == ["dm-ana", "dm-ben", "post", "board"]
     assert claimed[0] == Delivery(
         id=claimed[0].id,
@@ -493,9 +493,9 @@ def test_sent_and_failed_rows_are_counted_and_only_retries_come_back(
     assert set(claimed) == {"sent", "retry", "failed"}
     retry_at = NOW + timedelta(minutes=2)
     with db.uow() as uow:
-        uow.outbox.mark_sent(claimed["sent"].id, NOW, "ts-123")
-        uow.outbox.mark_failed(claimed["retry"].id, "HTTP 503", retry_at)
-        uow.outbox.mark_failed(claimed["failed"].id, "user_not_found " * 500, None)
+        uow.outbox.mark_sent(claimed["sent"], NOW, "ts-123")
+        uow.outbox.mark_failed(claimed["retry"], "HTTP 503", retry_at)
+        uow.outbox.mark_failed(claimed["failed"], "user_not_found " * 500, None)
         uow.commit()
 
     with db.uow() as uow:

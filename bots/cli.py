@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from importlib import resources
 
 from bots import logs
-from bots.bootstrap import build
+from bots.bootstrap import SchemaOutdated, build
 from bots.console import console, simulator
 from bots.runtime.lock import AlreadyRunning, single_process
 from bots.runtime.runner import Runner
@@ -37,13 +38,26 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if not platforms:
         print("followthrough run: choose at least one adapter, e.g. --console", file=sys.stderr)
         return 2
-    try:
+    with single_process(settings.database_url):
+        app = build(settings.database_url, SystemClock(), migrate=None)
+        asyncio.run(Runner(app, platforms, tick_seconds=args.tick).run())
+    return 0
+
+
+def _operate(settings: Settings, args: argparse.Namespace) -> int:
+    """The commands that work on the configured database."""
+    if args.command == "console":
         with single_process(settings.database_url):
-            app = build(settings.database_url, SystemClock())
-            asyncio.run(Runner(app, platforms, tick_seconds=args.tick).run())
-    except AlreadyRunning as error:
-        print(f"followthrough run: {error}", file=sys.stderr)
-        return 1
+            return console.run(settings.database_url, args.name)
+    if args.command == "run":
+        return _run(settings, args)
+    if args.command == "status":
+        app = build(settings.database_url, SystemClock(), migrate=None)
+        for state, count in app.status().items():
+            print(f"{state:>8}  {count}")
+        return 0
+    upgrade(make_engine(settings.database_url))  # db upgrade
+    print("database is up to date")
     return 0
 
 
@@ -94,22 +108,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"followthrough: {error}", file=sys.stderr)
         return 2
     logs.setup(json_lines=settings.log_json, secrets=settings.secrets())
-    if args.command == "console":
-        return console.run(settings.database_url, args.name)
-    if args.command == "run":
-        return _run(settings, args)
-    if args.command == "status":
-        app = build(settings.database_url, SystemClock())
-        for state, count in app.status().items():
-            print(f"{state:>8}  {count}")
-        return 0
-    if args.command == "db":
-        upgrade(make_engine(settings.database_url))
-        print("database is up to date")
-        return 0
-    parser.error(f"unknown command {args.command}")
-    return 2
+    try:
+        return _operate(settings, args)
+    except (AlreadyRunning, SchemaOutdated) as error:
+        print(f"followthrough {args.command}: {error}", file=sys.stderr)
+        return 1
+
+
+def entry_point() -> int:
+    """The console script: `main`, quiet when its reader goes away (`... | head`)."""
+    try:
+        return main()
+    except BrokenPipeError:
+        # Python would complain again when flushing stdout at exit: point it at devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as shells report it
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry_point())

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+from sqlalchemy.engine import make_url
 
 PREFIX = "FOLLOWTHROUGH_"
 
@@ -38,8 +39,8 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        password = self.database_url.partition("://")[2].partition("@")[0].partition(":")[2]
-        return [password] if password else []
+        password = make_url(self.database_url).password
+        return [str(password)] if password else []
 
     def __repr__(self) -> str:
         # URLs may carry a password: never print them whole.

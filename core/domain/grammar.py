@@ -220,6 +220,11 @@ _NEW_CONTACT = re.compile(
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _usage(key: str, problem: str | None = None) -> UsageError:
     text = f"Usage: {USAGE[key]}"
     return UsageError(text if problem is None else f"{problem}\n{text}")
@@ -313,7 +318,7 @@ def parse_lead(text: str) -> Command:
         return AddNote(ref, note)
     if verb == "snooze":
         ref, days = _split_ref(rest, "snooze")
-        if not days.isdigit() or not 1 <= int(days) <= MAX_SNOOZE_DAYS:
+        if not is_number(days) or not 1 <= int(days) <= MAX_SNOOZE_DAYS:
             raise _usage("snooze", "How many days? A whole number, e.g. `/lead snooze #12 7`.")
         return Snooze(ref, int(days))
     if verb == "drop":
@@ -376,11 +381,11 @@ def _parse_group(rest: str) -> GroupSetting | GroupPoints:
         raise _usage("group")
     name = words[0].lower()
     if name == "points":
-        if len(words) != 3 or not words[2].isdigit():
+        if len(words) != 3 or not is_number(words[2]) or len(words[2]) > 3:
             raise _usage("group")
         return GroupPoints(words[1].lower(), int(words[2]))
     if name == "setting":
-        if len(words) != 3 or not words[2].isdigit():
+        if len(words) != 3 or not is_number(words[2]) or len(words[2]) > 3:
             raise _usage("group")
         return GroupSetting(words[1], words[2])
     if len(words) != 2 or name not in ("channel", "time", "tz", "country"):

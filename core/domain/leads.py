@@ -55,8 +55,6 @@ LOGGABLE = (
 
 # Outreach before any answer: a new touch of the same kind moves the lead along.
 _OUTREACH = frozenset({Stage.NEW, Stage.EMAILED, Stage.FOLLOWED_UP, Stage.CALLED})
-# Stages in which the other side has answered (yes or no): an email is just a touch.
-_ANSWERED = frozenset({Stage.TALKING, Stage.INTERVIEWED, Stage.OFFER, Stage.REJECTED})
 
 # Actions that are a communication with the lead (they reset "time since last touch"):
 # everything a member logs about it, and the conversation in which a referral was made.
@@ -126,35 +124,46 @@ class StageError(DomainError):
     """An action that makes no sense in the lead's current stage."""
 
 
+def check(lead: Lead, action: Action) -> None:
+    """Raise StageError if `action` makes no sense in the lead's stage (nothing changed)."""
+    stage = lead.stage
+    if action in (Action.ACCEPTED, Action.DECLINED) and stage is not Stage.OFFER:
+        verb = "accept" if action is Action.ACCEPTED else "decline"
+        raise StageError(
+            f"{lead.ref} has no offer to {verb} (it is {stage.value})."
+            f" Log `/lead offer {lead.ref}` first."
+        )
+    if action is Action.DROPPED and stage is Stage.CLOSED and not lead.network:
+        raise StageError(f"{lead.ref} is already closed.")
+
+
 def apply(lead: Lead, action: Action, at: datetime) -> None:
     """Move `lead` as PLAYBOOK.md says when the member logs `action` at `at` (UTC)."""
+    check(lead, action)
     if action in TOUCHES:
         lead.last_touch_at = at
     # Any logged action is an answer to the nudges about this lead.
     lead.nudge_rule, lead.nudge_count, lead.nudged_on, lead.nudge_asked = None, 0, None, False
     stage = lead.stage
     new_stage = stage
+    contact = lead.network and stage is Stage.NEW  # a network contact, not a job lead
     match action:
-        case Action.EMAILED | Action.FOLLOWED_UP if (
-            stage is Stage.CLOSED or stage in _ANSWERED or (lead.network and stage is Stage.NEW)
-        ):
-            pass  # a note to someone who already answered, or to a network contact
-        case Action.EMAILED:
+        # Outreach moves forward only: an email after the Re: or a call is just a touch
+        # (its clock restarts through last_touch_at), never a step back.
+        case Action.EMAILED if stage in (Stage.NEW, Stage.EMAILED) and not contact:
             new_stage = Stage.EMAILED
-        case Action.FOLLOWED_UP:
+        case Action.FOLLOWED_UP if stage in (Stage.NEW, Stage.EMAILED, Stage.FOLLOWED_UP) and (
+            not contact
+        ):
             new_stage = Stage.FOLLOWED_UP
         case Action.CALLED if stage is Stage.REJECTED:
             # The rejection call: the lead stays in the member's network.
             new_stage, lead.network = Stage.CLOSED, True
-        case Action.CALLED if stage in _OUTREACH:
+        case Action.CALLED if stage in _OUTREACH and not contact:
             lead.calls = lead.calls + 1 if stage is Stage.CALLED else 1
             new_stage = Stage.CALLED
-        case Action.CALLED:
-            pass
         case Action.REPLIED if stage in _OUTREACH:
             new_stage = Stage.TALKING
-        case Action.REPLIED:
-            pass  # the clock restarts through last_touch_at
         case Action.INTERVIEWED:
             new_stage = Stage.INTERVIEWED
         case Action.REJECTED:
@@ -162,20 +171,12 @@ def apply(lead: Lead, action: Action, at: datetime) -> None:
         case Action.OFFER:
             new_stage = Stage.OFFER
         case Action.ACCEPTED | Action.DECLINED:
-            if stage is not Stage.OFFER:
-                verb = "accept" if action is Action.ACCEPTED else "decline"
-                raise StageError(
-                    f"{lead.ref} has no offer to {verb} (it is {stage.value})."
-                    f" Log `/lead offer {lead.ref}` first."
-                )
             new_stage = Stage.CLOSED
         case Action.DROPPED:
-            if stage is Stage.CLOSED and not lead.network:
-                raise StageError(f"{lead.ref} is already closed.")
             # Dropped means quiet: no keep-in-touch either.
             new_stage, lead.network = Stage.CLOSED, False
-        case Action.ADDED | Action.REFERRAL | Action.NOTE | Action.SNOOZED:
-            pass
+        case _:
+            pass  # a touch (the clocks restart through last_touch_at), a note, a snooze
     if new_stage is not stage:
         lead.stage, lead.stage_since = new_stage, at
 
@@ -188,7 +189,7 @@ def find(ref: str, leads: list[Lead]) -> Lead:
     """
     text = ref.strip().lower()
     number = text.removeprefix("#")
-    if number.isdigit():
+    if number.isascii() and number.isdigit() and len(number) < 10:
         for lead in leads:
             if lead.number == int(number):
                 return lead

@@ -7,6 +7,8 @@ from typing import Any
 
 from core.domain.errors import UsageError
 
+MAX_VALUE = 365  # a year: enough for any rhythm, and business-day loops stay short
+
 
 @dataclass(frozen=True, slots=True)
 class PlaybookSettings:
@@ -29,6 +31,6 @@ class PlaybookSettings:
     def with_value(self, name: str, value: int) -> PlaybookSettings:
         if name not in {f.name for f in fields(self)}:
             raise UsageError(f"`{name}` is not a playbook setting.")
-        if value < 1:
-            raise UsageError(f"`{name}` must be at least 1.")
+        if not 1 <= value <= MAX_VALUE:
+            raise UsageError(f"`{name}` must be a whole number from 1 to {MAX_VALUE}.")
         return replace(self, **{name: value})

@@ -106,11 +106,21 @@ class FollowThrough:
         except DomainError as error:
             return error_reply(error)
         try:
-            return self._handle(who, parsed)
-        except Conflict:
-            # A concurrent command of the same member won a race (its first command, a
-            # lead number): run this one again on top of what that one wrote.
-            return self._handle(who, parsed)
+            try:
+                return self._handle(who, parsed)
+            except Conflict:
+                # A concurrent command of the same member won a race (its first command,
+                # a lead number): run this one again on top of what that one wrote.
+                return self._handle(who, parsed)
+        except Exception:
+            # A bug or a database outage: the transaction rolled back; the member gets an
+            # answer, the operator a traceback (never the other way round).
+            log.exception("command failed: %s %s", who.platform, type(parsed).__name__)
+            return Message(
+                "reply",
+                "Something went wrong on my side and nothing was changed. Please try again"
+                " in a minute; if it keeps happening, tell your organiser.",
+            )
 
     def _handle(self, who: Identity, parsed: grammar.Command) -> Message:
         with self._uow() as uow:

@@ -8,12 +8,22 @@ from typing import Any, Self
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from core.services.ports import Clock, Conflict
+from core.services.ports import (
+    Clock,
+    Conflict,
+    EventRepository,
+    GroupRepository,
+    LeadRepository,
+    MemberRepository,
+    Outbox,
+)
 from core.storage.repositories import SqlEvents, SqlGroups, SqlLeads, SqlMembers, SqlOutbox
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -52,7 +62,12 @@ def upgrade(engine: Engine) -> None:
 
 
 def is_current(engine: Engine) -> bool:
-    return "alembic_version" in inspect(engine).get_table_names()
+    """Whether the database's schema is at the newest migration."""
+    if "alembic_version" not in inspect(engine).get_table_names():
+        return False
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
 
 
 class SqlUnitOfWork:
@@ -64,11 +79,11 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         self.session = self._sessions()
         now = self._clock.now()
-        self.groups = SqlGroups(self.session, now)
-        self.members = SqlMembers(self.session, now)
-        self.leads = SqlLeads(self.session, now)
-        self.events = SqlEvents(self.session)
-        self.outbox = SqlOutbox(self.session)
+        self.groups: GroupRepository = SqlGroups(self.session, now)
+        self.members: MemberRepository = SqlMembers(self.session, now)
+        self.leads: LeadRepository = SqlLeads(self.session, now)
+        self.events: EventRepository = SqlEvents(self.session)
+        self.outbox: Outbox = SqlOutbox(self.session)
         return self
 
     def __exit__(

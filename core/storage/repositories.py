@@ -131,8 +131,12 @@ class SqlMembers:
         self._s, self._now = session, now
 
     def get(self, group_id: int, external_id: str) -> Member | None:
+        """The member, locked for this transaction (PostgreSQL): two commands of one
+        member run one after the other, and the planner skips a member being served."""
         row = self._s.scalar(
-            select(MemberRow).filter_by(group_id=group_id, external_id=external_id)
+            select(MemberRow)
+            .filter_by(group_id=group_id, external_id=external_id)
+            .with_for_update()
         )
         return None if row is None else _member(row)
 

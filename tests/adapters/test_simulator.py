@@ -109,3 +109,25 @@ def test_the_demo_tells_the_story_it_promises() -> None:
     sam_digests = [o for o in out if o["to"] == "Sam" and o["kind"] == "digest"]
     assert any("email-follow-up" in o["rules"] for o in sam_digests)  # type: ignore[operator]
     assert not any("Usage:" in str(o["text"]) for o in out), "the demo makes no typing mistakes"
+
+
+def test_unicode_digits_are_answered_not_crashed_on() -> None:
+    out = as_json(play(SCRIPT + "ana: /lead show #²\nana: /lead snooze #1 ³\n"))
+    assert "No lead matches" in str(out[-2]["text"])
+    assert "Usage: /lead snooze" in str(out[-1]["text"])
+
+
+def test_an_unexpected_error_is_a_reply_and_a_logged_traceback(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from core.domain.grammar import Help
+    from core.services import commands
+
+    def broken(call: object, cmd: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(commands.HANDLERS, Help, broken)
+    out = as_json(play(SCRIPT + "ana: /followthrough help\n"))
+    assert "Something went wrong on my side and nothing was changed" in str(out[-1]["text"])
+    assert "a bug" not in str(out[-1]["text"])
+    assert "RuntimeError: a bug" in caplog.text

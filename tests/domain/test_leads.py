@@ -228,3 +228,28 @@ def test_two_active_namesakes_are_ambiguous_even_with_a_closed_one() -> None:
 def test_a_closed_lead_is_still_found_by_number() -> None:
     old = lead(3, "Dana Lee", "Acme", stage=Stage.CLOSED)
     assert find("#3", [old, lead(9, "Dana Lee", "Globex")]) is old
+
+
+def test_outreach_only_moves_forward_an_email_after_a_call_is_a_touch() -> None:
+    lead = Lead(member_id=1, number=1, contact="Julie", company="Acme", created_at=T0)
+    apply(lead, Action.EMAILED, T0)
+    apply(lead, Action.FOLLOWED_UP, T0 + timedelta(days=3))
+    apply(lead, Action.CALLED, T0 + timedelta(days=6))
+    apply(lead, Action.EMAILED, T0 + timedelta(days=7))
+    assert (lead.stage, lead.calls) == (Stage.CALLED, 1)
+    assert lead.last_touch_at == T0 + timedelta(days=7)
+    apply(lead, Action.CALLED, T0 + timedelta(days=12))
+    assert lead.calls == 2  # the "still pursuing?" question can't be put off forever
+
+
+def test_a_call_to_a_network_contact_is_a_touch_not_outreach() -> None:
+    lead = Lead(1, 1, "Julie", "Acme", created_at=T0, network=True)
+    apply(lead, Action.CALLED, T0 + timedelta(days=1))
+    assert (lead.stage, lead.calls, lead.last_touch_at) == (Stage.NEW, 0, T0 + timedelta(days=1))
+
+
+def test_a_refused_action_changes_nothing() -> None:
+    lead = Lead(1, 1, "Julie", "Acme", created_at=T0)
+    with pytest.raises(StageError):
+        apply(lead, Action.ACCEPTED, T0 + timedelta(days=1))
+    assert lead.last_touch_at is None and lead.stage is Stage.NEW

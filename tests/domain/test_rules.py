@@ -606,10 +606,12 @@ def test_fewer_ignored_mornings_before_asking() -> None:
     assert morning(lead, "2026-03-09", ctx) is None
 
 
-def test_a_setting_must_exist_and_be_at_least_one() -> None:
+def test_a_setting_must_exist_and_be_from_one_day_to_a_year() -> None:
     assert DEFAULTS.with_value("email_follow_up_days", 5).email_follow_up_days == 5
-    with pytest.raises(UsageError, match="at least 1"):
-        DEFAULTS.with_value("email_follow_up_days", 0)
+    assert DEFAULTS.with_value("keep_in_touch_days", 365).keep_in_touch_days == 365
+    for bad in (0, 366, 3_000_000):
+        with pytest.raises(UsageError, match="from 1 to 365"):
+            DEFAULTS.with_value("email_follow_up_days", bad)
     with pytest.raises(UsageError, match="not a playbook setting"):
         DEFAULTS.with_value("patience", 3)
 

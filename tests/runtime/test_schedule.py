@@ -122,8 +122,8 @@ def keep_a_nudge_due_every_morning(bot: Bot, who: Identity, *, contact: str) -> 
     one-off "still pursuing?" question.
     """
     admin = Identity(who.platform, who.workspace_id, who.user_id, who.name, is_admin=True)
-    changed = bot.app.handle(admin, "/followthrough", "group setting ignored_before_asking 999")
-    assert "ignored_before_asking = 999" in changed.text
+    changed = bot.app.handle(admin, "/followthrough", "group setting ignored_before_asking 365")
+    assert "ignored_before_asking = 365" in changed.text
     assert bot.app.handle(who, "/lead", f"add {contact} at Acme").text.startswith("Added")
     assert bot.app.handle(who, "/lead", "emailed #1").text.startswith("Logged")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
@@ -24,11 +24,6 @@ def zone(name: str) -> ZoneInfo:
             f"`{name}` is not a time zone I know. Use an IANA name such as Europe/Berlin,"
             " America/New_York or Asia/Tokyo."
         ) from None
-
-
-@functools.cache
-def known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 @functools.cache

@@ -6,7 +6,7 @@ from datetime import date
 
 from core.domain.drafts import Nudge
 from core.domain.leads import Action
-from core.domain.messages import Button, Message, Section
+from core.domain.messages import Button, Message, Section, plural
 from core.domain.rules import Rule
 
 SNOOZE_DAYS = 2
@@ -47,7 +47,7 @@ def section(nudge: Nudge) -> Section:
 def digest(member_name: str, day: date, nudges: list[Nudge]) -> Message:
     count = len(nudges)
     headline = (
-        f"Good morning, {member_name}! {count} thing{'s' if count != 1 else ''} to do"
+        f"Good morning, {member_name}! {plural(count, 'thing')} to do"
         f" this {day:%A}, {day:%B} {day.day}:"
     )
     return Message(

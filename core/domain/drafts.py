@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from core.domain.leads import Lead
+from core.domain.messages import plural
 from core.domain.rules import Rule
 
 
@@ -146,7 +147,7 @@ def pipeline_nudge(active: int, minimum: int) -> Nudge:
     return Nudge(
         Rule.PIPELINE,
         None,
-        f"You have {active} active lead{'s' if active != 1 else ''}; aim for at least {minimum}."
+        f"You have {plural(active, 'active lead')}; aim for at least {minimum}."
         " Add someone new with `/lead add <contact> at <company>` and reach out today.",
         WHY[Rule.PIPELINE],
         None,

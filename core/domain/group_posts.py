@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from core.domain.errors import DomainError
 from core.domain.leads import Action, Lead, Stage
-from core.domain.messages import Message, Section
+from core.domain.messages import Message, Section, plural
 from core.domain.scoring import TOTALS
 
 
@@ -92,15 +92,11 @@ def graduation(member_name: str, leads: Sequence[Lead], counts: Counter[Action])
     follow_ups, calls = counts[Action.FOLLOWED_UP], counts[Action.CALLED]
     return Message(
         "celebration",
-        f"{member_name} accepted an offer! The search behind it: {_n(len(leads), 'lead')},"
-        f" {_n(follow_ups, 'follow-up')}, {_n(calls, 'call')},"
-        f" {_n(chains, 'referral chain')}. Congratulations, {member_name}: no more morning"
+        f"{member_name} accepted an offer! The search behind it: {plural(len(leads), 'lead')},"
+        f" {plural(follow_ups, 'follow-up')}, {plural(calls, 'call')},"
+        f" {plural(chains, 'referral chain')}. Congratulations, {member_name}: no more morning"
         " digests, and a permanent place on the all-time board.",
     )
-
-
-def _n(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +121,7 @@ def ranked(rows: Sequence[BoardRow]) -> list[tuple[int, BoardRow]]:
 
 def leaderboard(title: str, rows: Sequence[BoardRow], totals: Counter[Action]) -> Message:
     """The board: rank, member, points, streak; the group's totals (opted-out included)."""
-    summary = " · ".join(_n(totals[a], label.rstrip("s")) for a, label in TOTALS.items())
+    summary = " · ".join(plural(totals[a], label) for a, label in TOTALS.items())
     if not any(r.points for r in rows):
         return Message(
             "leaderboard",
@@ -133,8 +129,8 @@ def leaderboard(title: str, rows: Sequence[BoardRow], totals: Counter[Action]) -
             " email today starts a streak. Who's first?",
         )
     lines = [
-        f"{rank}. {row.name}: {_n(row.points, 'point')}"
-        + (f", streak {row.streak} day{'s' if row.streak != 1 else ''}" if row.streak else "")
+        f"{rank}. {row.name}: {plural(row.points, 'point')}"
+        + (f", streak {plural(row.streak, 'day')}" if row.streak else "")
         for rank, row in ranked(rows)
     ]
     return Message(

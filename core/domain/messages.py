@@ -96,5 +96,10 @@ class Message:
         )
 
 
+def plural(n: int, word: str) -> str:
+    """`1 call`, `3 calls`."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def reply(text: str, *sections: Section, attachments: tuple[Attachment, ...] = ()) -> Message:
     return Message("reply", text, tuple(sections), attachments=attachments)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from core.domain import group_posts
 from core.domain.calendar import BusinessCalendar
 from core.domain.leads import Event, Lead
-from core.domain.messages import Attachment, Message, Section, reply
+from core.domain.messages import Attachment, Message, Section, plural, reply
 from core.domain.rules import Context, Rule, waiting_for
 
 NEXT_STEP = {
@@ -23,10 +23,6 @@ NEXT_STEP = {
     Rule.OFFER_LEVERAGE: "telling them about your offer",
     Rule.STILL_PURSUING: "asking whether you're still on it",
 }
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def day(d: date) -> str:

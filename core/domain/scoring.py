@@ -25,12 +25,12 @@ REJECTION_CALL_BONUS = 2
 BOOKKEEPING = frozenset({Action.NOTE, Action.SNOOZED, Action.DROPPED})
 # The totals a board shows, in order, with their labels.
 TOTALS = {
-    Action.EMAILED: "emails",
-    Action.FOLLOWED_UP: "follow-ups",
-    Action.CALLED: "calls",
-    Action.REFERRAL: "referrals",
-    Action.INTERVIEWED: "interviews",
-    Action.OFFER: "offers",
+    Action.EMAILED: "email",
+    Action.FOLLOWED_UP: "follow-up",
+    Action.CALLED: "call",
+    Action.REFERRAL: "referral",
+    Action.INTERVIEWED: "interview",
+    Action.OFFER: "offer",
 }
 
 

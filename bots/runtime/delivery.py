@@ -70,12 +70,11 @@ class Deliverer:
             for delivery in claimed:
                 queue.put_nowait(_Item(delivery))
             await asyncio.gather(*(self._sender(queue) for _ in range(self.senders)))
-            if self._stopping:  # give back what this process claimed but did not send
-                await asyncio.to_thread(self.app.release, worker=self.worker)
         return self.sent - before
 
     def stop(self) -> None:
-        """Finish the sends in flight, send nothing new, release the rest (graceful exit)."""
+        """Finish the sends in flight and send nothing new (the Runner then releases the
+        rest of this worker's claims)."""
         self._stopping = True
 
     async def _sender(self, queue: asyncio.Queue[_Item]) -> None:

@@ -57,9 +57,7 @@ class FollowThrough:
     ) -> None:
         """Create (or update) a group with its organiser's defaults."""
         with self._uow() as uow:
-            group = uow.groups.get(platform, workspace_id) or uow.groups.add(
-                Group(platform, workspace_id)
-            )
+            group = self._group(uow, platform, workspace_id)
             group.tz, group.country, group.channel = tz, country, channel
             if morning is not None:
                 group.morning = morning
@@ -67,12 +65,17 @@ class FollowThrough:
             uow.groups.save(group)
             uow.commit()
 
-    def _enter(self, uow: UnitOfWork, who: Identity) -> tuple[Group, Member]:
-        group = uow.groups.get(who.platform, who.workspace_id)
+    def _group(self, uow: UnitOfWork, platform: str, workspace_id: str) -> Group:
+        """The group, created with defaults (and its first Monday board) if new."""
+        group = uow.groups.get(platform, workspace_id)
         if group is None:
-            group = Group(who.platform, who.workspace_id)
+            group = Group(platform, workspace_id)
             group.schedule_board(self.clock.now())
             group = uow.groups.add(group)
+        return group
+
+    def _enter(self, uow: UnitOfWork, who: Identity) -> tuple[Group, Member]:
+        group = self._group(uow, who.platform, who.workspace_id)
         assert group.id is not None
         member = uow.members.get(group.id, who.user_id)
         if member is None:

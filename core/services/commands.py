@@ -354,8 +354,6 @@ def _reschedule_group(call: Call) -> None:
         for lead in leads:
             call.uow.leads.save(lead)
         call.uow.members.save(member)
-    call.member = call.uow.members.get(call.group.id, call.member.external_id) or call.member
-    call._leads = None
 
 
 def help_(call: Call, cmd: g.Help) -> Message:

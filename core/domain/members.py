@@ -53,6 +53,8 @@ class Member:
     unreachable: bool = False  # DMs fail (left, DMs closed): no digests until they write
     share_companies: bool = False
     on_board: bool = True
+    organiser: bool = False  # installed the app or ran an organiser command: gets admin notices
+    dm_channel: str | None = None  # the platform's DM channel id, opened once
     next_lead_number: int = 1
     # Kept by the services so that planning is an indexed read:
     next_morning_at: datetime | None = None  # UTC instant of the next digest to plan

@@ -73,6 +73,7 @@ class Delivery:
     member_id: int | None
     worker: str  # who claimed it
     lease_until: datetime  # past this, another worker may claim it: don't send
+    dm_channel: str | None = None  # the member's stored DM channel id; None for channel posts
 
 
 class Conflict(Exception):
@@ -86,6 +87,11 @@ class GroupRepository(Protocol):
     def save(self, group: Group) -> None: ...
     def board_due(self, now: datetime) -> list[Group]: ...
     def next_board_at(self) -> datetime | None: ...
+    def delete(self, group: Group) -> None:
+        """Erase the group with its members, leads, events, tallies and outbox rows.
+
+        Idempotent: a group already gone (or never stored) is no error."""
+        ...
 
 
 class MemberRepository(Protocol):
@@ -98,6 +104,10 @@ class MemberRepository(Protocol):
     def morning_due(self, now: datetime, limit: int) -> list[Member]: ...
     def save_planned(self, members: list[Member]) -> None: ...
     def next_morning_at(self) -> datetime | None: ...
+    def organisers(self, group_id: int) -> list[Member]: ...
+    def set_dm_channel(self, member_id: int, channel: str | None) -> None:
+        """Store the member's DM channel id (no error if the member is gone)."""
+        ...
 
 
 class LeadRepository(Protocol):
@@ -174,6 +184,8 @@ class Failure(enum.StrEnum):
     RATE_LIMITED = "rate_limited"  # a 429: wait for Retry-After on that route, then resend
     UNREACHABLE = "unreachable"  # the member left, or closed their DMs: stop trying them
     FATAL = "fatal"  # the token was revoked: stop the group's delivery
+    CHANNEL_GONE = "channel_gone"  # the group channel is missing, archived, or not joined
+    PAYLOAD = "payload"  # the platform refused what we sent (a bug): logged, not retried
 
 
 class SendError(Exception):

@@ -18,7 +18,7 @@ from core.domain.messages import Message
 from core.domain.scoring import DEFAULT_POINTS
 from core.domain.settings import PlaybookSettings
 from core.services.ports import Conflict, Delivery, Outgoing
-from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow, OutboxRow
+from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow, OutboxRow, TallyRow
 
 _MEMBER_FIELDS = tuple(f.name for f in fields(Member) if f.name != "id")
 _LEAD_FIELDS = tuple(f.name for f in fields(Lead) if f.name != "id")
@@ -125,6 +125,20 @@ class SqlGroups:
         row.suspended = group.suspended
         row.settings = {**group.settings.to_dict(), "points": dict(group.points)}
 
+    def delete(self, group: Group) -> None:
+        if group.id is None:
+            return
+        # Children first: SQLite enforces ON DELETE CASCADE only with a pragma.
+        self._s.execute(delete(OutboxRow).filter_by(group_id=group.id))
+        self._s.execute(delete(TallyRow).filter_by(group_id=group.id))
+        self._s.execute(delete(EventRow).filter_by(group_id=group.id))
+        members = select(MemberRow.id).filter_by(group_id=group.id)
+        leads = update(LeadRow).where(LeadRow.member_id.in_(members))
+        self._s.execute(leads.values(parent_id=None))
+        self._s.execute(delete(LeadRow).where(LeadRow.member_id.in_(members)))
+        self._s.execute(delete(MemberRow).filter_by(group_id=group.id))
+        self._s.execute(delete(GroupRow).filter_by(id=group.id))
+
 
 class SqlMembers:
     def __init__(self, session: Session, now: datetime) -> None:
@@ -154,6 +168,7 @@ class SqlMembers:
     def delete(self, member: Member) -> None:
         # Children first: SQLite enforces ON DELETE CASCADE only with a pragma.
         self._s.execute(delete(OutboxRow).filter_by(member_id=member.id))
+        self._s.execute(delete(TallyRow).filter_by(member_id=member.id))
         self._s.execute(delete(EventRow).filter_by(member_id=member.id))
         self._s.execute(update(LeadRow).filter_by(member_id=member.id).values(parent_id=None))
         self._s.execute(delete(LeadRow).filter_by(member_id=member.id))
@@ -180,6 +195,17 @@ class SqlMembers:
 
     def next_morning_at(self) -> datetime | None:
         return self._s.scalar(select(func.min(MemberRow.next_morning_at)))
+
+    def organisers(self, group_id: int) -> list[Member]:
+        rows = self._s.scalars(
+            select(MemberRow).filter_by(group_id=group_id, organiser=True).order_by("id")
+        )
+        return [_member(r) for r in rows]
+
+    def set_dm_channel(self, member_id: int, channel: str | None) -> None:
+        row = self._s.get(MemberRow, member_id)
+        if row is not None:
+            row.dm_channel = channel
 
     def save_planned(self, members: list[Member]) -> None:
         """Write what planning changes on members, in one statement."""
@@ -410,6 +436,7 @@ class SqlOutbox:
                 member_id=o.member_id,
                 worker=worker,
                 lease_until=lease_until,
+                dm_channel=None if o.to_channel or m is None else m.dm_channel,
             )
             for o, g, m in rows
         ]

@@ -102,6 +102,8 @@ class MemberRow(Base):
     offer_since: Mapped[datetime | None]
     streak_days: Mapped[int] = mapped_column(Integer, default=0)
     streak_last: Mapped[date | None] = mapped_column(Date)
+    organiser: Mapped[bool] = mapped_column(Boolean, default=False)
+    dm_channel: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
 
@@ -148,6 +150,30 @@ class EventRow(Base):
     at: Mapped[datetime]
     stage_after: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class TallyRow(Base):
+    """How many times a member's action counted for points, per span of time.
+
+    Written with each event (in its transaction), so that a board sums a few rows per
+    member times the group's current points instead of re-scoring every event. Each
+    counted event adds to three spans: its day ("day", the group's local date), its month
+    ("month", the first of that month) and all time ("all", on ALL_TIME).
+    """
+
+    __tablename__ = "tallies"
+    # A board reads one group's rows of one span over a range of starts.
+    __table_args__ = (Index(None, "group_id", "span", "start"),)
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    span: Mapped[str] = mapped_column(String(8), primary_key=True)
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    action: Mapped[str] = mapped_column(String(16), primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    bonus: Mapped[int] = mapped_column(Integer, default=0)  # rejection-call bonuses earned
 
 
 class OutboxRow(Base):

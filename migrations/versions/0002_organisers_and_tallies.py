@@ -1,0 +1,63 @@
+"""organisers, DM channels and point tallies
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-27 09:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("organiser", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.add_column(sa.Column("dm_channel", sa.String(length=64), nullable=True))
+    # The default was for the rows already there; new rows get theirs from the app.
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.alter_column("organiser", server_default=None)
+
+    op.create_table(
+        "tallies",
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("span", sa.String(length=8), nullable=False),
+        sa.Column("start", sa.Date(), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("bonus", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"], ["groups.id"], name=op.f("fk_tallies_group_id_groups"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_tallies_member_id_members"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("member_id", "span", "start", "action", name=op.f("pk_tallies")),
+    )
+    with op.batch_alter_table("tallies", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_tallies_group_id_span_start"),
+            ["group_id", "span", "start"],
+            unique=False,
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tallies", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tallies_group_id_span_start"))
+    op.drop_table("tallies")
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.drop_column("dm_channel")
+        batch_op.drop_column("organiser")

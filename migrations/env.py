@@ -3,9 +3,11 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from bots.slack.tables import register as register_slack_tables
 from core.storage.tables import Base
 
 config = context.config
+register_slack_tables(Base.metadata)  # slack-sdk's OAuth tables: Alembic creates them too
 target_metadata = Base.metadata
 
 

@@ -1,0 +1,1 @@
+"""The Slack adapter: a slack-bolt AsyncApp over the core's command entry and outbox."""

@@ -1,0 +1,398 @@
+"""A fake Slack Web API on 127.0.0.1 for the real slack-sdk and slack-bolt to talk to.
+
+It answers the methods the adapter calls, records every request, enforces the limits
+that shape delivery (one chat.postMessage per second per channel, Tier 3 on
+conversations.open, 429 with Retry-After), serves response_urls, the three steps of a
+file upload, oauth.v2.access, and a Socket Mode websocket. Failures are injected per
+method (`fail`), per user (`unreachable`) or per channel (`channel_errors`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import math
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
+TEAM = "T0TEAM0001"
+BOT_USER = "U0BOT00001"
+# Parameters that slack-sdk sends JSON-encoded inside form bodies.
+_JSON_PARAMS = ("blocks", "view", "files", "attachments")
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    """The headers Slack puts on a request: `v0=` HMAC-SHA256 of `v0:{ts}:{body}`."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float
+
+
+@dataclass
+class Bucket:
+    """A token bucket: `rate` per second, up to `burst` at once."""
+
+    rate: float
+    burst: float
+    tokens: float = -1.0
+    stamp: float = field(default_factory=time.monotonic)
+
+    def take(self) -> float:
+        """0 if a token was taken, else the seconds until one is free."""
+        now = time.monotonic()
+        if self.tokens < 0:
+            self.tokens = self.burst
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+class FakeSlack:
+    """`async with FakeSlack() as slack:` serves on an ephemeral port; `slack.api_url`."""
+
+    def __init__(
+        self,
+        *,
+        post_per_channel: float | None = 1.0,
+        post_burst: float = 3,
+        open_per_minute: float | None = None,
+        open_burst: float = 20,
+        delay: float = 0.0,
+    ) -> None:
+        self.calls: list[Call] = []
+        self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url id, body)
+        self.users: dict[str, dict[str, Any]] = {}
+        self.tokens: dict[str, str] = {BOT_TOKEN: TEAM}  # bot token -> team
+        self.app_tokens = {APP_TOKEN}
+        self.unreachable: dict[str, str] = {}  # user -> conversations.open error
+        self.channel_errors: dict[str, str] = {}  # channel -> chat.postMessage error
+        self.fail: dict[str, list[tuple[int, str, float | None]]] = {}  # method -> queue
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> args
+        self.uploads: dict[str, bytes] = {}
+        self.oauth_codes: dict[str, dict[str, Any]] = {}
+        self.views: list[dict[str, Any]] = []
+        self.delay = delay
+        self._post_per_channel = post_per_channel
+        self._post_burst = post_burst
+        self._channel_buckets: dict[str, Bucket] = {}
+        self._open_bucket = (
+            None if open_per_minute is None else Bucket(open_per_minute / 60, open_burst)
+        )
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._sockets: list[web.WebSocketResponse] = []
+        self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def __aenter__(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/response/{hook}", self._response)
+        app.router.add_get("/link", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for ws in self._sockets:
+            await ws.close()
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"  # the trailing slash matters to slack-sdk
+
+    def response_url(self, hook: str = "hook") -> str:
+        return f"{self.base}/response/{hook}"
+
+    # -- what tests read ---------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def posts(self, channel: str | None = None) -> list[dict[str, Any]]:
+        return [
+            call.args
+            for call in self.calls_to("chat.postMessage")
+            if channel is None or call.args.get("channel") == channel
+        ]
+
+    def add_user(self, user: str, name: str = "", *, admin: bool = False, **extra: Any) -> None:
+        self.users[user] = {
+            "id": user,
+            "team_id": TEAM,
+            "name": name.lower() or user.lower(),
+            "real_name": name or user,
+            "tz": "Europe/Berlin",
+            "tz_offset": 3600,
+            "is_admin": admin,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_bot": False,
+            "deleted": False,
+            "profile": {"display_name": name, "real_name": name or user},
+            **extra,
+        }
+
+    def dm_channel(self, user: str) -> str:
+        return "D" + user[1:]
+
+    def fail_next(
+        self, method: str, error: str, *, status: int = 200, retry_after: float | None = None
+    ) -> None:
+        self.fail.setdefault(method, []).append((status, error, retry_after))
+
+    # -- Socket Mode -------------------------------------------------------------------
+
+    async def connected(self, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not self._sockets:
+            if time.monotonic() > deadline:
+                raise TimeoutError("no Socket Mode connection")
+            await asyncio.sleep(0.01)
+
+    async def envelope(
+        self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0, timeout: float = 5
+    ) -> dict[str, Any]:
+        """Send one envelope over the websocket and wait for its ack."""
+        await self.connected()
+        envelope_id = f"env-{next(self._ids)}"
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._acks[envelope_id] = future
+        envelope: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "accepts_response_payload": kind != "events_api",
+            "payload": payload,
+        }
+        if kind == "events_api":
+            envelope["retry_attempt"] = retry_attempt
+            envelope["retry_reason"] = "timeout" if retry_attempt else ""
+        await self._sockets[-1].send_str(json.dumps(envelope))
+        return await asyncio.wait_for(future, timeout)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+        async for message in ws:
+            if message.type is WSMsgType.TEXT:
+                data = json.loads(message.data)
+                future = self._acks.pop(data.get("envelope_id", ""), None)
+                if future is not None and not future.done():
+                    future.set_result(data)
+        self._sockets.remove(ws)
+        return ws
+
+    # -- the Web API -------------------------------------------------------------------
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.can_read_body:
+            args.update(await request.post())
+        for name in _JSON_PARAMS:
+            if isinstance(args.get(name), str):
+                args[name] = json.loads(args[name])
+        return args
+
+    def _token(self, request: web.Request, args: dict[str, Any]) -> str | None:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            return header.removeprefix("Bearer ")
+        token = args.pop("token", None)
+        return None if token is None else str(token)
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        token = self._token(request, args)
+        self.calls.append(Call(method, args, token, time.monotonic()))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        queued = self.fail.get(method)
+        if queued:
+            status, error, retry_after = queued.pop(0)
+            headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+            return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return _error("unknown_method", status=404)
+        if method == "apps.connections.open":
+            if token not in self.app_tokens:
+                return _error("invalid_auth")
+        elif method not in ("oauth.v2.access",) and token not in self.tokens:
+            return _error("invalid_auth")
+        result: web.Response = await handler(args, token)
+        return result
+
+    async def _auth_test(self, args: dict[str, Any], token: str | None) -> web.Response:
+        team = self.tokens[str(token)]
+        return _ok(
+            team_id=team,
+            team="Test",
+            user_id=BOT_USER,
+            bot_id="B0BOT00001",
+            url="https://test.slack.com/",
+            is_enterprise_install=False,
+        )
+
+    async def _users_info(self, args: dict[str, Any], token: str | None) -> web.Response:
+        user = self.users.get(str(args.get("user")))
+        return _error("user_not_found") if user is None else _ok(user=user)
+
+    async def _conversations_open(self, args: dict[str, Any], token: str | None) -> web.Response:
+        if self._open_bucket is not None:
+            wait = self._open_bucket.take()
+            if wait:
+                return _rate_limited(wait)
+        user = str(args.get("users", ""))
+        if user in self.unreachable:
+            return _error(self.unreachable[user])
+        return _ok(channel={"id": self.dm_channel(user)})
+
+    async def _chat_postMessage(self, args: dict[str, Any], token: str | None) -> web.Response:
+        channel = str(args.get("channel", ""))
+        if channel in self.channel_errors:
+            return _error(self.channel_errors[channel])
+        if not args.get("text") and not args.get("blocks"):
+            return _error("no_text")
+        if self._post_per_channel is not None:
+            bucket = self._channel_buckets.setdefault(
+                channel, Bucket(self._post_per_channel, self._post_burst)
+            )
+            wait = bucket.take()
+            if wait:
+                return _rate_limited(wait)
+        ts = f"{1700000000 + next(self._ts)}.000100"
+        self.messages[(channel, ts)] = args
+        return _ok(channel=channel, ts=ts, message={"text": args.get("text"), "ts": ts})
+
+    async def _chat_update(self, args: dict[str, Any], token: str | None) -> web.Response:
+        key = (str(args.get("channel")), str(args.get("ts")))
+        if key not in self.messages:  # a U... id, or a message we never sent
+            return _error("channel_not_found" if key[0][:1] == "U" else "message_not_found")
+        self.messages[key] = {**self.messages[key], **args}
+        return _ok(channel=key[0], ts=key[1])
+
+    async def _views_open(self, args: dict[str, Any], token: str | None) -> web.Response:
+        if not args.get("trigger_id"):
+            return _error("invalid_trigger_id")
+        self.views.append(args["view"])
+        return _ok(view={**args["view"], "id": f"V{next(self._ids):09d}"})
+
+    async def _views_publish(self, args: dict[str, Any], token: str | None) -> web.Response:
+        view = args["view"]
+        if len(view.get("blocks", [])) > 100:
+            return _error("invalid_arguments")
+        self.views.append(view)
+        return _ok(view={**view, "id": f"V{next(self._ids):09d}"})
+
+    async def _files_getUploadURLExternal(
+        self, args: dict[str, Any], token: str | None
+    ) -> web.Response:
+        file_id = f"F{next(self._ids):09d}"
+        return _ok(file_id=file_id, upload_url=f"{self.base}/upload/{file_id}")
+
+    async def _files_completeUploadExternal(
+        self, args: dict[str, Any], token: str | None
+    ) -> web.Response:
+        channel = str(args.get("channel_id", ""))
+        if channel[:1] not in ("C", "G", "D"):
+            return _error("invalid_channel")
+        files = args.get("files", [])
+        if any(f["id"] not in self.uploads for f in files):
+            return _error("file_not_found")
+        return _ok(files=[{"id": f["id"], "title": f.get("title")} for f in files])
+
+    async def _oauth_v2_access(self, args: dict[str, Any], token: str | None) -> web.Response:
+        grant = self.oauth_codes.pop(str(args.get("code")), None)
+        if grant is None:
+            return _error("invalid_code")
+        self.tokens[grant["access_token"]] = grant["team"]["id"]
+        return _ok(token_type="bot", **grant)
+
+    async def _apps_connections_open(self, args: dict[str, Any], token: str | None) -> web.Response:
+        return _ok(url=f"ws://127.0.0.1:{self.port}/link")
+
+    # -- the other endpoints -----------------------------------------------------------
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        return web.Response(text="OK - ok")
+
+    async def _response(self, request: web.Request) -> web.Response:
+        self.responses.append((request.match_info["hook"], await request.json()))
+        return web.Response(text="ok")
+
+    def grant(self, code: str, team: str, installer: str, token: str) -> None:
+        """Let `code` complete an OAuth install of `team` by `installer`."""
+        self.oauth_codes[code] = {
+            "access_token": token,
+            "app_id": "A0APP00001",
+            "scope": "commands,chat:write,im:write,users:read,files:write",
+            "bot_user_id": BOT_USER,
+            "team": {"id": team, "name": f"Team {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": installer},
+        }
+
+
+def _ok(**data: Any) -> web.Response:
+    return web.json_response({"ok": True, **data})
+
+
+def _error(error: str, *, status: int = 200) -> web.Response:
+    return web.json_response({"ok": False, "error": error}, status=status)
+
+
+def _rate_limited(wait: float) -> web.Response:
+    return web.json_response(
+        {"ok": False, "error": "ratelimited"},
+        status=429,
+        headers={"Retry-After": str(max(1, math.ceil(wait)))},
+    )
+
+
+def form(**fields: str) -> str:
+    """A url-encoded body, as Slack sends slash commands."""
+    return urllib.parse.urlencode(fields)

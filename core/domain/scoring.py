@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from core.domain.calendar import BusinessCalendar
@@ -43,22 +43,19 @@ def points_with(points: Mapping[str, int], action: str, value: int) -> dict[str,
     return {**points, action: value}
 
 
-def score(
-    events: Iterable[Event],
-    cal: BusinessCalendar,
-    points: Mapping[str, int],
-    *,
-    since: datetime | None = None,
-) -> tuple[int, Counter[Action]]:
-    """Points and action counts earned by one member's `events` (at or after `since`).
+def counted(
+    events: Iterable[Event], cal: BusinessCalendar, *, since: datetime | None = None
+) -> Iterator[tuple[Event, int]]:
+    """The events of one member that count (at or after `since`), in time order, each
+    with the rejection-call bonuses it earns (0 or 1).
 
     The same action on the same lead on the same local day, leaving it in the same
     stage, counts once (a duplicate or corrected log earns nothing more); each referral
     is a new person and always counts. A rejection answered by the rejection call on the
     same or the next business day earns the bonus. Events before `since` are read only
-    to find those rejections.
+    to find those rejections. Every rule looks at one lead's events only, so the verdict
+    on a new event needs only its lead's history.
     """
-    total, counts = 0, Counter[Action]()
     seen: set[tuple[int, Action, Stage, date]] = set()
     rejected_on: dict[int, date] = {}
     for event in sorted(events, key=lambda e: e.at):
@@ -71,17 +68,48 @@ def score(
         if key in seen and event.action is not Action.REFERRAL:
             continue
         seen.add(key)
-        counts[event.action] += 1
-        total += points.get(event.action.value, 0)
         rejection = rejected_on.get(event.lead_id)
-        if (
+        bonus = (
             event.action is Action.CALLED
             and event.stage_after is Stage.CLOSED
             and rejection is not None
             and day <= cal.next_business_day(rejection)
-        ):
-            total += REJECTION_CALL_BONUS
-    return total, counts
+        )
+        yield event, int(bonus)
+
+
+def points_for(counts: Mapping[Action, int], bonuses: int, points: Mapping[str, int]) -> int:
+    """The points of these action counts and rejection-call bonuses, at `points`."""
+    earned = sum(n * points.get(action.value, 0) for action, n in counts.items())
+    return earned + bonuses * REJECTION_CALL_BONUS
+
+
+@dataclass(slots=True)
+class Tally:
+    """What one member's counted actions come to over a span: how many of each action,
+    and how many rejection-call bonuses. Points follow from the group's current points."""
+
+    counts: Counter[Action] = field(default_factory=Counter)
+    bonuses: int = 0
+
+    def points(self, points: Mapping[str, int]) -> int:
+        return points_for(self.counts, self.bonuses, points)
+
+
+def score(
+    events: Iterable[Event],
+    cal: BusinessCalendar,
+    points: Mapping[str, int],
+    *,
+    since: datetime | None = None,
+) -> tuple[int, Counter[Action]]:
+    """Points and action counts earned by one member's `events` (at or after `since`),
+    by the rules of `counted`."""
+    counts, bonuses = Counter[Action](), 0
+    for event, bonus in counted(events, cal, since=since):
+        counts[event.action] += 1
+        bonuses += bonus
+    return points_for(counts, bonuses, points), counts
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,72 +2,63 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from collections import Counter
+from datetime import date, datetime, timedelta
 
 from core.domain.group_posts import BoardRow, leaderboard
-from core.domain.leads import Action, Event
+from core.domain.leads import Action
 from core.domain.members import Group
 from core.domain.messages import Message
 from core.domain.replies import day
-from core.domain.scoring import score
+from core.domain.scoring import Tally
 from core.services.ports import Outgoing, UnitOfWork
 
-# A rejection call earns its bonus up to a business day after the rejection: read that
-# far (and a long weekend) before a board's window.
-LOOKBACK = timedelta(days=10)
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 STALE_BOARD = timedelta(days=1)
+ALL_TIME = date(2000, 1, 1)  # before any event
 
 
-def window(group: Group, period: str, now: datetime) -> tuple[datetime, str]:
-    """The start of `period` (week, month, all) in the group's zone, and its title."""
-    cal = group.calendar()
-    today = cal.local_date(now)
+def window(group: Group, period: str, now: datetime) -> tuple[date, str]:
+    """The first day of `period` (week, month, all) in the group's zone, and its title."""
+    today = group.calendar().local_date(now)
     if period == "all":
-        return EPOCH, "All-time board"
+        return ALL_TIME, "All-time board"
     if period == "month":
         first = today.replace(day=1)
-        return cal.at(first, time(0)), f"Board for {first:%B %Y}"
+        return first, f"Board for {first:%B %Y}"
     monday = today - timedelta(days=today.weekday())
-    return cal.at(monday, time(0)), f"This week's board (since {day(monday)})"
+    return monday, f"This week's board (since {day(monday)})"
 
 
 def rows_and_totals(
     uow: UnitOfWork,
     group: Group,
-    start: datetime,
-    end: datetime,
+    first: date,
+    until: date | None,
     as_of: date,
 ) -> tuple[list[BoardRow], Counter[Action]]:
-    """One row per member (opted-out ones unlisted) and the group's totals."""
+    """One row per member (opted-out ones unlisted) and the group's totals, over the
+    group-local days [first, until) (None: so far), at the group's current points."""
     assert group.id is not None
-    by_member: dict[int, list[Event]] = defaultdict(list)
-    # Before the window, only rejections matter (for the rejection-call bonus).
-    lookback = uow.events.in_group(
-        group.id, max(start - LOOKBACK, EPOCH), start, frozenset({Action.REJECTED})
-    )
-    for member_id, event in lookback + uow.events.in_group(group.id, start, end):
-        by_member[member_id].append(event)
+    tallies = uow.events.tallies(group.id, first, until)
     rows, totals = [], Counter[Action]()
     for member in uow.members.in_group(group.id):
         assert member.id is not None
+        tally = tallies.get(member.id, Tally())
+        totals.update(tally.counts)
         cal = member.calendar(group)
-        points, counts = score(by_member.get(member.id, []), cal, group.points, since=start)
-        totals.update(counts)
         # A paused member's streak is frozen at the day they paused.
         day = member.paused_on if member.paused and member.paused_on else as_of
         streak = member.streak.current(day, cal)
-        rows.append(BoardRow(member.name, points, streak, listed=member.on_board))
+        rows.append(BoardRow(member.name, tally.points(group.points), streak, member.on_board))
     return rows, totals
 
 
 def board(uow: UnitOfWork, group: Group, period: str, now: datetime) -> Message:
-    """The board of `period` so far, as the member asking sees it."""
-    start, title = window(group, period, now)
+    """The board of `period` so far (what was just logged included), as the member
+    asking sees it."""
+    first, title = window(group, period, now)
     as_of = group.calendar().local_date(now)
-    # Up to and including this instant: what was just logged counts.
-    rows, totals = rows_and_totals(uow, group, start, now + timedelta(microseconds=1), as_of)
+    rows, totals = rows_and_totals(uow, group, first, None, as_of)
     return leaderboard(title, rows, totals)
 
 
@@ -78,10 +69,9 @@ def post_weekly_boards(uow: UnitOfWork, now: datetime) -> int:
         assert group.id is not None and group.next_board_at is not None
         cal = group.calendar()
         monday = cal.local_date(group.next_board_at)
-        start, end = cal.at(monday - timedelta(days=7), time(0)), cal.at(monday, time(0))
         sunday = monday - timedelta(days=1)
         title = f"Last week's board ({day(monday - timedelta(days=7))} to {day(sunday)})"
-        rows, totals = rows_and_totals(uow, group, start, end, monday)
+        rows, totals = rows_and_totals(uow, group, monday - timedelta(days=7), monday, monday)
         # A board found days late (the bot was down) is stale news: skip to the next one.
         fresh = now - group.next_board_at <= STALE_BOARD
         if group.channel is not None and fresh:

@@ -11,6 +11,7 @@ from typing import Protocol, Self
 from core.domain.leads import Action, Event, Lead
 from core.domain.members import Group, Member
 from core.domain.messages import Message
+from core.domain.scoring import Tally
 
 
 class Clock(Protocol):
@@ -110,9 +111,21 @@ class MemberRepository(Protocol):
         ...
 
 
+class MemberLeadRepository(Protocol):
+    """One member's leads: saving a lead that is, or was stored as, another member's
+    raises PermissionError and writes nothing."""
+
+    member_id: int
+
+    def all(self) -> list[Lead]: ...
+    def add(self, lead: Lead) -> Lead: ...
+    def save(self, lead: Lead) -> None: ...
+
+
 class LeadRepository(Protocol):
     """Every read and write names the member: nobody reaches another member's leads."""
 
+    def of(self, member_id: int) -> MemberLeadRepository: ...
     def for_member(self, member_id: int) -> list[Lead]: ...
     def add(self, lead: Lead) -> Lead: ...
     def save(self, lead: Lead) -> None: ...
@@ -131,6 +144,10 @@ class EventRepository(Protocol):
         end: datetime,
         actions: frozenset[Action] | None = None,
     ) -> list[tuple[int, Event]]: ...
+    def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:
+        """Per member, what their counted actions come to over the group-local days
+        [first, until) (None: up to now); members with nothing counted are left out."""
+        ...
 
 
 class Outbox(Protocol):
@@ -195,9 +212,13 @@ class SendError(Exception):
         kind: Failure = Failure.TRANSIENT,
         *,
         retry_after: float | None = None,
+        tell_in_channel: bool = False,
     ) -> None:
         super().__init__(reason)
         self.kind, self.retry_after = kind, retry_after
+        # UNREACHABLE only: the member can fix it (Discord's closed DMs), so the group
+        # channel gets a short notice that mentions them.
+        self.tell_in_channel = tell_in_channel
 
 
 class Messenger(Protocol):

@@ -24,7 +24,9 @@ from core.services.ports import (
     MemberRepository,
     Outbox,
 )
-from core.storage.repositories import SqlEvents, SqlGroups, SqlLeads, SqlMembers, SqlOutbox
+from core.storage.events import SqlEvents
+from core.storage.outbox import SqlOutbox
+from core.storage.repositories import SqlGroups, SqlLeads, SqlMembers
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

@@ -172,8 +172,8 @@ class TallyRow(Base):
     start: Mapped[date] = mapped_column(Date, primary_key=True)
     action: Mapped[str] = mapped_column(String(16), primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
-    count: Mapped[int] = mapped_column(Integer, default=0)
-    bonus: Mapped[int] = mapped_column(Integer, default=0)  # rejection-call bonuses earned
+    times: Mapped[int] = mapped_column(Integer, default=0)
+    bonuses: Mapped[int] = mapped_column(Integer, default=0)  # rejection-call bonuses earned
 
 
 class OutboxRow(Base):

@@ -33,8 +33,8 @@ def upgrade() -> None:
         sa.Column("start", sa.Date(), nullable=False),
         sa.Column("action", sa.String(length=16), nullable=False),
         sa.Column("group_id", sa.Integer(), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
-        sa.Column("bonus", sa.Integer(), nullable=False),
+        sa.Column("times", sa.Integer(), nullable=False),
+        sa.Column("bonuses", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["group_id"], ["groups.id"], name=op.f("fk_tallies_group_id_groups"), ondelete="CASCADE"
         ),

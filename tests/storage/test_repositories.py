@@ -305,6 +305,30 @@ def test_saving_a_lead_under_another_member_is_refused(
         assert uow.leads.for_member(ana.id) == []
 
 
+def test_a_members_leads_refuse_another_members_lead_and_write_nothing(
+    db: Database, two_members: tuple[Group, Member, Member]
+) -> None:
+    _, ana, ben = two_members
+    with db.uow() as uow:
+        carla = add_lead(uow, ben, 1, contact="Carla")
+        uow.commit()
+    assert ana.id is not None and ben.id is not None
+
+    with db.uow() as uow:
+        anas = uow.leads.of(ana.id)
+        with pytest.raises(PermissionError):
+            anas.save(replace(carla, contact="Stolen"))  # Ben's, as stored
+        with pytest.raises(PermissionError):
+            anas.save(replace(carla, member_id=ana.id, contact="Stolen"))  # relabelled
+        with pytest.raises(PermissionError):
+            anas.add(replace(carla, id=None, number=7))  # Ben's name on it
+        uow.commit()
+
+    with db.uow() as uow:
+        assert uow.leads.of(ben.id).all() == [carla]
+        assert uow.leads.of(ana.id).all() == []
+
+
 def test_due_leads_are_those_due_by_each_members_own_day(db: Database) -> None:
     with db.uow() as uow:
         group = add_group(uow)

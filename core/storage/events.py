@@ -1,0 +1,213 @@
+"""Events, and the tallies written with them so that a board never re-reads history."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import TypeAlias
+
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.domain.calendar import BusinessCalendar
+from core.domain.leads import Action, Event, Stage
+from core.domain.scoring import Tally, counted
+from core.storage import mapping
+from core.storage.tables import EventRow, GroupRow, MemberRow, TallyRow
+
+# Every counted event adds to its day, its month and all time (see TallyRow).
+DAY, MONTH, ALL = "day", "month", "all"
+ALL_TIME = date(2000, 1, 1)  # the `start` of the all-time span; no event is older
+
+# Per (group-local day, action): how many times an action counted, or its bonuses.
+Tallied: TypeAlias = Counter[tuple[date, Action]]
+
+
+class SqlEvents:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, group_id: int, member_id: int, event: Event) -> None:
+        """Write the event, and what it changes in the member's tallies.
+
+        The scoring rules look at one lead's history only, so the lead's events before
+        and after this one say exactly what it adds (a duplicate adds nothing).
+        """
+        history = self._lead_history(event.lead_id)
+        self._s.add(
+            EventRow(
+                group_id=group_id,
+                lead_id=event.lead_id,
+                member_id=member_id,
+                action=event.action.value,
+                at=event.at,
+                stage_after=event.stage_after.value,
+                note=event.note,
+            )
+        )
+        member_cal, group_cal = calendars(self._s, group_id, member_id)
+        times_before, bonuses_before = tally(history, member_cal, group_cal)
+        times, bonuses = tally([*history, event], member_cal, group_cal)
+        times.subtract(times_before)
+        bonuses.subtract(bonuses_before)
+        write_tallies(self._s, group_id, member_id, times, bonuses)
+
+    def for_member(self, member_id: int) -> list[Event]:
+        rows = self._s.scalars(
+            select(EventRow).filter_by(member_id=member_id).order_by(EventRow.at, EventRow.id)
+        )
+        return [mapping.event(r) for r in rows]
+
+    def in_group(
+        self,
+        group_id: int,
+        start: datetime,
+        end: datetime,
+        actions: frozenset[Action] | None = None,
+    ) -> list[tuple[int, Event]]:
+        """(member id, event) for the group's events in [start, end), optionally only
+        some actions; without their notes."""
+        query = select(
+            EventRow.member_id,
+            EventRow.lead_id,
+            EventRow.action,
+            EventRow.at,
+            EventRow.stage_after,
+        ).where(EventRow.group_id == group_id, EventRow.at >= start, EventRow.at < end)
+        if actions is not None:
+            query = query.where(EventRow.action.in_([a.value for a in actions]))
+        return [
+            (member_id, Event(lead_id, Action(action), at, Stage(stage)))
+            for member_id, lead_id, action, at, stage in self._s.execute(query)
+        ]
+
+    def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:
+        """Each member's tally over the group-local days [first, until) (None: up to now),
+        summed from the fewest rows: whole months from month rows, all time from one."""
+        query = (
+            select(
+                TallyRow.member_id,
+                TallyRow.action,
+                func.sum(TallyRow.times),
+                func.sum(TallyRow.bonuses),
+            )
+            .where(TallyRow.group_id == group_id, or_(*_spans(first, until)))
+            .group_by(TallyRow.member_id, TallyRow.action)
+        )
+        result: dict[int, Tally] = defaultdict(Tally)
+        for member_id, action, times, bonuses in self._s.execute(query):
+            found = result[member_id]
+            found.counts[Action(action)] += int(times)
+            found.bonuses += int(bonuses)
+        return dict(result)
+
+    def _lead_history(self, lead_id: int) -> list[Event]:
+        rows = self._s.execute(
+            select(EventRow.action, EventRow.at, EventRow.stage_after)
+            .where(EventRow.lead_id == lead_id)
+            .order_by(EventRow.at, EventRow.id)
+        )
+        return [Event(lead_id, Action(a), at, Stage(stage)) for a, at, stage in rows]
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _spans(first: date, until: date | None) -> list[ColumnElement[bool]]:
+    """Conditions on TallyRow that cover the days [first, until) once each."""
+    if until is None and first <= ALL_TIME:
+        return [TallyRow.span == ALL]
+    months_from = first if first.day == 1 else _next_month(first)
+    months_until = None if until is None else _month(until)
+    if months_until is not None and months_from >= months_until:
+        return [_between(DAY, first, until)]  # no whole month inside
+    spans = [_between(MONTH, months_from, months_until)]
+    if first < months_from:
+        spans.append(_between(DAY, first, months_from))
+    if months_until is not None and months_until < until:  # type: ignore[operator]
+        spans.append(_between(DAY, months_until, until))
+    return spans
+
+
+def _between(span: str, first: date, until: date | None) -> ColumnElement[bool]:
+    condition = and_(TallyRow.span == span, TallyRow.start >= first)
+    return condition if until is None else and_(condition, TallyRow.start < until)
+
+
+def calendars(
+    session: Session, group_id: int, member_id: int
+) -> tuple[BusinessCalendar, BusinessCalendar]:
+    """The member's calendar (whose local days decide duplicates and the rejection-call
+    window) and the group's (whose local days the boards' spans are made of)."""
+    group, member = session.get_one(GroupRow, group_id), session.get_one(MemberRow, member_id)
+    return (
+        BusinessCalendar.of(member.tz or group.tz, member.country or group.country),
+        BusinessCalendar.of(group.tz, group.country),
+    )
+
+
+def tally(
+    events: Iterable[Event], member_cal: BusinessCalendar, group_cal: BusinessCalendar
+) -> tuple[Tallied, Tallied]:
+    """Times counted and bonuses earned, per (group-local day, action), by one member's
+    `events` (or one lead's)."""
+    times, bonuses = Tallied(), Tallied()
+    for event, bonus in counted(events, member_cal):
+        key = (group_cal.local_date(event.at), event.action)
+        times[key] += 1
+        bonuses[key] += bonus
+    return times, bonuses
+
+
+def write_tallies(
+    connection: Session | Connection,
+    group_id: int,
+    member_id: int,
+    times: Tallied,
+    bonuses: Tallied,
+) -> None:
+    """Add `times` and `bonuses` (which may be negative) to the member's day, month and
+    all-time rows, creating the rows that don't exist yet."""
+    sums: dict[tuple[str, date, str], list[int]] = {}
+    for day, action in {*times, *bonuses}:
+        for span, start in ((DAY, day), (MONTH, _month(day)), (ALL, ALL_TIME)):
+            found = sums.setdefault((span, start, action.value), [0, 0])
+            found[0] += times[day, action]
+            found[1] += bonuses[day, action]
+    rows = [
+        {
+            "group_id": group_id,
+            "member_id": member_id,
+            "span": span,
+            "start": start,
+            "action": action,
+            "times": n,
+            "bonuses": b,
+        }
+        for (span, start, action), (n, b) in sums.items()
+        if n or b
+    ]
+    if rows:
+        connection.execute(_upsert(connection), rows)
+
+
+def _upsert(connection: Session | Connection) -> postgresql.Insert | sqlite.Insert:
+    """INSERT a tally row, or add to the one already there."""
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+    table = TallyRow.__table__.c
+    statement = insert(TallyRow)
+    return statement.on_conflict_do_update(
+        index_elements=[table.member_id, table.span, table.start, table.action],
+        set_={
+            "times": table.times + statement.excluded.times,
+            "bonuses": table.bonuses + statement.excluded.bonuses,
+        },
+    )

@@ -1,0 +1,1 @@
+"""The Discord adapter: a discord.py client, its command tree, buttons and messenger."""

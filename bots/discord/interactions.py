@@ -1,0 +1,167 @@
+"""Answering interactions: who is asking, running their command, one ephemeral answer.
+
+Everything that touches the database is deferred first (Discord invalidates a token
+that gets no response within 3 seconds) and runs in a worker thread, off the loop that
+also carries the gateway's heartbeat. Every outcome answers exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bots.discord import render, views
+from core.domain.messages import Message, MessageKind
+from core.domain.text import plain
+from core.services import Identity
+
+if TYPE_CHECKING:
+    from bots.discord.views import CommandButton
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+DEAD = frozenset({10062, 40060})  # unknown interaction, already acknowledged
+MAX_PRESSES = 10_000
+# Discord's own chrome: what the adapter says when the platform, not the core, failed.
+CHROME = {
+    "broken": "Something went wrong on my side and nothing was changed. Please try again.",
+    "updating": "This command is being updated; please try again in a minute.",
+    "not_yours": "These buttons belong to someone else's digest.",
+    "too_big": "Your export is larger than Discord lets me attach here.",
+}
+
+
+def identity(interaction: discord.Interaction[Any]) -> Identity:
+    """The member as this server knows them; admins by their resolved permissions."""
+    user = interaction.user
+    perms = interaction.permissions  # resolved by Discord for this member: no cache needed
+    workspace = str(interaction.guild_id) if interaction.guild_id is not None else ""
+    return Identity(
+        PLATFORM,
+        workspace,
+        str(user.id),
+        user.display_name,
+        is_admin=perms.manage_guild or perms.administrator,
+    )
+
+
+async def send(
+    interaction: discord.Interaction[Any], message: Message, *, owner: str | None = None
+) -> None:
+    """The message as ephemeral follow-ups of a deferred interaction (parts, files)."""
+    guild = str(interaction.guild_id or "")
+    owner = owner or str(interaction.user.id)
+    attachments = message.attachments
+    if attachments and render.attachment_bytes(message) > interaction.filesize_limit:
+        message = Message(MessageKind.ERROR, CHROME["too_big"])
+        attachments = ()
+    for index, part in enumerate(render.parts(message)):
+        kwargs: dict[str, Any] = {
+            "embeds": part.embeds,
+            "ephemeral": True,
+            "allowed_mentions": render.allowed_mentions(message),
+        }
+        view = views.view(part, guild, owner) if guild else None
+        if view is not None:
+            kwargs["view"] = view
+        if index == 0 and attachments:
+            kwargs["files"] = render.files(message)
+        await interaction.followup.send(part.content or "", **kwargs)
+
+
+async def answer_error(interaction: discord.Interaction[Any], text: str) -> None:
+    """Answer once, whichever way is still open; a dead token is left alone."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(
+                text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+        else:
+            await interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+    except discord.HTTPException as error:
+        if error.code in DEAD:
+            log.info("interaction %s already gone (code %s)", interaction.id, error.code)
+        else:
+            log.warning("could not answer interaction %s: %s", interaction.id, error)
+
+
+async def defer(interaction: discord.Interaction[Any], *, update: bool = False) -> bool:
+    """Acknowledge within Discord's 3 seconds; False if the token is already dead."""
+    try:
+        if update:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+    except discord.HTTPException as error:
+        level = logging.INFO if error.code in DEAD else logging.WARNING
+        log.log(level, "could not defer interaction %s: %s", interaction.id, error)
+        return False
+    return True
+
+
+class Presses:
+    """Button presses already applied here: a double press logs nothing twice.
+
+    DM presses all reach the process that owns shard 0, so one process sees both
+    presses of a double click.
+    """
+
+    def __init__(self) -> None:
+        self._seen: OrderedDict[tuple[int, str], None] = OrderedDict()
+
+    def claim(self, message_id: int, custom_id: str) -> bool:
+        key = (message_id, custom_id)
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        while len(self._seen) > MAX_PRESSES:
+            self._seen.popitem(last=False)
+        return True
+
+    def release(self, message_id: int, custom_id: str) -> None:
+        self._seen.pop((message_id, custom_id), None)
+
+
+async def press(interaction: discord.Interaction[Any], button: CommandButton) -> None:
+    """Run a digest button's command as its owner, then show what was logged."""
+    if not await defer(interaction, update=True):
+        return
+    client = interaction.client
+    custom_id = button.item.custom_id or ""
+    message = interaction.message
+    try:
+        if str(interaction.user.id) != button.owner:
+            await answer_error(interaction, CHROME["not_yours"])
+            return
+        message_id = message.id if message is not None else interaction.id
+        if not client.presses.claim(message_id, custom_id):
+            return  # the first press of a double click is being (or was) applied
+        who = Identity(
+            PLATFORM, button.guild, button.owner, interaction.user.display_name
+        )
+        answer: Message = await asyncio.to_thread(
+            client.app.handle, who, f"/{button.command}", button.text
+        )
+        if answer.kind is MessageKind.ERROR:
+            client.presses.release(message_id, custom_id)
+            await send(interaction, answer, owner=button.owner)
+            return
+        if message is None:
+            await send(interaction, answer, owner=button.owner)
+            return
+        embeds = list(message.embeds)
+        if 0 <= button.embed < len(embeds):
+            embeds[button.embed].set_footer(text=render.cut("✓ " + plain(answer.text), 2048))
+        await interaction.edit_original_response(
+            embeds=embeds, view=views.pressed_view(message, custom_id)
+        )
+    except Exception:
+        log.exception("button press failed: interaction=%s", interaction.id)
+        await answer_error(interaction, CHROME["broken"])

@@ -1,0 +1,209 @@
+"""The Messenger port over discord.py's HTTP client: DMs and group-channel posts.
+
+No gateway is needed: a REST login is enough. Each member's DM channel is opened once
+and stored; every message carries a nonce derived from its outbox key (with
+enforce_nonce, so a resend after a crash returns the first message instead of a second
+one); every request we make passes one global token bucket under Discord's 50/s; and
+errors map to the runtime's failure classes by Discord's JSON code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections import deque
+from typing import Any
+
+import aiohttp
+import discord
+
+from bots.discord import render, views
+from bots.runtime.ratelimit import RateLimiter
+from core.services.ports import Delivery, Failure, SendError
+
+log = logging.getLogger(__name__)
+
+MAX_NONCE = 25
+UNREACHABLE_CODES = frozenset({50007, 50278, 10013})  # DMs closed, no mutual guild, no user
+CHANNEL_CODES = frozenset({10003, 50001, 50013})  # unknown channel, missing access/permissions
+INVALID_WINDOW = 600.0  # Discord bans an IP after 10,000 invalid requests in 10 minutes
+INVALID_WARN = 1000
+
+
+def nonce(key: str, part: int = 0) -> str:
+    """A nonce for an outbox key's `part`-th Discord message: stable, at most 25 chars."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:21]
+    value = f"ft{digest}{part % 100}"
+    assert len(value) <= MAX_NONCE
+    return value
+
+
+class InvalidRequests:
+    """Counts 401, 403 and 429 answers (shared-scope 429s excepted) over ten minutes."""
+
+    def __init__(self, clock: Any = time.monotonic) -> None:
+        self._clock = clock
+        self._stamps: deque[float] = deque()
+        self.total = 0
+
+    def add(self, status: int, scope: str | None) -> None:
+        if status not in (401, 403, 429) or (status == 429 and scope == "shared"):
+            return
+        now = self._clock()
+        self._stamps.append(now)
+        self.total += 1
+        recent = self.recent()
+        if recent in (INVALID_WARN, INVALID_WARN * 5):
+            log.error(
+                "%d invalid Discord requests (401/403/429) in 10 minutes; Discord bans the"
+                " IP at 10,000",
+                recent,
+            )
+
+    def recent(self) -> int:
+        floor = self._clock() - INVALID_WINDOW
+        while self._stamps and self._stamps[0] < floor:
+            self._stamps.popleft()
+        return len(self._stamps)
+
+    def trace(self) -> aiohttp.TraceConfig:
+        """An aiohttp trace that sees every request discord.py makes, retries included."""
+        config = aiohttp.TraceConfig()
+
+        async def on_end(
+            session: aiohttp.ClientSession,
+            context: Any,
+            params: aiohttp.TraceRequestEndParams,
+        ) -> None:
+            self.add(params.response.status, params.response.headers.get("X-RateLimit-Scope"))
+
+        config.on_request_end.append(on_end)
+        return config
+
+
+def classify(error: BaseException, *, group_channel: bool) -> SendError:
+    """The runtime's failure class for what discord.py raised, decided by code."""
+    if isinstance(error, discord.RateLimited):
+        return SendError("rate limited", Failure.RATE_LIMITED, retry_after=error.retry_after)
+    if isinstance(error, discord.HTTPException):
+        code, status = error.code, error.status
+        reason = f"HTTP {status} code {code}"
+        if code in UNREACHABLE_CODES:
+            return SendError(reason, Failure.UNREACHABLE)
+        if code in CHANNEL_CODES:
+            if group_channel:
+                return SendError(reason, Failure.CHANNEL_GONE)
+            return SendError(reason, Failure.UNREACHABLE)  # the member blocked us
+        if status == 401:
+            return SendError(reason, Failure.FATAL)
+        if status == 429:  # not retried by discord.py: a Cloudflare ban or a long wait
+            retry = error.response.headers.get("Retry-After") if error.response else None
+            return SendError(reason, Failure.RATE_LIMITED, retry_after=_seconds(retry))
+        if status >= 500:
+            return SendError(reason, Failure.TRANSIENT)
+        return SendError(reason, Failure.PAYLOAD)  # 50035 and the other 4xx: our bug
+    if isinstance(error, (aiohttp.ClientError, asyncio.TimeoutError, OSError)):
+        return SendError(f"{type(error).__name__}: {error}", Failure.TRANSIENT)
+    return SendError(f"{type(error).__name__}: {error}", Failure.TRANSIENT)
+
+
+def _seconds(value: str | None) -> float:
+    try:
+        return max(float(value or 60), 1.0)
+    except ValueError:
+        return 60.0
+
+
+class DiscordMessenger:
+    """Sends deliveries through a logged-in discord.Client's HTTP client."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        remember_dm_channel: Any,
+        *,
+        rate: float = 48.0,
+    ) -> None:
+        self.client = client
+        self._remember = remember_dm_channel  # FollowThrough.remember_dm_channel
+        # Every REST call we make (DM opens and sends) takes a token: Discord's global
+        # limit is per bot, and discord.py only reacts to global 429s.
+        self.limiter = RateLimiter(rate)
+        self.dm_opens = 0
+
+    def route(self, delivery: Delivery) -> str:
+        if delivery.user_id is not None:
+            return f"dm:{delivery.user_id}"
+        return f"channel:{delivery.channel}"
+
+    async def send(self, delivery: Delivery) -> str | None:
+        group_channel = delivery.user_id is None
+        try:
+            return await self._send(delivery, group_channel)
+        except SendError:
+            raise
+        except Exception as error:
+            failure = classify(error, group_channel=group_channel)
+            if failure.kind is Failure.PAYLOAD:
+                log.error("Discord refused a message: key=%s %s", delivery.key, failure)
+            raise failure from error
+
+    async def _send(self, delivery: Delivery, group_channel: bool) -> str | None:
+        if group_channel:
+            if not delivery.channel:
+                raise SendError("the group has no channel", Failure.CHANNEL_GONE)
+            channel = self.client.get_partial_messageable(
+                int(delivery.channel),
+                guild_id=int(delivery.workspace_id),
+                type=discord.ChannelType.text,
+            )
+            return await self._post(channel, delivery)
+        dm = delivery.dm_channel
+        if dm is None:
+            dm = await self._open(delivery)
+        try:
+            return await self._post(self._dm(dm), delivery)
+        except discord.NotFound as error:
+            if error.code != 10003 or delivery.dm_channel is None:
+                raise
+            # The stored DM channel is gone: open it again, once.
+            return await self._post(self._dm(await self._open(delivery)), delivery)
+
+    def _dm(self, channel_id: str) -> discord.PartialMessageable:
+        return self.client.get_partial_messageable(
+            int(channel_id), type=discord.ChannelType.private
+        )
+
+    async def _open(self, delivery: Delivery) -> str:
+        assert delivery.user_id is not None
+        await self.limiter.acquire("global")
+        channel = await self.client.http.start_private_message(int(delivery.user_id))
+        self.dm_opens += 1
+        channel_id = str(channel["id"])
+        if delivery.member_id is not None:
+            await asyncio.to_thread(self._remember, delivery.member_id, channel_id)
+        return channel_id
+
+    async def _post(self, channel: discord.PartialMessageable, delivery: Delivery) -> str:
+        message = delivery.message
+        pieces = render.parts(message)
+        owner = delivery.user_id or ""
+        first: str | None = None
+        for index, part in enumerate(pieces):
+            await self.limiter.acquire("global")
+            kwargs: dict[str, Any] = {
+                "embeds": part.embeds,
+                "nonce": nonce(delivery.key, index),
+                "allowed_mentions": render.allowed_mentions(message),
+            }
+            view = views.view(part, delivery.workspace_id, owner) if owner else None
+            if view is not None:
+                kwargs["view"] = view
+            if index == 0 and message.attachments:
+                kwargs["files"] = render.files(message)
+            sent = await channel.send(part.content, **kwargs)
+            first = first or str(sent.id)
+        assert first is not None
+        return first

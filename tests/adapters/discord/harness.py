@@ -1,0 +1,164 @@
+"""A FollowThrough Discord bot on a test database, logged in to the fake Discord.
+
+`Harness` starts the fake, points discord.py at it and logs the bot in over REST only;
+`interact(payload)` feeds an INTERACTION_CREATE to the client's connection state (what
+the gateway would do) and waits until the fake has seen the answer. `connect()` opens
+the real gateway session for the few full-gateway tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from bots.bootstrap import Services, build
+from bots.discord.client import Bot, Options, login, point_at
+from bots.settings import Settings
+from core.services.ports import Clock, SimulatedClock
+from tests.fakes.discord import FakeDiscord
+
+T = TypeVar("T")
+START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # a Monday, before 08:00 UTC mornings
+
+
+def run(coro: Coroutine[Any, Any, T], timeout: float = 20.0) -> T:
+    """asyncio.run with a ceiling, so a hang fails the test instead of the suite."""
+
+    async def bounded() -> T:
+        return await asyncio.wait_for(coro, timeout)
+
+    return asyncio.run(bounded())
+
+
+class Harness:
+    def __init__(
+        self,
+        tmp: Path,
+        *,
+        database_url: str | None = None,
+        clock: Clock | None = None,
+        fake: FakeDiscord | None = None,
+        services: Services | None = None,
+        sync: bool = False,
+    ) -> None:
+        self.tmp = tmp
+        self.clock = clock or SimulatedClock(START)
+        self.database_url = database_url or f"sqlite:///{tmp / 'followthrough.db'}"
+        self.fake = fake or FakeDiscord()
+        self._own_services = services is None
+        self.services = services or build(
+            Settings(database_url=self.database_url), self.clock, migrate=True
+        )
+        self.app = self.services.app
+        self.sync = sync
+        self.bot: Bot | None = None
+        self._gateway: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Self:
+        if not self.fake.port:
+            await self.fake.start()
+        await self.login()
+        return self
+
+    async def login(self) -> Bot:
+        point_at(self.fake.api_url, self.fake.gateway_url)
+        options = Options(sync=self.sync, sync_file=self.tmp / "commands.sha256",
+                          guild_ready_timeout=0.05, rate=1000.0)
+        self.bot = Bot(self.app, options)
+        await login(self.bot, self.fake.token)
+        return self.bot
+
+    async def connect(self) -> None:
+        """Open the gateway and wait for READY."""
+        assert self.bot is not None
+        self._gateway = asyncio.create_task(self.bot.connect(reconnect=False))
+        await asyncio.wait_for(self.bot.wait_until_ready(), 5)
+
+    async def restart(self) -> Bot:
+        """A new process: the old client closed, a fresh one logged in (same database)."""
+        await self.stop_bot()
+        return await self.login()
+
+    async def stop_bot(self) -> None:
+        if self.bot is not None:
+            await self.bot.close()
+        if self._gateway is not None:
+            await asyncio.gather(self._gateway, return_exceptions=True)
+            self._gateway = None
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop_bot()
+        await self.fake.close()
+        if self._own_services:
+            self.services.close()
+
+    # -- interactions --------------------------------------------------------------------
+
+    def feed(self, payload: dict[str, Any]) -> None:
+        """What the gateway does with an INTERACTION_CREATE."""
+        assert self.bot is not None
+        self.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+
+    async def interact(self, payload: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+        """Feed `payload`; return the answer the member sees (the last message sent)."""
+        self.feed(payload)
+        await self.answered(payload, timeout)
+        return self.last_answer(payload)
+
+    async def answered(self, payload: dict[str, Any], timeout: float = 5.0) -> None:
+        token = payload["token"]
+        await self.fake.wait(lambda: self._settled(payload), timeout)
+        assert token in self.fake.answered
+
+    def _settled(self, payload: dict[str, Any]) -> bool:
+        token = payload["token"]
+        callbacks = self.fake.callbacks.get(int(payload["id"]), [])
+        if not callbacks:
+            return False
+        kind = callbacks[0].get("type")
+        if kind in (4, 8):
+            return True
+        return token in self.fake.followups or (
+            kind == 6 and token in self.fake.originals and token in self.fake.answered
+        )
+
+    def last_answer(self, payload: dict[str, Any]) -> dict[str, Any]:
+        token = payload["token"]
+        if token in self.fake.followups:
+            return self.fake.followups[token][-1]
+        callbacks = self.fake.callbacks[int(payload["id"])]
+        return dict(callbacks[-1].get("data") or {})
+
+    def answers(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.fake.followups.get(payload["token"], [])
+
+
+async def eventually(check: Callable[[], bool | Awaitable[bool]], timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = check()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+def text_of(message: dict[str, Any]) -> str:
+    """Content and embed descriptions of a Discord message, as one string."""
+    parts = [message.get("content") or ""]
+    parts += [e.get("description") or "" for e in message.get("embeds") or []]
+    parts += [(e.get("footer") or {}).get("text", "") for e in message.get("embeds") or []]
+    return "\n".join(p for p in parts if p)

@@ -1,0 +1,528 @@
+"""A fake Discord REST API and gateway on 127.0.0.1 for the real discord.py to talk to.
+
+REST: login (`/users/@me`, `/oauth2/applications/@me`), command sync (PUT echo), DM
+channel opens, messages with nonce + enforce_nonce, interaction callbacks and follow-up
+webhooks. Limits: a global requests-per-second window (interaction endpoints exempt, as
+on Discord) and per-route buckets with real `X-RateLimit-*` headers; every request is
+recorded. Failures are injected per route (`fail`), per user (`closed_dms`) or per
+channel (`gone`, `forbidden`). Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY (+
+GUILD_CREATE), RESUME, and `dispatch()` of any event. Payload builders live in
+`tests/fakes/discord_payloads.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+import itertools
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+TOKEN = "fake-discord-token"
+APP_ID = 700000000000000001
+BOT_ID = 700000000000000002
+BOT_USER = {
+    "id": str(BOT_ID),
+    "username": "FollowThrough",
+    "global_name": None,
+    "discriminator": "0",
+    "avatar": None,
+    "bot": True,
+}
+# Routes Discord exempts from the global limit: interaction responses and follow-ups.
+_EXEMPT = re.compile(r"^/(interactions|webhooks)/")
+
+
+@dataclass
+class Call:
+    method: str
+    path: str  # without the /api/v10 prefix
+    query: dict[str, str]
+    body: Any
+    files: list[str]
+    authorized: bool
+    at: float
+    status: int = 0
+
+
+@dataclass
+class Fault:
+    method: str
+    path: re.Pattern[str]
+    status: int
+    code: int = 0
+    times: int = 1
+    retry_after: float | None = None
+    is_global: bool = False
+    cloudflare: bool = False  # a 429 without `Via` and with a text body: a ban
+    delay: float = 0.0
+
+
+@dataclass
+class Bucket:
+    """A fixed window of `limit` requests per `per` seconds, as Discord reports it."""
+
+    name: str
+    limit: int
+    per: float
+    used: int = 0
+    reset_at: float = 0.0
+
+    def take(self, now: float) -> bool:
+        if now >= self.reset_at:
+            self.used, self.reset_at = 0, now + self.per
+        if self.used >= self.limit:
+            return False
+        self.used += 1
+        return True
+
+    def headers(self, now: float) -> dict[str, str]:
+        after = max(self.reset_at - now, 0.0)
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(max(self.limit - self.used, 0)),
+            "X-RateLimit-Reset": f"{time.time() + after:.3f}",
+            "X-RateLimit-Reset-After": f"{after:.3f}",
+            "X-RateLimit-Bucket": hashlib.sha1(self.name.encode()).hexdigest()[:16],
+        }
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # discord.py reads a body as JSON only if Content-Type is exactly application/json.
+    out = {"Content-Type": "application/json", **(headers or {})}
+    return web.Response(body=json.dumps(data).encode(), status=status, headers=out)
+
+
+def _error(status: int, code: int, message: str) -> web.Response:
+    return _json({"message": message, "code": code}, status)
+
+
+@dataclass
+class FakeDiscord:
+    """One fake Discord: start() it, point discord.py at `api_url`/`gateway_url`."""
+
+    token: str = TOKEN
+    global_limit: int | None = None  # requests per second across the bot; None: unlimited
+    # Per-route bucket limits (count, seconds) by route template; Discord's documented
+    # message limit is 5 per 5 s per channel.
+    route_limits: dict[str, tuple[int, float]] = field(
+        default_factory=lambda: {
+            "POST /channels/{id}/messages": (5, 5.0),
+            "POST /users/@me/channels": (50, 1.0),
+        }
+    )
+    latency: float = 0.0  # added to every REST answer
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    commands: list[dict[str, Any]] = field(default_factory=list)
+    callbacks: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    followups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    originals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    answered: dict[str, float] = field(default_factory=dict)  # token -> first visible answer
+    dm_channels: dict[int, int] = field(default_factory=dict)  # user -> channel
+    dm_opens: int = 0
+    closed_dms: set[int] = field(default_factory=set)
+    channels: set[int] = field(default_factory=set)  # guild text channels that exist
+    gone: set[int] = field(default_factory=set)
+    forbidden: set[int] = field(default_factory=set)
+    guilds: list[dict[str, Any]] = field(default_factory=list)  # sent after READY
+    rate_limited: int = 0  # 429s served
+    identifies: int = 0
+    heartbeat_interval_ms: int = 41250
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count(800000000000000000)
+        self._faults: list[Fault] = []
+        self._buckets: dict[str, Bucket] = {}
+        self._window: collections.deque[float] = collections.deque()
+        self._nonces: dict[tuple[int, str], dict[str, Any]] = {}
+        self._sockets: list[web.WebSocketResponse] = []
+        self._seq = 0
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> FakeDiscord:
+        app = web.Application(client_max_size=30 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        return self
+
+    async def close(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def new_id(self) -> int:
+        return next(self._ids)
+
+    # -- what tests arrange ----------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        code: int = 0,
+        *,
+        times: int = 1,
+        retry_after: float | None = None,
+        is_global: bool = False,
+        cloudflare: bool = False,
+        delay: float = 0.0,
+    ) -> None:
+        """Answer the next `times` requests matching `method path` (a regex) with an error."""
+        fault = Fault(method, re.compile(path), status, code, times, retry_after, is_global)
+        fault.cloudflare, fault.delay = cloudflare, delay
+        self._faults.append(fault)
+
+    def add_channel(self, channel_id: int | None = None) -> int:
+        channel = channel_id or self.new_id()
+        self.channels.add(channel)
+        return channel
+
+    def requests(self, method: str, pattern: str = "") -> list[Call]:
+        return [c for c in self.calls if c.method == method and re.search(pattern, c.path)]
+
+    def sent(self, channel_id: int) -> list[dict[str, Any]]:
+        return self.messages.get(channel_id, [])
+
+    def dm(self, user_id: int) -> list[dict[str, Any]]:
+        channel = self.dm_channels.get(user_id)
+        return [] if channel is None else self.sent(channel)
+
+    async def wait(self, predicate: Any, timeout: float = 5.0) -> None:
+        """Wait until `predicate()` holds (handlers run as tasks: poll the fake)."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+
+    async def _touch(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # -- REST --------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        body, files = await self._body(request)
+        auth = request.headers.get("Authorization")
+        call = Call(
+            request.method,
+            path,
+            dict(request.query),
+            body,
+            files,
+            auth == f"Bot {self.token}",
+            time.monotonic(),
+        )
+        self.calls.append(call)
+        response = await self._answer(request.method, path, call, auth)
+        call.status = response.status
+        if response.status == 429:
+            self.rate_limited += 1
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        await self._touch()
+        return response
+
+    async def _body(self, request: web.Request) -> tuple[Any, list[str]]:
+        if not request.can_read_body:
+            return None, []
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            payload = json.loads(str(form.get("payload_json") or "{}"))
+            files = [
+                getattr(value, "filename", "")
+                for key, value in form.items()
+                if key != "payload_json"
+            ]
+            for key, value in form.items():
+                if key != "payload_json" and hasattr(value, "file"):
+                    payload.setdefault("_files", {})[value.filename] = value.file.read().decode()
+            return payload, files
+        raw = await request.read()
+        return (json.loads(raw) if raw else None), []
+
+    def _limited(self, method: str, path: str, now: float) -> web.Response | None:
+        if self.global_limit is not None and not _EXEMPT.match(path):
+            while self._window and self._window[0] <= now - 1.0:
+                self._window.popleft()
+            if len(self._window) >= self.global_limit:
+                retry = max(self._window[0] + 1.0 - now, 0.001)
+                return _json(
+                    {"message": "You are being rate limited.", "retry_after": retry,
+                     "global": True},
+                    429,
+                    {"Via": "1.1 google", "Retry-After": str(retry), "X-RateLimit-Global": "true",
+                     "X-RateLimit-Scope": "global"},
+                )
+            self._window.append(now)
+        return None
+
+    def _bucket(self, method: str, path: str) -> Bucket | None:
+        template = re.sub(r"/\d+", "/{id}", path)
+        limits = self.route_limits.get(f"{method} {template}")
+        if limits is None:
+            return None
+        major = re.match(r"^/(channels|guilds|webhooks)/(\d+)", path)
+        key = f"{method} {template} {major[2] if major else ''}"
+        if key not in self._buckets:
+            self._buckets[key] = Bucket(f"{method} {template}", *limits)
+        return self._buckets[key]
+
+    async def _answer(
+        self, method: str, path: str, call: Call, auth: str | None
+    ) -> web.Response:
+        exempt = _EXEMPT.match(path) is not None
+        if not exempt and auth != f"Bot {self.token}":
+            return _error(401, 0, "401: Unauthorized")
+        for fault in self._faults:
+            if fault.times > 0 and fault.method == method and fault.path.search(path):
+                fault.times -= 1
+                if fault.delay:
+                    await asyncio.sleep(fault.delay)
+                return self._fault(fault)
+        now = time.monotonic()
+        limited = self._limited(method, path, now)
+        if limited is not None:
+            return limited
+        bucket = self._bucket(method, path)
+        if bucket is not None and not bucket.take(now):
+            retry = max(bucket.reset_at - now, 0.001)
+            return _json(
+                {"message": "You are being rate limited.", "retry_after": retry, "global": False},
+                429,
+                {"Via": "1.1 google", "Retry-After": str(retry), "X-RateLimit-Scope": "user",
+                 **bucket.headers(now)},
+            )
+        response = self._route(method, path, call)
+        if bucket is not None:
+            response.headers.update(bucket.headers(now))
+        return response
+
+    @staticmethod
+    def _fault(fault: Fault) -> web.Response:
+        if fault.status == 429:
+            retry = fault.retry_after if fault.retry_after is not None else 1.0
+            if fault.cloudflare:
+                return web.Response(text="error code: 1015", status=429,
+                                    headers={"Retry-After": str(int(retry))})
+            return _json(
+                {"message": "You are being rate limited.", "retry_after": retry,
+                 "global": fault.is_global},
+                429,
+                {"Via": "1.1 google", "Retry-After": str(retry)},
+            )
+        return _error(fault.status, fault.code, f"{fault.status}: injected (code {fault.code})")
+
+    def _route(self, method: str, path: str, call: Call) -> web.Response:
+        body = call.body or {}
+        parts = path.strip("/").split("/")
+        match method, parts:
+            case "GET", ["users", "@me"]:
+                return _json(BOT_USER)
+            case "GET", ["oauth2", "applications", "@me"]:
+                return _json(self._application())
+            case "GET", ["gateway"] | ["gateway", "bot"]:
+                return _json({"url": self.gateway_url, "shards": 1,
+                              "session_start_limit": {"total": 1000, "remaining": 999,
+                                                      "reset_after": 0, "max_concurrency": 1}})
+            case "PUT", ["applications", _, "commands"]:
+                self.commands = [
+                    {**c, "id": str(self.new_id()), "application_id": str(APP_ID), "version": "1"}
+                    for c in body
+                ]
+                return _json(self.commands)
+            case "GET", ["applications", _, "commands"]:
+                return _json(self.commands)
+            case "POST", ["users", "@me", "channels"]:
+                return self._open_dm(int(body["recipient_id"]))
+            case "POST", ["channels", channel, "messages"]:
+                return self._create_message(int(channel), body)
+            case "POST", ["interactions", interaction, token, "callback"]:
+                return self._callback(int(interaction), token, body)
+            case "POST", ["webhooks", _, token]:
+                message = self._message(0, body)
+                self.followups.setdefault(token, []).append(message)
+                self.answered.setdefault(token, time.monotonic())
+                return _json(message)
+            case "PATCH", ["webhooks", _, token, "messages", "@original"]:
+                message = {**self.originals.get(token, self._message(0, {})), **body}
+                self.originals[token] = message
+                self.answered.setdefault(token, time.monotonic())
+                return _json(message)
+            case "DELETE", ["webhooks", _, token, "messages", "@original"]:
+                self.originals.pop(token, None)
+                return web.Response(status=204)
+        return _error(404, 0, f"404: Not Found ({method} {path})")
+
+    @staticmethod
+    def _application() -> dict[str, Any]:
+        return {
+            "id": str(APP_ID),
+            "name": "FollowThrough",
+            "description": "",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": {k: v for k, v in BOT_USER.items() if k != "bot"},
+            "verify_key": "0" * 64,
+            "flags": 0,
+            "interactions_endpoint_url": None,
+        }
+
+    def _open_dm(self, user_id: int) -> web.Response:
+        self.dm_opens += 1
+        channel = self.dm_channels.setdefault(user_id, self.new_id())
+        user = {"id": str(user_id), "username": f"u{user_id}", "discriminator": "0",
+                "avatar": None, "global_name": None}
+        return _json({"id": str(channel), "type": 1, "recipients": [user],
+                      "last_message_id": None})
+
+    def _create_message(self, channel: int, body: dict[str, Any]) -> web.Response:
+        recipients = {c: u for u, c in self.dm_channels.items()}
+        if channel in recipients:
+            if recipients[channel] in self.closed_dms:
+                return _error(403, 50007, "Cannot send messages to this user")
+        elif channel in self.gone or channel not in self.channels:
+            return _error(404, 10003, "Unknown Channel")
+        elif channel in self.forbidden:
+            return _error(403, 50013, "Missing Permissions")
+        if len(body.get("content") or "") > 2000 or len(body.get("embeds") or []) > 10:
+            return _error(400, 50035, "Invalid Form Body")
+        nonce = body.get("nonce")
+        if nonce is not None and len(str(nonce)) > 25:
+            return _error(400, 50035, "Invalid Form Body (nonce)")
+        if nonce is not None and body.get("enforce_nonce") and (channel, nonce) in self._nonces:
+            return _json(self._nonces[(channel, nonce)])
+        message = self._message(channel, body)
+        self.messages.setdefault(channel, []).append(message)
+        if nonce is not None:
+            self._nonces[(channel, nonce)] = message
+        return _json(message)
+
+    def _message(self, channel: int, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": str(self.new_id()),
+            "channel_id": str(channel),
+            "author": BOT_USER,
+            "content": body.get("content") or "",
+            "timestamp": "2026-03-02T08:00:00.000000+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [
+                {"id": str(self.new_id()), "filename": name, "size": len(text),
+                 "url": "http://127.0.0.1/x", "proxy_url": "http://127.0.0.1/x"}
+                for name, text in (body.get("_files") or {}).items()
+            ],
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": body.get("flags", 0),
+            "nonce": body.get("nonce"),
+            "allowed_mentions": body.get("allowed_mentions"),
+            "_files": body.get("_files") or {},
+        }
+
+    def _callback(self, interaction: int, token: str, body: dict[str, Any]) -> web.Response:
+        self.callbacks.setdefault(interaction, []).append(body)
+        kind = body.get("type")
+        data = body.get("data") or {}
+        if kind in (4, 7, 8):  # a message, an update, autocomplete choices: visible now
+            self.answered.setdefault(token, time.monotonic())
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": str(interaction),
+                "type": 2,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(data.get("flags", 0) & 64),
+            }
+        }
+        if kind in (4, 5, 7):
+            message = self._message(0, data)
+            self.originals[token] = message
+            answer["interaction"]["response_message_id"] = message["id"]
+            answer["resource"] = {"type": kind, "message": message}
+        return _json(answer)
+
+    # -- gateway -----------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms},
+                            "s": None, "t": None})
+        try:
+            async for frame in ws:
+                if frame.type is not WSMsgType.TEXT:
+                    continue
+                await self._on_frame(ws, json.loads(frame.data))
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def _on_frame(self, ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+        op, data = frame.get("op"), frame.get("d")
+        if op == 1:
+            await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+        elif op == 2:
+            if data["token"] != self.token:
+                await ws.close(code=4004, message=b"Authentication failed.")
+                return
+            self.identifies += 1
+            ready = {
+                "v": 10,
+                "user": BOT_USER,
+                "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds],
+                "session_id": f"session-{self.identifies}",
+                "resume_gateway_url": self.gateway_url,
+                "application": {"id": str(APP_ID), "flags": 0},
+            }
+            await self._send(ws, "READY", ready)
+            for guild in self.guilds:
+                await self._send(ws, "GUILD_CREATE", guild)
+        elif op == 6:
+            await self._send(ws, "RESUMED", {})
+        await self._touch()
+
+    async def _send(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
+        self._seq += 1
+        await ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+
+    async def dispatch(self, event: str, data: Any) -> None:
+        """Send a DISPATCH to every connected gateway session."""
+        for ws in list(self._sockets):
+            await self._send(ws, event, data)
+
+    @property
+    def connected(self) -> int:
+        return len(self._sockets)

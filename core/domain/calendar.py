@@ -5,25 +5,40 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from importlib import resources
+from zoneinfo import ZoneInfo, available_timezones
 
 import holidays
 
 from core.domain.errors import UsageError
+from core.domain.text import echo
 
 WEEKEND = (5, 6)  # Saturday, Sunday
 
 
-@functools.cache
+MAX_ZONE_NAME = 64  # the longest IANA name is about 30 characters
+
+
 def zone(name: str) -> ZoneInfo:
     """The IANA zone `name`, or a UsageError a member can act on."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(
-            f"`{name}` is not a time zone I know. Use an IANA name such as Europe/Berlin,"
-            " America/New_York or Asia/Tokyo."
-        ) from None
+    if 0 < len(name) <= MAX_ZONE_NAME and name in _zone_names():
+        return _zone(name)
+    raise UsageError(
+        f"{echo(name, 40)} is not a time zone I know. Use an IANA name such as"
+        " Europe/Berlin, America/New_York or Asia/Tokyo."
+    )
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    # Only names from the database's own list: anything else (a folder such as
+    # `America`, a path, a very long string) would reach the file system.
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 @functools.cache
@@ -31,12 +46,45 @@ def _country_holidays(country: str) -> holidays.HolidayBase:
     return holidays.country_holidays(country)
 
 
+@functools.cache
+def _zone_countries() -> dict[str, str]:
+    """Zone -> the one country the time-zone database places it in (zone.tab)."""
+    table = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text("utf-8")
+    found: dict[str, str] = {}
+    for line in table.splitlines():
+        if line and not line.startswith("#"):
+            code, _, name = line.split("\t")[:3]
+            found[name] = code
+    return found
+
+
+def country_of_zone(name: str) -> str | None:
+    """The holiday country of a zone (`Europe/Berlin` -> `DE`), where there is one."""
+    code = _zone_countries().get(name)
+    return code if code is not None and code in _countries() else None
+
+
+@functools.cache
+def _countries() -> frozenset[str]:
+    return frozenset(holidays.list_supported_countries())
+
+
+def countries() -> list[str]:
+    """The ISO codes `holidays` knows, sorted (for autocomplete)."""
+    return sorted(_countries())
+
+
+def zone_names() -> list[str]:
+    """Every IANA zone name, sorted (for autocomplete)."""
+    return sorted(_zone_names())
+
+
 def check_country(code: str) -> str:
     """The upper-cased ISO 3166 code, or a UsageError if `holidays` does not know it."""
     upper = code.upper()
-    if upper not in holidays.list_supported_countries():
+    if upper not in _countries():
         raise UsageError(
-            f"`{code}` is not a country code I have holidays for. Use ISO codes such as"
+            f"{echo(code, 20)} is not a country code I have holidays for. Use ISO codes such as"
             " US, GB, DE, FR or JP."
         )
     return upper

@@ -6,8 +6,9 @@ from datetime import date
 
 from core.domain.drafts import Nudge
 from core.domain.leads import Action
-from core.domain.messages import Button, Message, Section, plural
+from core.domain.messages import Button, Message, MessageKind, Section, plural, reply
 from core.domain.rules import Rule
+from core.domain.text import typed
 
 SNOOZE_DAYS = 2
 
@@ -30,13 +31,13 @@ def buttons(nudge: Nudge) -> tuple[Button, ...]:
     ref = lead.ref
     if nudge.rule is Rule.STILL_PURSUING:
         return (
-            Button("Yes: remind me in a week", f"snooze {ref} 7"),
-            Button("No, drop it", f"drop {ref}"),
+            Button("Yes: remind me in a week", f"/lead snooze {ref} 7", "keep"),
+            Button("No, drop it", f"/lead drop {ref}", "drop"),
         )
     return (
-        Button("Done", f"{DONE[nudge.rule].value} {ref}"),
-        Button("They replied", f"replied {ref}"),
-        Button(f"Snooze {SNOOZE_DAYS} days", f"snooze {ref} {SNOOZE_DAYS}"),
+        Button("Done", f"/lead {DONE[nudge.rule].value} {ref}", "done"),
+        Button("They replied", f"/lead replied {ref}", "replied"),
+        Button(f"Snooze {SNOOZE_DAYS} days", f"/lead snooze {ref} {SNOOZE_DAYS}", "snooze"),
     )
 
 
@@ -47,11 +48,11 @@ def section(nudge: Nudge) -> Section:
 def digest(member_name: str, day: date, nudges: list[Nudge]) -> Message:
     count = len(nudges)
     headline = (
-        f"Good morning, {member_name}! {plural(count, 'thing')} to do"
+        f"Good morning, {typed(member_name)}! {plural(count, 'thing')} to do"
         f" this {day:%A}, {day:%B} {day.day}:"
     )
     return Message(
-        "digest",
+        MessageKind.DIGEST,
         headline,
         tuple(section(n) for n in nudges),
         rules=tuple(n.rule.value for n in nudges),
@@ -61,6 +62,8 @@ def digest(member_name: str, day: date, nudges: list[Nudge]) -> Message:
 def today_message(member_name: str, day: date, nudges: list[Nudge]) -> Message:
     """The answer to `/lead today`: the same sections, as a reply."""
     if not nudges:
-        return Message("reply", f"Nothing is due today, {member_name}. Nice work.")
+        return reply(f"Nothing is due today, {typed(member_name)}. Nice work.")
     m = digest(member_name, day, nudges)
-    return Message("reply", f"Due today ({day:%A}, {day:%B} {day.day}):", m.sections, m.rules)
+    return Message(
+        MessageKind.REPLY, f"Due today ({day:%A}, {day:%B} {day.day}):", m.sections, m.rules
+    )

@@ -12,6 +12,7 @@ from datetime import date
 from core.domain.leads import Lead
 from core.domain.messages import plural
 from core.domain.rules import Rule
+from core.domain.text import typed
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +71,16 @@ WHY = {
 def nudge(rule: Rule, lead: Lead, facts: DraftFacts) -> Nudge:
     """The worded nudge `rule` about `lead`."""
     name, company, me = lead.first_name, lead.company, facts.member_name
+    # What the member reads quotes their own words, marked; the draft is text to copy.
+    contact, at = typed(lead.contact), typed(company)
     draft: str | None
     ref = lead.ref
     match rule:
         case Rule.EMAIL_FOLLOW_UP:
             what = (
-                f'Forward your email to {lead.contact} ({company}) again: turn "Fw:" into'
-                ' "Re:" and add two sentences.'
+                f'Forward your email to {contact} ({at}) again: turn "Fw:" into "Re:" and add'
+                " two sentences: a friendly reminder of your earlier note, and a request for a"
+                " few minutes to talk."
             )
             draft = (
                 f"Hi {name},\n\nA friendly reminder of {_day(facts.last_message_on)} below."
@@ -84,7 +88,7 @@ def nudge(rule: Rule, lead: Lead, facts: DraftFacts) -> Nudge:
                 f"\n\nBest,\n{me}"
             )
         case Rule.CALL_AFTER_FOLLOW_UP:
-            what = f"Call {lead.contact} ({company}) before 9 a.m. their time."
+            what = f"Call {contact} ({at}) before 9 a.m. their time."
             draft = (
                 f"Hi {name}, this is {me}. I wrote to you about {_role(lead)} and wanted to"
                 " catch you before your day fills up. Do you have two minutes now, or is there"
@@ -92,8 +96,10 @@ def nudge(rule: Rule, lead: Lead, facts: DraftFacts) -> Nudge:
             )
         case Rule.POST_INTERVIEW_CHECK_IN:
             what = (
-                f"Send {lead.contact} ({company}) a short check-in, forwarding your last"
-                " correspondence."
+                f"Send {contact} ({at}) a short check-in, forwarding your last correspondence:"
+                " restate your strong interest, mention that other conversations are moving"
+                " forward, and offer any further information that helps their decision."
+                " Optionally, share a genuinely useful link or idea."
             )
             draft = (
                 f"Hi {name},\n\nI enjoyed our conversation and I'm still very interested in"
@@ -103,7 +109,12 @@ def nudge(rule: Rule, lead: Lead, facts: DraftFacts) -> Nudge:
                 f"\n\nBest,\n{me}"
             )
         case Rule.REJECTION_CALL:
-            what = f"Call (don't email) {lead.contact} at {company}, ideally around 8:30 a.m."
+            what = (
+                f"Call (don't email) {contact} at {at}, ideally around 8:30 a.m.: be gracious"
+                " and wish them well with the hire, ask for feedback on your interview, ask"
+                " whether, now that they know your work, they could suggest anyone else in the"
+                " organisation or elsewhere to talk to, and suggest keeping in touch."
+            )
             draft = (
                 f"Hi {name}, it's {me}. Thank you for letting me know, and I wish you the best"
                 " with the hire. Could I ask what I could have done better in the interview?"
@@ -112,23 +123,24 @@ def nudge(rule: Rule, lead: Lead, facts: DraftFacts) -> Nudge:
             )
         case Rule.REACH_REFERRAL:
             who = facts.referred_by or "a mutual contact"
-            what = f"Contact {lead.contact} at {company}, naming {who} who referred you."
+            what = f"Contact {contact} at {at}, naming {typed(who)} who referred you."
             draft = (
                 f"Hi {name},\n\n{who} suggested I get in touch with you. I'm exploring"
                 f" {_role(lead)} and would value a few minutes of your advice. Would a short"
                 f" call this week or next work for you?\n\nBest,\n{me}"
             )
         case Rule.KEEP_IN_TOUCH:
-            what = (
-                f"Send {lead.contact} ({company}) something truly of interest, or a short update."
-            )
+            what = f"Send {contact} ({at}) something truly of interest, or a short update."
             draft = (
                 f"Hi {name},\n\nI came across this and thought of our conversation: [link or"
                 " idea]. On my side, [one line of news]. I hope things are going well at"
                 f" {company}.\n\nBest,\n{me}"
             )
         case Rule.OFFER_LEVERAGE:
-            what = f"Tell {lead.contact} ({company}) that an offer has arrived."
+            what = (
+                f"Tell {contact} ({at}) that an offer has arrived, and ask about their"
+                " timeline: only now is that the right question."
+            )
             draft = (
                 f"Hi {name},\n\nI've received an offer and need to answer it soon. {company}"
                 " remains my first choice, so before I decide: what is your timeline, and is"
@@ -136,7 +148,7 @@ def nudge(rule: Rule, lead: Lead, facts: DraftFacts) -> Nudge:
                 f"\n\nBest,\n{me}"
             )
         case Rule.STILL_PURSUING:
-            what = f"Are you still pursuing {lead.contact} at {company}?"
+            what = f"Are you still pursuing {contact} at {at}?"
             draft = None
         case Rule.PIPELINE:
             raise ValueError("the pipeline nudge is not about one lead; use pipeline_nudge()")

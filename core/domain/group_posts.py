@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from core.domain.errors import DomainError
 from core.domain.leads import Action, Lead, Stage
-from core.domain.messages import Message, Section, plural
+from core.domain.messages import Message, MessageKind, Section, plural
 from core.domain.scoring import TOTALS
+from core.domain.text import typed
 
 
 class ChainError(DomainError):
@@ -48,7 +49,7 @@ def ordinal(n: int) -> str:
 
 
 def company_name(lead: Lead, position: int, shared: bool) -> str:
-    return lead.company if shared else f"company {position}"
+    return typed(lead.company) if shared else f"company {position}"
 
 
 def _outcome(lead: Lead) -> str:
@@ -78,8 +79,8 @@ def chain_celebration(
     if action not in MOMENTS or len(path) < 2:
         return None
     headline, title = MOMENTS[action]
-    text = f"{title.format(name=member_name)}! {chain_text(path, headline, shared)}"
-    return Message("celebration", text)
+    text = f"{title.format(name=typed(member_name))}! {chain_text(path, headline, shared)}"
+    return Message(MessageKind.CELEBRATION, text)
 
 
 def graduation(member_name: str, leads: Sequence[Lead], counts: Counter[Action]) -> Message:
@@ -90,11 +91,12 @@ def graduation(member_name: str, leads: Sequence[Lead], counts: Counter[Action])
         if lead.parent_id is None and any(other.parent_id == lead.id for other in leads)
     )
     follow_ups, calls = counts[Action.FOLLOWED_UP], counts[Action.CALLED]
+    name = typed(member_name)
     return Message(
-        "celebration",
-        f"{member_name} accepted an offer! The search behind it: {plural(len(leads), 'lead')},"
+        MessageKind.CELEBRATION,
+        f"{name} accepted an offer! The search behind it: {plural(len(leads), 'lead')},"
         f" {plural(follow_ups, 'follow-up')}, {plural(calls, 'call')},"
-        f" {plural(chains, 'referral chain')}. Congratulations, {member_name}: no more morning"
+        f" {plural(chains, 'referral chain')}. Congratulations, {name}: no more morning"
         " digests, and a permanent place on the all-time board.",
     )
 
@@ -124,17 +126,17 @@ def leaderboard(title: str, rows: Sequence[BoardRow], totals: Counter[Action]) -
     summary = " · ".join(plural(totals[a], label) for a, label in TOTALS.items())
     if not any(r.points for r in rows):
         return Message(
-            "leaderboard",
+            MessageKind.LEADERBOARD,
             f"{title}: a quiet one. Nobody logged a follow-up yet, and that's fine: one"
             " email today starts a streak. Who's first?",
         )
     lines = [
-        f"{rank}. {row.name}: {plural(row.points, 'point')}"
+        f"{rank}. {typed(row.name)}: {plural(row.points, 'point')}"
         + (f", streak {plural(row.streak, 'day')}" if row.streak else "")
         for rank, row in ranked(rows)
     ]
     return Message(
-        "leaderboard",
+        MessageKind.LEADERBOARD,
         f"{title}:\n" + ("\n".join(lines) or "(everyone active this time is off the board)"),
         (Section(f"Together: {summary}."),),
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from core.domain.errors import AmbiguousLead, DomainError, LeadNotFound
+from core.domain.text import echo, typed
 
 
 class Stage(enum.StrEnum):
@@ -105,7 +106,7 @@ class Lead:
 
     @property
     def label(self) -> str:
-        return f"{self.ref} {self.contact} at {self.company}"
+        return f"{self.ref} {typed(self.contact)} at {typed(self.company)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +206,6 @@ def find(ref: str, leads: list[Lead]) -> Lead:
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise LeadNotFound(f"No lead matches `{ref}`. `/lead list all` shows your leads.")
+        raise LeadNotFound(f"No lead matches {echo(ref)}. `/lead list all` shows your leads.")
     candidates = "\n".join(f"  {lead.label} ({lead.stage.value})" for lead in matches)
-    raise AmbiguousLead(f"`{ref}` could be any of:\n{candidates}\nUse the #number.")
+    raise AmbiguousLead(f"{echo(ref)} could be any of:\n{candidates}\nUse the #number.")

@@ -2,21 +2,51 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
+
+from core.domain.text import plain
+
+
+class MessageKind(enum.StrEnum):
+    """What a message is, which decides how and where an adapter shows it."""
+
+    REPLY = "reply"  # the answer to a command, shown to its author only
+    ERROR = "error"  # a refusal or a usage answer, shown to its author only
+    DIGEST = "digest"  # the morning DM
+    LEADERBOARD = "leaderboard"  # a board, in the group channel (or as a reply)
+    CELEBRATION = "celebration"  # a referral chain, an interview, an offer, a graduation
+    ADMIN = "admin"  # a notice for the group's organisers, by DM
+    NOTICE = "notice"  # a short post to the group channel about one member
 
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A button whose `command` is the `/lead` text it runs when pressed (e.g. `followedup #12`)."""
+    """A button that runs `command` when pressed, exactly as if it were typed.
+
+    `command` is complete (`/lead followedup #12`); `action` is a stable name for the
+    platform's action or custom id (`done`, `replied`, `snooze`, `keep`, `drop`).
+    """
 
     label: str
     command: str
+    action: str = "done"
+
+    @property
+    def parts(self) -> tuple[str, str]:
+        """(`/lead`, `followedup #12`): what an adapter hands to the command entry."""
+        command, _, text = self.command.partition(" ")
+        return command, text
 
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """A block of a message: a line to act on, why (small print), a draft to copy."""
+    """A block of a message: a line to act on, why (small print), a draft to copy.
+
+    `text` and `why` may hold member-typed segments (see core.domain.text); a `draft` is
+    plain text to copy as it is, which adapters show verbatim (in a code block).
+    """
 
     text: str
     why: str | None = None
@@ -35,14 +65,19 @@ class Attachment:
 class Message:
     """One message: a headline, optional sections, optional files.
 
-    `kind` says what it is (reply, digest, error, ...); `rules` the nudge kinds of a digest.
+    `kind` says what it is; `rules` the nudge kinds of a digest; `mention` the one
+    platform user id the message may mention (the only mention the bot ever makes).
     """
 
-    kind: str
+    kind: MessageKind
     text: str
     sections: tuple[Section, ...] = ()
     rules: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = field(default=(), repr=False)
+    mention: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", MessageKind(self.kind))
 
     def plain_text(self) -> str:
         """The whole message as plain text (console, notifications, Slack's fallback)."""
@@ -52,19 +87,23 @@ class Message:
             if section.draft:
                 parts.append("\n".join("> " + line for line in section.draft.splitlines()))
         parts.extend(f"[attached: {a.filename}]" for a in self.attachments)
-        return "\n\n".join(parts)
+        return plain("\n\n".join(parts))
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind,
+            "kind": self.kind.value,
             "text": self.text,
+            "mention": self.mention,
             "rules": list(self.rules),
             "sections": [
                 {
                     "text": s.text,
                     "why": s.why,
                     "draft": s.draft,
-                    "buttons": [{"label": b.label, "command": b.command} for b in s.buttons],
+                    "buttons": [
+                        {"label": b.label, "command": b.command, "action": b.action}
+                        for b in s.buttons
+                    ],
                 }
                 for s in self.sections
             ],
@@ -79,13 +118,17 @@ class Message:
         return cls(
             kind=data["kind"],
             text=data["text"],
+            mention=data.get("mention"),
             rules=tuple(data.get("rules", ())),
             sections=tuple(
                 Section(
                     text=s["text"],
                     why=s.get("why"),
                     draft=s.get("draft"),
-                    buttons=tuple(Button(b["label"], b["command"]) for b in s.get("buttons", ())),
+                    buttons=tuple(
+                        Button(b["label"], b["command"], b.get("action", "done"))
+                        for b in s.get("buttons", ())
+                    ),
                 )
                 for s in data.get("sections", ())
             ),
@@ -102,4 +145,9 @@ def plural(n: int, word: str) -> str:
 
 
 def reply(text: str, *sections: Section, attachments: tuple[Attachment, ...] = ()) -> Message:
-    return Message("reply", text, tuple(sections), attachments=attachments)
+    return Message(MessageKind.REPLY, text, tuple(sections), attachments=attachments)
+
+
+def error(text: str) -> Message:
+    """A refusal or a usage answer: nothing was changed."""
+    return Message(MessageKind.ERROR, text)

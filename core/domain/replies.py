@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from datetime import date, datetime
+from datetime import date, time
 
 from core.domain import group_posts
-from core.domain.calendar import BusinessCalendar
 from core.domain.leads import Event, Lead
-from core.domain.messages import Attachment, Message, Section, plural, reply
+from core.domain.messages import Message, Section, plural, reply
 from core.domain.rules import Context, Rule, waiting_for
+from core.domain.text import echo, typed
 
 NEXT_STEP = {
     Rule.EMAIL_FOLLOW_UP: "a follow-up (Re:)",
@@ -25,8 +22,10 @@ NEXT_STEP = {
 }
 
 
-def day(d: date) -> str:
-    return f"{d:%a} {d:%b} {d.day}"
+def day(d: date, today: date | None = None) -> str:
+    """`Tue Mar 2`; with the year when it isn't `today`'s (`Tue Mar 2 2027`)."""
+    text = f"{d:%a} {d:%b} {d.day}"
+    return text if today is None or d.year == today.year else f"{text} {d.year}"
 
 
 def next_nudge(lead: Lead, ctx: Context, today: date) -> str:
@@ -36,7 +35,7 @@ def next_nudge(lead: Lead, ctx: Context, today: date) -> str:
     on = ctx.calendar.on_or_after(max(due.on, lead.snoozed_until or due.on))
     if on <= today:
         return f"due now: {NEXT_STEP[due.rule]}"
-    return f"next: {NEXT_STEP[due.rule]} on {day(on)}"
+    return f"next: {NEXT_STEP[due.rule]} on {day(on, today)}"
 
 
 def line(lead: Lead, ctx: Context, today: date) -> str:
@@ -59,7 +58,7 @@ def pipeline(leads: list[Lead], ctx: Context, today: date, include_closed: bool)
     shown = [lead for lead in leads if include_closed or lead.active]
     if not shown:
         return reply("No leads yet. Add one: /lead add <contact> at <company>")
-    title = "All your leads:" if include_closed else f"Your {len(shown)} active leads:"
+    title = "All your leads:" if include_closed else f"Your {plural(len(shown), 'active lead')}:"
     return reply(title + "\n" + "\n".join(line(lead, ctx, today) for lead in shown))
 
 
@@ -74,13 +73,13 @@ def show(lead: Lead, leads: list[Lead], events: list[Event], ctx: Context, today
     chain = group_posts.chain(lead, by_id)
     children = [other for other in leads if other.parent_id == lead.id]
     if len(chain) > 1 or children:
-        text = " -> ".join(f"{x.ref} {x.company} ({x.stage.value})" for x in chain)
+        text = " -> ".join(f"{x.ref} {typed(x.company)} ({x.stage.value})" for x in chain)
         if children:
             text += "\nReferred on to: " + ", ".join(c.label for c in children)
         sections.append(Section("Referral chain: " + text))
     history = [
-        f"{day(ctx.calendar.local_date(e.at))}: {e.action.value}"
-        + (f" ({e.note})" if e.note else "")
+        f"{day(ctx.calendar.local_date(e.at), today)}: {e.action.value}"
+        + (f" ({typed(e.note)})" if e.note else "")
         for e in events
         if e.lead_id == lead.id
     ]
@@ -88,73 +87,96 @@ def show(lead: Lead, leads: list[Lead], events: list[Event], ctx: Context, today
     return reply(head, *sections)
 
 
-def _iso(instant: datetime, cal: BusinessCalendar) -> str:
-    return instant.astimezone(cal.tz).isoformat(timespec="minutes")
+def added(lead: Lead) -> Message:
+    next_step = (
+        "I'll remind you to keep in touch."
+        if lead.network
+        else f"Once you've written to them: /lead emailed {lead.ref}"
+    )
+    return reply(f"Added {lead.label}. {next_step}")
 
 
-CSV_COLUMNS = ["date", "time", "lead", "contact", "company", "role", "action", "stage", "note"]
-
-
-def export(
-    member_name: str, leads: list[Lead], events: list[Event], cal: BusinessCalendar, now: datetime
-) -> Message:
-    """The member's whole search as JSON and CSV: every lead with its full history."""
-    refs = {lead.id: lead.ref for lead in leads}
-    history: dict[int | None, list[Event]] = {}
-    for event in events:
-        history.setdefault(event.lead_id, []).append(event)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    records = []
-    for lead in leads:
-        steps = []
-        for e in history.get(lead.id, []):
-            local = e.at.astimezone(cal.tz)
-            steps.append(
-                {
-                    "at": _iso(e.at, cal),
-                    "action": e.action.value,
-                    "stage": e.stage_after.value,
-                    "note": e.note,
-                }
-            )
-            writer.writerow(
-                [
-                    f"{local:%Y-%m-%d}",
-                    f"{local:%H:%M}",
-                    lead.ref,
-                    lead.contact,
-                    lead.company,
-                    lead.role or "",
-                    e.action.value,
-                    e.stage_after.value,
-                    e.note,
-                ]
-            )
-        records.append(
-            {
-                "lead": lead.ref,
-                "contact": lead.contact,
-                "company": lead.company,
-                "role": lead.role,
-                "via": lead.via,
-                "network": lead.network,
-                "stage": lead.stage.value,
-                "referred_by": refs.get(lead.parent_id) if lead.parent_id else None,
-                "added": _iso(lead.created_at, cal),
-                "history": steps,
-            }
-        )
-    document = {"member": member_name, "exported_at": _iso(now, cal), "leads": records}
-    stamp = cal.local_date(now).isoformat()
+def referred(child: Lead, parent: Lead) -> Message:
     return reply(
-        f"Your search so far: {plural(len(leads), 'lead')}, {plural(len(events), 'logged action')}."
-        " The files hold every lead with its full history.",
-        attachments=(
-            Attachment(
-                f"followthrough-{stamp}.json", json.dumps(document, indent=2), "application/json"
-            ),
-            Attachment(f"followthrough-{stamp}.csv", out.getvalue(), "text/csv"),
-        ),
+        f"Referral logged: {child.label}, referred by {typed(parent.contact)} ({parent.ref})."
+        " Warm introductions go cold quickly: reach out by tomorrow morning."
+    )
+
+
+def noted(lead: Lead) -> Message:
+    return reply(f"Noted on {lead.label}.")
+
+
+def snoozed(lead: Lead, until: date, today: date) -> Message:
+    return reply(f"Snoozed {lead.label} until {day(until, today)}.")
+
+
+def dropped(lead: Lead) -> Message:
+    return reply(f"Dropped {lead.label}. It stays in your history (`/lead list all`).")
+
+
+def mornings(morning: time, tz: str, country: str | None, next_at: date, at: time) -> Message:
+    return reply(
+        f"Your mornings: {morning:%H:%M} {tz}, holidays of {country or 'no country'}."
+        f" Next digest: {day(next_at)} at {at:%H:%M} (if anything is due)."
+    )
+
+
+def welcome(name: str, morning: time, tz: str, country: str | None, source: str) -> Section:
+    """Said once, with a member's first answer: whose calendar their mornings keep."""
+    holidays = f"the public holidays of {country}" if country else "no public holidays"
+    return Section(
+        f"Welcome, {typed(name)}! Your morning digest comes at {morning:%H:%M} {tz}"
+        f" ({source}), on business days with {holidays}.",
+        "To change it: /followthrough me time 07:30 tz Europe/Berlin country DE",
+    )
+
+
+PAUSED = "Paused: no morning digests, and your streak is frozen, until you `/followthrough resume`."
+RESUMED = "Welcome back: your morning digests start again."
+
+
+def sharing(on: bool) -> Message:
+    return reply(
+        "Group posts may now name your companies (never your contacts)."
+        if on
+        else "Group posts won't name your companies."
+    )
+
+
+def listed(on: bool) -> Message:
+    return reply(
+        "You're on the leaderboard."
+        if on
+        else "You're off the leaderboard; your actions still count in the group's totals."
+    )
+
+
+def forgotten(leads: int) -> Message:
+    return reply(
+        f"Done: your {plural(leads, 'lead')}, their history and every pending message are"
+        " erased. If you type a command again, you start afresh."
+    )
+
+
+NOT_ORGANISER = (
+    "Only the group's organisers (its admins) can change group settings; nothing changed."
+)
+
+
+def points_changed(action: str, points: int) -> Message:
+    return reply(
+        f"`{action}` now earns {plural(points, 'point')}. Boards are computed from the logged"
+        " actions, so past weeks are re-scored the same way."
+    )
+
+
+def group_changed(name: str, value: str) -> Message:
+    return reply(f"Group setting changed: {name} = {echo(value)}.")
+
+
+def failed(reference: str) -> str:
+    return (
+        "Something went wrong on my side and nothing was changed. Please try again in a"
+        f" minute; if it keeps happening, tell your organiser (reference {reference})."
     )

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from core.domain.errors import UsageError
+from core.domain.text import echo
 
 MAX_VALUE = 365  # a year: enough for any rhythm, and business-day loops stay short
 
@@ -20,6 +21,10 @@ class PlaybookSettings:
     pipeline_every_days: int = 7  # the pipeline nudge is sent at most once a week
     ignored_before_asking: int = 3  # ignored mornings before "still pursuing?"
 
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
 
@@ -29,8 +34,8 @@ class PlaybookSettings:
         return cls(**{k: int(v) for k, v in (data or {}).items() if k in known})
 
     def with_value(self, name: str, value: int) -> PlaybookSettings:
-        if name not in {f.name for f in fields(self)}:
-            raise UsageError(f"`{name}` is not a playbook setting.")
+        if name not in self.names():
+            raise UsageError(f"{echo(name, 40)} is not a playbook setting.")
         if not 1 <= value <= MAX_VALUE:
             raise UsageError(f"`{name}` must be a whole number from 1 to {MAX_VALUE}.")
         return replace(self, **{name: value})

@@ -1,0 +1,44 @@
+"""The adapter contract: everything a Slack, Discord or console adapter needs, in one place.
+
+An adapter turns its platform's input into an `Identity` plus a command, calls
+`FollowThrough.handle` (text) or `FollowThrough.run` (typed options), and renders the
+`Message` that comes back; outgoing messages reach it through its `Messenger`. Member-typed
+text inside a message is marked: pass every text through `render` with the platform's
+escape function. The command table `COMMANDS` is data: manifests, command trees and help
+are generated from it.
+"""
+
+from core.domain.catalog import COMMANDS, CommandSpec, OptionSpec, SubcommandSpec
+from core.domain.commands import Command
+from core.domain.errors import DomainError, UsageError
+from core.domain.messages import Attachment, Button, Message, MessageKind, Section
+from core.domain.parser import build as build_command
+from core.domain.text import MAX_COMMAND, plain, render
+from core.services.app import FollowThrough
+from core.services.ports import Delivery, Failure, Messenger, SendError
+from core.services.turn import Identity
+
+__all__ = [
+    "COMMANDS",
+    "MAX_COMMAND",
+    "Attachment",
+    "Button",
+    "Command",
+    "CommandSpec",
+    "Delivery",
+    "DomainError",
+    "Failure",
+    "FollowThrough",
+    "Identity",
+    "Message",
+    "MessageKind",
+    "Messenger",
+    "OptionSpec",
+    "Section",
+    "SendError",
+    "SubcommandSpec",
+    "UsageError",
+    "build_command",
+    "plain",
+    "render",
+]

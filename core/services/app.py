@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
-from core.domain import grammar
-from core.domain.errors import DomainError
+from core.domain import parser, replies
+from core.domain.calendar import country_of_zone, zone
+from core.domain.commands import Command
+from core.domain.errors import DomainError, NotAllowed, UsageError
 from core.domain.leads import Lead
 from core.domain.members import Group, Member
-from core.domain.messages import Message
+from core.domain.messages import Message, error
+from core.domain.notices import channel_gone, dms_closed, unreachable
 from core.domain.planning import plan_morning, schedule
+from core.services import home
 from core.services.boards import post_weekly_boards
-from core.services.commands import HANDLERS, Call, Identity, error_reply
+from core.services.handlers import HANDLERS
+from core.services.policy import after_failure
 from core.services.ports import (
     Clock,
     Conflict,
@@ -23,16 +29,20 @@ from core.services.ports import (
     SendError,
     UnitOfWork,
 )
+from core.services.turn import Identity, Turn
 
 log = logging.getLogger(__name__)
 
 PLANNING_BATCH = 500
-MAX_ATTEMPTS = 5
 MAX_DISPLAY_NAME = 128
 
 
 class FollowThrough:
-    """The use cases of the product over a unit of work and a clock."""
+    """The use cases of the product over a unit of work and a clock.
+
+    Every method is synchronous and does database work: an adapter on an event loop
+    calls it in a worker thread (`await asyncio.to_thread(app.handle, ...)`).
+    """
 
     def __init__(
         self,
@@ -74,15 +84,23 @@ class FollowThrough:
             group = uow.groups.add(group)
         return group
 
-    def _enter(self, uow: UnitOfWork, who: Identity) -> tuple[Group, Member]:
+    def _enter(self, uow: UnitOfWork, who: Identity) -> tuple[Group, Member, bool]:
+        """The caller's group and member (created if new), and whether they are new."""
         group = self._group(uow, who.platform, who.workspace_id)
         assert group.id is not None
+        name = who.name[:MAX_DISPLAY_NAME]
         member = uow.members.get(group.id, who.user_id)
         if member is None:
-            member = Member(group.id, who.user_id, who.name[:MAX_DISPLAY_NAME])
+            member = Member(group.id, who.user_id, name)
+            tz = _profile_zone(who.tz, group)
+            if tz is not None:  # their own zone, and the holidays of its country
+                member.tz, member.country = tz, country_of_zone(tz)
             schedule(member, group, self.clock.now())
-            member = uow.members.add(member)
-        return group, member
+            return group, uow.members.add(member), True
+        if name and member.name != name:  # their platform name, kept current
+            member.name = name
+            uow.members.save(member)
+        return group, member, False
 
     def join(
         self,
@@ -94,51 +112,133 @@ class FollowThrough:
     ) -> None:
         """Register a member with their own zone, country and morning (None: the group's)."""
         with self._uow() as uow:
-            group, member = self._enter(uow, who)
+            group, member, _ = self._enter(uow, who)
             member.tz, member.country, member.nudge_time = tz, country, nudge_time
             schedule(member, group, self.clock.now())
             uow.members.save(member)
             uow.commit()
 
+    def note_organiser(self, who: Identity) -> None:
+        """Remember an organiser (e.g. whoever installed the app): admin notices DM them."""
+        with self._uow() as uow:
+            _, member, _ = self._enter(uow, who)
+            member.organiser = True
+            uow.members.save(member)
+            uow.commit()
+
+    def remember_dm_channel(self, member_id: int, channel_id: str) -> None:
+        """Store the DM channel the platform opened for a member, so it is opened once."""
+        with self._uow() as uow:
+            uow.members.set_dm_channel(member_id, channel_id)
+            uow.commit()
+
+    def erase_group(self, platform: str, workspace_id: str) -> bool:
+        """Erase a workspace's or guild's group with everything in it (the bot was removed).
+
+        Idempotent; returns whether there was anything to erase.
+        """
+        with self._uow() as uow:
+            group = uow.groups.get(platform, workspace_id)
+            if group is None:
+                return False
+            uow.groups.delete(group)
+            uow.commit()
+        log.info("group erased: %s %s", platform, workspace_id)
+        return True
+
     # -- commands --------------------------------------------------------------------
 
     def handle(self, who: Identity, command: str, text: str) -> Message:
-        """Run one slash command; every outcome, errors included, is a reply."""
+        """Run one slash command typed as text (`"/lead"`, `"emailed julie"`).
+
+        Synchronous, and does database work: call it off the event loop. It never
+        raises: every outcome, refusals and our own failures included, is a message.
+        """
+        return self._answer(
+            who,
+            parser.is_organiser_command(command, text),
+            lambda: parser.parse(command, text),
+        )
+
+    def run(
+        self,
+        who: Identity,
+        command: str,
+        subcommand: str,
+        options: parser.Options,
+    ) -> Message:
+        """Run one command given as typed options (Discord): no text round trip.
+
+        `run(who, "lead", "emailed", {"lead": "julie", "note": None})`; nested
+        subcommands as a path (`"group tz"`). Synchronous, never raises, like `handle`.
+        """
+        organiser = command.lstrip(
+            "/"
+        ).lower() == "followthrough" and subcommand.lower().startswith("group")
+        return self._answer(who, organiser, lambda: parser.build(command, subcommand, options))
+
+    def _answer(self, who: Identity, organiser: bool, build: Callable[[], Command]) -> Message:
         try:
-            parsed = grammar.parse(command, text)
-        except DomainError as error:
-            return error_reply(error)
-        try:
+            # Permissions before values: a member's typo in an organiser setting must
+            # not be the way to learn what the setting accepts.
+            if organiser and not who.is_admin:
+                raise NotAllowed(replies.NOT_ORGANISER)
+            command = build()
             try:
-                return self._handle(who, parsed)
+                return self._handle(who, command)
             except Conflict:
                 # A concurrent command of the same member won a race (its first command,
                 # a lead number): run this one again on top of what that one wrote.
-                return self._handle(who, parsed)
+                return self._handle(who, command)
+        except DomainError as refusal:
+            return error(str(refusal))
         except Exception:
             # A bug or a database outage: the transaction rolled back; the member gets an
-            # answer, the operator a traceback (never the other way round).
-            log.exception("command failed: %s %s", who.platform, type(parsed).__name__)
-            return Message(
-                "reply",
-                "Something went wrong on my side and nothing was changed. Please try again"
-                " in a minute; if it keeps happening, tell your organiser.",
-            )
+            # answer with a reference, the operator a traceback under the same reference.
+            reference = uuid.uuid4().hex[:8]
+            log.exception("command failed [ref %s]: %s", reference, who.platform)
+            return error(replies.failed(reference))
 
-    def _handle(self, who: Identity, parsed: grammar.Command) -> Message:
+    def _handle(self, who: Identity, command: Command) -> Message:
         with self._uow() as uow:
-            group, member = self._enter(uow, who)
+            group, member, new = self._enter(uow, who)
             if member.unreachable:  # they just wrote to us: DMs may work again
                 member.unreachable = False
                 uow.members.save(member)
-                uow.commit()
-            call = Call(uow, self.clock.now(), group, member, who)
+            turn = Turn(uow, self.clock.now(), group, member, who)
             try:
-                answer = HANDLERS[type(parsed)](call, parsed)
-            except DomainError as error:
-                return error_reply(error)  # leaving the block rolls back: nothing written
+                answer = HANDLERS[type(command)](turn, command)
+            except DomainError as refusal:
+                return error(str(refusal))  # leaving the block rolls back: nothing written
             uow.commit()
-        return answer
+        return _with_welcome(answer, member, group) if new else answer
+
+    def home(self, who: Identity) -> Message:
+        """A member's overview (Slack's App Home): today, pipeline, streak, settings.
+
+        Reads only: someone the bot hasn't met yet gets the help instead."""
+        try:
+            with self._uow() as uow:
+                group = uow.groups.get(who.platform, who.workspace_id)
+                member = None if group is None else uow.members.get(group.id or 0, who.user_id)
+                if group is None or member is None:
+                    return home.stranger()
+                return home.overview(Turn(uow, self.clock.now(), group, member, who))
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("home failed [ref %s]: %s", reference, who.platform)
+            return error(replies.failed(reference))
+
+    def lead_choices(self, who: Identity, typed: str, limit: int = 25) -> list[tuple[str, str]]:
+        """(label, reference) of the member's leads matching `typed`, recent first, for
+        autocomplete. Reads only: an unknown member has no leads."""
+        with self._uow() as uow:
+            group = uow.groups.get(who.platform, who.workspace_id)
+            member = None if group is None else uow.members.get(group.id or 0, who.user_id)
+            if member is None or member.id is None:
+                return []
+            leads = uow.leads.for_member(member.id)
+        return home.choices(leads, typed, limit)
 
     # -- mornings --------------------------------------------------------------------
 
@@ -238,57 +338,54 @@ class FollowThrough:
             uow.commit()
 
     def failed(self, delivery: Delivery, error: SendError) -> None:
-        """Record a failed send and decide what follows; nothing is retried forever."""
+        """Record a failed send and do what its class calls for (core.services.policy)."""
         now = self.clock.now()
+        retry = after_failure(error.kind, delivery.attempts, now, error.retry_after)
         with self._uow() as uow:
+            if error.kind is Failure.FATAL:
+                log.error(
+                    "delivery stopped for group %s (%s %s): %s",
+                    delivery.group_id,
+                    delivery.platform,
+                    delivery.workspace_id,
+                    error,
+                )
+                uow.outbox.release(delivery.id)
+                group = uow.groups.by_id(delivery.group_id)
+                group.suspended = True
+                uow.groups.save(group)
+                uow.commit()
+                return
+            uow.outbox.mark_failed(delivery, str(error), retry.at, count_attempt=retry.counts)
             match error.kind:
-                case Failure.RATE_LIMITED:
-                    # Not the message's fault: wait as told, without using up an attempt
-                    # (a digest's expiry still bounds the wait).
-                    later = now + timedelta(seconds=error.retry_after or 60)
-                    uow.outbox.mark_failed(delivery, str(error), later, count_attempt=False)
-                case Failure.TRANSIENT:
-                    attempt = delivery.attempts + 1
-                    retry: datetime | None = None
-                    if attempt < MAX_ATTEMPTS:
-                        wait = error.retry_after or 60 * 2**delivery.attempts
-                        retry = now + timedelta(seconds=wait)
-                        log.warning(
-                            "send failed: key=%s attempt=%d/%d, retrying: %s",
-                            delivery.key,
-                            attempt,
-                            MAX_ATTEMPTS,
-                            error,
-                        )
-                    else:
-                        log.error(
-                            "send failed for good: key=%s after %d attempts: %s",
-                            delivery.key,
-                            attempt,
-                            error,
-                        )
-                    uow.outbox.mark_failed(delivery, str(error), retry)
-                case Failure.UNREACHABLE:
-                    log.warning("member unreachable: key=%s reason=%s", delivery.key, error)
-                    uow.outbox.mark_failed(delivery, str(error), None)
-                    self._unreachable(uow, delivery, now)
-                case Failure.FATAL:
-                    log.error(
-                        "delivery stopped for group %s (%s %s): %s",
-                        delivery.group_id,
-                        delivery.platform,
-                        delivery.workspace_id,
+                case Failure.TRANSIENT if retry.at is not None:
+                    log.warning(
+                        "send failed: key=%s attempt=%d, retrying: %s",
+                        delivery.key,
+                        delivery.attempts + 1,
                         error,
                     )
-                    uow.outbox.release(delivery.id)
-                    group = uow.groups.by_id(delivery.group_id)
-                    group.suspended = True
-                    uow.groups.save(group)
+                case Failure.TRANSIENT:
+                    log.error(
+                        "send failed for good: key=%s after %d attempts: %s",
+                        delivery.key,
+                        delivery.attempts + 1,
+                        error,
+                    )
+                case Failure.UNREACHABLE:
+                    log.warning("member unreachable: key=%s reason=%s", delivery.key, error)
+                    self._unreachable(uow, delivery, now, error.tell_in_channel)
+                case Failure.CHANNEL_GONE:
+                    log.warning("group channel unavailable: key=%s: %s", delivery.key, error)
+                    self._channel_gone(uow, delivery, now)
+                case Failure.PAYLOAD:
+                    log.error("the platform refused a message: key=%s: %s", delivery.key, error)
             uow.commit()
 
-    @staticmethod
-    def _unreachable(uow: UnitOfWork, delivery: Delivery, now: datetime) -> None:
-        """Stop a member's digests, and tell the group's admins once."""
+    def _unreachable(
+        self, uow: UnitOfWork, delivery: Delivery, now: datetime, tell_in_channel: bool
+    ) -> None:
+        """Stop a member's digests, and tell the group's organisers once."""
         if delivery.member_id is None or delivery.user_id is None:
             return
         member = uow.members.by_id(delivery.member_id)
@@ -296,24 +393,79 @@ class FollowThrough:
             return
         member.unreachable = True
         uow.members.save(member)
-        notice = Message(
-            "admin",
-            f"Admins: I can't reach {member.name} by direct message (they left, or their DMs"
-            " are closed). Their morning digests are stopped until they use a command again.",
-        )
         # One notice each time a member becomes unreachable (not on every failed send).
-        uow.outbox.add(
-            Outgoing(
-                f"unreachable:{member.id}:{now.isoformat()}",
+        self._tell_organisers(
+            uow,
+            delivery.group_id,
+            f"unreachable:{member.id}:{now.isoformat()}",
+            unreachable(member.name),
+            now,
+            about=member,
+        )
+        if tell_in_channel:
+            # Where the platform lets a member close DMs (Discord), tell them where they
+            # are sure to look: the group channel, mentioning them and nobody else.
+            notice = dms_closed(delivery.user_id)
+            outgoing = Outgoing(
+                f"dms-closed:{member.id}:{now.isoformat()}",
                 delivery.group_id,
                 member.id,
                 notice,
                 now,
                 to_channel=True,
-            ),
-            now,
-        )
+            )
+            uow.outbox.add(outgoing, now)
+
+    def _channel_gone(self, uow: UnitOfWork, delivery: Delivery, now: datetime) -> None:
+        """Tell the organisers once per channel setting, instead of failing every week."""
+        if delivery.user_id is not None or delivery.channel is None:
+            return
+        key = f"channel-gone:{delivery.group_id}:{delivery.channel}"
+        self._tell_organisers(uow, delivery.group_id, key, channel_gone(), now)
+
+    def _tell_organisers(
+        self,
+        uow: UnitOfWork,
+        group_id: int,
+        key: str,
+        notice: Message,
+        now: datetime,
+        about: Member | None = None,
+    ) -> None:
+        """An admin notice, by DM to each of the group's organisers (never the channel)."""
+        organisers = [m for m in uow.members.organisers(group_id) if m is not about]
+        if not organisers:
+            log.warning("no organiser to tell: group=%s key=%s", group_id, key)
+        for organiser in organisers:
+            assert organiser.id is not None
+            outgoing = Outgoing(f"{key}:{organiser.id}", group_id, organiser.id, notice, now)
+            uow.outbox.add(outgoing, now)
 
     def status(self) -> dict[str, int]:
         with self._uow() as uow:
             return uow.outbox.counts(self.clock.now())
+
+
+def _profile_zone(tz: str | None, group: Group) -> str | None:
+    """A platform profile's zone, if it is a real one that differs from the group's."""
+    if not tz or tz == group.tz:
+        return None
+    try:
+        zone(tz)
+    except UsageError:
+        return None
+    return tz
+
+
+def _with_welcome(answer: Message, member: Member, group: Group) -> Message:
+    cal = member.calendar(group)
+    source = "from your profile" if member.tz else "the group's"
+    welcome = replies.welcome(member.name, member.morning(group), cal.tz.key, cal.country, source)
+    return Message(
+        answer.kind,
+        answer.text,
+        (*answer.sections, welcome),
+        answer.rules,
+        answer.attachments,
+        answer.mention,
+    )

@@ -9,13 +9,15 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from core.domain.calendar import BusinessCalendar
+from core.domain.commands import Drop, LogAction, Snooze
 from core.domain.digest import digest, today_message
 from core.domain.drafts import WHY, DraftFacts, Nudge, nudge, pipeline_nudge
-from core.domain.grammar import Drop, LogAction, Snooze, parse
 from core.domain.leads import Action, Lead, Stage, apply
 from core.domain.messages import Attachment, Button, Message, Section, reply
+from core.domain.parser import parse
 from core.domain.rules import Context, Rule, nudge_for
 from core.domain.settings import PlaybookSettings
+from core.domain.text import plain
 
 LEAD_RULES = [rule for rule in Rule if rule is not Rule.PIPELINE]
 WRITTEN = [
@@ -58,8 +60,8 @@ def test_every_nudge_says_what_to_do_and_why_and_all_but_the_question_carry_a_dr
 ) -> None:
     n = worded(rule)
     assert n.rule is rule
-    assert n.what.startswith("#7 ")
-    assert "Julie Martin" in n.what and "Acme" in n.what
+    assert plain(n.what).startswith("#7 ")
+    assert "Julie Martin" in plain(n.what) and "Acme" in plain(n.what)
     assert n.why and n.why == WHY[rule]
     if rule is Rule.STILL_PURSUING:
         assert n.draft is None
@@ -99,12 +101,12 @@ def test_no_nudge_but_offer_leverage_mentions_the_status(rule: Rule) -> None:
 
 def test_the_pipeline_nudge_does_not_mention_the_status() -> None:
     n = pipeline_nudge(2, 5)
-    assert "status" not in f"{n.what} {n.why}".lower()
+    assert "status" not in f"{plain(n.what)} {n.why}".lower()
 
 
 def test_offer_leverage_asks_about_their_timeline_now_that_an_offer_arrived() -> None:
     n = worded(Rule.OFFER_LEVERAGE)
-    assert "offer has arrived" in n.what
+    assert "offer has arrived" in plain(n.what)
     assert n.draft is not None
     assert "offer" in n.draft and "timeline" in n.draft
     assert "only now" in n.why.lower()
@@ -115,7 +117,7 @@ def test_offer_leverage_asks_about_their_timeline_now_that_an_offer_arrived() ->
 
 def test_the_email_follow_up_says_forward_as_re_with_a_reminder_and_a_request() -> None:
     n = worded(Rule.EMAIL_FOLLOW_UP)
-    assert '"Fw:"' in n.what and '"Re:"' in n.what
+    assert '"Fw:"' in plain(n.what) and '"Re:"' in plain(n.what)
     assert n.draft is not None
     assert "friendly reminder" in n.draft
     assert "my note of Monday, March 2" in n.draft  # the date of the last message
@@ -130,14 +132,14 @@ def test_the_email_follow_up_without_a_known_date_says_my_last_note() -> None:
 
 def test_the_call_nudge_says_to_call_before_nine_their_time() -> None:
     n = worded(Rule.CALL_AFTER_FOLLOW_UP)
-    assert n.what.startswith("#7 Call ")
-    assert "before 9 a.m. their time" in n.what
+    assert plain(n.what).startswith("#7 Call ")
+    assert "before 9 a.m. their time" in plain(n.what)
 
 
 def test_the_rejection_call_says_call_not_email_around_half_past_eight() -> None:
     n = worded(Rule.REJECTION_CALL)
-    assert n.what.startswith("#7 Call (don't email)")
-    assert "8:30 a.m." in n.what
+    assert plain(n.what).startswith("#7 Call (don't email)")
+    assert "8:30 a.m." in plain(n.what)
     draft = n.draft
     assert draft is not None
     assert "Best," not in draft and not draft.startswith("Hi Julie,\n")  # a script, not a mail
@@ -150,7 +152,7 @@ def test_the_rejection_call_says_call_not_email_around_half_past_eight() -> None
 
 def test_the_check_in_restates_interest_mentions_other_talks_and_offers_help() -> None:
     n = worded(Rule.POST_INTERVIEW_CHECK_IN)
-    assert "forwarding your last correspondence" in n.what
+    assert "forwarding your last correspondence" in plain(n.what)
     draft = n.draft
     assert draft is not None
     assert "still very interested" in draft
@@ -160,7 +162,7 @@ def test_the_check_in_restates_interest_mentions_other_talks_and_offers_help() -
 
 def test_the_referral_names_who_referred_you() -> None:
     n = worded(Rule.REACH_REFERRAL)
-    assert "naming Bob Stone" in n.what
+    assert "naming Bob Stone" in plain(n.what)
     assert n.draft is not None and n.draft.startswith("Hi Julie,\n\nBob Stone suggested")
 
 
@@ -171,18 +173,20 @@ def test_a_referral_without_a_known_referrer_names_a_mutual_contact() -> None:
 
 def test_keep_in_touch_offers_something_of_interest() -> None:
     n = worded(Rule.KEEP_IN_TOUCH)
-    assert "something truly of interest" in n.what
+    assert "something truly of interest" in plain(n.what)
 
 
 def test_still_pursuing_asks_a_question() -> None:
     n = worded(Rule.STILL_PURSUING)
-    assert n.what == "#7 Are you still pursuing Julie Martin at Acme?"
+    assert plain(n.what) == "#7 Are you still pursuing Julie Martin at Acme?"
 
 
 def test_the_pipeline_nudge_counts_active_leads_and_says_how_to_add_one() -> None:
-    assert pipeline_nudge(1, 5).what.startswith("You have 1 active lead; aim for at least 5.")
-    assert pipeline_nudge(3, 5).what.startswith("You have 3 active leads;")
-    assert "/lead add" in pipeline_nudge(0, 5).what
+    assert plain(pipeline_nudge(1, 5).what).startswith(
+        "You have 1 active lead; aim for at least 5."
+    )
+    assert plain(pipeline_nudge(3, 5).what).startswith("You have 3 active leads;")
+    assert "/lead add" in plain(pipeline_nudge(0, 5).what)
     assert pipeline_nudge(0, 5).lead is None and pipeline_nudge(0, 5).draft is None
 
 
@@ -195,13 +199,13 @@ def test_the_pipeline_is_not_a_nudge_about_one_lead() -> None:
 
 
 DONE = {
-    Rule.EMAIL_FOLLOW_UP: "followedup #7",
-    Rule.CALL_AFTER_FOLLOW_UP: "called #7",
-    Rule.POST_INTERVIEW_CHECK_IN: "emailed #7",
-    Rule.REJECTION_CALL: "called #7",
-    Rule.REACH_REFERRAL: "emailed #7",
-    Rule.KEEP_IN_TOUCH: "emailed #7",
-    Rule.OFFER_LEVERAGE: "emailed #7",
+    Rule.EMAIL_FOLLOW_UP: "/lead followedup #7",
+    Rule.CALL_AFTER_FOLLOW_UP: "/lead called #7",
+    Rule.POST_INTERVIEW_CHECK_IN: "/lead emailed #7",
+    Rule.REJECTION_CALL: "/lead called #7",
+    Rule.REACH_REFERRAL: "/lead emailed #7",
+    Rule.KEEP_IN_TOUCH: "/lead emailed #7",
+    Rule.OFFER_LEVERAGE: "/lead emailed #7",
 }
 
 
@@ -213,13 +217,13 @@ def buttons_of(rule: Rule) -> tuple[Button, ...]:
 def test_done_logs_what_the_nudge_asked_for(rule: Rule) -> None:
     done, replied, snooze = buttons_of(rule)
     assert (done.label, done.command) == ("Done", DONE[rule])
-    assert (replied.label, replied.command) == ("They replied", "replied #7")
-    assert (snooze.label, snooze.command) == ("Snooze 2 days", "snooze #7 2")
+    assert (replied.label, replied.command) == ("They replied", "/lead replied #7")
+    assert (snooze.label, snooze.command) == ("Snooze 2 days", "/lead snooze #7 2")
 
 
 @pytest.mark.parametrize("rule", list(DONE))
 def test_every_button_is_a_command_the_grammar_understands(rule: Rule) -> None:
-    done, replied, snooze = (parse("/lead", b.command) for b in buttons_of(rule))
+    done, replied, snooze = (parse(*b.parts) for b in buttons_of(rule))
     assert isinstance(done, LogAction) and done.ref == "#7"
     assert replied == LogAction(Action.REPLIED, "#7")
     assert snooze == Snooze("#7", 2)
@@ -228,9 +232,9 @@ def test_every_button_is_a_command_the_grammar_understands(rule: Rule) -> None:
 def test_the_still_pursuing_buttons_keep_or_drop_the_lead() -> None:
     keep, drop = buttons_of(Rule.STILL_PURSUING)
     assert keep.label == "Yes: remind me in a week"
-    assert parse("/lead", keep.command) == Snooze("#7", 7)
+    assert parse(*keep.parts) == Snooze("#7", 7)
     assert drop.label == "No, drop it"
-    assert parse("/lead", drop.command) == Drop("#7")
+    assert parse(*drop.parts) == Drop("#7")
 
 
 @pytest.mark.parametrize(
@@ -249,7 +253,7 @@ def test_pressing_done_answers_the_nudge(stage_steps: list[Action], rule: Rule) 
         apply(target, action, US.at(date(2026, 2, 2), time(10)))
     today = date(2026, 3, 2)
     assert nudge_for(target, ctx, today) is rule
-    command = parse("/lead", buttons_of(rule)[0].command)
+    command = parse(*buttons_of(rule)[0].parts)
     assert isinstance(command, LogAction)
     apply(target, command.action, US.at(today, time(8, 15)))
     assert nudge_for(target, ctx, date(2026, 3, 3)) is None
@@ -257,7 +261,7 @@ def test_pressing_done_answers_the_nudge(stage_steps: list[Action], rule: Rule) 
 
 def test_the_rejection_call_done_closes_the_lead_as_a_network_contact() -> None:
     target = lead(stage=Stage.REJECTED)
-    command = parse("/lead", buttons_of(Rule.REJECTION_CALL)[0].command)
+    command = parse(*buttons_of(Rule.REJECTION_CALL)[0].parts)
     assert isinstance(command, LogAction)
     apply(target, command.action, US.at(date(2026, 3, 2), time(8, 30)))
     assert (target.stage, target.network) == (Stage.CLOSED, True)
@@ -271,9 +275,9 @@ def test_the_pipeline_nudge_has_no_buttons() -> None:
 def test_the_digest_headline_greets_and_counts() -> None:
     one = digest("Ana", date(2026, 3, 5), [worded(Rule.EMAIL_FOLLOW_UP)])
     assert one.kind == "digest"
-    assert one.text == "Good morning, Ana! 1 thing to do this Thursday, March 5:"
+    assert plain(one.text) == "Good morning, Ana! 1 thing to do this Thursday, March 5:"
     two = digest("Ana", date(2026, 3, 5), [worded(Rule.REJECTION_CALL), pipeline_nudge(1, 5)])
-    assert two.text == "Good morning, Ana! 2 things to do this Thursday, March 5:"
+    assert plain(two.text) == "Good morning, Ana! 2 things to do this Thursday, March 5:"
     assert two.rules == ("rejection-call", "pipeline")
 
 

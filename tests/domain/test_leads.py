@@ -9,6 +9,7 @@ import pytest
 
 from core.domain.errors import AmbiguousLead, LeadNotFound
 from core.domain.leads import Action, Lead, Stage, StageError, apply, find
+from core.domain.text import plain
 
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
 
@@ -153,7 +154,7 @@ def test_any_logged_action_forgets_the_ignored_nudges() -> None:
 def test_a_lead_reads_as_its_number_contact_and_company() -> None:
     target = lead(number=12)
     assert target.ref == "#12"
-    assert target.label == "#12 Julie Martin at Acme"
+    assert plain(target.label) == "#12 Julie Martin at Acme"
     assert target.first_name == "Julie"
     assert target.active
 
@@ -185,7 +186,7 @@ def test_find_by_part_of_the_contact_or_company_any_case() -> None:
 def test_an_ambiguous_name_lists_the_candidates() -> None:
     with pytest.raises(AmbiguousLead) as err:
         find("julie", LEADS)
-    text = str(err.value)
+    text = plain(str(err.value))
     assert "#1 Julie Martin at Acme" in text
     assert "#4 Julien Blanc at Umbrella" in text
     assert "#number" in text

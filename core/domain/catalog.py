@@ -1,0 +1,353 @@
+"""Every command, subcommand and option as data: the help text, Slack's manifest and
+Discord's command tree are generated from this table, never copied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.domain.errors import UsageError
+from core.domain.leads import LOGGABLE, VIA, Action
+from core.domain.scoring import DEFAULT_POINTS
+from core.domain.settings import PlaybookSettings
+
+SNOOZE_RANGE = (1, 365)
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    """One typed option. `kind` is one of KINDS; `choices` lists a choice's values."""
+
+    name: str
+    description: str
+    kind: str = "text"
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    min_value: int | None = None
+    max_value: int | None = None
+
+
+KINDS = ("text", "lead", "integer", "choice", "time", "tz", "country", "channel", "flag")
+
+
+@dataclass(frozen=True, slots=True)
+class SubcommandSpec:
+    name: str
+    description: str
+    usage: str
+    example: str
+    options: tuple[OptionSpec, ...] = ()
+    admin: bool = False  # organisers only (the platform's admins)
+    subcommands: tuple[SubcommandSpec, ...] = ()  # `/followthrough group channel ...`
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str  # without the slash
+    description: str
+    usage_hint: str
+    subcommands: tuple[SubcommandSpec, ...] = ()
+    options: tuple[OptionSpec, ...] = ()  # a command without subcommands (`/leaderboard`)
+
+
+def _lead(
+    description: str = "Your lead: #number, or part of the contact's or company's name",
+) -> OptionSpec:
+    return OptionSpec("lead", description, "lead")
+
+
+NOTE = OptionSpec("note", "A note to keep with it", required=False)
+CONTACT = OptionSpec("contact", "The person, ideally the hiring manager")
+COMPANY = OptionSpec("company", "Their organisation")
+ROLE = OptionSpec("role", "The role you're after", required=False)
+ON_OFF = ("on", "off")
+
+LOG_DESCRIPTIONS = {
+    Action.EMAILED: "You sent a first email or LinkedIn message",
+    Action.FOLLOWED_UP: 'You forwarded your email again as "Re:"',
+    Action.CALLED: "You phoned them (reached them or left a voicemail)",
+    Action.REPLIED: "They answered: a conversation is running",
+    Action.INTERVIEWED: "You had an interview",
+    Action.REJECTED: "They went with someone else",
+    Action.OFFER: "You got an offer",
+    Action.ACCEPTED: "You accepted their offer",
+    Action.DECLINED: "You declined their offer",
+}
+LOG_USAGE = "/lead " + "|".join(a.value for a in LOGGABLE) + " <lead> [note...]"
+
+
+def _log(action: Action) -> SubcommandSpec:
+    return SubcommandSpec(
+        action.value,
+        LOG_DESCRIPTIONS[action],
+        f"/lead {action.value} <lead> [note...]",
+        f"/lead {action.value} julie"
+        + (" sent the Re: at 8am" if action is Action.EMAILED else ""),
+        (_lead(), NOTE),
+    )
+
+
+LEAD = CommandSpec(
+    "lead",
+    "Log what you did about a lead, and see your pipeline",
+    "emailed julie",
+    (
+        SubcommandSpec(
+            "add",
+            "Add a lead: a person at an organisation",
+            "/lead add <contact> at <company> [as <role>] [via email|linkedin|phone|intro]"
+            " [network]",
+            "/lead add Julie Martin at Acme as Engineering Manager via email",
+            (
+                CONTACT,
+                COMPANY,
+                ROLE,
+                OptionSpec("via", "How you reach them", "choice", required=False, choices=VIA),
+                OptionSpec(
+                    "network", "A contact to keep in touch with, not a job lead", "flag", False
+                ),
+            ),
+        ),
+        *(_log(action) for action in LOGGABLE),
+        SubcommandSpec(
+            "referral",
+            "They referred you to someone: a new lead in the chain",
+            "/lead referral <lead> -> <contact> at <company> [as <role>]",
+            "/lead referral julie -> Sam Lee at Globex as Head of Data",
+            (_lead("Who referred you"), CONTACT, COMPANY, ROLE),
+        ),
+        SubcommandSpec(
+            "note",
+            "Keep a note on a lead",
+            "/lead note <lead> <text>",
+            "/lead note julie prefers calls after 4pm",
+            (_lead(), OptionSpec("text", "The note")),
+        ),
+        SubcommandSpec(
+            "snooze",
+            "No nudges about a lead for a few days",
+            f"/lead snooze <lead> <days>  ({SNOOZE_RANGE[0]} to {SNOOZE_RANGE[1]})",
+            "/lead snooze julie 7",
+            (
+                _lead(),
+                OptionSpec("days", "How many days", "integer", True, (), *SNOOZE_RANGE),
+            ),
+        ),
+        SubcommandSpec(
+            "drop", "Stop pursuing a lead", "/lead drop <lead>", "/lead drop #3", (_lead(),)
+        ),
+        SubcommandSpec(
+            "list",
+            "Your pipeline: every active lead and what comes next",
+            "/lead list [all]",
+            "/lead list all",
+            (OptionSpec("all", "Closed leads too", "flag", required=False),),
+        ),
+        SubcommandSpec(
+            "show",
+            "One lead with its history and referral chain",
+            "/lead show <lead>",
+            "/lead show julie",
+            (_lead(),),
+        ),
+        SubcommandSpec("today", "Today's follow-ups, now", "/lead today", "/lead today"),
+        SubcommandSpec("help", "How FollowThrough works", "/lead help", "/lead help"),
+    ),
+)
+
+GROUP = SubcommandSpec(
+    "group",
+    "Organisers: the group's channel, morning, zone, holidays and scoring",
+    "/followthrough group channel <channel> | time HH:MM | tz Zone/Name | country CC"
+    " | points <action> <n> | setting <name> <n>",
+    "/followthrough group channel #job-search",
+    admin=True,
+    subcommands=(
+        SubcommandSpec(
+            "channel",
+            "Where boards and celebrations are posted",
+            "/followthrough group channel <channel>",
+            "/followthrough group channel #job-search",
+            (OptionSpec("channel", "The group's channel", "channel"),),
+            admin=True,
+        ),
+        SubcommandSpec(
+            "time",
+            "The group's default morning",
+            "/followthrough group time HH:MM",
+            "/followthrough group time 08:00",
+            (OptionSpec("time", "24-hour HH:MM", "time"),),
+            admin=True,
+        ),
+        SubcommandSpec(
+            "tz",
+            "The group's time zone (boards, default mornings)",
+            "/followthrough group tz Zone/Name",
+            "/followthrough group tz Europe/London",
+            (OptionSpec("tz", "An IANA time zone", "tz"),),
+            admin=True,
+        ),
+        SubcommandSpec(
+            "country",
+            "Whose public holidays are days off",
+            "/followthrough group country CC",
+            "/followthrough group country GB",
+            (OptionSpec("country", "An ISO country code", "country"),),
+            admin=True,
+        ),
+        SubcommandSpec(
+            "points",
+            "What an action earns on the leaderboard",
+            "/followthrough group points <action> <n>",
+            "/followthrough group points called 4",
+            (
+                OptionSpec("action", "The action", "choice", choices=tuple(DEFAULT_POINTS)),
+                OptionSpec("points", "Points, 0 to 100", "integer", True, (), 0, 100),
+            ),
+            admin=True,
+        ),
+        SubcommandSpec(
+            "setting",
+            "A playbook number (e.g. email_follow_up_days)",
+            "/followthrough group setting <name> <n>",
+            "/followthrough group setting email_follow_up_days 4",
+            (
+                OptionSpec("name", "The setting", "choice", choices=PlaybookSettings.names()),
+                OptionSpec("value", "A whole number", "integer", True, (), 1, 365),
+            ),
+            admin=True,
+        ),
+    ),
+)
+
+FOLLOWTHROUGH = CommandSpec(
+    "followthrough",
+    "Your settings, your data, and help",
+    "me time 07:45 tz Europe/Berlin",
+    (
+        SubcommandSpec(
+            "me",
+            "Your morning time, time zone and holidays",
+            "/followthrough me [time HH:MM] [tz Zone/Name] [country CC]",
+            "/followthrough me time 07:45 tz Europe/Berlin country DE",
+            (
+                OptionSpec("time", "Your morning, 24-hour HH:MM", "time", required=False),
+                OptionSpec("tz", "Your IANA time zone", "tz", required=False),
+                OptionSpec("country", "Whose public holidays you keep", "country", False),
+            ),
+        ),
+        SubcommandSpec(
+            "pause", "No digests, streak frozen", "/followthrough pause", "/followthrough pause"
+        ),
+        SubcommandSpec(
+            "resume", "Digests start again", "/followthrough resume", "/followthrough resume"
+        ),
+        SubcommandSpec(
+            "share",
+            "May group posts name your companies? (never your contacts)",
+            "/followthrough share companies on|off",
+            "/followthrough share companies on",
+            (OptionSpec("companies", "on or off", "choice", choices=ON_OFF),),
+        ),
+        SubcommandSpec(
+            "board",
+            "Be listed on the leaderboard, or not",
+            "/followthrough board on|off",
+            "/followthrough board off",
+            (OptionSpec("board", "on or off", "choice", choices=ON_OFF),),
+        ),
+        SubcommandSpec(
+            "export",
+            "Your whole search as JSON and CSV files",
+            "/followthrough export",
+            "/followthrough export",
+        ),
+        SubcommandSpec(
+            "forget-me",
+            "Erase everything about you",
+            "/followthrough forget-me",
+            "/followthrough forget-me",
+        ),
+        GROUP,
+        SubcommandSpec(
+            "help", "How FollowThrough works", "/followthrough help", "/followthrough help"
+        ),
+    ),
+)
+
+LEADERBOARD = CommandSpec(
+    "leaderboard",
+    "The group's leaderboard",
+    "[week|month|all]",
+    options=(
+        OptionSpec(
+            "period",
+            "This week (default), this month, or all time",
+            "choice",
+            False,
+            ("week", "month", "all"),
+        ),
+    ),
+)
+
+COMMANDS: tuple[CommandSpec, ...] = (LEAD, FOLLOWTHROUGH, LEADERBOARD)
+
+
+def command(name: str) -> CommandSpec | None:
+    name = name.lstrip("/").lower()
+    return next((spec for spec in COMMANDS if spec.name == name), None)
+
+
+def subcommand(command_name: str, *path: str) -> SubcommandSpec | None:
+    """`subcommand("followthrough", "group", "tz")`: the spec at that path, or None."""
+    spec = command(command_name)
+    specs = () if spec is None else spec.subcommands
+    found: SubcommandSpec | None = None
+    for name in path:
+        found = next((s for s in specs if s.name == name.lower()), None)
+        if found is None:
+            return None
+        specs = found.subcommands
+    return found
+
+
+def _usage_of(key: str) -> tuple[str, str]:
+    """(usage, example) of `key`: a subcommand's name or path (`group tz`, `log`)."""
+    if key == "log":
+        return LOG_USAGE, "/lead emailed julie"
+    if key == "leaderboard":
+        return "/leaderboard [week|month|all]", "/leaderboard month"
+    path = key.split()
+    spec = subcommand("lead", *path) or subcommand("followthrough", *path)
+    assert spec is not None, key
+    return spec.usage, spec.example
+
+
+def usage(key: str) -> str:
+    text, example = _usage_of(key)
+    return f"Usage: {text}\nExample: {example}"
+
+
+def usage_error(key: str, problem: str | None = None) -> UsageError:
+    """The usage of `key` (and its example), after what was wrong with the input."""
+    return UsageError(usage(key) if problem is None else f"{problem}\n{usage(key)}")
+
+
+def _lines(command_name: str, names: tuple[str, ...]) -> str:
+    return "\n".join(f"  {_usage_of(name)[0]}" for name in names)
+
+
+HELP = f"""\
+FollowThrough keeps your leads and tells you, each business morning, whom to follow up with.
+
+Log what you did:
+{_lines("lead", ("add", "log", "referral", "note", "snooze", "drop"))}
+See your search:
+{_lines("lead", ("list", "show", "today", "leaderboard"))}
+Your settings (each also works after `/followthrough me`):
+{_lines("followthrough", ("me", "pause", "resume", "share", "board", "export", "forget-me"))}
+Organisers:
+{_lines("followthrough", ("group",))}
+
+<lead> is a short id such as #12, or any unambiguous part of the contact's or company's name.
+Example: /lead add Julie Martin at Acme as Engineering Manager via email,
+then /lead emailed julie."""

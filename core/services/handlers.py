@@ -1,0 +1,34 @@
+"""Which handler runs which command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from core.domain import commands as c
+from core.domain.messages import Message
+from core.services import group_settings, leads, member_settings, reads
+from core.services.turn import Turn
+
+HANDLERS: dict[type[Any], Callable[[Turn, Any], Message]] = {
+    c.AddLead: leads.add,
+    c.LogAction: leads.log,
+    c.AddReferral: leads.referral,
+    c.AddNote: leads.note,
+    c.Snooze: leads.snooze,
+    c.Drop: leads.drop,
+    c.ListLeads: reads.list_leads,
+    c.Show: reads.show,
+    c.Today: reads.today,
+    c.Leaderboard: reads.leaderboard,
+    c.Export: reads.export,
+    c.Help: reads.help_,
+    c.MySettings: member_settings.my_settings,
+    c.Pause: member_settings.pause,
+    c.Resume: member_settings.resume,
+    c.ShareCompanies: member_settings.share,
+    c.Board: member_settings.board,
+    c.ForgetMe: member_settings.forget_me,
+    c.GroupSetting: group_settings.group_setting,
+    c.GroupPoints: group_settings.group_points,
+}

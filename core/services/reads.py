@@ -1,0 +1,52 @@
+"""Handlers that only read: the pipeline, one lead, today's actions, boards, export, help."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from core.domain import commands as c
+from core.domain import replies
+from core.domain.catalog import HELP
+from core.domain.digest import today_message
+from core.domain.drafts import Nudge
+from core.domain.export import export as export_files
+from core.domain.messages import Message, MessageKind, reply
+from core.domain.planning import nudges_for_day
+from core.services import boards
+from core.services.turn import Turn
+
+
+def list_leads(turn: Turn, cmd: c.ListLeads) -> Message:
+    return replies.pipeline(turn.leads, turn.context, turn.today, cmd.include_closed)
+
+
+def show(turn: Turn, cmd: c.Show) -> Message:
+    lead = turn.lead(cmd.ref)
+    return replies.show(lead, turn.leads, turn.events(), turn.context, turn.today)
+
+
+def nudges_today(turn: Turn) -> list[Nudge]:
+    """What is due today, evaluated without touching what planning remembers."""
+    member, group = turn.member, turn.group
+    cal = member.calendar(group)
+    probe = replace(member, next_morning_at=cal.at(turn.today, member.morning(group)))
+    referrers = {lead.id: lead.contact for lead in turn.leads if lead.id is not None}
+    return nudges_for_day(probe, group, turn.leads, referrers, record=False)
+
+
+def today(turn: Turn, cmd: c.Today) -> Message:
+    return today_message(turn.member.name, turn.today, nudges_today(turn))
+
+
+def leaderboard(turn: Turn, cmd: c.Leaderboard) -> Message:
+    board = boards.board(turn.uow, turn.group, cmd.period, turn.now)
+    return replace(board, kind=MessageKind.REPLY)
+
+
+def export(turn: Turn, cmd: c.Export) -> Message:
+    cal = turn.member.calendar(turn.group)
+    return export_files(turn.member.name, turn.leads, turn.events(), cal, turn.now)
+
+
+def help_(turn: Turn, cmd: c.Help) -> Message:
+    return reply(HELP)

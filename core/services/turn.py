@@ -1,0 +1,137 @@
+"""One command being handled: who asked, their group and member, and the steps every
+handler shares (log an action, add a lead, post to the group, save)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from core.domain.group_posts import chain, chain_celebration
+from core.domain.leads import Action, Event, Lead, apply, find
+from core.domain.members import Group, Member
+from core.domain.messages import Message
+from core.domain.planning import context, refresh
+from core.domain.rules import Context
+from core.domain.scoring import BOOKKEEPING
+from core.services.ports import Outgoing, UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who typed the command, as the platform tells it.
+
+    `is_admin` is the platform's own admin role (Slack admins and owners, Discord's
+    Manage Server); `tz` the zone of the member's platform profile, used once, when the
+    member is first seen.
+    """
+
+    platform: str
+    workspace_id: str
+    user_id: str
+    name: str
+    is_admin: bool = False
+    tz: str | None = None
+
+
+class Turn:
+    """One command's turn: the caller's group, member and (lazily) leads."""
+
+    def __init__(
+        self, uow: UnitOfWork, now: datetime, group: Group, member: Member, who: Identity
+    ) -> None:
+        self.uow, self.now, self.group, self.member, self.who = uow, now, group, member, who
+        self._leads: list[Lead] | None = None
+
+    @property
+    def leads(self) -> list[Lead]:
+        if self._leads is None:
+            assert self.member.id is not None
+            self._leads = self.uow.leads.for_member(self.member.id)
+        return self._leads
+
+    @property
+    def context(self) -> Context:
+        return context(self.member, self.group)
+
+    @property
+    def today(self) -> date:
+        return self.member.calendar(self.group).local_date(self.now)
+
+    def lead(self, ref: str) -> Lead:
+        return find(ref, self.leads)
+
+    def events(self) -> list[Event]:
+        assert self.member.id is not None
+        return self.uow.events.for_member(self.member.id)
+
+    def record(self, lead: Lead, action: Action, note: str = "") -> None:
+        """Apply `action` to `lead` now, and keep it in the lead's history."""
+        apply(lead, action, self.now)
+        assert lead.id is not None and self.member.id is not None and self.group.id is not None
+        event = Event(lead.id, action, self.now, lead.stage, note)
+        self.uow.events.add(self.group.id, self.member.id, event)
+        if action not in BOOKKEEPING:
+            cal = self.member.calendar(self.group)
+            self.member.streak = self.member.streak.logged(cal.local_date(self.now), cal)
+
+    def post(self, key: str, message: Message | None) -> None:
+        """Write a group-channel post about this member (if the group has a channel)."""
+        if message is None or self.group.channel is None:
+            return
+        assert self.group.id is not None and self.member.id is not None
+        self.uow.outbox.add(
+            Outgoing(
+                f"{key}:{self.member.id}",
+                self.group.id,
+                self.member.id,
+                message,
+                self.now,
+                to_channel=True,
+            ),
+            self.now,
+        )
+
+    def celebrate(self, lead: Lead, action: Action) -> None:
+        """Celebrate a referral chain that grew, or reached an interview or an offer."""
+        by_id = {x.id: x for x in self.leads if x.id is not None}
+        message = chain_celebration(
+            self.member.name, chain(lead, by_id), action, self.member.share_companies
+        )
+        self.post(f"chain:{lead.id}:{action.value}", message)
+
+    def new_lead(
+        self,
+        contact: str,
+        company: str,
+        role: str | None = None,
+        via: str | None = None,
+        network: bool = False,
+        parent: Lead | None = None,
+    ) -> Lead:
+        assert self.member.id is not None
+        lead = self.uow.leads.add(
+            Lead(
+                member_id=self.member.id,
+                number=self.member.next_lead_number,
+                contact=contact,
+                company=company,
+                role=role,
+                via=via,
+                network=network,
+                parent_id=None if parent is None else parent.id,
+                created_at=self.now,
+                stage_since=self.now,
+            )
+        )
+        self.member.next_lead_number += 1
+        self.leads.append(lead)
+        self.record(lead, Action.ADDED)
+        return lead
+
+    def save(self) -> None:
+        """Recompute what planning reads, then write the member and their leads."""
+        if self._leads is not None:
+            refresh(self.member, self.group, self._leads)
+            for lead in self._leads:
+                self.uow.leads.save(lead)
+        self.uow.members.save(self.member)

@@ -8,6 +8,7 @@ escape function. The command table `COMMANDS` is data: manifests, command trees 
 are generated from it.
 """
 
+from core.domain.calendar import countries, zone_names
 from core.domain.catalog import COMMANDS, CommandSpec, OptionSpec, SubcommandSpec
 from core.domain.commands import Command
 from core.domain.errors import DomainError, UsageError
@@ -39,6 +40,8 @@ __all__ = [
     "SubcommandSpec",
     "UsageError",
     "build_command",
+    "countries",
     "plain",
     "render",
+    "zone_names",
 ]

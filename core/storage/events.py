@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -52,7 +53,7 @@ class SqlEvents:
         times, bonuses = tally([*history, event], member_cal, group_cal)
         times.subtract(times_before)
         bonuses.subtract(bonuses_before)
-        write_tallies(self._s, group_id, member_id, times, bonuses)
+        write_tallies(self._s, tally_rows(group_id, member_id, times, bonuses))
 
     def for_member(self, member_id: int) -> list[Event]:
         rows = self._s.scalars(
@@ -166,22 +167,18 @@ def tally(
     return times, bonuses
 
 
-def write_tallies(
-    connection: Session | Connection,
-    group_id: int,
-    member_id: int,
-    times: Tallied,
-    bonuses: Tallied,
-) -> None:
-    """Add `times` and `bonuses` (which may be negative) to the member's day, month and
-    all-time rows, creating the rows that don't exist yet."""
+def tally_rows(
+    group_id: int, member_id: int, times: Tallied, bonuses: Tallied
+) -> list[dict[str, object]]:
+    """The rows that add `times` and `bonuses` (either may be negative) to the member's
+    day, month and all-time tallies."""
     sums: dict[tuple[str, date, str], list[int]] = {}
     for day, action in {*times, *bonuses}:
         for span, start in ((DAY, day), (MONTH, _month(day)), (ALL, ALL_TIME)):
             found = sums.setdefault((span, start, action.value), [0, 0])
             found[0] += times[day, action]
             found[1] += bonuses[day, action]
-    rows = [
+    return [
         {
             "group_id": group_id,
             "member_id": member_id,
@@ -194,8 +191,46 @@ def write_tallies(
         for (span, start, action), (n, b) in sums.items()
         if n or b
     ]
+
+
+def write_tallies(connection: Session | Connection, rows: list[dict[str, object]]) -> None:
+    """Add `rows` (from `tally_rows`) to the tallies, creating the rows not there yet."""
     if rows:
         connection.execute(_upsert(connection), rows)
+
+
+def rebuild_tallies(connection: Connection) -> int:
+    """Write every member's tallies from their events (for tallies that start empty: a
+    migration's backfill, a benchmark's bulk load); returns how many rows it wrote."""
+    groups = {
+        g.id: BusinessCalendar.of(g.tz, g.country)
+        for g in connection.execute(select(GroupRow.id, GroupRow.tz, GroupRow.country))
+    }
+    zones = connection.execute(
+        select(
+            MemberRow.id,
+            MemberRow.group_id,
+            MemberRow.tz,
+            MemberRow.country,
+            GroupRow.tz,
+            GroupRow.country,
+        ).join(GroupRow, GroupRow.id == MemberRow.group_id)
+    )
+    members = {
+        m: (g, BusinessCalendar.of(tz or gtz, country or gcountry))
+        for m, g, tz, country, gtz, gcountry in zones
+    }
+    query = select(
+        EventRow.member_id, EventRow.lead_id, EventRow.action, EventRow.at, EventRow.stage_after
+    ).order_by(EventRow.member_id, EventRow.at, EventRow.id)
+    written = 0
+    for member_id, rows in itertools.groupby(connection.execute(query), key=lambda r: r[0]):
+        events = [Event(lead, Action(a), at, Stage(stage)) for _, lead, a, at, stage in rows]
+        group_id, member_cal = members[member_id]
+        found = tally_rows(group_id, member_id, *tally(events, member_cal, groups[group_id]))
+        write_tallies(connection, found)
+        written += len(found)
+    return written
 
 
 def _upsert(connection: Session | Connection) -> postgresql.Insert | sqlite.Insert:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -102,7 +103,7 @@ class MemberRow(Base):
     offer_since: Mapped[datetime | None]
     streak_days: Mapped[int] = mapped_column(Integer, default=0)
     streak_last: Mapped[date | None] = mapped_column(Date)
-    organiser: Mapped[bool] = mapped_column(Boolean, default=False)
+    organiser: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     dm_channel: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 

@@ -17,14 +17,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("organiser", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch_op.add_column(sa.Column("dm_channel", sa.String(length=64), nullable=True))
-    # The default was for the rows already there; new rows get theirs from the app.
-    with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.alter_column("organiser", server_default=None)
+    # Plain ADD COLUMN, never a batch copy: on SQLite (foreign keys on) dropping the old
+    # members table would cascade to every lead and event.
+    op.add_column(
+        "members", sa.Column("organiser", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("members", sa.Column("dm_channel", sa.String(length=64), nullable=True))
 
     op.create_table(
         "tallies",
@@ -52,12 +50,16 @@ def upgrade() -> None:
             ["group_id", "span", "start"],
             unique=False,
         )
+    # Tallies for the events already there. The rules are the domain's, read through the
+    # app's code: if a later revision reshapes events or tallies, pin a copy here.
+    from core.storage.events import rebuild_tallies
+
+    rebuild_tallies(op.get_bind())
 
 
 def downgrade() -> None:
     with op.batch_alter_table("tallies", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tallies_group_id_span_start"))
     op.drop_table("tallies")
-    with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.drop_column("dm_channel")
-        batch_op.drop_column("organiser")
+    op.drop_column("members", "dm_channel")
+    op.drop_column("members", "organiser")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, column, inspect, table
 
-from core.storage.database import alembic_config, is_current, make_engine, upgrade
+from core.domain.leads import Action
+from core.services.ports import SimulatedClock
+from core.storage.database import Database, alembic_config, is_current, make_engine, upgrade
+from core.storage.events import ALL_TIME
 from core.storage.tables import Base
 
 
@@ -70,3 +75,56 @@ def test_upgrading_twice_changes_nothing(engine: Engine) -> None:
 
 def test_an_empty_database_is_not_current(engine: Engine) -> None:
     assert not is_current(engine)
+
+
+def insert_at_0001(engine: Engine, name: str, rows: list[dict[str, object]]) -> None:
+    """Rows written as the schema was at 0001 (only the columns it had)."""
+    with engine.begin() as conn:
+        types = Base.metadata.tables[name].c
+        conn.execute(table(name, *(column(c, types[c].type) for c in rows[0])).insert(), rows)
+
+
+def test_upgrading_from_0001_tallies_the_events_already_there(engine: Engine) -> None:
+    command.upgrade(alembic_config(engine), "0001")
+    at = datetime(2026, 7, 6, 14, 0, tzinfo=UTC)  # Monday 10:00 in New York
+    group = {"id": 1, "platform": "slack", "external_id": "T1", "tz": "America/New_York"}
+    insert_at_0001(
+        engine,
+        "groups",
+        [{**group, "morning": time(8), "settings": {}, "suspended": False, "created_at": at}],
+    )
+    flags = dict.fromkeys(("paused", "graduated", "unreachable", "share_companies"), False)
+    numbers = dict.fromkeys(("next_lead_number", "active_leads", "streak_days"), 0)
+    member = {"id": 1, "group_id": 1, "external_id": "U1", "name": "Ana", "created_at": at}
+    insert_at_0001(engine, "members", [{**member, **flags, **numbers, "on_board": True}])
+    lead = {"id": 1, "member_id": 1, "number": 1, "contact": "Julie", "company": "Acme"}
+    counters = {"calls": 0, "nudge_count": 0, "nudge_asked": False, "network": False}
+    insert_at_0001(engine, "leads", [{**lead, **counters, "stage": "closed", "created_at": at}])
+    event = {"group_id": 1, "lead_id": 1, "member_id": 1, "note": ""}
+    logged = [
+        ("added", at, "new"),
+        ("emailed", at + timedelta(minutes=5), "emailed"),
+        ("emailed", at + timedelta(minutes=9), "emailed"),  # a duplicate: counts once
+        ("rejected", at + timedelta(days=1), "rejected"),
+        ("called", at + timedelta(days=2), "closed"),  # the next business day: +2
+    ]
+    insert_at_0001(
+        engine,
+        "events",
+        [{**event, "action": a, "at": when, "stage_after": s} for a, when, s in logged],
+    )
+
+    upgrade(engine)
+
+    assert drift(engine) == []
+    with Database(engine, SimulatedClock(datetime.now(UTC))).uow() as uow:
+        tally = uow.events.tallies(1, ALL_TIME)[1]
+        ana = uow.members.by_id(1)
+    assert dict(tally.counts) == {
+        Action.ADDED: 1,
+        Action.EMAILED: 1,
+        Action.REJECTED: 1,
+        Action.CALLED: 1,
+    }
+    assert tally.bonuses == 1
+    assert ana is not None and (ana.organiser, ana.dm_channel) == (False, None)

@@ -1,0 +1,70 @@
+"""Buttons: Done / They replied / Snooze 2 days (and the digest's other choices).
+
+A button's value is the command it runs (`/lead followedup #12`), exactly as if typed.
+After a press the original message shows what was logged in place of its buttons; a
+press is applied once, however often it arrives (double clicks, two processes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack import blocks
+from bots.slack.context import Slack
+from bots.slack.people import incoming
+
+log = logging.getLogger(__name__)
+DIGEST_ACTIONS = re.compile(r"^digest_[a-z0-9_]+$")
+SLASH_COMMANDS = ("/lead", "/followthrough", "/leaderboard")
+
+
+def press_key(body: dict[str, Any], block_id: str) -> str:
+    """One id per button row of one message (or one published Home view)."""
+    container = body.get("container") or {}
+    if container.get("type") == "message":
+        where = f"{container.get('channel_id')}:{container.get('message_ts')}"
+    else:
+        view = body.get("view") or {}
+        where = f"{view.get('id')}:{view.get('hash')}"
+    key = f"press:{body['team']['id']}:{where}:{block_id}"
+    return key if len(key) <= 64 else "press:" + hashlib.sha256(key.encode()).hexdigest()[:58]
+
+
+def register(app: AsyncApp, slack: Slack) -> None:
+    @app.action(DIGEST_ACTIONS)
+    async def pressed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        action = body["actions"][0]
+        command, _, text = str(action.get("value") or "").partition(" ")
+        if command not in SLASH_COMMANDS:
+            log.warning("a button without a command: %s", action.get("action_id"))
+            return
+        block_id = str(action.get("block_id") or "")
+        team = str(body["team"]["id"])
+        if not await slack.installations.first_time(
+            press_key(body, block_id), team, slack.services.clock.now()
+        ):
+            log.info("press applied already: %s", action.get("action_id"))
+            return
+        user = body["user"]
+        who = await slack.people.identity(
+            client, team, str(user["id"]), fallback_name=str(user.get("name") or "")
+        )
+        answer = await slack.handle(who, command, incoming(text))
+        container = body.get("container") or {}
+        if container.get("type") == "message":
+            original = (body.get("message") or {}).get("blocks") or []
+            await client.chat_update(
+                channel=str(container["channel_id"]),  # the D... id the digest went to
+                ts=str(container["message_ts"]),
+                text=blocks.fallback(answer),
+                blocks=blocks.pressed(original, block_id, answer),
+            )
+        # Presses in the Home tab have no message to change: the new view shows it.
+        await slack.publish_home(client, who)

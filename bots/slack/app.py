@@ -1,0 +1,86 @@
+"""The composition of the Slack adapter: a Bolt AsyncApp with explicit arguments only."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_callback_options import (
+    AsyncCallbackOptions,
+    AsyncFailureArgs,
+    AsyncSuccessArgs,
+)
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack import actions, commands, events, home
+from bots.slack.config import SlackConfig
+from bots.slack.context import Slack
+from bots.slack.oauth import Installations
+from bots.slack.people import PLATFORM
+from core.services import FollowThrough, Identity
+
+log = logging.getLogger(__name__)
+
+
+def web_client(config: SlackConfig, token: str | None) -> AsyncWebClient:
+    # Bolt's per-request clients copy the base URL and these retry handlers.
+    return AsyncWebClient(
+        token=token,
+        base_url=config.api_url,
+        logger=log,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=1),
+        ],
+    )
+
+
+def _callbacks(slack: Slack) -> AsyncCallbackOptions:
+    """After an install: whoever installed the app is the group's first organiser."""
+
+    async def success(args: AsyncSuccessArgs) -> BoltResponse:
+        installation = args.installation
+        if installation.team_id and installation.user_id:
+            who = Identity(PLATFORM, installation.team_id, installation.user_id, "")
+            await asyncio.to_thread(slack.services.note_organiser, who)
+        return await args.default.success(args)
+
+    async def failure(args: AsyncFailureArgs) -> BoltResponse:
+        log.warning("slack install failed: %s", args.reason)
+        return await args.default.failure(args)
+
+    return AsyncCallbackOptions(success=success, failure=failure)
+
+
+def create_app(
+    services: FollowThrough, config: SlackConfig, installations: Installations | None = None
+) -> tuple[AsyncApp, Slack]:
+    """The AsyncApp and the adapter state its listeners share."""
+    installations = installations or Installations(config)
+    slack = Slack(services, config, installations)
+    common = {
+        "name": "followthrough",
+        "signing_secret": config.signing_secret or "",
+        "process_before_response": False,  # ack first, work after: the 3 s always hold
+        "logger": logging.getLogger("bots.slack.bolt"),
+    }
+    if config.mode == "oauth":
+        app = AsyncApp(
+            client=web_client(config, None),
+            installation_store=installations.store,
+            installation_store_bot_only=True,
+            authorize=installations.authorize(),  # type: ignore[arg-type]
+            oauth_settings=installations.oauth_settings(_callbacks(slack)),
+            **common,  # type: ignore[arg-type]
+        )
+    else:
+        app = AsyncApp(client=web_client(config, config.bot_token), **common)  # type: ignore[arg-type]
+    for area in (commands, actions, home, events):
+        area.register(app, slack)
+    return app, slack

@@ -1,0 +1,182 @@
+"""Neutral messages rendered as Block Kit, within Slack's limits, with a text fallback.
+
+Everything the core says is entity-escaped (`&`, `<`, `>`), so no text the bot sends can
+form `<!channel>`, `<!here>`, `<!everyone>`, a user mention or a link; what members
+typed is also kept from being read as mrkdwn. The one mention a message may carry
+(`Message.mention`) is the only `<@...>` the adapter ever writes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from core.services import Button, Message, MessageKind, Section, render
+
+Block = dict[str, Any]
+
+MAX_BLOCKS = 50  # per message
+MAX_VIEW_BLOCKS = 100  # per Home tab or modal
+MAX_SECTION = 3000
+MAX_CONTEXT = 2000
+MAX_HEADER = 150
+MAX_BUTTON_TEXT = 75
+MAX_VALUE = 2000
+MAX_FALLBACK = 3000
+ACTION_IDS = {"done": "digest_done", "replied": "digest_replied", "snooze": "digest_snooze_2d"}
+_FORMATTING = re.compile(r"([*_~`])")
+_ZWSP = "\u200b"
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def action_id(button: Button) -> str:
+    """`digest_done`, `digest_replied`, `digest_snooze_2d`; other actions `digest_<name>`."""
+    return ACTION_IDS.get(button.action, f"digest_{button.action}")[:255]
+
+
+def entities(text: str) -> str:
+    """Slack's three escapes: the only way `<`, `>` and `&` reach a message as text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _inert(member_text: str) -> str:
+    # Slack has no escape for mrkdwn; a zero-width space on either side of `*_~\``
+    # keeps a name like `*Acme*` from turning bold while it still reads as typed.
+    return _FORMATTING.sub(f"{_ZWSP}\\1{_ZWSP}", member_text)
+
+
+def mrkdwn(text: str) -> str:
+    """Core text as mrkdwn: all of it entity-escaped, member-typed parts kept inert."""
+    return render(entities(text), _inert)
+
+
+def plain(text: str) -> str:
+    """Core text for a plain_text object (header, button): markers dropped, nothing parsed."""
+    return render(text, lambda typed: typed)
+
+
+def _code(text: str) -> str:
+    # Inside ``` only ``` itself and the three escapes matter.
+    return render(entities(text), lambda typed: typed).replace("```", f"`{_ZWSP}``")
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """`text` cut into pieces of at most `limit`, at line breaks where it can be."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+            # Never split an entity such as &amp; in two.
+            amp = text.rfind("&", max(0, cut - 5), cut)
+            if amp != -1 and ";" not in text[amp:cut]:
+                cut = amp
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    pieces.append(text)
+    return pieces
+
+
+def _sections(text: str) -> list[Block]:
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+        for piece in _chunks(text, MAX_SECTION)
+        if piece.strip()
+    ]
+
+
+def buttons(section: Section, block_id: str) -> Block | None:
+    elements = [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": plain(b.label)[:MAX_BUTTON_TEXT]},
+            "action_id": action_id(b),
+            # The command the button runs, e.g. "/lead followedup #12": the core's
+            # words and an opaque lead number, never anything a member typed.
+            "value": b.command,
+            **({"style": "primary"} if b.action == "done" else {}),
+        }
+        for b in section.buttons
+        if len(b.command) <= MAX_VALUE
+    ]
+    if not elements:
+        return None
+    return {"type": "actions", "block_id": block_id[:255], "elements": elements[:25]}
+
+
+def section_blocks(section: Section, index: int) -> list[Block]:
+    blocks = _sections(mrkdwn(section.text))
+    if section.why:
+        for piece in _chunks(mrkdwn(section.why), MAX_CONTEXT):
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": piece}]})
+    if section.draft:
+        # A code block: one click selects it, and nothing in it is formatted.
+        for piece in _chunks(_code(section.draft), MAX_SECTION - 8):
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{piece}```"}})
+    actions = buttons(section, f"s{index}")
+    if actions is not None:
+        blocks.append(actions)
+    return blocks
+
+
+def headline(message: Message) -> str:
+    text = mrkdwn(message.text)
+    if message.mention and _USER_ID.match(message.mention):
+        text = f"<@{message.mention}> {text}"
+    return text
+
+
+def message_blocks(message: Message) -> list[Block]:
+    """All the blocks of `message`, unpaginated."""
+    blocks: list[Block] = []
+    if message.kind is MessageKind.DIGEST and len(plain(message.text)) <= MAX_HEADER:
+        blocks.append(
+            {"type": "header", "text": {"type": "plain_text", "text": plain(message.text)}}
+        )
+        if message.mention and _USER_ID.match(message.mention):
+            blocks += _sections(f"<@{message.mention}>")
+    else:
+        blocks += _sections(headline(message))
+    for index, section in enumerate(message.sections):
+        if message.sections and index == 0:
+            blocks.append({"type": "divider"})
+        blocks += section_blocks(section, index)
+    return blocks
+
+
+def pages(message: Message, limit: int = MAX_BLOCKS) -> list[list[Block]]:
+    """The blocks in messages of at most `limit` each, an action kept with its section."""
+    result: list[list[Block]] = [[]]
+    for block in message_blocks(message):
+        if len(result[-1]) >= limit:
+            result.append([])
+        result[-1].append(block)
+    return [page for page in result if page]
+
+
+def fallback(message: Message) -> str:
+    """The `text` every message carries (notifications, screen readers)."""
+    text = mrkdwn(message.plain_text())
+    if message.mention and _USER_ID.match(message.mention):
+        text = f"<@{message.mention}> {text}"
+    return _chunks(text, MAX_FALLBACK)[0]
+
+
+def view_blocks(blocks: list[Block], more: str = "…") -> list[Block]:
+    """At most 100 blocks for a Home tab or modal; a last line says some were left out."""
+    if len(blocks) <= MAX_VIEW_BLOCKS:
+        return blocks
+    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": more}]}
+    return [*blocks[: MAX_VIEW_BLOCKS - 1], note]
+
+
+def pressed(original: list[Block], block_id: str, answer: Message) -> list[Block]:
+    """The original message's blocks, the pressed buttons replaced by what was logged."""
+    done = {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": headline(answer)[:MAX_CONTEXT]}],
+    }
+    result = [done if block.get("block_id") == block_id else block for block in original]
+    if done not in result:
+        result.append(done)
+    return result[:MAX_BLOCKS]

@@ -1,0 +1,194 @@
+"""Slash commands: ack at once, run the core off the loop, answer ephemerally.
+
+`/lead` with no text opens the add-lead modal (its fields are the core's options for
+`/lead add`), which validates with Slack's inline errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack import blocks
+from bots.slack.context import Slack
+from bots.slack.manifest import slash_commands
+from bots.slack.people import incoming, is_organiser_command
+from core.services import (
+    COMMANDS,
+    Identity,
+    Message,
+    OptionSpec,
+    SubcommandSpec,
+    UsageError,
+    build_command,
+    plain,
+)
+
+log = logging.getLogger(__name__)
+ADD_LEAD = "lead_add"  # the modal's callback_id
+MAX_MODAL_TITLE = 24
+
+
+def _add_spec() -> SubcommandSpec:
+    lead = next(spec for spec in COMMANDS if spec.name == "lead")
+    return next(sub for sub in lead.subcommands if sub.name == "add")
+
+
+def register(app: AsyncApp, slack: Slack) -> None:
+    async def slash(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        command = str(body["command"])
+        text = incoming(str(body.get("text") or ""))
+        if command == "/lead" and not text.strip():
+            await ack()
+            # The trigger_id lives 3 s: open the modal first, before anything else.
+            await client.views_open(trigger_id=body["trigger_id"], view=add_lead_view())
+            return
+        await ack()  # Slack's 3 s hold only what must come before the answer: nothing
+        who = await slack.people.identity(
+            client,
+            str(body["team_id"]),
+            str(body["user_id"]),
+            fallback_name=str(body.get("user_name") or ""),
+            organiser=is_organiser_command(command, text),
+        )
+        answer = await slack.handle(who, command, text)
+        await reply(respond, answer)
+        if answer.attachments:
+            await upload(slack, client, who, answer)
+        await slack.publish_home(client, who)
+
+    for name in slash_commands():
+        app.command(name)(slash)
+
+    @app.view(ADD_LEAD)
+    async def submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        spec = _add_spec()
+        options = read_options(spec, view["state"]["values"])
+        try:
+            build_command("lead", spec.name, options)  # the values alone: no database
+        except UsageError as error:
+            await ack(response_action="errors", errors=inline_errors(spec, options, error))
+            return
+        await ack()
+        user = body["user"]
+        who = await slack.people.identity(
+            client,
+            str(user.get("team_id") or body["team"]["id"]),
+            str(user["id"]),
+            fallback_name=str(user.get("name") or ""),
+        )
+        answer = await asyncio.to_thread(slack.services.run, who, "lead", spec.name, options)
+        # A view submission has no response_url: confirm by DM.
+        channel = await slack.dm_channel(client, who.workspace_id, who.user_id)
+        await client.chat_postMessage(
+            channel=channel, text=blocks.fallback(answer), blocks=blocks.pages(answer)[0]
+        )
+        await slack.publish_home(client, who)
+
+
+async def reply(respond: AsyncRespond, answer: Message) -> None:
+    """The answer, seen by its author only (several messages if it is long)."""
+    for page in blocks.pages(answer):
+        await respond(
+            text=blocks.fallback(answer),
+            blocks=page,
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+
+async def upload(slack: Slack, client: AsyncWebClient, who: Identity, answer: Message) -> None:
+    """The answer's files (an export), into the member's DM: uploads need its D... id."""
+    channel = await slack.dm_channel(client, who.workspace_id, who.user_id)
+    for attachment in answer.attachments:
+        await client.files_upload_v2(
+            channel=channel,
+            content=attachment.content,
+            filename=attachment.filename,
+            title=attachment.filename,
+        )
+
+
+def _input(option: OptionSpec) -> dict[str, Any]:
+    label = {"type": "plain_text", "text": option.name.capitalize()}
+    element: dict[str, Any]
+    if option.kind == "flag":
+        element = {
+            "type": "checkboxes",
+            "action_id": "value",
+            "options": [
+                {"text": {"type": "plain_text", "text": option.description[:75]}, "value": "yes"}
+            ],
+        }
+    elif option.kind == "choice":
+        element = {
+            "type": "static_select",
+            "action_id": "value",
+            "options": [
+                {"text": {"type": "plain_text", "text": choice}, "value": choice}
+                for choice in option.choices
+            ],
+        }
+    else:
+        element = {"type": "plain_text_input", "action_id": "value"}
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": option.name,
+        "optional": not option.required,
+        "label": label,
+        "element": element,
+    }
+    if option.kind != "flag":
+        block["hint"] = {"type": "plain_text", "text": option.description[:2000]}
+    return block
+
+
+def add_lead_view() -> dict[str, Any]:
+    """The add-lead modal, built from the core's options for `/lead add`."""
+    spec = _add_spec()
+    return {
+        "type": "modal",
+        "callback_id": ADD_LEAD,
+        "title": {"type": "plain_text", "text": f"/lead {spec.name}"[:MAX_MODAL_TITLE]},
+        "submit": {"type": "plain_text", "text": spec.name.capitalize()},
+        "blocks": [_input(option) for option in spec.options],
+        "private_metadata": json.dumps({"usage": spec.usage})[:3000],
+    }
+
+
+def read_options(spec: SubcommandSpec, values: dict[str, Any]) -> dict[str, str | bool | None]:
+    options: dict[str, str | bool | None] = {}
+    for option in spec.options:
+        state = values.get(option.name, {}).get("value", {})
+        if option.kind == "flag":
+            options[option.name] = bool(state.get("selected_options"))
+        elif option.kind == "choice":
+            options[option.name] = (state.get("selected_option") or {}).get("value")
+        else:
+            options[option.name] = incoming(str(state.get("value") or "")).strip() or None
+    return options
+
+
+def inline_errors(
+    spec: SubcommandSpec, options: dict[str, str | bool | None], error: UsageError
+) -> dict[str, str]:
+    """The refusal under the field it is about (the one it quotes), else the first."""
+    said = plain(str(error))
+    names = [o.name for o in spec.options if o.kind != "flag"]
+    missing = [o.name for o in spec.options if o.required and not options.get(o.name)]
+    quoted = [
+        name
+        for name in names
+        if isinstance(options.get(name), str) and str(options[name])[:20] in said
+    ]
+    field = (missing or quoted or names)[0]
+    return {field: blocks.plain(str(error))[:2000]}

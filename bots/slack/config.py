@@ -1,0 +1,73 @@
+"""The Slack adapter's settings: which mode, which transport, which credentials.
+
+Taken from the process Settings (read and validated once, bots/settings.py) and handed
+to Bolt explicitly: Bolt is never left to read `SLACK_*` variables by itself (it would
+quietly pick file stores).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bots.settings import Settings
+
+DEFAULT_API_URL = "https://slack.com/api/"
+# chat.postMessage allows about one message per second per channel; across a
+# workspace Slack documents no number but throttles bursts: pace DMs at this rate.
+DEFAULT_WORKSPACE_RATE = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    signing_secret: str | None = None
+    bot_token: str | None = None
+    app_token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    api_url: str = DEFAULT_API_URL
+    http_host: str = "127.0.0.1"
+    http_port: int = 3000
+    database_url: str = "sqlite://"
+    public_url: str | None = None  # https://bot.example.com: the OAuth redirect's base
+    workspace_rate: float = DEFAULT_WORKSPACE_RATE
+
+    @property
+    def mode(self) -> Literal["single", "oauth"]:
+        return "oauth" if self.client_id else "single"
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+    @property
+    def redirect_uri(self) -> str | None:
+        return None if self.public_url is None else f"{self.public_url}/slack/oauth_redirect"
+
+    def secrets(self) -> list[str]:
+        """Values that must never reach a log line."""
+        values = (self.signing_secret, self.bot_token, self.app_token, self.client_secret)
+        return [value for value in values if value]
+
+    def __repr__(self) -> str:
+        transport = "socket" if self.socket_mode else "http"
+        return f"SlackConfig(mode={self.mode}, transport={transport}, api={self.api_url})"
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> SlackConfig:
+        """The Slack part of the process settings, validated there (a ConfigError names
+        what is missing)."""
+        settings.require_slack()
+        values: dict[str, Any] = {
+            "signing_secret": settings.slack_signing_secret,
+            "bot_token": settings.slack_bot_token,
+            # Socket Mode is for one workspace; OAuth installs need the public HTTP server.
+            "app_token": settings.slack_app_token if settings.slack_socket_mode() else None,
+            "client_id": settings.slack_client_id,
+            "client_secret": settings.slack_client_secret,
+            "api_url": settings.slack_api_url,
+            "http_host": settings.http_host,
+            "http_port": settings.http_port,
+            "database_url": settings.database_url,
+        }
+        return cls(**{**values, **overrides})

@@ -1,0 +1,50 @@
+"""What every listener area shares: the core, who members are, installations, DM ids."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack import blocks
+from bots.slack.config import SlackConfig
+from bots.slack.oauth import Installations
+from bots.slack.people import People
+from core.services import FollowThrough, Identity, Message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Slack:
+    services: FollowThrough
+    config: SlackConfig
+    installations: Installations
+    people: People = field(default_factory=People)
+    dms: dict[tuple[str, str], str] = field(default_factory=dict)  # (team, user) -> D...
+
+    async def handle(self, who: Identity, command: str, text: str) -> Message:
+        """The core's text entry, off the event loop."""
+        return await asyncio.to_thread(self.services.handle, who, command, text)
+
+    async def dm_channel(self, client: AsyncWebClient, team: str, user: str) -> str:
+        """The member's D... channel id (conversations.open once per process)."""
+        key = (team, user)
+        if key not in self.dms:
+            response = await client.conversations_open(users=user)
+            self.dms[key] = str(response["channel"]["id"])
+        return self.dms[key]
+
+    async def publish_home(self, client: AsyncWebClient, who: Identity) -> None:
+        """Publish the member's App Home tab from the core's overview."""
+        overview = await asyncio.to_thread(self.services.home, who)
+        view = {
+            "type": "home",
+            "blocks": blocks.view_blocks(blocks.message_blocks(overview)),
+        }
+        try:
+            await client.views_publish(user_id=who.user_id, view=view)
+        except Exception as error:  # the Home tab is a nicety: never fail a command on it
+            log.warning("views.publish failed: %s", getattr(error, "response", error))

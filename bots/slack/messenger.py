@@ -1,0 +1,215 @@
+"""The Messenger port for Slack: DMs through each member's stored D... channel, group
+posts to the organiser's channel, paced as Slack asks, errors mapped to Failure classes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack import blocks
+from bots.slack.config import SlackConfig
+from core.services import Delivery, Failure, FollowThrough, SendError
+
+log = logging.getLogger(__name__)
+
+PER_CHANNEL = 1.0  # chat.postMessage: about one message per second per channel
+# Slack's error codes, by what they mean for us (SLACK.md §3, the method references).
+FATAL = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "team_disabled",
+        "team_not_found",
+        "not_allowed_token_type",
+        "missing_scope",  # needs a reinstall with the manifest's scopes
+        "not_installed",
+    }
+)
+UNREACHABLE = frozenset(
+    {
+        "user_not_found",
+        "user_disabled",
+        "user_not_visible",
+        "cannot_dm_bot",
+        "messages_tab_disabled",
+        "restricted_action",
+        "ekm_access_denied",
+        "is_archived",  # a DM with a deactivated member
+        "channel_not_found",
+    }
+)
+CHANNEL_GONE = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+RATE_LIMITED = frozenset({"ratelimited", "rate_limited"})
+PAYLOAD = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_blocks_too_long",
+        "msg_too_long",
+        "no_text",
+        "invalid_arguments",
+        "invalid_array_arg",
+        "too_many_attachments",
+        "invalid_form_data",
+        "view_too_large",
+    }
+)
+
+
+def failure(error: SlackApiError, *, group_post: bool) -> SendError:
+    """The SendError for a Slack error response."""
+    code = str(error.response.get("error") or "")
+    status = error.response.status_code
+    if status == 429 or code in RATE_LIMITED:
+        header = error.response.headers.get("Retry-After") or error.response.headers.get(
+            "retry-after"
+        )
+        try:
+            wait = float(header) if header is not None else 1.0
+        except (TypeError, ValueError):
+            wait = 1.0
+        return SendError(f"slack: {code or status}", Failure.RATE_LIMITED, retry_after=wait)
+    if code in FATAL:
+        return SendError(f"slack: {code}", Failure.FATAL)
+    if group_post and code in CHANNEL_GONE:
+        return SendError(f"slack: {code}", Failure.CHANNEL_GONE)
+    if not group_post and code in UNREACHABLE:
+        return SendError(f"slack: {code}", Failure.UNREACHABLE)
+    if code in PAYLOAD:
+        return SendError(f"slack: {code}", Failure.PAYLOAD)
+    return SendError(f"slack: {code or status}", Failure.TRANSIENT)  # 5xx, internal_error, ...
+
+
+class Pacer:
+    """Reserves send slots so that no channel gets more than one message a second and no
+    workspace more than `rate` a second, however many senders share it."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self._clock = rate, clock
+        self._next: dict[str, float] = {}
+
+    def reserve(self, workspace: str, channel: str) -> float:
+        """Seconds to wait before sending to `channel` of `workspace`."""
+        now = self._clock()
+        ws, ch = f"w:{workspace}", f"c:{workspace}:{channel}"
+        slot = max(now, self._next.get(ws, 0.0), self._next.get(ch, 0.0))
+        self._next[ws] = slot + 1 / self.rate
+        self._next[ch] = slot + PER_CHANNEL
+        return slot - now
+
+
+class SlackMessenger:
+    """Sends outbox deliveries to Slack with the workspace's bot token."""
+
+    def __init__(
+        self,
+        app: FollowThrough,
+        config: SlackConfig,
+        token_for: Callable[[str], Awaitable[str | None]],
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.app, self.config, self._token_for, self._sleep = app, config, token_for, sleep
+        self.pacer = Pacer(config.workspace_rate)
+        self._dms: dict[tuple[str, str], str] = {}  # (workspace, user) -> D... id
+        self._clients: dict[str, AsyncWebClient] = {}
+        self._session: aiohttp.ClientSession | None = None
+
+    def route(self, delivery: Delivery) -> str:
+        target = delivery.channel if delivery.user_id is None else delivery.user_id
+        return f"{delivery.workspace_id}:{target}"
+
+    async def client(self, workspace: str) -> AsyncWebClient:
+        token = await self._token_for(workspace)
+        if token is None:
+            raise SendError("slack: not installed in this workspace", Failure.FATAL)
+        if token not in self._clients:
+            if self._session is None or self._session.closed:
+                self._session = aiohttp.ClientSession()
+            self._clients[token] = AsyncWebClient(
+                token=token,
+                base_url=self.config.api_url,
+                session=self._session,
+                timeout=15,
+                logger=log,
+                # Only connection errors are retried in the client: a 429 goes back to
+                # the Deliverer, which holds the route for Retry-After and requeues.
+                retry_handlers=[AsyncConnectionErrorRetryHandler()],
+            )
+        return self._clients[token]
+
+    async def send(self, delivery: Delivery) -> str | None:
+        """Post `delivery`; returns `channel:ts` of its (first) message."""
+        group_post = delivery.user_id is None
+        try:
+            client = await self.client(delivery.workspace_id)
+            if group_post:
+                if not delivery.channel:
+                    raise SendError("slack: the group has no channel", Failure.CHANNEL_GONE)
+                return await self._post(client, delivery, delivery.channel)
+            channel = await self._dm(client, delivery)
+            try:
+                return await self._post(client, delivery, channel)
+            except SlackApiError as error:
+                if error.response.get("error") != "channel_not_found":
+                    raise
+                # A stored DM id that went stale: open the conversation again, once.
+                self._dms.pop((delivery.workspace_id, str(delivery.user_id)), None)
+                channel = await self._dm(client, delivery, reopen=True)
+                return await self._post(client, delivery, channel)
+        except SlackApiError as error:
+            raise failure(error, group_post=group_post) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise SendError(f"slack: {type(error).__name__}", Failure.TRANSIENT) from None
+
+    async def _dm(self, client: AsyncWebClient, delivery: Delivery, reopen: bool = False) -> str:
+        """The member's D... channel: stored, cached, or opened now (and stored)."""
+        assert delivery.user_id is not None
+        key = (delivery.workspace_id, delivery.user_id)
+        if not reopen:
+            if delivery.dm_channel and key not in self._dms:
+                self._dms[key] = delivery.dm_channel
+            if key in self._dms:
+                return self._dms[key]
+        response = await client.conversations_open(users=delivery.user_id)
+        channel = str(response["channel"]["id"])
+        self._dms[key] = channel
+        if delivery.member_id is not None and delivery.message.kind != "admin":
+            # An admin notice's member is the one it is about, not its organiser reader.
+            await asyncio.to_thread(self.app.remember_dm_channel, delivery.member_id, channel)
+        return channel
+
+    async def _post(self, client: AsyncWebClient, delivery: Delivery, channel: str) -> str:
+        message = delivery.message
+        first: str | None = None
+        for page in blocks.pages(message):
+            wait = self.pacer.reserve(delivery.workspace_id, channel)
+            if wait > 0:
+                await self._sleep(wait)
+            response = await client.chat_postMessage(
+                channel=channel,
+                text=blocks.fallback(message),
+                blocks=page,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            first = first or f"{response['channel']}:{response['ts']}"
+        for attachment in message.attachments:
+            await client.files_upload_v2(
+                channel=channel, content=attachment.content, filename=attachment.filename
+            )
+        return first or channel
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()

@@ -1,0 +1,109 @@
+"""Serving the app: aiohttp on FOLLOWTHROUGH_HTTP_HOST:PORT (POST /slack/events, and
+GET /slack/install and /slack/oauth_redirect with OAuth), or Socket Mode with an app
+token; both in the event loop the Runner ticks in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+from bots.runtime.delivery import Platform
+from bots.runtime.ratelimit import RateLimiter
+from bots.slack.app import create_app
+from bots.slack.config import SlackConfig
+from bots.slack.context import Slack
+from bots.slack.messenger import SlackMessenger
+from core.services import FollowThrough
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+WATCHDOG_SECONDS = 20.0  # a dead Socket Mode link is replaced within a minute
+
+
+class SlackServer:
+    """The Slack listener and its messenger, started and stopped with the process."""
+
+    def __init__(self, services: FollowThrough, config: SlackConfig) -> None:
+        self.config = config
+        self.app, self.slack = create_app(services, config)
+        self.messenger = SlackMessenger(services, config, self.slack.installations.bot_token)
+        self.socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self.port = config.http_port
+
+    def platform(self) -> Platform:
+        """What the Runner's Deliverer sends Slack messages through. The messenger paces
+        each workspace itself; this limiter only caps the whole process."""
+        return Platform(self.messenger, RateLimiter(rate=max(50.0, self.config.workspace_rate)))
+
+    def web_app(self) -> web.Application:
+        web_app = self.app.web_app(path=EVENTS_PATH, port=self.config.http_port)
+        web_app.router.add_get("/slack/health", self._health)
+        return web_app
+
+    async def _health(self, request: web.Request) -> web.Response:
+        if self.socket is not None and not await self.socket.client.is_connected():
+            return web.Response(status=503, text="socket mode disconnected")
+        return web.Response(text="ok")
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.web_app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.http_host, self.config.http_port)
+        await site.start()
+        sockets = getattr(site._server, "sockets", None)
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
+        if self.config.socket_mode:
+            assert self.config.app_token is not None
+            self.socket = AsyncSocketModeHandler(self.app, self.config.app_token)
+            await self.socket.connect_async()  # type: ignore[no-untyped-call]
+            self._watchdog = asyncio.create_task(self._watch())
+            log.info("slack: socket mode connected; health on port %s", self.port)
+        else:
+            log.info(
+                "slack: listening on %s:%s%s (%s)",
+                self.config.http_host,
+                self.port,
+                EVENTS_PATH,
+                self.config.mode,
+            )
+
+    async def _watch(self) -> None:
+        """Reconnect a Socket Mode link that went quiet (slack-sdk's own reconnect has
+        been known to stall after network drops)."""
+        assert self.socket is not None
+        while True:
+            await asyncio.sleep(WATCHDOG_SECONDS)
+            try:
+                if not await self.socket.client.is_connected():
+                    log.warning("slack: socket mode link lost; reconnecting")
+                    await self.socket.client.connect_to_new_endpoint(force=True)
+            except Exception:
+                log.exception("slack: socket mode reconnect failed; retrying")
+
+    async def stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
+        if self.socket is not None:
+            await self.socket.close_async()  # type: ignore[no-untyped-call]
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.messenger.close()
+        await self.slack.installations.close()
+
+
+def app_for(services: FollowThrough, config: SlackConfig) -> AsyncApp:
+    """Just the AsyncApp (for embedding in another aiohttp server)."""
+    return create_app(services, config)[0]
+
+
+__all__ = ["Slack", "SlackServer", "app_for"]

@@ -1,0 +1,194 @@
+"""The Slack adapter as it runs, against the fake Slack API: signed requests over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.parse
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+
+from bots.bootstrap import Services
+from bots.slack.config import SlackConfig
+from bots.slack.server import SlackServer
+from core.services.ports import Clock, SimulatedClock
+from tests.conftest import START
+from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, form, sign
+from tests.kit import services as make_services
+
+T = TypeVar("T")
+ADA, BEA, ORG = "U0ADA00001", "U0BEA00001", "U0ORG00001"
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+async def wait_until(check: Callable[[], object], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.01)
+
+
+@dataclass
+class Harness:
+    fake: FakeSlack
+    services: Services
+    server: SlackServer
+    http: aiohttp.ClientSession
+    hooks: int = field(default=0)
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}/slack/events"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+    def hook(self) -> str:
+        self.hooks += 1
+        return f"h{self.hooks}"
+
+    async def post(
+        self,
+        body: str,
+        *,
+        content_type: str = "application/x-www-form-urlencoded",
+        age: float = 0,
+        headers: dict[str, str] | None = None,
+        secret: str = SIGNING_SECRET,
+    ) -> tuple[int, str]:
+        signed = sign(body, int(time.time() - age), secret)
+        async with self.http.post(
+            self.events_url,
+            data=body.encode(),
+            headers={"Content-Type": content_type, **signed, **(headers or {})},
+        ) as response:
+            return response.status, await response.text()
+
+    def command_body(
+        self,
+        text: str,
+        *,
+        command: str = "/lead",
+        user: str = ADA,
+        team: str = TEAM,
+        hook: str | None = None,
+    ) -> tuple[str, str]:
+        hook = hook or self.hook()
+        return hook, form(
+            command=command,
+            text=text,
+            user_id=user,
+            user_name=user.lower(),
+            team_id=team,
+            channel_id="D0CHANNEL1",
+            trigger_id=f"trigger-{hook}",
+            response_url=self.fake.response_url(hook),
+            api_app_id="A0APP00001",
+            token="legacy-verification-token",
+        )
+
+    async def command(
+        self,
+        text: str,
+        *,
+        command: str = "/lead",
+        user: str = ADA,
+        team: str = TEAM,
+        age: float = 0,
+    ) -> tuple[int, str, str]:
+        """(status, ack body, response hook) of a signed slash command."""
+        hook, body = self.command_body(text, command=command, user=user, team=team)
+        status, answer = await self.post(body, age=age)
+        return status, answer, hook
+
+    async def answers(self, hook: str, count: int = 1, timeout: float = 5) -> list[dict[str, Any]]:
+        """What the app posted to `hook`'s response_url (waits for `count` of them)."""
+
+        def got() -> list[dict[str, Any]]:
+            return [body for name, body in self.fake.responses if name == hook]
+
+        await wait_until(lambda: len(got()) >= count, timeout)
+        return got()
+
+    async def ask(self, text: str, **kwargs: Any) -> str:
+        """A command's ephemeral answer, as text."""
+        status, _, hook = await self.command(text, **kwargs)
+        assert status == 200
+        (answer,) = await self.answers(hook)
+        assert answer["response_type"] == "ephemeral"
+        return str(answer["text"])
+
+    async def interact(self, payload: dict[str, Any], **kwargs: Any) -> tuple[int, str]:
+        body = "payload=" + urllib.parse.quote(json.dumps(payload))
+        return await self.post(body, **kwargs)
+
+    async def event(
+        self, event: dict[str, Any], *, event_id: str, team: str = TEAM, retry: int | None = None
+    ) -> tuple[int, str]:
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": team,
+                "api_app_id": "A0APP00001",
+                "event_id": event_id,
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+        headers = (
+            {}
+            if retry is None
+            else {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        )
+        return await self.post(body, content_type="application/json", headers=headers)
+
+
+def config_for(fake: FakeSlack, database_url: str, **overrides: Any) -> SlackConfig:
+    base = SlackConfig(
+        signing_secret=SIGNING_SECRET,
+        bot_token=BOT_TOKEN,
+        api_url=fake.api_url,
+        http_host="127.0.0.1",
+        http_port=0,
+        database_url=database_url,
+        workspace_rate=50.0,
+    )
+    return replace(base, **overrides)
+
+
+@asynccontextmanager
+async def harness(
+    tmp_path: Path,
+    *,
+    fake: FakeSlack | None = None,
+    clock: Clock | None = None,
+    database_url: str | None = None,
+    **config: Any,
+) -> AsyncIterator[Harness]:
+    """The Slack server on a fresh database, its Slack faked, members Ada, Bea and an
+    organiser known to users.info."""
+    url = database_url or f"sqlite:///{tmp_path / 'followthrough.db'}"
+    async with fake or FakeSlack() as slack:
+        slack.add_user(ADA, "Ada")
+        slack.add_user(BEA, "Bea", tz="America/New_York")
+        slack.add_user(ORG, "Olga", admin=True)
+        services = make_services(url, clock or SimulatedClock(START))
+        server = SlackServer(services.app, config_for(slack, url, **config))
+        await server.start()
+        try:
+            async with aiohttp.ClientSession() as http:
+                yield Harness(slack, services, server, http)
+        finally:
+            await server.stop()
+            services.close()

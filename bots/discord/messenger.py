@@ -26,7 +26,8 @@ from core.services.ports import Delivery, Failure, SendError
 log = logging.getLogger(__name__)
 
 MAX_NONCE = 25
-UNREACHABLE_CODES = frozenset({50007, 50278, 10013})  # DMs closed, no mutual guild, no user
+DMS_CLOSED = frozenset({50007, 50278})  # cannot send to this user; no mutual guild
+UNREACHABLE_CODES = DMS_CLOSED | {10013}  # ... and unknown user
 CHANNEL_CODES = frozenset({10003, 50001, 50013})  # unknown channel, missing access/permissions
 INVALID_WINDOW = 600.0  # Discord bans an IP after 10,000 invalid requests in 10 minutes
 INVALID_WARN = 1000
@@ -91,7 +92,10 @@ def classify(error: BaseException, *, group_channel: bool) -> SendError:
         code, status = error.code, error.status
         reason = f"HTTP {status} code {code}"
         if code in UNREACHABLE_CODES:
-            return SendError(reason, Failure.UNREACHABLE)
+            # Closed DMs are a server privacy setting the member can change: the group
+            # channel gets a short notice that mentions them (once per episode).
+            closed = code in DMS_CLOSED and not group_channel
+            return SendError(reason, Failure.UNREACHABLE, tell_in_channel=closed)
         if code in CHANNEL_CODES:
             if group_channel:
                 return SendError(reason, Failure.CHANNEL_GONE)

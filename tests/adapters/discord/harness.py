@@ -162,3 +162,39 @@ def text_of(message: dict[str, Any]) -> str:
     parts += [e.get("description") or "" for e in message.get("embeds") or []]
     parts += [(e.get("footer") or {}).get("text", "") for e in message.get("embeds") or []]
     return "\n".join(p for p in parts if p)
+
+
+# -- mornings ----------------------------------------------------------------------------
+
+GUILD = "710000000000000001"
+
+
+def who(user_id: int, name: str = "Ada", *, admin: bool = False) -> Any:
+    from core.services.turn import Identity
+
+    return Identity("discord", GUILD, str(user_id), name, is_admin=admin)
+
+
+def due_digest(h: Harness, user_id: int, *, leads: int = 1) -> None:
+    """Give the member `leads` emailed leads and move to the morning their follow-ups
+    are due, with the digests planned into the outbox."""
+    assert isinstance(h.clock, SimulatedClock)
+    member = who(user_id)
+    for n in range(leads):
+        h.app.handle(member, "/lead", f"add Contact{n} Person at Company{n}")
+        h.app.handle(member, "/lead", f"emailed #{n + 1}")
+    # Three business days after Monday's email: Thursday's morning.
+    h.clock.advance_to(datetime(2026, 3, 5, 8, 1, tzinfo=UTC))
+    h.app.plan()
+
+
+async def deliver(h: Harness) -> int:
+    """Claim what is due on Discord and send it through the bot's messenger."""
+    from bots.runtime.delivery import Deliverer, Platform
+    from bots.runtime.ratelimit import RateLimiter
+
+    assert h.bot is not None
+    deliverer = Deliverer(
+        h.app, {"discord": Platform(h.bot.messenger, RateLimiter(rate=1e6))}, "test", senders=4
+    )
+    return await deliverer.drain()

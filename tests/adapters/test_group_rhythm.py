@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from bots.bootstrap import build
 from bots.console.simulator import Output, run
-from core.services.commands import Identity
+from core.services import Identity
 from core.services.ports import SimulatedClock
+from tests import kit
 
 # Group: New York, US holidays (Fri 3 July 2026 is Independence Day, observed).
 # Priya lives in Berlin with German holidays (3 July is a working day there).
@@ -357,8 +357,8 @@ def test_group_points_are_for_admins_only_and_a_refusal_changes_nothing(
     out: list[dict[str, Any]],
 ) -> None:
     refusal = [o for o in out if o["to"] == "Sam" and o["at"] == "2026-07-20T09:00:00-04:00"]
-    assert [o["text"] for o in refusal if o["kind"] == "reply"] == [
-        "Only the group's admins can change group settings; nothing changed."
+    assert [o["text"] for o in refusal if o["kind"] == "error"] == [
+        "Only the group's organisers (its admins) can change group settings; nothing changed."
     ]
     # Sam's one call of week 4 still earns 3, not 4.
     assert "3. Sam: 3 points" in boards(out)[3]["text"]
@@ -391,7 +391,7 @@ def test_an_on_demand_board_counts_what_was_just_logged() -> None:
         "group tz America/New_York country US\nmember Ana\nat 2026-07-06 09:00\n"
         "Ana: /lead add Eva Stone at Stark\nAna: /leaderboard\n"
     )
-    text = play(script)[-1].message.text
+    text = play(script)[-1].message.plain_text()
     assert text.startswith("This week's board (since Mon Jul 6):\n1. Ana: 1 point"), (
         "BUG core/services/boards.py board(): the window is [start of the period, now) and"
         " SqlEvents.in_group reads `at < end`, so an action logged at the clock's current"
@@ -404,22 +404,26 @@ def test_an_admins_new_points_rescore_past_weeks_too() -> None:
     """Through the services, with an admin (the simulator has none): `called 4` makes every
     call, past ones included, worth 4; the rejection call still gets its +2."""
     clock = SimulatedClock(datetime(2026, 7, 6, 13, 0, tzinfo=UTC))  # Mon 09:00 New York
-    app = build("sqlite://", clock)
-    app.setup_group("sim", "g", tz="America/New_York", country="US", channel="group")
-    admin = Identity("sim", "g", "U-admin", "Olga", is_admin=True)
-    ana = Identity("sim", "g", "U-ana", "Ana")
-    app.handle(ana, "/lead", "add Eva Stone at Stark")  # 1
-    app.handle(ana, "/lead", "rejected #1")
-    clock.advance_to(clock.now() + timedelta(days=1))  # Tuesday: the rejection call
-    app.handle(ana, "/lead", "called #1")  # 3 + 2
-    app.handle(ana, "/lead", "add Finn Wolf at Wayne")  # 1
-    app.handle(ana, "/lead", "called #2")  # 3
-    clock.advance_to(clock.now() + timedelta(hours=1))
-    assert app.handle(ana, "/leaderboard", "all").text.startswith("All-time board:\n1. Ana: 10")
-    refused = app.handle(ana, "/followthrough", "group points called 4")
-    assert refused.text == "Only the group's admins can change group settings; nothing changed."
-    answer = app.handle(admin, "/followthrough", "group points called 4")
-    assert answer.text.startswith("`called` now earns 4 points.")
-    clock.advance_to(clock.now() + timedelta(minutes=1))
-    assert app.handle(ana, "/leaderboard", "all").text.startswith("All-time board:\n1. Ana: 12")
-    assert "Olga" not in app.handle(ana, "/leaderboard", "all").text  # a member, 0 points
+    with kit.services("sqlite://", clock) as services:
+        app = services.app
+        app.setup_group("sim", "g", tz="America/New_York", country="US", channel="group")
+        admin = Identity("sim", "g", "U-admin", "Olga", is_admin=True)
+        ana = Identity("sim", "g", "U-ana", "Ana")
+        app.handle(ana, "/lead", "add Eva Stone at Stark")  # 1
+        app.handle(ana, "/lead", "rejected #1")
+        clock.advance_to(clock.now() + timedelta(days=1))  # Tuesday: the rejection call
+        app.handle(ana, "/lead", "called #1")  # 3 + 2
+        app.handle(ana, "/lead", "add Finn Wolf at Wayne")  # 1
+        app.handle(ana, "/lead", "called #2")  # 3
+        clock.advance_to(clock.now() + timedelta(hours=1))
+        board = app.handle(ana, "/leaderboard", "all").plain_text()
+        assert board.startswith("All-time board:\n1. Ana: 10")
+        refused = app.handle(ana, "/followthrough", "group points called 4")
+        assert refused.kind == "error"
+        assert "Only the group's organisers (its admins) can change" in refused.plain_text()
+        answer = app.handle(admin, "/followthrough", "group points called 4")
+        assert answer.plain_text().startswith("`called` now earns 4 points.")
+        clock.advance_to(clock.now() + timedelta(minutes=1))
+        board = app.handle(ana, "/leaderboard", "all").plain_text()
+        assert board.startswith("All-time board:\n1. Ana: 12")
+        assert "Olga" not in board  # a member, 0 points

@@ -120,13 +120,13 @@ def test_unicode_digits_are_answered_not_crashed_on() -> None:
 def test_an_unexpected_error_is_a_reply_and_a_logged_traceback(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from core.domain.grammar import Help
-    from core.services import commands
+    from core.domain.commands import Help
+    from core.services import handlers
 
     def broken(call: object, cmd: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setitem(commands.HANDLERS, Help, broken)
+    monkeypatch.setitem(handlers.HANDLERS, Help, broken)
     out = as_json(play(SCRIPT + "ana: /followthrough help\n"))
     assert "Something went wrong on my side and nothing was changed" in str(out[-1]["text"])
     assert "a bug" not in str(out[-1]["text"])

@@ -5,21 +5,17 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from bots.bootstrap import build
-from bots.runtime.delivery import Deliverer, Platform
+from bots.runtime.delivery import Platform
 from bots.runtime.ratelimit import RateLimiter
-from core.services.app import MAX_ATTEMPTS, FollowThrough
-from core.services.commands import Identity
-from core.services.ports import Delivery, Failure, SendError, SimulatedClock
+from core.services import Delivery, Failure, Identity, SendError
+from core.services.policy import MAX_ATTEMPTS
+from tests.kit import MINUTE, PLATFORM, Bot
 
-PLATFORM = "slack"
 TOKEN = "xoxb-1111-2222-SeCrEtToKeN"  # what a real messenger would hold; never to be logged
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -29,88 +25,6 @@ def on(day: int, hour: int = 8, minute: int = 0) -> datetime:
     return MONDAY + timedelta(days=day, hours=hour, minutes=minute)
 
 
-class Attempt(NamedTuple):
-    key: str
-    at: datetime  # UTC
-    attempts: int  # as the outbox row said before this try
-    user: str | None
-    workspace: str
-
-
-class Sent(NamedTuple):
-    key: str
-    local: datetime  # in the recipient's zone
-    kind: str
-    user: str | None
-    text: str
-
-
-class FlakyMessenger:
-    """Records every try and every delivered message; `fail` decides which tries fail."""
-
-    def __init__(self, clock: SimulatedClock) -> None:
-        self.clock = clock
-        self.token = TOKEN
-        self.tries: list[Attempt] = []
-        self.sent: list[Sent] = []
-        self.fail: Callable[[Delivery], BaseException | None] = lambda delivery: None
-
-    def route(self, delivery: Delivery) -> str:
-        return delivery.user_id or f"#{delivery.channel}"
-
-    async def send(self, delivery: Delivery) -> str:
-        now = self.clock.now()
-        self.tries.append(
-            Attempt(delivery.key, now, delivery.attempts, delivery.user_id, delivery.workspace_id)
-        )
-        await asyncio.sleep(0)  # let the other senders run: failures may overlap
-        error = self.fail(delivery)
-        if error is not None:
-            raise error
-        local = now.astimezone(ZoneInfo(delivery.recipient_tz))
-        message = delivery.message
-        self.sent.append(
-            Sent(delivery.key, local, message.kind, delivery.user_id, message.plain_text())
-        )
-        return f"m-{len(self.sent)}"
-
-    def tries_by(self, user: str) -> list[Attempt]:
-        return [t for t in self.tries if t.user == user]
-
-    def sent_to(self, user: str | None, kind: str | None = None) -> list[Sent]:
-        return [s for s in self.sent if s.user == user and kind in (None, s.kind)]
-
-
-class Bot:
-    def __init__(self, database_url: str, clock: SimulatedClock) -> None:
-        self.clock = clock
-        self.app: FollowThrough = build(database_url, clock)
-        self.messenger = FlakyMessenger(clock)
-        platform = Platform(self.messenger, RateLimiter(rate=1e9))
-        self.deliverer = Deliverer(self.app, {PLATFORM: platform}, "test-worker")
-
-    def tick_at(self, instant: datetime) -> int:
-        self.clock.advance_to(instant)
-        self.app.plan()
-        return asyncio.run(self.deliverer.drain())
-
-    def tick_every_minute(self, until: datetime) -> None:
-        async def ticks() -> None:
-            at = self.clock.now() + timedelta(minutes=1)
-            while at <= until:
-                self.clock.advance_to(at)
-                self.app.plan()
-                await self.deliverer.drain()
-                at += timedelta(minutes=1)
-
-        asyncio.run(ticks())
-
-    def close(self) -> None:
-        engine = getattr(getattr(self.app._uow, "__self__", None), "engine", None)
-        if engine is not None:
-            engine.dispose()
-
-
 ANA = Identity(PLATFORM, "T1", "U-ana", "Ana")
 BEN = Identity(PLATFORM, "T1", "U-ben", "Ben")
 
@@ -118,23 +32,17 @@ BEN = Identity(PLATFORM, "T1", "U-ben", "Ben")
 def with_daily_digests(bot: Bot, workspace: str, *members: Identity, channel: bool = True) -> None:
     """A group whose members get a digest every business morning at 08:00 UTC.
 
-    With no leads, the pipeline nudge is due; the admin makes it daily instead of weekly.
+    With no leads, the pipeline nudge is due; the organiser makes it daily instead of weekly.
     A group with a channel also gets its weekly board there on Monday at 08:00.
     """
     channel_id = f"C-{workspace}" if channel else None
     bot.app.setup_group(PLATFORM, workspace, tz="UTC", channel=channel_id)
     for who in members:
         bot.app.join(who)
-    admin = Identity(PLATFORM, workspace, members[0].user_id, members[0].name, is_admin=True)
+    # The last member organises: admin notices about the others reach them by DM.
+    admin = Identity(PLATFORM, workspace, members[-1].user_id, members[-1].name, is_admin=True)
     answer = bot.app.handle(admin, "/followthrough", "group setting pipeline_every_days 1")
-    assert "pipeline_every_days = 1" in answer.text
-
-
-@pytest.fixture
-def bot(database_url: str, clock: SimulatedClock) -> Iterator[Bot]:
-    bot = Bot(database_url, clock)  # Monday 2 March 2026, 07:00 UTC
-    yield bot
-    bot.close()
+    assert "pipeline_every_days = 1" in answer.plain_text()
 
 
 def fails_for(
@@ -151,7 +59,7 @@ def test_a_transient_failure_is_retried_with_backoff_then_given_up(bot: Bot) -> 
     bot.messenger.fail = fails_for("U-ana", lambda: SendError("timeout", Failure.TRANSIENT))
 
     bot.tick_at(on(0, 8))
-    bot.tick_every_minute(until=on(0, 9))
+    bot.tick_every(MINUTE, until=on(0, 9))
 
     tries = bot.messenger.tries_by("U-ana")
     assert len(tries) == MAX_ATTEMPTS == 5
@@ -165,7 +73,7 @@ def test_a_transient_failure_is_retried_with_backoff_then_given_up(bot: Bot) -> 
     assert status["pending"] == status["claimed"] == 0
     assert bot.messenger.sent_to("U-ben", "digest")[0].local == on(0, 8)
 
-    bot.tick_every_minute(until=on(0, 10))
+    bot.tick_every(MINUTE, until=on(0, 10))
     assert len(bot.messenger.tries_by("U-ana")) == MAX_ATTEMPTS
 
 
@@ -180,7 +88,7 @@ def test_a_transient_failure_that_clears_is_delivered_once(bot: Bot) -> None:
 
     bot.messenger.fail = flaky
     bot.tick_at(on(0, 8))
-    bot.tick_every_minute(until=on(0, 8, 30))
+    bot.tick_every(MINUTE, until=on(0, 8, 30))
 
     assert [t.at for t in bot.messenger.tries_by("U-ana")] == [on(0, 8), on(0, 8, 1), on(0, 8, 3)]
     assert [s.local for s in bot.messenger.sent_to("U-ana", "digest")] == [on(0, 8, 3)]
@@ -196,7 +104,7 @@ def test_a_transient_failure_with_retry_after_waits_that_long(bot: Bot) -> None:
         else None
     )
     bot.tick_at(on(0, 8))
-    bot.tick_every_minute(until=on(0, 8, 30))
+    bot.tick_every(MINUTE, until=on(0, 8, 30))
     assert [t.at for t in bot.messenger.tries_by("U-ana")] == [on(0, 8), on(0, 8, 5)]
     assert len(bot.messenger.sent_to("U-ana", "digest")) == 1
 
@@ -242,7 +150,7 @@ def test_an_unreachable_member_stops_getting_digests_and_admins_are_told_once(
     bot.tick_at(on(0, 9, 30))
     assert len(bot.messenger.tries_by("U-ana")) == 1
 
-    notices = bot.messenger.sent_to(None, "admin")
+    notices = bot.messenger.sent_to("U-ben", "admin")
     assert len(notices) == 1
     assert "Ana" in notices[0].text
     status = bot.app.status()
@@ -258,7 +166,7 @@ def test_an_unreachable_member_stops_getting_digests_and_admins_are_told_once(
         on(2).date(),
         on(3).date(),
     ]
-    assert len(bot.messenger.sent_to(None, "admin")) == 1
+    assert len(bot.messenger.sent_to("U-ben", "admin")) == 1
 
     # Ana writes to the bot again: she is reachable, and Friday's digest reaches her.
     dms.closed.clear()
@@ -266,7 +174,7 @@ def test_an_unreachable_member_stops_getting_digests_and_admins_are_told_once(
     bot.tick_at(on(3, 12))
     bot.tick_at(on(4, 8))
     assert [s.local for s in bot.messenger.sent_to("U-ana", "digest")] == [on(4, 8)]
-    assert len(bot.messenger.sent_to(None, "admin")) == 1
+    assert len(bot.messenger.sent_to("U-ben", "admin")) == 1
 
 
 def test_a_member_unreachable_again_after_coming_back_is_reported_again(bot: Bot) -> None:
@@ -278,7 +186,7 @@ def test_a_member_unreachable_again_after_coming_back_is_reported_again(bot: Bot
 
     dms.closed.add("U-ana")
     bot.tick_at(on(0, 8))
-    assert len(bot.messenger.sent_to(None, "admin")) == 1
+    assert len(bot.messenger.sent_to("U-ben", "admin")) == 1
 
     dms.closed.clear()
     bot.app.handle(ANA, "/lead", "add Julie Martin at Acme")  # a command that writes
@@ -288,7 +196,7 @@ def test_a_member_unreachable_again_after_coming_back_is_reported_again(bot: Bot
     dms.closed.add("U-ana")
     bot.tick_at(on(2, 8))
     assert bot.messenger.tries_by("U-ana")[-1].at == on(2, 8)  # tried, and failed
-    assert len(bot.messenger.sent_to(None, "admin")) == 2, (
+    assert len(bot.messenger.sent_to("U-ben", "admin")) == 2, (
         "the second time Ana became unreachable, no admin notice was sent"
     )
 
@@ -389,7 +297,7 @@ def test_an_unexpected_exception_in_send_does_not_kill_the_deliverer(
         "unexpected send error" in r.getMessage() and r.exc_info is not None for r in caplog.records
     )
 
-    bot.tick_every_minute(until=on(0, 8, 5))
+    bot.tick_every(MINUTE, until=on(0, 8, 5))
     assert [s.local for s in bot.messenger.sent_to("U-ana", "digest")] == [on(0, 8, 1)]
     assert bot.app.status()["sent"] == 3
 

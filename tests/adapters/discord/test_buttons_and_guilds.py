@@ -1,0 +1,194 @@
+"""Digest buttons (owner, double press, layout limits), autocomplete, guild removal."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from bots.discord import render
+from bots.discord.views import CommandButton, custom_id, view
+from core.domain.messages import Button, Message, MessageKind, Section
+from tests.adapters.discord.harness import GUILD, Harness, deliver, due_digest, run, text_of, who
+from tests.adapters.discord.test_commands import SlowApp
+from tests.fakes import discord_payloads as p
+
+USER = 730000000000000001
+OTHER = 730000000000000002
+
+
+def press_of(h: Harness, message: dict[str, Any], index: int = 0, user: int = USER) -> Any:
+    return p.press(p.custom_ids(message)[index], user_id=user, message=message,
+                   dm_channel=h.fake.dm_channels[USER])
+
+
+def test_a_double_press_logs_once(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            due_digest(h, USER)
+            await deliver(h)
+            [dm] = h.fake.dm(USER)
+            first, second = press_of(h, dm), press_of(h, dm)
+            h.feed(first)
+            h.feed(second)
+            await h.fake.wait(lambda: "footer" in str(h.fake.originals.get(first["token"])))
+            await asyncio.sleep(0.2)
+            history = h.app.handle(who(USER), "/lead", "show #1").plain_text()
+            assert history.count("followedup") == 1
+            assert h.fake.callbacks[int(second["id"])] == [{"type": 6}]  # acknowledged only
+
+    run(scenario())
+
+
+def test_a_press_by_someone_else_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            due_digest(h, USER)
+            h.app.handle(who(OTHER, "Bo"), "/lead", "add Zed at Initech")
+            h.app.handle(who(OTHER, "Bo"), "/lead", "emailed #1")
+            await deliver(h)
+            dm = h.fake.dm(USER)[0]
+            intruder = press_of(h, dm, user=OTHER)
+            answer = await h.interact(intruder)
+            assert answer["flags"] & 64 and "someone else" in text_of(answer)
+            assert "followedup" not in h.app.handle(who(OTHER), "/lead", "show #1").plain_text()
+            assert "followedup" not in h.app.handle(who(USER), "/lead", "show #1").plain_text()
+
+    run(scenario())
+
+
+def test_a_press_that_the_core_refuses_answers_and_keeps_the_buttons(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            due_digest(h, USER)
+            await deliver(h)
+            [dm] = h.fake.dm(USER)
+            h.app.handle(who(USER), "/followthrough", "forget-me")
+            answer = await h.interact(press_of(h, dm))
+            assert answer["flags"] & 64
+            assert press_of(h, dm)["token"] not in h.fake.originals
+
+    run(scenario())
+
+
+def test_a_long_digest_stays_within_discords_limits() -> None:
+    buttons = (Button("Done", "/lead followedup #12", "done"),
+               Button("They replied", "/lead replied #12", "replied"),
+               Button("Snooze 2 days", "/lead snooze #12 2", "snooze"))
+    sections = tuple(
+        Section(f"#{n} " + "x" * 900, "why " * 100, "draft line\n" * 300, buttons)
+        for n in range(12)
+    )
+    message = Message(MessageKind.DIGEST, "y" * 5000, sections)
+    parts = render.parts(message)
+    assert len(parts) > 1
+    for part in parts:
+        assert len(part.content or "") <= 2000
+        assert len(part.embeds) <= 10 and part.size() <= 6000
+        assert all(len(e.description or "") <= 4096 for e in part.embeds)
+        assert len(part.rows) <= 5
+        built = view(part, GUILD, str(USER))
+        assert built is not None
+        for item in built.children:
+            assert len(item.custom_id or "") <= 100  # type: ignore[attr-defined]
+    assert sum(len(part.embeds) for part in parts) == 12
+    assert all("```" in e.description for part in parts for e in part.embeds)  # type: ignore[operator]
+
+
+def test_a_custom_id_carries_the_command_compactly() -> None:
+    value = custom_id(GUILD, str(USER), 3, Button("Done", "/lead followedup #12", "done"))
+    assert value == f"ft1:{GUILD}:{USER}:3:lead:followedup #12" and len(value) <= 100
+    assert CommandButton.__discord_ui_compiled_template__.fullmatch(value)
+
+
+# -- autocomplete --------------------------------------------------------------------------
+
+
+def complete(option: str, typed: str, *path: str, **kwargs: Any) -> dict[str, Any]:
+    command, *subs = path
+    return p.command(command, *subs, p.option(option, typed, focused=True), autocomplete=True,
+                     **kwargs)
+
+
+def choices(h: Harness, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    [callback] = h.fake.callbacks[int(payload["id"])]
+    assert callback["type"] == 8
+    result: list[dict[str, Any]] = callback["data"]["choices"]
+    return result
+
+
+def test_lead_autocomplete_offers_at_most_25_short_choices_of_ones_own_leads(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            for n in range(30):
+                h.app.handle(who(USER), "/lead", f"add {'N' * 150}{n} at Acme{n}")
+            h.app.handle(who(OTHER), "/lead", "add Stranger at Acme")
+            payload = complete("lead", "", "lead", "emailed")
+            await h.interact(payload)
+            found = choices(h, payload)
+            assert 0 < len(found) <= 25
+            assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in found)
+            assert not any("Stranger" in c["name"] for c in found)
+            narrow = complete("lead", "acme29", "lead", "emailed")
+            await h.interact(narrow)
+            assert [c["value"] for c in choices(h, narrow)] == ["#30"]
+
+    run(scenario())
+
+
+def test_lead_autocomplete_on_a_slow_database_answers_empty_in_time(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            assert h.bot is not None
+            h.bot.app = SlowApp(h.app, 2.5)  # type: ignore[assignment]
+            payload = complete("lead", "ju", "lead", "emailed")
+            started = time.monotonic()
+            await h.interact(payload)
+            assert time.monotonic() - started < 2.8
+            assert choices(h, payload) == []
+
+    run(scenario())
+
+
+def test_zone_and_country_autocomplete(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            tz = complete("tz", "berl", "followthrough", "me")
+            await h.interact(tz)
+            assert "Europe/Berlin" in [c["value"] for c in choices(h, tz)]
+            every = complete("tz", "", "followthrough", "me")
+            await h.interact(every)
+            assert len(choices(h, every)) == 25
+            country = complete("country", "ger", "followthrough", "me")
+            await h.interact(country)
+            assert "DE" in [c["value"] for c in choices(h, country)]
+
+    run(scenario())
+
+
+# -- guilds ---------------------------------------------------------------------------------
+
+
+def test_removal_from_a_server_erases_its_group_but_an_outage_does_not(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            assert h.bot is not None
+            state = h.bot._connection
+            state.parse_guild_create(p.guild())  # type: ignore[arg-type]
+            h.app.handle(who(USER), "/lead", "add Julie at Acme")
+            state.parse_guild_delete({"id": GUILD, "unavailable": True})  # type: ignore[arg-type]
+            await asyncio.sleep(0.1)
+            assert h.app.lead_choices(who(USER), "") != []
+            state.parse_guild_create(p.guild())  # type: ignore[arg-type]
+            state.parse_guild_delete({"id": GUILD})  # type: ignore[arg-type]
+            for _ in range(100):
+                if h.app.lead_choices(who(USER), "") == []:
+                    break
+                await asyncio.sleep(0.02)
+            assert h.app.lead_choices(who(USER), "") == []
+            assert h.app.erase_group("discord", GUILD) is False  # nothing left
+
+    run(scenario())

@@ -1,0 +1,225 @@
+"""The Messenger port against the fake: DM channels opened once, nonces, and every
+Discord error code mapped to the runtime's failure class (none retried blindly)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bots.discord.messenger import nonce
+from core.domain.messages import Message, MessageKind
+from core.services.ports import Delivery, Failure, SendError
+from tests.adapters.discord.harness import (
+    GUILD,
+    Harness,
+    deliver,
+    due_digest,
+    run,
+    text_of,
+    who,
+)
+
+USER = 730000000000000001
+ADMIN = 730000000000000009
+CHANNEL = 740000000000000001
+
+
+def delivery(**changes: Any) -> Delivery:
+    base = Delivery(
+        id=1, key="digest:1:2026-03-05", platform="discord", workspace_id=GUILD,
+        user_id=str(USER), channel=None, recipient_tz="UTC", recipient_name="Ada",
+        message=Message(MessageKind.DIGEST, "Good morning"), attempts=0, group_id=1,
+        member_id=None, worker="w", lease_until=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    return replace(base, **changes)
+
+
+def with_channel(h: Harness) -> None:
+    """An organiser sets the group channel (which makes them the organiser)."""
+    h.fake.add_channel(CHANNEL)
+    answer = h.app.run(who(ADMIN, "Org", admin=True), "followthrough", "group channel",
+                       {"channel": str(CHANNEL)})
+    assert answer.kind is not MessageKind.ERROR, answer.text
+
+
+def test_the_dm_channel_is_opened_once_ever(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            assert h.bot is not None
+            due_digest(h, USER)
+            assert await deliver(h) == 1
+            await h.restart()  # a new process reads the stored channel id
+            assert h.bot is not None
+            for day in range(1, 12):  # the mornings after: whatever is due is DMed
+                h.clock.advance_to(datetime(2026, 3, 5, 8, 1, tzinfo=UTC) + timedelta(days=day))  # type: ignore[attr-defined]
+                h.app.plan()
+                await deliver(h)
+            assert len(h.fake.dm(USER)) >= 2
+            assert h.fake.dm_opens == 1
+
+    run(scenario())
+
+
+def test_a_resend_with_the_same_key_returns_the_first_message(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            assert h.bot is not None
+            d = delivery()
+            first = await h.bot.messenger.send(d)
+            again = await h.bot.messenger.send(replace(d, dm_channel=str(h.fake.dm_channels[USER])))
+            assert first == again
+            assert len(h.fake.dm(USER)) == 1
+            assert nonce(d.key) == h.fake.dm(USER)[0]["nonce"] and len(nonce(d.key)) <= 25
+            assert nonce(d.key) != nonce("digest:1:2026-03-06")
+
+    run(scenario())
+
+
+def test_a_stored_dm_channel_that_is_gone_is_opened_again_once(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            assert h.bot is not None
+            await h.bot.messenger.send(delivery(dm_channel="799999999999999999", key="a"))
+            assert h.fake.dm_opens == 1 and len(h.fake.dm(USER)) == 1
+
+    run(scenario())
+
+
+CASES = [
+    # (status, code, the channel or a DM, failure)
+    (403, 50007, False, Failure.UNREACHABLE),
+    (400, 50007, False, Failure.UNREACHABLE),
+    (403, 50278, False, Failure.UNREACHABLE),
+    (404, 10013, False, Failure.UNREACHABLE),
+    (404, 10003, True, Failure.CHANNEL_GONE),
+    (403, 50001, True, Failure.CHANNEL_GONE),
+    (400, 50001, True, Failure.CHANNEL_GONE),
+    (403, 50013, True, Failure.CHANNEL_GONE),
+    (401, 0, False, Failure.FATAL),
+    (401, 0, True, Failure.FATAL),
+    (503, 0, False, Failure.TRANSIENT),
+    (400, 50035, False, Failure.PAYLOAD),
+    (400, 50035, True, Failure.PAYLOAD),
+]
+
+
+@pytest.mark.parametrize(("status", "code", "channel", "failure"), CASES)
+def test_each_error_code_maps_to_its_failure_without_a_blind_retry(
+    tmp_path: Path, status: int, code: int, channel: bool, failure: Failure
+) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            assert h.bot is not None
+            h.fake.add_channel(CHANNEL)
+            target = (
+                delivery(user_id=None, channel=str(CHANNEL), key="board")
+                if channel
+                else delivery(dm_channel=str(h.fake.new_id()))
+            )
+            if not channel:
+                h.fake.dm_channels[USER] = int(target.dm_channel or 0)
+            h.fake.fail("POST", r"/channels/\d+/messages$", status, code)
+            with pytest.raises(SendError) as raised:
+                await h.bot.messenger.send(target)
+            assert raised.value.kind is failure
+            assert raised.value.tell_in_channel is (code in (50007, 50278))
+            assert len(h.fake.requests("POST", r"/channels/\d+/messages$")) == 1
+            if status in (401, 403):
+                assert h.bot.invalid.recent() == 1
+
+    run(scenario())
+
+
+def test_closed_dms_when_opening_the_channel_are_unreachable(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            assert h.bot is not None
+            h.fake.fail("POST", "/users/@me/channels$", 400, 50007)
+            with pytest.raises(SendError) as raised:
+                await h.bot.messenger.send(delivery())
+            assert raised.value.kind is Failure.UNREACHABLE
+
+    run(scenario())
+
+
+def test_a_short_429_is_waited_out_by_the_library_and_counted(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            assert h.bot is not None
+            h.fake.fail("POST", r"/channels/\d+/messages$", 429, retry_after=0.05)
+            assert await h.bot.messenger.send(delivery())
+            assert [c.status for c in h.fake.requests("POST", r"/messages$")] == [429, 200]
+            assert h.bot.invalid.recent() == 1
+
+    run(scenario())
+
+
+def test_a_long_429_goes_back_to_the_outbox_with_its_wait(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            assert h.bot is not None
+            h.fake.fail("POST", r"/channels/\d+/messages$", 429, retry_after=120)
+            with pytest.raises(SendError) as raised:
+                await h.bot.messenger.send(delivery())
+            assert raised.value.kind is Failure.RATE_LIMITED and raised.value.retry_after == 120
+            assert len(h.fake.requests("POST", r"/messages$")) == 1
+
+    run(scenario())
+
+
+def test_a_cloudflare_ban_is_not_retried(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            assert h.bot is not None
+            h.fake.fail("POST", r"/channels/\d+/messages$", 429, retry_after=600, cloudflare=True)
+            with pytest.raises(SendError) as raised:
+                await h.bot.messenger.send(delivery())
+            assert raised.value.kind is Failure.RATE_LIMITED and raised.value.retry_after == 600
+            assert len(h.fake.requests("POST", r"/messages$")) == 1
+
+    run(scenario())
+
+
+def test_closed_dms_get_one_channel_notice_that_mentions_only_that_member(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            with_channel(h)
+            h.fake.closed_dms.add(USER)
+            due_digest(h, USER)
+            await deliver(h)  # the digest fails: 403 50007
+            await deliver(h)  # what that caused: the notice, the organiser's DM
+            [notice] = h.fake.sent(CHANNEL)
+            assert notice["content"].startswith(f"<@{USER}> ")
+            assert "allow direct messages" in notice["content"]
+            assert notice["allowed_mentions"] == {"parse": [], "users": [USER]}
+            [admin_dm] = [m for m in h.fake.dm(ADMIN) if "Ada" in text_of(m)]
+            assert admin_dm["allowed_mentions"] == {"parse": []}
+            # The next morning: no DM is tried, and no second notice.
+            tries = len(h.fake.requests("POST", r"/messages$"))
+            h.clock.advance_to(datetime(2026, 3, 6, 8, 1, tzinfo=UTC))  # type: ignore[attr-defined]
+            h.app.plan()
+            await deliver(h)
+            assert len(h.fake.requests("POST", r"/messages$")) == tries
+
+    run(scenario())
+
+
+def test_a_group_channel_that_is_gone_tells_the_organisers_by_dm(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            with_channel(h)
+            h.fake.gone.add(CHANNEL)
+            # A referral posts a celebration to the group channel.
+            h.app.handle(who(USER), "/lead", "add Julie at Acme")
+            h.app.handle(who(USER), "/lead", "referral julie -> Sam Lee at Globex")
+            await deliver(h)
+            await deliver(h)
+            assert h.fake.sent(CHANNEL) == []
+            assert len([m for m in h.fake.dm(ADMIN) if "channel" in text_of(m)]) == 1
+            assert h.fake.dm(USER) == []
+
+    run(scenario())

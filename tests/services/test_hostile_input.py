@@ -1,0 +1,284 @@
+"""Nothing a member types can crash the bot, ping a crowd, or change anything when refused.
+
+Each class of hostile input has a test at its boundary; a property-based test (Hypothesis)
+then throws generated input at every command through the real services on SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from core.domain.text import MAX_COMMAND, plain
+from core.services import COMMANDS, FollowThrough, Identity, Message, MessageKind, render
+from core.services.ports import SimulatedClock
+from core.storage.database import Database, make_engine, upgrade
+from core.storage.tables import OutboxRow
+from tests.conftest import START
+
+ANA = Identity("slack", "T1", "U-ana", "Ana")
+COACH = Identity("slack", "T1", "U-coach", "Coach", is_admin=True)
+CROWD = re.compile(r"@everyone|@here|<!\w+|<@|<#")
+FAILED = "Something went wrong on my side"
+
+
+@pytest.fixture
+def app(db: Database, clock: SimulatedClock) -> FollowThrough:
+    app = FollowThrough(db.uow, clock)
+    app.join(ANA)
+    app.join(COACH)
+    return app
+
+
+def export(app: FollowThrough, who: Identity) -> dict[str, Any]:
+    """The member's whole record, as the export gives it (without its timestamp)."""
+    answer = app.handle(who, "/followthrough", "export")
+    (document,) = [a for a in answer.attachments if a.media_type == "application/json"]
+    data: dict[str, Any] = json.loads(document.content)
+    data.pop("exported_at")
+    return data
+
+
+def group_posts(db: Database) -> list[Message]:
+    with db.uow() as uow:
+        rows = uow.session.scalars(select(OutboxRow).filter_by(to_channel=True))
+        return [Message.from_dict(row.payload) for row in rows]
+
+
+def live_mentions(message: Message) -> list[str]:
+    """What would ping someone once member text is escaped (here: removed) by a platform."""
+    text = render("\n".join([message.text, *(s.text for s in message.sections)]), lambda _: "")
+    return CROWD.findall(text)
+
+
+# -- every command gets a reply ------------------------------------------------------------
+
+ZONES_THAT_ARE_NOT = ["America", "Europe", "posix", "right", "../../etc/passwd", "", "x" * 5000]
+
+
+@pytest.mark.parametrize("value", ZONES_THAT_ARE_NOT, ids=lambda v: v[:12] or "empty")
+def test_a_zone_that_names_a_folder_or_is_huge_is_refused_not_crashed_on(
+    app: FollowThrough, value: str
+) -> None:
+    for who, text in [(ANA, f"me tz {value}"), (COACH, f"group tz {value}")]:
+        answer = app.handle(who, "/followthrough", text)
+        assert answer.kind is MessageKind.ERROR
+        assert FAILED not in answer.text
+        assert len(answer.text) < 600  # a 5,000-character value is not echoed back
+        typed = app.run(who, "followthrough", text.rsplit(" ", 1)[0], {"tz": value})
+        assert typed.kind is MessageKind.ERROR and FAILED not in typed.text
+
+
+def test_organiser_commands_check_the_role_before_any_value(app: FollowThrough) -> None:
+    for text in ("group tz America", "group tz " + "x" * 5000, "group points nope 1000"):
+        answer = app.handle(ANA, "/followthrough", text)
+        assert "Only the group's organisers" in answer.text
+
+
+def test_an_unexpected_failure_is_an_error_with_a_reference_found_in_the_log(
+    app: FollowThrough, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from core.domain.commands import Today
+    from core.services import handlers
+
+    def broken(turn: object, command: object) -> Message:
+        raise KeyError("a bug")
+
+    monkeypatch.setitem(handlers.HANDLERS, Today, broken)
+    with caplog.at_level(logging.ERROR):
+        answer = app.handle(ANA, "/lead", "today")
+    assert answer.kind is MessageKind.ERROR
+    reference = re.search(r"reference (\w{8})", answer.text)
+    assert reference is not None
+    assert f"[ref {reference[1]}]" in caplog.text and "KeyError: 'a bug'" in caplog.text
+    assert "a bug" not in answer.text
+
+
+# -- input hygiene -------------------------------------------------------------------------
+
+SPACES = ["\t", "\n", "\u00a0", "\u2003", "\u2009", "\u202f", "\u3000", "  \t "]
+
+
+@pytest.mark.parametrize("space", SPACES, ids=lambda s: f"U+{ord(s[0]):04X}")
+def test_every_kind_of_space_is_a_space_everywhere(app: FollowThrough, space: str) -> None:
+    add = app.handle(ANA, "/lead", f"add{space}Julie{space}Martin{space}at{space}Acme")
+    assert plain(add.text).startswith("Added #1 Julie Martin at Acme.")
+    logged = app.handle(ANA, "/lead", f"emailed{space}julie{space}sent{space}it")
+    assert plain(logged.text).startswith("Logged: emailed #1")
+    me = app.handle(ANA, "/followthrough", f"me{space}time{space}07:45{space}tz{space}UTC")
+    assert me.text.startswith("Your mornings: 07:45 UTC")
+    assert app.handle(ANA, f"{space}/leaderboard", f"{space}month").kind is MessageKind.REPLY
+
+
+def test_invisible_characters_and_our_own_markers_are_dropped(app: FollowThrough) -> None:
+    app.handle(ANA, "/lead", "add Ju\u200blie\ue001 at Ac\u202eme\ue000")
+    show = app.handle(ANA, "/lead", "show #1")
+    assert plain(show.text).startswith("#1 Julie at Acme")
+
+
+def test_a_command_over_the_limit_is_refused_and_nothing_is_written(app: FollowThrough) -> None:
+    before = export(app, ANA)
+    text = "add Julie at " + "A" * MAX_COMMAND
+    answer = app.handle(ANA, "/lead", text)
+    assert answer.kind is MessageKind.ERROR and "too long" in answer.text
+    assert "AAAAAAAAAA" not in answer.text
+    assert export(app, ANA) == before
+    at_limit = app.handle(ANA, "/lead", "note #1 " + "n" * (MAX_COMMAND - 8))
+    assert "command is too long" not in at_limit.text  # the note's own limit answers
+
+
+def test_a_ten_thousand_character_command_is_answered(app: FollowThrough) -> None:
+    for text in ("add " + " at " * 2500, "referral " + "-> " * 3300, "a" * 10_000):
+        answer = app.handle(ANA, "/lead", text)
+        assert answer.kind is MessageKind.ERROR and FAILED not in answer.text
+
+
+# -- a grammar that forgives ---------------------------------------------------------------
+
+
+def test_subcommands_and_flags_are_case_insensitive(app: FollowThrough) -> None:
+    add = app.handle(ANA, "/LEAD", "ADD Julie AT Acme AS Manager VIA Email NETWORK")
+    assert plain(add.text).startswith("Added #1 Julie at Acme.")
+    assert app.handle(ANA, "/Followthrough", "ME TIME 07:45").kind is MessageKind.REPLY
+    assert app.handle(ANA, "/followthrough", "BOARD OFF").text.startswith("You're off")
+    assert app.handle(ANA, "/leaderboard", "MONTH").kind is MessageKind.REPLY
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("me board off", "You're off the leaderboard"),
+        ("me share companies on", "Group posts may now name your companies"),
+        ("me pause", "Paused"),
+        ("me resume", "Welcome back"),
+        ("me help", "FollowThrough keeps your leads"),
+    ],
+)
+def test_every_member_setting_also_works_after_me(
+    app: FollowThrough, text: str, reply: str
+) -> None:
+    assert app.handle(ANA, "/followthrough", text).text.startswith(reply)
+
+
+def test_each_usage_answer_shows_its_own_usage_and_an_example(app: FollowThrough) -> None:
+    for spec in COMMANDS[0].subcommands:
+        if spec.options and spec.options[0].required:
+            answer = app.handle(ANA, "/lead", spec.name)
+            assert answer.kind is MessageKind.ERROR
+            assert f"Usage: {spec.usage}" in answer.text, spec.name
+            assert f"Example: {spec.example}" in answer.text, spec.name
+
+
+# -- replies that read right ---------------------------------------------------------------
+
+
+def test_a_date_in_another_year_shows_its_year(app: FollowThrough) -> None:
+    app.handle(ANA, "/lead", "add Julie at Acme")
+    assert plain(app.handle(ANA, "/lead", "snooze julie 365").text).endswith(
+        "until Tue Mar 2 2027."
+    )
+    assert plain(app.handle(ANA, "/lead", "snooze julie 3").text).endswith("until Thu Mar 5.")
+
+
+def test_counts_read_right_in_the_singular(app: FollowThrough) -> None:
+    app.handle(ANA, "/lead", "add Julie at Acme")
+    assert app.handle(ANA, "/lead", "list").text.startswith("Your 1 active lead:")
+    app.handle(ANA, "/lead", "add Sam at Globex")
+    assert app.handle(ANA, "/lead", "list").text.startswith("Your 2 active leads:")
+    forgot = app.handle(ANA, "/followthrough", "forget-me").text
+    assert forgot.startswith("Done: your 2 leads")
+
+
+# -- no mention reaches a crowd ------------------------------------------------------------
+
+MARKUP = ["@everyone", "@here", "<!channel>", "<!here|here>", "<@U123>", "<#C1|x>", "<@&42>"]
+
+
+def test_member_text_in_group_posts_never_pings(app: FollowThrough, db: Database) -> None:
+    app.handle(COACH, "/followthrough", "group channel C-group")
+    for i, name in enumerate(MARKUP):
+        who = Identity("slack", "T1", f"U-{i}", name)
+        app.handle(who, "/followthrough", "share companies on")
+        app.handle(who, "/lead", f"add {name} at {name} Labs")
+        app.handle(who, "/lead", f"referral #1 -> Sam at {name} Corp")
+        app.handle(who, "/lead", "interviewed #2")
+        app.handle(who, "/lead", "offer #2")
+        app.handle(who, "/lead", "accepted #2")
+    posts = group_posts(db)
+    assert len(posts) >= 4 * len(MARKUP)
+    assert all(post.mention is None for post in posts)
+    assert [live_mentions(post) for post in posts if live_mentions(post)] == []
+    assert any("@everyone" in plain(post.text) for post in posts)  # shown as typed
+
+
+# -- the property-based test ---------------------------------------------------------------
+
+WORDS = sorted(
+    {s.name for c in COMMANDS for s in c.subcommands}
+    | {s.name for c in COMMANDS for g in c.subcommands for s in g.subcommands}
+    | {"at", "as", "via", "network", "->", "companies", "on", "off", "all", "time", "tz"}
+    | {"country", "#1", "#2", "#0", "#99999999999", "julie", "acme", "07:45", "24:00"}
+    | {"0", "1", "365", "366", "-1", "100", "101", "999999", "Europe/Berlin", "America", "DE"}
+    | {"email", "week", "month", *MARKUP, "*bold*", "_x_", "`x`", "```", "~~x~~", "||x||"}
+    | {"&amp;", "&lt;", '"quoted', "“julie”", "'", "\u00a0", "\t", "\n", "\ue000", "\ue001"}
+)
+word = st.one_of(st.sampled_from(WORDS), st.text(max_size=12))
+line = st.one_of(
+    st.lists(word, max_size=12).map(" ".join),
+    st.text(max_size=300),
+    st.builds(lambda w, n: (w + " ") * n, st.sampled_from(WORDS), st.integers(0, 1500)),
+)
+command = st.sampled_from(["/lead", "/followthrough", "/leaderboard", "/LEAD", "lead", "/x"])
+
+
+@pytest.fixture(scope="module")
+def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FollowThrough, Database]]:
+    """One database for every generated example: what they write accumulates."""
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('fuzz')) / 'fuzz.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    clock = SimulatedClock(START)
+    db = Database(engine, clock)
+    app = FollowThrough(db.uow, clock)
+    app.join(ANA)
+    app.join(COACH)
+    app.handle(COACH, "/followthrough", "group channel C-group")
+    app.handle(ANA, "/followthrough", "share companies on")
+    app.handle(ANA, "/lead", "add Julie <!channel> at @here Labs")
+    app.handle(ANA, "/lead", "add @everyone at Acme")
+    yield app, db
+    engine.dispose()
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(who=st.sampled_from([ANA, COACH]), command=command, text=line)
+def test_any_input_gets_a_reply_and_a_refusal_changes_nothing(
+    fuzzed: tuple[FollowThrough, Database], who: Identity, command: str, text: str
+) -> None:
+    app, db = fuzzed
+    destructive = "forget-me" in text.lower()
+    before = None if destructive else export(app, who)
+
+    answer = app.handle(who, command, text)
+
+    assert isinstance(answer, Message)
+    assert FAILED not in answer.text, (command, text)
+    if len(text) > 300:
+        assert text not in answer.plain_text()  # never echoed back in full
+    if answer.kind is MessageKind.ERROR and before is not None:
+        assert export(app, who) == before, (command, text)
+    for post in group_posts(db):
+        assert live_mentions(post) == [], post

@@ -156,7 +156,13 @@ def pages(message: Message, limit: int = MAX_BLOCKS) -> list[list[Block]]:
 
 def fallback(message: Message) -> str:
     """The `text` every message carries (notifications, screen readers)."""
-    text = mrkdwn(message.plain_text())
+    parts = [message.text]
+    for section in message.sections:
+        parts.append(section.text if not section.why else f"{section.text}\n{section.why}")
+        if section.draft:
+            parts.append("\n".join("> " + line for line in section.draft.splitlines()))
+    parts.extend(f"[{a.filename}]" for a in message.attachments)
+    text = mrkdwn("\n\n".join(parts))  # Message.plain_text() would drop the markers
     if message.mention and _USER_ID.match(message.mention):
         text = f"<@{message.mention}> {text}"
     return _chunks(text, MAX_FALLBACK)[0]
@@ -172,10 +178,8 @@ def view_blocks(blocks: list[Block], more: str = "…") -> list[Block]:
 
 def pressed(original: list[Block], block_id: str, answer: Message) -> list[Block]:
     """The original message's blocks, the pressed buttons replaced by what was logged."""
-    done = {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": headline(answer)[:MAX_CONTEXT]}],
-    }
+    said = {"type": "mrkdwn", "text": f"✅ {headline(answer)}"[:MAX_CONTEXT]}
+    done = {"type": "context", "block_id": f"{block_id}-done"[:255], "elements": [said]}
     result = [done if block.get("block_id") == block_id else block for block in original]
     if done not in result:
         result.append(done)

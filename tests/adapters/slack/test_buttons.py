@@ -1,0 +1,168 @@
+"""The morning DM in Block Kit, its buttons, the App Home tab and the export upload."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bots.slack.blocks import ACTION_IDS
+from core.services.ports import SimulatedClock
+from tests.adapters.slack.harness import ADA, Harness, harness, run, wait_until
+from tests.conftest import START
+from tests.fakes.slack import TEAM
+
+THURSDAY = datetime(2026, 3, 5, 7, 30, tzinfo=UTC)  # 08:30 in Berlin, Ada's zone
+
+
+async def morning_digest(h: Harness, clock: SimulatedClock) -> tuple[str, str, dict[str, Any]]:
+    """Ada emails a lead on Monday; Thursday's digest reaches her DM. (channel, ts, args)."""
+    await h.ask("add Julie Martin at Acme")
+    await h.ask("emailed julie")
+    clock.advance_to(THURSDAY)
+    h.services.app.plan()
+    deliverer = h.services.deliverer({"slack": h.server.platform()})
+    assert await deliverer.drain() == 1
+    (post,) = h.fake.posts()
+    (key,) = [k for k, v in h.fake.messages.items() if v is post]
+    return key[0], key[1], post
+
+
+def press(h: Harness, channel: str, ts: str, post: dict[str, Any], action: str) -> dict[str, Any]:
+    """The block_actions payload Slack sends when Ada presses `action` in that message."""
+    row = next(b for b in post["blocks"] if b["type"] == "actions")
+    button = next(e for e in row["elements"] if e["action_id"] == action)
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "test"},
+        "user": {"id": ADA, "name": "ada", "team_id": TEAM},
+        "api_app_id": "A0APP00001",
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+        "channel": {"id": channel, "name": "directmessage"},
+        "message": {"ts": ts, "text": post["text"], "blocks": post["blocks"]},
+        "response_url": h.fake.response_url("press"),
+        "trigger_id": "trigger-press",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": row["block_id"],
+                "value": button["value"],
+                "action_ts": "1700000000.1",
+            }
+        ],
+    }
+
+
+def test_the_digest_is_block_kit_in_the_members_dm_with_the_three_buttons(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock) as h:
+            channel, _, post = await morning_digest(h, clock)
+            assert channel == h.fake.dm_channel(ADA)  # a D... id, never the U... id
+            assert post["text"] and "Julie" in post["text"]  # the fallback
+            assert post["blocks"][0]["type"] == "header"
+            (row,) = [b for b in post["blocks"] if b["type"] == "actions"]
+            ids = [e["action_id"] for e in row["elements"]]
+            assert ids == ["digest_done", "digest_replied", "digest_snooze_2d"]
+            assert all(e["value"].startswith("/lead ") for e in row["elements"])
+            assert any(
+                b["type"] == "section" and b["text"]["text"].startswith("```")
+                for b in post["blocks"]
+            ), "the draft, easy to copy"
+            assert len(h.fake.calls_to("conversations.open")) == 1
+
+    run(scenario())
+
+
+def test_done_logs_once_and_the_message_shows_it_without_its_buttons(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock) as h:
+            channel, ts, post = await morning_digest(h, clock)
+            payload = press(h, channel, ts, post, ACTION_IDS["done"])
+            status, body = await h.interact(payload)
+            assert (status, body) == (200, "")
+            await wait_until(lambda: h.fake.calls_to("chat.update"))
+            again = await h.interact(payload)  # a double click: the same payload again
+            assert again[0] == 200
+            await wait_until(lambda: len(h.fake.calls_to("views.publish")) >= 1)
+            (update,) = h.fake.calls_to("chat.update")
+            assert update.args["channel"] == channel and update.args["ts"] == ts
+            assert not [b for b in update.args["blocks"] if b["type"] == "actions"]
+            row = payload["actions"][0]["block_id"]
+            (logged,) = [b for b in update.args["blocks"] if b.get("block_id") == f"{row}-done"]
+            assert "Julie" in json.dumps(logged), update.args["blocks"]
+            shown = await h.ask("show julie")
+            assert shown.split("History:")[1].count("followedup") == 1, shown
+
+    run(scenario())
+
+
+def test_a_press_in_the_home_tab_republishes_the_view(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock) as h:
+            channel, ts, post = await morning_digest(h, clock)
+            payload = press(h, channel, ts, post, ACTION_IDS["snooze"])
+            payload["container"] = {"type": "view", "view_id": "V1"}
+            payload["view"] = {"id": "V1", "hash": "1.a", "type": "home", "blocks": []}
+            del payload["message"], payload["response_url"], payload["channel"]
+            before = len(h.fake.calls_to("views.publish"))
+            status, _ = await h.interact(payload)
+            assert status == 200
+            await wait_until(lambda: len(h.fake.calls_to("views.publish")) > before)
+            assert h.fake.calls_to("chat.update") == []
+            assert h.fake.responses == [r for r in h.fake.responses if r[0] != "press"]
+
+    run(scenario())
+
+
+def test_app_home_is_published_for_the_home_tab_only(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            await h.ask("add Julie Martin at Acme")
+            await wait_until(lambda: h.fake.calls_to("views.publish"))
+            published = len(h.fake.calls_to("views.publish"))
+            event = {"type": "app_home_opened", "user": ADA, "channel": "D1", "tab": "messages"}
+            assert (await h.event(event, event_id="Ev1"))[0] == 200
+            await h.event({**event, "tab": "home"}, event_id="Ev2")
+            await wait_until(lambda: len(h.fake.calls_to("views.publish")) > published)
+            await _settle()
+            assert len(h.fake.calls_to("views.publish")) == published + 1
+            view = h.fake.calls_to("views.publish")[-1].args
+            assert view["user_id"] == ADA and view["view"]["type"] == "home"
+            assert "Julie" in json.dumps(view["view"]["blocks"])
+            assert len(view["view"]["blocks"]) <= 100
+
+    run(scenario())
+
+
+def test_the_export_is_uploaded_to_the_members_dm_in_three_steps(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            await h.ask("add Julie Martin at Acme")
+            await h.ask("export", command="/followthrough")
+            await wait_until(lambda: h.fake.calls_to("files.completeUploadExternal"))
+            await wait_until(lambda: len(h.fake.calls_to("files.completeUploadExternal")) >= 2)
+            steps = h.fake.calls_to("files.getUploadURLExternal")
+            assert {c.args["filename"] for c in steps} >= {f for f in _names(steps)}
+            completes = h.fake.calls_to("files.completeUploadExternal")
+            assert {c.args["channel_id"] for c in completes} == {h.fake.dm_channel(ADA)}
+            contents = b"".join(h.fake.uploads.values())
+            assert b"Julie" in contents
+
+    run(scenario())
+
+
+def _names(calls: list[Any]) -> set[str]:
+    return {str(c.args["filename"]) for c in calls}
+
+
+async def _settle() -> None:
+    import asyncio
+
+    await asyncio.sleep(0.2)

@@ -1,0 +1,108 @@
+"""`/lead` with no text opens the add-lead modal; it validates with inline errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.adapters.slack.harness import ADA, Harness, harness, run, wait_until
+from tests.fakes.slack import TEAM
+
+
+def submission(h: Harness, view: dict[str, Any], values: dict[str, str | None]) -> dict[str, Any]:
+    state: dict[str, Any] = {}
+    for block in view["blocks"]:
+        name, kind = block["block_id"], block["element"]["type"]
+        value = values.get(name)
+        if kind == "plain_text_input":
+            state[name] = {"value": {"type": kind, "value": value}}
+        elif kind == "static_select":
+            chosen = None if value is None else {"value": value}
+            state[name] = {"value": {"type": kind, "selected_option": chosen}}
+        else:
+            picked = [] if value is None else [{"value": "yes"}]
+            state[name] = {"value": {"type": kind, "selected_options": picked}}
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "test"},
+        "user": {"id": ADA, "name": "ada", "team_id": TEAM},
+        "api_app_id": "A0APP00001",
+        "trigger_id": "trigger-submit",
+        "view": {
+            **view,
+            "id": "V0MODAL001",
+            "team_id": TEAM,
+            "state": {"values": state},
+            "hash": "1.x",
+        },
+    }
+
+
+async def opened_modal(h: Harness) -> dict[str, Any]:
+    status, ack, _ = await h.command("")
+    assert (status, ack) == (200, "")
+    await wait_until(lambda: h.fake.calls_to("views.open"))
+    (call,) = h.fake.calls_to("views.open")
+    assert call.args["trigger_id"].startswith("trigger-")
+    view: dict[str, Any] = call.args["view"]
+    return view
+
+
+def test_lead_with_no_text_opens_the_modal_with_the_cores_fields(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            view = await opened_modal(h)
+            assert view["type"] == "modal"
+            assert [b["block_id"] for b in view["blocks"]] == [
+                "contact",
+                "company",
+                "role",
+                "via",
+                "network",
+            ]
+            optional = {b["block_id"]: b["optional"] for b in view["blocks"]}
+            assert optional == {
+                "contact": False,
+                "company": False,
+                "role": True,
+                "via": True,
+                "network": True,
+            }
+
+    run(scenario())
+
+
+def test_a_valid_submission_closes_the_modal_and_adds_the_lead(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            view = await opened_modal(h)
+            payload = submission(
+                h, view, {"contact": "Julie Martin", "company": "Acme", "via": "email"}
+            )
+            status, body = await h.interact(payload)
+            assert (status, body) == (200, "")
+            await wait_until(lambda: h.fake.posts(h.fake.dm_channel(ADA)))
+            (dm,) = h.fake.posts(h.fake.dm_channel(ADA))
+            assert "Julie Martin" in dm["text"]
+            assert "Acme" in await h.ask("list")
+
+    run(scenario())
+
+
+def test_an_invalid_submission_answers_with_an_inline_error_and_adds_nothing(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            view = await opened_modal(h)
+            payload = submission(h, view, {"contact": "Julie", "company": "A" * 5000})
+            status, body = await h.interact(payload)
+            assert status == 200
+            answer = json.loads(body)
+            assert answer["response_action"] == "errors"
+            assert list(answer["errors"]) == ["company"]
+            assert h.fake.posts() == []
+            assert "Julie" not in await h.ask("list")
+
+    run(scenario())

@@ -1,0 +1,134 @@
+"""Requests are verified before any listener runs; acks beat Slack's 3 s; member text
+never pings a crowd."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.adapters.slack.harness import ADA, harness, run
+from tests.fakes.slack import TEAM, FakeSlack
+
+CROWD = re.compile(r"<!(channel|here|everyone)|<!subteam")
+
+
+def texts(value: Any) -> list[str]:
+    """Every string under `value` (blocks, fallbacks)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in texts(v)]
+    return []
+
+
+def test_a_request_signed_299_seconds_ago_is_accepted(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            status, _, hook = await h.command("list", age=299)
+            assert status == 200
+            await h.answers(hook)
+
+    run(scenario())
+
+
+def test_a_request_signed_301_seconds_ago_is_refused_and_reaches_no_listener(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            status, _, hook = await h.command("add Julie at Acme", age=301)
+            assert status == 401
+            await _nothing_happened(h)
+
+    run(scenario())
+
+
+def test_a_bad_signature_gets_401_and_reaches_no_listener(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            _, body = h.command_body("add Julie at Acme")
+            status, _ = await h.post(body, secret="not-the-secret")
+            assert status == 401
+            await _nothing_happened(h)
+
+    run(scenario())
+
+
+async def _nothing_happened(h: Any) -> None:
+    # Give a listener, had one started, the time to call Slack or write.
+    await asyncio.sleep(0.3)
+    assert h.fake.responses == []
+    assert [c.method for c in h.fake.calls if c.method != "auth.test"] == []
+    # Nothing stored: there is no group to erase.
+    assert h.services.app.erase_group("slack", TEAM) is False
+
+
+def test_the_ack_comes_at_once_while_slack_answers_slowly(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path, fake=FakeSlack(delay=2.0)) as h:
+            await h.ask("list")  # the first request pays auth.test once
+            started = time.monotonic()
+            status, ack, hook = await h.command("add Julie at Acme")
+            acked = time.monotonic() - started
+            assert status == 200 and ack == ""
+            assert acked < 1.0, f"acked after {acked:.2f}s"
+            (answer,) = await h.answers(hook, timeout=10)
+            assert "Julie" in answer["text"]
+
+    run(scenario())
+
+
+def test_what_a_member_types_can_never_ping_a_crowd(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            # As Slack sends it with escaping on: mentions in brackets, & < > as entities.
+            typed = (
+                "add <!here> Eve &lt;!channel&gt; at *Acme* &amp; <!everyone> <!subteam^S1|@devs>"
+            )
+            status, _, hook = await h.command(typed)
+            assert status == 200
+            (answer,) = await h.answers(hook)
+            said = texts(answer)
+            assert said and not any(CROWD.search(text) for text in said), said
+            assert not any("<@" in text for text in said)
+            listed = await h.ask("list")
+            assert "@here Eve" in listed and "&lt;!channel&gt;" in listed
+            assert "\u200b*\u200bAcme\u200b*\u200b" in listed  # shown as typed, not bold
+
+    run(scenario())
+
+
+def test_a_channel_mention_reaches_the_core_as_the_channel_id(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        from tests.adapters.slack.harness import ORG
+
+        async with harness(tmp_path) as h:
+            answer = await h.ask(
+                "group channel <#C0JOBS0001|job-search>", command="/followthrough", user=ORG
+            )
+            assert "C0JOBS0001" in answer or "job" in answer.lower()
+            refused = await h.ask(
+                "group channel <#C0JOBS0001|job-search>", command="/followthrough", user=ADA
+            )
+            assert refused != answer
+            info = [c.args["user"] for c in h.fake.calls_to("users.info")]
+            assert ORG in info and ADA in info
+
+    run(scenario())
+
+
+def test_json_payloads_are_what_slack_would_accept(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            status, _, hook = await h.command("help")
+            (answer,) = await h.answers(hook)
+            assert len(answer["blocks"]) <= 50
+            assert all(len(json.dumps(b)) < 3100 for b in answer["blocks"])
+
+    run(scenario())

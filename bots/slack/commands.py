@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -182,13 +183,15 @@ def inline_errors(
     spec: SubcommandSpec, options: dict[str, str | bool | None], error: UsageError
 ) -> dict[str, str]:
     """The refusal under the field it is about (the one it quotes), else the first."""
-    said = plain(str(error))
+    # The first line says what is wrong; the usage and example lines follow it.
+    said = plain(str(error)).split("\n", 1)[0]
     names = [o.name for o in spec.options if o.kind != "flag"]
     missing = [o.name for o in spec.options if o.required and not options.get(o.name)]
+    named = [name for name in names if re.search(rf"\b{re.escape(name)}\b", said.lower())]
     quoted = [
         name
         for name in names
         if isinstance(options.get(name), str) and str(options[name])[:20] in said
     ]
-    field = (missing or quoted or names)[0]
+    field = (missing or named or quoted or names)[0]
     return {field: blocks.plain(str(error))[:2000]}

@@ -42,7 +42,7 @@ def test_a_request_signed_301_seconds_ago_is_refused_and_reaches_no_listener(
 ) -> None:
     async def scenario() -> None:
         async with harness(tmp_path) as h:
-            status, _, hook = await h.command("add Julie at Acme", age=301)
+            status, _, _hook = await h.command("add Julie at Acme", age=301)
             assert status == 401
             await _nothing_happened(h)
 
@@ -126,7 +126,7 @@ def test_a_channel_mention_reaches_the_core_as_the_channel_id(tmp_path: Path) ->
 def test_json_payloads_are_what_slack_would_accept(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with harness(tmp_path) as h:
-            status, _, hook = await h.command("help")
+            _, _, hook = await h.command("help")
             (answer,) = await h.answers(hook)
             assert len(answer["blocks"]) <= 50
             assert all(len(json.dumps(b)) < 3100 for b in answer["blocks"])

@@ -19,7 +19,7 @@ from bots.discord import tree as commands
 from bots.discord.interactions import PLATFORM, Presses
 from bots.discord.messenger import DiscordMessenger, InvalidRequests
 from bots.discord.views import CommandButton
-from core.services.app import FollowThrough
+from core.services import FollowThrough
 
 log = logging.getLogger(__name__)
 

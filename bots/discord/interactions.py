@@ -15,9 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bots.discord import render, views
-from core.domain.messages import Message, MessageKind
-from core.domain.text import plain
-from core.services import Identity
+from core.services import Identity, Message, MessageKind, plain
 
 if TYPE_CHECKING:
     from bots.discord.views import CommandButton

@@ -21,7 +21,7 @@ import discord
 
 from bots.discord import render, views
 from bots.runtime.ratelimit import RateLimiter
-from core.services.ports import Delivery, Failure, SendError
+from core.services import Delivery, Failure, SendError
 
 log = logging.getLogger(__name__)
 

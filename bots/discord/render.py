@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from core.domain.messages import Button, Message, Section
-from core.domain.text import render
+from core.services import Button, Message, Section, render
 
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10

@@ -15,7 +15,6 @@ import hashlib
 import inspect
 import json
 import logging
-import zoneinfo
 from collections.abc import Callable, Coroutine
 from typing import Any, Optional
 
@@ -26,7 +25,14 @@ from discord.app_commands import AppCommandChannel, Choice
 
 from bots.discord.interactions import CHROME, DEAD, answer_error, defer, identity, send
 from bots.discord.render import cut
-from core.domain.catalog import COMMANDS, CommandSpec, OptionSpec, SubcommandSpec
+from core.services import (
+    COMMANDS,
+    CommandSpec,
+    OptionSpec,
+    SubcommandSpec,
+    zone_names,
+)
+from core.services import countries as country_codes
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +81,19 @@ def _ranked(pairs: list[tuple[str, str]], typed: str) -> list[tuple[str, str]]:
 
 @functools.cache
 def zones() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+    return [(name, name) for name in zone_names()]
 
 
 @functools.cache
 def countries() -> list[tuple[str, str]]:
-    out = []
-    for key, names in holidays.registry.COUNTRIES.items():
-        code = names[1]
-        out.append((f"{code} · {key.replace('_', ' ').title()}", code))
-    return sorted(out, key=lambda pair: pair[1])
+    """The codes the core accepts, labelled with the country's name where one is known."""
+    names = {
+        codes[1]: key.replace("_", " ").title()
+        for key, codes in holidays.registry.COUNTRIES.items()
+    }
+    return [
+        (f"{code} · {names[code]}" if code in names else code, code) for code in country_codes()
+    ]
 
 
 async def lead_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[

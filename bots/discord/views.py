@@ -13,7 +13,7 @@ from typing import Any
 import discord
 
 from bots.discord.render import MAX_LABEL, MAX_ROWS, Part, cut
-from core.domain.messages import Button
+from core.services import Button
 
 VERSION = "ft1"
 MAX_CUSTOM_ID = 100

@@ -170,7 +170,7 @@ GUILD = "710000000000000001"
 
 
 def who(user_id: int, name: str = "Ada", *, admin: bool = False) -> Any:
-    from core.services.turn import Identity
+    from core.services import Identity
 
     return Identity("discord", GUILD, str(user_id), name, is_admin=admin)
 

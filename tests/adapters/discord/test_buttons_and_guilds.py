@@ -9,7 +9,7 @@ from typing import Any
 
 from bots.discord import render
 from bots.discord.views import CommandButton, custom_id, view
-from core.domain.messages import Button, Message, MessageKind, Section
+from core.services import Button, Message, MessageKind, Section
 from tests.adapters.discord.harness import GUILD, Harness, deliver, due_digest, run, text_of, who
 from tests.adapters.discord.test_commands import SlowApp
 from tests.fakes import discord_payloads as p

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from bots.discord.messenger import nonce
-from core.domain.messages import Message, MessageKind
-from core.services.ports import Delivery, Failure, SendError
+from core.services import Delivery, Failure, Message, MessageKind, SendError
 from tests.adapters.discord.harness import (
     GUILD,
     Harness,

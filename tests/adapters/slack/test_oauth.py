@@ -1,0 +1,143 @@
+"""Many workspaces: the install page, the redirect, the stored installation used by that
+workspace's next command; leaving erases the group; a retried event applies once."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from tests.adapters.slack.harness import Harness, harness, run, wait_until
+from tests.fakes.slack import TEAM
+
+OTHER, INSTALLER, MEMBER = "T0OTHER001", "U0INST0001", "U0MEMB0001"
+OAUTH = {"client_id": "111.222", "client_secret": "client-secret", "bot_token": None}
+
+
+def rows(h: Harness, table: str, team: str) -> int:
+    engine = create_engine(h.server.config.database_url)
+    try:
+        with engine.connect() as connection:
+            query = text(f"SELECT count(*) FROM {table} WHERE team_id = :team")
+            return int(connection.execute(query, {"team": team}).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def organisers(h: Harness) -> list[str]:
+    engine = create_engine(h.server.config.database_url)
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT external_id FROM members WHERE organiser")
+            return [str(row[0]) for row in connection.execute(query)]
+    finally:
+        engine.dispose()
+
+
+async def install(h: Harness, code: str, token: str) -> None:
+    """A coach clicks "Add to Slack" on our install page and approves."""
+    async with h.http.get(f"{h.base}/slack/install") as page:
+        assert page.status == 200
+        html = await page.text()
+        cookie = page.headers["Set-Cookie"]
+    state = re.search(r"state=([\w-]+)", html)
+    assert state and "client_id=111.222" in html
+    assert "scope=commands,chat:write,im:write,users:read,files:write" in html.replace(
+        "%2C", ","
+    ).replace("%3A", ":")
+    h.fake.grant(code, OTHER, INSTALLER, token)
+    name, value = cookie.split(";", 1)[0].split("=", 1)
+    # The state cookie is Secure (a browser sends it back over https only): send it by hand.
+    async with h.http.get(
+        f"{h.base}/slack/oauth_redirect",
+        params={"code": code, "state": state[1]},
+        headers={"Cookie": f"{name}={value}"},
+    ) as done:
+        assert done.status == 200, await done.text()
+
+
+def test_an_install_stores_the_workspace_and_its_next_command_uses_that_token(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path, **OAUTH) as h:
+            h.fake.add_user(INSTALLER, "Coach", admin=True)
+            h.fake.add_user(MEMBER, "Mo")
+            await install(h, "code-1", "xoxb-other-1")
+            assert rows(h, "slack_bots", OTHER) == 1
+            assert rows(h, "slack_installations", OTHER) == 1
+            answer = await h.ask("add Julie at Acme", user=MEMBER, team=OTHER)
+            assert "Julie" in answer
+            tokens = {c.token for c in h.fake.calls_to("users.info")}
+            assert tokens == {"xoxb-other-1"}
+            # Whoever installed is the first organiser.
+            assert organisers(h) == [INSTALLER]
+            # A workspace that never installed the app is told so, and nothing is stored.
+            status, _, hook = await h.command("list", team=TEAM)
+            assert status == 200
+            (refusal,) = await h.answers(hook)
+            assert "reinstall" in refusal["text"].lower()
+            assert h.services.app.erase_group("slack", TEAM) is False
+
+    run(scenario())
+
+
+def test_uninstall_erases_the_group_and_installation_and_its_retry_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path, **OAUTH) as h:
+            h.fake.add_user(INSTALLER, "Coach", admin=True)
+            h.fake.add_user(MEMBER, "Mo")
+            await install(h, "code-1", "xoxb-other-1")
+            await h.ask("add Julie at Acme", user=MEMBER, team=OTHER)
+            event = {"type": "app_uninstalled"}
+            status, _ = await h.event(event, event_id="Ev0UNINST1", team=OTHER)
+            assert status == 200
+            await wait_until(lambda: rows(h, "slack_bots", OTHER) == 0)
+            await wait_until(lambda: rows(h, "slack_installations", OTHER) == 0)
+            await wait_until(lambda: not h.services.app.erase_group("slack", OTHER))
+
+            # The coach installs again; then Slack retries the old uninstall event.
+            await install(h, "code-2", "xoxb-other-2")
+            await h.ask("add Sam at Globex", user=MEMBER, team=OTHER)
+            status, _ = await h.event(event, event_id="Ev0UNINST1", team=OTHER, retry=1)
+            assert status == 200
+            await asyncio.sleep(0.3)
+            assert rows(h, "slack_bots", OTHER) == 1
+            assert "Sam" in await h.ask("list", user=MEMBER, team=OTHER)
+
+    run(scenario())
+
+
+def test_tokens_revoked_after_uninstall_is_harmless(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path, **OAUTH) as h:
+            h.fake.add_user(INSTALLER, "Coach", admin=True)
+            await install(h, "code-1", "xoxb-other-1")
+            await h.event({"type": "app_uninstalled"}, event_id="Ev1", team=OTHER)
+            revoked = {"type": "tokens_revoked", "tokens": {"bot": ["U0BOT00001"]}}
+            status, _ = await h.event(revoked, event_id="Ev2", team=OTHER)
+            assert status == 200
+            await wait_until(lambda: rows(h, "slack_events", OTHER) == 2)
+            await wait_until(lambda: rows(h, "slack_bots", OTHER) == 0)
+            assert h.services.app.erase_group("slack", OTHER) is False
+
+    run(scenario())
+
+
+def test_tokens_revoked_alone_erases_the_group(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path, **OAUTH) as h:
+            h.fake.add_user(INSTALLER, "Coach", admin=True)
+            h.fake.add_user(MEMBER, "Mo")
+            await install(h, "code-1", "xoxb-other-1")
+            await h.ask("add Julie at Acme", user=MEMBER, team=OTHER)
+            revoked = {"type": "tokens_revoked", "tokens": {"bot": ["U0BOT00001"]}}
+            await h.event(revoked, event_id="Ev3", team=OTHER)
+            await wait_until(lambda: rows(h, "slack_bots", OTHER) == 0)
+            await wait_until(lambda: not h.services.app.erase_group("slack", OTHER))
+
+    run(scenario())

@@ -58,7 +58,8 @@ class Options:
 class Bot(discord.Client):
     """FollowThrough on Discord: commands, buttons and guild lifecycle over one client."""
 
-    def __init__(self, app: FollowThrough, options: Options | None = None) -> None:
+    def __init__(self, app: FollowThrough | None, options: Options | None = None) -> None:
+        """`app` None: an operator command that only talks to the REST API."""
         self.options = options or Options()
         intents = discord.Intents.none()
         intents.guilds = True  # not privileged: guild join/remove, and the channel cache
@@ -76,7 +77,9 @@ class Bot(discord.Client):
         self.app = app
         self.tree = commands.build(self)
         self.presses = Presses()
-        self.messenger = DiscordMessenger(self, app.remember_dm_channel, rate=self.options.rate)
+        remember = app.remember_dm_channel if app is not None else (lambda member, channel: None)
+        self.messenger = DiscordMessenger(self, remember, rate=self.options.rate)
+        self.ended = asyncio.Event()  # set when the gateway session ends for good
         self.synced: bool | None = None  # whether setup_hook synced (None: not asked)
 
     async def setup_hook(self) -> None:
@@ -113,6 +116,7 @@ class Bot(discord.Client):
         An outage is GUILD_DELETE with `unavailable`, which discord.py dispatches as
         on_guild_unavailable instead: nothing is erased then.
         """
+        assert self.app is not None
         erased = await asyncio.to_thread(self.app.erase_group, PLATFORM, str(guild.id))
         log.info("removed from guild %s: group %s", guild.id, "erased" if erased else "absent")
 

@@ -1,0 +1,204 @@
+"""The Messenger port: DMs to a D... id opened once, group posts, each failure class."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bots.slack.messenger import Pacer, SlackMessenger
+from core.services import Delivery, Failure, Message, MessageKind, SendError
+from core.services.ports import SimulatedClock
+from tests.adapters.slack.harness import ADA, config_for, run
+from tests.conftest import START
+from tests.fakes.slack import BOT_TOKEN, TEAM, FakeSlack
+from tests.kit import services
+
+GROUP_CHANNEL = "C0GROUP001"
+
+
+def delivery(
+    user: str | None = ADA,
+    *,
+    dm: str | None = None,
+    kind: str = "digest",
+    channel: str | None = GROUP_CHANNEL,
+) -> Delivery:
+    return Delivery(
+        id=1,
+        key="k1",
+        platform="slack",
+        workspace_id=TEAM,
+        user_id=user,
+        channel=channel,
+        recipient_tz="UTC",
+        recipient_name="Ada",
+        message=Message(MessageKind(kind), "Good morning, Ada"),
+        attempts=0,
+        group_id=1,
+        member_id=None,
+        worker="w",
+        lease_until=START + timedelta(minutes=5),
+        dm_channel=dm,
+    )
+
+
+def sending(
+    tmp_path: Path,
+    check: Callable[[FakeSlack, SlackMessenger], Awaitable[None]],
+    token: str | None = BOT_TOKEN,
+) -> None:
+    async def scenario() -> None:
+        with services(f"sqlite:///{tmp_path / 'db.sqlite'}", SimulatedClock(START)) as built:
+            async with FakeSlack() as fake:
+
+                async def token_for(team: str) -> str | None:
+                    return token
+
+                messenger = SlackMessenger(built.app, config_for(fake, ""), token_for)
+                try:
+                    await check(fake, messenger)
+                finally:
+                    await messenger.close()
+
+    run(scenario())
+
+
+async def failure_of(messenger: SlackMessenger, item: Delivery) -> SendError:
+    with pytest.raises(SendError) as raised:
+        await messenger.send(item)
+    return raised.value
+
+
+def test_a_dm_goes_to_the_d_channel_opened_once_per_member(tmp_path: Path) -> None:
+    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+        first = await messenger.send(delivery())
+        second = await messenger.send(delivery())
+        stored = await messenger.send(delivery("U0OTHER001", dm="D0STORED01"))
+        assert first and first.startswith(fake.dm_channel(ADA) + ":")
+        assert second and second != first
+        assert stored and stored.startswith("D0STORED01:")
+        opened = [c.args["users"] for c in fake.calls_to("conversations.open")]
+        assert opened == [ADA]
+        assert all(p["text"] for p in fake.posts())
+
+    sending(tmp_path, check)
+
+
+def test_a_stale_dm_channel_is_opened_again_once(tmp_path: Path) -> None:
+    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+        fake.channel_errors["D0STALE001"] = "channel_not_found"
+        sent = await messenger.send(delivery(dm="D0STALE001"))
+        assert sent and sent.startswith(fake.dm_channel(ADA))
+
+    sending(tmp_path, check)
+
+
+@pytest.mark.parametrize("code", ["user_not_found", "user_disabled", "cannot_dm_bot"])
+def test_a_member_slack_will_not_let_us_dm_is_unreachable(tmp_path: Path, code: str) -> None:
+    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+        fake.unreachable[ADA] = code
+        error = await failure_of(messenger, delivery())
+        assert error.kind is Failure.UNREACHABLE and code in str(error)
+
+    sending(tmp_path, check)
+
+
+@pytest.mark.parametrize(
+    "code", ["invalid_auth", "account_inactive", "token_revoked", "team_disabled"]
+)
+def test_a_dead_workspace_token_is_fatal(tmp_path: Path, code: str) -> None:
+    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+        fake.fail_next("conversations.open", code)
+        error = await failure_of(messenger, delivery())
+        assert error.kind is Failure.FATAL
+
+    sending(tmp_path, check)
+
+
+def test_a_workspace_without_an_installation_is_fatal(tmp_path: Path) -> None:
+    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+        assert (await failure_of(messenger, delivery())).kind is Failure.FATAL
+
+    sending(tmp_path, check, token=None)
+
+
+@pytest.mark.parametrize("code", ["channel_not_found", "not_in_channel", "is_archived"])
+def test_a_group_channel_that_is_gone_says_so(tmp_path: Path, code: str) -> None:
+    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+        fake.channel_errors[GROUP_CHANNEL] = code
+        error = await failure_of(messenger, delivery(None, kind="leaderboard"))
+        assert error.kind is Failure.CHANNEL_GONE
+
+    sending(tmp_path, check)
+
+
+def test_a_group_post_reaches_the_channel(tmp_path: Path) -> None:
+    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+        sent = await messenger.send(delivery(None, kind="leaderboard"))
+        assert sent and sent.startswith(GROUP_CHANNEL + ":")
+        assert fake.calls_to("conversations.open") == []
+
+    sending(tmp_path, check)
+
+
+def test_a_429_is_rate_limited_with_its_retry_after(tmp_path: Path) -> None:
+    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+        fake.fail_next("chat.postMessage", "ratelimited", status=429, retry_after=7)
+        error = await failure_of(messenger, delivery(dm="D0ADA00001"))
+        assert error.kind is Failure.RATE_LIMITED and error.retry_after == 7
+
+    sending(tmp_path, check)
+
+
+@pytest.mark.parametrize(
+    "status,code", [(500, "internal_error"), (503, "service_unavailable"), (200, "fatal_error")]
+)
+def test_slack_having_a_bad_moment_is_transient(tmp_path: Path, status: int, code: str) -> None:
+    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+        fake.fail_next("chat.postMessage", code, status=status)
+        error = await failure_of(messenger, delivery(dm="D0ADA00001"))
+        assert error.kind is Failure.TRANSIENT
+
+    sending(tmp_path, check)
+
+
+def test_slack_unreachable_is_transient(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        with services(f"sqlite:///{tmp_path / 'db.sqlite'}", SimulatedClock(START)) as built:
+            async with FakeSlack() as fake:
+                config = config_for(fake, "")
+            # The fake is gone: its port refuses connections.
+
+            async def token_for(team: str) -> str | None:
+                return BOT_TOKEN
+
+            messenger = SlackMessenger(built.app, config, token_for)
+            try:
+                error = await failure_of(messenger, delivery(dm="D0ADA00001"))
+            finally:
+                await messenger.close()
+            assert error.kind is Failure.TRANSIENT
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("code", ["invalid_blocks", "msg_too_long", "no_text"])
+def test_what_slack_refuses_to_show_is_a_payload_bug(tmp_path: Path, code: str) -> None:
+    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+        fake.fail_next("chat.postMessage", code)
+        error = await failure_of(messenger, delivery(dm="D0ADA00001"))
+        assert error.kind is Failure.PAYLOAD
+
+    sending(tmp_path, check)
+
+
+def test_the_pacer_keeps_a_channel_to_one_a_second_and_a_workspace_to_its_rate() -> None:
+    now = [0.0]
+    pacer = Pacer(rate=4.0, clock=lambda: now[0])
+    waits = [pacer.reserve("T1", f"D{i}") for i in range(4)]
+    assert waits == [0.0, 0.25, 0.5, 0.75]
+    assert pacer.reserve("T1", "D0") == 1.0  # D0's next second, after the queue
+    assert pacer.reserve("T2", "D0") == 0.0  # another workspace has its own budget

@@ -52,6 +52,7 @@ from sqlalchemy.orm import Session
 from bots.bootstrap import build
 from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.ratelimit import RateLimiter
+from bots.settings import Settings
 from core.domain.members import Group
 from core.services.ports import Delivery, Failure, SendError
 from core.storage.database import make_engine, upgrade
@@ -279,7 +280,7 @@ def run(url: str, args: argparse.Namespace) -> Result:
         load(engine, args.messages)
         print(f"  loaded {args.messages:,} members in {time.perf_counter() - started:.1f} s")
         clock = RunningClock(MORNING + timedelta(minutes=1))
-        app = build(url, clock, migrate=False)
+        app = build(Settings(database_url=url), clock, migrate=False).app
         started = time.perf_counter()
         planned = app.plan()
         plan_seconds = time.perf_counter() - started

@@ -58,6 +58,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bots.bootstrap import build
+from bots.settings import Settings
 from core.domain.calendar import BusinessCalendar
 from core.domain.leads import VIA, Lead, Stage
 from core.domain.members import Group, Member
@@ -437,7 +438,7 @@ def settle(engine: Engine) -> None:
 def plan_in_child(url: str, now: datetime, profile: bool) -> dict[str, Any]:
     """Build the app as the bot does and time one `plan()`; runs in a fresh process."""
     clock = SimulatedClock(now)
-    app = build(url, clock, migrate=False)
+    app = build(Settings(database_url=url), clock, migrate=False).app
     profiler = cProfile.Profile() if profile else None
     if profiler is not None:
         profiler.enable()

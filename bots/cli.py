@@ -10,13 +10,11 @@ from collections.abc import Sequence
 from importlib import resources
 
 from bots import logs
-from bots.bootstrap import SchemaOutdated, build
+from bots.bootstrap import SchemaOutdated, build, serve
 from bots.console import console, simulator
-from bots.runtime.lock import AlreadyRunning, single_process
+from bots.runtime.lock import AlreadyRunning
 from bots.runtime.runner import Runner
 from bots.settings import ConfigError, Settings
-from core.services.ports import SystemClock
-from core.storage.database import make_engine, upgrade
 
 
 def _simulate(lines: list[str], as_json: bool) -> int:
@@ -35,29 +33,38 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     platforms = {}
     if args.console:
         platforms[console.PLATFORM] = console.platform()
+    if args.discord:
+        from bots.discord import serve as discord  # discord.py loads only when asked for
+
+        with serve(settings) as services:
+            return discord.run(services, platforms, tick_seconds=args.tick)
     if not platforms:
         print("followthrough run: choose at least one adapter, e.g. --console", file=sys.stderr)
         return 2
-    with single_process(settings.database_url):
-        app = build(settings.database_url, SystemClock(), migrate=None)
-        asyncio.run(Runner(app, platforms, tick_seconds=args.tick).run())
+    with serve(settings) as services:
+        runner = Runner(services.deliverer(platforms), tick_seconds=args.tick)
+        asyncio.run(runner.run())
     return 0
 
 
 def _operate(settings: Settings, args: argparse.Namespace) -> int:
     """The commands that work on the configured database."""
     if args.command == "console":
-        with single_process(settings.database_url):
-            return console.run(settings.database_url, args.name)
+        with serve(settings) as services:
+            return console.run(services, args.name)
     if args.command == "run":
         return _run(settings, args)
+    if args.command == "discord":
+        from bots.discord import serve as discord
+
+        return discord.command(settings, args)
     if args.command == "status":
-        app = build(settings.database_url, SystemClock(), migrate=None)
-        for state, count in app.status().items():
-            print(f"{state:>8}  {count}")
+        with build(settings) as services:
+            for state, count in services.app.status().items():
+                print(f"{state:>8}  {count}")
         return 0
-    upgrade(make_engine(settings.database_url))  # db upgrade
-    print("database is up to date")
+    with build(settings, migrate=True):  # db upgrade
+        print("database is up to date")
     return 0
 
 
@@ -88,9 +95,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     run = commands.add_parser("run", help="run the bot: plan mornings and deliver, every minute")
     run.add_argument("--console", action="store_true", help="deliver to this terminal")
+    run.add_argument("--discord", action="store_true", help="serve Discord (DISCORD_TOKEN)")
     run.add_argument("--tick", type=float, default=60, help="seconds between ticks (60)")
 
     commands.add_parser("status", help="outbox counts: pending, claimed, sent, failed, missed")
+
+    dsc = commands.add_parser("discord", help="Discord: the invite link, the slash commands")
+    dsc_actions = dsc.add_subparsers(dest="discord_command", required=True, metavar="ACTION")
+    invite = dsc_actions.add_parser("invite", help="print the link that adds the bot to a server")
+    invite.add_argument(
+        "--client-id", type=int, help="the application id (default: asked with DISCORD_TOKEN)"
+    )
+    dsc_actions.add_parser("sync", help="publish the slash commands now (globally)")
 
     db = commands.add_parser("db", help="database operations")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")

@@ -1,4 +1,5 @@
-"""Fixtures for the whole suite: a network guard, and databases on SQLite and PostgreSQL."""
+"""Fixtures for the whole suite: a network guard, databases on SQLite and PostgreSQL, and
+the app and bot of the test kit (tests/kit.py) on them."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from bots.bootstrap import Services
+from core.services import FollowThrough
 from core.services.ports import SimulatedClock
-from core.storage.database import Database, make_engine, upgrade
+from core.storage.database import Database, make_engine
+from tests import kit
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 TEST_DATABASE_URL = "FOLLOWTHROUGH_TEST_DATABASE_URL"
@@ -163,17 +167,40 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def empty_postgres(postgres_url: str) -> str:
+    """The URL of an empty PostgreSQL database (for tests about PostgreSQL only)."""
+    _empty_postgres(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture
 def clock() -> SimulatedClock:
     """A clock that moves only when a test says so; starts on Monday 2026-03-02, 07:00 UTC."""
     return SimulatedClock(START)
 
 
 @pytest.fixture
-def db(database_url: str, clock: SimulatedClock) -> Iterator[Database]:
-    """A migrated database on `clock`'s time; its engine is disposed afterwards."""
-    engine = make_engine(database_url)
-    try:
-        upgrade(engine)
-        yield Database(engine, clock)
-    finally:
-        engine.dispose()
+def services(database_url: str, clock: SimulatedClock) -> Iterator[Services]:
+    """FollowThrough as the composition root wires it, on a migrated database and on
+    `clock`'s time; closed afterwards (claims released, engine disposed)."""
+    with kit.services(database_url, clock) as services:
+        yield services
+
+
+@pytest.fixture
+def app(services: Services) -> FollowThrough:
+    """The app of `services`."""
+    return services.app
+
+
+@pytest.fixture
+def db(services: Services) -> Database:
+    """The database under `app`: one engine, migrated, for looking at the rows."""
+    return services.database
+
+
+@pytest.fixture
+def bot(database_url: str, clock: SimulatedClock) -> Iterator[kit.Bot]:
+    """The app with a recording messenger (platform "slack"), ticked by hand."""
+    with kit.Bot(database_url, clock) as bot:
+        yield bot

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import getpass
 
-from bots.bootstrap import build
-from bots.runtime.delivery import Deliverer, Platform
+from bots.bootstrap import Services
+from bots.runtime.delivery import Platform
 from bots.runtime.ratelimit import RateLimiter
-from core.services.commands import Identity
-from core.services.ports import Delivery, SystemClock
+from core.services import Identity
+from core.services.ports import Delivery
 
 PLATFORM, WORKSPACE = "console", "local"
 
@@ -30,11 +30,11 @@ def platform() -> Platform:
     return Platform(PrintingMessenger(), RateLimiter(rate=100))
 
 
-def run(database_url: str, name: str) -> int:
-    """An interactive prompt on the real clock; due digests print before each prompt."""
-    app = build(database_url, SystemClock())
+def run(services: Services, name: str) -> int:
+    """An interactive prompt; due digests print before each prompt."""
+    app = services.app
     who = Identity(PLATFORM, WORKSPACE, f"{getpass.getuser()}:{name}", name, is_admin=True)
-    deliverer = Deliverer(app, {PLATFORM: platform()}, "console", senders=1)
+    deliverer = services.deliverer({PLATFORM: platform()}, senders=1)
     print(f"FollowThrough console as {name}. Type /lead help, or an empty line to quit.")
     while True:
         app.plan()

@@ -16,14 +16,15 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from bots.bootstrap import build
-from bots.runtime.delivery import Deliverer, Platform
+from bots.runtime.delivery import Platform
 from bots.runtime.ratelimit import RateLimiter
+from bots.settings import Settings
 from core.domain.calendar import check_country, zone
+from core.domain.commands import parse_time
 from core.domain.errors import DomainError
-from core.domain.grammar import parse_time
 from core.domain.messages import Message
+from core.services import Identity
 from core.services.app import FollowThrough
-from core.services.commands import Identity
 from core.services.ports import Delivery, SimulatedClock
 
 PLATFORM, WORKSPACE = "sim", "group"
@@ -82,11 +83,12 @@ class RecordingMessenger:
 class Simulator:
     def __init__(self, emit: Callable[[Output], None]) -> None:
         self.clock = SimulatedClock(START)
-        self.app: FollowThrough = build("sqlite://", self.clock)
+        self.services = build(Settings(database_url="sqlite://"), self.clock)
+        self.app: FollowThrough = self.services.app
         messenger = RecordingMessenger(self.clock, emit)
         # One sender, no rate limit: the transcript's order is the outbox's order.
         platform = Platform(messenger, RateLimiter(rate=1e9))
-        self.deliverer = Deliverer(self.app, {PLATFORM: platform}, "simulator", senders=1)
+        self.deliverer = self.services.deliverer({PLATFORM: platform}, "simulator", senders=1)
         self.emit = emit
         self.group_tz: str | None = None
         self.members: dict[str, tuple[Identity, str]] = {}  # name -> (identity, zone)
@@ -190,6 +192,9 @@ class Simulator:
     def deliver(self) -> None:
         asyncio.run(self.deliverer.drain())
 
+    def close(self) -> None:
+        self.services.close()
+
     def _need_group(self) -> None:
         if self.group_tz is None:
             raise ValueError("the script starts with `group tz ZONE country CC`")
@@ -213,6 +218,13 @@ _COMMENT = re.compile(r"(^|\s)#(\s.*)?$")
 def run(lines: Iterable[str], emit: Callable[[Output], None]) -> None:
     """Play a script; a ScriptError names the line of the first problem."""
     sim = Simulator(emit)
+    try:
+        _play(sim, lines)
+    finally:
+        sim.close()
+
+
+def _play(sim: Simulator, lines: Iterable[str]) -> None:
     for number, raw in enumerate(lines, start=1):
         line = "" if raw.lstrip().startswith("#") else _COMMENT.sub("", raw).strip()
         if not line:

@@ -16,7 +16,7 @@ def sqlite_path(database_url: str) -> str | None:
     """The file behind a SQLite URL (None for PostgreSQL or an in-memory database)."""
     if not database_url.startswith("sqlite"):
         return None
-    path = database_url.partition(":///")[2]
+    path = database_url.partition(":///")[2].partition("?")[0]
     return path if path and not path.startswith(":memory:") else None
 
 

@@ -12,13 +12,12 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bots.runtime.delivery import Deliverer, Platform
+from bots.runtime.delivery import Deliverer
 from core.services.app import FollowThrough
 
 log = logging.getLogger(__name__)
@@ -31,17 +30,10 @@ def worker_id() -> str:
 class Runner:
     """One process's loop: a tick plans what has come due and delivers the outbox."""
 
-    def __init__(
-        self,
-        app: FollowThrough,
-        platforms: Mapping[str, Platform],
-        *,
-        worker: str | None = None,
-        tick_seconds: float = 60,
-    ) -> None:
-        self.app = app
-        self.worker = worker or worker_id()
-        self.deliverer = Deliverer(app, platforms, self.worker)
+    def __init__(self, deliverer: Deliverer, *, tick_seconds: float = 60) -> None:
+        self.deliverer = deliverer
+        self.app: FollowThrough = deliverer.app
+        self.worker = deliverer.worker
         self.tick_seconds = tick_seconds
         self.stopping = asyncio.Event()
         self._busy = asyncio.Lock()  # held by a tick in progress

@@ -37,12 +37,13 @@ from sqlalchemy.engine import make_url
 
 from core.domain.members import Group
 from core.domain.messages import Button, Message, Section
-from core.services.app import FollowThrough
-from core.services.commands import Identity
+from core.services import FollowThrough, Identity
 from core.services.ports import Outgoing, SimulatedClock
 from core.storage.database import Database, make_engine, upgrade
-from core.storage.repositories import SqlGroups, SqlOutbox
+from core.storage.outbox import SqlOutbox
+from core.storage.repositories import SqlGroups
 from core.storage.tables import GroupRow, MemberRow, OutboxRow
+from tests import kit
 
 pytestmark = pytest.mark.postgres
 
@@ -336,16 +337,16 @@ def member_settings(group: int, k: int) -> dict[str, Any]:
     }
 
 
-def seed_day(url: str) -> FollowThrough:
+def seed_day(url: str) -> None:
     """Three groups (one per zone, with a channel for the Monday board), 100 members each,
-    each with a lead emailed a week ago, through the services; returns the app at
-    DAY_START."""
-    engine = make_engine(url)
+    each with a lead emailed a week ago, through the services."""
     # A week earlier: join, add a lead and log the email, as members do.
     early = SimulatedClock(DAY_START - timedelta(days=7))
-    app_early = FollowThrough(Database(engine, early).uow, early)
-    clock = SimulatedClock(DAY_START)
-    app = FollowThrough(Database(engine, clock).uow, clock)
+    with kit.services(url, early) as then, kit.services(url, SimulatedClock(DAY_START)) as now:
+        seed_groups(then.app, now.app)
+
+
+def seed_groups(app_early: FollowThrough, app: FollowThrough) -> None:
     for g, (tz, country) in enumerate(ZONES):
         first = who(g, 0)
         app_early.setup_group(first.platform, first.workspace_id, tz=tz, country=country)
@@ -360,7 +361,6 @@ def seed_day(url: str) -> FollowThrough:
         app.setup_group(first.platform, first.workspace_id, tz=tz, country=country, channel="C")
         for k in range(PER_GROUP):
             app.join(who(g, k), **member_settings(g, k))
-    return app
 
 
 def expected_keys(url: str, until: datetime) -> set[str]:
@@ -499,9 +499,10 @@ def test_two_planners_reaching_the_same_monday_board_both_succeed(
     that blocks the other there must not stall the test), so that with boards read
     without a lock and a check-then-insert outbox both try to post the same board."""
     clock = SimulatedClock(DAY_START)
-    engines = [make_engine(pg_url) for _ in range(2)]
+    processes = [kit.services(pg_url, clock) for _ in range(2)]  # two engines: two processes
+    engines = [process.database.engine for process in processes]
     try:
-        apps = [FollowThrough(Database(engine, clock).uow, clock) for engine in engines]
+        apps = [process.app for process in processes]
         apps[0].setup_group("slack", "W-board", tz="Europe/Berlin", country="DE", channel="C")
         with engines[0].connect() as conn:
             board_at = conn.scalar(select(GroupRow.next_board_at))
@@ -542,8 +543,8 @@ def test_two_planners_reaching_the_same_monday_board_both_succeed(
         with engines[0].connect() as conn:
             boards = list(conn.scalars(select(OutboxRow.key)))
     finally:
-        for engine in engines:
-            engine.dispose()
+        for process in processes:
+            process.close()
     assert len(boards) == 1 and boards[0].endswith(":2026-03-02"), boards
     assert not errors, [
         f"{type(e).__name__}: {str(getattr(e, 'orig', None) or e).splitlines()[0]}" for e in errors

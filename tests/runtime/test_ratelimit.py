@@ -8,17 +8,15 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
-from bots.bootstrap import build
 from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.ratelimit import RateLimiter
-from core.services.app import FollowThrough
-from core.services.commands import Identity
-from core.services.ports import Delivery, Failure, SendError, SimulatedClock
+from core.services import Delivery, Failure, FollowThrough, Identity, SendError
+from core.services.ports import SimulatedClock
+from tests.kit import RecordingMessenger
 
 # -- the limiter on a fake clock ----------------------------------------------------------
 
@@ -162,7 +160,7 @@ def test_a_blocked_route_does_not_hold_up_concurrent_senders_on_other_routes() -
 # -- delivery against a platform that answers 429s ------------------------------------------
 
 
-class LimitedPlatform:
+class LimitedPlatform(RecordingMessenger):
     """A fake platform answering about 20% of requests with a 429 and a short Retry-After.
 
     Whether a request is limited depends only on (key, attempt), so the run is the same
@@ -173,48 +171,37 @@ class LimitedPlatform:
     LIMITED_SHARE = 0.2
     ROUTES = 12
 
-    def __init__(self) -> None:
+    def __init__(self, clock: SimulatedClock) -> None:
+        # The round trip: other senders run meanwhile.
+        super().__init__(clock, latency=0.001, fail=self._limited)
         self.reset_at: dict[str, float] = {}
         self.early: list[tuple[str, str, float]] = []  # (route, key, seconds too early)
-        self.attempts: Counter[str] = Counter()
-        self.delivered: Counter[str] = Counter()
         self.limited = 0
 
     def route(self, delivery: Delivery) -> str:
         assert delivery.user_id is not None
         return f"dm-bucket-{int(delivery.user_id[1:]) % self.ROUTES}"
 
-    async def send(self, delivery: Delivery) -> str:
-        route, key = self.route(delivery), delivery.key
-        arrived = time.monotonic()
+    async def send(self, delivery: Delivery) -> str | None:
+        route, arrived = self.route(delivery), time.monotonic()
         reset = self.reset_at.get(route)
         if reset is not None and arrived < reset:
-            self.early.append((route, key, reset - arrived))
-        attempt = self.attempts[key]
-        self.attempts[key] += 1
-        dice = random.Random(f"{key}/{attempt}")
-        limited = dice.random() < self.LIMITED_SHARE
-        await asyncio.sleep(0.001)  # the round trip: other senders run meanwhile
-        if limited:
-            retry_after = dice.uniform(0.05, 0.2)
-            resets = time.monotonic() + retry_after
-            self.reset_at[route] = max(self.reset_at.get(route, 0.0), resets)
-            self.limited += 1
-            raise SendError("429 Too Many Requests", Failure.RATE_LIMITED, retry_after=retry_after)
-        self.delivered[key] += 1
-        return f"msg-{key}"
+            self.early.append((route, delivery.key, reset - arrived))
+        return await super().send(delivery)
+
+    def _limited(self, delivery: Delivery) -> BaseException | None:
+        attempt = self.tried().count(delivery.key) - 1
+        dice = random.Random(f"{delivery.key}/{attempt}")
+        if dice.random() >= self.LIMITED_SHARE:
+            return None
+        retry_after = dice.uniform(0.05, 0.2)
+        route = self.route(delivery)
+        self.reset_at[route] = max(self.reset_at.get(route, 0.0), time.monotonic() + retry_after)
+        self.limited += 1
+        return SendError("429 Too Many Requests", Failure.RATE_LIMITED, retry_after=retry_after)
 
 
 MESSAGES = 200
-
-
-@pytest.fixture
-def app(database_url: str, clock: SimulatedClock) -> Iterator[FollowThrough]:
-    app = build(database_url, clock)
-    yield app
-    engine = getattr(getattr(app._uow, "__self__", None), "engine", None)
-    if engine is not None:
-        engine.dispose()
 
 
 def test_429s_are_honoured_per_route_and_every_message_is_delivered_once(
@@ -226,7 +213,7 @@ def test_429s_are_honoured_per_route_and_every_message_is_delivered_once(
     clock.advance_to(clock.now().replace(hour=8))  # Monday 08:00: everyone's first digest
     assert app.plan() == MESSAGES
 
-    platform = LimitedPlatform()
+    platform = LimitedPlatform(clock)
     deliverer = Deliverer(
         app, {"slack": Platform(platform, RateLimiter(rate=1000))}, "w1", senders=4
     )
@@ -243,8 +230,9 @@ def test_429s_are_honoured_per_route_and_every_message_is_delivered_once(
 
     assert platform.limited >= MESSAGES * LimitedPlatform.LIMITED_SHARE / 2  # it did bite
     assert platform.early == [], "requests reached a limited route before its reset"
-    assert set(platform.delivered) == {f"digest:{n + 1}:2026-03-02" for n in range(MESSAGES)}
-    assert set(platform.delivered.values()) == {1}
+    delivered = Counter(platform.keys())
+    assert set(delivered) == {f"digest:{n + 1}:2026-03-02" for n in range(MESSAGES)}
+    assert set(delivered.values()) == {1}
     status = app.status()
     assert status["sent"] == MESSAGES
     assert status["pending"] == status["claimed"] == status["failed"] == 0

@@ -7,55 +7,24 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from bots.bootstrap import build
-from bots.runtime.delivery import Platform
+from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.lock import AlreadyRunning, single_process, sqlite_path
 from bots.runtime.ratelimit import RateLimiter
 from bots.runtime.runner import Runner
-from core.services.app import FollowThrough
-from core.services.commands import Identity
-from core.services.ports import Delivery, SimulatedClock
+from core.services import FollowThrough, Identity
+from core.services.ports import SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import OutboxRow
+from tests.kit import PLATFORM, WORKSPACE, RecordingMessenger
 
-PLATFORM, WORKSPACE = "slack", "T1"
 EIGHT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday: every member's first digest
-
-
-class SlowMessenger:
-    """Takes `latency` seconds per send, like a real API; records starts and finishes."""
-
-    def __init__(self, latency: float = 0.0) -> None:
-        self.latency = latency
-        self.started: list[str] = []
-        self.finished: list[str] = []
-        self.threads: set[int] = set()
-
-    def route(self, delivery: Delivery) -> str:
-        return delivery.user_id or "#channel"
-
-    async def send(self, delivery: Delivery) -> str:
-        self.threads.add(threading.get_ident())
-        self.started.append(delivery.key)
-        await asyncio.sleep(self.latency)
-        self.finished.append(delivery.key)
-        return f"m-{len(self.finished)}"
-
-
-@pytest.fixture
-def app(database_url: str, clock: SimulatedClock) -> Iterator[FollowThrough]:
-    app = build(database_url, clock)
-    yield app
-    engine = getattr(getattr(app._uow, "__self__", None), "engine", None)
-    if engine is not None:
-        engine.dispose()
 
 
 def members_with_a_digest_at_eight(app: FollowThrough, clock: SimulatedClock, n: int) -> None:
@@ -67,10 +36,10 @@ def members_with_a_digest_at_eight(app: FollowThrough, clock: SimulatedClock, n:
 
 
 def runner(
-    app: FollowThrough, messenger: SlowMessenger, worker: str, tick_seconds: float = 60
+    app: FollowThrough, messenger: RecordingMessenger, worker: str, tick_seconds: float = 60
 ) -> Runner:
     platforms = {PLATFORM: Platform(messenger, RateLimiter(rate=1e6))}
-    return Runner(app, platforms, worker=worker, tick_seconds=tick_seconds)
+    return Runner(Deliverer(app, platforms, worker), tick_seconds=tick_seconds)
 
 
 # -- the tick ------------------------------------------------------------------------------
@@ -78,22 +47,22 @@ def runner(
 
 def test_a_tick_plans_and_delivers(app: FollowThrough, clock: SimulatedClock) -> None:
     members_with_a_digest_at_eight(app, clock, 3)
-    messenger = SlowMessenger()
+    messenger = RecordingMessenger(clock)
     worker = runner(app, messenger, worker="w1")
 
     asyncio.run(worker.tick())
 
-    assert sorted(messenger.finished) == [f"digest:{i}:2026-03-02" for i in (1, 2, 3)]
+    assert sorted(messenger.keys()) == [f"digest:{i}:2026-03-02" for i in (1, 2, 3)]
     assert app.status()["sent"] == 3
     asyncio.run(worker.tick())  # nothing new is due: nothing is sent twice
-    assert len(messenger.finished) == 3
+    assert len(messenger.keys()) == 3
 
 
 def test_a_tick_does_its_database_work_off_the_event_loop(
     app: FollowThrough, clock: SimulatedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     members_with_a_digest_at_eight(app, clock, 2)
-    messenger = SlowMessenger()
+    messenger = RecordingMessenger(clock)
     worker = runner(app, messenger, worker="w1")
     threads: dict[str, set[int]] = {}
 
@@ -133,7 +102,7 @@ def test_a_tick_does_its_database_work_off_the_event_loop(
         assert loop_thread not in idents, f"app.{name} ran on the event loop"
     assert messenger.threads == {loop_thread}  # sends are async, on the loop
     assert beats >= 10  # the loop kept running during the 0.3 s plan
-    assert len(messenger.finished) == 2
+    assert len(messenger.keys()) == 2
 
 
 def test_a_failing_tick_is_logged_and_the_next_one_works(
@@ -143,7 +112,7 @@ def test_a_failing_tick_is_logged_and_the_next_one_works(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     members_with_a_digest_at_eight(app, clock, 1)
-    messenger = SlowMessenger()
+    messenger = RecordingMessenger(clock)
     worker = runner(app, messenger, worker="w1")
     real_plan = app.plan
     outage = iter([True])
@@ -157,21 +126,19 @@ def test_a_failing_tick_is_logged_and_the_next_one_works(
     asyncio.run(worker.tick())  # does not raise
     assert "tick failed" in caplog.text
     asyncio.run(worker.tick())
-    assert messenger.finished == ["digest:1:2026-03-02"]
+    assert messenger.keys() == ["digest:1:2026-03-02"]
 
 
 # -- graceful stop -------------------------------------------------------------------------
 
 
-def stop_mid_batch(worker: Runner, messenger: SlowMessenger) -> None:
+def stop_mid_batch(worker: Runner, messenger: RecordingMessenger) -> None:
     """Run the worker; once 3 messages are out and more are in flight, stop it."""
 
     async def main() -> None:
         task = asyncio.create_task(worker.run())
         await wait_for(
-            lambda: (
-                len(messenger.finished) >= 3 and len(messenger.started) > len(messenger.finished)
-            ),
+            lambda: len(messenger.keys()) >= 3 and len(messenger.tried()) > len(messenger.keys()),
             until_done=task,
         )
         worker.stop()
@@ -184,7 +151,7 @@ def test_stop_ends_the_run_and_leaves_nothing_claimed(
     app: FollowThrough, clock: SimulatedClock, db: Database
 ) -> None:
     members_with_a_digest_at_eight(app, clock, 20)
-    messenger = SlowMessenger(latency=0.05)
+    messenger = RecordingMessenger(clock, latency=0.05)
     worker = runner(app, messenger, worker="w1", tick_seconds=0.05)
 
     stop_mid_batch(worker, messenger)
@@ -196,14 +163,14 @@ def test_stop_ends_the_run_and_leaves_nothing_claimed(
             select(OutboxRow.key).where(OutboxRow.claimed_by == "w1", OutboxRow.status == "pending")
         ).all()
     assert held == []
-    assert status["sent"] == len(messenger.finished)  # what went out is recorded
+    assert status["sent"] == len(messenger.keys())  # what went out is recorded
     assert 3 <= status["sent"] < 20  # stopped mid-batch ...
     assert status["sent"] + status["pending"] == 20  # ... and gave the rest back
 
     # Another worker sends the rest.
-    other = SlowMessenger()
+    other = RecordingMessenger(clock)
     asyncio.run(runner(app, other, worker="w2").tick())
-    assert sorted(set(messenger.finished + other.finished)) == sorted(
+    assert sorted(set(messenger.keys() + other.keys())) == sorted(
         f"digest:{i}:2026-03-02" for i in range(1, 21)
     )
     assert app.status()["sent"] == 20
@@ -214,35 +181,35 @@ def test_stop_lets_the_sends_in_flight_finish(app: FollowThrough, clock: Simulat
     off mid-way may have reached the platform, and the worker that takes the released row
     sends the message a second time."""
     members_with_a_digest_at_eight(app, clock, 20)
-    messenger = SlowMessenger(latency=0.05)
+    messenger = RecordingMessenger(clock, latency=0.05)
     worker = runner(app, messenger, worker="w1", tick_seconds=0.05)
 
     stop_mid_batch(worker, messenger)
-    cut_off = sorted(set(messenger.started) - set(messenger.finished))
+    cut_off = sorted(set(messenger.tried()) - set(messenger.keys()))
 
-    other = SlowMessenger()
+    other = RecordingMessenger(clock)
     asyncio.run(runner(app, other, worker="w2").tick())
-    requested_twice = sorted(set(messenger.started) & set(other.started))
+    requested_twice = sorted(set(messenger.tried()) & set(other.tried()))
     assert (cut_off, requested_twice) == ([], [])
 
 
 def test_run_keeps_ticking_until_stopped(app: FollowThrough, clock: SimulatedClock) -> None:
     """Work that comes due while the worker runs is delivered by a later tick."""
     members_with_a_digest_at_eight(app, clock, 1)
-    messenger = SlowMessenger()
+    messenger = RecordingMessenger(clock)
     worker = runner(app, messenger, worker="w1", tick_seconds=0.05)
 
     async def main() -> None:
         task = asyncio.create_task(worker.run())
-        await wait_for(lambda: len(messenger.finished) == 1, until_done=task)
+        await wait_for(lambda: len(messenger.keys()) == 1, until_done=task)
         app.join(Identity(PLATFORM, WORKSPACE, "U-late", "Late"))
         clock.advance_to(EIGHT + timedelta(days=1))  # Tuesday: the newcomer's first digest
-        await wait_for(lambda: len(messenger.finished) == 2, until_done=task)
+        await wait_for(lambda: len(messenger.keys()) == 2, until_done=task)
         worker.stop()
         await asyncio.wait_for(task, timeout=10)
 
     asyncio.run(main())
-    assert messenger.finished[-1].endswith(":2026-03-03")
+    assert messenger.keys()[-1].endswith(":2026-03-03")
     assert app.status()["claimed"] == 0
 
 

@@ -1,101 +1,26 @@
 """Mornings on the real runtime: a ticking clock, planning, the outbox and the deliverer.
 
-Each test drives `FollowThrough` (SQLite and PostgreSQL) with a simulated clock and a
-recording messenger, ticking like the production scheduler does: plan, then drain.
+Each test drives the kit's `Bot` (SQLite and PostgreSQL): the app with a simulated clock
+and a recording messenger, ticked like the production scheduler does: plan, then drain.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bots.bootstrap import build
-from bots.runtime.delivery import Deliverer, Platform
-from bots.runtime.ratelimit import RateLimiter
-from core.services.app import FollowThrough
-from core.services.commands import Identity
-from core.services.ports import Delivery, SimulatedClock
+from core.services import Identity
+from core.services.ports import SimulatedClock
+from tests.kit import PLATFORM, WORKSPACE, Bot, Sent, member
 
-PLATFORM, WORKSPACE = "slack", "T1"
 QUARTER = timedelta(minutes=15)
 MORNING = time(8, 0)
 NEW_YORK = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
-
-
-# -- the recording messenger and the tick ----------------------------------------------
-
-
-class Sent(NamedTuple):
-    key: str
-    local: datetime  # the clock, in the recipient's zone, when the message went out
-    kind: str
-    user: str | None
-    rules: tuple[str, ...] = ()
-
-
-class RecordingMessenger:
-    """Records each message with the recipient's local time at the moment it was sent."""
-
-    def __init__(self, clock: SimulatedClock) -> None:
-        self.clock = clock
-        self.sent: list[Sent] = []
-
-    def route(self, delivery: Delivery) -> str:
-        return delivery.user_id or "#channel"
-
-    async def send(self, delivery: Delivery) -> str:
-        local = self.clock.now().astimezone(ZoneInfo(delivery.recipient_tz))
-        message = delivery.message
-        self.sent.append(Sent(delivery.key, local, message.kind, delivery.user_id, message.rules))
-        return f"m-{len(self.sent)}"
-
-    def digests(self, user: str | None = None) -> list[Sent]:
-        return [s for s in self.sent if s.kind == "digest" and user in (None, s.user)]
-
-
-class Bot:
-    """A FollowThrough wired to a recording messenger, ticked by hand."""
-
-    def __init__(self, database_url: str, clock: SimulatedClock) -> None:
-        self.clock = clock
-        self.app: FollowThrough = build(database_url, clock)
-        self.messenger = RecordingMessenger(clock)
-        platform = Platform(self.messenger, RateLimiter(rate=1e9))
-        self.deliverer = Deliverer(self.app, {PLATFORM: platform}, "test-worker")
-
-    def tick_at(self, instant: datetime) -> None:
-        self.clock.advance_to(instant)
-        self.app.plan()
-        asyncio.run(self.deliverer.drain())
-
-    def tick_every(self, step: timedelta, until: datetime) -> None:
-        """Tick on the UTC grid of `step` (e.g. :00, :15, :30, :45), from the first grid
-        point after now up to `until`, in one event loop."""
-
-        async def ticks() -> None:
-            now = self.clock.now()
-            at = now - (now - datetime(2000, 1, 1, tzinfo=UTC)) % step + step
-            while at <= until:
-                self.clock.advance_to(at)
-                self.app.plan()
-                await self.deliverer.drain()
-                at += step
-
-        asyncio.run(ticks())
-
-    def close(self) -> None:
-        # build() keeps its engine behind the unit-of-work factory; free its connections.
-        database = getattr(self.app._uow, "__self__", None)
-        engine = getattr(database, "engine", None)
-        if engine is not None:
-            engine.dispose()
 
 
 @pytest.fixture
@@ -105,14 +30,9 @@ def start() -> datetime:
 
 @pytest.fixture
 def bot(database_url: str, start: datetime) -> Iterator[Bot]:
-    bot = Bot(database_url, SimulatedClock(start))
-    bot.app.setup_group(PLATFORM, WORKSPACE, tz="UTC")
-    yield bot
-    bot.close()
-
-
-def member(user: str, name: str) -> Identity:
-    return Identity(PLATFORM, WORKSPACE, user, name)
+    with Bot(database_url, SimulatedClock(start)) as bot:
+        bot.app.setup_group(PLATFORM, WORKSPACE, tz="UTC")
+        yield bot
 
 
 def keep_a_nudge_due_every_morning(bot: Bot, who: Identity, *, contact: str) -> None:
@@ -123,9 +43,9 @@ def keep_a_nudge_due_every_morning(bot: Bot, who: Identity, *, contact: str) -> 
     """
     admin = Identity(who.platform, who.workspace_id, who.user_id, who.name, is_admin=True)
     changed = bot.app.handle(admin, "/followthrough", "group setting ignored_before_asking 365")
-    assert "ignored_before_asking = 365" in changed.text
-    assert bot.app.handle(who, "/lead", f"add {contact} at Acme").text.startswith("Added")
-    assert bot.app.handle(who, "/lead", "emailed #1").text.startswith("Logged")
+    assert "ignored_before_asking = 365" in changed.plain_text()
+    assert bot.app.handle(who, "/lead", f"add {contact} at Acme").plain_text().startswith("Added")
+    assert bot.app.handle(who, "/lead", "emailed #1").plain_text().startswith("Logged")
 
 
 def local(day: date, clock_time: time, tz: ZoneInfo) -> datetime:
@@ -227,8 +147,8 @@ def test_a_member_who_moves_west_gets_no_second_digest_that_date(
 
         bot.clock.advance_to(moved_at)
         answer = bot.app.handle(kenji, "/followthrough", "me tz America/Los_Angeles")
-        assert "America/Los_Angeles" in answer.text
-        assert "07:30" in answer.text
+        assert "America/Los_Angeles" in answer.plain_text()
+        assert "07:30" in answer.plain_text()
         seen = len(bot.messenger.digests())
 
         bot.tick_every(QUARTER, until=local(monday, time(12, 0), LOS_ANGELES))

@@ -3,10 +3,11 @@
     python tests/runtime/worker.py drain URL RECORD --worker W [--lease 3] [--senders 8]
     python tests/runtime/worker.py day URL RECORD --worker W --start ISO [--fail-before ISO]
 
-Both modes run the real code: the app built by `bots.bootstrap.build` (no migration: the
-test migrates first) and the real `Deliverer` (`drain`) or `Runner.tick` (`day`), with a
-fake messenger that appends each key it "sends" to RECORD, one `key\\n` per write on an
-O_APPEND descriptor, so that a SIGKILL loses no line that was sent.
+Both modes run the real code: the services built by `bots.bootstrap.build` (no
+migration: the test migrates first) and the real `Deliverer` (`drain`) or `Runner.tick`
+(`day`), with the kit's recording messenger also appending each key it "sends" to RECORD,
+one `key\\n` per write on an O_APPEND descriptor, so that a SIGKILL loses no line that was
+sent.
 
 `drain`: on the system clock, deliver until the outbox has nothing pending or claimed.
 `day`: on a SimulatedClock, read one ISO instant per line on stdin, move the clock there,
@@ -29,35 +30,31 @@ if str(ROOT) not in sys.path:  # run as a script: make `core` and `bots` importa
     sys.path.insert(0, str(ROOT))
 
 from bots.bootstrap import build  # noqa: E402
-from bots.runtime.delivery import Deliverer, Platform  # noqa: E402
+from bots.runtime.delivery import Platform  # noqa: E402
 from bots.runtime.ratelimit import RateLimiter  # noqa: E402
 from bots.runtime.runner import Runner  # noqa: E402
-from core.services.ports import (  # noqa: E402
-    Clock,
-    Delivery,
-    Failure,
-    SendError,
-    SimulatedClock,
-    SystemClock,
-)
+from bots.settings import Settings  # noqa: E402
+from core.services import Delivery, Failure, SendError  # noqa: E402
+from core.services.ports import Clock, SimulatedClock, SystemClock  # noqa: E402
+from tests.kit import RecordingMessenger  # noqa: E402
 
 PLATFORMS = ("slack", "discord")
 
 
-class RecordingMessenger:
-    """Sends nothing: appends the key to the record file and returns a message id."""
+class FileRecord(RecordingMessenger):
+    """The kit's messenger, also appending each key it "sends" to the record file."""
 
     def __init__(
         self,
         path: str,
+        clock: Clock,
         *,
-        delay: float = 0.0,
-        clock: Clock | None = None,
+        latency: float = 0.0,
         fail_before: datetime | None = None,
         fail_every: int = 0,
     ) -> None:
+        super().__init__(clock, latency=latency, fail=self._injected)
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        self._delay, self._clock = delay, clock
         self._fail_before, self._fail_every = fail_before, fail_every
         self.failures = 0
 
@@ -65,70 +62,71 @@ class RecordingMessenger:
         return f"{delivery.platform}:{delivery.user_id or delivery.channel}"
 
     async def send(self, delivery: Delivery) -> str | None:
-        if self._delay:
-            await asyncio.sleep(self._delay)
-        if self._should_fail(delivery):
-            self.failures += 1
-            raise SendError("injected: 503 from the fake platform", Failure.TRANSIENT)
+        message_id = await super().send(delivery)
         # One write(2) per line on O_APPEND: the line is the kernel's once write returns.
         os.write(self._fd, f"{delivery.key}\n".encode())
-        return f"m-{delivery.id}-{delivery.attempts}"
+        return message_id
 
-    def _should_fail(self, delivery: Delivery) -> bool:
+    def _injected(self, delivery: Delivery) -> BaseException | None:
         """A first attempt of every `fail_every`-th member fails once (before the cutoff)."""
         if not self._fail_every or delivery.attempts or delivery.member_id is None:
-            return False
-        if self._clock is None or self._fail_before is None:
-            return False
-        return delivery.member_id % self._fail_every == 0 and self._clock.now() < self._fail_before
+            return None
+        if self._fail_before is None or self.clock.now() >= self._fail_before:
+            return None
+        if delivery.member_id % self._fail_every:
+            return None
+        self.failures += 1
+        return SendError("injected: 503 from the fake platform", Failure.TRANSIENT)
 
 
-def platforms(messenger: RecordingMessenger) -> dict[str, Platform]:
+def platforms(messenger: FileRecord) -> dict[str, Platform]:
     return {name: Platform(messenger, RateLimiter(rate=100_000)) for name in PLATFORMS}
 
 
 async def drain(args: argparse.Namespace) -> int:
-    app = build(args.url, SystemClock(), migrate=False)
-    messenger = RecordingMessenger(args.record, delay=args.delay_ms / 1000)
-    deliverer = Deliverer(
-        app,
-        platforms(messenger),
-        args.worker,
-        senders=args.senders,
-        batch=args.batch,
-        lease_seconds=args.lease,
-    )
-    print(f"started {args.worker} pid {os.getpid()}", flush=True)
-    while True:
-        sent = await deliverer.drain()
-        counts = await asyncio.to_thread(app.status)
-        if counts["pending"] + counts["claimed"] == 0:
-            break
-        if not sent:  # what is left is claimed by someone else: wait for the lease
-            await asyncio.sleep(0.1)
-    print(f"done {args.worker} sent {deliverer.sent}", flush=True)
+    clock = SystemClock()
+    with build(Settings(database_url=args.url), clock, migrate=False) as services:
+        messenger = FileRecord(args.record, clock, latency=args.delay_ms / 1000)
+        deliverer = services.deliverer(
+            platforms(messenger),
+            args.worker,
+            senders=args.senders,
+            batch=args.batch,
+            lease_seconds=args.lease,
+        )
+        print(f"started {args.worker} pid {os.getpid()}", flush=True)
+        while True:
+            sent = await deliverer.drain()
+            counts = await asyncio.to_thread(services.app.status)
+            if counts["pending"] + counts["claimed"] == 0:
+                break
+            if not sent:  # what is left is claimed by someone else: wait for the lease
+                await asyncio.sleep(0.1)
+        print(f"done {args.worker} sent {deliverer.sent}", flush=True)
     return 0
 
 
 async def day(args: argparse.Namespace) -> int:
     clock = SimulatedClock(datetime.fromisoformat(args.start))
-    app = build(args.url, clock, migrate=False)
     fail_before = datetime.fromisoformat(args.fail_before) if args.fail_before else None
-    messenger = RecordingMessenger(
-        args.record, clock=clock, fail_before=fail_before, fail_every=args.fail_every
-    )
-    runner = Runner(app, platforms(messenger), worker=args.worker)
-    runner.deliverer.senders = args.senders
-    runner.deliverer.lease_seconds = args.lease
-    runner.deliverer.batch = args.batch
-    while True:
-        line = await asyncio.to_thread(sys.stdin.readline)
-        if not line.strip():
-            break
-        clock.advance_to(datetime.fromisoformat(line.strip()))
-        await runner.tick()
-        print(f"ok {clock.now().isoformat()}", flush=True)
-    print(f"done {args.worker} sent {runner.deliverer.sent} failures {messenger.failures}")
+    messenger = FileRecord(args.record, clock, fail_before=fail_before, fail_every=args.fail_every)
+    with build(Settings(database_url=args.url), clock, migrate=False) as services:
+        deliverer = services.deliverer(
+            platforms(messenger),
+            args.worker,
+            senders=args.senders,
+            batch=args.batch,
+            lease_seconds=args.lease,
+        )
+        runner = Runner(deliverer)
+        while True:
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line.strip():
+                break
+            clock.advance_to(datetime.fromisoformat(line.strip()))
+            await runner.tick()
+            print(f"ok {clock.now().isoformat()}", flush=True)
+        print(f"done {args.worker} sent {deliverer.sent} failures {messenger.failures}")
     return 0
 
 

@@ -1,0 +1,1 @@
+"""Operations: health and metrics on the HTTP port, `followthrough doctor`, process roles."""

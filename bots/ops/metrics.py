@@ -1,0 +1,239 @@
+"""The process's Prometheus metrics, and the small functions that record them.
+
+One registry per process (`REGISTRY`, not prometheus-client's global one, so that what
+libraries register there never leaks into ours). Adapters and the runtime record with
+`command(...)`, `send(...)`, `planned(...)`; what lives in the database (the outbox) and
+in a library (Discord's invalid-request count) is read at scrape time by a collector.
+
+`MeasuredFollowThrough` and `MeasuredMessenger` record commands, planning and sends
+around the real app and messengers, so that no adapter has to remember to.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from core.domain import replies
+from core.domain.parser import Options
+from core.services import Delivery, FollowThrough, Identity, Message, MessageKind, SendError
+from core.services.ports import Messenger
+
+log = logging.getLogger(__name__)
+
+REGISTRY = CollectorRegistry()
+ProcessCollector(registry=REGISTRY)  # resident memory, CPU, open files
+PlatformCollector(registry=REGISTRY)
+GCCollector(registry=REGISTRY)
+
+OUTCOMES = ("ok", "refused", "failed")  # refused: a usage/permission answer; failed: our bug
+SEND_OUTCOMES = (
+    "sent",
+    "transient",
+    "rate_limited",
+    "unreachable",
+    "fatal",
+    "channel_gone",
+    "payload",
+)
+
+COMMANDS = Counter(
+    "followthrough_commands",
+    "Commands answered, by platform and outcome (ok, refused, failed)",
+    ("platform", "outcome"),
+    registry=REGISTRY,
+)
+COMMAND_SECONDS = Histogram(
+    "followthrough_command_seconds",
+    "Time to answer a command, database work included",
+    ("platform",),
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0),
+    registry=REGISTRY,
+)
+SENDS = Counter(
+    "followthrough_sends",
+    "Send attempts, by platform and outcome: sent, or the failure class",
+    ("platform", "outcome"),
+    registry=REGISTRY,
+)
+RATE_LIMITED = Counter(
+    "followthrough_rate_limited",
+    "429 answers that reached the deliverer (discord.py retries some itself: see"
+    " followthrough_discord_invalid_requests_recent)",
+    ("platform",),
+    registry=REGISTRY,
+)
+PLANNING_SECONDS = Histogram(
+    "followthrough_planning_seconds",
+    "Time one planning pass took (boards and mornings into the outbox)",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+    registry=REGISTRY,
+)
+PLANNED = Counter(
+    "followthrough_planned_messages",
+    "Messages planning wrote to the outbox",
+    registry=REGISTRY,
+)
+
+_FAILED_PREFIX = replies.failed("\0").partition("\0")[0]
+
+
+def command(platform: str, outcome: str, seconds: float) -> None:
+    """One command answered on `platform`: outcome ok, refused or failed."""
+    COMMANDS.labels(platform, outcome).inc()
+    COMMAND_SECONDS.labels(platform).observe(seconds)
+
+
+def outcome_of(answer: Message) -> str:
+    """ok, refused (the member's mistake, or not allowed) or failed (our side)."""
+    if answer.kind is not MessageKind.ERROR:
+        return "ok"
+    return "failed" if answer.text.startswith(_FAILED_PREFIX) else "refused"
+
+
+def send(platform: str, outcome: str) -> None:
+    """One send attempt: "sent", or the Failure class it failed with."""
+    SENDS.labels(platform, outcome).inc()
+    if outcome == "rate_limited":
+        RATE_LIMITED.labels(platform).inc()
+
+
+def planned(seconds: float, written: int) -> None:
+    PLANNING_SECONDS.observe(seconds)
+    PLANNED.inc(written)
+
+
+# -- read at scrape time -------------------------------------------------------------------
+
+
+class _Sources(Collector):
+    """Gauges read when scraped: the outbox counts and Discord's invalid requests."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.outbox: Callable[[], dict[str, int]] | None = None
+        self.invalid: dict[str, Callable[[], int]] = {}
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with self._lock:
+            outbox, invalid = self.outbox, dict(self.invalid)
+        if outbox is not None:
+            family = GaugeMetricFamily(
+                "followthrough_outbox_messages",
+                "Outbox rows by state: pending, claimed, sent, failed, missed",
+                labels=("state",),
+            )
+            try:
+                counts = outbox()
+            except Exception as error:  # the database is down: /readyz says so
+                log.warning("metrics: outbox counts unavailable: %s", type(error).__name__)
+            else:
+                for state, count in counts.items():
+                    family.add_metric((state,), count)
+                yield family
+        family = GaugeMetricFamily(
+            "followthrough_discord_invalid_requests_recent",
+            "Discord 401/403/429 answers in the last 10 minutes (the IP is banned at 10,000)",
+            labels=("client",),
+        )
+        for name, recent in invalid.items():
+            family.add_metric((name,), recent())
+        yield family
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        return iter(())  # dynamic: don't collect at registration
+
+
+_SOURCES = _Sources()
+REGISTRY.register(_SOURCES)
+
+
+def watch_outbox(status: Callable[[], dict[str, int]] | None) -> None:
+    """Report `status()` (FollowThrough.status) as the outbox gauges; None stops."""
+    with _SOURCES._lock:
+        _SOURCES.outbox = status
+
+
+def watch_discord_invalid(name: str, recent: Callable[[], int] | None) -> None:
+    """Report `recent()` (InvalidRequests.recent of a Discord client) under `name`."""
+    with _SOURCES._lock:
+        if recent is None:
+            _SOURCES.invalid.pop(name, None)
+        else:
+            _SOURCES.invalid[name] = recent
+
+
+def exposition() -> bytes:
+    """The registry in Prometheus text format (does database work: off the loop)."""
+    return generate_latest(REGISTRY)
+
+
+def value(name: str, labels: dict[str, str] | None = None) -> float:
+    """A sample's current value (0 if never recorded): for tests and benchmarks."""
+    return REGISTRY.get_sample_value(name, labels or {}) or 0.0
+
+
+# -- recording around the real objects -------------------------------------------------------
+
+
+class MeasuredFollowThrough(FollowThrough):
+    """FollowThrough that records each command (platform, outcome, latency) and each
+    planning pass; the composition root builds this one instead of the plain one."""
+
+    def handle(self, who: Identity, command: str, text: str) -> Message:
+        start = time.perf_counter()
+        answer = super().handle(who, command, text)
+        _command(who, answer, start)
+        return answer
+
+    def run(self, who: Identity, command: str, subcommand: str, options: Options) -> Message:
+        start = time.perf_counter()
+        answer = super().run(who, command, subcommand, options)
+        _command(who, answer, start)
+        return answer
+
+    def plan(self) -> int:
+        start = time.perf_counter()
+        written = super().plan()
+        planned(time.perf_counter() - start, written)
+        return written
+
+
+def _command(who: Identity, answer: Message, start: float) -> None:
+    command(who.platform, outcome_of(answer), time.perf_counter() - start)
+
+
+class MeasuredMessenger:
+    """A Messenger that counts each send attempt by outcome, around the platform's own."""
+
+    def __init__(self, platform: str, messenger: Messenger) -> None:
+        self.platform, self.inner = platform, messenger
+
+    def route(self, delivery: Delivery) -> str:
+        return self.inner.route(delivery)
+
+    async def send(self, delivery: Delivery) -> str | None:
+        try:
+            sent = await self.inner.send(delivery)
+        except SendError as error:
+            send(self.platform, str(error.kind))
+            raise
+        except Exception:
+            send(self.platform, "transient")  # the deliverer retries it as transient
+            raise
+        send(self.platform, "sent")
+        return sent

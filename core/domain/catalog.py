@@ -26,7 +26,7 @@ class OptionSpec:
     max_value: int | None = None
 
 
-KINDS = ("text", "lead", "integer", "choice", "time", "tz", "country", "channel", "flag")
+KINDS = ("text", "lead", "integer", "choice", "time", "tz", "country", "channel", "flag", "date")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,9 @@ def _lead(
 
 
 NOTE = OptionSpec("note", "A note to keep with it", required=False)
+WHEN = OptionSpec(
+    "when", "When it happened, if not now: fri, yesterday, 3 days ago, 2026-11-27", "date", False
+)
 CONTACT = OptionSpec("contact", "The person, ideally the hiring manager")
 COMPANY = OptionSpec("company", "Their organisation")
 ROLE = OptionSpec("role", "The role you're after", required=False)
@@ -72,7 +75,7 @@ LOG_DESCRIPTIONS = {
     Action.ACCEPTED: "You accepted their offer",
     Action.DECLINED: "You declined their offer",
 }
-LOG_USAGE = "/lead " + "|".join(a.value for a in LOGGABLE) + " <lead> [note...]"
+LOG_USAGE = "/lead " + "|".join(a.value for a in LOGGABLE) + " <lead> [on <day>] [note...]"
 
 
 def _log(action: Action) -> SubcommandSpec:
@@ -111,9 +114,9 @@ LEAD = CommandSpec(
         SubcommandSpec(
             "referral",
             "They referred you to someone: a new lead in the chain",
-            "/lead referral <lead> -> <contact> at <company> [as <role>]",
+            "/lead referral <lead> [on <day>] -> <contact> at <company> [as <role>]",
             "/lead referral julie -> Sam Lee at Globex as Head of Data",
-            (_lead("Who referred you"), CONTACT, COMPANY, ROLE),
+            (_lead("Who referred you"), CONTACT, COMPANY, ROLE, WHEN),
         ),
         SubcommandSpec(
             "note",

@@ -11,6 +11,7 @@ from datetime import time
 
 from core.domain.calendar import check_country, zone
 from core.domain.catalog import usage_error
+from core.domain.dates import When
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE, VIA, Action
 from core.domain.scoring import DEFAULT_POINTS, points_with
@@ -131,6 +132,7 @@ class LogAction:
     action: Action
     ref: str
     note: str = ""
+    when: When | None = None  # None: it happened now
 
     def __post_init__(self) -> None:
         if self.action not in LOGGABLE:
@@ -145,6 +147,7 @@ class AddReferral:
     contact: str
     company: str
     role: str | None = None
+    when: When | None = None
 
     def __post_init__(self) -> None:
         _set(self, "ref", _ref(self.ref, "referral"))

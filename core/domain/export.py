@@ -16,7 +16,18 @@ def _iso(instant: datetime, cal: BusinessCalendar) -> str:
     return instant.astimezone(cal.tz).isoformat(timespec="minutes")
 
 
-CSV_COLUMNS = ["date", "time", "lead", "contact", "company", "role", "action", "stage", "note"]
+CSV_COLUMNS = [
+    "date",
+    "time",
+    "lead",
+    "contact",
+    "company",
+    "role",
+    "action",
+    "stage",
+    "note",
+    "logged",
+]
 
 
 def export(
@@ -38,6 +49,7 @@ def export(
             steps.append(
                 {
                     "at": _iso(e.at, cal),
+                    "logged_at": _iso(e.logged, cal),
                     "action": e.action.value,
                     "stage": e.stage_after.value,
                     "note": e.note,
@@ -54,6 +66,7 @@ def export(
                     e.action.value,
                     e.stage_after.value,
                     e.note,
+                    _iso(e.logged, cal),
                 ]
             )
         records.append(

@@ -119,6 +119,12 @@ class Event:
     stage_after: Stage
     note: str = ""
     id: int | None = field(default=None, compare=False)
+    # When it was logged, if later than it happened (`/lead emailed julie on fri`).
+    logged_at: datetime | None = field(default=None, compare=False)
+
+    @property
+    def logged(self) -> datetime:
+        return self.logged_at or self.at
 
 
 class StageError(DomainError):

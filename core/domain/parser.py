@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from core.domain import commands as c
 from core.domain.catalog import HELP, usage_error
+from core.domain.dates import When, parse_when, take
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE, Action
 from core.domain.text import MAX_COMMAND, clean, echo
@@ -72,6 +73,25 @@ def new_contact(text: str, key: str) -> dict[str, str | bool | None]:
     }
 
 
+def _dated(text: str, key: str) -> tuple[When | None, str]:
+    """An optional date phrase at the start of `text` (`on fri ...`), and the rest."""
+    words = text.split(" ") if text else []
+    try:
+        when, rest = take([word.lower() for word in words])
+    except UsageError as error:
+        raise usage_error(key, str(error)) from None
+    return when, " ".join(words[len(words) - len(rest) :])
+
+
+def _when(value: str | int | bool | None, key: str) -> When | None:
+    if value is None or not str(value).strip():
+        return None
+    try:
+        return parse_when(str(value))
+    except UsageError as error:
+        raise usage_error(key, str(error)) from None
+
+
 def _no_more(rest: str, key: str) -> None:
     if rest:
         raise usage_error(key, f"I didn't expect {echo(rest, 30)} there.")
@@ -93,10 +113,12 @@ def parse_lead(text: str) -> c.Command:
             bool(fields["network"]),
         )
     if verb in _LOGGABLE:
-        ref, note = split_ref(rest, verb)
-        return c.LogAction(_LOGGABLE[verb], ref, note)
+        ref, tail = split_ref(rest, verb)
+        when, note = _dated(tail, verb)
+        return c.LogAction(_LOGGABLE[verb], ref, note, when)
     if verb == "referral":
         ref, tail = split_ref(rest, "referral")
+        when, tail = _dated(tail, "referral")
         arrow = next((a for a in ("->", "→") if tail.startswith(a)), None)
         if arrow is None:
             raise usage_error(
@@ -106,7 +128,7 @@ def parse_lead(text: str) -> c.Command:
         if fields["via"] or fields["network"]:
             raise usage_error("referral", "A referral comes through an introduction: no `via`.")
         return c.AddReferral(
-            ref, str(fields["contact"]), str(fields["company"]), _optional(fields["role"])
+            ref, str(fields["contact"]), str(fields["company"]), _optional(fields["role"]), when
         )
     if verb == "note":
         ref, note = split_ref(rest, "note")
@@ -259,7 +281,8 @@ def build(command: str, subcommand: str, options: Options) -> c.Command:
         return c.Leaderboard(text("period") or "week")
     if name == "lead":
         if path in _LOGGABLE:
-            return c.LogAction(_LOGGABLE[path], text("lead"), text("note"))
+            when = _when(options.get("when"), path)
+            return c.LogAction(_LOGGABLE[path], text("lead"), text("note"), when)
         match path:
             case "add":
                 return c.AddLead(
@@ -270,7 +293,13 @@ def build(command: str, subcommand: str, options: Options) -> c.Command:
                     bool(options.get("network")),
                 )
             case "referral":
-                return c.AddReferral(text("lead"), text("contact"), text("company"), text("role"))
+                return c.AddReferral(
+                    text("lead"),
+                    text("contact"),
+                    text("company"),
+                    text("role"),
+                    _when(options.get("when"), "referral"),
+                )
             case "note":
                 return c.AddNote(text("lead"), text("text"))
             case "snooze":

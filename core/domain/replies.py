@@ -48,9 +48,11 @@ def line(lead: Lead, ctx: Context, today: date) -> str:
     return " · ".join(parts)
 
 
-def logged(verb: str, lead: Lead, ctx: Context, today: date) -> Message:
+def logged(verb: str, lead: Lead, ctx: Context, today: date, on: date | None = None) -> Message:
+    """`Logged: emailed #1 Julie at Acme on Fri Nov 27. Stage: emailed. I'll remind you ...`"""
     hint = next_nudge(lead, ctx, today)
-    text = f"Logged: {verb} {lead.label}. Stage: {lead.stage.value.replace('_', ' ')}."
+    when = "" if on is None else f" on {day(on, today)}"
+    text = f"Logged: {verb} {lead.label}{when}. Stage: {lead.stage.value.replace('_', ' ')}."
     return reply(f"{text} I'll remind you ({hint})." if hint else text)
 
 
@@ -80,6 +82,11 @@ def show(lead: Lead, leads: list[Lead], events: list[Event], ctx: Context, today
     history = [
         f"{day(ctx.calendar.local_date(e.at), today)}: {e.action.value}"
         + (f" ({typed(e.note)})" if e.note else "")
+        + (
+            f" · logged {day(ctx.calendar.local_date(e.logged_at), today)}"
+            if e.logged_at and ctx.calendar.local_date(e.logged_at) != ctx.calendar.local_date(e.at)
+            else ""
+        )
         for e in events
         if e.lead_id == lead.id
     ]

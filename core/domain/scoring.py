@@ -131,6 +131,32 @@ class Streak:
             return Streak(self.days + 1, day)
         return Streak(1, day)
 
+    def dated(self, day: date, today: date, cal: BusinessCalendar, days: set[date]) -> Streak:
+        """The streak after an action on `day` logged later, on `today`.
+
+        Streaks reward showing up on the day: a late log counts only if it came by the end
+        of the next business day. One that fills a day before `last` rebuilds the streak
+        from `days`, every day with a logged action that counted.
+        """
+        if today > cal.next_business_day(day) or not cal.is_business_day(day):
+            return self
+        if self.last is None or day > self.last:
+            return self.logged(day, cal)
+        return Streak.of_days(days | {day}, cal)
+
+    @staticmethod
+    def of_days(days: set[date], cal: BusinessCalendar) -> Streak:
+        """The streak ending on the latest business day of `days`."""
+        counted = {d for d in days if cal.is_business_day(d)}
+        if not counted:
+            return Streak()
+        last = day = max(counted)
+        length = 0
+        while day in counted:
+            length += 1
+            day = cal.previous_business_day(day)
+        return Streak(length, last)
+
     def current(self, today: date, cal: BusinessCalendar) -> int:
         """The streak as of local `today` (alive while yesterday's business day counted)."""
         if self.last is None:

@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from core.domain import parser, replies
 from core.domain.calendar import country_of_zone, zone
 from core.domain.commands import Command
+from core.domain.dates import recent_days
 from core.domain.errors import DomainError, NotAllowed, UsageError
 from core.domain.leads import Lead
 from core.domain.members import Group, Member
@@ -239,6 +240,17 @@ class FollowThrough:
                 return []
             leads = uow.leads.for_member(member.id)
         return home.choices(leads, typed, limit)
+
+    def day_choices(self, who: Identity) -> list[tuple[str, str]]:
+        """(label, value) of the last few days in the member's own calendar, for the
+        autocomplete of a `when` option (`Today`, `Yesterday`, `Sat Nov 28`, ...)."""
+        with self._uow() as uow:
+            group = uow.groups.get(who.platform, who.workspace_id)
+            member = None if group is None else uow.members.get(group.id or 0, who.user_id)
+        if group is None:
+            group = Group(who.platform, who.workspace_id)
+        cal = member.calendar(group) if member is not None else group.calendar()
+        return recent_days(cal.local_date(self.clock.now()))
 
     # -- mornings --------------------------------------------------------------------
 

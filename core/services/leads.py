@@ -22,12 +22,14 @@ def add(turn: Turn, cmd: c.AddLead) -> Message:
 
 def log(turn: Turn, cmd: c.LogAction) -> Message:
     lead = turn.lead(cmd.ref)
-    turn.record(lead, cmd.action, cmd.note)
+    at = turn.moment(cmd.when, lead)
+    turn.record(lead, cmd.action, cmd.note, at)
     turn.celebrate(lead, cmd.action)
     if cmd.action is Action.ACCEPTED:
         graduate(turn, lead)
     turn.save()
-    return replies.logged(cmd.action.value, lead, turn.context, turn.today)
+    on = None if at == turn.now else turn.member.calendar(turn.group).local_date(at)
+    return replies.logged(cmd.action.value, lead, turn.context, turn.today, on)
 
 
 def graduate(turn: Turn, lead: Lead) -> None:
@@ -41,7 +43,8 @@ def graduate(turn: Turn, lead: Lead) -> None:
 
 def referral(turn: Turn, cmd: c.AddReferral) -> Message:
     parent = turn.lead(cmd.ref)
-    turn.record(parent, Action.REFERRAL, f"-> {cmd.contact} at {cmd.company}")
+    at = turn.moment(cmd.when, parent)
+    turn.record(parent, Action.REFERRAL, f"-> {cmd.contact} at {cmd.company}", at)
     child = turn.new_lead(cmd.contact, cmd.company, cmd.role, via="intro", parent=parent)
     turn.celebrate(child, Action.REFERRAL)
     turn.save()

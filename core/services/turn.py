@@ -6,8 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from core.domain import replies
+from core.domain.calendar import BusinessCalendar
+from core.domain.dates import When
+from core.domain.errors import DomainError
 from core.domain.group_posts import chain, chain_celebration
-from core.domain.leads import Action, Event, Lead, apply, find
+from core.domain.leads import TOUCHES, Action, Event, Lead, apply, find
 from core.domain.members import Group, Member
 from core.domain.messages import Message
 from core.domain.planning import context, refresh
@@ -64,15 +68,58 @@ class Turn:
         assert self.member.id is not None
         return self.uow.events.for_member(self.member.id)
 
-    def record(self, lead: Lead, action: Action, note: str = "") -> None:
-        """Apply `action` to `lead` now, and keep it in the lead's history."""
-        apply(lead, action, self.now)
+    def moment(self, when: When | None, lead: Lead) -> datetime:
+        """When an action the member dates (`on fri`) happened: that day, at this time of
+        day, in their own calendar; refused in the future, over 30 days back, or before
+        the last thing logged about the lead (its history stays in order)."""
+        if when is None:
+            return self.now
+        cal = self.member.calendar(self.group)
+        day = when.resolve(self.today)
+        if day == self.today:
+            return self.now
+        touches = [e.at for e in self.events() if e.lead_id == lead.id and e.action in TOUCHES]
+        last = max(touches, default=None)
+        if last is not None and day < cal.local_date(last):
+            raise DomainError(
+                f"{replies.day(day, self.today)} is before the last action you logged on"
+                f" {lead.ref} ({replies.day(cal.local_date(last), self.today)}): its history"
+                " stays in order. Log it without a date, or with a later one."
+            )
+        at = cal.at(day, self.now.astimezone(cal.tz).time())
+        return at if last is None else max(at, last)
+
+    def record(
+        self, lead: Lead, action: Action, note: str = "", at: datetime | None = None
+    ) -> None:
+        """Apply `action` to `lead` as of `at` (default now), and keep it in its history."""
+        at = at or self.now
+        apply(lead, action, at)
         assert lead.id is not None and self.member.id is not None and self.group.id is not None
-        event = Event(lead.id, action, self.now, lead.stage, note)
+        logged_at = None if at == self.now else self.now
+        event = Event(lead.id, action, at, lead.stage, note, logged_at=logged_at)
         self.uow.events.add(self.group.id, self.member.id, event)
-        if action not in BOOKKEEPING:
-            cal = self.member.calendar(self.group)
-            self.member.streak = self.member.streak.logged(cal.local_date(self.now), cal)
+        if action in BOOKKEEPING:
+            return
+        cal = self.member.calendar(self.group)
+        day = cal.local_date(at)
+        if logged_at is None:
+            self.member.streak = self.member.streak.logged(day, cal)
+        else:
+            self.member.streak = self.member.streak.dated(
+                day, self.today, cal, self._streak_days(cal)
+            )
+
+    def _streak_days(self, cal: BusinessCalendar) -> set[date]:
+        """Every local day with an action that counted for the streak when logged."""
+        days = set()
+        for event in self.events():
+            if event.action in BOOKKEEPING:
+                continue
+            day = cal.local_date(event.at)
+            if cal.local_date(event.logged) <= cal.next_business_day(day):
+                days.add(day)
+        return days
 
     def post(self, key: str, message: Message | None) -> None:
         """Write a group-channel post about this member (if the group has a channel)."""

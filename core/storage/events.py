@@ -46,6 +46,7 @@ class SqlEvents:
                 at=event.at,
                 stage_after=event.stage_after.value,
                 note=event.note,
+                logged_at=event.logged_at,
             )
         )
         member_cal, group_cal = calendars(self._s, group_id, member_id)

@@ -90,4 +90,12 @@ def lead(row: LeadValues) -> Lead:
 
 
 def event(row: EventRow) -> Event:
-    return Event(row.lead_id, Action(row.action), row.at, Stage(row.stage_after), row.note, row.id)
+    return Event(
+        row.lead_id,
+        Action(row.action),
+        row.at,
+        Stage(row.stage_after),
+        row.note,
+        row.id,
+        row.logged_at,
+    )

@@ -151,6 +151,7 @@ class EventRow(Base):
     at: Mapped[datetime]
     stage_after: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+    logged_at: Mapped[datetime | None]  # None: logged when it happened
 
 
 class TallyRow(Base):

@@ -1,0 +1,163 @@
+"""When something happened, as a member says it: `on fri`, `yesterday`, `3 days ago`,
+`on 2026-11-27`, `on 27 nov`. Parsed without knowing today; resolved in the member's
+own calendar, where its bounds are checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from core.domain.errors import UsageError
+from core.domain.text import echo
+
+MAX_DAYS_BACK = 30
+
+WEEKDAYS = {
+    **dict.fromkeys(("mon", "monday"), 0),
+    **dict.fromkeys(("tue", "tues", "tuesday"), 1),
+    **dict.fromkeys(("wed", "weds", "wednesday"), 2),
+    **dict.fromkeys(("thu", "thur", "thurs", "thursday"), 3),
+    **dict.fromkeys(("fri", "friday"), 4),
+    **dict.fromkeys(("sat", "saturday"), 5),
+    **dict.fromkeys(("sun", "sunday"), 6),
+}
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+HINT = "Say when: `on fri`, `yesterday`, `3 days ago`, `on 2026-11-27` or `on 27 nov`."
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """A day relative to the member's today: `days_ago`, a `weekday`, or a calendar date
+    (`year` None: the latest such date that isn't in the future)."""
+
+    days_ago: int | None = None
+    weekday: int | None = None
+    month: int | None = None
+    day: int | None = None
+    year: int | None = None
+
+    def resolve(self, today: date) -> date:
+        """The day meant, checked: not in the future, at most 30 days back."""
+        if self.days_ago is not None:
+            meant = today - timedelta(days=self.days_ago)
+        elif self.weekday is not None:
+            # The most recent such day before today: on a Friday, `on fri` is a week ago.
+            meant = today - timedelta(days=(today.weekday() - self.weekday - 1) % 7 + 1)
+        else:
+            assert self.month is not None and self.day is not None
+            meant = self._calendar_date(today)
+        if meant > today:
+            raise UsageError(
+                f"{meant:%a %b} {meant.day} is in the future: log it once it happened."
+            )
+        if (today - meant).days > MAX_DAYS_BACK:
+            raise UsageError(
+                f"{meant:%a %b} {meant.day} {meant.year} is more than {MAX_DAYS_BACK} days ago;"
+                " I can only date actions in the last month."
+            )
+        return meant
+
+    def _calendar_date(self, today: date) -> date:
+        assert self.month is not None and self.day is not None
+        years = [self.year] if self.year is not None else [today.year, today.year - 1]
+        for year in years:
+            try:
+                meant = date(year, self.month, self.day)
+            except ValueError:
+                continue
+            if self.year is not None or meant <= today:
+                return meant
+        raise UsageError(f"There is no such date. {HINT}")
+
+
+def _number(word: str) -> int | None:
+    return int(word) if word.isascii() and word.isdigit() and len(word) <= 4 else None
+
+
+def _calendar(words: list[str]) -> tuple[When, int] | None:
+    """`2026-11-27`, `27 nov`, `nov 27`: the date and how many words it took."""
+    first = words[0]
+    parts = first.split("-")
+    if len(parts) == 3 and all(_number(p) is not None for p in parts) and len(parts[0]) == 4:
+        year, month, day = (int(p) for p in parts)
+        if not 1 <= month <= 12:
+            raise UsageError(f"{echo(first, 12)} is not a date. {HINT}")
+        return When(month=month, day=day, year=year), 1
+    if len(words) >= 2:
+        for day_word, month_word in ((words[0], words[1]), (words[1], words[0])):
+            number, named = _number(day_word), MONTHS.get(month_word)
+            if number is not None and named is not None and 1 <= number <= 31:
+                return When(month=named, day=number), 2
+    return None
+
+
+def take(words: list[str]) -> tuple[When | None, list[str]]:
+    """A date phrase at the start of `words` (lowercase), and the words after it.
+
+    `on` must start a weekday or a calendar date; `yesterday`, `today` and `N days ago`
+    stand alone. Anything else is not a date, and the words come back untouched.
+    """
+    if not words:
+        return None, words
+    head = words[0]
+    if head == "today":
+        return When(days_ago=0), words[1:]
+    if head == "yesterday":
+        return When(days_ago=1), words[1:]
+    ago = _number(head) if head != "a" else 1
+    if ago is not None and len(words) >= 3 and words[1] in ("day", "days") and words[2] == "ago":
+        return When(days_ago=ago), words[3:]
+    if head != "on" or len(words) < 2 or not _datelike(words[1]):
+        return None, words  # `on the shortlist...` starts a note, not a date
+    rest = words[1:]
+    if rest[0] in WEEKDAYS:
+        return When(weekday=WEEKDAYS[rest[0]]), rest[1:]
+    found = _calendar(rest)
+    if found is None:
+        raise UsageError(f"{echo(rest[0], 20)} is not a day I understand. {HINT}")
+    when, used = found
+    return when, rest[used:]
+
+
+def _datelike(word: str) -> bool:
+    return word in WEEKDAYS or word in MONTHS or any(char.isdigit() for char in word)
+
+
+def parse_when(text: str) -> When:
+    """A whole date phrase (Discord's `when` option), or a UsageError."""
+    words = text.lower().split()
+    when, rest = take(words)
+    if when is None:  # `fri`, `2026-11-27`: the option needs no `on`
+        when, rest = take(["on", *words])
+    if when is None or rest:
+        raise UsageError(f"{echo(text, 30)} is not a day I understand. {HINT}")
+    return when
+
+
+def recent_days(today: date, count: int = 7) -> list[tuple[str, str]]:
+    """(label, value) of the last few days, for autocomplete: `Today`, `Yesterday`, `Fri Nov 27`."""
+    choices = [("Today", "today"), ("Yesterday", "yesterday")]
+    for back in range(2, count):
+        day = today - timedelta(days=back)
+        choices.append((f"{day:%a %b} {day.day}", day.isoformat()))
+    return choices

@@ -17,12 +17,12 @@ from bots.runtime.runner import Runner
 from bots.settings import ConfigError, Settings
 
 
-def _simulate(lines: list[str], as_json: bool) -> int:
+def _simulate(script: bytes, as_json: bool) -> int:
     def emit(output: simulator.Output) -> None:
         print(output.to_json() if as_json else output.to_text() + "\n", flush=True)
 
     try:
-        simulator.run(lines, emit)
+        simulator.run(simulator.script_lines(script), emit)
     except simulator.ScriptError as error:
         print(f"followthrough simulate: {error}", file=sys.stderr)
         return 2
@@ -33,6 +33,11 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     platforms = {}
     if args.console:
         platforms[console.PLATFORM] = console.platform()
+    if args.slack:
+        from bots.slack import server as slack  # Bolt loads only when asked for
+
+        with serve(settings) as services:
+            return slack.run(services, platforms, tick_seconds=args.tick, discord=args.discord)
     if args.discord:
         from bots.discord import serve as discord  # discord.py loads only when asked for
 
@@ -82,8 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sim = commands.add_parser("simulate", help="play a script on a simulated clock")
     sim.add_argument(
         "script",
-        type=argparse.FileType("r", encoding="utf-8"),
-        help="the script file (- for standard input)",
+        type=argparse.FileType("rb"),
+        help="the script file, UTF-8 (- for standard input)",
     )
     sim.add_argument("--json", action="store_true", help="one JSON object per message")
 
@@ -96,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = commands.add_parser("run", help="run the bot: plan mornings and deliver, every minute")
     run.add_argument("--console", action="store_true", help="deliver to this terminal")
     run.add_argument("--discord", action="store_true", help="serve Discord (DISCORD_TOKEN)")
+    run.add_argument("--slack", action="store_true", help="serve Slack (the SLACK_* settings)")
     run.add_argument("--tick", type=float, default=60, help="seconds between ticks (60)")
 
     commands.add_parser("status", help="outbox counts: pending, claimed, sent, failed, missed")
@@ -108,6 +114,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     dsc_actions.add_parser("sync", help="publish the slash commands now (globally)")
 
+    slk = commands.add_parser("slack", help="Slack: the manifest to create the app from")
+    slk_actions = slk.add_subparsers(dest="slack_command", required=True, metavar="ACTION")
+    mft = slk_actions.add_parser("manifest", help="print the app manifest (JSON)")
+    mft.add_argument("--socket", action="store_true", help="for Socket Mode (no public URL)")
+    mft.add_argument("--url", default="https://followthrough.example.com", help="public base URL")
+
     db = commands.add_parser("db", help="database operations")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply the migrations (operators, PostgreSQL)")
@@ -115,9 +127,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "simulate":
         with args.script as script:
-            return _simulate(script.read().splitlines(), args.json)
+            return _simulate(script.read(), args.json)
     if args.command == "demo":
-        return _simulate(demo_script().splitlines(), args.json)
+        return _simulate(demo_script().encode(), args.json)
+    if args.command == "slack":  # needs no settings: it prints what to paste into Slack
+        from bots.slack import server as slack
+
+        return slack.command(args)
     try:
         settings = Settings.from_env()
     except ConfigError as error:

@@ -23,7 +23,7 @@ from core.domain.calendar import check_country, zone
 from core.domain.commands import parse_time
 from core.domain.errors import DomainError
 from core.domain.messages import Message
-from core.services import Identity
+from core.services import Identity, plain
 from core.services.app import FollowThrough
 from core.services.ports import Delivery, SimulatedClock
 
@@ -63,11 +63,14 @@ class Output:
         return f"{head}\n{body}"
 
 
-class RecordingMessenger:
-    """Delivers by handing each message to the simulator's output."""
+class TranscriptMessenger:
+    """Delivers by adding each message to the transcript, which the simulator prints once
+    the delivery run is over: a reader that went away (`| head`) then stops the script
+    instead of failing one send after another."""
 
-    def __init__(self, clock: SimulatedClock, emit: Callable[[Output], None]) -> None:
-        self._clock, self._emit = clock, emit
+    def __init__(self, clock: SimulatedClock) -> None:
+        self._clock = clock
+        self.outputs: list[Output] = []
         self.sent = 0
 
     def route(self, delivery: Delivery) -> str:
@@ -76,7 +79,7 @@ class RecordingMessenger:
     async def send(self, delivery: Delivery) -> str:
         self.sent += 1
         at = self._clock.now().astimezone(ZoneInfo(delivery.recipient_tz))
-        self._emit(Output(at, delivery.recipient_name, delivery.message))
+        self.outputs.append(Output(at, delivery.recipient_name, delivery.message))
         return f"sim-{self.sent}"
 
 
@@ -85,9 +88,9 @@ class Simulator:
         self.clock = SimulatedClock(START)
         self.services = build(Settings(database_url="sqlite://"), self.clock)
         self.app: FollowThrough = self.services.app
-        messenger = RecordingMessenger(self.clock, emit)
+        self.messenger = TranscriptMessenger(self.clock)
         # One sender, no rate limit: the transcript's order is the outbox's order.
-        platform = Platform(messenger, RateLimiter(rate=1e9))
+        platform = Platform(self.messenger, RateLimiter(rate=1e9))
         self.deliverer = self.services.deliverer({PLATFORM: platform}, "simulator", senders=1)
         self.emit = emit
         self.group_tz: str | None = None
@@ -121,8 +124,14 @@ class Simulator:
         if not args:
             raise ValueError("usage: member NAME [tz ZONE] [country CC] [time HH:MM]")
         name, rest = args[0], args[1:]
-        if name in self.members:
-            raise ValueError(f"member {name} is already defined")
+        # Names that differ only in case are one person (and one platform id).
+        known = {defined.casefold(): defined for defined in self.members}
+        if name.casefold() in known:
+            defined = known[name.casefold()]
+            raise ValueError(
+                f"member {name} is already defined"
+                + ("" if defined == name else f" (as {defined}: names ignore case)")
+            )
         options = _options(
             rest, {"tz", "country", "time"}, "member NAME [tz ZONE] [country CC] [time HH:MM]"
         )
@@ -141,10 +150,17 @@ class Simulator:
 
     def at(self, args: list[str]) -> None:
         self._need_group()
+        when = " ".join(args)
+        parts = _AT.fullmatch(when)
+        if parts is None:
+            raise ValueError("usage: at YYYY-MM-DD HH:MM")
         try:
-            local = datetime.strptime(" ".join(args), "%Y-%m-%d %H:%M")  # noqa: DTZ007 (zoned below)
-        except ValueError:
-            raise ValueError("usage: at YYYY-MM-DD HH:MM") from None
+            year, month, day, hour, minute = map(int, parts.groups())
+            local = datetime(year, month, day, hour, minute)  # noqa: DTZ001 (zoned below)
+        except ValueError as error:  # e.g. "day is out of range for month"
+            raise ValueError(f"{when} is not a date and time: {error}") from None
+        if local.year > LAST_YEAR:
+            raise ValueError(f"{when} is out of range: scripts end by {LAST_YEAR}-12-31")
         target = local.replace(tzinfo=zone(str(self.group_tz))).astimezone(UTC)
         if target < self.clock.now():
             raise ValueError(
@@ -161,7 +177,9 @@ class Simulator:
 
     def say(self, name: str, text: str) -> None:
         if name not in self.members:
-            raise ValueError(f"unknown member {name}; declare them with `member {name}`")
+            known = [m for m in self.members if m.casefold() == name.casefold()]
+            hint = f" (did you mean {known[0]}?)" if known else ""
+            raise ValueError(f"unknown member {name}{hint}; declare them with `member {name}`")
         command, _, rest = text.strip().partition(" ")
         if command not in ("/lead", "/followthrough", "/leaderboard"):
             raise ValueError("a member types `/lead ...`, `/followthrough ...` or `/leaderboard`")
@@ -191,6 +209,9 @@ class Simulator:
 
     def deliver(self) -> None:
         asyncio.run(self.deliverer.drain())
+        outputs, self.messenger.outputs = self.messenger.outputs, []
+        for output in outputs:
+            self.emit(output)
 
     def close(self) -> None:
         self.services.close()
@@ -210,9 +231,27 @@ def _options(args: list[str], allowed: set[str], usage: str) -> dict[str, str]:
     return options
 
 
+_AT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{1,2})", re.ASCII)
+# Far enough for any story, and short of datetime's end (year 9999), which the clock's
+# zone arithmetic and the planning a few weeks ahead would run past.
+LAST_YEAR = 2999
+
 _SAY = re.compile(r"^(?P<name>[^\s:]+):\s*(?P<text>/.*)$")
 # A comment starts with a `#` that begins the line or a word of its own: `#12` is a lead.
 _COMMENT = re.compile(r"(^|\s)#(\s.*)?$")
+
+
+def script_lines(script: bytes) -> list[str]:
+    """A script file's lines; a byte that isn't UTF-8 is a ScriptError naming its line."""
+    try:
+        return script.decode("utf-8-sig").splitlines()  # -sig: an editor's BOM is not text
+    except UnicodeDecodeError as error:
+        lines = (script[: error.start].decode("utf-8-sig") + "?").splitlines()
+        raise ScriptError(
+            len(lines),
+            f"not UTF-8 text (byte 0x{script[error.start]:02x} at column {len(lines[-1])});"
+            " save the script as UTF-8",
+        ) from None
 
 
 def run(lines: Iterable[str], emit: Callable[[Output], None]) -> None:
@@ -245,4 +284,5 @@ def _play(sim: Simulator, lines: Iterable[str]) -> None:
                 case _:
                     raise ValueError(f"unknown instruction {word!r}")
         except (ValueError, DomainError) as error:
-            raise ScriptError(number, str(error)) from None
+            # A domain error marks the value the script typed: print it plain.
+            raise ScriptError(number, plain(str(error))) from None

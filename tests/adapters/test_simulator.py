@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bots.cli import demo_script, main
 from bots.console.simulator import Output, ScriptError, run
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """\
 group tz America/New_York country US
@@ -78,11 +84,110 @@ def test_a_hash_followed_by_a_number_is_a_lead_not_a_comment() -> None:
         ("group tz Mars/Base\n", 1, "not a time zone"),
         ("group tz UTC\nmember ana\nana: /lead list\n", 3, "set the clock first"),
         ("group tz UTC\nat tomorrow\n", 2, "YYYY-MM-DD HH:MM"),
+        ("group tz UTC\nat 2026-02-30 09:00\n", 2, "day is out of range for month"),
+        ("group tz UTC\nat 2026-13-01 09:00\n", 2, "month must be in 1..12"),
+        ("group tz UTC\nat 2026-03-02 24:00\n", 2, "hour must be in 0..23"),
+        ("group tz UTC\nat 0000-01-01 00:00\n", 2, "year 0 is out of range"),
+        ("group tz America/New_York\nat 9999-12-31 23:00\n", 2, "out of range"),
+        ("group tz UTC\nat 9999-12-30 09:00\n", 2, "out of range"),
+        ("group tz America\n", 1, "America is not a time zone"),
+        ("group tz UTC\nmember ana tz Europe\n", 2, "Europe is not a time zone"),
+        ("group tz UTC\nmember ana tz ../../etc/passwd\n", 2, "not a time zone"),
+        ("group tz " + "A" * 5000 + "\n", 1, "not a time zone"),
+        ("group tz UTC\nmember ana\nmember Ana\n", 3, "already defined .as ana"),
+        ("group tz UTC\nmember ANA\nmember ana\n", 3, "already defined"),
+        ("group tz UTC\nmember Ana\nat 2026-03-02 09:00\nana: /lead list\n", 4, "mean Ana"),
     ],
 )
 def test_a_script_error_names_its_line(script: str, line: int, problem: str) -> None:
-    with pytest.raises(ScriptError, match=rf"^line {line}: .*{problem}"):
+    with pytest.raises(ScriptError, match=rf"^line {line}: .*{problem}") as error:
         play(script)
+    assert len(str(error.value)) < 200  # a 5,000-character zone is not echoed back
+
+
+def test_cli_fails_with_status_2_and_the_line_on_a_file_that_is_not_utf8(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "latin1.script"
+    script.write_bytes("group tz UTC\nmember Zoë\nmember Ren\u00e9e\n".encode("latin-1"))
+    assert main(["simulate", str(script)]) == 2
+    err = capsys.readouterr().err
+    assert "line 2: not UTF-8 text (byte 0xeb at column 10)" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("script", "problem"),
+    [
+        ("group tz UTC\nat 2026-02-30 09:00\n", "line 2: 2026-02-30 09:00 is not a date"),
+        ("group tz America\n", "line 1: America is not a time zone"),
+        ("group tz UTC\nmember ana\nmember ANA\n", "line 3: member ANA is already defined"),
+    ],
+)
+def test_cli_fails_with_status_2_and_the_line_on_a_bad_value(
+    script: str, problem: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.script"
+    path.write_text(script, encoding="utf-8")
+    assert main(["simulate", str(path)]) == 2
+    assert problem in capsys.readouterr().err
+
+
+def test_a_utf8_bom_and_crlf_line_ends_are_read_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "windows.script"
+    path.write_bytes(b"\xef\xbb\xbf" + SCRIPT.replace("\n", "\r\n").encode())
+    assert main(["simulate", str(path), "--json"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == len(play(SCRIPT))
+
+
+# -- a reader that goes away (`followthrough demo | head`) ---------------------------------
+
+# The first messages out are deliveries (Monday's board and digests), not replies.
+DIGEST_FIRST = """\
+group tz UTC
+member ana
+member ben
+at 2026-03-02 07:00
+at 2026-03-02 09:00
+"""
+
+
+def test_a_reader_gone_during_deliveries_stops_the_script_without_a_retry(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seen: list[Output] = []
+
+    def closed_pipe(output: Output) -> None:
+        seen.append(output)
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(BrokenPipeError):
+        run(DIGEST_FIRST.splitlines(), closed_pipe)
+    assert len(seen) == 1  # the first message, and nothing after
+    assert seen[0].message.kind != "reply"  # a delivery (Monday's board), not a reply
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+def test_followthrough_ends_quietly_when_its_reader_is_gone(tmp_path: Path) -> None:
+    script = tmp_path / "digests.script"
+    script.write_text(DIGEST_FIRST, encoding="utf-8")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bots.cli", "simulate", str(script)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")
 
 
 def test_cli_simulate_prints_json_lines_and_fails_with_status_2_on_errors(

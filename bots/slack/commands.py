@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -87,7 +86,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
             str(user["id"]),
             fallback_name=str(user.get("name") or ""),
         )
-        answer = await asyncio.to_thread(slack.services.run, who, "lead", spec.name, options)
+        answer = await slack.core(slack.services.run, who, "lead", spec.name, options)
         # A view submission has no response_url: confirm by DM.
         channel = await slack.dm_channel(client, who.workspace_id, who.user_id)
         await client.chat_postMessage(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -15,6 +17,7 @@ from bots.slack.people import People
 from core.services import FollowThrough, Identity, Message
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -24,10 +27,23 @@ class Slack:
     installations: Installations
     people: People = field(default_factory=People)
     dms: dict[tuple[str, str], str] = field(default_factory=dict)  # (team, user) -> D...
+    gate: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        # SQLite takes one writer at a time, and a second one waits in its busy handler
+        # (sleeps of up to 100 ms): queue the core calls here instead. PostgreSQL takes a
+        # few at once, as many as the engine's pool holds without overflowing.
+        sqlite = self.config.database_url.startswith("sqlite")
+        self.gate = asyncio.Semaphore(1 if sqlite else 5)
+
+    async def core(self, work: Callable[..., T], *args: Any) -> T:
+        """A call into the (synchronous) core, in a worker thread, through the gate."""
+        async with self.gate:
+            return await asyncio.to_thread(work, *args)
 
     async def handle(self, who: Identity, command: str, text: str) -> Message:
         """The core's text entry, off the event loop."""
-        return await asyncio.to_thread(self.services.handle, who, command, text)
+        return await self.core(self.services.handle, who, command, text)
 
     async def dm_channel(self, client: AsyncWebClient, team: str, user: str) -> str:
         """The member's D... channel id (conversations.open once per process)."""
@@ -39,6 +55,7 @@ class Slack:
 
     async def publish_home(self, client: AsyncWebClient, who: Identity) -> None:
         """Publish the member's App Home tab from the core's overview."""
+        # A read: outside the gate (SQLite's WAL lets it run beside the one writer).
         overview = await asyncio.to_thread(self.services.home, who)
         view = {
             "type": "home",

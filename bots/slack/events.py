@@ -3,7 +3,6 @@ installation rows. Slack retries events it thinks we missed: each takes effect o
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -17,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def register(app: AsyncApp, slack: Slack) -> None:
     async def erase(team: str) -> None:
-        erased = await asyncio.to_thread(slack.services.erase_group, PLATFORM, team)
+        erased = await slack.core(slack.services.erase_group, PLATFORM, team)
         await slack.installations.forget(team)
         slack.people.forget(team)
         for key in [key for key in slack.dms if key[0] == team]:

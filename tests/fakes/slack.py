@@ -82,6 +82,9 @@ class FakeSlack:
     ) -> None:
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url id, body)
+        self.answered: dict[
+            str, float
+        ] = {}  # response_url id -> time.perf_counter() of its first post
         self.users: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, str] = {BOT_TOKEN: TEAM}  # bot token -> team
         self.app_tokens = {APP_TOKEN}
@@ -360,7 +363,9 @@ class FakeSlack:
         return web.Response(text="OK - ok")
 
     async def _response(self, request: web.Request) -> web.Response:
-        self.responses.append((request.match_info["hook"], await request.json()))
+        hook = request.match_info["hook"]
+        self.answered.setdefault(hook, time.perf_counter())
+        self.responses.append((hook, await request.json()))
         return web.Response(text="ok")
 
     def grant(self, code: str, team: str, installer: str, token: str) -> None:

@@ -1,0 +1,159 @@
+"""Benchmark: Slack slash-command latency, from the signed request to the member's answer.
+
+    .venv/bin/python -m benchmarks.slack_latency [--commands 1000] [--in-flight 50]
+        [--members 100] [--database sqlite|postgresql|both]
+
+The real Slack adapter (Bolt's AsyncApp served by aiohttp on 127.0.0.1) on a migrated
+database, its Web API faked on 127.0.0.1 (tests/fakes/slack.py). Each member adds a lead,
+then the commands cycle through `list`, `emailed`, `note`, `show`, `today` and
+`/leaderboard`, signed as Slack signs them, `--in-flight` at a time. The app acks at once
+with an empty body and answers on the payload's response_url: the latency is from
+sending the request to that answer reaching the fake. A member's first command includes
+their users.info (then cached), as in production.
+
+PostgreSQL: FOLLOWTHROUGH_TEST_DATABASE_URL or postgresql+psycopg://postgres@127.0.0.1:5432/test,
+in a schema of its own (`bench_slack_latency`, dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+from benchmarks.common import PostgresSchema
+from bots.bootstrap import build
+from bots.settings import Settings
+from bots.slack.config import SlackConfig
+from bots.slack.server import SlackServer
+from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, form, sign
+
+SCRIPT = (
+    ("/lead", "list"),
+    ("/lead", "emailed #1 sent the first note"),
+    ("/lead", "note #1 prefers mornings"),
+    ("/lead", "show #1"),
+    ("/lead", "today"),
+    ("/leaderboard", ""),
+)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+async def measure(url: str, commands: int, in_flight: int, members: int) -> list[float]:
+    async with FakeSlack(post_per_channel=None) as fake:
+        users = [f"U{n:09d}" for n in range(members)]
+        for user in users:
+            fake.add_user(user, f"Member {user[-3:]}")
+        settings = Settings(database_url=url)
+        with build(settings, migrate=True) as services:
+            config = SlackConfig(
+                signing_secret=SIGNING_SECRET,
+                bot_token=BOT_TOKEN,
+                api_url=fake.api_url,
+                http_port=0,
+                database_url=url,
+            )
+            server = SlackServer(services.app, config)
+            await server.start()
+            events = f"http://127.0.0.1:{server.port}/slack/events"
+            latencies: list[float] = []
+            hooks = itertools.count()
+            gate = asyncio.Semaphore(in_flight)
+            connector = aiohttp.TCPConnector(limit=in_flight)
+            async with aiohttp.ClientSession(connector=connector) as http:
+
+                async def one(user: str, command: str, text: str, timed: bool) -> None:
+                    hook = f"b{next(hooks)}"
+                    body = form(
+                        command=command,
+                        text=text,
+                        user_id=user,
+                        user_name=user.lower(),
+                        team_id=TEAM,
+                        channel_id="D0BENCH001",
+                        trigger_id=f"t-{hook}",
+                        response_url=fake.response_url(hook),
+                        api_app_id="A0APP00001",
+                    )
+                    async with gate:
+                        started = time.perf_counter()
+                        headers = {
+                            **sign(body),
+                            "Content-Type": "application/x-www-form-urlencoded",
+                        }
+                        async with http.post(events, data=body.encode(), headers=headers) as r:
+                            assert r.status == 200, r.status
+                        while hook not in fake.answered:
+                            await asyncio.sleep(0.001)
+                        if timed:
+                            latencies.append(fake.answered[hook] - started)
+
+                # Warm-up, not timed: auth.test once; each member's first lead.
+                await asyncio.gather(
+                    *(one(u, "/lead", f"add Julie {u} at Acme", False) for u in users)
+                )
+                work = [
+                    (users[i % members], *SCRIPT[(i // members) % len(SCRIPT)])
+                    for i in range(commands)
+                ]
+                await asyncio.gather(*(one(user, c, t, True) for user, c, t in work))
+            await asyncio.sleep(0.2)  # the Home refreshes after the last answers
+            await server.stop()
+        return latencies
+
+
+def report(name: str, latencies: list[float], wall: float) -> str:
+    ms = [1000 * x for x in latencies]
+    return (
+        f"{name:<10} {len(ms)} commands in {wall:.1f}s: p50 {percentile(ms, 50):.1f} ms,"
+        f" p95 {percentile(ms, 95):.1f} ms, p99 {percentile(ms, 99):.1f} ms,"
+        f" max {max(ms):.1f} ms, mean {statistics.fmean(ms):.1f} ms"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commands", type=int, default=1000)
+    parser.add_argument("--in-flight", type=int, default=50)
+    parser.add_argument("--members", type=int, default=100)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    args = parser.parse_args(argv)
+    print(
+        f"{args.commands} signed slash commands, {args.in_flight} in flight,"
+        f" {args.members} members; request -> answer on the response_url",
+        flush=True,
+    )
+    if args.database in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory(prefix="followthrough-slack-") as tmp:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            started = time.perf_counter()
+            found = asyncio.run(measure(url, args.commands, args.in_flight, args.members))
+            print(report("sqlite", found, time.perf_counter() - started), flush=True)
+    if args.database in ("postgresql", "both"):
+        schema = PostgresSchema.connect("bench_slack_latency")
+        if schema is not None:
+            try:
+                started = time.perf_counter()
+                found = asyncio.run(
+                    measure(schema.url, args.commands, args.in_flight, args.members)
+                )
+                print(report("postgresql", found, time.perf_counter() - started), flush=True)
+            finally:
+                schema.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -17,7 +17,7 @@ from discord.http import Route
 
 from bots.discord import tree as commands
 from bots.discord.interactions import PLATFORM, Presses
-from bots.discord.messenger import DiscordMessenger, InvalidRequests
+from bots.discord.messenger import DiscordMessenger, InvalidRequests, Window, http_trace
 from bots.discord.views import CommandButton
 from core.services import FollowThrough
 
@@ -52,7 +52,7 @@ class Options:
     sync: bool = True  # sync at start when the tree changed (the process that owns shard 0)
     sync_file: Path | None = None  # default: in the user data dir, per application
     guild_ready_timeout: float = 2.0
-    rate: float = 48.0  # REST requests per second for deliveries (Discord allows 50)
+    rate: int = 50  # REST requests per second for deliveries (Discord's global limit)
 
 
 class Bot(discord.Client):
@@ -64,6 +64,8 @@ class Bot(discord.Client):
         intents = discord.Intents.none()
         intents.guilds = True  # not privileged: guild join/remove, and the channel cache
         self.invalid = InvalidRequests()
+        # Discord's global limit is per bot token: processes sharing one split it.
+        self.window = Window(self.options.rate)
         super().__init__(
             intents=intents,
             member_cache_flags=discord.MemberCacheFlags.none(),
@@ -71,14 +73,14 @@ class Bot(discord.Client):
             chunk_guilds_at_startup=False,
             allowed_mentions=discord.AllowedMentions.none(),
             max_ratelimit_timeout=60.0,
-            http_trace=self.invalid.trace(),
+            http_trace=http_trace(self.window, self.invalid),
             guild_ready_timeout=self.options.guild_ready_timeout,
         )
         self.app = app
         self.tree = commands.build(self)
         self.presses = Presses()
         remember = app.remember_dm_channel if app is not None else (lambda member, channel: None)
-        self.messenger = DiscordMessenger(self, remember, rate=self.options.rate)
+        self.messenger = DiscordMessenger(self, remember)
         self.ended = asyncio.Event()  # set when the gateway session ends for good
         self.synced: bool | None = None  # whether setup_hook synced (None: not asked)
 

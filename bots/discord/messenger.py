@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import time
 from collections import deque
 from typing import Any
@@ -20,7 +21,6 @@ import aiohttp
 import discord
 
 from bots.discord import render, views
-from bots.runtime.ratelimit import RateLimiter
 from core.services import Delivery, Failure, SendError
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ UNREACHABLE_CODES = DMS_CLOSED | {10013}  # ... and unknown user
 CHANNEL_CODES = frozenset({10003, 50001, 50013})  # unknown channel, missing access/permissions
 INVALID_WINDOW = 600.0  # Discord bans an IP after 10,000 invalid requests in 10 minutes
 INVALID_WARN = 1000
+_EXEMPT = re.compile(r"/(interactions|webhooks)/")  # not bound to the global limit
 
 
 def nonce(key: str, part: int = 0) -> str:
@@ -69,19 +70,53 @@ class InvalidRequests:
             self._stamps.popleft()
         return len(self._stamps)
 
-    def trace(self) -> aiohttp.TraceConfig:
-        """An aiohttp trace that sees every request discord.py makes, retries included."""
-        config = aiohttp.TraceConfig()
 
-        async def on_end(
-            session: aiohttp.ClientSession,
-            context: Any,
-            params: aiohttp.TraceRequestEndParams,
-        ) -> None:
-            self.add(params.response.status, params.response.headers.get("X-RateLimit-Scope"))
 
-        config.on_request_end.append(on_end)
-        return config
+def http_trace(window: Window, invalid: InvalidRequests) -> aiohttp.TraceConfig:
+    """Hooks on every request discord.py puts on the wire, its own retries included.
+
+    The global window is taken here, after discord.py's per-route bucket handling and
+    right before the request leaves: pacing earlier would let requests that a bucket
+    held back leave in a burst. Interaction callbacks and follow-ups are exempt from
+    Discord's global limit, so they never wait.
+    """
+    config = aiohttp.TraceConfig()
+
+    async def on_start(
+        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        if not _EXEMPT.search(params.url.path):
+            await window.acquire()
+
+    async def on_end(
+        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        invalid.add(params.response.status, params.response.headers.get("X-RateLimit-Scope"))
+
+    config.on_request_start.append(on_start)
+    config.on_request_end.append(on_end)
+    return config
+
+
+class Window:
+    """At most `limit` requests in any `period` seconds, as Discord counts its global
+    limit; `margin` absorbs the jitter between our clock and their arrival times."""
+
+    def __init__(self, limit: int = 50, period: float = 1.0, margin: float = 0.03) -> None:
+        self.limit, self.span = limit, period + margin
+        self._stamps: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:  # first come, first served
+            while True:
+                now = time.monotonic()
+                while self._stamps and self._stamps[0] <= now - self.span:
+                    self._stamps.popleft()
+                if len(self._stamps) < self.limit:
+                    self._stamps.append(now)
+                    return
+                await asyncio.sleep(self._stamps[0] + self.span - now)
 
 
 def classify(error: BaseException, *, group_channel: bool) -> SendError:
@@ -123,18 +158,10 @@ def _seconds(value: str | None) -> float:
 class DiscordMessenger:
     """Sends deliveries through a logged-in discord.Client's HTTP client."""
 
-    def __init__(
-        self,
-        client: discord.Client,
-        remember_dm_channel: Any,
-        *,
-        rate: float = 48.0,
-    ) -> None:
+    def __init__(self, client: discord.Client, remember_dm_channel: Any) -> None:
+        # The client's http_trace paces every request under the global limit.
         self.client = client
         self._remember = remember_dm_channel  # FollowThrough.remember_dm_channel
-        # Every REST call we make (DM opens and sends) takes a token: Discord's global
-        # limit is per bot, and discord.py only reacts to global 429s.
-        self.limiter = RateLimiter(rate)
         self.dm_opens = 0
 
     def route(self, delivery: Delivery) -> str:
@@ -182,7 +209,6 @@ class DiscordMessenger:
 
     async def _open(self, delivery: Delivery) -> str:
         assert delivery.user_id is not None
-        await self.limiter.acquire("global")
         channel = await self.client.http.start_private_message(int(delivery.user_id))
         self.dm_opens += 1
         channel_id = str(channel["id"])
@@ -196,7 +222,6 @@ class DiscordMessenger:
         owner = delivery.user_id or ""
         first: str | None = None
         for index, part in enumerate(pieces):
-            await self.limiter.acquire("global")
             kwargs: dict[str, Any] = {
                 "embeds": part.embeds,
                 "nonce": nonce(delivery.key, index),

@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 
 
 def platform(bot: Bot) -> Platform:
-    # The messenger paces every REST call itself (DM opens too); the runtime's limiter
-    # only has to hold routes that answered 429.
+    # The client paces every REST request under the global limit (DM opens too); the
+    # runtime's limiter only has to hold routes that answered 429.
     return Platform(bot.messenger, RateLimiter(rate=1000.0))
 
 

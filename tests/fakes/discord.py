@@ -125,6 +125,7 @@ class FakeDiscord:
     followups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     originals: dict[str, dict[str, Any]] = field(default_factory=dict)
     answered: dict[str, float] = field(default_factory=dict)  # token -> first visible answer
+    acked: dict[int, float] = field(default_factory=dict)  # interaction -> first callback
     dm_channels: dict[int, int] = field(default_factory=dict)  # user -> channel
     dm_opens: int = 0
     closed_dms: set[int] = field(default_factory=set)
@@ -133,6 +134,7 @@ class FakeDiscord:
     forbidden: set[int] = field(default_factory=set)
     guilds: list[dict[str, Any]] = field(default_factory=list)  # sent after READY
     rate_limited: int = 0  # 429s served
+    globally_limited: int = 0  # of which for the global limit
     identifies: int = 0
     heartbeat_interval_ms: int = 41250
 
@@ -145,6 +147,8 @@ class FakeDiscord:
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
         self._changed = asyncio.Condition()
+        self._answer_waiters: dict[str, asyncio.Future[float]] = {}
+        self.notify = True  # wake `wait()`ers on every request (benchmarks turn it off)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -220,6 +224,22 @@ class FakeDiscord:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
 
+    def _mark_answered(self, token: str) -> None:
+        if token not in self.answered:
+            self.answered[token] = time.monotonic()
+            waiter = self._answer_waiters.pop(token, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(self.answered[token])
+
+    async def until_answered(self, token: str, timeout: float = 10.0) -> float:
+        """When the member first saw an answer to the interaction with `token`."""
+        if token in self.answered:
+            return self.answered[token]
+        waiter = self._answer_waiters.setdefault(
+            token, asyncio.get_running_loop().create_future()
+        )
+        return await asyncio.wait_for(asyncio.shield(waiter), timeout)
+
     async def _touch(self) -> None:
         async with self._changed:
             self._changed.notify_all()
@@ -246,7 +266,8 @@ class FakeDiscord:
             self.rate_limited += 1
         if self.latency:
             await asyncio.sleep(self.latency)
-        await self._touch()
+        if self.notify:
+            await self._touch()
         return response
 
     async def _body(self, request: web.Request) -> tuple[Any, list[str]]:
@@ -273,6 +294,7 @@ class FakeDiscord:
                 self._window.popleft()
             if len(self._window) >= self.global_limit:
                 retry = max(self._window[0] + 1.0 - now, 0.001)
+                self.globally_limited += 1
                 return _json(
                     {"message": "You are being rate limited.", "retry_after": retry,
                      "global": True},
@@ -368,12 +390,12 @@ class FakeDiscord:
             case "POST", ["webhooks", _, token]:
                 message = self._message(0, body)
                 self.followups.setdefault(token, []).append(message)
-                self.answered.setdefault(token, time.monotonic())
+                self._mark_answered(token)
                 return _json(message)
             case "PATCH", ["webhooks", _, token, "messages", "@original"]:
                 message = {**self.originals.get(token, self._message(0, {})), **body}
                 self.originals[token] = message
-                self.answered.setdefault(token, time.monotonic())
+                self._mark_answered(token)
                 return _json(message)
             case "DELETE", ["webhooks", _, token, "messages", "@original"]:
                 self.originals.pop(token, None)
@@ -454,10 +476,11 @@ class FakeDiscord:
 
     def _callback(self, interaction: int, token: str, body: dict[str, Any]) -> web.Response:
         self.callbacks.setdefault(interaction, []).append(body)
+        self.acked.setdefault(interaction, time.monotonic())
         kind = body.get("type")
         data = body.get("data") or {}
         if kind in (4, 7, 8):  # a message, an update, autocomplete choices: visible now
-            self.answered.setdefault(token, time.monotonic())
+            self._mark_answered(token)
         answer: dict[str, Any] = {
             "interaction": {
                 "id": str(interaction),

@@ -3,6 +3,7 @@ Discord error code mapped to the runtime's failure class (none retried blindly).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -220,5 +221,29 @@ def test_a_group_channel_that_is_gone_tells_the_organisers_by_dm(tmp_path: Path)
             assert h.fake.sent(CHANNEL) == []
             assert len([m for m in h.fake.dm(ADMIN) if "channel" in text_of(m)]) == 1
             assert h.fake.dm(USER) == []
+
+    run(scenario())
+
+
+def test_every_request_stays_under_the_global_limit_even_past_discord_py_buckets(
+    tmp_path: Path,
+) -> None:
+    from bots.discord.client import Bot, Options, login
+    from tests.fakes.discord import FakeDiscord
+
+    async def scenario() -> None:
+        fake = FakeDiscord()
+        async with Harness(tmp_path, fake=fake) as h:
+            await asyncio.sleep(1.05)  # the harness's own (unpaced) login is out of the window
+            fake.global_limit = 5
+            bot = Bot(h.app, Options(sync=False, rate=5))
+            await login(bot, fake.token)
+            try:
+                for n in range(6):  # 6 DM opens (one shared bucket) + 6 sends
+                    await bot.messenger.send(delivery(user_id=str(USER + n), key=f"k{n}"))
+            finally:
+                await bot.close()
+            assert fake.rate_limited == 0
+            assert fake.dm_opens == 6
 
     run(scenario())

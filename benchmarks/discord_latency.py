@@ -1,0 +1,164 @@
+"""Benchmark: how long a member waits for the answer to a slash command on Discord.
+
+    .venv/bin/python -m benchmarks.discord_latency [--interactions 1000] [--in-flight 50]
+        [--members 100] [--database sqlite|postgresql|both]
+
+The real discord.py client logs in to the fake Discord of the test suite
+(tests/fakes/discord.py) on 127.0.0.1, opens its gateway session, and the fake
+dispatches `--interactions` INTERACTION_CREATE events over the websocket, `--in-flight`
+at a time, from `--members` members of one guild: a mix of `/lead add`, `/lead emailed`,
+`/lead list`, `/lead show` and `/leaderboard`. Each handler defers (the callback), runs
+the command in a worker thread against the database, and answers with a follow-up.
+Measured per interaction: from the dispatch leaving the fake to the fake receiving the
+deferral (Discord's 3-second deadline) and the follow-up (what the member sees).
+
+SQLite: a file in a temporary directory. PostgreSQL: FOLLOWTHROUGH_TEST_DATABASE_URL or
+postgresql+psycopg://postgres@127.0.0.1:5432/test, in a schema of its own
+(`bench_discord_latency`, dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import PostgresSchema
+from bots.bootstrap import build
+from bots.discord.client import Bot, Options, login, point_at
+from bots.settings import Settings
+from core.services.ports import SystemClock
+from tests.fakes import discord_payloads as p
+from tests.fakes.discord import FakeDiscord
+
+USER_BASE = 731000000000000000
+
+
+@dataclass
+class Result:
+    database: str
+    interactions: int
+    in_flight: int
+    seconds: float
+    acks: list[float]
+    answers: list[float]
+    errors: int
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def payload(n: int, members: int) -> dict[str, Any]:
+    user = USER_BASE + n % members
+    round_ = n // members  # each member's n-th command
+    match round_ % 5:
+        case 0:
+            return p.command("lead", "add", p.option("contact", f"Contact {round_}"),
+                             p.option("company", f"Company {n}"), user_id=user)
+        case 1:
+            return p.command("lead", "emailed", p.option("lead", f"#{round_ // 5 * 1 + 1}"),
+                             user_id=user)
+        case 2:
+            return p.command("lead", "list", user_id=user)
+        case 3:
+            return p.command("lead", "show", p.option("lead", "#1"), user_id=user)
+        case _:
+            return p.command("leaderboard", user_id=user)
+
+
+async def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> Result:
+    fake = await FakeDiscord().start()
+    fake.notify = False
+    point_at(fake.api_url, fake.gateway_url)
+    services = build(Settings(database_url=url), SystemClock(), migrate=True)
+    bot = Bot(services.app, Options(sync=False, sync_file=tmp / "sync", guild_ready_timeout=0.05))
+    gateway: asyncio.Task[None] | None = None
+    try:
+        await login(bot, fake.token)
+        gateway = asyncio.create_task(bot.connect(reconnect=False))
+        await asyncio.wait_for(bot.wait_until_ready(), 10)
+        slots = asyncio.Semaphore(args.in_flight)
+        acks: list[float] = []
+        answers: list[float] = []
+        errors = 0
+
+        async def one(n: int) -> None:
+            nonlocal errors
+            async with slots:
+                data = payload(n, args.members)
+                sent = time.monotonic()
+                await fake.dispatch("INTERACTION_CREATE", data)
+                try:
+                    answered = await fake.until_answered(data["token"], 30)
+                except TimeoutError:
+                    errors += 1
+                    return
+                acks.append(fake.acked[int(data["id"])] - sent)
+                answers.append(answered - sent)
+
+        started = time.monotonic()
+        await asyncio.gather(*(one(n) for n in range(args.interactions)))
+        seconds = time.monotonic() - started
+        return Result(name, args.interactions, args.in_flight, seconds, acks, answers, errors)
+    finally:
+        await bot.close()
+        if gateway is not None:
+            await asyncio.gather(gateway, return_exceptions=True)
+        await fake.close()
+        services.close()
+
+
+def report(result: Result) -> list[str]:
+    ms = [x * 1000 for x in result.answers]
+    acks = [x * 1000 for x in result.acks]
+    return [
+        f"{result.database}: {result.interactions} interactions, {result.in_flight} in flight,"
+        f" {result.seconds:.1f} s ({result.interactions / result.seconds:.0f}/s),"
+        f" {result.errors} unanswered",
+        f"  answer (follow-up)  p50 {percentile(ms, 50):6.1f} ms  p95 {percentile(ms, 95):6.1f} ms"
+        f"  p99 {percentile(ms, 99):6.1f} ms  max {max(ms):6.1f} ms",
+        f"  ack (deferral)      p50 {percentile(acks, 50):6.1f} ms  p95 {percentile(acks, 95):6.1f}"
+        f" ms  p99 {percentile(acks, 99):6.1f} ms  max {max(acks):6.1f} ms"
+        f"  (Discord allows 3000 ms)",
+        f"  mean answer {statistics.mean(ms):.1f} ms",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--interactions", type=int, default=1000)
+    parser.add_argument("--in-flight", type=int, default=50)
+    parser.add_argument("--members", type=int, default=100)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    print(f"machine: {os.cpu_count()} CPUs; discord.py against the fake on 127.0.0.1")
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        if args.database in ("sqlite", "both"):
+            url = f"sqlite:///{tmp / 'bench.db'}"
+            for line in report(asyncio.run(measure(url, "sqlite", args, tmp))):
+                print(line, flush=True)
+        if args.database in ("postgresql", "both"):
+            schema = PostgresSchema.connect("bench_discord_latency")
+            if schema is not None:
+                try:
+                    result = asyncio.run(measure(schema.url, "postgresql", args, tmp))
+                    for line in report(result):
+                        print(line, flush=True)
+                finally:
+                    schema.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -122,6 +122,7 @@ class SlackMessenger:
         self.app, self.config, self._token_for, self._sleep = app, config, token_for, sleep
         self.pacer = Pacer(config.workspace_rate)
         self._dms: dict[tuple[str, str], str] = {}  # (workspace, user) -> D... id
+        self._opens_blocked: dict[str, float] = {}  # workspace -> monotonic time
         self._clients: dict[str, AsyncWebClient] = {}
         self._session: aiohttp.ClientSession | None = None
 
@@ -181,7 +182,20 @@ class SlackMessenger:
                 self._dms[key] = delivery.dm_channel
             if key in self._dms:
                 return self._dms[key]
-        response = await client.conversations_open(users=delivery.user_id)
+        # conversations.open is Tier 3, counted per workspace: after a 429 nobody in that
+        # workspace asks again before its Retry-After (the Deliverer requeues them).
+        wait = self._opens_blocked.get(delivery.workspace_id, 0.0) - time.monotonic()
+        if wait > 0:
+            raise SendError(
+                "slack: conversations.open held", Failure.RATE_LIMITED, retry_after=wait
+            )
+        try:
+            response = await client.conversations_open(users=delivery.user_id)
+        except SlackApiError as error:
+            if error.response.status_code == 429:
+                held = failure(error, group_post=False).retry_after or 1.0
+                self._opens_blocked[delivery.workspace_id] = time.monotonic() + held
+            raise
         channel = str(response["channel"]["id"])
         self._dms[key] = channel
         if delivery.member_id is not None and delivery.message.kind != "admin":

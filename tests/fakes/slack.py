@@ -17,6 +17,7 @@ import json
 import math
 import time
 import urllib.parse
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,7 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.views: list[dict[str, Any]] = []
+        self.limited: Counter[str] = Counter()  # method -> requests answered 429
         self.delay = delay
         self._post_per_channel = post_per_channel
         self._post_burst = post_burst
@@ -286,6 +288,7 @@ class FakeSlack:
         if self._open_bucket is not None:
             wait = self._open_bucket.take()
             if wait:
+                self.limited["conversations.open"] += 1
                 return _rate_limited(wait)
         user = str(args.get("users", ""))
         if user in self.unreachable:
@@ -304,6 +307,7 @@ class FakeSlack:
             )
             wait = bucket.take()
             if wait:
+                self.limited["chat.postMessage"] += 1
                 return _rate_limited(wait)
         ts = f"{1700000000 + next(self._ts)}.000100"
         self.messages[(channel, ts)] = args

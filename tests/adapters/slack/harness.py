@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
+from sqlalchemy import text
 
 from bots.bootstrap import Services
 from bots.slack.config import SlackConfig
@@ -53,6 +54,14 @@ class Harness:
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.server.port}"
+
+    def has_group(self, team: str = TEAM) -> bool:
+        """Whether the database holds `team`'s group (a read; erase_group would erase)."""
+        with self.services.database.engine.connect() as connection:
+            query = text(
+                "SELECT count(*) FROM groups WHERE platform = 'slack' AND external_id = :t"
+            )
+            return bool(connection.execute(query, {"t": team}).scalar_one())
 
     def hook(self) -> str:
         self.hooks += 1

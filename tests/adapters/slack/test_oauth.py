@@ -79,7 +79,7 @@ def test_an_install_stores_the_workspace_and_its_next_command_uses_that_token(
             assert status == 200
             (refusal,) = await h.answers(hook)
             assert "reinstall" in refusal["text"].lower()
-            assert h.services.app.erase_group("slack", TEAM) is False
+            assert not h.has_group(TEAM)
 
     run(scenario())
 
@@ -98,7 +98,7 @@ def test_uninstall_erases_the_group_and_installation_and_its_retry_changes_nothi
             assert status == 200
             await wait_until(lambda: rows(h, "slack_bots", OTHER) == 0)
             await wait_until(lambda: rows(h, "slack_installations", OTHER) == 0)
-            await wait_until(lambda: not h.services.app.erase_group("slack", OTHER))
+            await wait_until(lambda: not h.has_group(OTHER))
 
             # The coach installs again; then Slack retries the old uninstall event.
             await install(h, "code-2", "xoxb-other-2")
@@ -123,7 +123,7 @@ def test_tokens_revoked_after_uninstall_is_harmless(tmp_path: Path) -> None:
             assert status == 200
             await wait_until(lambda: rows(h, "slack_events", OTHER) == 2)
             await wait_until(lambda: rows(h, "slack_bots", OTHER) == 0)
-            assert h.services.app.erase_group("slack", OTHER) is False
+            assert not h.has_group(OTHER)
 
     run(scenario())
 
@@ -138,6 +138,6 @@ def test_tokens_revoked_alone_erases_the_group(tmp_path: Path) -> None:
             revoked = {"type": "tokens_revoked", "tokens": {"bot": ["U0BOT00001"]}}
             await h.event(revoked, event_id="Ev3", team=OTHER)
             await wait_until(lambda: rows(h, "slack_bots", OTHER) == 0)
-            await wait_until(lambda: not h.services.app.erase_group("slack", OTHER))
+            await wait_until(lambda: not h.has_group(OTHER))
 
     run(scenario())

@@ -66,7 +66,7 @@ async def _nothing_happened(h: Any) -> None:
     assert h.fake.responses == []
     assert [c.method for c in h.fake.calls if c.method != "auth.test"] == []
     # Nothing stored: there is no group to erase.
-    assert h.services.app.erase_group("slack", TEAM) is False
+    assert not h.has_group(TEAM)
 
 
 def test_the_ack_comes_at_once_while_slack_answers_slowly(tmp_path: Path) -> None:

@@ -204,3 +204,20 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None]
     platform_message_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessLeaseRow(Base):
+    """A running process's claim on work only one may do at a time: Discord gateway
+    shards (`role` "discord", shards first..last of `shard_count`). Renewed while the
+    process lives; a row past `expires_at` belongs to nobody."""
+
+    __tablename__ = "process_leases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    owner: Mapped[str] = mapped_column(String(128))  # host:pid:nonce, as worker_id() makes
+    shard_count: Mapped[int] = mapped_column(Integer)
+    first_shard: Mapped[int] = mapped_column(Integer)
+    last_shard: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -159,10 +159,12 @@ class Streak:
 
     def current(self, today: date, cal: BusinessCalendar) -> int:
         """The streak as of local `today` (alive while yesterday's business day counted)."""
-        if self.last is None:
-            return 0
-        alive = self.last >= cal.previous_business_day(today)
-        return self.days if alive else 0
+        return self.alive_after(cal.previous_business_day(today))
+
+    def alive_after(self, yesterday: date) -> int:
+        """The streak if it counted on `yesterday` (the business day before today) or
+        later, else 0: `current` for a caller who knows that day (a board, for many)."""
+        return self.days if self.last is not None and self.last >= yesterday else 0
 
     def resumed(self, paused_on: date, today: date, cal: BusinessCalendar) -> Streak:
         """The streak after a pause from `paused_on` to `today`: frozen, not broken."""

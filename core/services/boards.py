@@ -10,7 +10,6 @@ from core.domain.leads import Action
 from core.domain.members import Group
 from core.domain.messages import Message
 from core.domain.replies import day
-from core.domain.scoring import Tally
 from core.services.ports import Outgoing, UnitOfWork
 
 STALE_BOARD = timedelta(days=1)
@@ -39,18 +38,20 @@ def rows_and_totals(
     """One row per member (opted-out ones unlisted) and the group's totals, over the
     group-local days [first, until) (None: so far), at the group's current points."""
     assert group.id is not None
-    tallies = uow.events.tallies(group.id, first, until)
-    rows, totals = [], Counter[Action]()
-    for member in uow.members.in_group(group.id):
+    points = uow.events.points(group.id, first, until, group.points)
+    rows = []
+    # The business day before each member's day, once per calendar and day.
+    yesterdays: dict[tuple[str, str | None, date], date] = {}
+    for member in uow.members.roster(group.id):
         assert member.id is not None
-        tally = tallies.get(member.id, Tally())
-        totals.update(tally.counts)
-        cal = member.calendar(group)
         # A paused member's streak is frozen at the day they paused.
         day = member.paused_on if member.paused and member.paused_on else as_of
-        streak = member.streak.current(day, cal)
-        rows.append(BoardRow(member.name, tally.points(group.points), streak, member.on_board))
-    return rows, totals
+        key = (member.tz or group.tz, member.country or group.country, day)
+        if key not in yesterdays:
+            yesterdays[key] = member.calendar(group).previous_business_day(day)
+        streak = member.streak.alive_after(yesterdays[key])
+        rows.append(BoardRow(member.name, points.get(member.id, 0), streak, member.on_board))
+    return rows, uow.events.totals(group.id, first, until)
 
 
 def board(uow: UnitOfWork, group: Group, period: str, now: datetime) -> Message:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -105,6 +107,10 @@ class MemberRepository(Protocol):
     def morning_due(self, now: datetime, limit: int) -> list[Member]: ...
     def save_planned(self, members: list[Member]) -> None: ...
     def next_morning_at(self) -> datetime | None: ...
+    def roster(self, group_id: int) -> list[Member]:
+        """The group's members, read-only (a board's): not for `save`."""
+        ...
+
     def organisers(self, group_id: int) -> list[Member]: ...
     def set_dm_channel(self, member_id: int, channel: str | None) -> None:
         """Store the member's DM channel id (no error if the member is gone)."""
@@ -144,6 +150,16 @@ class EventRepository(Protocol):
         end: datetime,
         actions: frozenset[Action] | None = None,
     ) -> list[tuple[int, Event]]: ...
+    def points(
+        self, group_id: int, first: date, until: date | None, points: Mapping[str, int]
+    ) -> dict[int, int]:
+        """Per member, their points over [first, until) at `points` (see `tallies`)."""
+        ...
+
+    def totals(self, group_id: int, first: date, until: date | None = None) -> Counter[Action]:
+        """How many times each action counted in the group over [first, until)."""
+        ...
+
     def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:
         """Per member, what their counted actions come to over the group-local days
         [first, until) (None: up to now); members with nothing counted are left out."""

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import TypeAlias
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Subquery, case, func, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.domain.calendar import BusinessCalendar
 from core.domain.leads import Action, Event, Stage
-from core.domain.scoring import Tally, counted
+from core.domain.scoring import DEFAULT_POINTS, REJECTION_CALL_BONUS, Tally, counted
 from core.storage import mapping
 from core.storage.tables import EventRow, GroupRow, MemberRow, TallyRow
 
@@ -88,22 +88,34 @@ class SqlEvents:
     def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:
         """Each member's tally over the group-local days [first, until) (None: up to now),
         summed from the fewest rows: whole months from month rows, all time from one."""
-        query = (
-            select(
-                TallyRow.member_id,
-                TallyRow.action,
-                func.sum(TallyRow.times),
-                func.sum(TallyRow.bonuses),
-            )
-            .where(TallyRow.group_id == group_id, or_(*_spans(first, until)))
-            .group_by(TallyRow.member_id, TallyRow.action)
-        )
+        rows = _covering(group_id, first, until)
+        query = select(
+            rows.c.member_id, rows.c.action, func.sum(rows.c.times), func.sum(rows.c.bonuses)
+        ).group_by(rows.c.member_id, rows.c.action)
         result: dict[int, Tally] = defaultdict(Tally)
         for member_id, action, times, bonuses in self._s.execute(query):
             found = result[member_id]
             found.counts[Action(action)] += int(times)
             found.bonuses += int(bonuses)
         return dict(result)
+
+    def points(
+        self, group_id: int, first: date, until: date | None, points: Mapping[str, int]
+    ) -> dict[int, int]:
+        """Each member's points over [first, until) at `points`, summed in the database
+        (the sum `Tally.points` makes: each count times its action's points, plus the
+        rejection-call bonuses); members with nothing counted are left out."""
+        rows = _covering(group_id, first, until)
+        weight = case(dict(points), value=rows.c.action, else_=0)
+        earned = func.sum(rows.c.times * weight + rows.c.bonuses * REJECTION_CALL_BONUS)
+        query = select(rows.c.member_id, earned).group_by(rows.c.member_id)
+        return {member_id: int(total) for member_id, total in self._s.execute(query)}
+
+    def totals(self, group_id: int, first: date, until: date | None = None) -> Counter[Action]:
+        """How many times each action counted in the group over [first, until)."""
+        rows = _covering(group_id, first, until)
+        query = select(rows.c.action, func.sum(rows.c.times)).group_by(rows.c.action)
+        return Counter({Action(action): int(n) for action, n in self._s.execute(query) if n})
 
     def _lead_history(self, lead_id: int) -> list[Event]:
         rows = self._s.execute(
@@ -122,25 +134,38 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def _spans(first: date, until: date | None) -> list[ColumnElement[bool]]:
-    """Conditions on TallyRow that cover the days [first, until) once each."""
+def _covering(group_id: int, first: date, until: date | None) -> Subquery:
+    """The group's tally rows that cover the days [first, until) once each: whole months
+    from month rows, the rest from day rows, all time from its own. One SELECT per range
+    (UNION ALL), so that each reads a contiguous stretch of the key."""
+    ranges = _ranges(first, until)
+    selects = [
+        select(TallyRow.member_id, TallyRow.action, TallyRow.times, TallyRow.bonuses).where(
+            TallyRow.group_id == group_id, *conditions
+        )
+        for conditions in ranges
+    ]
+    return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery()
+
+
+def _ranges(first: date, until: date | None) -> list[list[ColumnElement[bool]]]:
     if until is None and first <= ALL_TIME:
-        return [TallyRow.span == ALL]
+        return [[TallyRow.span == ALL]]
     months_from = first if first.day == 1 else _next_month(first)
     months_until = None if until is None else _month(until)
     if months_until is not None and months_from >= months_until:
         return [_between(DAY, first, until)]  # no whole month inside
-    spans = [_between(MONTH, months_from, months_until)]
+    ranges = [_between(MONTH, months_from, months_until)]
     if first < months_from:
-        spans.append(_between(DAY, first, months_from))
-    if months_until is not None and months_until < until:  # type: ignore[operator]
-        spans.append(_between(DAY, months_until, until))
-    return spans
+        ranges.append(_between(DAY, first, months_from))
+    if until is not None and months_until is not None and months_until < until:
+        ranges.append(_between(DAY, months_until, until))
+    return ranges
 
 
-def _between(span: str, first: date, until: date | None) -> ColumnElement[bool]:
-    condition = and_(TallyRow.span == span, TallyRow.start >= first)
-    return condition if until is None else and_(condition, TallyRow.start < until)
+def _between(span: str, first: date, until: date | None) -> list[ColumnElement[bool]]:
+    conditions = [TallyRow.span == span, TallyRow.start >= first]
+    return conditions if until is None else [*conditions, TallyRow.start < until]
 
 
 def calendars(
@@ -162,6 +187,8 @@ def tally(
     `events` (or one lead's)."""
     times, bonuses = Tallied(), Tallied()
     for event, bonus in counted(events, member_cal):
+        if event.action.value not in DEFAULT_POINTS:
+            continue  # earns nothing at any points: no board needs it
         key = (group_cal.local_date(event.at), event.action)
         times[key] += 1
         bonuses[key] += bonus
@@ -241,7 +268,7 @@ def _upsert(connection: Session | Connection) -> postgresql.Insert | sqlite.Inse
     table = TallyRow.__table__.c
     statement = insert(TallyRow)
     return statement.on_conflict_do_update(
-        index_elements=[table.member_id, table.span, table.start, table.action],
+        index_elements=[table.group_id, table.span, table.start, table.member_id, table.action],
         set_={
             "times": table.times + statement.excluded.times,
             "bonuses": table.bonuses + statement.excluded.bonuses,

@@ -18,6 +18,7 @@ from core.services.ports import Conflict
 from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow
 
 MEMBER_FIELDS = tuple(f.name for f in fields(Member) if f.name != "id")
+assert fields(Member)[-1].name == "id"  # SqlMembers.roster builds members by position
 LEAD_FIELDS = tuple(f.name for f in fields(Lead) if f.name != "id")
 
 # A lead read as a plain row (planning reads tens of thousands: no ORM entities).
@@ -79,7 +80,7 @@ def fill_group(row: GroupRow, group: Group) -> None:
     row.settings = {**group.settings.to_dict(), "points": dict(group.points)}
 
 
-def member(row: MemberRow) -> Member:
+def member(row: MemberRow | Row[tuple[Any, ...]]) -> Member:
     return Member(**{name: getattr(row, name) for name in MEMBER_FIELDS}, id=row.id)
 
 

@@ -112,6 +112,14 @@ class SqlMembers:
         rows = self._s.scalars(select(MemberRow).filter_by(group_id=group_id).order_by("id"))
         return [mapping.member(r) for r in rows]
 
+    def roster(self, group_id: int) -> list[Member]:
+        """The group's members, for reading only (plain rows, not tracked: a board of
+        thousands reads them fast); `in_group` is for members to be saved."""
+        columns = [getattr(MemberRow, name) for name in mapping.MEMBER_FIELDS]
+        query = select(*columns, MemberRow.id).filter_by(group_id=group_id).order_by(MemberRow.id)
+        # The columns in the dataclass's order, its id last: built by position.
+        return [Member(*row) for row in self._s.execute(query)]
+
     def organisers(self, group_id: int) -> list[Member]:
         rows = self._s.scalars(
             select(MemberRow).filter_by(group_id=group_id, organiser=True).order_by("id")

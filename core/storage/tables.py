@@ -155,25 +155,29 @@ class EventRow(Base):
 
 
 class TallyRow(Base):
-    """How many times a member's action counted for points, per span of time.
+    """How many times a member's scoring action counted, per span of time.
 
     Written with each event (in its transaction), so that a board sums a few rows per
     member times the group's current points instead of re-scoring every event. Each
     counted event adds to three spans: its day ("day", the group's local date), its month
-    ("month", the first of that month) and all time ("all", on ALL_TIME).
+    ("month", the first of that month) and all time ("all", on ALL_TIME). Only actions
+    that can earn points are tallied.
     """
 
     __tablename__ = "tallies"
-    # A board reads one group's rows of one span over a range of starts.
-    __table_args__ = (Index(None, "group_id", "span", "start"),)
+    # The key leads with what a board reads: one group's rows of one span over a range
+    # of starts, contiguous (SQLite stores the table in key order: WITHOUT ROWID).
+    __table_args__ = (Index(None, "member_id"), {"sqlite_with_rowid": False})
 
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
     )
     span: Mapped[str] = mapped_column(String(8), primary_key=True)
     start: Mapped[date] = mapped_column(Date, primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
     action: Mapped[str] = mapped_column(String(16), primary_key=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     times: Mapped[int] = mapped_column(Integer, default=0)
     bonuses: Mapped[int] = mapped_column(Integer, default=0)  # rejection-call bonuses earned
 

@@ -26,11 +26,11 @@ def upgrade() -> None:
 
     op.create_table(
         "tallies",
-        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
         sa.Column("span", sa.String(length=8), nullable=False),
         sa.Column("start", sa.Date(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("action", sa.String(length=16), nullable=False),
-        sa.Column("group_id", sa.Integer(), nullable=False),
         sa.Column("times", sa.Integer(), nullable=False),
         sa.Column("bonuses", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -42,14 +42,13 @@ def upgrade() -> None:
             name=op.f("fk_tallies_member_id_members"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("member_id", "span", "start", "action", name=op.f("pk_tallies")),
+        sa.PrimaryKeyConstraint(
+            "group_id", "span", "start", "member_id", "action", name=op.f("pk_tallies")
+        ),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("tallies", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_tallies_group_id_span_start"),
-            ["group_id", "span", "start"],
-            unique=False,
-        )
+        batch_op.create_index(batch_op.f("ix_tallies_member_id"), ["member_id"], unique=False)
     # Tallies for the events already there. The rules are the domain's, read through the
     # app's code: if a later revision reshapes events or tallies, pin a copy here.
     from core.storage.events import rebuild_tallies
@@ -59,7 +58,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("tallies", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_tallies_group_id_span_start"))
+        batch_op.drop_index(batch_op.f("ix_tallies_member_id"))
     op.drop_table("tallies")
     op.drop_column("members", "dm_channel")
     op.drop_column("members", "organiser")

@@ -12,11 +12,16 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, column, inspect, table
 
+from bots.slack import tables as slack_tables
 from core.domain.leads import Action
 from core.services.ports import SimulatedClock
 from core.storage.database import Database, alembic_config, is_current, make_engine, upgrade
 from core.storage.events import ALL_TIME
 from core.storage.tables import Base
+
+# slack-sdk's tables live on our metadata too (migration 0003 creates them); the Slack
+# adapter registers them when it starts, and so does the drift test, as env.py does.
+slack_tables.register(Base.metadata)
 
 
 @pytest.fixture
@@ -120,11 +125,6 @@ def test_upgrading_from_0001_tallies_the_events_already_there(engine: Engine) ->
     with Database(engine, SimulatedClock(datetime.now(UTC))).uow() as uow:
         tally = uow.events.tallies(1, ALL_TIME)[1]
         ana = uow.members.by_id(1)
-    assert dict(tally.counts) == {
-        Action.ADDED: 1,
-        Action.EMAILED: 1,
-        Action.REJECTED: 1,
-        Action.CALLED: 1,
-    }
+    assert dict(tally.counts) == {Action.ADDED: 1, Action.EMAILED: 1, Action.CALLED: 1}
     assert tally.bonuses == 1
     assert ana is not None and (ana.organiser, ana.dm_channel) == (False, None)

@@ -44,11 +44,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from benchmarks.common import PostgresSchema, fix_sequences, settle
 from bots.bootstrap import build
 from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.ratelimit import RateLimiter
@@ -61,7 +61,6 @@ from core.storage.tables import LeadRow, MemberRow, OutboxRow
 
 MORNING = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)  # a Tuesday, 08:00 UTC (group zone UTC)
 EMAILED = datetime(2026, 2, 24, 10, 0, tzinfo=UTC)  # follow-up due Friday 27 February
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_SCHEMA = "bench_delivery"
 CHUNK = 2_000
 TARGET_SHARE = 0.90  # of the platform's limit
@@ -176,7 +175,7 @@ def load(engine: Engine, members: int) -> None:
         for first in range(1, members + 1, CHUNK):
             ids = range(first, min(first + CHUNK, members + 1))
             conn.execute(
-                insert(MemberRow.__table__),
+                insert(MemberRow),
                 [
                     {
                         "id": i,
@@ -193,7 +192,7 @@ def load(engine: Engine, members: int) -> None:
                 ],
             )
             conn.execute(
-                insert(LeadRow.__table__),
+                insert(LeadRow),
                 [
                     {
                         "member_id": i,
@@ -211,10 +210,8 @@ def load(engine: Engine, members: int) -> None:
                     for i in ids
                 ],
             )
-        if engine.dialect.name == "postgresql":
-            sequence = "pg_get_serial_sequence('members', 'id')"
-            conn.execute(text(f"SELECT setval({sequence}, max(id)) FROM members"))
-            conn.execute(text("ANALYZE"))
+        fix_sequences(conn, ("members",))  # the ids were given explicitly
+    settle(engine)
 
 
 @contextmanager
@@ -224,20 +221,13 @@ def database(kind: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="followthrough-delivery-") as tmp:
             yield f"sqlite:///{Path(tmp) / 'delivery.db'}"
         return
-    base = make_url(os.environ.get("FOLLOWTHROUGH_TEST_DATABASE_URL") or PG_DEFAULT)
-    admin = create_engine(base.update_query_dict({"connect_timeout": "5"}))
+    schema = PostgresSchema.connect(PG_SCHEMA)
+    if schema is None:
+        raise SystemExit(2)
     try:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}"))
-        url = base.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
-        yield url.render_as_string(hide_password=False)
+        yield schema.url
     finally:
-        try:
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-        finally:
-            admin.dispose()
+        schema.close()
 
 
 def outbox_counts(engine: Engine) -> dict[str, int]:

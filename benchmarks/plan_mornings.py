@@ -45,18 +45,25 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
+from benchmarks.common import (
+    COMPANIES,
+    PostgresSchema,
+    fix_sequences,
+    lead_row,
+    member_row,
+    person,
+    settle,
+)
 from bots.bootstrap import build
 from bots.settings import Settings
 from core.domain.calendar import BusinessCalendar
@@ -88,13 +95,9 @@ NOW = datetime(2026, 3, 3, 8, 1, tzinfo=UTC)
 DUE_SHARE = 0.15  # mean share of a member's `--leads` leads that are due on DAY
 PAUSED_SHARE, EARLY_SHARE, OFFER_SHARE = 0.02, 0.05, 0.04
 CHUNK = 500  # members generated and inserted per executemany
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_SCHEMA = "followthrough_bench"
 TARGET_SECONDS = 5.0  # the issue's target for 10,000 members x 20 leads
 
-FIRST = "Ada Grace Alan Edsger Barbara Donald Frances Ken Radia Linus Margaret Tim".split()  # noqa: SIM905
-LAST = "Lovelace Hopper Turing Dijkstra Liskov Knuth Allen Thompson Perlman Hamilton".split()  # noqa: SIM905
-COMPANIES = "Acme Globex Initech Umbrella Hooli Stark Wayne Wonka Cyberdyne Tyrell".split()  # noqa: SIM905
 ROLES = (None, "Engineer", "Senior Engineer", "Data Analyst", "Product Manager", "Designer")
 
 # What a due lead is (weights), and what an idle (not due on DAY) one is.
@@ -162,7 +165,7 @@ class Draw:
         return Lead(
             member_id=self.member_id,
             number=number,
-            contact=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            contact=person(rng),
             company=rng.choice(COMPANIES),
             created_at=NOW,  # set by the kind
             role=rng.choice(ROLES),
@@ -287,7 +290,7 @@ def make_member(
     member = Member(
         group.id,
         f"U{index:06d}",
-        f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+        person(rng),
         tz=tz,
         country=country,
         nudge_time=EARLY if rng.random() < EARLY_SHARE else None,
@@ -367,13 +370,8 @@ def generate(
         for index in range(first, min(first + CHUNK, members)):
             made = make_member(group, index, base, wide, seed, next_lead_id)
             next_lead_id += len(made.leads)
-            row = {name: getattr(made.member, name) for name in MEMBER_COLUMNS}
-            row["created_at"] = CREATED
-            member_rows.append(row)
-            for lead in made.leads:
-                row = {name: getattr(lead, name) for name in LEAD_COLUMNS}
-                row["stage"] = lead.stage.value
-                lead_rows.append(row)
+            member_rows.append(member_row(made.member, CREATED))
+            lead_rows += [lead_row(lead) for lead in made.leads]
             totals.members += 1
             totals.leads += len(made.leads)
             totals.due += made.due
@@ -407,29 +405,15 @@ def load(
                 conn.execute(insert(LEADS), lead_rows)
                 seconds[name] += time.perf_counter() - start
         for name, conn in conns.items():
-            if conn.dialect.name == "postgresql":
-                start = time.perf_counter()
-                for table in ("members", "leads"):  # the ids were given explicitly
-                    sequence = f"pg_get_serial_sequence('{table}', 'id')"
-                    conn.execute(text(f"SELECT setval({sequence}, max(id)) FROM {table}"))
-                seconds[name] += time.perf_counter() - start
+            start = time.perf_counter()
+            fix_sequences(conn, ("members", "leads"))  # the ids were given explicitly
+            seconds[name] += time.perf_counter() - start
     for name, engine in engines.items():
         if engine.dialect.name == "postgresql":
             start = time.perf_counter()
-            settle(engine)
+            settle(engine, ("groups", "members", "leads", "outbox"))
             seconds[name] += time.perf_counter() - start
     return totals, seconds
-
-
-def settle(engine: Engine) -> None:
-    """Bring freshly loaded PostgreSQL tables to a live database's state: statistics,
-    hint bits and visibility map set (VACUUM ANALYZE, what autovacuum does), and the
-    load's dirty pages written out (CHECKPOINT), so that planning does not pay for them."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("groups", "members", "leads", "outbox"):
-            conn.execute(text(f"VACUUM (ANALYZE) {table}"))
-        with suppress(SQLAlchemyError):  # not a superuser: the background writer will do it
-            conn.execute(text("CHECKPOINT"))
 
 
 # -- planning (in a spawned process) ------------------------------------------------------
@@ -518,31 +502,14 @@ class Databases:
     def __init__(self, which: str, tmp: Path) -> None:
         self.tmp = tmp
         self.names: list[str] = []
-        self.pg_url: str | None = None
-        self._admin: Engine | None = None
+        self._schema: PostgresSchema | None = None
         if which in ("sqlite", "both"):
             print(f"sqlite: a file in {tmp}", flush=True)
             self.names.append("sqlite")
         if which in ("postgresql", "both"):
-            self._connect_postgresql()
-
-    def _connect_postgresql(self) -> None:
-        base = make_url(os.environ.get("FOLLOWTHROUGH_TEST_DATABASE_URL") or PG_DEFAULT)
-        shown = base.render_as_string(hide_password=True)
-        admin = create_engine(base.update_query_dict({"connect_timeout": "5"}))
-        try:
-            with admin.connect() as conn:
-                version = conn.scalar(text("SHOW server_version"))
-        except SQLAlchemyError as error:
-            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-            print(f"postgresql: skipped: unreachable ({shown}): {reason}", flush=True)
-            admin.dispose()
-            return
-        print(f"postgresql: {shown} (server {version}), in schema {PG_SCHEMA}", flush=True)
-        self._admin = admin
-        url = base.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
-        self.pg_url = url.render_as_string(hide_password=False)
-        self.names.append("postgresql")
+            self._schema = PostgresSchema.connect(PG_SCHEMA)
+            if self._schema is not None:
+                self.names.append("postgresql")
 
     def fresh(self, scenario: str) -> dict[str, tuple[str, Engine]]:
         """An empty database per name for `scenario`: (url, engine)."""
@@ -551,23 +518,14 @@ class Databases:
             if name == "sqlite":
                 url = f"sqlite:///{self.tmp / f'{scenario}.db'}"
             else:
-                assert self._admin is not None and self.pg_url is not None
-                self._drop_schema(create=True)
-                url = self.pg_url
+                assert self._schema is not None
+                url = self._schema.reset()
             made[name] = (url, make_engine(url))
         return made
 
-    def _drop_schema(self, *, create: bool = False) -> None:
-        assert self._admin is not None
-        with self._admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-            if create:
-                conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
-
     def close(self) -> None:
-        if self._admin is not None:
-            self._drop_schema()
-            self._admin.dispose()
+        if self._schema is not None:
+            self._schema.close()
 
 
 def run_scenario(

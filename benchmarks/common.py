@@ -1,0 +1,150 @@
+"""What every benchmark needs: its own PostgreSQL schema, rows in the tables' shape,
+names to give generated people, and a timer.
+
+PostgreSQL: FOLLOWTHROUGH_TEST_DATABASE_URL or the local test server, always in a schema
+of the benchmark's own (dropped afterwards), so that it never touches the tests' tables
+or another benchmark's.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.domain.leads import Lead
+from core.domain.members import Group, Member
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+FIRST = "Ada Grace Alan Edsger Barbara Donald Frances Ken Radia Linus Margaret Tim".split()  # noqa: SIM905
+LAST = "Lovelace Hopper Turing Dijkstra Liskov Knuth Allen Thompson Perlman Hamilton".split()  # noqa: SIM905
+COMPANIES = "Acme Globex Initech Umbrella Hooli Stark Wayne Wonka Cyberdyne Tyrell".split()  # noqa: SIM905
+
+MEMBER_COLUMNS = tuple(f.name for f in fields(Member))
+LEAD_COLUMNS = tuple(f.name for f in fields(Lead))
+
+
+def person(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+
+
+# -- rows for Core executemany ------------------------------------------------------------
+
+
+def group_row(group: Group, created_at: datetime) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "platform": group.platform,
+        "external_id": group.external_id,
+        "tz": group.tz,
+        "country": group.country,
+        "morning": group.morning,
+        "channel": group.channel,
+        "settings": {**group.settings.to_dict(), "points": dict(group.points)},
+        "next_board_at": group.next_board_at,
+        "suspended": group.suspended,
+        "created_at": created_at,
+    }
+
+
+def member_row(member: Member, created_at: datetime) -> dict[str, Any]:
+    return {**{name: getattr(member, name) for name in MEMBER_COLUMNS}, "created_at": created_at}
+
+
+def lead_row(lead: Lead) -> dict[str, Any]:
+    return {**{name: getattr(lead, name) for name in LEAD_COLUMNS}, "stage": lead.stage.value}
+
+
+def fix_sequences(conn: Connection, tables: tuple[str, ...]) -> None:
+    """After rows inserted with explicit ids, PostgreSQL's sequences continue past them."""
+    if conn.dialect.name == "postgresql":
+        for table in tables:
+            sequence = f"pg_get_serial_sequence('{table}', 'id')"
+            conn.execute(text(f"SELECT setval({sequence}, max(id)) FROM {table}"))
+
+
+def settle(engine: Engine, tables: tuple[str, ...] = ()) -> None:
+    """Bring freshly loaded PostgreSQL tables to a live database's state (what autovacuum
+    does: VACUUM ANALYZE of `tables`, or ANALYZE of all), then CHECKPOINT the load's dirty
+    pages; nothing on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if not tables:
+            conn.execute(text("ANALYZE"))
+        for table in tables:
+            conn.execute(text(f"VACUUM (ANALYZE) {table}"))
+        with suppress(SQLAlchemyError):  # not a superuser: the background writer will do it
+            conn.execute(text("CHECKPOINT"))
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+
+
+class PostgresSchema:
+    """A schema of the benchmark's own on the PostgreSQL server, (re)created on demand
+    and dropped on close; `url` reaches it (its search_path)."""
+
+    def __init__(self, schema: str, admin: Engine, url: str, version: str) -> None:
+        self.schema, self.url, self.version, self._admin = schema, url, version, admin
+
+    @classmethod
+    def connect(cls, schema: str) -> PostgresSchema | None:
+        """The schema, freshly created; None (and a line saying why) if unreachable."""
+        base = make_url(os.environ.get("FOLLOWTHROUGH_TEST_DATABASE_URL") or PG_DEFAULT)
+        shown = base.render_as_string(hide_password=True)
+        admin = create_engine(base.update_query_dict({"connect_timeout": "5"}))
+        try:
+            with admin.connect() as conn:
+                version = str(conn.scalar(text("SHOW server_version")))
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            print(f"postgresql: skipped: unreachable ({shown}): {reason}", flush=True)
+            admin.dispose()
+            return None
+        print(f"postgresql: {shown} (server {version}), in schema {schema}", flush=True)
+        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        made = cls(schema, admin, url.render_as_string(hide_password=False), version)
+        made.reset()
+        return made
+
+    def reset(self) -> str:
+        """Drop the schema with everything in it, create it empty; its URL."""
+        self._drop(create=True)
+        return self.url
+
+    def close(self) -> None:
+        try:
+            self._drop()
+        finally:
+            self._admin.dispose()
+
+    def _drop(self, *, create: bool = False) -> None:
+        with self._admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE"))
+            if create:
+                conn.execute(text(f"CREATE SCHEMA {self.schema}"))
+
+
+# -- timing -------------------------------------------------------------------------------
+
+
+def timed(work: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    value = work()
+    return time.perf_counter() - start, value
+
+
+def median_seconds(work: Callable[[], Any], runs: int) -> float:
+    """The median of `runs` timed calls of `work`."""
+    return statistics.median(timed(work)[0] for _ in range(runs))

@@ -12,21 +12,17 @@ from core.domain.calendar import country_of_zone, zone
 from core.domain.commands import Command
 from core.domain.dates import recent_days
 from core.domain.errors import DomainError, NotAllowed, UsageError
-from core.domain.leads import Lead
 from core.domain.members import Group, Member
 from core.domain.messages import Message, error
-from core.domain.notices import channel_gone, dms_closed, unreachable
-from core.domain.planning import plan_morning, schedule
-from core.services import home
+from core.domain.planning import schedule
+from core.services import failures, home
 from core.services.boards import post_weekly_boards
 from core.services.handlers import HANDLERS
-from core.services.policy import after_failure
+from core.services.mornings import plan_batch
 from core.services.ports import (
     Clock,
     Conflict,
     Delivery,
-    Failure,
-    Outgoing,
     SendError,
     UnitOfWork,
 )
@@ -268,51 +264,8 @@ class FollowThrough:
                 members = uow.members.morning_due(now, PLANNING_BATCH)
                 if not members:
                     return written
-                written += self._plan_batch(uow, members, now)
+                written += plan_batch(uow, members, now, self.catch_up)
                 uow.commit()
-
-    def _plan_batch(self, uow: UnitOfWork, members: list[Member], now: datetime) -> int:
-        """Plan one batch of members in a handful of statements, whatever its size."""
-        groups: dict[int, Group] = {}
-        days = {}
-        for member in members:
-            if member.group_id not in groups:
-                groups[member.group_id] = uow.groups.by_id(member.group_id)
-            assert member.id is not None and member.next_morning_at is not None
-            cal = member.calendar(groups[member.group_id])
-            days[member.id] = cal.local_date(member.next_morning_at)
-        due = uow.leads.due(days)
-        by_member: dict[int, list[Lead]] = {}
-        for lead in due:
-            by_member.setdefault(lead.member_id, []).append(lead)
-        parents: dict[int, set[int]] = {}
-        for lead in due:
-            if lead.parent_id is not None:
-                parents.setdefault(lead.member_id, set()).add(lead.parent_id)
-        referrers = uow.leads.contacts(parents)  # who referred whom, for the drafts
-        digests = []
-        for member in members:
-            assert member.id is not None and member.next_morning_at is not None
-            leads = by_member.get(member.id, [])
-            morning_at = member.next_morning_at
-            morning = plan_morning(
-                member, groups[member.group_id], leads, referrers, now, self.catch_up
-            )
-            if morning.message is not None:
-                digests.append(
-                    Outgoing(
-                        key=f"digest:{member.id}:{morning.day.isoformat()}",
-                        group_id=member.group_id,
-                        member_id=member.id,
-                        message=morning.message,
-                        not_before=morning_at,
-                        status="missed" if morning.missed else "pending",
-                        expires_at=morning_at + self.catch_up,
-                    )
-                )
-        uow.leads.save_planned(due)
-        uow.members.save_planned(members)
-        return uow.outbox.add_many(digests, now)
 
     def next_wake(self) -> datetime | None:
         """When the next morning or Monday board comes (for the simulator's clock)."""
@@ -350,108 +303,10 @@ class FollowThrough:
             uow.commit()
 
     def failed(self, delivery: Delivery, error: SendError) -> None:
-        """Record a failed send and do what its class calls for (core.services.policy)."""
-        now = self.clock.now()
-        retry = after_failure(error.kind, delivery.attempts, now, error.retry_after)
+        """Record a failed send and do what its class calls for (core.services.failures)."""
         with self._uow() as uow:
-            if error.kind is Failure.FATAL:
-                log.error(
-                    "delivery stopped for group %s (%s %s): %s",
-                    delivery.group_id,
-                    delivery.platform,
-                    delivery.workspace_id,
-                    error,
-                )
-                uow.outbox.release(delivery.id)
-                group = uow.groups.by_id(delivery.group_id)
-                group.suspended = True
-                uow.groups.save(group)
-                uow.commit()
-                return
-            uow.outbox.mark_failed(delivery, str(error), retry.at, count_attempt=retry.counts)
-            match error.kind:
-                case Failure.TRANSIENT if retry.at is not None:
-                    log.warning(
-                        "send failed: key=%s attempt=%d, retrying: %s",
-                        delivery.key,
-                        delivery.attempts + 1,
-                        error,
-                    )
-                case Failure.TRANSIENT:
-                    log.error(
-                        "send failed for good: key=%s after %d attempts: %s",
-                        delivery.key,
-                        delivery.attempts + 1,
-                        error,
-                    )
-                case Failure.UNREACHABLE:
-                    log.warning("member unreachable: key=%s reason=%s", delivery.key, error)
-                    self._unreachable(uow, delivery, now, error.tell_in_channel)
-                case Failure.CHANNEL_GONE:
-                    log.warning("group channel unavailable: key=%s: %s", delivery.key, error)
-                    self._channel_gone(uow, delivery, now)
-                case Failure.PAYLOAD:
-                    log.error("the platform refused a message: key=%s: %s", delivery.key, error)
+            failures.record(uow, delivery, error, self.clock.now())
             uow.commit()
-
-    def _unreachable(
-        self, uow: UnitOfWork, delivery: Delivery, now: datetime, tell_in_channel: bool
-    ) -> None:
-        """Stop a member's digests, and tell the group's organisers once."""
-        if delivery.member_id is None or delivery.user_id is None:
-            return
-        member = uow.members.by_id(delivery.member_id)
-        if member is None or member.unreachable:
-            return
-        member.unreachable = True
-        uow.members.save(member)
-        # One notice each time a member becomes unreachable (not on every failed send).
-        self._tell_organisers(
-            uow,
-            delivery.group_id,
-            f"unreachable:{member.id}:{now.isoformat()}",
-            unreachable(member.name),
-            now,
-            about=member,
-        )
-        if tell_in_channel:
-            # Where the platform lets a member close DMs (Discord), tell them where they
-            # are sure to look: the group channel, mentioning them and nobody else.
-            notice = dms_closed(delivery.user_id)
-            outgoing = Outgoing(
-                f"dms-closed:{member.id}:{now.isoformat()}",
-                delivery.group_id,
-                member.id,
-                notice,
-                now,
-                to_channel=True,
-            )
-            uow.outbox.add(outgoing, now)
-
-    def _channel_gone(self, uow: UnitOfWork, delivery: Delivery, now: datetime) -> None:
-        """Tell the organisers once per channel setting, instead of failing every week."""
-        if delivery.user_id is not None or delivery.channel is None:
-            return
-        key = f"channel-gone:{delivery.group_id}:{delivery.channel}"
-        self._tell_organisers(uow, delivery.group_id, key, channel_gone(), now)
-
-    def _tell_organisers(
-        self,
-        uow: UnitOfWork,
-        group_id: int,
-        key: str,
-        notice: Message,
-        now: datetime,
-        about: Member | None = None,
-    ) -> None:
-        """An admin notice, by DM to each of the group's organisers (never the channel)."""
-        organisers = [m for m in uow.members.organisers(group_id) if m is not about]
-        if not organisers:
-            log.warning("no organiser to tell: group=%s key=%s", group_id, key)
-        for organiser in organisers:
-            assert organiser.id is not None
-            outgoing = Outgoing(f"{key}:{organiser.id}", group_id, organiser.id, notice, now)
-            uow.outbox.add(outgoing, now)
 
     def status(self) -> dict[str, int]:
         with self._uow() as uow:

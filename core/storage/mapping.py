@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import Row, Table, bindparam, update
 from sqlalchemy.exc import IntegrityError
@@ -100,3 +100,16 @@ def event(row: EventRow) -> Event:
         row.id,
         row.logged_at,
     )
+
+
+Held = TypeVar("Held")
+
+
+def hold(session: Session, rows: list[Held]) -> list[Held]:
+    """`rows`, kept for the rest of this unit of work.
+
+    The session's identity map holds rows weakly; a row read to build a domain object
+    would be gone by the time that object is saved back, and found again with a SELECT.
+    """
+    session.info.setdefault("held", []).extend(rows)
+    return rows

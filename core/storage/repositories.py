@@ -26,7 +26,7 @@ class SqlGroups:
 
     def get(self, platform: str, external_id: str) -> Group | None:
         row = self._s.scalar(select(GroupRow).filter_by(platform=platform, external_id=external_id))
-        return None if row is None else mapping.group(row)
+        return None if row is None else mapping.group(mapping.hold(self._s, [row])[0])
 
     def by_id(self, group_id: int) -> Group:
         return mapping.group(self._s.get_one(GroupRow, group_id))
@@ -83,7 +83,7 @@ class SqlMembers:
             .filter_by(group_id=group_id, external_id=external_id)
             .with_for_update()
         )
-        return None if row is None else mapping.member(row)
+        return None if row is None else mapping.member(mapping.hold(self._s, [row])[0])
 
     def add(self, member: Member) -> Member:
         row = MemberRow(created_at=self._now)
@@ -157,10 +157,12 @@ class SqlMemberLeads:
         self._s, self.member_id = session, member_id
 
     def all(self) -> list[Lead]:
-        rows = self._s.scalars(
-            select(LeadRow).filter_by(member_id=self.member_id).order_by(LeadRow.number)
+        rows = list(
+            self._s.scalars(
+                select(LeadRow).filter_by(member_id=self.member_id).order_by(LeadRow.number)
+            )
         )
-        return [mapping.lead(r) for r in rows]
+        return [mapping.lead(r) for r in mapping.hold(self._s, rows)]
 
     def add(self, lead: Lead) -> Lead:
         self._check(lead.member_id)

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bots.ops.health import schema_head
+from bots.ops.secrets import GENERATE
 from bots.runtime.lock import sqlite_path
 from bots.settings import PREFIX, ConfigError, Settings
 from core.storage.tables import GroupRow
@@ -162,16 +163,22 @@ def _check_secret_key(settings: Settings, report: Report) -> None:
             "settings",
             f"OAuth mode stores each workspace's bot token in the database; {PREFIX}SECRET_KEY"
             " is not set, so they would be stored unencrypted",
-            f"generate one with `followthrough secret-key` and set {PREFIX}SECRET_KEY",
+            f"set {PREFIX}SECRET_KEY to a new key: {GENERATE}",
         )
         return
     problem = secret_key_problem(settings.secret_key)
     if problem is not None:
-        report.problem("settings", problem, "generate a key with `followthrough secret-key`")
+        report.problem("settings", problem, f"set {PREFIX}SECRET_KEY to a new key")
 
 
 def secret_key_problem(value: str) -> str | None:
     """Why FOLLOWTHROUGH_SECRET_KEY can't be used, or None."""
+    from bots.ops.secrets import SecretKeyError, TokenCipher
+
+    try:
+        TokenCipher.from_setting(value)
+    except SecretKeyError as error:
+        return str(error)
     return None
 
 

@@ -128,6 +128,7 @@ async def slack_listener(
 @contextlib.asynccontextmanager
 async def slack_sender(services: Services) -> AsyncIterator[Platform]:
     """Slack's messenger alone (a worker): the Web API, the installations' tokens."""
+    from bots.ops.secrets import EncryptedInstallationStore, require_key
     from bots.runtime.ratelimit import RateLimiter
     from bots.slack.config import SlackConfig
     from bots.slack.messenger import SlackMessenger
@@ -135,6 +136,9 @@ async def slack_sender(services: Services) -> AsyncIterator[Platform]:
 
     config = SlackConfig.from_settings(services.settings)
     installations = Installations(config)
+    cipher = require_key(services.settings)
+    if cipher is not None:  # OAuth: the tokens in the database are encrypted
+        installations.store = EncryptedInstallationStore(installations.store, cipher)  # type: ignore[assignment]
     messenger = SlackMessenger(services.app, config, installations.bot_token)
     try:
         yield Platform(messenger, RateLimiter(rate=max(50.0, config.workspace_rate)))
@@ -296,6 +300,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         roles = Roles.from_args(args)
         if roles.slack:
             settings.require_slack()
+        if roles.slack or roles.worker:
+            # OAuth keeps workspaces' tokens in the database: never unencrypted.
+            from bots.ops.secrets import require_key
+
+            require_key(settings)
         if roles.discord:
             settings.require_discord()
     except (ConfigError, ShardRangeError) as error:

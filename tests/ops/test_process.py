@@ -331,3 +331,23 @@ def test_roles_that_make_no_sense_are_refused(tmp_path: Path) -> None:
         assert cli.main(["run"]) == 2
     finally:
         del os.environ["FOLLOWTHROUGH_DATABASE_URL"]
+
+
+def test_oauth_mode_refuses_to_start_without_the_secret_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bots import cli
+
+    for name in [n for n in os.environ if n.startswith(("SLACK_", "DISCORD_", "FOLLOWTHROUGH_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("FOLLOWTHROUGH_DATABASE_URL", f"sqlite:///{tmp_path / 'ft.db'}")
+    monkeypatch.setenv("SLACK_CLIENT_ID", "123.456")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing-secret")
+    for role in ("--slack", "--worker"):
+        assert cli.main(["run", role]) == 2
+        assert "FOLLOWTHROUGH_SECRET_KEY is not set" in capsys.readouterr().err
+    monkeypatch.setenv("FOLLOWTHROUGH_SECRET_KEY", "not-a-key")
+    assert cli.main(["run", "--slack"]) == 2
+    err = capsys.readouterr().err
+    assert "not a Fernet key" in err or "cryptography package is needed" in err

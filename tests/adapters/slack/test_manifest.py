@@ -6,6 +6,7 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -78,3 +79,18 @@ def test_http_mode_points_every_url_at_the_events_endpoint_and_socket_mode_at_no
     assert socket["oauth_config"]["redirect_urls"] == [
         "https://bot.example.org/slack/oauth_redirect"
     ]
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize(
+    ("name", "socket"), [("manifest.json", False), ("manifest.socket.json", True)]
+)
+def test_the_shipped_manifests_are_what_the_code_generates(name: str, socket: bool) -> None:
+    """deploy/slack/ holds both manifests for a coach to paste; regenerate them with
+    `followthrough slack manifest [--socket] > deploy/slack/...` when the table changes."""
+    shipped = json.loads((ROOT / "deploy" / "slack" / name).read_text(encoding="utf-8"))
+    assert shipped == manifest(socket=socket)
+    assert shipped["features"]["app_home"]["messages_tab_enabled"] is True
+    assert shipped["features"]["app_home"]["messages_tab_read_only_enabled"] is False

@@ -27,11 +27,6 @@ MONDAY_MORNING = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 THURSDAY_MORNING = datetime(2026, 3, 5, 8, 0, tzinfo=UTC)  # 3 business days after Monday
 
 
-@pytest.fixture
-def app(db: Database, clock: SimulatedClock) -> FollowThrough:
-    return FollowThrough(db.uow, clock)
-
-
 def rows(db: Database) -> dict[str, int]:
     """How many rows each table holds."""
     with db.uow() as uow:
@@ -221,9 +216,7 @@ def test_admins_are_told_each_time_a_member_becomes_unreachable(
 
     with db.uow() as uow:
         notices = list(
-            uow.session.execute(
-                select(OutboxRow.key, OutboxRow.to_channel).filter_by(kind="admin")
-            )
+            uow.session.execute(select(OutboxRow.key, OutboxRow.to_channel).filter_by(kind="admin"))
         )
     # DESIGN.md: a member who can't be reached is marked so and the organisers are told,
     # by DM, never in the channel; going quiet the second time would be giving up silently.

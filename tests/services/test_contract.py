@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
-
 from core.services import (
     COMMANDS,
     Button,
@@ -21,12 +19,6 @@ from core.services import (
     render,
 )
 from core.services.ports import SimulatedClock
-from core.storage.database import Database
-
-
-@pytest.fixture
-def app(db: Database, clock: SimulatedClock) -> FollowThrough:
-    return FollowThrough(db.uow, clock)
 
 
 class TinyAdapter:

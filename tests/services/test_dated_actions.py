@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from bots.bootstrap import Services
 from core.domain.text import plain
 from core.services import FollowThrough, Identity, Message, MessageKind
 from core.services.ports import SimulatedClock
-from core.storage.database import Database, make_engine, upgrade
+from core.storage.database import make_engine
 from core.storage.tables import MemberRow
 
 ANA = Identity("slack", "T1", "U-ana", "Ana")
@@ -28,10 +29,8 @@ def clock() -> SimulatedClock:
 
 
 @pytest.fixture
-def app(database_url: str, clock: SimulatedClock) -> FollowThrough:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    app = FollowThrough(Database(engine, clock).uow, clock)
+def app(services: Services) -> FollowThrough:
+    app = services.app  # the kit's, on this module's clock
     for who in (ANA, BEN, COACH):
         app.join(who)
     return app

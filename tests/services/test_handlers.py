@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlalchemy import select
 
+from bots.bootstrap import Services
 from core.domain.text import plain
 from core.services import FollowThrough, Identity, MessageKind
 from core.services.ports import SimulatedClock
@@ -18,8 +19,8 @@ COACH = Identity("slack", "T1", "U-coach", "Coach", is_admin=True)
 
 
 @pytest.fixture
-def app(db: Database, clock: SimulatedClock) -> FollowThrough:
-    app = FollowThrough(db.uow, clock)
+def app(services: Services) -> FollowThrough:
+    app = services.app
     app.join(COACH)  # known already: no welcome in the answers below
     return app
 

@@ -18,11 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bots.bootstrap import Services
 from core.domain.text import MAX_COMMAND, plain
 from core.services import COMMANDS, FollowThrough, Identity, Message, MessageKind, render
 from core.services.ports import SimulatedClock
-from core.storage.database import Database, make_engine, upgrade
+from core.storage.database import Database
 from core.storage.tables import OutboxRow
+from tests import kit
 from tests.conftest import START
 
 ANA = Identity("slack", "T1", "U-ana", "Ana")
@@ -32,8 +34,8 @@ FAILED = "Something went wrong on my side"
 
 
 @pytest.fixture
-def app(db: Database, clock: SimulatedClock) -> FollowThrough:
-    app = FollowThrough(db.uow, clock)
+def app(services: Services) -> FollowThrough:
+    app = services.app
     app.join(ANA)
     app.join(COACH)
     return app
@@ -244,19 +246,15 @@ command = st.sampled_from(["/lead", "/followthrough", "/leaderboard", "/LEAD", "
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FollowThrough, Database]]:
     """One database for every generated example: what they write accumulates."""
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('fuzz')) / 'fuzz.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    clock = SimulatedClock(START)
-    db = Database(engine, clock)
-    app = FollowThrough(db.uow, clock)
-    app.join(ANA)
-    app.join(COACH)
-    app.handle(COACH, "/followthrough", "group channel C-group")
-    app.handle(ANA, "/followthrough", "share companies on")
-    app.handle(ANA, "/lead", "add Julie <!channel> at @here Labs")
-    app.handle(ANA, "/lead", "add @everyone at Acme")
-    yield app, db
-    engine.dispose()
+    with kit.services(url, SimulatedClock(START)) as services:
+        app = services.app
+        app.join(ANA)
+        app.join(COACH)
+        app.handle(COACH, "/followthrough", "group channel C-group")
+        app.handle(ANA, "/followthrough", "share companies on")
+        app.handle(ANA, "/lead", "add Julie <!channel> at @here Labs")
+        app.handle(ANA, "/lead", "add @everyone at Acme")
+        yield app, services.database
 
 
 @settings(

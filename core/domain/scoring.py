@@ -96,6 +96,15 @@ class Tally:
         return points_for(self.counts, self.bonuses, points)
 
 
+@dataclass(slots=True)
+class Standings:
+    """A group's board over a span: each member's points, and how many times each action
+    counted across the group."""
+
+    points: dict[int, int] = field(default_factory=dict)
+    totals: Counter[Action] = field(default_factory=Counter)
+
+
 def score(
     events: Iterable[Event],
     cal: BusinessCalendar,

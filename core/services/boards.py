@@ -38,7 +38,7 @@ def rows_and_totals(
     """One row per member (opted-out ones unlisted) and the group's totals, over the
     group-local days [first, until) (None: so far), at the group's current points."""
     assert group.id is not None
-    points = uow.events.points(group.id, first, until, group.points)
+    standings = uow.events.standings(group.id, first, until, group.points)
     rows = []
     # The business day before each member's day, once per calendar and day.
     yesterdays: dict[tuple[str, str | None, date], date] = {}
@@ -50,8 +50,9 @@ def rows_and_totals(
         if key not in yesterdays:
             yesterdays[key] = member.calendar(group).previous_business_day(day)
         streak = member.streak.alive_after(yesterdays[key])
-        rows.append(BoardRow(member.name, points.get(member.id, 0), streak, member.on_board))
-    return rows, uow.events.totals(group.id, first, until)
+        points = standings.points.get(member.id, 0)
+        rows.append(BoardRow(member.name, points, streak, member.on_board))
+    return rows, standings.totals
 
 
 def board(uow: UnitOfWork, group: Group, period: str, now: datetime) -> Message:

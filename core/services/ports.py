@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -13,7 +12,7 @@ from typing import Protocol, Self
 from core.domain.leads import Action, Event, Lead
 from core.domain.members import Group, Member
 from core.domain.messages import Message
-from core.domain.scoring import Tally
+from core.domain.scoring import Standings, Tally
 
 
 class Clock(Protocol):
@@ -150,14 +149,11 @@ class EventRepository(Protocol):
         end: datetime,
         actions: frozenset[Action] | None = None,
     ) -> list[tuple[int, Event]]: ...
-    def points(
+    def standings(
         self, group_id: int, first: date, until: date | None, points: Mapping[str, int]
-    ) -> dict[int, int]:
-        """Per member, their points over [first, until) at `points` (see `tallies`)."""
-        ...
-
-    def totals(self, group_id: int, first: date, until: date | None = None) -> Counter[Action]:
-        """How many times each action counted in the group over [first, until)."""
+    ) -> Standings:
+        """Each member's points over [first, until) at `points`, and the group's counts
+        per action (the sums of `tallies`, made in the database)."""
         ...
 
     def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.domain.calendar import BusinessCalendar
 from core.domain.leads import Action, Event, Stage
-from core.domain.scoring import DEFAULT_POINTS, REJECTION_CALL_BONUS, Tally, counted
+from core.domain.scoring import DEFAULT_POINTS, REJECTION_CALL_BONUS, Standings, Tally, counted
 from core.storage import mapping
 from core.storage.tables import EventRow, GroupRow, MemberRow, TallyRow
 
@@ -99,23 +99,28 @@ class SqlEvents:
             found.bonuses += int(bonuses)
         return dict(result)
 
-    def points(
+    def standings(
         self, group_id: int, first: date, until: date | None, points: Mapping[str, int]
-    ) -> dict[int, int]:
-        """Each member's points over [first, until) at `points`, summed in the database
-        (the sum `Tally.points` makes: each count times its action's points, plus the
-        rejection-call bonuses); members with nothing counted are left out."""
+    ) -> Standings:
+        """Each member's points over [first, until) at `points`, and the group's count of
+        each action, in one pass over the tally rows in the database (the sums
+        `Tally.points` makes: counts times their action's points, plus the bonuses)."""
         rows = _covering(group_id, first, until)
         weight = case(dict(points), value=rows.c.action, else_=0)
         earned = func.sum(rows.c.times * weight + rows.c.bonuses * REJECTION_CALL_BONUS)
-        query = select(rows.c.member_id, earned).group_by(rows.c.member_id)
-        return {member_id: int(total) for member_id, total in self._s.execute(query)}
-
-    def totals(self, group_id: int, first: date, until: date | None = None) -> Counter[Action]:
-        """How many times each action counted in the group over [first, until)."""
-        rows = _covering(group_id, first, until)
-        query = select(rows.c.action, func.sum(rows.c.times)).group_by(rows.c.action)
-        return Counter({Action(action): int(n) for action, n in self._s.execute(query) if n})
+        actions = [Action(a) for a in DEFAULT_POINTS]
+        per_action = [
+            func.sum(case((rows.c.action == action.value, rows.c.times), else_=0))
+            for action in actions
+        ]
+        query = select(rows.c.member_id, earned, *per_action).group_by(rows.c.member_id)
+        found = Standings()
+        for member_id, total, *counts in self._s.execute(query):
+            found.points[member_id] = int(total)
+            for action, n in zip(actions, counts, strict=True):
+                found.totals[action] += int(n)
+        found.totals = +found.totals  # without the actions that never counted
+        return found
 
     def _lead_history(self, lead_id: int) -> list[Event]:
         rows = self._s.execute(

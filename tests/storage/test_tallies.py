@@ -83,10 +83,9 @@ def same(
     counts = {a: n for a, n in (found.counts if found else {}).items() if n}
     # Only the actions that can earn points are tallied.
     assert counts == {a: n for a, n in expected.items() if n and a.value in DEFAULT_POINTS}
-    assert uow.events.totals(group_id, first, until) == counts
-    assert uow.events.points(group_id, first, until, DEFAULT_POINTS).get(member_id, 0) == (
-        expected_points
-    )
+    standings = uow.events.standings(group_id, first, until, DEFAULT_POINTS)
+    assert standings.totals == counts
+    assert standings.points.get(member_id, 0) == expected_points
     assert (found.points(DEFAULT_POINTS) if found else 0) == expected_points
 
 

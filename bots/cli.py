@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
@@ -13,7 +12,6 @@ from bots import logs
 from bots.bootstrap import SchemaOutdated, build, serve
 from bots.console import console, simulator
 from bots.runtime.lock import AlreadyRunning
-from bots.runtime.runner import Runner
 from bots.settings import ConfigError, Settings
 
 
@@ -30,26 +28,10 @@ def _simulate(script: bytes, as_json: bool) -> int:
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
-    platforms = {}
-    if args.console:
-        platforms[console.PLATFORM] = console.platform()
-    if args.slack:
-        from bots.slack import server as slack  # Bolt loads only when asked for
+    # Every combination of roles, with /healthz, /readyz and /metrics: bots/ops/process.py.
+    from bots.ops import process
 
-        with serve(settings) as services:
-            return slack.run(services, platforms, tick_seconds=args.tick, discord=args.discord)
-    if args.discord:
-        from bots.discord import serve as discord  # discord.py loads only when asked for
-
-        with serve(settings) as services:
-            return discord.run(services, platforms, tick_seconds=args.tick)
-    if not platforms:
-        print("followthrough run: choose at least one adapter, e.g. --console", file=sys.stderr)
-        return 2
-    with serve(settings) as services:
-        runner = Runner(services.deliverer(platforms), tick_seconds=args.tick)
-        asyncio.run(runner.run())
-    return 0
+    return process.run(settings, args)
 
 
 def _operate(settings: Settings, args: argparse.Namespace) -> int:
@@ -103,8 +85,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--discord", action="store_true", help="serve Discord (DISCORD_TOKEN)")
     run.add_argument("--slack", action="store_true", help="serve Slack (the SLACK_* settings)")
     run.add_argument("--tick", type=float, default=60, help="seconds between ticks (60)")
+    run.add_argument(
+        "--worker",
+        action="store_true",
+        help="plan and deliver only, to every configured platform, through their APIs",
+    )
+    run.add_argument("--shards", help="the Discord gateway shards of this process, e.g. 0-3")
+    run.add_argument("--shard-count", type=int, help="Discord shards across all processes")
 
     commands.add_parser("status", help="outbox counts: pending, claimed, sent, failed, missed")
+    commands.add_parser("doctor", help="check the settings, database, tokens and channels")
 
     dsc = commands.add_parser("discord", help="Discord: the invite link, the slash commands")
     dsc_actions = dsc.add_subparsers(dest="discord_command", required=True, metavar="ACTION")
@@ -130,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _simulate(script.read(), args.json)
     if args.command == "demo":
         return _simulate(demo_script().encode(), args.json)
+    if args.command == "doctor":  # reads the settings itself: it reports each broken one
+        from bots.ops import doctor
+
+        return doctor.main()
     if args.command == "slack":  # needs no settings: it prints what to paste into Slack
         from bots.slack import server as slack
 

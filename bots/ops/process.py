@@ -2,6 +2,7 @@
 
 - `--slack`, `--discord`, `--console`: the listeners (Slack HTTP or Socket Mode, the
   Discord gateway) and the terminal, with the minute tick and delivery beside them.
+  No role at all: every platform the settings configure (what the container runs).
 - `--worker`: planning and delivery only, to every configured platform through its
   Web/REST API (no listener, no gateway). Any number of them share one PostgreSQL.
 - `--shards 0-3 --shard-count 8` (with `--discord`): this process's gateway sessions;
@@ -52,8 +53,14 @@ class Roles:
     tick_seconds: float = 60
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> Roles:
+    def from_args(cls, args: argparse.Namespace, settings: Settings | None = None) -> Roles:
+        """The roles asked for; none at all: every platform `settings` configure (what the
+        container runs, so that one image serves Slack, Discord or both)."""
         shards, count = getattr(args, "shards", None), getattr(args, "shard_count", None)
+        asked = args.slack or args.discord or args.console or getattr(args, "worker", False)
+        if not asked and settings is not None and shards is None and count is None:
+            args = argparse.Namespace(**{**vars(args), "slack": settings.slack_mode() is not None,
+                                         "discord": bool(settings.discord_token)})  # fmt: skip
         roles = cls(
             slack=bool(args.slack),
             discord=bool(args.discord),
@@ -72,7 +79,10 @@ class Roles:
                 "--shards and --shard-count are for the Discord gateway: add --discord"
             )
         if not (roles.slack or roles.discord or roles.console or roles.worker):
-            raise ConfigError("choose at least one role: --slack, --discord, --console or --worker")
+            raise ConfigError(
+                "nothing to run: configure Slack (SLACK_*) or Discord (DISCORD_TOKEN), or choose"
+                " a role: --slack, --discord, --console or --worker"
+            )
         return roles
 
 
@@ -297,7 +307,7 @@ def services_owner() -> str:
 def run(settings: Settings, args: argparse.Namespace) -> int:
     """`followthrough run ...`: 0 after SIGTERM; 1 (with the reason) if it can't start."""
     try:
-        roles = Roles.from_args(args)
+        roles = Roles.from_args(args, settings)
         if roles.slack:
             settings.require_slack()
         if roles.slack or roles.worker:

@@ -53,8 +53,9 @@ def _reschedule_group(turn: Turn) -> None:
     for member in turn.uow.members.in_group(turn.group.id):
         assert member.id is not None
         schedule(member, turn.group, turn.now)
-        leads = turn.uow.leads.for_member(member.id)
+        theirs = turn.uow.leads.of(member.id)
+        leads = theirs.all()
         refresh(member, turn.group, leads)
         for lead in leads:
-            turn.uow.leads.save(lead)
+            theirs.save(lead)
         turn.uow.members.save(member)

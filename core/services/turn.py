@@ -44,13 +44,15 @@ class Turn:
         self, uow: UnitOfWork, now: datetime, group: Group, member: Member, who: Identity
     ) -> None:
         self.uow, self.now, self.group, self.member, self.who = uow, now, group, member, who
+        assert member.id is not None
+        # This member's leads only: a lead of anyone else can't be read, added or saved.
+        self.own_leads = uow.leads.of(member.id)
         self._leads: list[Lead] | None = None
 
     @property
     def leads(self) -> list[Lead]:
         if self._leads is None:
-            assert self.member.id is not None
-            self._leads = self.uow.leads.for_member(self.member.id)
+            self._leads = self.own_leads.all()
         return self._leads
 
     @property
@@ -156,7 +158,7 @@ class Turn:
         parent: Lead | None = None,
     ) -> Lead:
         assert self.member.id is not None
-        lead = self.uow.leads.add(
+        lead = self.own_leads.add(
             Lead(
                 member_id=self.member.id,
                 number=self.member.next_lead_number,
@@ -180,5 +182,5 @@ class Turn:
         if self._leads is not None:
             refresh(self.member, self.group, self._leads)
             for lead in self._leads:
-                self.uow.leads.save(lead)
+                self.own_leads.save(lead)
         self.uow.members.save(self.member)

@@ -53,9 +53,19 @@ async def measure(args: argparse.Namespace) -> None:
         for n in range(args.messages):
             queue.put_nowait((n % args.members, n))
         template = Delivery(
-            id=0, key="", platform="discord", workspace_id=GUILD, user_id=None, channel=None,
-            recipient_tz="UTC", recipient_name="Member", message=digest(0), attempts=0,
-            group_id=1, member_id=None, worker="bench",
+            id=0,
+            key="",
+            platform="discord",
+            workspace_id=GUILD,
+            user_id=None,
+            channel=None,
+            recipient_tz="UTC",
+            recipient_name="Member",
+            message=digest(0),
+            attempts=0,
+            group_id=1,
+            member_id=None,
+            worker="bench",
             lease_until=datetime(2100, 1, 1, tzinfo=UTC),
         )
         rate_limited = 0
@@ -69,8 +79,13 @@ async def measure(args: argparse.Namespace) -> None:
                 except asyncio.QueueEmpty:
                     return
                 delivery = replace(
-                    template, id=n, key=f"digest:{member}:{n}", user_id=str(USER_BASE + member),
-                    member_id=member, dm_channel=stored.get(member), message=digest(n),
+                    template,
+                    id=n,
+                    key=f"digest:{member}:{n}",
+                    user_id=str(USER_BASE + member),
+                    member_id=member,
+                    dm_channel=stored.get(member),
+                    message=digest(n),
                 )
                 try:
                     await messenger.send(delivery)
@@ -88,13 +103,19 @@ async def measure(args: argparse.Namespace) -> None:
         requests = [c for c in fake.calls if c.authorized]
         rest = len(requests) - 2  # the login's two requests came before the clock started
         achieved = rest / seconds
-        print(f"{sent} DMs to {args.members} members in {seconds:.1f} s;"
-              f" {rest} REST requests ({fake.dm_opens} DM-channel opens + sends)")
-        print(f"  achieved {achieved:.2f} requests/s against a limit of {args.limit}/s:"
-              f" {achieved / args.limit:.1%} (client pacing at {args.rate}/s)")
+        print(
+            f"{sent} DMs to {args.members} members in {seconds:.1f} s;"
+            f" {rest} REST requests ({fake.dm_opens} DM-channel opens + sends)"
+        )
+        print(
+            f"  achieved {achieved:.2f} requests/s against a limit of {args.limit}/s:"
+            f" {achieved / args.limit:.1%} (client pacing at {args.rate}/s)"
+        )
         print(f"  DM-channel opens: {fake.dm_opens} (members: {args.members})")
-        print(f"  429s from the fake: {fake.rate_limited}; RATE_LIMITED seen: {rate_limited};"
-              f" invalid requests counted: {bot.invalid.total}")
+        print(
+            f"  429s from the fake: {fake.rate_limited}; RATE_LIMITED seen: {rate_limited};"
+            f" invalid requests counted: {bot.invalid.total}"
+        )
     finally:
         await bot.close()
         await fake.close()

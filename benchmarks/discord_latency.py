@@ -62,11 +62,17 @@ def payload(n: int, members: int) -> dict[str, Any]:
     round_ = n // members  # each member's n-th command
     match round_ % 5:
         case 0:
-            return p.command("lead", "add", p.option("contact", f"Contact {round_}"),
-                             p.option("company", f"Company {n}"), user_id=user)
+            return p.command(
+                "lead",
+                "add",
+                p.option("contact", f"Contact {round_}"),
+                p.option("company", f"Company {n}"),
+                user_id=user,
+            )
         case 1:
-            return p.command("lead", "emailed", p.option("lead", f"#{round_ // 5 * 1 + 1}"),
-                             user_id=user)
+            return p.command(
+                "lead", "emailed", p.option("lead", f"#{round_ // 5 * 1 + 1}"), user_id=user
+            )
         case 2:
             return p.command("lead", "list", user_id=user)
         case 3:

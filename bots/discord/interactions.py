@@ -141,9 +141,7 @@ async def press(interaction: discord.Interaction[Any], button: CommandButton) ->
         message_id = message.id if message is not None else interaction.id
         if not client.presses.claim(message_id, custom_id):
             return  # the first press of a double click is being (or was) applied
-        who = Identity(
-            PLATFORM, button.guild, button.owner, interaction.user.display_name
-        )
+        who = Identity(PLATFORM, button.guild, button.owner, interaction.user.display_name)
         answer: Message = await asyncio.to_thread(
             client.app.handle, who, f"/{button.command}", button.text
         )

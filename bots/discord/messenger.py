@@ -71,7 +71,6 @@ class InvalidRequests:
         return len(self._stamps)
 
 
-
 def http_trace(window: Window, invalid: InvalidRequests) -> aiohttp.TraceConfig:
     """Hooks on every request discord.py puts on the wire, its own retries included.
 
@@ -100,10 +99,14 @@ def http_trace(window: Window, invalid: InvalidRequests) -> aiohttp.TraceConfig:
 
 class Window:
     """At most `limit` requests in any `period` seconds, as Discord counts its global
-    limit; `margin` absorbs the jitter between our clock and their arrival times."""
+    limit, spaced evenly: a burst of 50 at once would reach Discord spread over the time
+    it takes to send them and overlap the next second's. `margin` absorbs the jitter
+    between our clock and their arrival times."""
 
-    def __init__(self, limit: int = 50, period: float = 1.0, margin: float = 0.03) -> None:
+    def __init__(self, limit: int = 50, period: float = 1.0, margin: float = 0.05) -> None:
         self.limit, self.span = limit, period + margin
+        self.spacing = period / limit
+        self._next = 0.0  # the earliest time of the next grant
         self._stamps: deque[float] = deque()
         self._lock = asyncio.Lock()
 
@@ -113,10 +116,16 @@ class Window:
                 now = time.monotonic()
                 while self._stamps and self._stamps[0] <= now - self.span:
                     self._stamps.popleft()
-                if len(self._stamps) < self.limit:
+                wait = self._next - now
+                if len(self._stamps) >= self.limit:
+                    wait = max(wait, self._stamps[0] + self.span - now)
+                if wait <= 0:
                     self._stamps.append(now)
+                    # The next slot follows this one's schedule, not its (late) wake-up,
+                    # so sleep overshoot doesn't eat the rate; the window stays the cap.
+                    self._next = max(self._next, now - self.spacing) + self.spacing
                     return
-                await asyncio.sleep(self._stamps[0] + self.span - now)
+                await asyncio.sleep(wait)
 
 
 def classify(error: BaseException, *, group_channel: bool) -> SendError:

@@ -96,9 +96,9 @@ def countries() -> list[tuple[str, str]]:
     ]
 
 
-async def lead_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[
-    Choice[str]
-]:
+async def lead_autocomplete(
+    interaction: discord.Interaction[Any], current: str
+) -> list[Choice[str]]:
     """The member's own leads, recent first; never slower than Discord allows."""
     app = interaction.client.app
     try:
@@ -112,15 +112,13 @@ async def lead_autocomplete(interaction: discord.Interaction[Any], current: str)
     return _choices(list(found))
 
 
-async def tz_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[
-    Choice[str]
-]:
+async def tz_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
     return _choices(_ranked(zones(), current))
 
 
-async def country_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[
-    Choice[str]
-]:
+async def country_autocomplete(
+    interaction: discord.Interaction[Any], current: str
+) -> list[Choice[str]]:
     return _choices(_ranked(countries(), current))
 
 
@@ -185,8 +183,9 @@ def leaf(
 
     ordered = sorted(options, key=lambda o: not o.required)  # Python wants required first
     params = [
-        inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_ONLY,
-                          annotation=discord.Interaction),
+        inspect.Parameter(
+            "interaction", inspect.Parameter.POSITIONAL_ONLY, annotation=discord.Interaction
+        ),
         *(
             inspect.Parameter(
                 o.name,
@@ -230,8 +229,13 @@ def _group(
             )
             for leaf_spec in sub.subcommands:
                 inner.add_command(
-                    leaf(leaf_spec.name, leaf_spec.description, leaf_spec.options, spec.name,
-                         f"{sub.name} {leaf_spec.name}")
+                    leaf(
+                        leaf_spec.name,
+                        leaf_spec.description,
+                        leaf_spec.options,
+                        spec.name,
+                        f"{sub.name} {leaf_spec.name}",
+                    )
                 )
         else:
             group.add_command(leaf(sub.name, sub.description, sub.options, spec.name, sub.name))
@@ -248,8 +252,9 @@ def _admin_group(spec: CommandSpec, sub: SubcommandSpec) -> app_commands.Group:
     )
     for leaf_spec in sub.subcommands or (sub,):
         path = f"{sub.name} {leaf_spec.name}" if sub.subcommands else sub.name
-        group.add_command(leaf(leaf_spec.name, leaf_spec.description, leaf_spec.options,
-                               spec.name, path))
+        group.add_command(
+            leaf(leaf_spec.name, leaf_spec.description, leaf_spec.options, spec.name, path)
+        )
     return group
 
 
@@ -263,8 +268,7 @@ class Tree(app_commands.CommandTree[Any]):
         if isinstance(original, discord.HTTPException) and original.code in DEAD:
             log.info("interaction %s gone before we answered", interaction.id)
             return
-        if isinstance(error, (app_commands.CommandSignatureMismatch,
-                              app_commands.CommandNotFound)):
+        if isinstance(error, (app_commands.CommandSignatureMismatch, app_commands.CommandNotFound)):
             await answer_error(interaction, CHROME["updating"])
             return
         log.error("interaction %s failed", interaction.id, exc_info=original)

@@ -235,9 +235,7 @@ class FakeDiscord:
         """When the member first saw an answer to the interaction with `token`."""
         if token in self.answered:
             return self.answered[token]
-        waiter = self._answer_waiters.setdefault(
-            token, asyncio.get_running_loop().create_future()
-        )
+        waiter = self._answer_waiters.setdefault(token, asyncio.get_running_loop().create_future())
         return await asyncio.wait_for(asyncio.shield(waiter), timeout)
 
     async def _touch(self) -> None:
@@ -296,11 +294,18 @@ class FakeDiscord:
                 retry = max(self._window[0] + 1.0 - now, 0.001)
                 self.globally_limited += 1
                 return _json(
-                    {"message": "You are being rate limited.", "retry_after": retry,
-                     "global": True},
+                    {
+                        "message": "You are being rate limited.",
+                        "retry_after": retry,
+                        "global": True,
+                    },
                     429,
-                    {"Via": "1.1 google", "Retry-After": str(retry), "X-RateLimit-Global": "true",
-                     "X-RateLimit-Scope": "global"},
+                    {
+                        "Via": "1.1 google",
+                        "Retry-After": str(retry),
+                        "X-RateLimit-Global": "true",
+                        "X-RateLimit-Scope": "global",
+                    },
                 )
             self._window.append(now)
         return None
@@ -316,9 +321,7 @@ class FakeDiscord:
             self._buckets[key] = Bucket(f"{method} {template}", *limits)
         return self._buckets[key]
 
-    async def _answer(
-        self, method: str, path: str, call: Call, auth: str | None
-    ) -> web.Response:
+    async def _answer(self, method: str, path: str, call: Call, auth: str | None) -> web.Response:
         exempt = _EXEMPT.match(path) is not None
         if not exempt and auth != f"Bot {self.token}":
             return _error(401, 0, "401: Unauthorized")
@@ -338,8 +341,12 @@ class FakeDiscord:
             return _json(
                 {"message": "You are being rate limited.", "retry_after": retry, "global": False},
                 429,
-                {"Via": "1.1 google", "Retry-After": str(retry), "X-RateLimit-Scope": "user",
-                 **bucket.headers(now)},
+                {
+                    "Via": "1.1 google",
+                    "Retry-After": str(retry),
+                    "X-RateLimit-Scope": "user",
+                    **bucket.headers(now),
+                },
             )
         response = self._route(method, path, call)
         if bucket is not None:
@@ -351,11 +358,15 @@ class FakeDiscord:
         if fault.status == 429:
             retry = fault.retry_after if fault.retry_after is not None else 1.0
             if fault.cloudflare:
-                return web.Response(text="error code: 1015", status=429,
-                                    headers={"Retry-After": str(int(retry))})
+                return web.Response(
+                    text="error code: 1015", status=429, headers={"Retry-After": str(int(retry))}
+                )
             return _json(
-                {"message": "You are being rate limited.", "retry_after": retry,
-                 "global": fault.is_global},
+                {
+                    "message": "You are being rate limited.",
+                    "retry_after": retry,
+                    "global": fault.is_global,
+                },
                 429,
                 {"Via": "1.1 google", "Retry-After": str(retry)},
             )
@@ -370,9 +381,18 @@ class FakeDiscord:
             case "GET", ["oauth2", "applications", "@me"]:
                 return _json(self._application())
             case "GET", ["gateway"] | ["gateway", "bot"]:
-                return _json({"url": self.gateway_url, "shards": 1,
-                              "session_start_limit": {"total": 1000, "remaining": 999,
-                                                      "reset_after": 0, "max_concurrency": 1}})
+                return _json(
+                    {
+                        "url": self.gateway_url,
+                        "shards": 1,
+                        "session_start_limit": {
+                            "total": 1000,
+                            "remaining": 999,
+                            "reset_after": 0,
+                            "max_concurrency": 1,
+                        },
+                    }
+                )
             case "PUT", ["applications", _, "commands"]:
                 self.commands = [
                     {**c, "id": str(self.new_id()), "application_id": str(APP_ID), "version": "1"}
@@ -420,10 +440,14 @@ class FakeDiscord:
     def _open_dm(self, user_id: int) -> web.Response:
         self.dm_opens += 1
         channel = self.dm_channels.setdefault(user_id, self.new_id())
-        user = {"id": str(user_id), "username": f"u{user_id}", "discriminator": "0",
-                "avatar": None, "global_name": None}
-        return _json({"id": str(channel), "type": 1, "recipients": [user],
-                      "last_message_id": None})
+        user = {
+            "id": str(user_id),
+            "username": f"u{user_id}",
+            "discriminator": "0",
+            "avatar": None,
+            "global_name": None,
+        }
+        return _json({"id": str(channel), "type": 1, "recipients": [user], "last_message_id": None})
 
     def _create_message(self, channel: int, body: dict[str, Any]) -> web.Response:
         recipients = {c: u for u, c in self.dm_channels.items()}
@@ -460,8 +484,13 @@ class FakeDiscord:
             "mentions": [],
             "mention_roles": [],
             "attachments": [
-                {"id": str(self.new_id()), "filename": name, "size": len(text),
-                 "url": "http://127.0.0.1/x", "proxy_url": "http://127.0.0.1/x"}
+                {
+                    "id": str(self.new_id()),
+                    "filename": name,
+                    "size": len(text),
+                    "url": "http://127.0.0.1/x",
+                    "proxy_url": "http://127.0.0.1/x",
+                }
                 for name, text in (body.get("_files") or {}).items()
             ],
             "embeds": body.get("embeds") or [],
@@ -502,8 +531,14 @@ class FakeDiscord:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
-        await ws.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms},
-                            "s": None, "t": None})
+        await ws.send_json(
+            {
+                "op": 10,
+                "d": {"heartbeat_interval": self.heartbeat_interval_ms},
+                "s": None,
+                "t": None,
+            }
+        )
         try:
             async for frame in ws:
                 if frame.type is not WSMsgType.TEXT:

@@ -53,16 +53,30 @@ def guild(guild_id: int = GUILD_ID, channels: tuple[int, ...] = (CHANNEL_ID,)) -
         "icon": None,
         "owner_id": "1",
         "roles": [
-            {"id": str(guild_id), "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS),
-             "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False}
+            {
+                "id": str(guild_id),
+                "name": "@everyone",
+                "permissions": str(MEMBER_PERMISSIONS),
+                "position": 0,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+            }
         ],
         "emojis": [],
         "features": [],
         "member_count": 2,
         "members": [],
         "channels": [
-            {"id": str(c), "type": 0, "name": f"channel-{c % 1000}", "position": i,
-             "permission_overwrites": [], "guild_id": str(guild_id)}
+            {
+                "id": str(c),
+                "type": 0,
+                "name": f"channel-{c % 1000}",
+                "position": i,
+                "permission_overwrites": [],
+                "guild_id": str(guild_id),
+            }
             for i, c in enumerate(channels)
         ],
         "threads": [],
@@ -114,11 +128,21 @@ def _base(
         payload["guild_id"] = str(guild_id)
         payload["guild_locale"] = "en-US"
         payload["member"] = member(user_id, nick=nick, name=name, permissions=permissions)
-        payload["channel"] = {"id": str(channel_id), "type": 0, "guild_id": str(guild_id),
-                              "name": "general", "permissions": str(permissions), "position": 0,
-                              "permission_overwrites": [], "nsfw": False, "parent_id": None,
-                              "topic": None, "last_message_id": None,
-                              "rate_limit_per_user": 0, "flags": 0}
+        payload["channel"] = {
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(guild_id),
+            "name": "general",
+            "permissions": str(permissions),
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+        }
         payload["channel_id"] = str(channel_id)
         payload["context"] = 0
     return payload
@@ -141,20 +165,39 @@ def command(
     options = [p for p in path_and_options if isinstance(p, dict)]
     for sub in reversed(subs):
         options = [{"name": sub, "type": 1 if sub is subs[-1] else 2, "options": options}]
-    payload = _base(4 if autocomplete else 2, user_id, guild_id=guild_id, channel_id=channel_id,
-                    nick=nick, permissions=permissions)
-    payload["data"] = {"id": str(command_id or new_id()), "name": name, "type": 1,
-                       "options": options}
+    payload = _base(
+        4 if autocomplete else 2,
+        user_id,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        nick=nick,
+        permissions=permissions,
+    )
+    payload["data"] = {
+        "id": str(command_id or new_id()),
+        "name": name,
+        "type": 1,
+        "options": options,
+    }
     if resolved:
         payload["data"]["resolved"] = resolved
     return payload
 
 
-def resolved_channel(channel_id: int, guild_id: int = GUILD_ID, name: str = "job-hunt") -> dict[
-    str, Any
-]:
-    return {"channels": {str(channel_id): {"id": str(channel_id), "type": 0, "name": name,
-                                           "guild_id": str(guild_id), "permissions": "0"}}}
+def resolved_channel(
+    channel_id: int, guild_id: int = GUILD_ID, name: str = "job-hunt"
+) -> dict[str, Any]:
+    return {
+        "channels": {
+            str(channel_id): {
+                "id": str(channel_id),
+                "type": 0,
+                "name": name,
+                "guild_id": str(guild_id),
+                "permissions": "0",
+            }
+        }
+    }
 
 
 def press(

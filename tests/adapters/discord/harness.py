@@ -66,8 +66,12 @@ class Harness:
 
     async def login(self) -> Bot:
         point_at(self.fake.api_url, self.fake.gateway_url)
-        options = Options(sync=self.sync, sync_file=self.tmp / "commands.sha256",
-                          guild_ready_timeout=0.05, rate=1000)
+        options = Options(
+            sync=self.sync,
+            sync_file=self.tmp / "commands.sha256",
+            guild_ready_timeout=0.05,
+            rate=1000,
+        )
         self.bot = Bot(self.app, options)
         await login(self.bot, self.fake.token)
         return self.bot

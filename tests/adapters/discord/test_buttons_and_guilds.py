@@ -19,8 +19,12 @@ OTHER = 730000000000000002
 
 
 def press_of(h: Harness, message: dict[str, Any], index: int = 0, user: int = USER) -> Any:
-    return p.press(p.custom_ids(message)[index], user_id=user, message=message,
-                   dm_channel=h.fake.dm_channels[USER])
+    return p.press(
+        p.custom_ids(message)[index],
+        user_id=user,
+        message=message,
+        dm_channel=h.fake.dm_channels[USER],
+    )
 
 
 def test_a_double_press_logs_once(tmp_path: Path) -> None:
@@ -73,9 +77,11 @@ def test_a_press_that_the_core_refuses_answers_and_keeps_the_buttons(tmp_path: P
 
 
 def test_a_long_digest_stays_within_discords_limits() -> None:
-    buttons = (Button("Done", "/lead followedup #12", "done"),
-               Button("They replied", "/lead replied #12", "replied"),
-               Button("Snooze 2 days", "/lead snooze #12 2", "snooze"))
+    buttons = (
+        Button("Done", "/lead followedup #12", "done"),
+        Button("They replied", "/lead replied #12", "replied"),
+        Button("Snooze 2 days", "/lead snooze #12 2", "snooze"),
+    )
     sections = tuple(
         Section(f"#{n} " + "x" * 900, "why " * 100, "draft line\n" * 300, buttons)
         for n in range(12)
@@ -107,8 +113,9 @@ def test_a_custom_id_carries_the_command_compactly() -> None:
 
 def complete(option: str, typed: str, *path: str, **kwargs: Any) -> dict[str, Any]:
     command, *subs = path
-    return p.command(command, *subs, p.option(option, typed, focused=True), autocomplete=True,
-                     **kwargs)
+    return p.command(
+        command, *subs, p.option(option, typed, focused=True), autocomplete=True, **kwargs
+    )
 
 
 def choices(h: Harness, payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -32,8 +32,14 @@ async def start(
     fake: FakeDiscord, tmp: Path, *args: str, token: str = TOKEN
 ) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bots.cli", *args, env=env(fake, tmp, token), cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bots.cli",
+        *args,
+        env=env(fake, tmp, token),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -44,8 +50,9 @@ def test_run_discord_serves_commands_and_stops_cleanly_on_sigterm(tmp_path: Path
             process = await start(fake, tmp_path, "run", "--discord", "--tick", "0.5")
             await fake.wait(lambda: fake.identifies == 1, timeout=20)
             assert len(fake.requests("PUT", "/commands$")) == 1  # first start: synced
-            payload = p.command("lead", "add", p.option("contact", "Julie"),
-                                p.option("company", "Acme"))
+            payload = p.command(
+                "lead", "add", p.option("contact", "Julie"), p.option("company", "Acme")
+            )
             await fake.dispatch("INTERACTION_CREATE", payload)
             await fake.wait(lambda: payload["token"] in fake.followups, timeout=10)
             assert "Added #1 Julie" in text_of(fake.followups[payload["token"]][0])

@@ -22,11 +22,26 @@ def lead(*parts: Any, **kwargs: Any) -> dict[str, Any]:
 
 def test_every_member_command_answers_ephemerally(tmp_path: Path) -> None:
     steps: list[tuple[dict[str, Any], str]] = [
-        (lead("add", p.option("contact", "Julie Martin"), p.option("company", "Acme"),
-              p.option("role", "EM"), p.option("via", "email")), "Added #1 Julie Martin"),
+        (
+            lead(
+                "add",
+                p.option("contact", "Julie Martin"),
+                p.option("company", "Acme"),
+                p.option("role", "EM"),
+                p.option("via", "email"),
+            ),
+            "Added #1 Julie Martin",
+        ),
         (lead("emailed", p.option("lead", "julie"), p.option("note", "sent at 8")), "emailed"),
-        (lead("referral", p.option("lead", "#1"), p.option("contact", "Sam Lee"),
-              p.option("company", "Globex")), "Referral logged"),
+        (
+            lead(
+                "referral",
+                p.option("lead", "#1"),
+                p.option("contact", "Sam Lee"),
+                p.option("company", "Globex"),
+            ),
+            "Referral logged",
+        ),
         (lead("note", p.option("lead", "sam"), p.option("text", "likes calls")), "Noted"),
         (lead("snooze", p.option("lead", "sam"), p.option("days", 7)), "Snoozed"),
         (lead("show", p.option("lead", "#1")), "Julie Martin"),
@@ -35,8 +50,16 @@ def test_every_member_command_answers_ephemerally(tmp_path: Path) -> None:
         (lead("today"), ""),
         (lead("drop", p.option("lead", "sam")), "Dropped"),
         (p.command("leaderboard", p.option("period", "month")), ""),
-        (p.command("followthrough", "me", p.option("time", "07:45"),
-                   p.option("tz", "Europe/Berlin"), p.option("country", "DE")), "07:45"),
+        (
+            p.command(
+                "followthrough",
+                "me",
+                p.option("time", "07:45"),
+                p.option("tz", "Europe/Berlin"),
+                p.option("country", "DE"),
+            ),
+            "07:45",
+        ),
         (p.command("followthrough", "pause"), "Paused"),
         (p.command("followthrough", "resume"), "back"),
         (p.command("followthrough", "share", p.option("companies", "on")), "companies"),
@@ -132,9 +155,7 @@ def test_a_non_organiser_is_refused(tmp_path: Path) -> None:
             answer = await h.interact(payload)
             assert answer["flags"] & 64
             assert "organis" in text_of(answer).lower()
-            assert "changed" not in text_of(answer).lower() or "nothing" in text_of(
-                answer
-            ).lower()
+            assert "changed" not in text_of(answer).lower() or "nothing" in text_of(answer).lower()
 
     run(scenario())
 
@@ -153,8 +174,9 @@ def test_an_organiser_picks_the_channel_with_no_cache(tmp_path: Path) -> None:
             answer = await h.interact(payload)
             assert str(channel) in text_of(answer) or "channel" in text_of(answer)
             assert "organis" not in text_of(answer).lower()
-            admin = await h.interact(group("tz", p.option("tz", "Europe/Paris"),
-                                           permissions=p.ADMINISTRATOR))
+            admin = await h.interact(
+                group("tz", p.option("tz", "Europe/Paris"), permissions=p.ADMINISTRATOR)
+            )
             assert "Europe/Paris" in text_of(admin)
 
     run(scenario())
@@ -175,8 +197,12 @@ def test_the_synced_organiser_command_is_marked_for_manage_server(tmp_path: Path
         days = next(o for o in snooze["options"] if o["name"] == "days")
         assert (days["min_value"], days["max_value"]) == (1, 365)
         emailed = next(o for o in commands["lead"]["options"] if o["name"] == "emailed")
-        assert emailed["options"][0] == {**emailed["options"][0], "name": "lead",
-                                         "autocomplete": True, "required": True}
+        assert emailed["options"][0] == {
+            **emailed["options"][0],
+            "name": "lead",
+            "autocomplete": True,
+            "required": True,
+        }
         for command in commands.values():
             assert len(json.dumps(command)) < 8000
 

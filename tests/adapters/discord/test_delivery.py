@@ -30,10 +30,20 @@ CHANNEL = 740000000000000001
 
 def delivery(**changes: Any) -> Delivery:
     base = Delivery(
-        id=1, key="digest:1:2026-03-05", platform="discord", workspace_id=GUILD,
-        user_id=str(USER), channel=None, recipient_tz="UTC", recipient_name="Ada",
-        message=Message(MessageKind.DIGEST, "Good morning"), attempts=0, group_id=1,
-        member_id=None, worker="w", lease_until=datetime(2030, 1, 1, tzinfo=UTC),
+        id=1,
+        key="digest:1:2026-03-05",
+        platform="discord",
+        workspace_id=GUILD,
+        user_id=str(USER),
+        channel=None,
+        recipient_tz="UTC",
+        recipient_name="Ada",
+        message=Message(MessageKind.DIGEST, "Good morning"),
+        attempts=0,
+        group_id=1,
+        member_id=None,
+        worker="w",
+        lease_until=datetime(2030, 1, 1, tzinfo=UTC),
     )
     return replace(base, **changes)
 
@@ -41,8 +51,9 @@ def delivery(**changes: Any) -> Delivery:
 def with_channel(h: Harness) -> None:
     """An organiser sets the group channel (which makes them the organiser)."""
     h.fake.add_channel(CHANNEL)
-    answer = h.app.run(who(ADMIN, "Org", admin=True), "followthrough", "group channel",
-                       {"channel": str(CHANNEL)})
+    answer = h.app.run(
+        who(ADMIN, "Org", admin=True), "followthrough", "group channel", {"channel": str(CHANNEL)}
+    )
     assert answer.kind is not MessageKind.ERROR, answer.text
 
 

@@ -40,7 +40,10 @@ def test_an_interaction_over_the_gateway_is_answered_ephemerally(tmp_path: Path)
         async with Harness(tmp_path) as h:
             await h.connect()
             payload = p.command(
-                "lead", "add", p.option("contact", "Julie"), p.option("company", "Acme"),
+                "lead",
+                "add",
+                p.option("contact", "Julie"),
+                p.option("company", "Acme"),
                 nick="Ada L.",
             )
             await h.fake.dispatch("INTERACTION_CREATE", payload)
@@ -67,11 +70,14 @@ def test_a_digest_dm_carries_its_nonce_and_a_press_after_a_restart_works(tmp_pat
 
             await h.restart()  # a new process: nothing in memory about that message
             await h.connect()
-            press = p.press(done, user_id=USER, message=dm,
-                            dm_channel=h.fake.dm_channels[USER])
+            press = p.press(done, user_id=USER, message=dm, dm_channel=h.fake.dm_channels[USER])
             await h.fake.dispatch("INTERACTION_CREATE", press)
-            await h.fake.wait(lambda: press["token"] in h.fake.originals
-                              and "footer" in str(h.fake.originals[press["token"]]))
+            await h.fake.wait(
+                lambda: (
+                    press["token"] in h.fake.originals
+                    and "footer" in str(h.fake.originals[press["token"]])
+                )
+            )
             edited = h.fake.originals[press["token"]]
             assert "✓" in text_of(edited)
             assert all(c["disabled"] for c in edited["components"][0]["components"])

@@ -138,20 +138,18 @@ async def slack_listener(
 @contextlib.asynccontextmanager
 async def slack_sender(services: Services) -> AsyncIterator[Platform]:
     """Slack's messenger alone (a worker): the Web API, the installations' tokens."""
-    from bots.ops.secrets import EncryptedInstallationStore, require_key
     from bots.runtime.ratelimit import RateLimiter
     from bots.slack.config import SlackConfig
     from bots.slack.messenger import SlackMessenger
     from bots.slack.oauth import Installations
+    from bots.slack.server import PROCESS_RATE
 
     config = SlackConfig.from_settings(services.settings)
-    installations = Installations(config)
-    cipher = require_key(services.settings)
-    if cipher is not None:  # OAuth: the tokens in the database are encrypted
-        installations.store = EncryptedInstallationStore(installations.store, cipher)  # type: ignore[assignment]
+    installations = Installations(config)  # OAuth: its stored tokens are encrypted
     messenger = SlackMessenger(services.app, config, installations.bot_token)
     try:
-        yield Platform(messenger, RateLimiter(rate=max(50.0, config.workspace_rate)))
+        # The messenger paces each channel and workspace itself, as the listener's does.
+        yield Platform(messenger, RateLimiter(rate=PROCESS_RATE))
     finally:
         await messenger.close()
         await installations.close()

@@ -31,6 +31,7 @@ class SlackConfig:
     database_url: str = "sqlite://"
     public_url: str | None = None  # https://bot.example.com: the OAuth redirect's base
     workspace_rate: float = DEFAULT_WORKSPACE_RATE
+    secret_key: str | None = None  # FOLLOWTHROUGH_SECRET_KEY: OAuth's tokens at rest
 
     @property
     def mode(self) -> Literal["single", "oauth"]:
@@ -46,7 +47,13 @@ class SlackConfig:
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        values = (self.signing_secret, self.bot_token, self.app_token, self.client_secret)
+        values = (
+            self.signing_secret,
+            self.bot_token,
+            self.app_token,
+            self.client_secret,
+            self.secret_key,
+        )
         return [value for value in values if value]
 
     def __repr__(self) -> str:
@@ -69,5 +76,6 @@ class SlackConfig:
             "http_host": settings.http_host,
             "http_port": settings.http_port,
             "database_url": settings.database_url,
+            "secret_key": settings.secret_key,
         }
         return cls(**{**values, **overrides})

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy import delete, insert
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bots.ops.secrets import EncryptedInstallationStore, TokenCipher
 from bots.slack import tables
 from bots.slack.config import SlackConfig
 from bots.slack.manifest import BOT_SCOPES
@@ -46,8 +48,15 @@ class Installations:
         self.config = config
         tables.register(Base.metadata)
         self.engine: AsyncEngine = create_async_engine(async_url(config.database_url))
-        self.store = AsyncSQLAlchemyInstallationStore(
+        store = AsyncSQLAlchemyInstallationStore(
             client_id=config.client_id or "single", engine=self.engine, logger=log
+        )
+        # OAuth keeps every workspace's bot token in our database: encrypted, so that a
+        # dump alone gives nobody a token. Without a key, OAuth refuses to start.
+        self.store: AsyncInstallationStore = (
+            EncryptedInstallationStore(store, TokenCipher.from_setting(config.secret_key))
+            if config.mode == "oauth"
+            else store
         )
         self.states = AsyncSQLAlchemyOAuthStateStore(
             expiration_seconds=STATE_SECONDS, engine=self.engine, logger=log

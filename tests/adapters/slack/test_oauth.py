@@ -7,13 +7,35 @@ import asyncio
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
+from bots.settings import ConfigError
 from tests.adapters.slack.harness import Harness, harness, run, wait_until
 from tests.fakes.slack import TEAM
 
 OTHER, INSTALLER, MEMBER = "T0OTHER001", "U0INST0001", "U0MEMB0001"
-OAUTH = {"client_id": "111.222", "client_secret": "client-secret", "bot_token": None}
+KEY = "yTHvMhkxXnvpl-T3xG4wZ1iwKD6-0lT4J6sT2F6yY2c="  # a Fernet key, for these tests only
+OAUTH = {
+    "client_id": "111.222",
+    "client_secret": "client-secret",
+    "bot_token": None,
+    "secret_key": KEY,
+}
+
+
+def stored_tokens(h: Harness) -> list[str]:
+    """Every bot token column as the database holds it: what a dump would give away."""
+    engine = create_engine(h.server.config.database_url)
+    try:
+        with engine.connect() as connection:
+            found = []
+            for table in ("slack_bots", "slack_installations"):
+                query = text(f"SELECT bot_token FROM {table}")
+                found += [str(row[0]) for row in connection.execute(query)]
+            return found
+    finally:
+        engine.dispose()
 
 
 def rows(h: Harness, table: str, team: str) -> int:
@@ -68,6 +90,8 @@ def test_an_install_stores_the_workspace_and_its_next_command_uses_that_token(
             await install(h, "code-1", "xoxb-other-1")
             assert rows(h, "slack_bots", OTHER) == 1
             assert rows(h, "slack_installations", OTHER) == 1
+            # At rest the token is encrypted: a dump of the database gives nobody a token.
+            assert stored_tokens(h) and not any("xoxb" in t for t in stored_tokens(h))
             answer = await h.ask("add Julie at Acme", user=MEMBER, team=OTHER)
             assert "Julie" in answer
             tokens = {c.token for c in h.fake.calls_to("users.info")}
@@ -139,5 +163,14 @@ def test_tokens_revoked_alone_erases_the_group(tmp_path: Path) -> None:
             await h.event(revoked, event_id="Ev3", team=OTHER)
             await wait_until(lambda: rows(h, "slack_bots", OTHER) == 0)
             await wait_until(lambda: not h.has_group(OTHER))
+
+    run(scenario())
+
+
+def test_oauth_refuses_to_start_without_the_secret_key(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        with pytest.raises(ConfigError, match="FOLLOWTHROUGH_SECRET_KEY"):
+            async with harness(tmp_path, **{**OAUTH, "secret_key": None}):
+                pass
 
     run(scenario())

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import TypeAlias
 
-from sqlalchemy import ColumnElement, Connection, Subquery, case, func, select, union_all
+from sqlalchemy import ColumnElement, Connection, Subquery, func, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,8 +22,15 @@ from core.storage.tables import EventRow, GroupRow, MemberRow, TallyRow
 DAY, MONTH, ALL = "day", "month", "all"
 ALL_TIME = date(2000, 1, 1)  # the `start` of the all-time span; no event is older
 
+# The actions that can earn points, each a column of TallyRow named as the action.
+SCORING = tuple(Action(a) for a in DEFAULT_POINTS)
+
 # Per (group-local day, action): how many times an action counted, or its bonuses.
 Tallied: TypeAlias = Counter[tuple[date, Action]]
+
+
+def _column(name: str) -> ColumnElement[int]:
+    return TallyRow.__table__.c[name]
 
 
 class SqlEvents:
@@ -89,38 +96,30 @@ class SqlEvents:
         """Each member's tally over the group-local days [first, until) (None: up to now),
         summed from the fewest rows: whole months from month rows, all time from one."""
         rows = _covering(group_id, first, until)
-        query = select(
-            rows.c.member_id, rows.c.action, func.sum(rows.c.times), func.sum(rows.c.bonuses)
-        ).group_by(rows.c.member_id, rows.c.action)
-        result: dict[int, Tally] = defaultdict(Tally)
-        for member_id, action, times, bonuses in self._s.execute(query):
-            found = result[member_id]
-            found.counts[Action(action)] += int(times)
-            found.bonuses += int(bonuses)
-        return dict(result)
+        sums = [func.sum(rows.c[a.value]) for a in SCORING]
+        query = select(rows.c.member_id, func.sum(rows.c.bonuses), *sums).group_by(rows.c.member_id)
+        result: dict[int, Tally] = {}
+        for member_id, bonuses, *counts in self._s.execute(query):
+            found = Counter({a: int(n) for a, n in zip(SCORING, counts, strict=True) if n})
+            result[member_id] = Tally(found, int(bonuses))
+        return result
 
     def standings(
         self, group_id: int, first: date, until: date | None, points: Mapping[str, int]
     ) -> Standings:
         """Each member's points over [first, until) at `points`, and the group's count of
-        each action, in one pass over the tally rows in the database (the sums
-        `Tally.points` makes: counts times their action's points, plus the bonuses)."""
+        each action, summed in the database from one tally row per member and span (the
+        sums `Tally.points` makes: counts times their action's points, plus the bonuses).
+        Two reads of the same rows: one number per member, then the totals as one row."""
         rows = _covering(group_id, first, until)
-        weight = case(dict(points), value=rows.c.action, else_=0)
-        earned = func.sum(rows.c.times * weight + rows.c.bonuses * REJECTION_CALL_BONUS)
-        actions = [Action(a) for a in DEFAULT_POINTS]
-        per_action = [
-            func.sum(case((rows.c.action == action.value, rows.c.times), else_=0))
-            for action in actions
-        ]
-        query = select(rows.c.member_id, earned, *per_action).group_by(rows.c.member_id)
-        found = Standings()
-        for member_id, total, *counts in self._s.execute(query):
-            found.points[member_id] = int(total)
-            for action, n in zip(actions, counts, strict=True):
-                found.totals[action] += int(n)
-        found.totals = +found.totals  # without the actions that never counted
-        return found
+        earned = rows.c.bonuses * REJECTION_CALL_BONUS
+        for action in SCORING:
+            earned += rows.c[action.value] * points.get(action.value, 0)
+        per_member = select(rows.c.member_id, func.sum(earned)).group_by(rows.c.member_id)
+        found = {member_id: int(total) for member_id, total in self._s.execute(per_member)}
+        sums = self._s.execute(select(*(func.sum(rows.c[a.value]) for a in SCORING))).one()
+        totals = Counter({a: int(n or 0) for a, n in zip(SCORING, sums, strict=True)})
+        return Standings(found, +totals)  # without the actions that never counted
 
     def _lead_history(self, lead_id: int) -> list[Event]:
         rows = self._s.execute(
@@ -144,11 +143,9 @@ def _covering(group_id: int, first: date, until: date | None) -> Subquery:
     from month rows, the rest from day rows, all time from its own. One SELECT per range
     (UNION ALL), so that each reads a contiguous stretch of the key."""
     ranges = _ranges(first, until)
+    columns = [_column(name) for name in ("member_id", "bonuses", *(a.value for a in SCORING))]
     selects = [
-        select(TallyRow.member_id, TallyRow.action, TallyRow.times, TallyRow.bonuses).where(
-            TallyRow.group_id == group_id, *conditions
-        )
-        for conditions in ranges
+        select(*columns).where(TallyRow.group_id == group_id, *conditions) for conditions in ranges
     ]
     return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery()
 
@@ -204,25 +201,24 @@ def tally_rows(
     group_id: int, member_id: int, times: Tallied, bonuses: Tallied
 ) -> list[dict[str, object]]:
     """The rows that add `times` and `bonuses` (either may be negative) to the member's
-    day, month and all-time tallies."""
-    sums: dict[tuple[str, date, str], list[int]] = {}
+    day, month and all-time tallies: one per span, every column given."""
+    sums: dict[tuple[str, date], Counter[str]] = defaultdict(Counter)
     for day, action in {*times, *bonuses}:
         for span, start in ((DAY, day), (MONTH, _month(day)), (ALL, ALL_TIME)):
-            found = sums.setdefault((span, start, action.value), [0, 0])
-            found[0] += times[day, action]
-            found[1] += bonuses[day, action]
+            found = sums[span, start]
+            found[action.value] += times[day, action]
+            found["bonuses"] += bonuses[day, action]
     return [
         {
             "group_id": group_id,
             "member_id": member_id,
             "span": span,
             "start": start,
-            "action": action,
-            "times": n,
-            "bonuses": b,
+            "bonuses": found["bonuses"],
+            **{a.value: found[a.value] for a in SCORING},
         }
-        for (span, start, action), (n, b) in sums.items()
-        if n or b
+        for (span, start), found in sums.items()
+        if any(found.values())
     ]
 
 
@@ -235,6 +231,17 @@ def write_tallies(connection: Session | Connection, rows: list[dict[str, object]
 def rebuild_tallies(connection: Connection) -> int:
     """Write every member's tallies from their events (for tallies that start empty: a
     migration's backfill, a benchmark's bulk load); returns how many rows it wrote."""
+    written = 0
+    for group_id, member_id, times, bonuses in tallied_members(connection):
+        found = tally_rows(group_id, member_id, times, bonuses)
+        write_tallies(connection, found)
+        written += len(found)
+    return written
+
+
+def tallied_members(connection: Connection) -> Iterator[tuple[int, int, Tallied, Tallied]]:
+    """(group id, member id, times, bonuses) of `tally` for every member with events:
+    what the tallies hold, whatever their shape (migration 0002 writes its own)."""
     groups = {
         g.id: BusinessCalendar.of(g.tz, g.country)
         for g in connection.execute(select(GroupRow.id, GroupRow.tz, GroupRow.country))
@@ -256,26 +263,19 @@ def rebuild_tallies(connection: Connection) -> int:
     query = select(
         EventRow.member_id, EventRow.lead_id, EventRow.action, EventRow.at, EventRow.stage_after
     ).order_by(EventRow.member_id, EventRow.at, EventRow.id)
-    written = 0
     for member_id, rows in itertools.groupby(connection.execute(query), key=lambda r: r[0]):
         events = [Event(lead, Action(a), at, Stage(stage)) for _, lead, a, at, stage in rows]
         group_id, member_cal = members[member_id]
-        found = tally_rows(group_id, member_id, *tally(events, member_cal, groups[group_id]))
-        write_tallies(connection, found)
-        written += len(found)
-    return written
+        yield group_id, member_id, *tally(events, member_cal, groups[group_id])
 
 
 def _upsert(connection: Session | Connection) -> postgresql.Insert | sqlite.Insert:
     """INSERT a tally row, or add to the one already there."""
     bind = connection.get_bind() if isinstance(connection, Session) else connection
     insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
-    table = TallyRow.__table__.c
     statement = insert(TallyRow)
+    added = ("bonuses", *(a.value for a in SCORING))
     return statement.on_conflict_do_update(
-        index_elements=[table.group_id, table.span, table.start, table.member_id, table.action],
-        set_={
-            "times": table.times + statement.excluded.times,
-            "bonuses": table.bonuses + statement.excluded.bonuses,
-        },
+        index_elements=["group_id", "span", "start", "member_id"],
+        set_={c: _column(c) + statement.excluded[c] for c in added},
     )

@@ -155,16 +155,18 @@ class EventRow(Base):
 
 
 class TallyRow(Base):
-    """How many times a member's scoring action counted, per span of time.
+    """What a member's scoring actions came to over one span of time: how many times
+    each counted (a column per action that can earn points, named as the action) and
+    the rejection-call bonuses earned.
 
-    Written with each event (in its transaction), so that a board sums a few rows per
-    member times the group's current points instead of re-scoring every event. Each
-    counted event adds to three spans: its day ("day", the group's local date), its month
-    ("month", the first of that month) and all time ("all", on ALL_TIME). Only actions
-    that can earn points are tallied.
+    Written with each event (in its transaction), so that a board reads one row per
+    member and span and weighs the columns by the group's current points instead of
+    re-scoring every event. Each counted event adds to three spans: its day ("day", the
+    group's local date), its month ("month", the first of that month) and all time
+    ("all", on ALL_TIME).
     """
 
-    __tablename__ = "tallies"
+    __tablename__ = "span_tallies"
     # The key leads with what a board reads: one group's rows of one span over a range
     # of starts, contiguous (SQLite stores the table in key order: WITHOUT ROWID).
     __table_args__ = (Index(None, "member_id"), {"sqlite_with_rowid": False})
@@ -177,8 +179,14 @@ class TallyRow(Base):
     member_id: Mapped[int] = mapped_column(
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
     )
-    action: Mapped[str] = mapped_column(String(16), primary_key=True)
-    times: Mapped[int] = mapped_column(Integer, default=0)
+    # One column per key of core.domain.scoring.DEFAULT_POINTS (a test checks).
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    emailed: Mapped[int] = mapped_column(Integer, default=0)
+    followedup: Mapped[int] = mapped_column(Integer, default=0)
+    called: Mapped[int] = mapped_column(Integer, default=0)
+    referral: Mapped[int] = mapped_column(Integer, default=0)
+    interviewed: Mapped[int] = mapped_column(Integer, default=0)
+    offer: Mapped[int] = mapped_column(Integer, default=0)
     bonuses: Mapped[int] = mapped_column(Integer, default=0)  # rejection-call bonuses earned
 
 

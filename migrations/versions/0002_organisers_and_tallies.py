@@ -6,6 +6,7 @@ Create Date: 2026-11-27 09:00:00.000000
 """
 
 from collections.abc import Sequence
+from datetime import date
 
 import sqlalchemy as sa
 from alembic import op
@@ -14,6 +15,8 @@ revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+ALL_TIME = date(2000, 1, 1)  # the `start` of the all-time span
 
 
 def upgrade() -> None:
@@ -50,10 +53,32 @@ def upgrade() -> None:
     with op.batch_alter_table("tallies", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tallies_member_id"), ["member_id"], unique=False)
     # Tallies for the events already there. The rules are the domain's, read through the
-    # app's code: if a later revision reshapes events or tallies, pin a copy here.
-    from core.storage.events import rebuild_tallies
+    # app's code; the rows are written in this revision's shape (one per action: 0006
+    # gives each action a column), so that a later shape doesn't change what this writes.
+    from core.storage.events import tallied_members
 
-    rebuild_tallies(op.get_bind())
+    tallies = sa.table(
+        "tallies",
+        *(sa.column(c) for c in ("group_id", "span", "start", "member_id", "action")),
+        sa.column("times", sa.Integer()),
+        sa.column("bonuses", sa.Integer()),
+    )
+    bind = op.get_bind()
+    for group_id, member_id, times, bonuses in tallied_members(bind):
+        sums: dict[tuple[str, date, str], list[int]] = {}
+        for day, action in {*times, *bonuses}:
+            for span, start in (("day", day), ("month", day.replace(day=1)), ("all", ALL_TIME)):
+                found = sums.setdefault((span, start, action.value), [0, 0])
+                found[0] += times[day, action]
+                found[1] += bonuses[day, action]
+        rows = [
+            {"group_id": group_id, "member_id": member_id, "span": span, "start": start}
+            | {"action": action, "times": n, "bonuses": b}
+            for (span, start, action), (n, b) in sums.items()
+            if n or b
+        ]
+        if rows:
+            bind.execute(tallies.insert(), rows)
 
 
 def downgrade() -> None:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, time, timedelta
 
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 
 from core.domain.calendar import BusinessCalendar
 from core.domain.leads import Action, Event, Stage
 from core.domain.members import Member
 from core.domain.scoring import DEFAULT_POINTS, score
-from core.storage.database import Database, SqlUnitOfWork
+from core.storage.database import Database, SqlUnitOfWork, alembic_config, upgrade
 from core.storage.tables import TallyRow
 from tests.storage.test_repositories import NOW, add_group, add_lead, add_member, count
 
@@ -158,3 +160,45 @@ def test_forgetting_a_member_drops_their_tallies_only(db: Database) -> None:
         assert count(uow, TallyRow, member_id=ana.id) == 0
         assert count(uow, TallyRow, member_id=ben.id) == 3  # its day, month and all time
         assert set(uow.events.tallies(group.id, date(2000, 1, 1))) == {ben.id}
+
+
+def test_a_tally_row_has_a_column_for_each_action_that_earns_points() -> None:
+    columns = {c.name for c in TallyRow.__table__.columns}
+    key = {"group_id", "span", "start", "member_id"}
+    assert columns == key | {"bonuses"} | set(DEFAULT_POINTS)
+
+
+def test_migration_0006_pivots_the_tallies_there_and_back(db: Database) -> None:
+    """Downgrading to 0005 gives each action its own row again, and upgrading puts the
+    same sums back in columns: every window reads the same as before."""
+    raw: Raw = [
+        (0, Action.EMAILED, 0, 600, Stage.EMAILED),
+        (0, Action.EMAILED, 0, 700, Stage.EMAILED),  # a duplicate: nothing more
+        (1, Action.REJECTED, 2, 800, Stage.REJECTED),
+        (1, Action.CALLED, 3, 600, Stage.CLOSED),  # the rejection call: a bonus
+        (2, Action.REFERRAL, 3, 610, Stage.CLOSED),
+        (2, Action.REFERRAL, 33, 610, Stage.CLOSED),  # on 1 August
+    ]
+    with db.uow() as uow:
+        group_id, member, events = history(uow, None, raw)
+        uow.commit()
+    assert member.id is not None
+    config = alembic_config(db.engine)
+
+    command.downgrade(config, "0005")
+
+    with db.engine.connect() as conn:
+        old = conn.execute(
+            text("SELECT span, action, SUM(times), SUM(bonuses) FROM tallies GROUP BY span, action")
+        ).all()
+    assert sorted((s, a, int(n), int(b)) for s, a, n, b in old if s == "all") == [
+        ("all", "called", 1, 1),
+        ("all", "emailed", 1, 0),
+        ("all", "referral", 2, 0),
+    ]
+
+    upgrade(db.engine)
+
+    with db.uow() as uow:
+        for first, until in WINDOWS:
+            same(uow, group_id, member.id, events, first, until, NY)

@@ -29,6 +29,7 @@ import logging
 import os
 import random
 import resource
+import signal
 import socket
 import sys
 import time
@@ -337,6 +338,55 @@ def command(role: str, start: datetime, *options: str) -> list[str]:
             start.isoformat(), *options]  # fmt: skip
 
 
+class Process:
+    """A process of this runner, seen from the driver: its stdout lines, its clock."""
+
+    def __init__(self, name: str, process: asyncio.subprocess.Process, err: Path) -> None:
+        self.name, self.process, self.err = name, process, err
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    async def line(self, timeout: float = 30) -> str:
+        assert self.process.stdout is not None
+        raw = await asyncio.wait_for(self.process.stdout.readline(), timeout)
+        if not raw:
+            raise AssertionError(f"{self.name} ended:\n{self.stderr()[-4000:]}")
+        return raw.decode().strip()
+
+    async def move_to(self, instant: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{instant}\n".encode())
+        await self.process.stdin.drain()
+        assert await self.line() == f"at {instant}"
+
+    def stderr(self) -> str:
+        return self.err.read_text() if self.err.exists() else ""
+
+    async def stop(self, timeout: float = 60) -> str:
+        """SIGTERM (stdin closed first); the rest of its stdout. It must exit 0."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.send_signal(signal.SIGTERM)
+        out, _ = await asyncio.wait_for(self.process.communicate(), timeout)
+        code = self.process.returncode
+        assert code == 0, f"{self.name} exited {code}:\n{self.stderr()[-4000:]}"
+        return out.decode()
+
+
+async def spawn(name: str, role: str, env: dict[str, str], tmp: Path, *options: str) -> Process:
+    """Start this runner in `role`, its stderr into `tmp/<name>.err`."""
+    err = tmp / f"{name}.err"
+    with err.open("w") as sink:
+        process = await asyncio.create_subprocess_exec(
+            *command(role, MORNING_AT - timedelta(minutes=5), *options),
+            env=env, cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=sink,
+        )  # fmt: skip
+    return Process(name, process, err)
+
+
 # -- the process itself ---------------------------------------------------------------
 
 
@@ -402,7 +452,8 @@ async def _serve(args: argparse.Namespace) -> None:
             await serving
         finally:
             follower.cancel()
-    print(f"peak-rss-mib {peak_rss_mib():.1f}", flush=True)
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"peak-rss-mib {peak_rss_mib():.1f} ru-maxrss-mib {maxrss:.1f}", flush=True)
 
 
 def peak_rss_mib() -> float:

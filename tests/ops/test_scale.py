@@ -50,42 +50,6 @@ DISCORD_PER_PROCESS = 90
 SLACK_PER_WORKSPACE = 40
 
 
-class Proc:
-    def __init__(self, name: str, process: asyncio.subprocess.Process, err: Path) -> None:
-        self.name, self.process, self.err = name, process, err
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    async def line(self, timeout: float = 30) -> str:
-        assert self.process.stdout is not None
-        raw = await asyncio.wait_for(self.process.stdout.readline(), timeout)
-        if not raw:
-            raise AssertionError(f"{self.name} ended:\n{self.stderr()[-4000:]}")
-        return raw.decode().strip()
-
-    async def move_to(self, instant: str) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(f"{instant}\n".encode())
-        await self.process.stdin.drain()
-        assert await self.line() == f"at {instant}"
-
-    def stderr(self) -> str:
-        return self.err.read_text() if self.err.exists() else ""
-
-
-async def start(name: str, role: str, env: dict[str, str], tmp: Path, *options: str) -> Proc:
-    err = tmp / f"{name}.err"
-    with err.open("w") as sink:
-        process = await asyncio.create_subprocess_exec(
-            *scale.command(role, scale.MORNING_AT - timedelta(minutes=5), *options),
-            env=env, cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=sink,
-        )  # fmt: skip
-    return Proc(name, process, err)
-
-
 def counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         rows = conn.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status))
@@ -110,7 +74,7 @@ async def until(check: object, timeout: float, what: str) -> None:
         await asyncio.sleep(0.02)
 
 
-def quiet(proc: Proc) -> None:
+def quiet(proc: scale.Process) -> None:
     """No error logged and no traceback (a possibly duplicated send is a warning)."""
     text = proc.stderr()
     errors = [line for line in text.splitlines() if line.startswith(("ERROR", "CRITICAL"))]
@@ -139,7 +103,7 @@ async def _morning(engine: Engine, roster: scale.Roster, url: str, tmp: Path) ->
         discord = await FakeDiscord(global_limit=DISCORD_GLOBAL).start()
         for person in discord_people:  # the DM channels opened on a morning before
             discord.dm_channels[int(person.user_id)] = int(person.dm_channel)
-        procs: list[Proc] = []
+        procs: list[scale.Process] = []
         try:
             pace = ("--slack-rate", str(SLACK_PER_WORKSPACE),
                     "--discord-rate", str(DISCORD_PER_PROCESS))  # fmt: skip
@@ -149,8 +113,8 @@ async def _morning(engine: Engine, roster: scale.Roster, url: str, tmp: Path) ->
                 return scale.environment(tmp, url, scale.free_port(), slack.api_url, fakes)
 
             for i in range(WORKERS):
-                procs.append(await start(f"worker-{i}", "worker", env(), tmp, *pace))
-            procs.append(await start("gateway", "gateway", env(), tmp, *pace))
+                procs.append(await scale.spawn(f"worker-{i}", "worker", env(), tmp, *pace))
+            procs.append(await scale.spawn("gateway", "gateway", env(), tmp, *pace))
             for proc in procs:
                 assert (await proc.line(60)).startswith("started"), proc.stderr()[-4000:]
             await until(lambda: discord.identifies == 1, 20, "the gateway session")

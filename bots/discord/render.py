@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from core.services import Button, Message, Section, render
+from core.services import Button, Message, Section, plain, render
 
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
@@ -24,21 +24,35 @@ MAX_ROWS = 5
 MAX_LABEL = 80
 COLOUR = discord.Colour(0x2F7D6D)
 
-_CHANNEL_MENTION = re.compile(r"<#(\d+)>")
-_SLASH_MENTION = re.compile(r"</([^:>]+):(\d+)>")
+# Each pattern is linear in its input: a member's 2,000-character note costs microseconds
+# (discord.utils.escape_markdown's link pattern backtracks: seconds on hostile notes).
+_MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#-])")
+_CROWD = re.compile(r"@(everyone|here)")
+_MENTION = re.compile(r"<(@[!&]?|#|/)")
+_FENCE = re.compile(r"`(?=`)")
 
 
 def escape(text: str) -> str:
     """What a member typed, shown as typed: no markdown, no mention of anyone or anything."""
-    text = discord.utils.escape_markdown(text)
-    text = discord.utils.escape_mentions(text)  # @everyone, @here, <@id>, <@!id>, <@&id>
-    text = _CHANNEL_MENTION.sub("<#\u200b\\1>", text)
-    return _SLASH_MENTION.sub("<\u200b/\\1:\\2>", text)
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = _CROWD.sub("@\u200b\\1", text)
+    return _MENTION.sub("<\\1\u200b", text)  # <@id>, <@!id>, <@&id>, <#id>, </cmd:id>
 
 
 def escape_code(text: str) -> str:
-    """Text inside a code block: only a closing fence could break out of it."""
-    return text.replace("```", "`\u200b`\u200b`")
+    """Text inside a code block: only backticks in a row could close its fence."""
+    return _FENCE.sub("`\u200b", text)
+
+
+def chunks(text: str, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` characters, split at line breaks if it can."""
+    out: list[str] = []
+    while len(text) > limit:
+        at = text.rfind("\n", 0, limit)
+        at = limit if at <= 0 else at
+        out.append(text[:at])
+        text = text[at:].lstrip("\n")
+    return [*out, text] if text or not out else out
 
 
 def cut(text: str, limit: int) -> str:
@@ -57,24 +71,35 @@ def allowed_mentions(message: Message) -> discord.AllowedMentions:
     )
 
 
-def content(message: Message) -> str:
+def contents(message: Message) -> list[str]:
+    """The message's text, in as many messages' content as it needs."""
     text = render(message.text, escape)
     if message.mention is not None and f"<@{message.mention}>" not in text:
         text = f"<@{message.mention}> {text}"
-    return cut(text, MAX_CONTENT)
+    return chunks(text, MAX_CONTENT)
+
+
+def content(message: Message) -> str:
+    return contents(message)[0]
+
+
+def embeds(section: Section, budget: int = MAX_DESCRIPTION) -> list[discord.Embed]:
+    """One section: what to do, why (small print), the draft in a copyable block; a long
+    text (a lead's history) spills into further embeds rather than being cut."""
+    what = chunks(render(section.text, escape), budget)
+    why = f"\n-# {render(section.why, escape)}" if section.why else ""
+    last = what[-1] + why
+    if section.draft:
+        # Drafts are plain text to copy, not marked: only a fence could break out.
+        fence_room = budget - len(last) - 9  # "\n```\n" ... "\n```"
+        if fence_room > 0:
+            last += f"\n```\n{cut(escape_code(plain(section.draft)), fence_room)}\n```"
+    pieces = [*what[:-1], cut(last, budget)]
+    return [discord.Embed(description=piece, colour=COLOUR) for piece in pieces]
 
 
 def embed(section: Section, budget: int = MAX_DESCRIPTION) -> discord.Embed:
-    """One section: what to do, why (small print), the draft in a copyable block."""
-    what = render(section.text, escape)
-    why = f"\n-# {render(section.why, escape)}" if section.why else ""
-    draft = ""
-    if section.draft:
-        fence_room = budget - len(what) - len(why) - 9  # "\n```\n" ... "\n```"
-        draft = f"\n```\n{cut(render(section.draft, escape_code), max(fence_room, 0))}\n```"
-        if fence_room <= 0:
-            draft = ""
-    return discord.Embed(description=cut(what + why + draft, budget), colour=COLOUR)
+    return embeds(section, budget)[0]
 
 
 @dataclass
@@ -92,20 +117,20 @@ class Part:
 
 def parts(message: Message) -> list[Part]:
     """The message as one or more Discord messages, each within Discord's limits."""
-    first = Part(content=content(message) or None)
-    out = [first]
+    out = [Part(content=text or None) for text in contents(message)]
     for section in message.sections:
         current = out[-1]
-        piece = embed(section)
-        full = (
-            len(current.embeds) >= MAX_EMBEDS
-            or current.size() + len(piece) > MAX_EMBED_TOTAL
-            or (bool(section.buttons) and len(current.rows) >= MAX_ROWS)
-        )
-        if full:
-            current = Part()
-            out.append(current)
-        current.embeds.append(piece)
+        pieces = embeds(section)
+        for piece in pieces:
+            full = (
+                len(current.embeds) >= MAX_EMBEDS
+                or current.size() + len(piece) > MAX_EMBED_TOTAL
+                or (bool(section.buttons) and len(current.rows) >= MAX_ROWS)
+            )
+            if full:
+                current = Part()
+                out.append(current)
+            current.embeds.append(piece)
         if section.buttons:
             current.rows.append(section.buttons[:5])
             current.row_embed.append(len(current.embeds) - 1)

@@ -122,11 +122,28 @@ async def country_autocomplete(
     return _choices(_ranked(countries(), current))
 
 
+async def day_autocomplete(
+    interaction: discord.Interaction[Any], current: str
+) -> list[Choice[str]]:
+    """The last few days in the member's own calendar (`when`: Today, Yesterday, ...)."""
+    app = interaction.client.app
+    try:
+        days = await asyncio.wait_for(
+            asyncio.to_thread(app.day_choices, identity(interaction)), AUTOCOMPLETE_BUDGET
+        )
+    except Exception:
+        log.warning("day autocomplete gave up: interaction=%s", interaction.id, exc_info=True)
+        return []
+    typed = current.strip().casefold()
+    return _choices([(label, value) for label, value in days if typed in label.casefold()])
+
+
 Completer = Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, list[Choice[str]]]]
 AUTOCOMPLETE: dict[str, Completer] = {
     "lead": lead_autocomplete,
     "tz": tz_autocomplete,
     "country": country_autocomplete,
+    "date": day_autocomplete,
 }
 
 # -- commands ------------------------------------------------------------------------

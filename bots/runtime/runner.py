@@ -42,13 +42,17 @@ class Runner:
         """Plan, then deliver; database work runs in a worker thread, off the loop."""
         if self.stopping.is_set():
             return
-        try:
-            async with self._busy:
+        planned = sent = 0
+        async with self._busy:
+            try:
                 planned = await asyncio.to_thread(self.app.plan)
+            except Exception:
+                # Planning failed (the database, or a bug): what is already due still goes.
+                log.exception("planning failed; the next tick retries")
+            try:
                 sent = await self.deliverer.drain()
-        except Exception:
-            log.exception("tick failed; the next tick retries")
-            return
+            except Exception:
+                log.exception("delivery failed; the next tick retries")
         if planned or sent:
             log.info("tick: planned=%d sent=%d", planned, sent)
 

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -20,20 +20,33 @@ MAX_ZONE_NAME = 64  # the longest IANA name is about 30 characters
 
 
 def zone(name: str) -> ZoneInfo:
-    """The IANA zone `name`, or a UsageError a member can act on."""
-    if 0 < len(name) <= MAX_ZONE_NAME and name in _zone_names():
-        return _zone(name)
-    raise UsageError(
-        f"{echo(name, 40)} is not a time zone I know. Use an IANA name such as"
-        " Europe/Berlin, America/New_York or Asia/Tokyo."
-    )
+    """The IANA zone `name` (any case), or a UsageError a member can act on."""
+    canonical = canonical_zone(name)
+    if canonical is None:
+        raise UsageError(
+            f"{echo(name, 40)} is not a time zone I know. Use an IANA name such as"
+            " Europe/Berlin, America/New_York or Asia/Tokyo."
+        )
+    return _zone(canonical)
+
+
+def canonical_zone(name: str) -> str | None:
+    """`europe/berlin` -> `Europe/Berlin`; None for a name the database doesn't list."""
+    if not 0 < len(name) <= MAX_ZONE_NAME:
+        return None
+    return _zone_names().get(name.casefold())
 
 
 @functools.cache
-def _zone_names() -> frozenset[str]:
-    # Only names from the database's own list: anything else (a folder such as
-    # `America`, a path, a very long string) would reach the file system.
-    return frozenset(available_timezones()) | {"UTC"}
+def _zone_names() -> dict[str, str]:
+    # Only names from the tzdata package's own list, the same on every host: anything else
+    # (a folder such as `America`, a path, the host's `localtime`) would reach the file
+    # system, or be a zone that another machine doesn't have.
+    listed = resources.files("tzdata").joinpath("zones").read_text("utf-8").split()
+    return {name.casefold(): name for name in listed if name not in NOT_ZONES}
+
+
+NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
 
 
 @functools.cache
@@ -76,7 +89,7 @@ def countries() -> list[str]:
 
 def zone_names() -> list[str]:
     """Every IANA zone name, sorted (for autocomplete)."""
-    return sorted(_zone_names())
+    return sorted(_zone_names().values())
 
 
 def check_country(code: str) -> str:
@@ -99,7 +112,12 @@ class BusinessCalendar:
 
     @classmethod
     def of(cls, tz: str, country: str | None) -> BusinessCalendar:
-        return cls(zone(tz), country)
+        """The calendar of a stored zone and country, checked when they were typed. One
+        that a newer tzdata or `holidays` no longer knows falls back to UTC, or to no
+        holidays, rather than stop the mornings of everyone planned with them."""
+        canonical = canonical_zone(tz)
+        known = country if country is None or country in _countries() else None
+        return cls(_zone(canonical or "UTC"), known)
 
     def is_business_day(self, day: date) -> bool:
         if day.weekday() in WEEKEND:

@@ -82,10 +82,10 @@ def _log(action: Action) -> SubcommandSpec:
     return SubcommandSpec(
         action.value,
         LOG_DESCRIPTIONS[action],
-        f"/lead {action.value} <lead> [note...]",
+        f"/lead {action.value} <lead> [on <day>] [note...]",
         f"/lead {action.value} julie"
-        + (" sent the Re: at 8am" if action is Action.EMAILED else ""),
-        (_lead(), NOTE),
+        + (" on fri sent my CV" if action is Action.EMAILED else ""),
+        (_lead(), NOTE, WHEN),
     )
 
 
@@ -320,7 +320,10 @@ def _usage_of(key: str) -> tuple[str, str]:
     if key == "leaderboard":
         return "/leaderboard [week|month|all]", "/leaderboard month"
     path = key.split()
-    spec = subcommand("lead", *path) or subcommand("followthrough", *path)
+    if path[0] in ("lead", "followthrough"):  # `followthrough help`: that command's own
+        spec = subcommand(path[0], *path[1:])
+    else:
+        spec = subcommand("lead", *path) or subcommand("followthrough", *path)
     assert spec is not None, key
     return spec.usage, spec.example
 

@@ -55,11 +55,11 @@ def parse_time(value: str, key: str) -> time:
 
 
 def check_zone(name: str, key: str) -> str:
+    """The canonical name of zone `name` (`europe/berlin` -> `Europe/Berlin`)."""
     try:
-        zone(name)
+        return zone(name).key
     except UsageError as error:
         raise usage_error(key, str(error)) from None
-    return name
 
 
 def check_country_code(code: str, key: str) -> str:
@@ -215,9 +215,9 @@ class MySettings:
         if self.nudge_time is None and self.tz is None and self.country is None:
             raise usage_error("me", "Which setting? time, tz or country.")
         if self.tz is not None:
-            check_zone(self.tz, "me")
+            _set(self, "tz", check_zone(clean(self.tz), "me"))
         if self.country is not None:
-            _set(self, "country", check_country_code(self.country, "me"))
+            _set(self, "country", check_country_code(clean(self.country), "me"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +265,7 @@ class GroupSetting:
         elif name == "time":
             parse_time(value, "group time")
         elif name == "tz":
-            check_zone(value, "group tz")
+            value = check_zone(value, "group tz")
         elif name == "country":
             value = check_country_code(value, "group country")
         elif name in PlaybookSettings.names():

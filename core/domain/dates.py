@@ -59,6 +59,11 @@ class When:
     def resolve(self, today: date) -> date:
         """The day meant, checked: not in the future, at most 30 days back."""
         if self.days_ago is not None:
+            if self.days_ago > MAX_DAYS_BACK:
+                raise UsageError(
+                    f"{self.days_ago} days ago is more than {MAX_DAYS_BACK};"
+                    " I can only date actions in the last month."
+                )
             meant = today - timedelta(days=self.days_ago)
         elif self.weekday is not None:
             # The most recent such day before today: on a Friday, `on fri` is a week ago.
@@ -67,12 +72,10 @@ class When:
             assert self.month is not None and self.day is not None
             meant = self._calendar_date(today)
         if meant > today:
-            raise UsageError(
-                f"{meant:%a %b} {meant.day} is in the future: log it once it happened."
-            )
+            raise UsageError(f"{_day(meant)} is in the future: log it once it has happened.")
         if (today - meant).days > MAX_DAYS_BACK:
             raise UsageError(
-                f"{meant:%a %b} {meant.day} {meant.year} is more than {MAX_DAYS_BACK} days ago;"
+                f"{_day(meant)} is more than {MAX_DAYS_BACK} days ago;"
                 " I can only date actions in the last month."
             )
         return meant
@@ -90,8 +93,25 @@ class When:
         raise UsageError(f"There is no such date. {HINT}")
 
 
+NUMBERS = dict(
+    zip(
+        ("a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
+        (1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+        strict=True,
+    )
+)
+PUNCTUATION = ".,;:!?"
+
+
+def _day(d: date) -> str:
+    return f"{d:%a %b} {d.day} {d.year}"
+
+
 def _number(word: str) -> int | None:
-    return int(word) if word.isascii() and word.isdigit() and len(word) <= 4 else None
+    """A count: ASCII digits (`3`, `1000`: bounds are checked on resolving) or a word."""
+    if word.isascii() and word.isdigit() and len(word) <= 6:
+        return int(word)
+    return NUMBERS.get(word)
 
 
 def _calendar(words: list[str]) -> tuple[When, int] | None:
@@ -114,29 +134,34 @@ def _calendar(words: list[str]) -> tuple[When, int] | None:
 def take(words: list[str]) -> tuple[When | None, list[str]]:
     """A date phrase at the start of `words` (lowercase), and the words after it.
 
-    `on` must start a weekday or a calendar date; `yesterday`, `today` and `N days ago`
-    stand alone. Anything else is not a date, and the words come back untouched.
+    `on` must start a weekday or a calendar date; `yesterday`, `today`, `last friday` and
+    `N days ago` (or weeks) stand alone; a comma or full stop may close the phrase.
+    Anything else is not a date, and the words come back untouched.
     """
-    if not words:
+    bare = [word.rstrip(PUNCTUATION) for word in words[:4]]
+    if not bare:
         return None, words
-    head = words[0]
+    head = bare[0]
     if head == "today":
         return When(days_ago=0), words[1:]
     if head == "yesterday":
         return When(days_ago=1), words[1:]
-    ago = _number(head) if head != "a" else 1
-    if ago is not None and len(words) >= 3 and words[1] in ("day", "days") and words[2] == "ago":
-        return When(days_ago=ago), words[3:]
-    if head != "on" or len(words) < 2 or not _datelike(words[1]):
+    if head == "last" and len(bare) >= 2 and bare[1] in WEEKDAYS:
+        return When(weekday=WEEKDAYS[bare[1]]), words[2:]
+    count = _number(head)
+    if count is not None and len(bare) >= 3 and bare[2] == "ago":
+        unit = {"day": 1, "days": 1, "week": 7, "weeks": 7}.get(bare[1])
+        if unit is not None:
+            return When(days_ago=count * unit), words[3:]
+    if head != "on" or len(bare) < 2 or not _datelike(bare[1]):
         return None, words  # `on the shortlist...` starts a note, not a date
-    rest = words[1:]
-    if rest[0] in WEEKDAYS:
-        return When(weekday=WEEKDAYS[rest[0]]), rest[1:]
-    found = _calendar(rest)
+    if bare[1] in WEEKDAYS:
+        return When(weekday=WEEKDAYS[bare[1]]), words[2:]
+    found = _calendar(bare[1:])
     if found is None:
-        raise UsageError(f"{echo(rest[0], 20)} is not a day I understand. {HINT}")
+        raise UsageError(f"{echo(bare[1], 20)} is not a day I understand. {HINT}")
     when, used = found
-    return when, rest[used:]
+    return when, words[1 + used :]
 
 
 def _datelike(word: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -194,7 +195,7 @@ def find(ref: str, leads: list[Lead]) -> Lead:
     When a name matches several leads of which exactly one is still active, that one
     is meant: closed leads are history.
     """
-    text = ref.strip().lower()
+    text = unicodedata.normalize("NFKC", ref).strip().casefold()  # `#１` is #1, `ß` is ss
     number = text.removeprefix("#")
     if number.isascii() and number.isdigit() and len(number) < 10:
         for lead in leads:
@@ -204,7 +205,7 @@ def find(ref: str, leads: list[Lead]) -> Lead:
     if not text:
         raise LeadNotFound("Which lead? Give its #number or part of a name.")
     matches = [
-        lead for lead in leads if text in lead.contact.lower() or text in lead.company.lower()
+        lead for lead in leads if text in _folded(lead.contact) or text in _folded(lead.company)
     ]
     if len(matches) > 1:
         active = [lead for lead in matches if lead.active]
@@ -213,5 +214,15 @@ def find(ref: str, leads: list[Lead]) -> Lead:
         return matches[0]
     if not matches:
         raise LeadNotFound(f"No lead matches {echo(ref)}. `/lead list all` shows your leads.")
-    candidates = "\n".join(f"  {lead.label} ({lead.stage.value})" for lead in matches)
+    shown = matches[:MAX_CANDIDATES]
+    candidates = "\n".join(f"  {lead.label} ({lead.stage.value})" for lead in shown)
+    if len(matches) > len(shown):
+        candidates += f"\n  …and {len(matches) - len(shown)} more"
     raise AmbiguousLead(f"{echo(ref)} could be any of:\n{candidates}\nUse the #number.")
+
+
+MAX_CANDIDATES = 10
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold()

@@ -139,9 +139,9 @@ class Message:
         )
 
 
-def plural(n: int, word: str) -> str:
-    """`1 call`, `3 calls`."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 call`, `3 calls`; `plural(2, "entry", "entries")`."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def reply(text: str, *sections: Section, attachments: tuple[Attachment, ...] = ()) -> Message:

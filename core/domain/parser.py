@@ -34,8 +34,10 @@ def split_ref(text: str, key: str) -> tuple[str, str]:
     close = _QUOTES.get(text[0])
     if close is not None:
         end = text.find(close, 1)
-        if end <= 1:
+        if end < 0:
             raise usage_error(key, "A quoted lead needs its closing quote.")
+        if not text[1:end].strip():
+            raise usage_error(key, "Which lead? Give its #number or part of a name.")
         return text[1:end].strip(), text[end + 1 :].strip()
     ref, _, rest = text.partition(" ")
     return ref, rest.strip()
@@ -216,7 +218,7 @@ def parse_followthrough(text: str) -> c.Command:
     if verb == "":
         return c.Help()
     if verb in _SIMPLE:
-        _no_more(rest, verb)
+        _no_more(rest, "followthrough help" if verb == "help" else verb)
         return _SIMPLE[verb]
     if verb == "me":
         return _parse_me(rest)
@@ -270,6 +272,8 @@ def build(command: str, subcommand: str, options: Options) -> c.Command:
     for value in options.values():
         if isinstance(value, str):
             _too_long(value)
+    # The same hygiene as typed text: spaces, invisible characters, composed accents.
+    options = {key: clean(v) if isinstance(v, str) else v for key, v in options.items()}
     name = clean(command).lstrip("/").lower()
     path = clean(subcommand).lower()
 

@@ -22,6 +22,10 @@ NEXT_STEP = {
 }
 
 
+MAX_HISTORY = 25  # entries of a lead's history `/lead show` lists, the newest
+MAX_NOTE_SHOWN = 200  # characters of each note it quotes
+
+
 def day(d: date, today: date | None = None) -> str:
     """`Tue Mar 2`; with the year when it isn't `today`'s (`Tue Mar 2 2027`)."""
     text = f"{d:%a} {d:%b} {d.day}"
@@ -69,7 +73,9 @@ def show(lead: Lead, leads: list[Lead], events: list[Event], ctx: Context, today
     head = line(lead, ctx, today)
     if lead.role or lead.via:
         head += "\n" + ", ".join(
-            x for x in (lead.role and f"role: {lead.role}", lead.via and f"via {lead.via}") if x
+            x
+            for x in (lead.role and f"role: {typed(lead.role)}", lead.via and f"via {lead.via}")
+            if x
         )
     sections = []
     chain = group_posts.chain(lead, by_id)
@@ -79,17 +85,21 @@ def show(lead: Lead, leads: list[Lead], events: list[Event], ctx: Context, today
         if children:
             text += "\nReferred on to: " + ", ".join(c.label for c in children)
         sections.append(Section("Referral chain: " + text))
+    cal = ctx.calendar
+    own = [e for e in events if e.lead_id == lead.id]
     history = [
-        f"{day(ctx.calendar.local_date(e.at), today)}: {e.action.value}"
-        + (f" ({typed(e.note)})" if e.note else "")
+        f"{day(cal.local_date(e.at), today)}: {e.action.value}"
+        + (f" ({echo(e.note, MAX_NOTE_SHOWN)})" if e.note else "")
         + (
-            f" · logged {day(ctx.calendar.local_date(e.logged_at), today)}"
-            if e.logged_at and ctx.calendar.local_date(e.logged_at) != ctx.calendar.local_date(e.at)
+            f" · logged {day(cal.local_date(e.logged_at), today)}"
+            if e.logged_at and cal.local_date(e.logged_at) != cal.local_date(e.at)
             else ""
         )
-        for e in events
-        if e.lead_id == lead.id
+        for e in own[-MAX_HISTORY:]
     ]
+    if len(own) > MAX_HISTORY:  # the newest are shown; the export has them all
+        earlier = plural(len(own) - MAX_HISTORY, "earlier entry", "earlier entries")
+        history.insert(0, f"({earlier}: /followthrough export has them all)")
     sections.append(Section("History:\n" + "\n".join(history or ["(nothing logged yet)"])))
     return reply(head, *sections)
 

@@ -32,9 +32,10 @@ def _is_invisible(char: str) -> bool:
 
 def clean(text: str) -> str:
     """Every kind of space (tabs, newlines, no-break and the other Unicode spaces) becomes
-    one plain space; invisible characters and our markers go; the ends are trimmed."""
+    one plain space; invisible characters (controls, bidi overrides, zero-width ones) and
+    our markers go; accents are composed (NFC); the ends are trimmed."""
     out: list[str] = []
-    for char in text:
+    for char in unicodedata.normalize("NFC", text):
         if _is_space(char):
             if out and out[-1] != " ":
                 out.append(" ")

@@ -15,6 +15,7 @@ from core.domain.errors import DomainError, NotAllowed, UsageError
 from core.domain.members import Group, Member
 from core.domain.messages import Message, error
 from core.domain.planning import schedule
+from core.domain.text import clean
 from core.services import failures, home
 from core.services.boards import post_weekly_boards
 from core.services.handlers import HANDLERS
@@ -85,7 +86,7 @@ class FollowThrough:
         """The caller's group and member (created if new), and whether they are new."""
         group = self._group(uow, who.platform, who.workspace_id)
         assert group.id is not None
-        name = who.name[:MAX_DISPLAY_NAME]
+        name = clean(who.name)[:MAX_DISPLAY_NAME]  # a display name is member text too
         member = uow.members.get(group.id, who.user_id)
         if member is None:
             member = Member(group.id, who.user_id, name)
@@ -318,10 +319,9 @@ def _profile_zone(tz: str | None, group: Group) -> str | None:
     if not tz or tz == group.tz:
         return None
     try:
-        zone(tz)
+        return zone(tz).key
     except UsageError:
         return None
-    return tz
 
 
 def _with_welcome(answer: Message, member: Member, group: Group) -> Message:

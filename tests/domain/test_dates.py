@@ -72,3 +72,33 @@ def test_recent_days_for_autocomplete() -> None:
         ("Sat Nov 28", "2026-11-28"),
     ]
     assert all(resolved(value) <= MONDAY for _, value in days)
+
+
+@pytest.mark.parametrize(
+    ("words", "day"),
+    [
+        ("on fri.", date(2026, 11, 27)),
+        ("on friday, sent the cv", date(2026, 11, 27)),
+        ("yesterday, by email", date(2026, 11, 29)),
+        ("3 days ago.", date(2026, 11, 27)),
+        ("last friday", date(2026, 11, 27)),
+        ("two days ago", date(2026, 11, 28)),
+        ("a week ago", date(2026, 11, 23)),
+        ("on 27 nov, hi", date(2026, 11, 27)),
+    ],
+)
+def test_punctuation_and_everyday_phrasing_still_date_the_action(words: str, day: date) -> None:
+    when, _ = take(words.split())
+    assert when is not None and when.resolve(MONDAY) == day
+
+
+def test_far_counts_are_refused_not_taken_for_a_note() -> None:
+    when, rest = take(["10000", "days", "ago"])
+    assert when is not None and rest == []
+    with pytest.raises(UsageError, match="more than 30"):
+        when.resolve(MONDAY)
+
+
+def test_a_future_date_in_another_year_names_its_year() -> None:
+    with pytest.raises(UsageError, match="Mon Mar 1 2027 is in the future"):
+        resolved("on 2027-03-01")

@@ -212,7 +212,7 @@ def test_leaderboard_periods() -> None:
         ("resume please", "resume"),
         ("export csv", "export"),
         ("forget-me now", "forget-me"),
-        ("help me", "help"),
+        ("help me", "followthrough help"),
         ("share companies", "share"),
         ("share companies maybe", "share"),
         ("share leads on", "share"),

@@ -280,3 +280,73 @@ def test_any_input_gets_a_reply_and_a_refusal_changes_nothing(
         assert export(app, who) == before, (command, text)
     for post in group_posts(db):
         assert live_mentions(post) == [], post
+
+
+# -- what the attack on the input handling found ------------------------------------------
+
+
+def test_zones_are_the_databases_own_names_in_any_case(app: FollowThrough) -> None:
+    answer = app.handle(ANA, "/followthrough", "me tz europe/berlin")
+    assert answer.text.startswith("Your mornings: 08:00 Europe/Berlin")
+    for host_only in ("localtime", "Factory", "posixrules"):
+        assert app.handle(ANA, "/followthrough", f"me tz {host_only}").kind is MessageKind.ERROR
+
+
+def test_the_typed_path_cleans_values_like_the_text_path(app: FollowThrough) -> None:
+    answer = app.run(ANA, "followthrough", "me", {"tz": " Europe/Berlin\u200b\n"})
+    assert answer.text.startswith("Your mornings: 08:00 Europe/Berlin")
+
+
+def test_a_display_name_is_cleaned_like_anything_else_typed(
+    app: FollowThrough, db: Database
+) -> None:
+    spoof = Identity("slack", "T1", "U-eve", "Eve\u202e0001 :stniop\n> q\x00")
+    app.handle(spoof, "/lead", "add Julie at Acme")
+    app.handle(COACH, "/followthrough", "group channel C-group")
+    board = app.handle(spoof, "/leaderboard", "week").plain_text()
+    assert "Eve0001 :stniop > q" in board and "\u202e" not in board and "\x00" not in board
+
+
+def test_leads_are_found_whatever_the_case_accents_or_digit_forms(app: FollowThrough) -> None:
+    app.handle(ANA, "/lead", "add Anna Gaßner at Acme")
+    app.handle(ANA, "/lead", "add José Luis at Globex")
+    for ref in ("GASSNER", "jose\u0301", "#１"):
+        assert app.handle(ANA, "/lead", f"show {ref}").kind is MessageKind.REPLY, ref
+
+
+def test_an_ambiguous_reference_lists_ten_candidates_at_most(app: FollowThrough) -> None:
+    for n in range(15):
+        app.handle(ANA, "/lead", f"add Sam {n} at Acme")
+    answer = plain(app.handle(ANA, "/lead", "show sam").text)
+    assert answer.count("\n  #") == 10 and "…and 5 more" in answer
+
+
+def test_a_long_history_shows_the_newest_entries(app: FollowThrough) -> None:
+    app.handle(ANA, "/lead", "add Julie at Acme as [x](http://e.x) *role*")
+    for n in range(40):
+        app.handle(ANA, "/lead", f"note #1 note {n} " + "n" * 500)
+    show = app.handle(ANA, "/lead", "show #1")
+    text = show.plain_text()
+    assert "note 39" in text and "note 5 " not in text and "earlier entries" in text
+    assert len(text) < 8000
+    assert "role: \ue000[x](http://e.x) *role*\ue001" in show.text  # the role is member text
+
+
+def test_a_member_whose_stored_zone_is_unknown_delays_nobody_else(
+    app: FollowThrough, db: Database, clock: SimulatedClock
+) -> None:
+    from datetime import UTC, datetime
+
+    from core.storage.tables import MemberRow
+
+    with db.uow() as uow:  # as if a newer tzdata had dropped the zone
+        uow.session.execute(
+            MemberRow.__table__.update()
+            .where(MemberRow.external_id == ANA.user_id)
+            .values(tz="Mars/Olympus")
+        )
+        uow.commit()
+    clock.advance_to(datetime(2026, 3, 2, 8, 30, tzinfo=UTC))
+    app.plan()
+    claimed = app.claim("test")
+    assert COACH.user_id in {d.user_id for d in claimed}

@@ -9,6 +9,7 @@ from typing import Any
 
 from bots.discord import render
 from bots.discord.views import CommandButton, custom_id, view
+from core.domain.text import typed
 from core.services import Button, Message, MessageKind, Section
 from tests.adapters.discord.harness import GUILD, Harness, deliver, due_digest, run, text_of, who
 from tests.adapters.discord.test_commands import SlowApp
@@ -95,10 +96,12 @@ def test_a_long_digest_stays_within_discords_limits() -> None:
         assert all(len(e.description or "") <= 4096 for e in part.embeds)
         assert len(part.rows) <= 5
         built = view(part, GUILD, str(USER))
-        assert built is not None
-        for item in built.children:
+        assert (built is not None) == bool(part.rows)
+        for item in built.children if built else ():
             assert len(item.custom_id or "") <= 100  # type: ignore[attr-defined]
     assert sum(len(part.embeds) for part in parts) == 12
+    # The long text is spread over messages, not cut.
+    assert "".join(part.content or "" for part in parts) == "y" * 5000
     assert all("```" in e.description for part in parts for e in part.embeds)  # type: ignore[operator]
 
 
@@ -199,3 +202,21 @@ def test_removal_from_a_server_erases_its_group_but_an_outage_does_not(tmp_path:
             assert h.app.erase_group("discord", GUILD) is False  # nothing left
 
     run(scenario())
+
+
+def test_member_text_is_escaped_in_linear_time_and_drafts_cannot_break_their_fence() -> None:
+    hostile = "[](" * 700  # escape_markdown's link pattern backtracks on this
+    section = Section(typed(hostile) * 30, None, "Hi ````` [x](http://e.x) @everyone")
+    (piece,) = render.embeds(section)[-1:]
+    description = piece.description or ""
+    assert description.count("```") == 2  # the draft's own fence, opened and closed
+    assert "](" not in render.escape(hostile)
+
+
+def test_a_long_history_spills_into_further_embeds_instead_of_being_cut() -> None:
+    history = Section(
+        "History:\n" + "\n".join(f"Mon Mar {n}: note " + "n" * 150 for n in range(60))
+    )
+    pieces = render.embeds(history)
+    assert len(pieces) == 3 and all(len(e.description or "") <= 4096 for e in pieces)
+    assert "Mon Mar 59" in (pieces[-1].description or "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -35,7 +36,15 @@ class Redacting(logging.Formatter):
         line = self._inner.format(record)
         for secret in self._secrets:
             line = line.replace(secret, "***")
-        return line
+        # Secrets no setting names: each Slack workspace's OAuth token, Discord's
+        # interaction and webhook tokens in the URLs a library may log.
+        return TOKEN_SHAPES.sub(lambda match: (match[1] or match[2]) + "***", line)
+
+
+TOKEN_SHAPES = re.compile(
+    r"(xox[abeprs]-|xapp-)[A-Za-z0-9-]+"
+    r"|(/(?:interactions/\d+|webhooks/\d+)/)[A-Za-z0-9_.-]+"
+)
 
 
 def setup(*, json_lines: bool, secrets: Iterable[str] = (), level: int = logging.INFO) -> None:

@@ -12,12 +12,13 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks
 from bots.slack.context import Slack
 from bots.slack.people import incoming
+from core.services import MessageKind
 
 log = logging.getLogger(__name__)
 DIGEST_ACTIONS = re.compile(r"^digest_[a-z0-9_]+$")
@@ -38,7 +39,9 @@ def press_key(body: dict[str, Any], block_id: str) -> str:
 
 def register(app: AsyncApp, slack: Slack) -> None:
     @app.action(DIGEST_ACTIONS)
-    async def pressed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def pressed(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
         await ack()
         action = body["actions"][0]
         command, _, text = str(action.get("value") or "").partition(" ")
@@ -47,9 +50,8 @@ def register(app: AsyncApp, slack: Slack) -> None:
             return
         block_id = str(action.get("block_id") or "")
         team = str(body["team"]["id"])
-        if not await slack.installations.first_time(
-            press_key(body, block_id), team, slack.services.clock.now()
-        ):
+        key = press_key(body, block_id)
+        if not await slack.installations.first_time(key, team, slack.services.clock.now()):
             log.info("press applied already: %s", action.get("action_id"))
             return
         user = body["user"]
@@ -58,7 +60,18 @@ def register(app: AsyncApp, slack: Slack) -> None:
         )
         answer = await slack.handle(who, command, incoming(text))
         container = body.get("container") or {}
-        if container.get("type") == "message":
+        if answer.kind is MessageKind.ERROR:
+            # Nothing was logged: keep the buttons, say why to the presser alone, and let
+            # the same press be tried again.
+            await slack.installations.forget_key(key)
+            if body.get("response_url"):
+                await respond(
+                    text=blocks.fallback(answer),
+                    blocks=blocks.pages(answer)[0],
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+        elif container.get("type") == "message":
             original = (body.get("message") or {}).get("blocks") or []
             await client.chat_update(
                 channel=str(container["channel_id"]),  # the D... id the digest went to

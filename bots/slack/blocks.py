@@ -24,7 +24,8 @@ MAX_BUTTON_TEXT = 75
 MAX_VALUE = 2000
 MAX_FALLBACK = 3000
 ACTION_IDS = {"done": "digest_done", "replied": "digest_replied", "snooze": "digest_snooze_2d"}
-_FORMATTING = re.compile(r"([*_~`])")
+_FORMATTING = re.compile(r"([*_~`@])")
+_FENCE = re.compile(r"`(?=`)")
 _ZWSP = "\u200b"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -40,9 +41,15 @@ def entities(text: str) -> str:
 
 
 def _inert(member_text: str) -> str:
-    # Slack has no escape for mrkdwn; a zero-width space on either side of `*_~\``
-    # keeps a name like `*Acme*` from turning bold while it still reads as typed.
+    # Slack has no escape for mrkdwn; a zero-width space on either side of `*_~\`` (and
+    # after `@`) keeps a name like `*Acme*` from turning bold, or `@here` from being read
+    # as a mention, while it still reads as typed.
     return _FORMATTING.sub(f"{_ZWSP}\\1{_ZWSP}", member_text)
+
+
+def _text(mrkdwn_text: str) -> Block:
+    # verbatim: Slack neither links URLs and channel names nor reads mentions in it.
+    return {"type": "mrkdwn", "text": mrkdwn_text, "verbatim": True}
 
 
 def mrkdwn(text: str) -> str:
@@ -57,7 +64,7 @@ def plain(text: str) -> str:
 
 def _code(text: str) -> str:
     # Inside ``` only ``` itself and the three escapes matter.
-    return render(entities(text), lambda typed: typed).replace("```", f"`{_ZWSP}``")
+    return _FENCE.sub(f"`{_ZWSP}", render(entities(text), lambda typed: typed))
 
 
 def _chunks(text: str, limit: int) -> list[str]:
@@ -79,7 +86,7 @@ def _chunks(text: str, limit: int) -> list[str]:
 
 def _sections(text: str) -> list[Block]:
     return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+        {"type": "section", "text": _text(piece)}
         for piece in _chunks(text, MAX_SECTION)
         if piece.strip()
     ]
@@ -108,11 +115,11 @@ def section_blocks(section: Section, index: int) -> list[Block]:
     blocks = _sections(mrkdwn(section.text))
     if section.why:
         for piece in _chunks(mrkdwn(section.why), MAX_CONTEXT):
-            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": piece}]})
+            blocks.append({"type": "context", "elements": [_text(piece)]})
     if section.draft:
         # A code block: one click selects it, and nothing in it is formatted.
         for piece in _chunks(_code(section.draft), MAX_SECTION - 8):
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{piece}```"}})
+            blocks.append({"type": "section", "text": _text(f"```{piece}```")})
     actions = buttons(section, f"s{index}")
     if actions is not None:
         blocks.append(actions)
@@ -172,13 +179,13 @@ def view_blocks(blocks: list[Block], more: str = "…") -> list[Block]:
     """At most 100 blocks for a Home tab or modal; a last line says some were left out."""
     if len(blocks) <= MAX_VIEW_BLOCKS:
         return blocks
-    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": more}]}
+    note = {"type": "context", "elements": [_text(more)]}
     return [*blocks[: MAX_VIEW_BLOCKS - 1], note]
 
 
 def pressed(original: list[Block], block_id: str, answer: Message) -> list[Block]:
     """The original message's blocks, the pressed buttons replaced by what was logged."""
-    said = {"type": "mrkdwn", "text": f"✅ {headline(answer)}"[:MAX_CONTEXT]}
+    said = _text(f"✅ {headline(answer)}"[:MAX_CONTEXT])
     done = {"type": "context", "block_id": f"{block_id}-done"[:255], "elements": [said]}
     result = [done if block.get("block_id") == block_id else block for block in original]
     if done not in result:

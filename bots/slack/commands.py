@@ -44,7 +44,8 @@ def register(app: AsyncApp, slack: Slack) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         command = str(body["command"])
-        text = incoming(str(body.get("text") or ""))
+        raw = str(body.get("text") or "")
+        text = incoming(raw, channel_ids=_wants_channel_id(command, raw))
         if command == "/lead" and not text.strip():
             await ack()
             # The trigger_id lives 3 s: open the modal first, before anything else.
@@ -174,7 +175,8 @@ def read_options(spec: SubcommandSpec, values: dict[str, Any]) -> dict[str, str 
         elif option.kind == "choice":
             options[option.name] = (state.get("selected_option") or {}).get("value")
         else:
-            options[option.name] = incoming(str(state.get("value") or "")).strip() or None
+            # A modal's values arrive as typed: no entities, no mention syntax to undo.
+            options[option.name] = str(state.get("value") or "").strip() or None
     return options
 
 
@@ -194,3 +196,9 @@ def inline_errors(
     ]
     field = (missing or named or quoted or names)[0]
     return {field: blocks.plain(str(error))[:2000]}
+
+
+def _wants_channel_id(command: str, text: str) -> bool:
+    """`/followthrough group channel <#C123|x>` names the channel by its id."""
+    words = text.lower().split()
+    return command.lstrip("/") == "followthrough" and words[:2] == ["group", "channel"]

@@ -91,6 +91,12 @@ class Installations:
             return False
         return True
 
+    async def forget_key(self, key: str) -> None:
+        """Let `key` be applied again (a press the core refused: the member may retry)."""
+        events = Base.metadata.tables[tables.EVENTS]
+        async with self.engine.begin() as connection:
+            await connection.execute(delete(events).where(events.c.event_id == key))
+
     def authorize(self) -> AsyncInstallationStoreAuthorize:
         # cache_enabled keeps auth.test off every request once a token is known good.
         return AsyncInstallationStoreAuthorize(

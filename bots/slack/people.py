@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from core.services import Identity
+from core.services import MAX_COMMAND, Identity
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -21,21 +21,27 @@ PLATFORM = "slack"
 NAME_SECONDS = 600.0
 ADMIN_SECONDS = 60.0
 
-_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
-_SPECIAL = re.compile(r"<!(?:subteam\^[A-Z0-9]+\|)?([a-z@]+)(?:\|[^>]*)?>")
-_LINK = re.compile(r"<((?:https?|mailto):[^>|]+)(?:\|([^>]*))?>")
+# No pattern crosses another `<`: each is linear in the text, whatever a member sends.
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^<>]*))?>")
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^<>]*))?>")
+_SPECIAL = re.compile(r"<!(?:subteam\^[A-Z0-9]+\|)?([a-z@]+)(?:\|[^<>]*)?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^<>|]+)(?:\|([^<>]*))?>")
+# Longer than any command the core accepts (it refuses past MAX_COMMAND, escapes included).
+_MAX_INCOMING = 2 * MAX_COMMAND + 1
 
 
-def incoming(text: str) -> str:
+def incoming(text: str, *, channel_ids: bool = False) -> str:
     """A slash command's text as the member typed it.
 
     Slack sends it escaped (`&amp;`, `&lt;`) with mentions in angle brackets. A channel
-    comes through as its id (`<#C123|job-search>` -> `C123`, for `group channel`); users,
+    comes through as its id for `group channel` (`<#C123|job-search>` -> `C123`) and as
+    its name elsewhere; users,
     `@here` and links come back as the words the member saw, so nothing a member
     types can reach a message as a live mention again.
     """
-    text = _CHANNEL.sub(r"\1", text)
+    text = text[:_MAX_INCOMING]
+    # A channel is its id where the command wants one (`group channel`), else its name.
+    text = _CHANNEL.sub((lambda m: m[1]) if channel_ids else (lambda m: f"#{m[2] or m[1]}"), text)
     text = _USER.sub(lambda m: "@" + (m[2] or m[1]), text)
     text = _SPECIAL.sub(lambda m: "@" + m[1].lstrip("@"), text)
     text = _LINK.sub(lambda m: m[2] or m[1], text)

@@ -67,3 +67,24 @@ def test_buttons_carry_their_command_and_stable_action_ids() -> None:
         "digest_snooze_2d",
     ]
     assert next(e["value"] for e in row["elements"]) == "/lead followedup #12"
+
+
+def test_incoming_text_is_undone_in_linear_time_and_channels_keep_their_names() -> None:
+    import time
+
+    from bots.slack.people import incoming
+
+    hostile = "<http:a" * 6000
+    started = time.perf_counter()
+    incoming(hostile)
+    assert time.perf_counter() - started < 1.0  # quadratic took seconds at this size
+    assert incoming("note #1 see <#C0123456789|job-search>") == "note #1 see #job-search"
+    assert (
+        incoming("group channel <#C0123456789|x>", channel_ids=True) == "group channel C0123456789"
+    )
+
+
+def test_a_draft_with_backticks_in_a_row_cannot_close_its_fence() -> None:
+    from bots.slack.blocks import _code
+
+    assert "``" not in _code("Acme```` *bold* `````")

@@ -96,20 +96,23 @@ def countries() -> list[tuple[str, str]]:
     ]
 
 
+async def _from_core(
+    interaction: discord.Interaction[Any], what: str, call: Callable[[], list[tuple[str, str]]]
+) -> list[tuple[str, str]]:
+    """A read of the core for autocomplete, never slower than Discord allows (no defer)."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(call), AUTOCOMPLETE_BUDGET)
+    except Exception:
+        log.warning("%s autocomplete gave up: interaction=%s", what, interaction.id, exc_info=True)
+        return []
+
+
 async def lead_autocomplete(
     interaction: discord.Interaction[Any], current: str
 ) -> list[Choice[str]]:
-    """The member's own leads, recent first; never slower than Discord allows."""
-    app = interaction.client.app
-    try:
-        found = await asyncio.wait_for(
-            asyncio.to_thread(app.lead_choices, identity(interaction), current),
-            AUTOCOMPLETE_BUDGET,
-        )
-    except Exception:
-        log.warning("lead autocomplete gave up: interaction=%s", interaction.id, exc_info=True)
-        return []
-    return _choices(list(found))
+    """The member's own leads, recent first."""
+    app, who = interaction.client.app, identity(interaction)
+    return _choices(await _from_core(interaction, "lead", lambda: app.lead_choices(who, current)))
 
 
 async def tz_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
@@ -126,14 +129,8 @@ async def day_autocomplete(
     interaction: discord.Interaction[Any], current: str
 ) -> list[Choice[str]]:
     """The last few days in the member's own calendar (`when`: Today, Yesterday, ...)."""
-    app = interaction.client.app
-    try:
-        days = await asyncio.wait_for(
-            asyncio.to_thread(app.day_choices, identity(interaction)), AUTOCOMPLETE_BUDGET
-        )
-    except Exception:
-        log.warning("day autocomplete gave up: interaction=%s", interaction.id, exc_info=True)
-        return []
+    app, who = interaction.client.app, identity(interaction)
+    days = await _from_core(interaction, "day", lambda: app.day_choices(who))
     typed = current.strip().casefold()
     return _choices([(label, value) for label, value in days if typed in label.casefold()])
 

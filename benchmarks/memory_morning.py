@@ -1,7 +1,7 @@
 """Benchmark: the peak memory of one process serving 100,000 members through a morning.
 
     .venv/bin/python -m benchmarks.memory_morning [--members 100000]
-        [--database postgresql|sqlite] [--timeout 900]
+        [--database postgresql|sqlite] [--timeout 1800]
 
 One `followthrough run --slack --discord` process (bots.ops.process.serve_roles: the
 Slack HTTP listener, the Discord gateway, the tick, planning and delivery; see
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds for the morning")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds for the morning")
     args = parser.parse_args(argv)
     print(
         f"One process (--slack --discord) serving {args.members:,} members through a morning;"

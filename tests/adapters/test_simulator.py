@@ -218,7 +218,7 @@ def test_the_demo_tells_the_story_it_promises() -> None:
 
 def test_unicode_digits_are_answered_not_crashed_on() -> None:
     out = as_json(play(SCRIPT + "ana: /lead show #²\nana: /lead snooze #1 ³\n"))
-    assert "No lead matches" in str(out[-2]["text"])
+    assert "You have no lead #2" in str(out[-2]["text"])  # `#²` reads as #2 (NFKC)
     assert "Usage: /lead snooze" in str(out[-1]["text"])
 
 

@@ -105,6 +105,26 @@ def test_a_tick_does_its_database_work_off_the_event_loop(
     assert len(messenger.keys()) == 2
 
 
+def test_what_is_due_is_delivered_even_when_planning_fails(
+    app: FollowThrough,
+    clock: SimulatedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    members_with_a_digest_at_eight(app, clock, 1)
+    app.plan()  # the digest is in the outbox already
+    messenger = RecordingMessenger(clock)
+    worker = runner(app, messenger, worker="w1")
+
+    def broken() -> int:
+        raise RuntimeError("a planning bug")
+
+    monkeypatch.setattr(app, "plan", broken)
+    asyncio.run(worker.tick())
+    assert "planning failed" in caplog.text
+    assert messenger.keys() == ["digest:1:2026-03-02"]
+
+
 def test_a_failing_tick_is_logged_and_the_next_one_works(
     app: FollowThrough,
     clock: SimulatedClock,
@@ -124,7 +144,7 @@ def test_a_failing_tick_is_logged_and_the_next_one_works(
 
     monkeypatch.setattr(app, "plan", plan)
     asyncio.run(worker.tick())  # does not raise
-    assert "tick failed" in caplog.text
+    assert "planning failed; the next tick retries" in caplog.text
     asyncio.run(worker.tick())
     assert messenger.keys() == ["digest:1:2026-03-02"]
 

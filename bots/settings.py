@@ -44,6 +44,9 @@ SECRETS = {
 }
 
 
+DISCORD_GLOBAL_RATE = 50  # requests per second, per bot
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str
@@ -60,6 +63,9 @@ class Settings:
     discord_api_url: str = DISCORD_API_URL
     discord_gateway_url: str | None = None  # None: the library's own
     secret_key: str | None = None
+    # Discord's 50 requests/s are the bot's, whatever its processes: with N processes
+    # sending, give each 50/N.
+    discord_rate: int = DISCORD_GLOBAL_RATE
 
     def __post_init__(self) -> None:
         if "://" not in self.database_url:
@@ -79,6 +85,11 @@ class Settings:
             ) from None
         if not 1 <= self.http_port <= 65535:
             raise ConfigError(f"{PREFIX}HTTP_PORT must be a port number, 1-65535")
+        if not 1 <= self.discord_rate <= DISCORD_GLOBAL_RATE:
+            raise ConfigError(
+                f"{PREFIX}DISCORD_RATE must be a whole number of requests per second, 1-50"
+                " (Discord's limit for the bot, shared by its processes)"
+            )
         _check_url(PREFIX + "SLACK_API_URL", self.slack_api_url, ("http", "https"))
         _check_url(PREFIX + "DISCORD_API_URL", self.discord_api_url, ("http", "https"))
         if self.discord_gateway_url is not None:
@@ -101,6 +112,9 @@ class Settings:
         port = get(PREFIX + "HTTP_PORT") or "3000"
         if not port.isascii() or not port.isdigit():
             raise ConfigError(f"{PREFIX}HTTP_PORT must be a port number, 1-65535 (got {port!r})")
+        rate = get(PREFIX + "DISCORD_RATE") or str(DISCORD_GLOBAL_RATE)
+        if not rate.isascii() or not rate.isdigit():
+            raise ConfigError(f"{PREFIX}DISCORD_RATE must be a whole number, 1-50 (got {rate!r})")
         return cls(
             database_url=get(PREFIX + "DATABASE_URL") or default_database_url(),
             log_json=get(PREFIX + "LOG_JSON") == "1",
@@ -116,6 +130,7 @@ class Settings:
             discord_api_url=get(PREFIX + "DISCORD_API_URL") or DISCORD_API_URL,
             discord_gateway_url=get(PREFIX + "DISCORD_GATEWAY_URL"),
             secret_key=get(PREFIX + "SECRET_KEY"),
+            discord_rate=int(rate),
         )
 
     def slack_mode(self) -> SlackMode | None:

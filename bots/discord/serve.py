@@ -36,7 +36,7 @@ async def gateway(services: Services, *, sync: bool = True) -> AsyncIterator[Bot
     """
     settings = services.settings
     point_at(settings.discord_api_url, settings.discord_gateway_url)
-    bot = Bot(services.app, Options(sync=sync))
+    bot = Bot(services.app, Options(sync=sync, rate=services.settings.discord_rate))
     await login(bot, settings.require_discord())
     task = asyncio.create_task(bot.connect(reconnect=True), name="discord-gateway")
     task.add_done_callback(lambda _: bot.ended.set())

@@ -160,7 +160,7 @@ def _bot(services: Services, sync: bool) -> Any:
 
     settings = services.settings
     point_at(settings.discord_api_url, settings.discord_gateway_url)
-    return Bot(services.app, Options(sync=sync))
+    return Bot(services.app, Options(sync=sync, rate=services.settings.discord_rate))
 
 
 @contextlib.asynccontextmanager

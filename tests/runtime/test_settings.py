@@ -182,3 +182,11 @@ def test_require_discord_names_the_token() -> None:
     with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
         settings().require_discord()
     assert settings(DISCORD_TOKEN=" tok ").require_discord() == "tok"
+
+
+def test_the_discord_rate_is_the_bots_and_shared_by_its_processes() -> None:
+    assert settings().discord_rate == 50
+    assert settings(FOLLOWTHROUGH_DISCORD_RATE="17").discord_rate == 17  # three workers
+    for bad in ("0", "51", "fast", "2.5"):
+        with pytest.raises(ConfigError, match="FOLLOWTHROUGH_DISCORD_RATE"):
+            settings(FOLLOWTHROUGH_DISCORD_RATE=bad)

@@ -87,6 +87,16 @@ def countries() -> list[str]:
     return sorted(_countries())
 
 
+@functools.cache
+def country_names() -> list[tuple[str, str]]:
+    """(code, English name) of every country `holidays` knows, by code (autocomplete)."""
+    names = {
+        codes[1]: key.replace("_", " ").title()
+        for key, codes in holidays.registry.COUNTRIES.items()
+    }
+    return [(code, names.get(code, code)) for code in countries()]
+
+
 def zone_names() -> list[str]:
     """Every IANA zone name, sorted (for autocomplete)."""
     return sorted(_zone_names().values())

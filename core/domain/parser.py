@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from core.domain import commands as c
 from core.domain.catalog import HELP, usage_error
+from core.domain.catalog import subcommand as subcommand_spec
 from core.domain.dates import When, parse_when, take
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE, Action
@@ -256,11 +257,29 @@ def parse(command: str, text: str) -> c.Command:
     raise UsageError(f"I don't know `{echo(command, 30)}`.\n\n{HELP}")
 
 
+def _path(command: str, text: str) -> tuple[str, list[str]]:
+    """(`followthrough`, [`group`, `channel`, ...]): a command and its first words."""
+    return clean(command).lstrip("/").lower(), clean(text[:MAX_COMMAND]).lower().split(" ")[:3]
+
+
 def is_organiser_command(command: str, text: str) -> bool:
     """Whether the command is for organisers, decided before any of its values is read."""
-    if clean(command).lstrip("/").lower() != "followthrough":
-        return False
-    return clean(text[:MAX_COMMAND]).partition(" ")[0].lower() == "group"
+    name, words = _path(command, text)
+    return is_organiser_path(name, words[0])
+
+
+def is_organiser_path(command: str, subcommand: str) -> bool:
+    """The same for typed options: `("followthrough", "group tz")`."""
+    spec = subcommand_spec(command.lstrip("/").lower(), *subcommand.lower().split()[:1])
+    return spec is not None and spec.admin
+
+
+def wants_channel_id(command: str, text: str) -> bool:
+    """Whether the command's value is a channel (`/followthrough group channel <#C1|x>`),
+    so that an adapter passes the platform's channel id rather than its name."""
+    name, words = _path(command, text)
+    spec = subcommand_spec(name, *words[:2])
+    return spec is not None and any(option.kind == "channel" for option in spec.options)
 
 
 def build(command: str, subcommand: str, options: Options) -> c.Command:

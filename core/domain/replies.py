@@ -197,3 +197,14 @@ def failed(reference: str) -> str:
         "Something went wrong on my side and nothing was changed. Please try again in a"
         f" minute; if it keeps happening, tell your organiser (reference {reference})."
     )
+
+
+# What an adapter may need to say on its own (a press it can't run, a file it can't attach),
+# so that no member-facing sentence lives in an adapter.
+SAYINGS = {
+    "broken": "Something went wrong on my side and nothing was changed. Please try again.",
+    "updating": "This command is being updated; please try again in a minute.",
+    "not_yours": "These buttons belong to someone else's digest.",
+    "too_big": "Your export is larger than I can attach here; ask your organiser for it.",
+    "shown_not": "Done, but I couldn't show it here: /lead show has it.",
+}

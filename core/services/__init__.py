@@ -8,12 +8,14 @@ escape function. The command table `COMMANDS` is data: manifests, command trees 
 are generated from it.
 """
 
-from core.domain.calendar import countries, zone_names
+from core.domain.calendar import countries, country_names, zone_names
 from core.domain.catalog import COMMANDS, CommandSpec, OptionSpec, SubcommandSpec
 from core.domain.commands import Command
 from core.domain.errors import DomainError, UsageError
 from core.domain.messages import Attachment, Button, Message, MessageKind, Section
 from core.domain.parser import build as build_command
+from core.domain.parser import is_organiser_command, is_organiser_path, wants_channel_id
+from core.domain.replies import SAYINGS
 from core.domain.text import MAX_COMMAND, plain, render
 from core.services.app import FollowThrough
 from core.services.ports import Delivery, Failure, Messenger, SendError
@@ -22,6 +24,7 @@ from core.services.turn import Identity
 __all__ = [
     "COMMANDS",
     "MAX_COMMAND",
+    "SAYINGS",
     "Attachment",
     "Button",
     "Command",
@@ -41,7 +44,11 @@ __all__ = [
     "UsageError",
     "build_command",
     "countries",
+    "country_names",
+    "is_organiser_command",
+    "is_organiser_path",
     "plain",
     "render",
+    "wants_channel_id",
     "zone_names",
 ]

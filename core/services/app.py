@@ -170,9 +170,7 @@ class FollowThrough:
         `run(who, "lead", "emailed", {"lead": "julie", "note": None})`; nested
         subcommands as a path (`"group tz"`). Synchronous, never raises, like `handle`.
         """
-        organiser = command.lstrip(
-            "/"
-        ).lower() == "followthrough" and subcommand.lower().startswith("group")
+        organiser = parser.is_organiser_path(command, subcommand)
         return self._answer(who, organiser, lambda: parser.build(command, subcommand, options))
 
     def _answer(self, who: Identity, organiser: bool, build: Callable[[], Command]) -> Message:

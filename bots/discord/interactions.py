@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bots.discord import render, views
-from core.services import Identity, Message, MessageKind, plain
+from core.services import SAYINGS, Identity, Message, MessageKind, plain
 
 if TYPE_CHECKING:
     from bots.discord.views import CommandButton
@@ -25,13 +25,6 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 DEAD = frozenset({10062, 40060})  # unknown interaction, already acknowledged
 MAX_PRESSES = 10_000
-# Discord's own chrome: what the adapter says when the platform, not the core, failed.
-CHROME = {
-    "broken": "Something went wrong on my side and nothing was changed. Please try again.",
-    "updating": "This command is being updated; please try again in a minute.",
-    "not_yours": "These buttons belong to someone else's digest.",
-    "too_big": "Your export is larger than Discord lets me attach here.",
-}
 
 
 def identity(interaction: discord.Interaction[Any]) -> Identity:
@@ -56,7 +49,7 @@ async def send(
     owner = owner or str(interaction.user.id)
     attachments = message.attachments
     if attachments and render.attachment_bytes(message) > interaction.filesize_limit:
-        message = Message(MessageKind.ERROR, CHROME["too_big"])
+        message = Message(MessageKind.ERROR, SAYINGS["too_big"])
         attachments = ()
     for index, part in enumerate(render.parts(message)):
         kwargs: dict[str, Any] = {
@@ -128,36 +121,70 @@ class Presses:
 
 
 async def press(interaction: discord.Interaction[Any], button: CommandButton) -> None:
-    """Run a digest button's command as its owner, then show what was logged."""
+    """Run a digest button's command as its owner, then show what was logged.
+
+    The core commits before it answers and never raises: a failure after it answered is
+    the display's, not the command's. A press the core applied stays claimed (a retry
+    would log it twice) and the member hears it was done; a refusal or a failure before
+    the core was reached releases the claim, so pressing again tries again.
+    """
     if not await defer(interaction, update=True):
         return
     client = interaction.client
     custom_id = button.item.custom_id or ""
     message = interaction.message
+    if str(interaction.user.id) != button.owner:
+        await answer_error(interaction, SAYINGS["not_yours"])
+        return
+    message_id = message.id if message is not None else interaction.id
+    if not client.presses.claim(message_id, custom_id):
+        return  # the first press of a double click is being (or was) applied
     try:
-        if str(interaction.user.id) != button.owner:
-            await answer_error(interaction, CHROME["not_yours"])
-            return
-        message_id = message.id if message is not None else interaction.id
-        if not client.presses.claim(message_id, custom_id):
-            return  # the first press of a double click is being (or was) applied
         who = Identity(PLATFORM, button.guild, button.owner, interaction.user.display_name)
         answer: Message = await asyncio.to_thread(
             client.app.handle, who, f"/{button.command}", button.text
         )
-        if answer.kind is MessageKind.ERROR:
-            client.presses.release(message_id, custom_id)
-            await send(interaction, answer, owner=button.owner)
-            return
-        if message is None:
-            await send(interaction, answer, owner=button.owner)
-            return
-        embeds = list(message.embeds)
-        if 0 <= button.embed < len(embeds):
-            embeds[button.embed].set_footer(text=render.cut("✓ " + plain(answer.text), 2048))
-        await interaction.edit_original_response(
-            embeds=embeds, view=views.pressed_view(message, custom_id)
-        )
     except Exception:
+        client.presses.release(message_id, custom_id)
         log.exception("button press failed: interaction=%s", interaction.id)
-        await answer_error(interaction, CHROME["broken"])
+        await answer_error(interaction, SAYINGS["broken"])
+        return
+    if answer.kind is MessageKind.ERROR:
+        client.presses.release(message_id, custom_id)
+    try:
+        await _show_press(interaction, button, answer)
+    except Exception:
+        log.exception("button press answered but not shown: interaction=%s", interaction.id)
+        await answer_error(interaction, _not_shown(answer))
+
+
+async def _show_press(
+    interaction: discord.Interaction[Any], button: CommandButton, answer: Message
+) -> None:
+    """A refusal as an ephemeral answer; what was logged as a tick under its lead."""
+    message = interaction.message
+    if answer.kind is MessageKind.ERROR or message is None:
+        await send(interaction, answer, owner=button.owner)
+        return
+    custom_id = button.item.custom_id or ""
+    embeds = list(message.embeds)
+    if 0 <= button.embed < len(embeds):
+        embeds[button.embed].set_footer(text=render.cut("✓ " + plain(answer.text), 2048))
+    await interaction.edit_original_response(
+        embeds=embeds, view=views.pressed_view(message, custom_id)
+    )
+
+
+def _not_shown(answer: Message) -> str:
+    """What to say when the core's answer could not be shown: a refusal changed nothing;
+    anything else was done."""
+    return SAYINGS["broken"] if answer.kind is MessageKind.ERROR else SAYINGS["shown_not"]
+
+
+async def show(interaction: discord.Interaction[Any], answer: Message) -> None:
+    """The core's answer to a command; if it can't be shown, whether it was done."""
+    try:
+        await send(interaction, answer)
+    except Exception:
+        log.exception("command answered but not shown: interaction=%s", interaction.id)
+        await answer_error(interaction, _not_shown(answer))

@@ -23,10 +23,11 @@ import holidays
 from discord import app_commands
 from discord.app_commands import AppCommandChannel, Choice
 
-from bots.discord.interactions import CHROME, DEAD, answer_error, defer, identity, send
+from bots.discord.interactions import DEAD, answer_error, defer, identity, show
 from bots.discord.render import cut
 from core.services import (
     COMMANDS,
+    SAYINGS,
     CommandSpec,
     OptionSpec,
     SubcommandSpec,
@@ -181,10 +182,11 @@ async def run(
         answer = await asyncio.to_thread(
             interaction.client.app.run, identity(interaction), command, subcommand, options
         )
-        await send(interaction, answer)
-    except Exception:
+    except Exception:  # before the core answered (it never raises): nothing was changed
         log.exception("command failed: interaction=%s /%s %s", interaction.id, command, subcommand)
-        await answer_error(interaction, CHROME["broken"])
+        await answer_error(interaction, SAYINGS["broken"])
+        return
+    await show(interaction, answer)  # the core committed: a failure now is the display's
 
 
 def leaf(
@@ -283,10 +285,10 @@ class Tree(app_commands.CommandTree[Any]):
             log.info("interaction %s gone before we answered", interaction.id)
             return
         if isinstance(error, (app_commands.CommandSignatureMismatch, app_commands.CommandNotFound)):
-            await answer_error(interaction, CHROME["updating"])
+            await answer_error(interaction, SAYINGS["updating"])
             return
         log.error("interaction %s failed", interaction.id, exc_info=original)
-        await answer_error(interaction, CHROME["broken"])
+        await answer_error(interaction, SAYINGS["broken"])
 
 
 def build(client: discord.Client) -> Tree:

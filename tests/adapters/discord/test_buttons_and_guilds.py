@@ -10,7 +10,7 @@ from typing import Any
 from bots.discord import render
 from bots.discord.views import CommandButton, custom_id, view
 from core.domain.text import typed
-from core.services import Button, Message, MessageKind, Section
+from core.services import SAYINGS, Button, Message, MessageKind, Section
 from tests.adapters.discord.harness import GUILD, Harness, deliver, due_digest, run, text_of, who
 from tests.adapters.discord.test_commands import SlowApp
 from tests.fakes import discord_payloads as p
@@ -73,6 +73,72 @@ def test_a_press_that_the_core_refuses_answers_and_keeps_the_buttons(tmp_path: P
             answer = await h.interact(press_of(h, dm))
             assert answer["flags"] & 64
             assert press_of(h, dm)["token"] not in h.fake.originals
+
+    run(scenario())
+
+
+def test_a_press_applied_but_not_shown_says_so_and_a_retry_logs_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            due_digest(h, USER)
+            await deliver(h)
+            [dm] = h.fake.dm(USER)
+            h.fake.fail("PATCH", "/messages/@original$", 400, 50035)  # the tick, once
+            first = press_of(h, dm)
+            answer = await h.interact(first)
+            assert answer["flags"] & 64
+            assert text_of(answer) == SAYINGS["shown_not"]  # not "nothing was changed"
+            again = press_of(h, dm)
+            h.feed(again)
+            await h.fake.wait(lambda: int(again["id"]) in h.fake.callbacks)
+            await asyncio.sleep(0.2)
+            assert h.fake.callbacks[int(again["id"])] == [{"type": 6}]  # still claimed
+            assert again["token"] not in h.fake.followups
+            history = h.app.handle(who(USER), "/lead", "show #1").plain_text()
+            assert history.count("followedup") == 1
+
+    run(scenario())
+
+
+def test_a_refused_press_not_shown_can_be_pressed_again(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            due_digest(h, USER)
+            await deliver(h)
+            [dm] = h.fake.dm(USER)
+            h.app.handle(who(USER), "/followthrough", "forget-me")
+            h.fake.fail("POST", r"/webhooks/\d+/[^/]+$", 400, 50035)  # the refusal, once
+            answer = await h.interact(press_of(h, dm))
+            assert text_of(answer) == SAYINGS["broken"]
+            again = press_of(h, dm)
+            answer = await h.interact(again)  # released: the core is asked again
+            assert answer["flags"] & 64 and text_of(answer) != SAYINGS["broken"]
+
+    run(scenario())
+
+
+def test_a_press_that_fails_before_the_core_can_be_pressed_again(tmp_path: Path) -> None:
+    class Broken:
+        def __getattr__(self, name: str) -> Any:
+            raise RuntimeError("database on fire")
+
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            due_digest(h, USER)
+            await deliver(h)
+            [dm] = h.fake.dm(USER)
+            assert h.bot is not None
+            app, h.bot.app = h.bot.app, Broken()  # type: ignore[assignment]
+            answer = await h.interact(press_of(h, dm))
+            assert text_of(answer) == SAYINGS["broken"]
+            h.bot.app = app
+            again = press_of(h, dm)
+            h.feed(again)
+            await h.fake.wait(lambda: "footer" in str(h.fake.originals.get(again["token"])))
+            history = h.app.handle(who(USER), "/lead", "show #1").plain_text()
+            assert history.count("followedup") == 1
 
     run(scenario())
 

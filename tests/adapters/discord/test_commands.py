@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.adapters.discord.harness import GUILD, Harness, run, text_of
+from core.services import SAYINGS
+from tests.adapters.discord.harness import GUILD, Harness, run, text_of, who
 from tests.fakes import discord_payloads as p
 
 USER = 730000000000000001
@@ -262,6 +263,31 @@ def test_a_failure_answers_once(tmp_path: Path) -> None:
             await asyncio.sleep(0.1)
             assert len(h.fake.callbacks[int(payload["id"])]) == 1
             assert len(h.fake.followups[payload["token"]]) == 1
+
+    run(scenario())
+
+
+def test_a_command_done_but_not_shown_says_so_and_is_not_done_twice(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            h.fake.fail("POST", r"/webhooks/\d+/[^/]+$", 400, 50035)  # the answer, once
+            payload = lead("add", p.option("contact", "Julie"), p.option("company", "Acme"))
+            answer = await h.interact(payload)
+            assert answer["flags"] & 64
+            assert text_of(answer) == SAYINGS["shown_not"]  # not "nothing was changed"
+            assert len(h.fake.followups[payload["token"]]) == 1
+            listed = h.app.handle(who(USER), "/lead", "list").plain_text()
+            assert listed.count("Julie") == 1  # done, once
+
+    run(scenario())
+
+
+def test_a_refusal_not_shown_says_nothing_was_changed(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            h.fake.fail("POST", r"/webhooks/\d+/[^/]+$", 400, 50035)
+            answer = await h.interact(lead("show", p.option("lead", "#9")))
+            assert text_of(answer) == SAYINGS["broken"]
 
     run(scenario())
 

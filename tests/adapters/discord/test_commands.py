@@ -121,6 +121,28 @@ def test_export_arrives_as_files_in_the_ephemeral_reply(tmp_path: Path) -> None:
     run(scenario())
 
 
+def test_an_export_too_big_to_attach_answers_the_cores_saying(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
+            payload = p.command("followthrough", "export")
+            payload["attachment_size_limit"] = 10  # bytes: nothing fits
+            answer = await h.interact(payload)
+            assert text_of(answer) == SAYINGS["too_big"]
+            assert not answer["_files"] and answer["flags"] & 64
+
+    run(scenario())
+
+
+def test_a_command_this_build_does_not_know_says_it_is_being_updated(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            answer = await h.interact(p.command("retired", "thing"))
+            assert answer["flags"] & 64 and text_of(answer) == SAYINGS["updating"]
+
+    run(scenario())
+
+
 def test_forget_me_erases_the_member(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with Harness(tmp_path) as h:

@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bots.slack import blocks
 from bots.slack.context import Slack
 from bots.slack.people import incoming
-from core.services import MessageKind
+from core.services import Identity, Message, MessageKind
 
 log = logging.getLogger(__name__)
 DIGEST_ACTIONS = re.compile(r"^digest_[a-z0-9_]+$")
@@ -54,30 +54,52 @@ def register(app: AsyncApp, slack: Slack) -> None:
         if not await slack.installations.first_time(key, team, slack.services.clock.now()):
             log.info("press applied already: %s", action.get("action_id"))
             return
-        user = body["user"]
-        who = await slack.people.identity(
-            client, team, str(user["id"]), fallback_name=str(user.get("name") or "")
-        )
-        answer = await slack.handle(who, command, incoming(text))
-        container = body.get("container") or {}
-        if answer.kind is MessageKind.ERROR:
-            # Nothing was logged: keep the buttons, say why to the presser alone, and let
-            # the same press be tried again.
-            await slack.installations.forget_key(key)
-            if body.get("response_url"):
-                await respond(
-                    text=blocks.fallback(answer),
-                    blocks=blocks.pages(answer)[0],
-                    response_type="ephemeral",
-                    replace_original=False,
-                )
-        elif container.get("type") == "message":
-            original = (body.get("message") or {}).get("blocks") or []
-            await client.chat_update(
-                channel=str(container["channel_id"]),  # the D... id the digest went to
-                ts=str(container["message_ts"]),
-                text=blocks.fallback(answer),
-                blocks=blocks.pressed(original, block_id, answer),
+        applied = False
+        try:
+            user = body["user"]
+            who = await slack.people.identity(
+                client, team, str(user["id"]), fallback_name=str(user.get("name") or "")
             )
-        # Presses in the Home tab have no message to change: the new view shows it.
-        await slack.publish_home(client, who)
+            answer = await slack.handle(who, command, incoming(text))
+            applied = answer.kind is not MessageKind.ERROR
+            await show(slack, body, client, respond, key, block_id, who, answer)
+        except BaseException:
+            # The press was recorded but never applied: let the member press again.
+            if not applied:
+                await slack.installations.forget_key(key)
+            raise
+
+
+async def show(
+    slack: Slack,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    key: str,
+    block_id: str,
+    who: Identity,
+    answer: Message,
+) -> None:
+    """What a press did: the message without its buttons, or why not to the presser."""
+    container = body.get("container") or {}
+    if answer.kind is MessageKind.ERROR:
+        # Nothing was logged: keep the buttons, say why to the presser alone, and let
+        # the same press be tried again.
+        await slack.installations.forget_key(key)
+        if body.get("response_url"):
+            await respond(
+                text=blocks.fallback(answer),
+                blocks=blocks.pages(answer)[0],
+                response_type="ephemeral",
+                replace_original=False,
+            )
+    elif container.get("type") == "message":
+        original = (body.get("message") or {}).get("blocks") or []
+        await client.chat_update(
+            channel=str(container["channel_id"]),  # the D... id the digest went to
+            ts=str(container["message_ts"]),
+            text=blocks.fallback(answer),
+            blocks=blocks.pressed(original, block_id, answer),
+        )
+    # Presses in the Home tab have no message to change: the new view shows it.
+    await slack.publish_home(client, who)

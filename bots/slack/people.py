@@ -94,9 +94,12 @@ class People:
         try:
             response = await client.users_info(user=user)
             info: dict[str, Any] = dict(response.get("user") or {})
-        except SlackApiError as error:
-            # Without users:read we still answer, as a non-admin in the group's zone.
-            log.warning("users.info failed: %s", error.response.get("error"))
+        except Exception as error:
+            # Without users:read, or with Slack unreachable for a moment (a dropped
+            # connection, a timeout), we still answer: as last seen, else as a non-admin
+            # in the group's zone.
+            reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+            log.warning("users.info failed: %s", reason or type(error).__name__)
             return {} if cached is None else cached[1]
         self._cache[key] = (now, info)
         return info

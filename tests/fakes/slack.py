@@ -4,7 +4,8 @@ It answers the methods the adapter calls, records every request, enforces the li
 that shape delivery (one chat.postMessage per second per channel, Tier 3 on
 conversations.open, 429 with Retry-After), serves response_urls, the three steps of a
 file upload, oauth.v2.access, and a Socket Mode websocket. Failures are injected per
-method (`fail`), per user (`unreachable`) or per channel (`channel_errors`).
+method (`fail`, or `drop` for a connection cut mid-request), per user (`unreachable`)
+or per channel (`channel_errors`).
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ class FakeSlack:
         self.unreachable: dict[str, str] = {}  # user -> conversations.open error
         self.channel_errors: dict[str, str] = {}  # channel -> chat.postMessage error
         self.fail: dict[str, list[tuple[int, str, float | None]]] = {}  # method -> queue
+        self.drop: Counter[str] = Counter()  # method -> requests to cut without an answer
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> args
         self.uploads: dict[str, bytes] = {}
         self.oauth_codes: dict[str, dict[str, Any]] = {}
@@ -253,6 +255,11 @@ class FakeSlack:
         self.calls.append(Call(method, args, token, time.monotonic()))
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.drop[method] > 0:
+            self.drop[method] -= 1
+            assert request.transport is not None
+            request.transport.close()  # the client sees the server disconnect
+            return web.Response(status=500)
         queued = self.fail.get(method)
         if queued:
             status, error, retry_after = queued.pop(0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -183,5 +184,58 @@ def test_a_refused_press_keeps_the_buttons_and_can_be_tried_again(tmp_path: Path
             await h.ask("add Julie Martin at Acme")  # #1 again
             await h.interact(payload)  # the press was not used up: it applies now
             await wait_until(lambda: h.fake.calls_to("chat.update"))
+
+    run(scenario())
+
+
+def test_a_press_is_applied_when_users_info_cannot_be_reached(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock) as h:
+            channel, ts, post = await morning_digest(h, clock)
+            h.server.slack.people.forget(TEAM)  # nothing cached to fall back on
+            h.fake.drop["users.info"] = 100  # every try, the client's retries included
+            payload = press(h, channel, ts, post, ACTION_IDS["done"])
+            assert (await h.interact(payload))[0] == 200
+            await wait_until(lambda: h.fake.calls_to("chat.update"))
+            assert h.fake.drop["users.info"] < 100, "users.info was cut off"
+            h.fake.drop.clear()
+            shown = await h.ask("show julie")
+            assert shown.split("History:")[1].count("followedup") == 1, shown
+
+    run(scenario())
+
+
+def test_a_press_that_fails_before_it_is_applied_can_be_pressed_again(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock) as h:
+            channel, ts, post = await morning_digest(h, clock)
+            core = h.server.slack.services
+            real = core.handle
+            failed: list[str] = []
+
+            def down(*args: Any) -> Any:
+                if not failed:
+                    # After a while, as a database connection times out. (Bolt answers 404
+                    # to a listener that fails within 10 ms of its ack: a race of its own.)
+                    time.sleep(0.05)
+                    failed.append("once")
+                    raise ConnectionError("the database went away")
+                return real(*args)
+
+            core.handle = down  # type: ignore[method-assign]
+            try:
+                payload = press(h, channel, ts, post, ACTION_IDS["done"])
+                assert (await h.interact(payload))[0] == 200
+                await wait_until(lambda: failed)
+                await _settle()
+                assert h.fake.calls_to("chat.update") == []
+                await h.interact(payload)  # the key was let go: the same press applies
+                await wait_until(lambda: h.fake.calls_to("chat.update"))
+            finally:
+                del core.handle
+            shown = await h.ask("show julie")
+            assert shown.split("History:")[1].count("followedup") == 1, shown
 
     run(scenario())

@@ -19,7 +19,6 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Optional
 
 import discord
-import holidays
 from discord import app_commands
 from discord.app_commands import AppCommandChannel, Choice
 
@@ -31,9 +30,9 @@ from core.services import (
     CommandSpec,
     OptionSpec,
     SubcommandSpec,
+    country_names,
     zone_names,
 )
-from core.services import countries as country_codes
 
 log = logging.getLogger(__name__)
 
@@ -87,14 +86,8 @@ def zones() -> list[tuple[str, str]]:
 
 @functools.cache
 def countries() -> list[tuple[str, str]]:
-    """The codes the core accepts, labelled with the country's name where one is known."""
-    names = {
-        codes[1]: key.replace("_", " ").title()
-        for key, codes in holidays.registry.COUNTRIES.items()
-    }
-    return [
-        (f"{code} · {names[code]}" if code in names else code, code) for code in country_codes()
-    ]
+    """The codes the core accepts, labelled with the name the core gives each."""
+    return [(f"{code} · {name}" if name != code else code, code) for code, name in country_names()]
 
 
 async def _from_core(

@@ -10,7 +10,7 @@ from typing import Any
 from bots.discord import render
 from bots.discord.views import CommandButton, custom_id, view
 from core.domain.text import typed
-from core.services import SAYINGS, Button, Message, MessageKind, Section
+from core.services import SAYINGS, Button, Message, MessageKind, Section, country_names
 from tests.adapters.discord.harness import GUILD, Harness, deliver, due_digest, run, text_of, who
 from tests.adapters.discord.test_commands import SlowApp
 from tests.fakes import discord_payloads as p
@@ -241,6 +241,11 @@ def test_zone_and_country_autocomplete(tmp_path: Path) -> None:
             country = complete("country", "ger", "followthrough", "me")
             await h.interact(country)
             assert "DE" in [c["value"] for c in choices(h, country)]
+            named = dict(country_names())
+            for choice in choices(h, country):  # the core's names, labelled "code · name"
+                code = choice["value"]
+                assert choice["name"] in (f"{code} · {named[code]}", code)
+            assert {"name": "DE · Germany", "value": "DE"} in choices(h, country)
 
     run(scenario())
 

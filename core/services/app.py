@@ -86,6 +86,12 @@ class FollowThrough:
         """The caller's group and member (created if new), and whether they are new."""
         group = self._group(uow, who.platform, who.workspace_id)
         assert group.id is not None
+        if group.suspended:
+            # The platform just delivered this member's command: the bot is installed and
+            # its token works again (a reinstall, a new token), so delivery resumes.
+            group.suspended = False
+            uow.groups.save(group)
+            log.info("delivery resumes for group %s %s", who.platform, who.workspace_id)
         name = clean(who.name)[:MAX_DISPLAY_NAME]  # a display name is member text too
         member = uow.members.get(group.id, who.user_id)
         if member is None:
@@ -215,8 +221,7 @@ class FollowThrough:
         Reads only: someone the bot hasn't met yet gets the help instead."""
         try:
             with self._uow() as uow:
-                group = uow.groups.get(who.platform, who.workspace_id)
-                member = None if group is None else uow.members.get(group.id or 0, who.user_id)
+                group, member = _known(uow, who)
                 if group is None or member is None:
                     return home.stranger()
                 return home.overview(Turn(uow, self.clock.now(), group, member, who))
@@ -229,8 +234,7 @@ class FollowThrough:
         """(label, reference) of the member's leads matching `typed`, recent first, for
         autocomplete. Reads only: an unknown member has no leads."""
         with self._uow() as uow:
-            group = uow.groups.get(who.platform, who.workspace_id)
-            member = None if group is None else uow.members.get(group.id or 0, who.user_id)
+            _, member = _known(uow, who)
             if member is None or member.id is None:
                 return []
             leads = uow.leads.for_member(member.id)
@@ -240,8 +244,7 @@ class FollowThrough:
         """(label, value) of the last few days in the member's own calendar, for the
         autocomplete of a `when` option (`Today`, `Yesterday`, `Sat Nov 28`, ...)."""
         with self._uow() as uow:
-            group = uow.groups.get(who.platform, who.workspace_id)
-            member = None if group is None else uow.members.get(group.id or 0, who.user_id)
+            group, member = _known(uow, who)
         if group is None:
             group = Group(who.platform, who.workspace_id)
         cal = member.calendar(group) if member is not None else group.calendar()
@@ -296,9 +299,13 @@ class FollowThrough:
             log.warning("sent after its claim ran out: key=%s possibly duplicated", delivery.key)
 
     def release(self, delivery: Delivery | None = None, *, worker: str | None = None) -> None:
-        """Give claims back unsent (a rate-limited route, or a graceful shutdown)."""
+        """Give claims back unsent (a rate-limited route, or a graceful shutdown); a
+        delivery's claim only while it is still its worker's."""
         with self._uow() as uow:
-            uow.outbox.release(None if delivery is None else delivery.id, worker)
+            if delivery is not None:
+                uow.outbox.release(delivery.id, worker or delivery.worker)
+            else:
+                uow.outbox.release(None, worker)
             uow.commit()
 
     def failed(self, delivery: Delivery, error: SendError) -> None:
@@ -310,6 +317,14 @@ class FollowThrough:
     def status(self) -> dict[str, int]:
         with self._uow() as uow:
             return uow.outbox.counts(self.clock.now())
+
+
+def _known(uow: UnitOfWork, who: Identity) -> tuple[Group | None, Member | None]:
+    """The caller's group and member if the bot knows them: read only, never waiting."""
+    group = uow.groups.get(who.platform, who.workspace_id)
+    if group is None or group.id is None:
+        return group, None
+    return group, uow.members.get(group.id, who.user_id, lock=False)
 
 
 def _profile_zone(tz: str | None, group: Group) -> str | None:

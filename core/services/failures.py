@@ -25,7 +25,7 @@ def record(uow: UnitOfWork, delivery: Delivery, error: SendError, now: datetime)
             delivery.workspace_id,
             error,
         )
-        uow.outbox.release(delivery.id)
+        uow.outbox.release(delivery.id, delivery.worker)  # only while the claim is ours
         group = uow.groups.by_id(delivery.group_id)
         group.suspended = True
         uow.groups.save(group)
@@ -56,7 +56,8 @@ def _unreachable(uow: UnitOfWork, delivery: Delivery, now: datetime, tell_in_cha
     """Stop a member's digests, and tell the group's organisers once."""
     if delivery.member_id is None or delivery.user_id is None:
         return
-    member = uow.members.by_id(delivery.member_id)
+    # Locked: two workers failing two DMs of one member at once tell the organisers once.
+    member = uow.members.by_id(delivery.member_id, lock=True)
     if member is None or member.unreachable:
         return
     member.unreachable = True

@@ -48,6 +48,7 @@ class Turn:
         # This member's leads only: a lead of anyone else can't be read, added or saved.
         self.own_leads = uow.leads.of(member.id)
         self._leads: list[Lead] | None = None
+        self._events: list[Event] | None = None
 
     @property
     def leads(self) -> list[Lead]:
@@ -67,8 +68,11 @@ class Turn:
         return find(ref, self.leads)
 
     def events(self) -> list[Event]:
-        assert self.member.id is not None
-        return self.uow.events.for_member(self.member.id)
+        """The member's history, read once per turn (what this turn records is added)."""
+        if self._events is None:
+            assert self.member.id is not None
+            self._events = self.uow.events.for_member(self.member.id)
+        return self._events
 
     def moment(self, when: When | None, lead: Lead) -> datetime:
         """When an action the member dates (`on fri`) happened: that day, at this time of
@@ -101,6 +105,9 @@ class Turn:
         logged_at = None if at == self.now else self.now
         event = Event(lead.id, action, at, lead.stage, note, logged_at=logged_at)
         self.uow.events.add(self.group.id, self.member.id, event)
+        if self._events is not None:  # in the order of when things happened, as stored
+            self._events.append(event)
+            self._events.sort(key=lambda e: e.at)
         if action in BOOKKEEPING:
             return
         cal = self.member.calendar(self.group)

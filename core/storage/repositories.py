@@ -75,14 +75,12 @@ class SqlMembers:
     def __init__(self, session: Session, now: datetime) -> None:
         self._s, self._now = session, now
 
-    def get(self, group_id: int, external_id: str) -> Member | None:
+    def get(self, group_id: int, external_id: str, *, lock: bool = True) -> Member | None:
         """The member, locked for this transaction (PostgreSQL): two commands of one
-        member run one after the other, and the planner skips a member being served."""
-        row = self._s.scalar(
-            select(MemberRow)
-            .filter_by(group_id=group_id, external_id=external_id)
-            .with_for_update()
-        )
+        member run one after the other, and the planner skips a member being served.
+        `lock=False` for reads (autocomplete, the Home tab), which must never wait."""
+        query = select(MemberRow).filter_by(group_id=group_id, external_id=external_id)
+        row = self._s.scalar(query.with_for_update() if lock else query)
         return None if row is None else mapping.member(mapping.hold(self._s, [row])[0])
 
     def add(self, member: Member) -> Member:
@@ -104,13 +102,18 @@ class SqlMembers:
         self._s.execute(delete(LeadRow).filter_by(member_id=member.id))
         self._s.execute(delete(MemberRow).filter_by(id=member.id))
 
-    def by_id(self, member_id: int) -> Member | None:
-        row = self._s.get(MemberRow, member_id)
-        return None if row is None else mapping.member(row)
+    def by_id(self, member_id: int, *, lock: bool = False) -> Member | None:
+        """The member; `lock` holds their row for this transaction (a state change that
+        two workers might make at once, such as marking them unreachable)."""
+        row = self._s.get(MemberRow, member_id, with_for_update=lock or None)
+        return None if row is None else mapping.member(mapping.hold(self._s, [row])[0])
 
     def in_group(self, group_id: int) -> list[Member]:
-        rows = self._s.scalars(select(MemberRow).filter_by(group_id=group_id).order_by("id"))
-        return [mapping.member(r) for r in rows]
+        """Every member of the group, locked in id order (PostgreSQL) for saving: a change
+        of the group's settings waits for the planner, and never writes over it."""
+        query = select(MemberRow).filter_by(group_id=group_id).order_by(MemberRow.id)
+        rows = list(self._s.scalars(query.with_for_update()))
+        return [mapping.member(r) for r in mapping.hold(self._s, rows)]
 
     def roster(self, group_id: int) -> list[Member]:
         """The group's members, for reading only (plain rows, not tracked: a board of

@@ -1,0 +1,63 @@
+"""What the final review found: delivery that never resumed, reads that waited on locks,
+admin notices that could be doubled."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, text
+
+from core.services import FollowThrough, Identity
+from core.services.ports import Failure, SendError, SimulatedClock
+from core.storage.database import Database
+from core.storage.tables import GroupRow, MemberRow
+
+ANA = Identity("slack", "T1", "U-ana", "Ana")
+
+
+def suspended(db: Database) -> bool:
+    with db.uow() as uow:
+        return bool(uow.session.scalar(select(GroupRow.suspended)))
+
+
+def test_a_suspended_group_resumes_when_the_platform_delivers_a_command_again(
+    app: FollowThrough, db: Database, clock: SimulatedClock
+) -> None:
+    app.handle(ANA, "/lead", "add Julie at Acme")
+    clock.advance_to(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    app.plan()
+    (digest,) = app.claim("w1")
+    app.failed(digest, SendError("token_revoked", Failure.FATAL))
+    assert suspended(db)
+    assert app.claim("w1") == []  # nothing goes out while the token is refused
+    app.handle(ANA, "/lead", "list")  # a reinstall: the platform delivers commands again
+    assert not suspended(db)
+    assert [d.key for d in app.claim("w1")] == [digest.key]
+
+
+@pytest.mark.postgres
+def test_reads_for_autocomplete_and_home_never_wait_on_a_members_lock(
+    empty_postgres: str, clock: SimulatedClock
+) -> None:
+    from tests.kit import services
+
+    with services(empty_postgres, clock) as built:
+        app = built.app
+        app.handle(ANA, "/lead", "add Julie at Acme")
+        engine = built.database.engine
+        with engine.connect() as holder:  # a long command or planning batch holds Ana
+            holder.execute(text("SET LOCAL lock_timeout = '30s'"))
+            holder.execute(select(MemberRow).with_for_update())
+            answers: list[object] = []
+            reader = threading.Thread(
+                target=lambda: answers.extend(
+                    [app.lead_choices(ANA, "jul"), app.day_choices(ANA), app.home(ANA)]
+                )
+            )
+            reader.start()
+            reader.join(timeout=10)
+            assert not reader.is_alive(), "a read waited on the member's row lock"
+            holder.rollback()
+        assert answers[0] == [("#1 Julie at Acme · new", "#1")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -18,6 +18,9 @@ from core.services import FollowThrough, Identity, Message
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Erasing a workspace that left is tried again after these waits (the database may be
+# down for a moment): its event is acked already, and Slack will not send it again.
+ERASE_WAITS = (1.0, 2.0, 4.0)
 
 
 @dataclass
@@ -27,6 +30,8 @@ class Slack:
     installations: Installations
     people: People = field(default_factory=People)
     dms: dict[tuple[str, str], str] = field(default_factory=dict)  # (team, user) -> D...
+    erase_waits: tuple[float, ...] = ERASE_WAITS
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     gate: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:

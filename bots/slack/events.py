@@ -1,5 +1,6 @@
 """Leaving: `app_uninstalled` and `tokens_revoked` erase the workspace's group and its
-installation rows. Slack retries events it thinks we missed: each takes effect once."""
+installation rows. Slack retries events it thinks we missed: each takes effect once. An
+erase the database refuses is tried again a few times, then let go for a later event."""
 
 from __future__ import annotations
 
@@ -15,9 +16,30 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, slack: Slack) -> None:
-    async def erase(team: str) -> None:
-        erased = await slack.core(slack.services.erase_group, PLATFORM, team)
-        await slack.installations.forget(team)
+    async def erase(team: str, event_id: str) -> None:
+        for attempt, wait in enumerate((*slack.erase_waits, None), start=1):
+            try:
+                erased = await slack.core(slack.services.erase_group, PLATFORM, team)
+                await slack.installations.forget(team)
+                break
+            except Exception as error:
+                if wait is None:
+                    log.error(
+                        "slack workspace %s left, but its group could not be erased (%d tries): %r",
+                        team,
+                        attempt,
+                        error,
+                    )
+                    # Slack may send this event again (an ack it missed): let that erase it.
+                    try:
+                        await slack.installations.forget_key(event_id)
+                    except Exception:
+                        log.exception("slack event %s could not be let go", event_id)
+                    return
+                log.warning(
+                    "erasing slack workspace %s failed (%r); again in %ss", team, error, wait
+                )
+                await slack.sleep(wait)
         slack.people.forget(team)
         for key in [key for key in slack.dms if key[0] == team]:
             del slack.dms[key]
@@ -33,7 +55,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
     @app.event("app_uninstalled")
     async def uninstalled(body: dict[str, Any]) -> None:
         if await first_time(body):
-            await erase(str(body["team_id"]))
+            await erase(str(body["team_id"]), str(body.get("event_id")))
 
     @app.event("tokens_revoked")
     async def revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -42,7 +64,9 @@ def register(app: AsyncApp, slack: Slack) -> None:
         tokens = event.get("tokens") or {}
         team = str(body["team_id"])
         if tokens.get("bot"):
-            await erase(team)  # without its bot token the app can do nothing there
+            await erase(
+                team, str(body.get("event_id"))
+            )  # without its bot token the app can do nothing there
             return
         for user in tokens.get("oauth") or []:  # user tokens: we ask for none, but be tidy
             await slack.installations.store.async_delete_installation(

@@ -136,6 +136,72 @@ def test_uninstall_erases_the_group_and_installation_and_its_retry_changes_nothi
     run(scenario())
 
 
+class Down:
+    """`erase_group` refusing its first `times` calls, as a database briefly down."""
+
+    def __init__(self, h: Harness, times: int) -> None:
+        self.core, self.times, self.calls = h.server.slack.services, times, 0
+        self.real = self.core.erase_group
+        self.waits: list[float] = []
+        h.server.slack.erase_waits = (1.0, 2.0, 4.0)
+
+        async def sleep(wait: float) -> None:
+            self.waits.append(wait)
+
+        h.server.slack.sleep = sleep
+
+    def __call__(self, platform: str, workspace: str) -> bool:
+        self.calls += 1
+        if self.calls <= self.times:
+            raise ConnectionError("the database is down")
+        return self.real(platform, workspace)
+
+    def __enter__(self) -> Down:
+        self.core.erase_group = self  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        del self.core.erase_group
+
+
+def test_an_erase_the_database_refuses_is_tried_again_after_waits(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path, **OAUTH) as h:
+            h.fake.add_user(INSTALLER, "Coach", admin=True)
+            await install(h, "code-1", "xoxb-other-1")
+            with Down(h, times=2) as down:
+                await h.event({"type": "app_uninstalled"}, event_id="Ev0UNINST1", team=OTHER)
+                await wait_until(lambda: not h.has_group(OTHER))
+                await wait_until(lambda: rows(h, "slack_bots", OTHER) == 0)
+            assert down.calls == 3 and down.waits == [1.0, 2.0]
+
+    run(scenario())
+
+
+def test_an_erase_that_keeps_failing_is_logged_and_a_retry_of_its_event_applies(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path, **OAUTH) as h:
+            h.fake.add_user(INSTALLER, "Coach", admin=True)
+            await install(h, "code-1", "xoxb-other-1")
+            event = {"type": "tokens_revoked", "tokens": {"bot": ["U0BOT00001"]}}
+            with Down(h, times=4) as down:
+                await h.event(event, event_id="Ev0REVOKE1", team=OTHER)
+                await wait_until(lambda: any(r.levelname == "ERROR" for r in caplog.records))
+                await wait_until(lambda: rows(h, "slack_events", OTHER) == 0)
+                assert down.calls == 4 and down.waits == [1.0, 2.0, 4.0]
+                assert h.has_group(OTHER) and rows(h, "slack_bots", OTHER) == 1
+                # Slack sends the event again (it thought we missed it): now it applies.
+                await h.event(event, event_id="Ev0REVOKE1", team=OTHER, retry=1)
+                await wait_until(lambda: not h.has_group(OTHER))
+                await wait_until(lambda: rows(h, "slack_bots", OTHER) == 0)
+            (error,) = [r for r in caplog.records if r.levelname == "ERROR"]
+            assert OTHER in error.getMessage() and "4 tries" in error.getMessage()
+
+    run(scenario())
+
+
 def test_tokens_revoked_after_uninstall_is_harmless(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with harness(tmp_path, **OAUTH) as h:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import discord
@@ -79,10 +78,6 @@ def contents(message: Message) -> list[str]:
     return chunks(text, MAX_CONTENT)
 
 
-def content(message: Message) -> str:
-    return contents(message)[0]
-
-
 def embeds(section: Section, budget: int = MAX_DESCRIPTION) -> list[discord.Embed]:
     """One section: what to do, why (small print), the draft in a copyable block; a long
     text (a lead's history) spills into further embeds rather than being cut."""
@@ -96,10 +91,6 @@ def embeds(section: Section, budget: int = MAX_DESCRIPTION) -> list[discord.Embe
             last += f"\n```\n{cut(escape_code(plain(section.draft)), fence_room)}\n```"
     pieces = [*what[:-1], cut(last, budget)]
     return [discord.Embed(description=piece, colour=COLOUR) for piece in pieces]
-
-
-def embed(section: Section, budget: int = MAX_DESCRIPTION) -> discord.Embed:
-    return embeds(section, budget)[0]
 
 
 @dataclass
@@ -147,6 +138,3 @@ def files(message: Message) -> list[discord.File]:
 
 def attachment_bytes(message: Message) -> int:
     return sum(len(a.content.encode("utf-8")) for a in message.attachments)
-
-
-ViewFactory = Callable[[Part], discord.ui.View | None]

@@ -1,5 +1,5 @@
-"""Running Discord: the gateway beside the Runner in one loop, and the operator commands
-`followthrough discord invite` and `followthrough discord sync`."""
+"""Discord's platform for delivery, and the operator commands `followthrough discord invite`
+and `followthrough discord sync`. `followthrough run` is bots/ops/process.py."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ def platform(bot: Bot) -> Platform:
     return Platform(bot.messenger, RateLimiter(rate=1000.0))
 
 
+# `gateway` and `serve` are reached only from bots/slack/server.py's `serve(discord=True)`;
+# `followthrough run` goes through bots/ops/process.py (`discord_gateways`, `serve_roles`).
 @contextlib.asynccontextmanager
 async def gateway(services: Services, *, sync: bool = True) -> AsyncIterator[Bot]:
     """A logged-in bot whose gateway session runs until the block ends.
@@ -70,19 +72,6 @@ async def serve(
             await runner.run()
         finally:
             watcher.cancel()
-
-
-def run(services: Services, platforms: Mapping[str, Platform], *, tick_seconds: float) -> int:
-    """`followthrough run --discord`: 0 after SIGTERM, 1 if Discord refused us."""
-    try:
-        asyncio.run(serve(services, platforms, tick_seconds=tick_seconds))
-    except (BadToken, ConfigError) as error:
-        print(f"followthrough run: {error}", file=sys.stderr)
-        return 1
-    except Exception as error:  # the gateway closed for good (e.g. 4004, 4014)
-        print(f"followthrough run: the Discord gateway ended: {error}", file=sys.stderr)
-        return 1
-    return 0
 
 
 async def _application_id(settings: Settings) -> int:

@@ -44,6 +44,9 @@ def group_setting(turn: Turn, cmd: c.GroupSetting) -> Message:
             group.settings = group.settings.with_value(name, int(cmd.value))
     turn.uow.groups.save(group)
     _reschedule_group(turn)
+    if cmd.name in ("tz", "country"):  # the days of everyone's points move with them
+        assert group.id is not None
+        turn.uow.events.retally(group.id)
     return replies.group_changed(cmd.name, cmd.value)
 
 

@@ -11,6 +11,7 @@ from core.services.turn import Turn
 
 def my_settings(turn: Turn, cmd: c.MySettings) -> Message:
     member = turn.member
+    calendar = (member.tz, member.country)
     if cmd.nudge_time is not None:
         member.nudge_time = cmd.nudge_time
     if cmd.tz is not None:
@@ -20,6 +21,9 @@ def my_settings(turn: Turn, cmd: c.MySettings) -> Message:
     schedule(member, turn.group, turn.now)
     _ = turn.leads  # the calendar changed: every due date is recomputed on save
     turn.save()
+    if (member.tz, member.country) != calendar:  # their points' days move with it
+        assert member.id is not None and turn.group.id is not None
+        turn.uow.events.retally(turn.group.id, member.id)
     cal = member.calendar(turn.group)
     assert member.next_morning_at is not None
     local = member.next_morning_at.astimezone(cal.tz)

@@ -149,6 +149,10 @@ class EventRepository(Protocol):
         end: datetime,
         actions: frozenset[Action] | None = None,
     ) -> list[tuple[int, Event]]: ...
+    def retally(self, group_id: int, member_id: int | None = None) -> None:
+        """Recount the tallies of a member (or a group) whose calendar changed."""
+        ...
+
     def standings(
         self, group_id: int, first: date, until: date | None, points: Mapping[str, int]
     ) -> Standings:

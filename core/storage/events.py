@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import TypeAlias
 
-from sqlalchemy import ColumnElement, Connection, Subquery, func, select, union_all
+from sqlalchemy import ColumnElement, Connection, Subquery, delete, func, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,16 @@ class SqlEvents:
         times.subtract(times_before)
         bonuses.subtract(bonuses_before)
         write_tallies(self._s, tally_rows(group_id, member_id, times, bonuses))
+
+    def retally(self, group_id: int, member_id: int | None = None) -> None:
+        """Count a member's (or the whole group's) tallies again from their events: their
+        days depend on the zone and holidays, which just changed."""
+        rows = delete(TallyRow).where(TallyRow.group_id == group_id)
+        if member_id is not None:
+            rows = rows.where(TallyRow.member_id == member_id)
+        self._s.execute(rows)
+        for group, member, times, bonuses in tallied_members(self._s, group_id, member_id):
+            write_tallies(self._s, tally_rows(group, member, times, bonuses))
 
     def for_member(self, member_id: int) -> list[Event]:
         rows = self._s.scalars(
@@ -239,9 +249,12 @@ def rebuild_tallies(connection: Connection) -> int:
     return written
 
 
-def tallied_members(connection: Connection) -> Iterator[tuple[int, int, Tallied, Tallied]]:
-    """(group id, member id, times, bonuses) of `tally` for every member with events:
-    what the tallies hold, whatever their shape (migration 0002 writes its own)."""
+def tallied_members(
+    connection: Connection | Session, group_id: int | None = None, member_id: int | None = None
+) -> Iterator[tuple[int, int, Tallied, Tallied]]:
+    """(group id, member id, times, bonuses) of `tally` for every member with events (of
+    one group, or one member): what the tallies hold, whatever their shape (migration 0002
+    writes its own)."""
     groups = {
         g.id: BusinessCalendar.of(g.tz, g.country)
         for g in connection.execute(select(GroupRow.id, GroupRow.tz, GroupRow.country))
@@ -263,6 +276,10 @@ def tallied_members(connection: Connection) -> Iterator[tuple[int, int, Tallied,
     query = select(
         EventRow.member_id, EventRow.lead_id, EventRow.action, EventRow.at, EventRow.stage_after
     ).order_by(EventRow.member_id, EventRow.at, EventRow.id)
+    if group_id is not None:
+        query = query.where(EventRow.group_id == group_id)
+    if member_id is not None:
+        query = query.where(EventRow.member_id == member_id)
     for member_id, rows in itertools.groupby(connection.execute(query), key=lambda r: r[0]):
         events = [Event(lead, Action(a), at, Stage(stage)) for _, lead, a, at, stage in rows]
         group_id, member_cal = members[member_id]

@@ -47,6 +47,19 @@ def sync_state_file(application_id: int) -> Path:
     return folder / f"discord-commands-{application_id}.sha256"
 
 
+def _read_state(path: Path) -> str:
+    """The digest of the commands last synced from here ("" if none)."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except OSError:
+        return ""
+
+
+def _write_state(path: Path, digest: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(digest + "\n", encoding="ascii")
+
+
 @dataclass(frozen=True, slots=True)
 class Options:
     sync: bool = True  # sync at start when the tree changed (the process that owns shard 0)
@@ -96,16 +109,13 @@ class Bot(discord.Client):
         assert self.application_id is not None
         path = self.options.sync_file or sync_state_file(self.application_id)
         wanted = commands.digest(self.tree)
-        try:
-            stored = path.read_text(encoding="ascii").strip()
-        except OSError:
-            stored = ""
+        # The state file is read and written in a worker thread: never on the loop.
+        stored = await asyncio.to_thread(_read_state, path)
         if stored == wanted and not force:
             log.info("Discord commands unchanged; not syncing")
             return False
         synced = await self.tree.sync()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(wanted + "\n", encoding="ascii")
+        await asyncio.to_thread(_write_state, path, wanted)
         log.info("Discord commands synced: %d top-level commands", len(synced))
         return True
 

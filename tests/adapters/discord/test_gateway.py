@@ -3,7 +3,9 @@ the gateway, a DM with its nonce, and a press on an old message after a restart.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -31,6 +33,38 @@ def test_login_syncs_the_commands_once_and_reaches_ready(tmp_path: Path) -> None
             await h.restart()
             assert h.bot.synced is False
             assert len(fake.requests("PUT", r"/commands$")) == 1
+
+    run(scenario())
+
+
+def test_the_sync_state_file_is_read_and_written_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "commands.sha256"
+    where: list[tuple[str, int]] = []
+    read, write = Path.read_text, Path.write_text
+
+    def read_text(self: Path, *args: Any, **kwargs: Any) -> str:
+        if self == state:
+            where.append(("read", threading.get_ident()))
+        return read(self, *args, **kwargs)
+
+    def write_text(self: Path, *args: Any, **kwargs: Any) -> int:
+        if self == state:
+            where.append(("write", threading.get_ident()))
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    monkeypatch.setattr(Path, "write_text", write_text)
+
+    async def scenario() -> None:
+        loop = threading.get_ident()
+        async with Harness(tmp_path, sync=True) as h:  # login runs setup_hook: a first sync
+            assert h.bot is not None and h.bot.synced is True
+            await h.restart()  # the same tree: read, not synced
+            assert h.bot.synced is False
+        assert [what for what, _ in where] == ["read", "write", "read"]
+        assert all(thread != loop for _, thread in where)
 
     run(scenario())
 

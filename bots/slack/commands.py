@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bots.slack import blocks
 from bots.slack.context import Slack
 from bots.slack.manifest import slash_commands
-from bots.slack.people import incoming, is_organiser_command
+from bots.slack.people import incoming
 from core.services import (
     COMMANDS,
     Identity,
@@ -26,7 +26,9 @@ from core.services import (
     SubcommandSpec,
     UsageError,
     build_command,
+    is_organiser_command,
     plain,
+    wants_channel_id,
 )
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
     ) -> None:
         command = str(body["command"])
         raw = str(body.get("text") or "")
-        text = incoming(raw, channel_ids=_wants_channel_id(command, raw))
+        text = incoming(raw, channel_ids=wants_channel_id(command, raw))
         if command == "/lead" and not text.strip():
             await ack()
             # The trigger_id lives 3 s: open the modal first, before anything else.
@@ -196,9 +198,3 @@ def inline_errors(
     ]
     field = (missing or named or quoted or names)[0]
     return {field: blocks.plain(str(error))[:2000]}
-
-
-def _wants_channel_id(command: str, text: str) -> bool:
-    """`/followthrough group channel <#C123|x>` names the channel by its id."""
-    words = text.lower().split()
-    return command.lstrip("/") == "followthrough" and words[:2] == ["group", "channel"]

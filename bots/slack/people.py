@@ -48,10 +48,6 @@ def incoming(text: str, *, channel_ids: bool = False) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-def is_organiser_command(command: str, text: str) -> bool:
-    return command == "/followthrough" and text.strip().lower().startswith("group")
-
-
 class People:
     """users.info, cached per member for a short while."""
 

@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.adapters.slack.harness import ADA, harness, run
+from sqlalchemy import text
+
+from tests.adapters.slack.harness import ADA, Harness, harness, run
 from tests.fakes.slack import TEAM, FakeSlack
 
 CROWD = re.compile(r"<!(channel|here|everyone)|<!subteam")
@@ -113,13 +115,43 @@ def test_a_channel_mention_reaches_the_core_as_the_channel_id(tmp_path: Path) ->
             answer = await h.ask(
                 "group channel <#C0JOBS0001|job-search>", command="/followthrough", user=ORG
             )
-            assert "C0JOBS0001" in answer or "job" in answer.lower()
+            assert channel_of(h) == "C0JOBS0001", answer  # the id, not "#job-search"
             refused = await h.ask(
                 "group channel <#C0JOBS0001|job-search>", command="/followthrough", user=ADA
             )
             assert refused != answer
             info = [c.args["user"] for c in h.fake.calls_to("users.info")]
             assert ORG in info and ADA in info
+
+    run(scenario())
+
+
+def channel_of(h: Harness) -> str | None:
+    with h.services.database.engine.connect() as connection:
+        query = text("SELECT channel FROM groups WHERE platform = 'slack'")
+        return connection.execute(query).scalar_one_or_none()
+
+
+def test_an_organiser_command_reads_the_admin_flag_again_after_a_minute(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        from tests.adapters.slack.harness import ORG
+
+        async with harness(tmp_path) as h:
+            now = [1000.0]
+            h.server.slack.people._clock = lambda: now[0]
+            set_channel = "Group Channel <#C0JOBS0001|job-search>"  # as typed, any case
+            await h.ask(set_channel, command="/followthrough", user=ORG)
+            assert channel_of(h) == "C0JOBS0001"
+            h.fake.users[ORG]["is_admin"] = False  # Olga is no longer a workspace admin
+            now[0] += 61
+            asked = len(h.fake.calls_to("users.info"))
+            await h.ask("list", user=ORG)  # a member's command: her name is fresh enough
+            assert len(h.fake.calls_to("users.info")) == asked
+            refused = await h.ask(
+                "group channel <#C0OTHER001|other>", command="/followthrough", user=ORG
+            )
+            assert len(h.fake.calls_to("users.info")) == asked + 1, "the admin flag re-read"
+            assert channel_of(h) == "C0JOBS0001", refused
 
     run(scenario())
 

@@ -195,7 +195,7 @@ def find(ref: str, leads: list[Lead]) -> Lead:
     When a name matches several leads of which exactly one is still active, that one
     is meant: closed leads are history.
     """
-    text = unicodedata.normalize("NFKC", ref).strip().casefold()  # `#１` is #1, `ß` is ss
+    text = folded(ref)
     number = text.removeprefix("#")
     if number.isascii() and number.isdigit() and len(number) < 10:
         for lead in leads:
@@ -204,9 +204,7 @@ def find(ref: str, leads: list[Lead]) -> Lead:
         raise LeadNotFound(f"You have no lead #{number}. `/lead list all` shows your leads.")
     if not text:
         raise LeadNotFound("Which lead? Give its #number or part of a name.")
-    matches = [
-        lead for lead in leads if text in _folded(lead.contact) or text in _folded(lead.company)
-    ]
+    matches = [lead for lead in leads if named(lead, text)]
     if len(matches) > 1:
         active = [lead for lead in matches if lead.active]
         matches = active if len(active) == 1 else matches
@@ -224,5 +222,11 @@ def find(ref: str, leads: list[Lead]) -> Lead:
 MAX_CANDIDATES = 10
 
 
-def _folded(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).casefold()
+def folded(text: str) -> str:
+    """How a reference and a name are compared: `GASSNER` is Gaßner, `#１` is #1."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+def named(lead: Lead, text: str) -> bool:
+    """Whether folded `text` is part of the lead's contact or company."""
+    return text in folded(lead.contact) or text in folded(lead.company)

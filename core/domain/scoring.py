@@ -121,6 +121,10 @@ def score(
     return points_for(counts, bonuses, points), counts
 
 
+# The first day of the all-time board and of the all-time tallies: before any event.
+ALL_TIME = date(2000, 1, 1)
+
+
 @dataclass(frozen=True, slots=True)
 class Streak:
     """Consecutive business days with at least one logged action.

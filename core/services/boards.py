@@ -10,10 +10,10 @@ from core.domain.leads import Action
 from core.domain.members import Group
 from core.domain.messages import Message
 from core.domain.replies import day
+from core.domain.scoring import ALL_TIME
 from core.services.ports import Outgoing, UnitOfWork
 
 STALE_BOARD = timedelta(days=1)
-ALL_TIME = date(2000, 1, 1)  # before any event
 
 
 def window(group: Group, period: str, now: datetime) -> tuple[date, str]:

@@ -7,7 +7,7 @@ from datetime import time, timedelta
 from core.domain import replies
 from core.domain.catalog import HELP
 from core.domain.digest import section
-from core.domain.leads import Lead
+from core.domain.leads import Lead, folded, named
 from core.domain.messages import Message, Section, plural, reply
 from core.domain.scoring import score
 from core.domain.text import plain
@@ -47,15 +47,10 @@ def overview(turn: Turn) -> Message:
 def choices(leads: list[Lead], typed: str, limit: int) -> list[tuple[str, str]]:
     """(label, `#ref`) of the leads matching `typed` on number, contact or company,
     active and recently touched first."""
-    text = typed.strip().lower().removeprefix("#")
+    text = folded(typed).removeprefix("#")  # compared as `/lead` commands compare them
 
     def matches(lead: Lead) -> bool:
-        return (
-            not text
-            or str(lead.number).startswith(text)
-            or text in lead.contact.lower()
-            or text in lead.company.lower()
-        )
+        return not text or str(lead.number).startswith(text) or named(lead, text)
 
     def recent(lead: Lead) -> tuple[bool, float]:
         at = lead.last_touch_at or lead.created_at

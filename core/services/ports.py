@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from core.domain.leads import Action, Event, Lead
+from core.domain.leads import Event, Lead
 from core.domain.members import Group, Member
 from core.domain.messages import Message
 from core.domain.scoring import Standings, Tally
@@ -142,13 +142,6 @@ class LeadRepository(Protocol):
 class EventRepository(Protocol):
     def add(self, group_id: int, member_id: int, event: Event) -> None: ...
     def for_member(self, member_id: int) -> list[Event]: ...
-    def in_group(
-        self,
-        group_id: int,
-        start: datetime,
-        end: datetime,
-        actions: frozenset[Action] | None = None,
-    ) -> list[tuple[int, Event]]: ...
     def retally(self, group_id: int, member_id: int | None = None) -> None:
         """Recount the tallies of a member (or a group) whose calendar changed."""
         ...

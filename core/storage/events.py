@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import TypeAlias
 
 from sqlalchemy import ColumnElement, Connection, Subquery, delete, func, select, union_all
@@ -14,13 +14,19 @@ from sqlalchemy.orm import Session
 
 from core.domain.calendar import BusinessCalendar
 from core.domain.leads import Action, Event, Stage
-from core.domain.scoring import DEFAULT_POINTS, REJECTION_CALL_BONUS, Standings, Tally, counted
+from core.domain.scoring import (
+    ALL_TIME,
+    DEFAULT_POINTS,
+    REJECTION_CALL_BONUS,
+    Standings,
+    Tally,
+    counted,
+)
 from core.storage import mapping
 from core.storage.tables import EventRow, GroupRow, MemberRow, TallyRow
 
 # Every counted event adds to its day, its month and all time (see TallyRow).
 DAY, MONTH, ALL = "day", "month", "all"
-ALL_TIME = date(2000, 1, 1)  # the `start` of the all-time span; no event is older
 
 # The actions that can earn points, each a column of TallyRow named as the action.
 SCORING = tuple(Action(a) for a in DEFAULT_POINTS)
@@ -78,29 +84,6 @@ class SqlEvents:
             select(EventRow).filter_by(member_id=member_id).order_by(EventRow.at, EventRow.id)
         )
         return [mapping.event(r) for r in rows]
-
-    def in_group(
-        self,
-        group_id: int,
-        start: datetime,
-        end: datetime,
-        actions: frozenset[Action] | None = None,
-    ) -> list[tuple[int, Event]]:
-        """(member id, event) for the group's events in [start, end), optionally only
-        some actions; without their notes."""
-        query = select(
-            EventRow.member_id,
-            EventRow.lead_id,
-            EventRow.action,
-            EventRow.at,
-            EventRow.stage_after,
-        ).where(EventRow.group_id == group_id, EventRow.at >= start, EventRow.at < end)
-        if actions is not None:
-            query = query.where(EventRow.action.in_([a.value for a in actions]))
-        return [
-            (member_id, Event(lead_id, Action(action), at, Stage(stage)))
-            for member_id, lead_id, action, at, stage in self._s.execute(query)
-        ]
 
     def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:
         """Each member's tally over the group-local days [first, until) (None: up to now),
@@ -236,17 +219,6 @@ def write_tallies(connection: Session | Connection, rows: list[dict[str, object]
     """Add `rows` (from `tally_rows`) to the tallies, creating the rows not there yet."""
     if rows:
         connection.execute(_upsert(connection), rows)
-
-
-def rebuild_tallies(connection: Connection) -> int:
-    """Write every member's tallies from their events (for tallies that start empty: a
-    migration's backfill, a benchmark's bulk load); returns how many rows it wrote."""
-    written = 0
-    for group_id, member_id, times, bonuses in tallied_members(connection):
-        found = tally_rows(group_id, member_id, times, bonuses)
-        write_tallies(connection, found)
-        written += len(found)
-    return written
 
 
 def tallied_members(

@@ -107,6 +107,12 @@ def _day(d: date) -> str:
     return f"{d:%a %b} {d.day} {d.year}"
 
 
+def shown(d: date, today: date | None = None) -> str:
+    """`Tue Mar 2`; with the year when it isn't `today`'s (`Tue Mar 2 2027`)."""
+    text = f"{d:%a} {d:%b} {d.day}"
+    return text if today is None or d.year == today.year else f"{text} {d.year}"
+
+
 def _number(word: str) -> int | None:
     """A count: ASCII digits (`3`, `1000`: bounds are checked on resolving) or a word."""
     if word.isascii() and word.isdigit() and len(word) <= 6:

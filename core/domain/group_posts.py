@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
+from core.domain.dates import shown
 from core.domain.errors import DomainError
 from core.domain.leads import Action, Lead, Stage
 from core.domain.messages import Message, MessageKind, Section, plural
@@ -140,3 +142,15 @@ def leaderboard(title: str, rows: Sequence[BoardRow], totals: Counter[Action]) -
         f"{title}:\n" + ("\n".join(lines) or "(everyone active this time is off the board)"),
         (Section(f"Together: {summary}."),),
     )
+
+
+def board_title(period: str, first: date, last: date | None = None) -> str:
+    """`This week's board (since Mon Mar 2)`, `Board for March 2026`, `All-time board`,
+    or the Monday post's `Last week's board (Mon Feb 23 to Sun Mar 1)`."""
+    if last is not None:
+        return f"Last week's board ({shown(first)} to {shown(last)})"
+    if period == "all":
+        return "All-time board"
+    if period == "month":
+        return f"Board for {first:%B %Y}"
+    return f"This week's board (since {shown(first)})"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, time
 
 from core.domain import group_posts
+from core.domain.catalog import HELP
+from core.domain.dates import shown
 from core.domain.leads import Event, Lead
 from core.domain.messages import Message, Section, plural, reply
 from core.domain.rules import Context, Rule, waiting_for
@@ -26,10 +29,7 @@ MAX_HISTORY = 25  # entries of a lead's history `/lead show` lists, the newest
 MAX_NOTE_SHOWN = 200  # characters of each note it quotes
 
 
-def day(d: date, today: date | None = None) -> str:
-    """`Tue Mar 2`; with the year when it isn't `today`'s (`Tue Mar 2 2027`)."""
-    text = f"{d:%a} {d:%b} {d.day}"
-    return text if today is None or d.year == today.year else f"{text} {d.year}"
+day = shown  # `Tue Mar 2`, with the year when it isn't today's
 
 
 def next_nudge(lead: Lead, ctx: Context, today: date) -> str:
@@ -196,6 +196,52 @@ def failed(reference: str) -> str:
     return (
         "Something went wrong on my side and nothing was changed. Please try again in a"
         f" minute; if it keeps happening, tell your organiser (reference {reference})."
+    )
+
+
+def out_of_order(day: date, lead: Lead, last: date, today: date) -> str:
+    return (
+        f"{shown(day, today)} is before the last action you logged on {lead.ref}"
+        f" ({shown(last, today)}): its history stays in order. Log it without a date, or"
+        " with a later one."
+    )
+
+
+def stranger() -> Message:
+    """The overview (Slack's Home tab) of someone who hasn't used a command yet."""
+    return reply("Welcome to FollowThrough. Add your first lead to begin.", Section(HELP))
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What a member's overview says of them besides their leads."""
+
+    streak: int
+    points: int  # this week's
+    morning: time
+    tz: str
+    country: str | None
+    paused: bool
+    shares: bool
+    listed: bool
+
+
+def overview(today: date, actions: list[Section], pipeline_text: str, me: Standing) -> Message:
+    settings = (
+        f"Mornings {me.morning:%H:%M} {me.tz}, holidays of {me.country or 'no country'}"
+        f" · digests {'paused' if me.paused else 'on'}"
+        f" · companies {'shared' if me.shares else 'private'}"
+        f" · leaderboard {'on' if me.listed else 'off'}"
+    )
+    return reply(
+        f"Today ({shown(today)}): {plural(len(actions), 'action')}",
+        *actions,
+        Section(pipeline_text),
+        Section(
+            f"Streak: {plural(me.streak, 'business day')}"
+            f" · This week: {plural(me.points, 'point')}"
+        ),
+        Section(settings, "Change them: /followthrough me time 07:30 tz Europe/Berlin"),
     )
 
 

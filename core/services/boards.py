@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from core.domain.group_posts import BoardRow, leaderboard
+from core.domain.group_posts import BoardRow, board_title, leaderboard
 from core.domain.leads import Action
 from core.domain.members import Group
 from core.domain.messages import Message
-from core.domain.replies import day
 from core.domain.scoring import ALL_TIME
 from core.services.ports import Outgoing, UnitOfWork
 
@@ -20,12 +19,12 @@ def window(group: Group, period: str, now: datetime) -> tuple[date, str]:
     """The first day of `period` (week, month, all) in the group's zone, and its title."""
     today = group.calendar().local_date(now)
     if period == "all":
-        return ALL_TIME, "All-time board"
-    if period == "month":
+        first = ALL_TIME
+    elif period == "month":
         first = today.replace(day=1)
-        return first, f"Board for {first:%B %Y}"
-    monday = today - timedelta(days=today.weekday())
-    return monday, f"This week's board (since {day(monday)})"
+    else:
+        first = today - timedelta(days=today.weekday())
+    return first, board_title(period, first)
 
 
 def rows_and_totals(
@@ -72,7 +71,7 @@ def post_weekly_boards(uow: UnitOfWork, now: datetime) -> int:
         cal = group.calendar()
         monday = cal.local_date(group.next_board_at)
         sunday = monday - timedelta(days=1)
-        title = f"Last week's board ({day(monday - timedelta(days=7))} to {day(sunday)})"
+        title = board_title("week", monday - timedelta(days=7), sunday)
         rows, totals = rows_and_totals(uow, group, monday - timedelta(days=7), monday, monday)
         # A board found days late (the bot was down) is stale news: skip to the next one.
         fresh = now - group.next_board_at <= STALE_BOARD

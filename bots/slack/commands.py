@@ -20,6 +20,7 @@ from bots.slack.manifest import slash_commands
 from bots.slack.people import incoming
 from core.services import (
     COMMANDS,
+    SAYINGS,
     Identity,
     Message,
     OptionSpec,
@@ -64,7 +65,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
         answer = await slack.handle(who, command, text)
         await reply(respond, answer)
         if answer.attachments:
-            await upload(slack, client, who, answer)
+            await upload(slack, client, respond, who, answer)
         await slack.publish_home(client, who)
 
     for name in slash_commands():
@@ -92,9 +93,10 @@ def register(app: AsyncApp, slack: Slack) -> None:
         answer = await slack.core(slack.services.run, who, "lead", spec.name, options)
         # A view submission has no response_url: confirm by DM.
         channel = await slack.dm_channel(client, who.workspace_id, who.user_id)
-        await client.chat_postMessage(
-            channel=channel, text=blocks.fallback(answer), blocks=blocks.pages(answer)[0]
-        )
+        if channel is not None:  # else logged: the Home tab below shows the lead
+            await client.chat_postMessage(
+                channel=channel, text=blocks.fallback(answer), blocks=blocks.pages(answer)[0]
+            )
         await slack.publish_home(client, who)
 
 
@@ -109,9 +111,14 @@ async def reply(respond: AsyncRespond, answer: Message) -> None:
         )
 
 
-async def upload(slack: Slack, client: AsyncWebClient, who: Identity, answer: Message) -> None:
+async def upload(
+    slack: Slack, client: AsyncWebClient, respond: AsyncRespond, who: Identity, answer: Message
+) -> None:
     """The answer's files (an export), into the member's DM: uploads need its D... id."""
     channel = await slack.dm_channel(client, who.workspace_id, who.user_id)
+    if channel is None:  # an export is a read: nothing changed, it can be asked again
+        await respond(text=SAYINGS["broken"], response_type="ephemeral", replace_original=False)
+        return
     for attachment in answer.attachments:
         await client.files_upload_v2(
             channel=channel,

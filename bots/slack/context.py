@@ -1,4 +1,5 @@
-"""What every listener area shares: the core, who members are, installations, DM ids."""
+"""What every listener area shares: the core, who members are, installations, and the
+messenger (its DM channel ids serve the listener too)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks
 from bots.slack.config import SlackConfig
+from bots.slack.messenger import SlackMessenger
 from bots.slack.oauth import Installations
 from bots.slack.people import People
-from core.services import FollowThrough, Identity, Message
+from core.services import FollowThrough, Identity, Message, SendError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -29,10 +33,10 @@ class Slack:
     config: SlackConfig
     installations: Installations
     people: People = field(default_factory=People)
-    dms: dict[tuple[str, str], str] = field(default_factory=dict)  # (team, user) -> D...
     erase_waits: tuple[float, ...] = ERASE_WAITS
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     gate: asyncio.Semaphore = field(init=False)
+    messenger: SlackMessenger = field(init=False)  # deliveries, and the DMs found for them
 
     def __post_init__(self) -> None:
         # SQLite takes one writer at a time, and a second one waits in its busy handler
@@ -40,6 +44,7 @@ class Slack:
         # few at once, as many as the engine's pool holds without overflowing.
         sqlite = self.config.database_url.startswith("sqlite")
         self.gate = asyncio.Semaphore(1 if sqlite else 5)
+        self.messenger = SlackMessenger(self.services, self.config, self.installations.bot_token)
 
     async def core(self, work: Callable[..., T], *args: Any) -> T:
         """A call into the (synchronous) core, in a worker thread, through the gate."""
@@ -50,13 +55,16 @@ class Slack:
         """The core's text entry, off the event loop."""
         return await self.core(self.services.handle, who, command, text)
 
-    async def dm_channel(self, client: AsyncWebClient, team: str, user: str) -> str:
-        """The member's D... channel id (conversations.open once per process)."""
-        key = (team, user)
-        if key not in self.dms:
-            response = await client.conversations_open(users=user)
-            self.dms[key] = str(response["channel"]["id"])
-        return self.dms[key]
+    async def dm_channel(self, client: AsyncWebClient, team: str, user: str) -> str | None:
+        """The member's D... channel id, the way deliveries find it (the messenger's
+        cache, and its hold on conversations.open after a 429); None if Slack will not
+        open it now."""
+        try:
+            return await self.messenger.dm_channel(client, team, user)
+        except (SendError, SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+            log.warning("no DM channel for %s in %s: %s", user, team, reason)
+            return None
 
     async def publish_home(self, client: AsyncWebClient, who: Identity) -> None:
         """Publish the member's App Home tab from the core's overview."""

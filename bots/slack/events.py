@@ -41,8 +41,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
                 )
                 await slack.sleep(wait)
         slack.people.forget(team)
-        for key in [key for key in slack.dms if key[0] == team]:
-            del slack.dms[key]
+        slack.messenger.forget(team)
         log.info("slack workspace %s left: group erased=%s", team, erased)
 
     async def first_time(body: dict[str, Any]) -> bool:

@@ -174,34 +174,60 @@ class SlackMessenger:
             raise SendError(f"slack: {type(error).__name__}", Failure.TRANSIENT) from None
 
     async def _dm(self, client: AsyncWebClient, delivery: Delivery, reopen: bool = False) -> str:
-        """The member's D... channel: stored, cached, or opened now (and stored)."""
         assert delivery.user_id is not None
-        key = (delivery.workspace_id, delivery.user_id)
+        return await self.dm_channel(
+            client,
+            delivery.workspace_id,
+            delivery.user_id,
+            stored=delivery.dm_channel,
+            member_id=delivery.member_id,
+            reopen=reopen,
+        )
+
+    async def dm_channel(
+        self,
+        client: AsyncWebClient,
+        workspace: str,
+        user: str,
+        *,
+        stored: str | None = None,
+        member_id: int | None = None,
+        reopen: bool = False,
+    ) -> str:
+        """The member's D... channel: stored, cached, or opened now (and stored if we know
+        the member's id). Deliveries and the listener's own DMs (a modal's answer, an
+        export) both come this way: one cache, one hold after a 429."""
+        key = (workspace, user)
         if not reopen:
-            if delivery.dm_channel and key not in self._dms:
-                self._dms[key] = delivery.dm_channel
+            if stored and key not in self._dms:
+                self._dms[key] = stored
             if key in self._dms:
                 return self._dms[key]
         # conversations.open is Tier 3, counted per workspace: after a 429 nobody in that
         # workspace asks again before its Retry-After (the Deliverer requeues them).
-        wait = self._opens_blocked.get(delivery.workspace_id, 0.0) - time.monotonic()
+        wait = self._opens_blocked.get(workspace, 0.0) - time.monotonic()
         if wait > 0:
             raise SendError(
                 "slack: conversations.open held", Failure.RATE_LIMITED, retry_after=wait
             )
         try:
-            response = await client.conversations_open(users=delivery.user_id)
+            response = await client.conversations_open(users=user)
         except SlackApiError as error:
             if error.response.status_code == 429:
                 held = failure(error, group_post=False).retry_after or 1.0
-                self._opens_blocked[delivery.workspace_id] = time.monotonic() + held
+                self._opens_blocked[workspace] = time.monotonic() + held
             raise
         channel = str(response["channel"]["id"])
         self._dms[key] = channel
-        if delivery.member_id is not None and delivery.message.kind != "admin":
-            # An admin notice's member is the one it is about, not its organiser reader.
-            await asyncio.to_thread(self.app.remember_dm_channel, delivery.member_id, channel)
+        if member_id is not None:  # the recipient's own row (an admin notice's organiser)
+            await asyncio.to_thread(self.app.remember_dm_channel, member_id, channel)
         return channel
+
+    def forget(self, workspace: str) -> None:
+        """Drop what is known of a workspace that left."""
+        for key in [key for key in self._dms if key[0] == workspace]:
+            del self._dms[key]
+        self._opens_blocked.pop(workspace, None)
 
     async def _post(self, client: AsyncWebClient, delivery: Delivery, channel: str) -> str:
         message = delivery.message

@@ -22,7 +22,6 @@ from bots.settings import ConfigError
 from bots.slack import manifest
 from bots.slack.app import create_app
 from bots.slack.config import SlackConfig
-from bots.slack.messenger import SlackMessenger
 from bots.slack.people import PLATFORM
 from core.services import FollowThrough
 
@@ -40,7 +39,7 @@ class SlackServer:
     def __init__(self, services: FollowThrough, config: SlackConfig) -> None:
         self.config = config
         self.app, self.slack = create_app(services, config)
-        self.messenger = SlackMessenger(services, config, self.slack.installations.bot_token)
+        self.messenger = self.slack.messenger  # the listener's DMs share its cache
         self.socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._watchdog: asyncio.Task[None] | None = None

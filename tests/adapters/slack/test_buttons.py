@@ -8,9 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bots.slack.blocks import ACTION_IDS
+from core.services import SAYINGS, Failure, SendError
 from core.services.ports import SimulatedClock
 from tests.adapters.slack.harness import ADA, Harness, harness, run, wait_until
+from tests.adapters.slack.test_messenger import delivery
 from tests.conftest import START
 from tests.fakes.slack import TEAM
 
@@ -237,5 +241,41 @@ def test_a_press_that_fails_before_it_is_applied_can_be_pressed_again(tmp_path: 
                 del core.handle
             shown = await h.ask("show julie")
             assert shown.split("History:")[1].count("followedup") == 1, shown
+
+    run(scenario())
+
+
+def test_the_listener_dms_a_member_where_deliveries_found_them(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock) as h:
+            channel, _, _ = await morning_digest(h, clock)  # opens Ada's DM, once
+            await h.ask("export", command="/followthrough")
+            await wait_until(lambda: h.fake.calls_to("files.completeUploadExternal"))
+            completes = h.fake.calls_to("files.completeUploadExternal")
+            assert {c.args["channel_id"] for c in completes} == {channel}
+            assert len(h.fake.calls_to("conversations.open")) == 1
+
+    run(scenario())
+
+
+def test_after_a_429_on_conversations_open_the_listener_waits_like_deliveries(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock) as h:
+            await h.ask("add Julie Martin at Acme")
+            h.fake.fail_next("conversations.open", "ratelimited", status=429, retry_after=30)
+            with pytest.raises(SendError) as held:  # a delivery to Ada: Slack says wait 30 s
+                await h.server.messenger.send(delivery(ADA))
+            assert held.value.kind is Failure.RATE_LIMITED
+            status, _, hook = await h.command("export", command="/followthrough")
+            assert status == 200
+            answer, sorry = await h.answers(hook, 2)
+            assert "followthrough-" in answer["text"]  # the files it would attach
+            assert sorry["text"] == SAYINGS["broken"], "the export could not reach the DM"
+            assert len(h.fake.calls_to("conversations.open")) == 1, "no open inside the hold"
+            assert h.fake.calls_to("files.completeUploadExternal") == []
 
     run(scenario())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -83,6 +84,22 @@ def test_a_dm_goes_to_the_d_channel_opened_once_per_member(tmp_path: Path) -> No
         opened = [c.args["users"] for c in fake.calls_to("conversations.open")]
         assert opened == [ADA]
         assert all(p["text"] for p in fake.posts())
+
+    sending(tmp_path, check)
+
+
+def test_an_admin_notice_stores_the_dm_it_opened_for_its_organiser(tmp_path: Path) -> None:
+    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+        stored: list[tuple[int, str]] = []
+
+        def remember(member: int, channel: str) -> None:
+            stored.append((member, channel))
+
+        messenger.app.remember_dm_channel = remember  # type: ignore[method-assign]
+        notice = replace(delivery("U0ORG00001", kind="admin"), member_id=7)  # the organiser
+        sent = await messenger.send(notice)
+        assert sent and sent.startswith(fake.dm_channel("U0ORG00001") + ":")
+        assert stored == [(7, fake.dm_channel("U0ORG00001"))]
 
     sending(tmp_path, check)
 

@@ -93,7 +93,8 @@ async def show(
                 response_type="ephemeral",
                 replace_original=False,
             )
-    elif container.get("type") == "message":
+        return  # nothing changed: the Home tab stays as it is
+    if container.get("type") == "message":
         original = (body.get("message") or {}).get("blocks") or []
         await client.chat_update(
             channel=str(container["channel_id"]),  # the D... id the digest went to

@@ -23,6 +23,7 @@ from core.services import (
     SAYINGS,
     Identity,
     Message,
+    MessageKind,
     OptionSpec,
     SubcommandSpec,
     UsageError,
@@ -66,7 +67,8 @@ def register(app: AsyncApp, slack: Slack) -> None:
         await reply(respond, answer)
         if answer.attachments:
             await upload(slack, client, respond, who, answer)
-        await slack.publish_home(client, who)
+        if answer.kind is not MessageKind.ERROR:  # a refusal changed nothing to show
+            await slack.publish_home(client, who)
 
     for name in slash_commands():
         app.command(name)(slash)
@@ -97,7 +99,8 @@ def register(app: AsyncApp, slack: Slack) -> None:
             await client.chat_postMessage(
                 channel=channel, text=blocks.fallback(answer), blocks=blocks.pages(answer)[0]
             )
-        await slack.publish_home(client, who)
+        if answer.kind is not MessageKind.ERROR:
+            await slack.publish_home(client, who)
 
 
 async def reply(respond: AsyncRespond, answer: Message) -> None:

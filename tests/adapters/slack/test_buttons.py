@@ -179,12 +179,16 @@ def test_a_refused_press_keeps_the_buttons_and_can_be_tried_again(tmp_path: Path
         async with harness(tmp_path, clock=clock) as h:
             channel, ts, post = await morning_digest(h, clock)
             await h.ask("forget-me", command="/followthrough")  # lead #1 is gone
+            await _settle()
+            published = len(h.fake.calls_to("views.publish"))
             payload = press(h, channel, ts, post, ACTION_IDS["done"])
             assert (await h.interact(payload))[0] == 200
             (answer,) = await h.answers("press")
             assert answer["response_type"] == "ephemeral" and not answer["replace_original"]
             assert "no lead #1" in answer["text"]
             assert h.fake.calls_to("chat.update") == []  # the digest keeps its buttons
+            await _settle()
+            assert len(h.fake.calls_to("views.publish")) == published, "nothing to show at Home"
             await h.ask("add Julie Martin at Acme")  # #1 again
             await h.interact(payload)  # the press was not used up: it applies now
             await wait_until(lambda: h.fake.calls_to("chat.update"))

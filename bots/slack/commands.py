@@ -96,9 +96,10 @@ def register(app: AsyncApp, slack: Slack) -> None:
         # A view submission has no response_url: confirm by DM.
         channel = await slack.dm_channel(client, who.workspace_id, who.user_id)
         if channel is not None:  # else logged: the Home tab below shows the lead
-            await client.chat_postMessage(
-                channel=channel, text=blocks.fallback(answer), blocks=blocks.pages(answer)[0]
-            )
+            for page in blocks.pages(answer):  # several messages if it is long
+                await client.chat_postMessage(
+                    channel=channel, text=blocks.fallback(answer), blocks=page
+                )
         if answer.kind is not MessageKind.ERROR:
             await slack.publish_home(client, who)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from core.services import Message, Section
 from tests.adapters.slack.harness import ADA, Harness, harness, run, wait_until
 from tests.fakes.slack import TEAM
 
@@ -104,5 +106,32 @@ def test_an_invalid_submission_answers_with_an_inline_error_and_adds_nothing(
             assert list(answer["errors"]) == ["company"]
             assert h.fake.posts() == []
             assert "Julie" not in await h.ask("list")
+
+    run(scenario())
+
+
+def test_a_long_answer_to_a_submission_reaches_the_dm_in_full(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            core = h.server.slack.services
+            real = core.run
+
+            def long(*args: Any) -> Message:  # the real answer, and more than 50 blocks
+                answer = real(*args)
+                extra = tuple(Section(f"line {n}") for n in range(60))
+                return replace(answer, sections=(*answer.sections, *extra))
+
+            core.run = long  # type: ignore[method-assign]
+            try:
+                view = await opened_modal(h)
+                payload = submission(h, view, {"contact": "Julie Martin", "company": "Acme"})
+                assert (await h.interact(payload))[0] == 200
+                await wait_until(lambda: len(h.fake.posts(h.fake.dm_channel(ADA))) == 2)
+            finally:
+                del core.run
+            first, second = h.fake.posts(h.fake.dm_channel(ADA))
+            assert "Julie Martin" in json.dumps(first["blocks"])
+            assert "line 59" in json.dumps(second["blocks"])
+            assert len(first["blocks"]) + len(second["blocks"]) > 60
 
     run(scenario())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from slack_bolt.async_app import AsyncApp
@@ -22,8 +21,7 @@ from bots.slack import actions, commands, events, home
 from bots.slack.config import SlackConfig
 from bots.slack.context import Slack
 from bots.slack.oauth import Installations
-from bots.slack.people import PLATFORM
-from core.services import FollowThrough, Identity
+from core.services import FollowThrough
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +44,12 @@ def _callbacks(slack: Slack) -> AsyncCallbackOptions:
 
     async def success(args: AsyncSuccessArgs) -> BoltResponse:
         installation = args.installation
-        if installation.team_id and installation.user_id:
-            who = Identity(PLATFORM, installation.team_id, installation.user_id, "")
-            await asyncio.to_thread(slack.services.note_organiser, who)
+        team, user = installation.team_id, installation.user_id
+        if team and user:
+            # Their name and zone from users.info, as for any member; else their user id.
+            client = web_client(slack.config, installation.bot_token)
+            who = await slack.people.identity(client, team, user, fallback_name=user)
+            await slack.core(slack.services.note_organiser, who)
         return await args.default.success(args)
 
     async def failure(args: AsyncFailureArgs) -> BoltResponse:

@@ -108,6 +108,40 @@ def test_an_install_stores_the_workspace_and_its_next_command_uses_that_token(
     run(scenario())
 
 
+def installer_row(h: Harness) -> tuple[str, str | None]:
+    engine = create_engine(h.server.config.database_url)
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT name, tz FROM members WHERE external_id = :user")
+            name, tz = connection.execute(query, {"user": INSTALLER}).one()
+            return str(name), tz
+    finally:
+        engine.dispose()
+
+
+def test_the_installer_joins_with_their_slack_name_and_zone(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path, **OAUTH) as h:
+            h.fake.add_user(INSTALLER, "Coach", admin=True, tz="America/Chicago")
+            await install(h, "code-1", "xoxb-other-1")
+            assert installer_row(h) == ("Coach", "America/Chicago")
+            (asked,) = h.fake.calls_to("users.info")
+            assert asked.args["user"] == INSTALLER and asked.token == "xoxb-other-1"
+
+    run(scenario())
+
+
+def test_an_installer_slack_will_not_describe_joins_by_their_user_id(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path, **OAUTH) as h:
+            h.fake.fail_next("users.info", "user_not_visible")
+            await install(h, "code-1", "xoxb-other-1")
+            assert installer_row(h)[0] == INSTALLER
+            assert organisers(h) == [INSTALLER]
+
+    run(scenario())
+
+
 def test_uninstall_erases_the_group_and_installation_and_its_retry_changes_nothing(
     tmp_path: Path,
 ) -> None:

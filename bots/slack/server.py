@@ -1,6 +1,7 @@
 """Serving the app: aiohttp on FOLLOWTHROUGH_HTTP_HOST:PORT (POST /slack/events, and
 GET /slack/install and /slack/oauth_redirect with OAuth), or Socket Mode with an app
-token; both in the event loop the Runner ticks in."""
+token; both in the event loop the Runner ticks in (`followthrough run --slack` starts it
+through bots/ops/process.py)."""
 
 from __future__ import annotations
 
@@ -8,29 +9,23 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import sys
-from collections.abc import AsyncIterator, Mapping
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bots.bootstrap import Services
 from bots.runtime.delivery import Platform
 from bots.runtime.ratelimit import RateLimiter
-from bots.runtime.runner import Runner
-from bots.settings import ConfigError
 from bots.slack import manifest
 from bots.slack.app import create_app
 from bots.slack.config import SlackConfig
-from bots.slack.people import PLATFORM
 from core.services import FollowThrough
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-WATCHDOG_SECONDS = 20.0
+WATCHDOG_SECONDS = 20.0  # a dead Socket Mode link is replaced within a minute
 # The messenger paces every workspace and channel itself; the runtime's limiter only
 # has to hold the routes that answered 429, so its own rate is no constraint.
-PROCESS_RATE = 1000.0  # a dead Socket Mode link is replaced within a minute
+PROCESS_RATE = 1000.0
 
 
 class SlackServer:
@@ -106,54 +101,6 @@ class SlackServer:
             await self._runner.cleanup()
         await self.messenger.close()
         await self.slack.installations.close()
-
-
-@contextlib.asynccontextmanager
-async def listening(services: Services) -> AsyncIterator[SlackServer]:
-    """The Slack server of these services, from their settings, until the block ends."""
-    server = SlackServer(services.app, SlackConfig.from_settings(services.settings))
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-async def serve(
-    services: Services,
-    platforms: Mapping[str, Platform],
-    *,
-    tick_seconds: float = 60,
-    discord: bool = False,
-) -> None:
-    """Slack (and Discord, if asked), the minute tick and delivery, in this one loop."""
-    async with listening(services) as server:
-        platforms = {**platforms, PLATFORM: server.platform()}
-        if discord:
-            from bots.discord import serve as discord_serve  # loaded only when asked for
-
-            await discord_serve.serve(services, platforms, tick_seconds=tick_seconds)
-            return
-        await Runner(services.deliverer(platforms), tick_seconds=tick_seconds).run()
-
-
-def run(
-    services: Services,
-    platforms: Mapping[str, Platform],
-    *,
-    tick_seconds: float = 60,
-    discord: bool = False,
-) -> int:
-    """`followthrough run --slack`: 0 after SIGTERM, 1 if the settings or Slack refuse."""
-    try:
-        asyncio.run(serve(services, platforms, tick_seconds=tick_seconds, discord=discord))
-    except ConfigError as error:
-        print(f"followthrough run: {error}", file=sys.stderr)
-        return 1
-    except OSError as error:  # the port is taken, or Socket Mode could not connect
-        print(f"followthrough run: Slack could not start: {error}", file=sys.stderr)
-        return 1
-    return 0
 
 
 def command(args: argparse.Namespace) -> int:

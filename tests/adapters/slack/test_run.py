@@ -1,4 +1,5 @@
-"""`followthrough run --slack`: the server, the tick and delivery in one event loop."""
+"""`followthrough run --slack` (bots.ops.process): the server, the tick and delivery in
+one event loop, health on the Slack port."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from pathlib import Path
 import aiohttp
 
 from bots.bootstrap import build
+from bots.ops.process import Roles, serve_roles
 from bots.settings import Settings
-from bots.slack import server as slack
 from tests.adapters.slack.harness import ADA, run, wait_until
 from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, form, sign
 
@@ -36,7 +37,10 @@ def test_run_slack_serves_commands_beside_the_runner_until_sigterm(tmp_path: Pat
                 http_port=port,
             )
             with build(settings, migrate=True) as services:
-                task = asyncio.create_task(slack.serve(services, {}, tick_seconds=0.2))
+                started = asyncio.Event()
+                roles = Roles(slack=True, tick_seconds=0.2)
+                task = asyncio.create_task(serve_roles(services, roles, started=started))
+                await asyncio.wait_for(started.wait(), 10)
                 body = form(
                     command="/lead",
                     text="add Julie at Acme",
@@ -47,22 +51,17 @@ def test_run_slack_serves_commands_beside_the_runner_until_sigterm(tmp_path: Pat
                     trigger_id="t",
                 )
                 async with aiohttp.ClientSession() as http:
-                    for _ in range(100):
-                        try:
-                            async with http.post(
-                                f"http://127.0.0.1:{port}/slack/events",
-                                data=body.encode(),
-                                headers={
-                                    **sign(body),
-                                    "Content-Type": "application/x-www-form-urlencoded",
-                                },
-                            ) as response:
-                                assert response.status == 200
-                                break
-                        except aiohttp.ClientConnectorError:
-                            await asyncio.sleep(0.05)
-                await wait_until(lambda: fake.responses)
-                assert "Julie" in fake.responses[0][1]["text"]
+                    async with http.post(
+                        f"http://127.0.0.1:{port}/slack/events",
+                        data=body.encode(),
+                        headers={**sign(body), "Content-Type": "application/x-www-form-urlencoded"},
+                    ) as response:
+                        assert response.status == 200
+                    await wait_until(lambda: fake.responses)
+                    assert "Julie" in fake.responses[0][1]["text"]
+                    # The process's health routes share the Slack listener's port.
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
+                        assert (health.status, await health.text()) == (200, "ok\n")
                 os.kill(os.getpid(), signal.SIGTERM)
                 await asyncio.wait_for(task, 10)
 

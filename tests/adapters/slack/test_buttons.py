@@ -232,7 +232,7 @@ def test_a_press_that_fails_before_it_is_applied_can_be_pressed_again(tmp_path: 
                     raise ConnectionError("the database went away")
                 return real(*args)
 
-            core.handle = down  # type: ignore[method-assign]
+            core.handle = down  # type: ignore[method-assign,assignment]
             try:
                 payload = press(h, channel, ts, post, ACTION_IDS["done"])
                 assert (await h.interact(payload))[0] == 200

@@ -95,7 +95,7 @@ def test_an_admin_notice_stores_the_dm_it_opened_for_its_organiser(tmp_path: Pat
         def remember(member: int, channel: str) -> None:
             stored.append((member, channel))
 
-        messenger.app.remember_dm_channel = remember  # type: ignore[method-assign]
+        messenger.app.remember_dm_channel = remember  # type: ignore[method-assign,assignment]
         notice = replace(delivery("U0ORG00001", kind="admin"), member_id=7)  # the organiser
         sent = await messenger.send(notice)
         assert sent and sent.startswith(fake.dm_channel("U0ORG00001") + ":")

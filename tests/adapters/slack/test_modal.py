@@ -121,7 +121,7 @@ def test_a_long_answer_to_a_submission_reaches_the_dm_in_full(tmp_path: Path) ->
                 extra = tuple(Section(f"line {n}") for n in range(60))
                 return replace(answer, sections=(*answer.sections, *extra))
 
-            core.run = long  # type: ignore[method-assign]
+            core.run = long  # type: ignore[method-assign,assignment]
             try:
                 view = await opened_modal(h)
                 payload = submission(h, view, {"contact": "Julie Martin", "company": "Acme"})

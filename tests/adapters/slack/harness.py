@@ -163,6 +163,18 @@ class Harness:
         return await self.post(body, content_type="application/json", headers=headers)
 
 
+async def listeners_done(timeout: float = 10.0) -> None:
+    """Let Bolt's listeners still running (the Home tab published after an answer) end
+    before the fake Slack they are talking to goes away."""
+    running = [
+        task
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__name__", "") == "run_ack_function_asynchronously"
+    ]
+    if running:
+        await asyncio.wait(running, timeout=timeout)
+
+
 def config_for(fake: FakeSlack, database_url: str, **overrides: Any) -> SlackConfig:
     base = SlackConfig(
         signing_secret=SIGNING_SECRET,
@@ -199,5 +211,6 @@ async def harness(
             async with aiohttp.ClientSession() as http:
                 yield Harness(slack, services, server, http)
         finally:
+            await listeners_done()
             await server.stop()
             services.close()

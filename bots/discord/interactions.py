@@ -8,6 +8,7 @@ also carries the gateway's heartbeat. Every outcome answers exactly once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
@@ -141,8 +142,14 @@ async def press(interaction: discord.Interaction[Any], button: CommandButton) ->
         return  # the first press of a double click is being (or was) applied
     try:
         who = Identity(PLATFORM, button.guild, button.owner, interaction.user.display_name)
+        # The core keeps the press's key with what it logged: a repeat on another
+        # process, or after a restart, logs nothing twice either.
+        once = f"press:discord:{message_id}:{custom_id}"
         answer: Message = await asyncio.to_thread(
-            client.app.handle, who, f"/{button.command}", button.text
+            functools.partial(client.app.handle, once=once),
+            who,
+            f"/{button.command}",
+            button.text,
         )
     except Exception:
         client.presses.release(message_id, custom_id)

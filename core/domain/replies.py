@@ -176,6 +176,7 @@ def forgotten(leads: int) -> Message:
     )
 
 
+ALREADY_DONE = "Already done: that button was pressed before, and nothing was logged twice."
 NOT_ORGANISER = (
     "Only the group's organisers (its admins) can change group settings; nothing changed."
 )

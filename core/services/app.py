@@ -13,7 +13,7 @@ from core.domain.commands import Command
 from core.domain.dates import recent_days
 from core.domain.errors import DomainError, NotAllowed, UsageError
 from core.domain.members import Group, Member
-from core.domain.messages import Message, error
+from core.domain.messages import Message, error, reply
 from core.domain.planning import schedule
 from core.domain.text import clean
 from core.services import failures, home
@@ -152,16 +152,21 @@ class FollowThrough:
 
     # -- commands --------------------------------------------------------------------
 
-    def handle(self, who: Identity, command: str, text: str) -> Message:
+    def handle(
+        self, who: Identity, command: str, text: str, *, once: str | None = None
+    ) -> Message:
         """Run one slash command typed as text (`"/lead"`, `"emailed julie"`).
 
         Synchronous, and does database work: call it off the event loop. It never
         raises: every outcome, refusals and our own failures included, is a message.
+        `once` (a button press's key) applies it at most once, whatever the repeats: a
+        double press, the same press on two processes, a press after a restart.
         """
         return self._answer(
             who,
             parser.is_organiser_command(command, text),
             lambda: parser.parse(command, text),
+            once,
         )
 
     def run(
@@ -179,7 +184,13 @@ class FollowThrough:
         organiser = parser.is_organiser_path(command, subcommand)
         return self._answer(who, organiser, lambda: parser.build(command, subcommand, options))
 
-    def _answer(self, who: Identity, organiser: bool, build: Callable[[], Command]) -> Message:
+    def _answer(
+        self,
+        who: Identity,
+        organiser: bool,
+        build: Callable[[], Command],
+        once: str | None = None,
+    ) -> Message:
         try:
             # Permissions before values: a member's typo in an organiser setting must
             # not be the way to learn what the setting accepts.
@@ -187,11 +198,11 @@ class FollowThrough:
                 raise NotAllowed(replies.NOT_ORGANISER)
             command = build()
             try:
-                return self._handle(who, command)
+                return self._handle(who, command, once)
             except Conflict:
                 # A concurrent command of the same member won a race (its first command,
                 # a lead number): run this one again on top of what that one wrote.
-                return self._handle(who, command)
+                return self._handle(who, command, once)
         except DomainError as refusal:
             return error(str(refusal))
         except Exception:
@@ -201,8 +212,11 @@ class FollowThrough:
             log.exception("command failed [ref %s]: %s", reference, who.platform)
             return error(replies.failed(reference))
 
-    def _handle(self, who: Identity, command: Command) -> Message:
+    def _handle(self, who: Identity, command: Command, once: str | None = None) -> Message:
         with self._uow() as uow:
+            # In the command's transaction: the key is kept only if the command is.
+            if once is not None and not uow.applied.first(once, self.clock.now()):
+                return reply(replies.ALREADY_DONE)
             group, member, new = self._enter(uow, who)
             if member.unreachable:  # they just wrote to us: DMs may work again
                 member.unreachable = False

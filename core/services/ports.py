@@ -185,12 +185,19 @@ class Outbox(Protocol):
     def counts(self, now: datetime) -> dict[str, int]: ...
 
 
+class AppliedKeys(Protocol):
+    def first(self, key: str, now: datetime) -> bool:
+        """Record `key`; False if a committed (or concurrent) command recorded it before."""
+        ...
+
+
 class UnitOfWork(Protocol):
     groups: GroupRepository
     members: MemberRepository
     leads: LeadRepository
     events: EventRepository
     outbox: Outbox
+    applied: AppliedKeys
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from core.services.ports import (
+    AppliedKeys,
     Clock,
     Conflict,
     EventRepository,
@@ -24,6 +25,7 @@ from core.services.ports import (
     MemberRepository,
     Outbox,
 )
+from core.storage.applied import SqlApplied
 from core.storage.events import SqlEvents
 from core.storage.outbox import SqlOutbox
 from core.storage.repositories import SqlGroups, SqlLeads, SqlMembers
@@ -86,6 +88,7 @@ class SqlUnitOfWork:
         self.leads: LeadRepository = SqlLeads(self.session, now)
         self.events: EventRepository = SqlEvents(self.session)
         self.outbox: Outbox = SqlOutbox(self.session)
+        self.applied: AppliedKeys = SqlApplied(self.session)
         return self
 
     def __exit__(

@@ -233,3 +233,14 @@ class ProcessLeaseRow(Base):
     last_shard: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class AppliedKeyRow(Base):
+    """A command applied once whatever its repeats (a button pressed twice, the same press
+    reaching two processes, or pressed again after a restart): written in the command's
+    own transaction."""
+
+    __tablename__ = "applied_keys"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)

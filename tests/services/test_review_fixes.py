@@ -75,3 +75,23 @@ def test_a_new_zone_recounts_the_points_its_days_decide(
     # In New York both emails were on Monday evening: the same email twice counts once.
     app.handle(ANA, "/followthrough", "me tz America/New_York")
     assert "1. Ana: 2 points" in app.handle(ANA, "/leaderboard", "week").plain_text()
+
+
+def test_a_press_with_a_key_is_applied_once_wherever_it_is_repeated(
+    app: FollowThrough, db: Database
+) -> None:
+    app.handle(ANA, "/lead", "add Julie at Acme")
+    first = app.handle(ANA, "/lead", "followedup #1", once="press:m1:done")
+    again = app.handle(ANA, "/lead", "followedup #1", once="press:m1:done")
+    assert first.plain_text().startswith("Logged: followedup")
+    assert again.plain_text().startswith("Already done")
+    history = app.handle(ANA, "/lead", "show #1").plain_text()
+    assert history.count("followedup") == 1
+
+
+def test_a_refused_press_keeps_no_key_so_it_can_be_pressed_again(app: FollowThrough) -> None:
+    refused = app.handle(ANA, "/lead", "followedup #1", once="press:m2:done")
+    assert refused.kind == "error"  # there is no lead #1 yet
+    app.handle(ANA, "/lead", "add Julie at Acme")
+    applied = app.handle(ANA, "/lead", "followedup #1", once="press:m2:done")
+    assert applied.plain_text().startswith("Logged: followedup")

@@ -15,7 +15,7 @@ from core.domain.catalog import HELP, usage_error
 from core.domain.catalog import subcommand as subcommand_spec
 from core.domain.dates import When, parse_when, take
 from core.domain.errors import UsageError
-from core.domain.leads import LOGGABLE, Action
+from core.domain.leads import LOGGABLE
 from core.domain.text import MAX_COMMAND, clean, echo
 
 Options = Mapping[str, str | int | bool | None]
@@ -367,7 +367,3 @@ def _build_group(setting: str, options: Options) -> c.GroupSetting | c.GroupPoin
     if setting in c.GROUP_NAMES:
         return c.GroupSetting(setting, str(options.get(setting) or ""))
     raise usage_error("group")
-
-
-def action_of(verb: str) -> Action | None:
-    return _LOGGABLE.get(verb.lower())

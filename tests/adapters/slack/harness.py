@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from bots.bootstrap import Services
 from bots.slack.config import SlackConfig
-from bots.slack.server import SlackServer
+from bots.slack.server import WATCHDOG_SECONDS, SlackServer
 from core.services.ports import Clock, SimulatedClock
 from tests.conftest import START
 from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, form, sign
@@ -195,6 +195,7 @@ async def harness(
     fake: FakeSlack | None = None,
     clock: Clock | None = None,
     database_url: str | None = None,
+    watchdog_seconds: float = WATCHDOG_SECONDS,
     **config: Any,
 ) -> AsyncIterator[Harness]:
     """The Slack server on a fresh database, its Slack faked, members Ada, Bea and an
@@ -205,7 +206,9 @@ async def harness(
         slack.add_user(BEA, "Bea", tz="America/New_York")
         slack.add_user(ORG, "Olga", admin=True)
         services = make_services(url, clock or SimulatedClock(START))
-        server = SlackServer(services.app, config_for(slack, url, **config))
+        server = SlackServer(
+            services.app, config_for(slack, url, **config), watchdog_seconds=watchdog_seconds
+        )
         await server.start()
         try:
             async with aiohttp.ClientSession() as http:

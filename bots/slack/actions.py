@@ -12,7 +12,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks
@@ -39,9 +39,7 @@ def press_key(body: dict[str, Any], block_id: str) -> str:
 
 def register(app: AsyncApp, slack: Slack) -> None:
     @app.action(DIGEST_ACTIONS)
-    async def pressed(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
+    async def pressed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         action = body["actions"][0]
         command, _, text = str(action.get("value") or "").partition(" ")
@@ -62,7 +60,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
             )
             answer = await slack.handle(who, command, incoming(text))
             applied = answer.kind is not MessageKind.ERROR
-            await show(slack, body, client, respond, key, block_id, who, answer)
+            await show(slack, body, client, key, block_id, who, answer)
         except BaseException:
             # The press was recorded but never applied: let the member press again.
             if not applied:
@@ -74,7 +72,6 @@ async def show(
     slack: Slack,
     body: dict[str, Any],
     client: AsyncWebClient,
-    respond: AsyncRespond,
     key: str,
     block_id: str,
     who: Identity,
@@ -87,12 +84,7 @@ async def show(
         # the same press be tried again.
         await slack.installations.forget_key(key)
         if body.get("response_url"):
-            await respond(
-                text=blocks.fallback(answer),
-                blocks=blocks.pages(answer)[0],
-                response_type="ephemeral",
-                replace_original=False,
-            )
+            await slack.respond(str(body["response_url"]), answer)
         return  # nothing changed: the Home tab stays as it is
     if container.get("type") == "message":
         original = (body.get("message") or {}).get("blocks") or []

@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks
@@ -44,9 +44,7 @@ def _add_spec() -> SubcommandSpec:
 
 
 def register(app: AsyncApp, slack: Slack) -> None:
-    async def slash(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
+    async def slash(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         command = str(body["command"])
         raw = str(body.get("text") or "")
         text = incoming(raw, channel_ids=wants_channel_id(command, raw))
@@ -64,9 +62,10 @@ def register(app: AsyncApp, slack: Slack) -> None:
             organiser=is_organiser_command(command, text),
         )
         answer = await slack.handle(who, command, text)
-        await reply(respond, answer)
+        response_url = str(body["response_url"])
+        await slack.respond(response_url, answer)
         if answer.attachments:
-            await upload(slack, client, respond, who, answer)
+            await upload(slack, client, response_url, who, answer)
         if answer.kind is not MessageKind.ERROR:  # a refusal changed nothing to show
             await slack.publish_home(client, who)
 
@@ -104,24 +103,13 @@ def register(app: AsyncApp, slack: Slack) -> None:
             await slack.publish_home(client, who)
 
 
-async def reply(respond: AsyncRespond, answer: Message) -> None:
-    """The answer, seen by its author only (several messages if it is long)."""
-    for page in blocks.pages(answer):
-        await respond(
-            text=blocks.fallback(answer),
-            blocks=page,
-            response_type="ephemeral",
-            replace_original=False,
-        )
-
-
 async def upload(
-    slack: Slack, client: AsyncWebClient, respond: AsyncRespond, who: Identity, answer: Message
+    slack: Slack, client: AsyncWebClient, response_url: str, who: Identity, answer: Message
 ) -> None:
     """The answer's files (an export), into the member's DM: uploads need its D... id."""
     channel = await slack.dm_channel(client, who.workspace_id, who.user_id)
     if channel is None:  # an export is a read: nothing changed, it can be asked again
-        await respond(text=SAYINGS["broken"], response_type="ephemeral", replace_original=False)
+        await slack.respond(response_url, Message(MessageKind.ERROR, SAYINGS["broken"]))
         return
     for attachment in answer.attachments:
         await client.files_upload_v2(

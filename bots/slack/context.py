@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bots.slack import blocks
 from bots.slack.config import SlackConfig
@@ -54,6 +55,19 @@ class Slack:
     async def handle(self, who: Identity, command: str, text: str) -> Message:
         """The core's text entry, off the event loop."""
         return await self.core(self.services.handle, who, command, text)
+
+    async def respond(self, response_url: str, answer: Message) -> None:
+        """The answer on the request's response_url, seen by its author only (several
+        messages if it is long). Bolt's own `respond` opens a connection per call; this
+        goes through the adapter's one session."""
+        hook = AsyncWebhookClient(response_url, session=self.messenger.session(), logger=log)
+        for page in blocks.pages(answer):
+            await hook.send(
+                text=blocks.fallback(answer),
+                blocks=page,
+                response_type="ephemeral",
+                replace_original=False,
+            )
 
     async def dm_channel(self, client: AsyncWebClient, team: str, user: str) -> str | None:
         """The member's D... channel id, the way deliveries find it (the messenger's

@@ -135,12 +135,10 @@ class SlackMessenger:
         if token is None:
             raise SendError("slack: not installed in this workspace", Failure.FATAL)
         if token not in self._clients:
-            if self._session is None or self._session.closed:
-                self._session = aiohttp.ClientSession()
             self._clients[token] = AsyncWebClient(
                 token=token,
                 base_url=self.config.api_url,
-                session=self._session,
+                session=self.session(),
                 timeout=15,
                 logger=log,
                 # Only connection errors are retried in the client: a 429 goes back to
@@ -148,6 +146,13 @@ class SlackMessenger:
                 retry_handlers=[AsyncConnectionErrorRetryHandler()],
             )
         return self._clients[token]
+
+    def session(self) -> aiohttp.ClientSession:
+        """The adapter's one HTTP session (its connections kept open between calls), for
+        deliveries and the listener's own calls alike; made in the running event loop."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        return self._session
 
     async def send(self, delivery: Delivery) -> str | None:
         """Post `delivery`; returns `channel:ts` of its (first) message."""

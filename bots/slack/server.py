@@ -31,8 +31,15 @@ PROCESS_RATE = 1000.0
 class SlackServer:
     """The Slack listener and its messenger, started and stopped with the process."""
 
-    def __init__(self, services: FollowThrough, config: SlackConfig) -> None:
+    def __init__(
+        self,
+        services: FollowThrough,
+        config: SlackConfig,
+        *,
+        watchdog_seconds: float = WATCHDOG_SECONDS,
+    ) -> None:
         self.config = config
+        self.watchdog_seconds = watchdog_seconds
         self.app, self.slack = create_app(services, config)
         self.messenger = self.slack.messenger  # the listener's DMs share its cache
         self.socket: AsyncSocketModeHandler | None = None
@@ -55,6 +62,9 @@ class SlackServer:
         return web.Response(text="ok")
 
     async def start(self) -> None:
+        # Bolt's per-request clients copy the app client's session: one set of kept-open
+        # connections to Slack for the listener and deliveries alike.
+        self.app.client.session = self.messenger.session()
         self._runner = web.AppRunner(self.web_app(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.http_host, self.config.http_port)
@@ -82,7 +92,7 @@ class SlackServer:
         been known to stall after network drops)."""
         assert self.socket is not None
         while True:
-            await asyncio.sleep(WATCHDOG_SECONDS)
+            await asyncio.sleep(self.watchdog_seconds)
             try:
                 if not await self.socket.client.is_connected():
                     log.warning("slack: socket mode link lost; reconnecting")

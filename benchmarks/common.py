@@ -8,6 +8,9 @@ or another benchmark's.
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
+import multiprocessing.connection
 import os
 import random
 import statistics
@@ -16,6 +19,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import fields
 from datetime import datetime
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
@@ -148,3 +152,39 @@ def timed(work: Callable[[], Any]) -> tuple[float, Any]:
 def median_seconds(work: Callable[[], Any], runs: int) -> float:
     """The median of `runs` timed calls of `work`."""
     return statistics.median(timed(work)[0] for _ in range(runs))
+
+
+# -- a second process ---------------------------------------------------------------------
+
+
+class Apart:
+    """The fake platform and the load it sends, in a process of their own (spawned, so it
+    shares nothing with this one), as the real platform is on other machines: the app
+    under test gets this process's CPU to itself, as it would in production.
+
+    `target(conn, *args)` runs in the child; both sides talk over `conn` (pickled values),
+    each side's `recv` awaited in a thread so that its event loop goes on."""
+
+    def __init__(self, target: Callable[..., None], *args: Any) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process: BaseProcess = context.Process(target=target, args=(child, *args))
+        self.process.start()
+        child.close()
+
+    def send(self, value: Any) -> None:
+        self.conn.send(value)
+
+    async def recv(self) -> Any:
+        return await receive(self.conn)
+
+    def close(self) -> None:
+        self.process.join(30)
+        if self.process.is_alive():
+            self.process.kill()
+        self.conn.close()
+
+
+async def receive(conn: multiprocessing.connection.Connection) -> Any:
+    """The next value from the other process, without holding up this one's event loop."""
+    return await asyncio.to_thread(conn.recv)

@@ -4,7 +4,8 @@
         [--members 100] [--database sqlite|postgresql|both]
 
 The real Slack adapter (Bolt's AsyncApp served by aiohttp on 127.0.0.1) on a migrated
-database, its Web API faked on 127.0.0.1 (tests/fakes/slack.py). Each member adds a lead,
+database, its Web API faked on 127.0.0.1 (tests/fakes/slack.py) in a second process
+that also sends the load, so that the app has this process to itself. Each member adds a lead,
 then the commands cycle through `list`, `emailed`, `note`, `show`, `today` and
 `/leaderboard`, signed as Slack signs them, `--in-flight` at a time. The app acks at once
 with an empty body and answers on the payload's response_url: the latency is from
@@ -24,11 +25,12 @@ import statistics
 import sys
 import tempfile
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import aiohttp
 
-from benchmarks.common import PostgresSchema
+from benchmarks.common import Apart, PostgresSchema, receive
 from bots.bootstrap import build
 from bots.settings import Settings
 from bots.slack.config import SlackConfig
@@ -51,67 +53,78 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
-async def measure(url: str, commands: int, in_flight: int, members: int) -> list[float]:
+def load(conn: Connection, commands: int, in_flight: int, members: int) -> None:
+    """The child process: the fake Slack, and the signed commands sent to the app."""
+    asyncio.run(_load(conn, commands, in_flight, members))
+
+
+async def _load(conn: Connection, commands: int, in_flight: int, members: int) -> None:
     async with FakeSlack(post_per_channel=None) as fake:
         users = [f"U{n:09d}" for n in range(members)]
         for user in users:
             fake.add_user(user, f"Member {user[-3:]}")
-        settings = Settings(database_url=url)
-        with build(settings, migrate=True) as services:
+        conn.send(fake.api_url)
+        events = await receive(conn)
+        latencies: list[float] = []
+        hooks = itertools.count()
+        gate = asyncio.Semaphore(in_flight)
+        connector = aiohttp.TCPConnector(limit=in_flight)
+        async with aiohttp.ClientSession(connector=connector) as http:
+
+            async def one(user: str, command: str, text: str, timed: bool) -> None:
+                hook = f"b{next(hooks)}"
+                body = form(
+                    command=command,
+                    text=text,
+                    user_id=user,
+                    user_name=user.lower(),
+                    team_id=TEAM,
+                    channel_id="D0BENCH001",
+                    trigger_id=f"t-{hook}",
+                    response_url=fake.response_url(hook),
+                    api_app_id="A0APP00001",
+                )
+                async with gate:
+                    started = time.perf_counter()
+                    headers = {**sign(body), "Content-Type": "application/x-www-form-urlencoded"}
+                    async with http.post(events, data=body.encode(), headers=headers) as r:
+                        assert r.status == 200, r.status
+                    answered = await asyncio.wait_for(fake.answered_at(hook), 60)
+                    if timed:
+                        latencies.append(answered - started)
+
+            # Warm-up, not timed: auth.test once; each member's first lead.
+            await asyncio.gather(*(one(u, "/lead", f"add Julie {u} at Acme", False) for u in users))
+            work = [
+                (users[i % members], *SCRIPT[(i // members) % len(SCRIPT)]) for i in range(commands)
+            ]
+            await asyncio.gather(*(one(user, c, t, True) for user, c, t in work))
+        conn.send(latencies)
+        await receive(conn)  # the app has stopped: its last Home refreshes are in
+
+
+async def measure(url: str, commands: int, in_flight: int, members: int) -> list[float]:
+    """This process: the app on `url`, served to the load of the child process."""
+    apart = Apart(load, commands, in_flight, members)
+    try:
+        api_url = await apart.recv()
+        with build(Settings(database_url=url), migrate=True) as services:
             config = SlackConfig(
                 signing_secret=SIGNING_SECRET,
                 bot_token=BOT_TOKEN,
-                api_url=fake.api_url,
+                api_url=api_url,
                 http_port=0,
                 database_url=url,
             )
             server = SlackServer(services.app, config)
             await server.start()
-            events = f"http://127.0.0.1:{server.port}/slack/events"
-            latencies: list[float] = []
-            hooks = itertools.count()
-            gate = asyncio.Semaphore(in_flight)
-            connector = aiohttp.TCPConnector(limit=in_flight)
-            async with aiohttp.ClientSession(connector=connector) as http:
-
-                async def one(user: str, command: str, text: str, timed: bool) -> None:
-                    hook = f"b{next(hooks)}"
-                    body = form(
-                        command=command,
-                        text=text,
-                        user_id=user,
-                        user_name=user.lower(),
-                        team_id=TEAM,
-                        channel_id="D0BENCH001",
-                        trigger_id=f"t-{hook}",
-                        response_url=fake.response_url(hook),
-                        api_app_id="A0APP00001",
-                    )
-                    async with gate:
-                        started = time.perf_counter()
-                        headers = {
-                            **sign(body),
-                            "Content-Type": "application/x-www-form-urlencoded",
-                        }
-                        async with http.post(events, data=body.encode(), headers=headers) as r:
-                            assert r.status == 200, r.status
-                        while hook not in fake.answered:
-                            await asyncio.sleep(0.001)
-                        if timed:
-                            latencies.append(fake.answered[hook] - started)
-
-                # Warm-up, not timed: auth.test once; each member's first lead.
-                await asyncio.gather(
-                    *(one(u, "/lead", f"add Julie {u} at Acme", False) for u in users)
-                )
-                work = [
-                    (users[i % members], *SCRIPT[(i // members) % len(SCRIPT)])
-                    for i in range(commands)
-                ]
-                await asyncio.gather(*(one(user, c, t, True) for user, c, t in work))
-            await asyncio.sleep(0.2)  # the Home refreshes after the last answers
+            apart.send(f"http://127.0.0.1:{server.port}/slack/events")
+            latencies: list[float] = await apart.recv()
             await server.stop()
+        apart.send("stopped")
         return latencies
+    finally:
+        apart.close()
 
 
 def report(name: str, latencies: list[float], wall: float) -> str:

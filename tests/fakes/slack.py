@@ -110,6 +110,7 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._awaited: dict[str, asyncio.Future[float]] = {}  # response_url id -> its time
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -147,6 +148,13 @@ class FakeSlack:
 
     def response_url(self, hook: str = "hook") -> str:
         return f"{self.base}/response/{hook}"
+
+    async def answered_at(self, hook: str) -> float:
+        """The time.perf_counter() of the first post to `hook`'s response_url, waited for."""
+        if hook in self.answered:
+            return self.answered[hook]
+        waiter = self._awaited.setdefault(hook, asyncio.get_running_loop().create_future())
+        return await waiter
 
     # -- what tests read ---------------------------------------------------------------
 
@@ -375,8 +383,11 @@ class FakeSlack:
 
     async def _response(self, request: web.Request) -> web.Response:
         hook = request.match_info["hook"]
-        self.answered.setdefault(hook, time.perf_counter())
+        at = self.answered.setdefault(hook, time.perf_counter())
         self.responses.append((hook, await request.json()))
+        waiter = self._awaited.pop(hook, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(at)
         return web.Response(text="ok")
 
     def grant(self, code: str, team: str, installer: str, token: str) -> None:

@@ -8,7 +8,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import TypeAlias
 
-from sqlalchemy import ColumnElement, Connection, Subquery, delete, func, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Subquery,
+    bindparam,
+    delete,
+    func,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,9 +39,23 @@ DAY, MONTH, ALL = "day", "month", "all"
 
 # The actions that can earn points, each a column of TallyRow named as the action.
 SCORING = tuple(Action(a) for a in DEFAULT_POINTS)
+# What can change a tally: those, and a rejection (the call that answers it earns a bonus).
+TALLIED = frozenset({*SCORING, Action.REJECTED})
 
 # Per (group-local day, action): how many times an action counted, or its bonuses.
 Tallied: TypeAlias = Counter[tuple[date, Action]]
+
+# Built once: the statements every command runs (see repositories.py).
+_MEMBER_EVENTS = (
+    select(EventRow)
+    .where(EventRow.member_id == bindparam("member_id"))
+    .order_by(EventRow.at, EventRow.id)
+)
+_LEAD_HISTORY = (
+    select(EventRow.action, EventRow.at, EventRow.stage_after)
+    .where(EventRow.lead_id == bindparam("lead_id"))
+    .order_by(EventRow.at, EventRow.id)
+)
 
 
 def _column(name: str) -> ColumnElement[int]:
@@ -47,9 +70,11 @@ class SqlEvents:
         """Write the event, and what it changes in the member's tallies.
 
         The scoring rules look at one lead's history only, so the lead's events before
-        and after this one say exactly what it adds (a duplicate adds nothing).
+        and after this one say exactly what it adds (a duplicate adds nothing). An event
+        that earns nothing, and changes what no other event earns, adds nothing.
         """
-        history = self._lead_history(event.lead_id)
+        tallied = event.action in TALLIED
+        history = self._lead_history(event.lead_id) if tallied else []  # before it is added
         self._s.add(
             EventRow(
                 group_id=group_id,
@@ -62,6 +87,8 @@ class SqlEvents:
                 logged_at=event.logged_at,
             )
         )
+        if not tallied:
+            return
         member_cal, group_cal = calendars(self._s, group_id, member_id)
         times_before, bonuses_before = tally(history, member_cal, group_cal)
         times, bonuses = tally([*history, event], member_cal, group_cal)
@@ -80,9 +107,7 @@ class SqlEvents:
             write_tallies(self._s, tally_rows(group, member, times, bonuses))
 
     def for_member(self, member_id: int) -> list[Event]:
-        rows = self._s.scalars(
-            select(EventRow).filter_by(member_id=member_id).order_by(EventRow.at, EventRow.id)
-        )
+        rows = self._s.scalars(_MEMBER_EVENTS, {"member_id": member_id})
         return [mapping.event(r) for r in rows]
 
     def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:
@@ -115,11 +140,7 @@ class SqlEvents:
         return Standings(found, +totals)  # without the actions that never counted
 
     def _lead_history(self, lead_id: int) -> list[Event]:
-        rows = self._s.execute(
-            select(EventRow.action, EventRow.at, EventRow.stage_after)
-            .where(EventRow.lead_id == lead_id)
-            .order_by(EventRow.at, EventRow.id)
-        )
+        rows = self._s.execute(_LEAD_HISTORY, {"lead_id": lead_id})
         return [Event(lead_id, Action(a), at, Stage(stage)) for a, at, stage in rows]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from core.domain.leads import Lead
@@ -19,13 +19,24 @@ from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow, OutboxRo
 _PLANNED_MEMBER_FIELDS = ("next_morning_at", "last_planned_on", "last_pipeline_on")
 _PLANNED_LEAD_FIELDS = ("nudge_rule", "nudge_count", "nudged_on", "nudge_asked", "due_on")
 
+# The statements every command runs, built once: building one and working out its cache
+# key costs more than running it on a warm connection.
+_GROUP = select(GroupRow).where(
+    GroupRow.platform == bindparam("platform"), GroupRow.external_id == bindparam("external_id")
+)
+_MEMBER = select(MemberRow).where(
+    MemberRow.group_id == bindparam("group_id"), MemberRow.external_id == bindparam("external_id")
+)
+_MEMBER_LOCKED = _MEMBER.with_for_update()
+_LEADS = select(LeadRow).where(LeadRow.member_id == bindparam("member_id")).order_by(LeadRow.number)
+
 
 class SqlGroups:
     def __init__(self, session: Session, now: datetime) -> None:
         self._s, self._now = session, now
 
     def get(self, platform: str, external_id: str) -> Group | None:
-        row = self._s.scalar(select(GroupRow).filter_by(platform=platform, external_id=external_id))
+        row = self._s.scalar(_GROUP, {"platform": platform, "external_id": external_id})
         return None if row is None else mapping.group(mapping.hold(self._s, [row])[0])
 
     def by_id(self, group_id: int) -> Group:
@@ -79,8 +90,8 @@ class SqlMembers:
         """The member, locked for this transaction (PostgreSQL): two commands of one
         member run one after the other, and the planner skips a member being served.
         `lock=False` for reads (autocomplete, the Home tab), which must never wait."""
-        query = select(MemberRow).filter_by(group_id=group_id, external_id=external_id)
-        row = self._s.scalar(query.with_for_update() if lock else query)
+        query = _MEMBER_LOCKED if lock else _MEMBER
+        row = self._s.scalar(query, {"group_id": group_id, "external_id": external_id})
         return None if row is None else mapping.member(mapping.hold(self._s, [row])[0])
 
     def add(self, member: Member) -> Member:
@@ -160,11 +171,7 @@ class SqlMemberLeads:
         self._s, self.member_id = session, member_id
 
     def all(self) -> list[Lead]:
-        rows = list(
-            self._s.scalars(
-                select(LeadRow).filter_by(member_id=self.member_id).order_by(LeadRow.number)
-            )
-        )
+        rows = list(self._s.scalars(_LEADS, {"member_id": self.member_id}))
         return [mapping.lead(r) for r in mapping.hold(self._s, rows)]
 
     def add(self, lead: Lead) -> Lead:

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bots.runtime.workers import CoreWorkers
 from bots.slack import blocks
 from bots.slack.config import SlackConfig
 from bots.slack.messenger import SlackMessenger
@@ -36,32 +37,25 @@ class Slack:
     people: People = field(default_factory=People)
     erase_waits: tuple[float, ...] = ERASE_WAITS
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    gate: asyncio.Semaphore = field(init=False)
+    core: CoreWorkers = field(init=False)  # the core's calls, on threads of their own
     messenger: SlackMessenger = field(init=False)  # deliveries, and the DMs found for them
 
     def __post_init__(self) -> None:
-        # SQLite takes one writer at a time, and a second one waits in its busy handler
-        # (sleeps of up to 100 ms): queue the core calls here instead. PostgreSQL takes a
-        # few at once, as many as the engine's pool holds without overflowing.
-        sqlite = self.config.database_url.startswith("sqlite")
-        self.gate = asyncio.Semaphore(1 if sqlite else 5)
+        self.core = CoreWorkers(self.config.database_url)
         self.messenger = SlackMessenger(self.services, self.config, self.installations.bot_token)
-
-    async def core(self, work: Callable[..., T], *args: Any) -> T:
-        """A call into the (synchronous) core, in a worker thread, through the gate."""
-        async with self.gate:
-            return await asyncio.to_thread(work, *args)
 
     async def handle(self, who: Identity, command: str, text: str) -> Message:
         """The core's text entry, off the event loop."""
         return await self.core(self.services.handle, who, command, text)
 
-    async def respond(self, response_url: str, answer: Message) -> None:
-        """The answer on the request's response_url, seen by its author only (several
-        messages if it is long). Bolt's own `respond` opens a connection per call; this
-        goes through the adapter's one session."""
+    async def respond(
+        self, response_url: str, answer: Message, pages: list[list[dict[str, Any]]] | None = None
+    ) -> None:
+        """The answer (or these `pages` of it) on the request's response_url, seen by its
+        author only. Bolt's own `respond` opens a connection per call; this goes through
+        the adapter's one session."""
         hook = AsyncWebhookClient(response_url, session=self.messenger.session(), logger=log)
-        for page in blocks.pages(answer):
+        for page in blocks.pages(answer) if pages is None else pages:
             await hook.send(
                 text=blocks.fallback(answer),
                 blocks=page,
@@ -82,8 +76,7 @@ class Slack:
 
     async def publish_home(self, client: AsyncWebClient, who: Identity) -> None:
         """Publish the member's App Home tab from the core's overview."""
-        # A read: outside the gate (SQLite's WAL lets it run beside the one writer).
-        overview = await asyncio.to_thread(self.services.home, who)
+        overview = await self.core(self.services.home, who)
         view = {
             "type": "home",
             "blocks": blocks.view_blocks(blocks.message_blocks(overview)),

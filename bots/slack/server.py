@@ -109,6 +109,7 @@ class SlackServer:
             await self.socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()
+        await asyncio.to_thread(self.slack.core.close)  # the calls under way finish
         await self.messenger.close()
         await self.slack.installations.close()
 

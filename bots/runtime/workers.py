@@ -1,0 +1,35 @@
+"""Calls into the synchronous core from an event loop, on worker threads of their own.
+
+The core does database work and blocks, so adapters never call it on the loop. Its
+threads take the calls straight from their queue, one after another, without going back
+through the loop between two calls: under load the database is never left idle while
+the loop is busy with requests. SQLite takes one writer at a time (a second one would
+wait in its busy handler, in sleeps of up to 100 ms): one thread. PostgreSQL takes a
+few at once, as many as the engine's pool holds without overflowing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+POSTGRESQL_THREADS = 5  # SQLAlchemy's default pool_size
+
+
+class CoreWorkers:
+    def __init__(self, database_url: str) -> None:
+        threads = 1 if database_url.startswith("sqlite") else POSTGRESQL_THREADS
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="core")
+
+    async def __call__(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(*args)` on a core thread, awaited."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(work, *args))
+
+    def close(self) -> None:
+        """Let the calls under way finish; take no more."""
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -4,13 +4,13 @@
         [--members 100] [--database sqlite|postgresql|both]
 
 The real Slack adapter (Bolt's AsyncApp served by aiohttp on 127.0.0.1) on a migrated
-database, its Web API faked on 127.0.0.1 (tests/fakes/slack.py) in a second process
-that also sends the load, so that the app has this process to itself. Each member adds a lead,
-then the commands cycle through `list`, `emailed`, `note`, `show`, `today` and
-`/leaderboard`, signed as Slack signs them, `--in-flight` at a time. The app acks at once
-with an empty body and answers on the payload's response_url: the latency is from
-sending the request to that answer reaching the fake. A member's first command includes
-their users.info (then cached), as in production.
+database, its Web API faked on 127.0.0.1 (tests/fakes/slack.py) in a second process that
+also sends the load, so that the app has this process to itself. Each member adds a
+lead, then the commands cycle through `list`, `emailed`, `note`, `show`, `today` and
+`/leaderboard`, signed as Slack signs them, `--in-flight` at a time. The latency is from
+sending the request to the member's answer: the ack's body when the answer rides in it,
+else the post on the payload's response_url that follows an empty ack. A member's first
+command includes their users.info (then cached), as in production.
 
 PostgreSQL: FOLLOWTHROUGH_TEST_DATABASE_URL or postgresql+psycopg://postgres@127.0.0.1:5432/test,
 in a schema of its own (`bench_slack_latency`, dropped afterwards).
@@ -89,7 +89,12 @@ async def _load(conn: Connection, commands: int, in_flight: int, members: int) -
                     headers = {**sign(body), "Content-Type": "application/x-www-form-urlencoded"}
                     async with http.post(events, data=body.encode(), headers=headers) as r:
                         assert r.status == 200, r.status
-                    answered = await asyncio.wait_for(fake.answered_at(hook), 60)
+                        in_ack = bool(await r.read())
+                    answered = (
+                        time.perf_counter()  # the answer rode in the ack
+                        if in_ack
+                        else await asyncio.wait_for(fake.answered_at(hook), 60)
+                    )
                     if timed:
                         latencies.append(answered - started)
 

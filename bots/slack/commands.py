@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -53,17 +54,20 @@ def register(app: AsyncApp, slack: Slack) -> None:
             # The trigger_id lives 3 s: open the modal first, before anything else.
             await client.views_open(trigger_id=body["trigger_id"], view=add_lead_view())
             return
-        await ack()  # Slack's 3 s hold only what must come before the answer: nothing
-        who = await slack.people.identity(
-            client,
-            str(body["team_id"]),
-            str(body["user_id"]),
-            fallback_name=str(body.get("user_name") or ""),
-            organiser=is_organiser_command(command, text),
-        )
-        answer = await slack.handle(who, command, text)
+        # The answer rides in the ack if it is ready in time; else the ack goes empty
+        # within Slack's 3 s and the answer follows it on the response_url.
+        asked = asyncio.ensure_future(answer_to(slack, client, body, command, text))
+        done, _ = await asyncio.wait({asked}, timeout=slack.config.answer_in_ack)
+        if asked in done and asked.exception() is None:
+            who, answer = asked.result()
+            first, *rest = blocks.pages(answer)
+            await ack(text=blocks.fallback(answer), blocks=first, response_type="ephemeral")
+        else:
+            await ack()
+            who, answer = await asked
+            rest = blocks.pages(answer)
         response_url = str(body["response_url"])
-        await slack.respond(response_url, answer)
+        await slack.respond(response_url, answer, rest)
         if answer.attachments:
             await upload(slack, client, response_url, who, answer)
         if answer.kind is not MessageKind.ERROR:  # a refusal changed nothing to show
@@ -101,6 +105,20 @@ def register(app: AsyncApp, slack: Slack) -> None:
                 )
         if answer.kind is not MessageKind.ERROR:
             await slack.publish_home(client, who)
+
+
+async def answer_to(
+    slack: Slack, client: AsyncWebClient, body: dict[str, Any], command: str, text: str
+) -> tuple[Identity, Message]:
+    """Who typed the command (users.info on their first), and the core's answer."""
+    who = await slack.people.identity(
+        client,
+        str(body["team_id"]),
+        str(body["user_id"]),
+        fallback_name=str(body.get("user_name") or ""),
+        organiser=is_organiser_command(command, text),
+    )
+    return who, await slack.handle(who, command, text)
 
 
 async def upload(

@@ -16,6 +16,10 @@ DEFAULT_API_URL = "https://slack.com/api/"
 # chat.postMessage allows about one message per second per channel; across a
 # workspace Slack documents no number but throttles bursts: pace DMs at this rate.
 DEFAULT_WORKSPACE_RATE = 1.0
+# Slack waits 3 s for a slash command's ack. An answer ready within this many seconds
+# rides in the ack itself (one round trip, the fastest answer); a later one follows the
+# empty ack on the command's response_url. The rest of the 3 s is the network's margin.
+ANSWER_IN_ACK = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,7 @@ class SlackConfig:
     database_url: str = "sqlite://"
     public_url: str | None = None  # https://bot.example.com: the OAuth redirect's base
     workspace_rate: float = DEFAULT_WORKSPACE_RATE
+    answer_in_ack: float = ANSWER_IN_ACK  # seconds
     secret_key: str | None = None  # FOLLOWTHROUGH_SECRET_KEY: OAuth's tokens at rest
 
     @property

@@ -46,6 +46,7 @@ class Harness:
     server: SlackServer
     http: aiohttp.ClientSession
     hooks: int = field(default=0)
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)  # hook -> answer in the ack
 
     @property
     def events_url(self) -> str:
@@ -119,13 +120,17 @@ class Harness:
         """(status, ack body, response hook) of a signed slash command."""
         hook, body = self.command_body(text, command=command, user=user, team=team)
         status, answer = await self.post(body, age=age)
+        if status == 200 and answer:
+            self.acks[hook] = json.loads(answer)
         return status, answer, hook
 
     async def answers(self, hook: str, count: int = 1, timeout: float = 5) -> list[dict[str, Any]]:
-        """What the app posted to `hook`'s response_url (waits for `count` of them)."""
+        """The answers to `hook`'s command: in its ack, then on its response_url (waits
+        for `count` of them)."""
 
         def got() -> list[dict[str, Any]]:
-            return [body for name, body in self.fake.responses if name == hook]
+            acked = [self.acks[hook]] if hook in self.acks else []
+            return acked + [body for name, body in self.fake.responses if name == hook]
 
         await wait_until(lambda: len(got()) >= count, timeout)
         return got()

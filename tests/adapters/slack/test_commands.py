@@ -4,24 +4,43 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 from tests.adapters.slack.harness import ADA, BEA, harness, run, wait_until
+from tests.fakes.slack import FakeSlack
 
 
-def test_a_signed_command_is_acked_empty_and_answered_on_the_response_url(
-    tmp_path: Path,
-) -> None:
+def test_a_signed_command_is_answered_ephemerally_in_its_ack(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with harness(tmp_path) as h:
-            status, ack, hook = await h.command("add Julie Martin at Acme as EM")
-            assert (status, ack) == (200, "")
-            (answer,) = await h.answers(hook)
+            status, ack, _ = await h.command("add Julie Martin at Acme as EM")
+            assert status == 200
+            answer = json.loads(ack)  # one round trip: nothing on the response_url
             assert answer["response_type"] == "ephemeral"
             assert "Julie Martin" in answer["text"]
             assert answer["blocks"]
             listed = await h.ask("list")
             assert "Acme" in listed
+            assert [name for name, _ in h.fake.responses] == []
+
+    run(scenario())
+
+
+def test_an_answer_not_ready_in_time_follows_an_empty_ack_on_the_response_url(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        # Slack's users.info answers in 0.5 s: Bea's first answer isn't ready in 0.1 s.
+        async with harness(tmp_path, fake=FakeSlack(delay=0.5), answer_in_ack=0.1) as h:
+            await h.ask("list")  # the first request pays auth.test once
+            started = time.monotonic()
+            status, ack, hook = await h.command("add Julie Martin at Acme", user=BEA)
+            assert (status, ack) == (200, "")
+            assert time.monotonic() - started < 0.45  # the empty ack did not wait
+            (answer,) = await h.answers(hook)
+            assert answer["response_type"] == "ephemeral"
+            assert "Julie Martin" in answer["text"]
 
     run(scenario())
 

@@ -19,6 +19,7 @@ from bots.discord import tree as commands
 from bots.discord.interactions import PLATFORM, Presses
 from bots.discord.messenger import DiscordMessenger, InvalidRequests, Window, http_trace
 from bots.discord.views import CommandButton
+from bots.runtime.workers import CoreWorkers
 from core.services import FollowThrough
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Options:
     sync_file: Path | None = None  # default: in the user data dir, per application
     guild_ready_timeout: float = 2.0
     rate: int = 50  # REST requests per second for deliveries (Discord's global limit)
+    core_threads: int = 1  # core calls at once: 1 for SQLite (bots/runtime/workers.py)
 
 
 class Bot(discord.Client):
@@ -90,6 +92,7 @@ class Bot(discord.Client):
             guild_ready_timeout=self.options.guild_ready_timeout,
         )
         self.app = app
+        self.core = CoreWorkers(self.options.core_threads)  # the core's calls, off the loop
         self.tree = commands.build(self)
         self.presses = Presses()
         remember = app.remember_dm_channel if app is not None else (lambda member, channel: None)
@@ -129,8 +132,12 @@ class Bot(discord.Client):
         on_guild_unavailable instead: nothing is erased then.
         """
         assert self.app is not None
-        erased = await asyncio.to_thread(self.app.erase_group, PLATFORM, str(guild.id))
+        erased = await self.core(self.app.erase_group, PLATFORM, str(guild.id))
         log.info("removed from guild %s: group %s", guild.id, "erased" if erased else "absent")
+
+    async def close(self) -> None:
+        await super().close()
+        await asyncio.to_thread(self.core.close)  # the core calls under way finish
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         log.exception("Discord event %s failed", event_method)

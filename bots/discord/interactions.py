@@ -7,7 +7,6 @@ also carries the gateway's heartbeat. Every outcome answers exactly once.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from collections import OrderedDict
@@ -145,7 +144,7 @@ async def press(interaction: discord.Interaction[Any], button: CommandButton) ->
         # The core keeps the press's key with what it logged: a repeat on another
         # process, or after a restart, logs nothing twice either.
         once = f"press:discord:{message_id}:{custom_id}"
-        answer: Message = await asyncio.to_thread(
+        answer: Message = await client.core(
             functools.partial(client.app.handle, once=once),
             who,
             f"/{button.command}",

@@ -172,7 +172,7 @@ async def run(
         return
     try:
         options = {name: _value(value) for name, value in values.items()}
-        answer = await asyncio.to_thread(
+        answer = await interaction.client.core(
             interaction.client.app.run, identity(interaction), command, subcommand, options
         )
     except Exception:  # before the core answered (it never raises): nothing was changed

@@ -35,6 +35,7 @@ from bots.ops.leases import ShardConflict, ShardLease, ShardRangeError, Shards, 
 from bots.ops.metrics import MeasuredFollowThrough, MeasuredMessenger
 from bots.runtime.delivery import Platform
 from bots.runtime.runner import Runner
+from bots.runtime.workers import threads_for
 from bots.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,12 @@ def _bot(services: Services, sync: bool) -> Any:
 
     settings = services.settings
     point_at(settings.discord_api_url, settings.discord_gateway_url)
-    return Bot(services.app, Options(sync=sync, rate=services.settings.discord_rate))
+    options = Options(
+        sync=sync,
+        rate=services.settings.discord_rate,
+        core_threads=threads_for(services.settings.database_url),
+    )
+    return Bot(services.app, options)
 
 
 @contextlib.asynccontextmanager

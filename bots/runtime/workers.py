@@ -20,9 +20,13 @@ T = TypeVar("T")
 POSTGRESQL_THREADS = 5  # SQLAlchemy's default pool_size
 
 
+def threads_for(database_url: str) -> int:
+    """How many core calls the database takes at once."""
+    return 1 if database_url.startswith("sqlite") else POSTGRESQL_THREADS
+
+
 class CoreWorkers:
-    def __init__(self, database_url: str) -> None:
-        threads = 1 if database_url.startswith("sqlite") else POSTGRESQL_THREADS
+    def __init__(self, threads: int = 1) -> None:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="core")
 
     async def __call__(self, work: Callable[..., T], *args: Any) -> T:

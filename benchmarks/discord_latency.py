@@ -4,7 +4,8 @@
         [--members 100] [--database sqlite|postgresql|both]
 
 The real discord.py client logs in to the fake Discord of the test suite
-(tests/fakes/discord.py) on 127.0.0.1, opens its gateway session, and the fake
+(tests/fakes/discord.py) on 127.0.0.1, run in a second process as the real Discord is
+elsewhere (the bot has this process to itself), opens its gateway session, and the fake
 dispatches `--interactions` INTERACTION_CREATE events over the websocket, `--in-flight`
 at a time, from `--members` members of one guild: a mix of `/lead add`, `/lead emailed`,
 `/lead list`, `/lead show` and `/leaderboard`. Each handler defers (the callback), runs
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import multiprocessing.connection
 import os
 import statistics
 import tempfile
@@ -30,9 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import PostgresSchema
+from benchmarks.common import Apart, PostgresSchema, receive
 from bots.bootstrap import build
 from bots.discord.client import Bot, Options, login, point_at
+from bots.runtime.workers import threads_for
 from bots.settings import Settings
 from core.services.ports import SystemClock
 from tests.fakes import discord_payloads as p
@@ -81,17 +84,17 @@ def payload(n: int, members: int) -> dict[str, Any]:
             return p.command("leaderboard", user_id=user)
 
 
-async def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> Result:
+def load(conn: multiprocessing.connection.Connection, args: argparse.Namespace) -> None:
+    """The child process: the fake Discord, and the interactions it dispatches."""
+    asyncio.run(_load(conn, args))
+
+
+async def _load(conn: multiprocessing.connection.Connection, args: argparse.Namespace) -> None:
     fake = await FakeDiscord().start()
     fake.notify = False
-    point_at(fake.api_url, fake.gateway_url)
-    services = build(Settings(database_url=url), SystemClock(), migrate=True)
-    bot = Bot(services.app, Options(sync=False, sync_file=tmp / "sync", guild_ready_timeout=0.05))
-    gateway: asyncio.Task[None] | None = None
     try:
-        await login(bot, fake.token)
-        gateway = asyncio.create_task(bot.connect(reconnect=False))
-        await asyncio.wait_for(bot.wait_until_ready(), 10)
+        conn.send((fake.api_url, fake.gateway_url, fake.token))
+        await receive(conn)  # the bot's gateway session is ready
         slots = asyncio.Semaphore(args.in_flight)
         acks: list[float] = []
         answers: list[float] = []
@@ -113,14 +116,41 @@ async def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> R
 
         started = time.monotonic()
         await asyncio.gather(*(one(n) for n in range(args.interactions)))
-        seconds = time.monotonic() - started
+        conn.send((time.monotonic() - started, acks, answers, errors))
+        await receive(conn)  # the bot has closed
+    finally:
+        await fake.close()
+
+
+async def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> Result:
+    """This process: the bot on `url`, logged in to the fake of the child process."""
+    apart = Apart(load, args)
+    try:
+        api_url, gateway_url, token = await apart.recv()
+        point_at(api_url, gateway_url)
+        with build(Settings(database_url=url), SystemClock(), migrate=True) as services:
+            options = Options(
+                sync=False,
+                sync_file=tmp / "sync",
+                guild_ready_timeout=0.05,
+                core_threads=threads_for(url),
+            )
+            bot = Bot(services.app, options)
+            gateway: asyncio.Task[None] | None = None
+            try:
+                await login(bot, token)
+                gateway = asyncio.create_task(bot.connect(reconnect=False))
+                await asyncio.wait_for(bot.wait_until_ready(), 10)
+                apart.send("ready")
+                seconds, acks, answers, errors = await apart.recv()
+            finally:
+                await bot.close()
+                if gateway is not None:
+                    await asyncio.gather(gateway, return_exceptions=True)
+        apart.send("closed")
         return Result(name, args.interactions, args.in_flight, seconds, acks, answers, errors)
     finally:
-        await bot.close()
-        if gateway is not None:
-            await asyncio.gather(gateway, return_exceptions=True)
-        await fake.close()
-        services.close()
+        apart.close()
 
 
 def report(result: Result) -> list[str]:

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bots.runtime.workers import CoreWorkers
+from bots.runtime.workers import CoreWorkers, threads_for
 from bots.slack import blocks
 from bots.slack.config import SlackConfig
 from bots.slack.messenger import SlackMessenger
@@ -41,7 +41,7 @@ class Slack:
     messenger: SlackMessenger = field(init=False)  # deliveries, and the DMs found for them
 
     def __post_init__(self) -> None:
-        self.core = CoreWorkers(self.config.database_url)
+        self.core = CoreWorkers(threads_for(self.config.database_url))
         self.messenger = SlackMessenger(self.services, self.config, self.installations.bot_token)
 
     async def handle(self, who: Identity, command: str, text: str) -> Message:

@@ -155,6 +155,9 @@ async def press(interaction: discord.Interaction[Any], button: CommandButton) ->
         log.exception("button press failed: interaction=%s", interaction.id)
         await answer_error(interaction, SAYINGS["broken"])
         return
+    if answer.repeat:  # applied before (another process, before a restart): shown then
+        log.info("press applied already: interaction=%s", interaction.id)
+        return
     if answer.kind is MessageKind.ERROR:
         client.presses.release(message_id, custom_id)
     try:

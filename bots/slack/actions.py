@@ -2,11 +2,13 @@
 
 A button's value is the command it runs (`/lead followedup #12`), exactly as if typed.
 After a press the original message shows what was logged in place of its buttons; a
-press is applied once, however often it arrives (double clicks, two processes).
+press is applied once, however often it arrives (double clicks, two processes): the
+core keeps its key (`handle(..., once=key)`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -48,31 +50,25 @@ def register(app: AsyncApp, slack: Slack) -> None:
             return
         block_id = str(action.get("block_id") or "")
         team = str(body["team"]["id"])
-        key = press_key(body, block_id)
-        if not await slack.installations.first_time(key, team, slack.services.clock.now()):
+        user = body["user"]
+        who = await slack.people.identity(
+            client, team, str(user["id"]), fallback_name=str(user.get("name") or "")
+        )
+        # The core keeps the press's key with what it logged, in one transaction: a
+        # double click, the same press on two processes or after a restart logs once,
+        # and a refused or failed press can be pressed again.
+        once = functools.partial(slack.services.handle, once=press_key(body, block_id))
+        answer = await slack.core(once, who, command, incoming(text))
+        if answer.repeat:  # the first press was answered: this one changes nothing
             log.info("press applied already: %s", action.get("action_id"))
             return
-        applied = False
-        try:
-            user = body["user"]
-            who = await slack.people.identity(
-                client, team, str(user["id"]), fallback_name=str(user.get("name") or "")
-            )
-            answer = await slack.handle(who, command, incoming(text))
-            applied = answer.kind is not MessageKind.ERROR
-            await show(slack, body, client, key, block_id, who, answer)
-        except BaseException:
-            # The press was recorded but never applied: let the member press again.
-            if not applied:
-                await slack.installations.forget_key(key)
-            raise
+        await show(slack, body, client, block_id, who, answer)
 
 
 async def show(
     slack: Slack,
     body: dict[str, Any],
     client: AsyncWebClient,
-    key: str,
     block_id: str,
     who: Identity,
     answer: Message,
@@ -80,9 +76,8 @@ async def show(
     """What a press did: the message without its buttons, or why not to the presser."""
     container = body.get("container") or {}
     if answer.kind is MessageKind.ERROR:
-        # Nothing was logged: keep the buttons, say why to the presser alone, and let
-        # the same press be tried again.
-        await slack.installations.forget_key(key)
+        # Nothing was logged (nor the press's key): keep the buttons, say why to the
+        # presser alone; the same press can be tried again.
         if body.get("response_url"):
             await slack.respond(str(body["response_url"]), answer)
         return  # nothing changed: the Home tab stays as it is

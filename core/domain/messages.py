@@ -66,7 +66,9 @@ class Message:
     """One message: a headline, optional sections, optional files.
 
     `kind` says what it is; `rules` the nudge kinds of a digest; `mention` the one
-    platform user id the message may mention (the only mention the bot ever makes).
+    platform user id the message may mention (the only mention the bot ever makes);
+    `repeat` that a command applied once (`handle(..., once=key)`) came again and
+    nothing was done (an adapter may stay silent: the first one was answered).
     """
 
     kind: MessageKind
@@ -75,6 +77,7 @@ class Message:
     rules: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = field(default=(), repr=False)
     mention: str | None = None
+    repeat: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", MessageKind(self.kind))

@@ -13,7 +13,7 @@ from core.domain.commands import Command
 from core.domain.dates import recent_days
 from core.domain.errors import DomainError, NotAllowed, UsageError
 from core.domain.members import Group, Member
-from core.domain.messages import Message, error, reply
+from core.domain.messages import Message, MessageKind, error
 from core.domain.planning import schedule
 from core.domain.text import clean
 from core.services import failures, home
@@ -216,7 +216,7 @@ class FollowThrough:
         with self._uow() as uow:
             # In the command's transaction: the key is kept only if the command is.
             if once is not None and not uow.applied.first(once, self.clock.now()):
-                return reply(replies.ALREADY_DONE)
+                return Message(MessageKind.REPLY, replies.ALREADY_DONE, repeat=True)
             group, member, new = self._enter(uow, who)
             if member.unreachable:  # they just wrote to us: DMs may work again
                 member.unreachable = False

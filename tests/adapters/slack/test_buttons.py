@@ -223,14 +223,14 @@ def test_a_press_that_fails_before_it_is_applied_can_be_pressed_again(tmp_path: 
             real = core.handle
             failed: list[str] = []
 
-            def down(*args: Any) -> Any:
+            def down(*args: Any, **kwargs: Any) -> Any:
                 if not failed:
                     # After a while, as a database connection times out. (Bolt answers 404
                     # to a listener that fails within 10 ms of its ack: a race of its own.)
                     time.sleep(0.05)
                     failed.append("once")
                     raise ConnectionError("the database went away")
-                return real(*args)
+                return real(*args, **kwargs)
 
             core.handle = down  # type: ignore[method-assign,assignment]
             try:
@@ -239,7 +239,7 @@ def test_a_press_that_fails_before_it_is_applied_can_be_pressed_again(tmp_path: 
                 await wait_until(lambda: failed)
                 await _settle()
                 assert h.fake.calls_to("chat.update") == []
-                await h.interact(payload)  # the key was let go: the same press applies
+                await h.interact(payload)  # no key was kept: the same press applies
                 await wait_until(lambda: h.fake.calls_to("chat.update"))
             finally:
                 del core.handle

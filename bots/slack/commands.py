@@ -70,7 +70,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
         await slack.respond(response_url, answer, rest)
         if answer.attachments:
             await upload(slack, client, response_url, who, answer)
-        if answer.kind is not MessageKind.ERROR:  # a refusal changed nothing to show
+        if answer.changed:  # a read or a refusal leaves the Home tab as it is
             await slack.publish_home(client, who)
 
     for name in slash_commands():
@@ -103,7 +103,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
                 await client.chat_postMessage(
                     channel=channel, text=blocks.fallback(answer), blocks=page
                 )
-        if answer.kind is not MessageKind.ERROR:
+        if answer.changed:
             await slack.publish_home(client, who)
 
 

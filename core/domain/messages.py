@@ -68,7 +68,10 @@ class Message:
     `kind` says what it is; `rules` the nudge kinds of a digest; `mention` the one
     platform user id the message may mention (the only mention the bot ever makes);
     `repeat` that a command applied once (`handle(..., once=key)`) came again and
-    nothing was done (an adapter may stay silent: the first one was answered).
+    nothing was done (an adapter may stay silent: the first one was answered);
+    `changed` that a command's answer comes with a change to what the member has (leads,
+    points, settings, or their first command): a view of it drawn before (Slack's App
+    Home) is out of date. A read or a refusal leaves it as it was.
     """
 
     kind: MessageKind
@@ -78,6 +81,7 @@ class Message:
     attachments: tuple[Attachment, ...] = field(default=(), repr=False)
     mention: str | None = None
     repeat: bool = False
+    changed: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", MessageKind(self.kind))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from core.domain import parser, replies
@@ -18,7 +19,7 @@ from core.domain.planning import schedule
 from core.domain.text import clean
 from core.services import failures, home
 from core.services.boards import post_weekly_boards
-from core.services.handlers import HANDLERS
+from core.services.handlers import HANDLERS, READS
 from core.services.mornings import plan_batch
 from core.services.ports import (
     Clock,
@@ -227,7 +228,9 @@ class FollowThrough:
             except DomainError as refusal:
                 return error(str(refusal))  # leaving the block rolls back: nothing written
             uow.commit()
-        return _with_welcome(answer, member, group) if new else answer
+        if new:
+            answer = _with_welcome(answer, member, group)
+        return replace(answer, changed=new or not isinstance(command, READS))
 
     def home(self, who: Identity) -> Message:
         """A member's overview (Slack's App Home): today, pipeline, streak, settings.
@@ -355,11 +358,4 @@ def _with_welcome(answer: Message, member: Member, group: Group) -> Message:
     cal = member.calendar(group)
     source = "from your profile" if member.tz else "the group's"
     welcome = replies.welcome(member.name, member.morning(group), cal.tz.key, cal.country, source)
-    return Message(
-        answer.kind,
-        answer.text,
-        (*answer.sections, welcome),
-        answer.rules,
-        answer.attachments,
-        answer.mention,
-    )
+    return replace(answer, sections=(*answer.sections, welcome))

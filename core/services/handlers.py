@@ -32,3 +32,6 @@ HANDLERS: dict[type[Any], Callable[[Turn, Any], Message]] = {
     c.GroupSetting: group_settings.group_setting,
     c.GroupPoints: group_settings.group_points,
 }
+
+# The commands that only read: their answer changes nothing the member has.
+READS = (c.ListLeads, c.Show, c.Today, c.Leaderboard, c.Export, c.Help)

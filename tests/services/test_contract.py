@@ -119,3 +119,20 @@ def test_every_subcommand_in_the_table_is_understood_both_ways(app: FollowThroug
                 path = f"{sub.name} {leaf.name}" if sub.subcommands else sub.name
                 answer = app.run(who, command.name, path, {})
                 assert "I don't know" not in answer.text, (command.name, path)
+
+
+def test_an_answer_says_whether_the_command_changed_what_the_member_has(
+    app: FollowThrough,
+) -> None:
+    """What an adapter needs to know to redraw a view of the member (Slack's App Home)."""
+    NEW = Identity("tiny", "W1", "U-new", "Nell")
+    first = app.handle(NEW, "/lead", "list")  # a read, but their first command: a member now
+    assert first.changed
+    assert app.handle(NEW, "/lead", "add Julie at Acme").changed
+    assert app.handle(NEW, "/followthrough", "me tz Europe/Paris").changed
+    reads = [("/lead", "list"), ("/lead", "show #1"), ("/lead", "today")]
+    reads += [("/leaderboard", "month"), ("/followthrough", "help")]
+    for command, text in reads:
+        assert not app.handle(NEW, command, text).changed, text
+    refused = app.handle(NEW, "/lead", "emailed nobody")
+    assert refused.kind is MessageKind.ERROR and not refused.changed

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
+    Select,
     Subquery,
     bindparam,
     delete,
@@ -113,11 +116,11 @@ class SqlEvents:
     def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:
         """Each member's tally over the group-local days [first, until) (None: up to now),
         summed from the fewest rows: whole months from month rows, all time from one."""
-        rows = _covering(group_id, first, until)
-        sums = [func.sum(rows.c[a.value]) for a in SCORING]
-        query = select(rows.c.member_id, func.sum(rows.c.bonuses), *sums).group_by(rows.c.member_id)
+        ranges = _ranges(first, until)
         result: dict[int, Tally] = {}
-        for member_id, bonuses, *counts in self._s.execute(query):
+        for member_id, bonuses, *counts in self._s.execute(
+            _tallies_query(_shape(ranges)), _params(group_id, ranges)
+        ):
             found = Counter({a: int(n) for a, n in zip(SCORING, counts, strict=True) if n})
             result[member_id] = Tally(found, int(bonuses))
         return result
@@ -129,14 +132,13 @@ class SqlEvents:
         each action, summed in the database from one tally row per member and span (the
         sums `Tally.points` makes: counts times their action's points, plus the bonuses).
         Two reads of the same rows: one number per member, then the totals as one row."""
-        rows = _covering(group_id, first, until)
-        earned = rows.c.bonuses * REJECTION_CALL_BONUS
-        for action in SCORING:
-            earned += rows.c[action.value] * points.get(action.value, 0)
-        per_member = select(rows.c.member_id, func.sum(earned)).group_by(rows.c.member_id)
-        found = {member_id: int(total) for member_id, total in self._s.execute(per_member)}
-        sums = self._s.execute(select(*(func.sum(rows.c[a.value]) for a in SCORING))).one()
-        totals = Counter({a: int(n or 0) for a, n in zip(SCORING, sums, strict=True)})
+        ranges = _ranges(first, until)
+        per_member, sums = _standings_queries(_shape(ranges))
+        params = _params(group_id, ranges)
+        worth = {f"points_{a.value}": points.get(a.value, 0) for a in SCORING}
+        found = {m: int(total) for m, total in self._s.execute(per_member, params | worth)}
+        counts = self._s.execute(sums, params).one()
+        totals = Counter({a: int(n or 0) for a, n in zip(SCORING, counts, strict=True)})
         return Standings(found, +totals)  # without the actions that never counted
 
     def _lead_history(self, lead_id: int) -> list[Event]:
@@ -152,36 +154,76 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def _covering(group_id: int, first: date, until: date | None) -> Subquery:
-    """The group's tally rows that cover the days [first, until) once each: whole months
-    from month rows, the rest from day rows, all time from its own. One SELECT per range
-    (UNION ALL), so that each reads a contiguous stretch of the key."""
-    ranges = _ranges(first, until)
-    columns = [_column(name) for name in ("member_id", "bonuses", *(a.value for a in SCORING))]
-    selects = [
-        select(*columns).where(TallyRow.group_id == group_id, *conditions) for conditions in ranges
-    ]
-    return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery()
+# Tally rows over a stretch of days: a span, and its first day and end (None: open).
+Range: TypeAlias = tuple[str, date | None, date | None]
+# What a query over ranges looks like, their dates aside: built once per shape.
+Shape: TypeAlias = tuple[tuple[str, bool, bool], ...]
 
 
-def _ranges(first: date, until: date | None) -> list[list[ColumnElement[bool]]]:
+def _ranges(first: date, until: date | None) -> list[Range]:
+    """The fewest ranges of tally rows that cover the days [first, until) once each:
+    whole months from month rows, the rest from day rows, all time from its own."""
     if until is None and first <= ALL_TIME:
-        return [[TallyRow.span == ALL]]
+        return [(ALL, None, None)]
     months_from = first if first.day == 1 else _next_month(first)
     months_until = None if until is None else _month(until)
     if months_until is not None and months_from >= months_until:
-        return [_between(DAY, first, until)]  # no whole month inside
-    ranges = [_between(MONTH, months_from, months_until)]
+        return [(DAY, first, until)]  # no whole month inside
+    ranges: list[Range] = [(MONTH, months_from, months_until)]
     if first < months_from:
-        ranges.append(_between(DAY, first, months_from))
+        ranges.append((DAY, first, months_from))
     if until is not None and months_until is not None and months_until < until:
-        ranges.append(_between(DAY, months_until, until))
+        ranges.append((DAY, months_until, until))
     return ranges
 
 
-def _between(span: str, first: date, until: date | None) -> list[ColumnElement[bool]]:
-    conditions = [TallyRow.span == span, TallyRow.start >= first]
-    return conditions if until is None else [*conditions, TallyRow.start < until]
+def _shape(ranges: list[Range]) -> Shape:
+    return tuple((span, start is not None, end is not None) for span, start, end in ranges)
+
+
+def _params(group_id: int, ranges: list[Range]) -> dict[str, object]:
+    params: dict[str, object] = {"group_id": group_id}
+    for n, (_, start, end) in enumerate(ranges):
+        if start is not None:
+            params[f"from_{n}"] = start
+        if end is not None:
+            params[f"until_{n}"] = end
+    return params
+
+
+@functools.cache
+def _covering(shape: Shape) -> Subquery:
+    """The group's tally rows in ranges of this shape. One SELECT per range (UNION ALL),
+    so that each reads a contiguous stretch of the key."""
+    columns = [_column(name) for name in ("member_id", "bonuses", *(a.value for a in SCORING))]
+    selects = []
+    for n, (span, bounded_below, bounded_above) in enumerate(shape):
+        conditions = [TallyRow.group_id == bindparam("group_id"), TallyRow.span == span]
+        if bounded_below:
+            conditions.append(TallyRow.start >= bindparam(f"from_{n}"))
+        if bounded_above:
+            conditions.append(TallyRow.start < bindparam(f"until_{n}"))
+        selects.append(select(*columns).where(*conditions))
+    return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery()
+
+
+@functools.cache
+def _tallies_query(shape: Shape) -> Select[Any]:
+    rows = _covering(shape)
+    sums = [func.sum(rows.c[a.value]) for a in SCORING]
+    return select(rows.c.member_id, func.sum(rows.c.bonuses), *sums).group_by(rows.c.member_id)
+
+
+@functools.cache
+def _standings_queries(shape: Shape) -> tuple[Select[Any], Select[Any]]:
+    """Each member's points (at the points bound as `points_<action>`), and the group's
+    count of each action."""
+    rows = _covering(shape)
+    earned = rows.c.bonuses * REJECTION_CALL_BONUS
+    for action in SCORING:
+        earned += rows.c[action.value] * bindparam(f"points_{action.value}", type_=Integer)
+    per_member = select(rows.c.member_id, func.sum(earned)).group_by(rows.c.member_id)
+    return per_member, select(*(func.sum(rows.c[a.value]) for a in SCORING))
 
 
 def calendars(

@@ -35,7 +35,6 @@ from typing import Any
 from benchmarks.common import Apart, PostgresSchema, receive
 from bots.bootstrap import build
 from bots.discord.client import Bot, Options, login, point_at
-from bots.runtime.workers import threads_for
 from bots.settings import Settings
 from core.services.ports import SystemClock
 from tests.fakes import discord_payloads as p
@@ -129,13 +128,8 @@ async def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> R
         api_url, gateway_url, token = await apart.recv()
         point_at(api_url, gateway_url)
         with build(Settings(database_url=url), SystemClock(), migrate=True) as services:
-            options = Options(
-                sync=False,
-                sync_file=tmp / "sync",
-                guild_ready_timeout=0.05,
-                core_threads=threads_for(url),
-            )
-            bot = Bot(services.app, options)
+            options = Options(sync=False, sync_file=tmp / "sync", guild_ready_timeout=0.05)
+            bot = Bot(services.app, options, services.core)
             gateway: asyncio.Task[None] | None = None
             try:
                 await login(bot, token)

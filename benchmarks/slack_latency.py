@@ -121,7 +121,7 @@ async def measure(url: str, commands: int, in_flight: int, members: int) -> list
                 http_port=0,
                 database_url=url,
             )
-            server = SlackServer(services.app, config)
+            server = SlackServer(services.app, config, core=services.core)
             await server.start()
             apart.send(f"http://127.0.0.1:{server.port}/slack/events")
             latencies: list[float] = await apart.recv()

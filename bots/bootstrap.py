@@ -17,6 +17,7 @@ from typing import Any, Self
 from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.lock import single_process, sqlite_path
 from bots.runtime.runner import worker_id
+from bots.runtime.workers import CoreWorkers, threads_for
 from bots.settings import Settings
 from core.services.app import FollowThrough
 from core.services.ports import Clock, SystemClock
@@ -38,6 +39,12 @@ class Services:
     app: FollowThrough
     _workers: list[str] = field(default_factory=list, init=False)
     _closed: bool = field(default=False, init=False)
+    # The threads the adapters' calls into the core run on, shared by all of this
+    # process's adapters (SQLite: one, its one writer).
+    core: CoreWorkers = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.core = CoreWorkers(threads_for(self.settings.database_url))
 
     def deliverer(
         self, platforms: Mapping[str, Platform], worker: str | None = None, **options: Any
@@ -58,6 +65,7 @@ class Services:
         except Exception:  # the database may be what failed: still disconnect
             log.exception("could not release the outbox claims of %s", self._workers)
         finally:
+            self.core.close()
             self.database.engine.dispose()
 
     def __enter__(self) -> Self:

@@ -67,14 +67,20 @@ class Options:
     sync_file: Path | None = None  # default: in the user data dir, per application
     guild_ready_timeout: float = 2.0
     rate: int = 50  # REST requests per second for deliveries (Discord's global limit)
-    core_threads: int = 1  # core calls at once: 1 for SQLite (bots/runtime/workers.py)
 
 
 class Bot(discord.Client):
     """FollowThrough on Discord: commands, buttons and guild lifecycle over one client."""
 
-    def __init__(self, app: FollowThrough | None, options: Options | None = None) -> None:
-        """`app` None: an operator command that only talks to the REST API."""
+    def __init__(
+        self,
+        app: FollowThrough | None,
+        options: Options | None = None,
+        core: CoreWorkers | None = None,
+    ) -> None:
+        """`app` None: an operator command that only talks to the REST API. `core`: the
+        process's core threads (shared with its other adapters, closed by their owner);
+        else one thread of the bot's own."""
         self.options = options or Options()
         intents = discord.Intents.none()
         intents.guilds = True  # not privileged: guild join/remove, and the channel cache
@@ -92,7 +98,8 @@ class Bot(discord.Client):
             guild_ready_timeout=self.options.guild_ready_timeout,
         )
         self.app = app
-        self.core = CoreWorkers(self.options.core_threads)  # the core's calls, off the loop
+        self._own_core = core is None
+        self.core = core or CoreWorkers()  # the core's calls, off the loop
         self.tree = commands.build(self)
         self.presses = Presses()
         remember = app.remember_dm_channel if app is not None else (lambda member, channel: None)
@@ -136,8 +143,9 @@ class Bot(discord.Client):
         log.info("removed from guild %s: group %s", guild.id, "erased" if erased else "absent")
 
     async def close(self) -> None:
+        if self._own_core:  # the calls under way finish before the connection closes
+            await asyncio.to_thread(self.core.close)
         await super().close()
-        await asyncio.to_thread(self.core.close)  # the core calls under way finish
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         log.exception("Discord event %s failed", event_method)

@@ -35,7 +35,6 @@ from bots.ops.leases import ShardConflict, ShardLease, ShardRangeError, Shards, 
 from bots.ops.metrics import MeasuredFollowThrough, MeasuredMessenger
 from bots.runtime.delivery import Platform
 from bots.runtime.runner import Runner
-from bots.runtime.workers import threads_for
 from bots.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
@@ -120,7 +119,7 @@ async def slack_listener(
             add_routes(app, readiness)
             return app
 
-    server = Server(services.app, SlackConfig.from_settings(services.settings))
+    server = Server(services.app, SlackConfig.from_settings(services.settings), core=services.core)
     await server.start()
     if server.socket is not None:
         socket = server.socket
@@ -161,12 +160,8 @@ def _bot(services: Services, sync: bool) -> Any:
 
     settings = services.settings
     point_at(settings.discord_api_url, settings.discord_gateway_url)
-    options = Options(
-        sync=sync,
-        rate=services.settings.discord_rate,
-        core_threads=threads_for(services.settings.database_url),
-    )
-    return Bot(services.app, options)
+    options = Options(sync=sync, rate=services.settings.discord_rate)
+    return Bot(services.app, options, services.core)
 
 
 @contextlib.asynccontextmanager

@@ -35,5 +35,6 @@ class CoreWorkers:
         return await loop.run_in_executor(self._pool, functools.partial(work, *args))
 
     def close(self) -> None:
-        """Let the calls under way finish; take no more."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Take no more calls; those queued and under way finish (none is dropped: a
+        command that was acked is still applied)."""
+        self._pool.shutdown(wait=True)

@@ -41,6 +41,7 @@ def press_key(body: dict[str, Any], block_id: str) -> str:
 
 def register(app: AsyncApp, slack: Slack) -> None:
     @app.action(DIGEST_ACTIONS)
+    @slack.tracked
     async def pressed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         action = body["actions"][0]

@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.runtime.workers import CoreWorkers
 from bots.slack import actions, commands, events, home
 from bots.slack.config import SlackConfig
 from bots.slack.context import Slack
@@ -60,11 +61,14 @@ def _callbacks(slack: Slack) -> AsyncCallbackOptions:
 
 
 def create_app(
-    services: FollowThrough, config: SlackConfig, installations: Installations | None = None
+    services: FollowThrough,
+    config: SlackConfig,
+    core: CoreWorkers,
+    installations: Installations | None = None,
 ) -> tuple[AsyncApp, Slack]:
     """The AsyncApp and the adapter state its listeners share."""
     installations = installations or Installations(config)
-    slack = Slack(services, config, installations)
+    slack = Slack(services, config, installations, core)
     common = {
         "name": "followthrough",
         "signing_secret": config.signing_secret or "",

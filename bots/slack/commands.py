@@ -54,29 +54,39 @@ def register(app: AsyncApp, slack: Slack) -> None:
             # The trigger_id lives 3 s: open the modal first, before anything else.
             await client.views_open(trigger_id=body["trigger_id"], view=add_lead_view())
             return
-        # The answer rides in the ack if it is ready in time; else the ack goes empty
-        # within Slack's 3 s and the answer follows it on the response_url.
+        # A one-page answer ready in time rides in the ack; else the ack goes empty
+        # within Slack's 3 s and the answer follows it, in order, on the response_url.
+        response_url = str(body["response_url"])
         asked = asyncio.ensure_future(answer_to(slack, client, body, command, text))
         done, _ = await asyncio.wait({asked}, timeout=slack.config.answer_in_ack)
-        if asked in done and asked.exception() is None:
+        if done and not asked.cancelled() and asked.exception() is None:
             who, answer = asked.result()
-            first, *rest = blocks.pages(answer)
-            await ack(text=blocks.fallback(answer), blocks=first, response_type="ephemeral")
+            pages = blocks.pages(answer) or [[]]
+            if len(pages) == 1:
+                await ack(text=blocks.fallback(answer), blocks=pages[0], response_type="ephemeral")
+                pages = []
+            else:
+                await ack()
         else:
             await ack()
-            who, answer = await asked
-            rest = blocks.pages(answer)
-        response_url = str(body["response_url"])
-        await slack.respond(response_url, answer, rest)
+            try:
+                who, answer = await asked
+            except Exception:  # the core never raises: this is the adapter's own failure
+                log.exception("slash command %s failed before the core answered", command)
+                await slack.respond(response_url, Message(MessageKind.ERROR, SAYINGS["broken"]))
+                return
+            pages = blocks.pages(answer) or [[]]
+        await slack.respond(response_url, answer, pages)
         if answer.attachments:
             await upload(slack, client, response_url, who, answer)
         if answer.changed:  # a read or a refusal leaves the Home tab as it is
             await slack.publish_home(client, who)
 
     for name in slash_commands():
-        app.command(name)(slash)
+        app.command(name)(slack.tracked(slash))
 
     @app.view(ADD_LEAD)
+    @slack.tracked
     async def submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:

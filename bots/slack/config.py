@@ -16,10 +16,11 @@ DEFAULT_API_URL = "https://slack.com/api/"
 # chat.postMessage allows about one message per second per channel; across a
 # workspace Slack documents no number but throttles bursts: pace DMs at this rate.
 DEFAULT_WORKSPACE_RATE = 1.0
-# Slack waits 3 s for a slash command's ack. An answer ready within this many seconds
-# rides in the ack itself (one round trip, the fastest answer); a later one follows the
-# empty ack on the command's response_url. The rest of the 3 s is the network's margin.
-ANSWER_IN_ACK = 1.5
+# Slack waits 3 s for a slash command's ack. An answer ready within this many seconds of
+# the listener's start rides in the ack itself (one round trip, the fastest answer); a
+# later one follows the empty ack on the command's response_url. The rest of the 3 s is
+# for what runs before the listener (signature check, authorize) and the network.
+ANSWER_IN_ACK = 1.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,17 +4,18 @@ messenger (its DM channel ids serve the listener too)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bots.runtime.workers import CoreWorkers, threads_for
+from bots.runtime.workers import CoreWorkers
 from bots.slack import blocks
 from bots.slack.config import SlackConfig
 from bots.slack.messenger import SlackMessenger
@@ -24,6 +25,7 @@ from core.services import FollowThrough, Identity, Message, SendError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+L = TypeVar("L", bound=Callable[..., Awaitable[Any]])
 # Erasing a workspace that left is tried again after these waits (the database may be
 # down for a moment): its event is acked already, and Slack will not send it again.
 ERASE_WAITS = (1.0, 2.0, 4.0)
@@ -34,15 +36,37 @@ class Slack:
     services: FollowThrough
     config: SlackConfig
     installations: Installations
+    core: CoreWorkers  # the core's calls, on threads of their own
     people: People = field(default_factory=People)
     erase_waits: tuple[float, ...] = ERASE_WAITS
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    core: CoreWorkers = field(init=False)  # the core's calls, on threads of their own
     messenger: SlackMessenger = field(init=False)  # deliveries, and the DMs found for them
+    running: set[asyncio.Task[Any]] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
-        self.core = CoreWorkers(threads_for(self.config.database_url))
         self.messenger = SlackMessenger(self.services, self.config, self.installations.bot_token)
+
+    def tracked(self, listener: L) -> L:
+        """`listener`, each run of it awaited by `drain`: Bolt runs listeners in tasks of
+        their own after the ack, which a stop must let finish before it closes what they
+        use (the core's threads, the HTTP session)."""
+
+        @functools.wraps(listener)
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            task = asyncio.current_task()
+            assert task is not None
+            self.running.add(task)
+            try:
+                return await listener(*args, **kwargs)
+            finally:
+                self.running.discard(task)
+
+        return cast(L, run)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait for the listeners still running (at most `timeout` seconds)."""
+        if self.running:
+            await asyncio.wait(set(self.running), timeout=timeout)
 
     async def handle(self, who: Identity, command: str, text: str) -> Message:
         """The core's text entry, off the event loop."""

@@ -52,11 +52,13 @@ def register(app: AsyncApp, slack: Slack) -> None:
         )
 
     @app.event("app_uninstalled")
+    @slack.tracked
     async def uninstalled(body: dict[str, Any]) -> None:
         if await first_time(body):
             await erase(str(body["team_id"]), str(body.get("event_id")))
 
     @app.event("tokens_revoked")
+    @slack.tracked
     async def revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
         if not await first_time(body):
             return

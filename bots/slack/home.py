@@ -12,6 +12,7 @@ from bots.slack.context import Slack
 
 def register(app: AsyncApp, slack: Slack) -> None:
     @app.event("app_home_opened")
+    @slack.tracked
     async def opened(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         # The event fires for the Messages tab too, and on every visit: only the Home
         # tab gets a view.

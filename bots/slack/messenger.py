@@ -125,6 +125,7 @@ class SlackMessenger:
         self._opens_blocked: dict[str, float] = {}  # workspace -> monotonic time
         self._clients: dict[str, AsyncWebClient] = {}
         self._session: aiohttp.ClientSession | None = None
+        self._closed = False
 
     def route(self, delivery: Delivery) -> str:
         target = delivery.channel if delivery.user_id is None else delivery.user_id
@@ -150,8 +151,11 @@ class SlackMessenger:
     def session(self) -> aiohttp.ClientSession:
         """The adapter's one HTTP session (its connections kept open between calls), for
         deliveries and the listener's own calls alike; made in the running event loop."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+        if self._closed:
+            raise RuntimeError("slack: the messenger is closed")
+        if self._session is None:
+            # No cookies: nothing Slack sets is meant to travel between workspaces.
+            self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
         return self._session
 
     async def send(self, delivery: Delivery) -> str | None:
@@ -256,5 +260,6 @@ class SlackMessenger:
         return first or channel
 
     async def close(self) -> None:
+        self._closed = True
         if self._session is not None:
             await self._session.close()

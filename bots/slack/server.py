@@ -15,6 +15,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bots.runtime.delivery import Platform
 from bots.runtime.ratelimit import RateLimiter
+from bots.runtime.workers import CoreWorkers, threads_for
 from bots.slack import manifest
 from bots.slack.app import create_app
 from bots.slack.config import SlackConfig
@@ -26,6 +27,7 @@ WATCHDOG_SECONDS = 20.0  # a dead Socket Mode link is replaced within a minute
 # The messenger paces every workspace and channel itself; the runtime's limiter only
 # has to hold the routes that answered 429, so its own rate is no constraint.
 PROCESS_RATE = 1000.0
+STOP_SECONDS = 10.0  # how long a stop waits for the listeners still running
 
 
 class SlackServer:
@@ -36,15 +38,21 @@ class SlackServer:
         services: FollowThrough,
         config: SlackConfig,
         *,
+        core: CoreWorkers | None = None,
         watchdog_seconds: float = WATCHDOG_SECONDS,
     ) -> None:
+        """`core`: the process's core threads, shared with its other adapters (and closed
+        by its owner); else the server has threads of its own."""
         self.config = config
         self.watchdog_seconds = watchdog_seconds
-        self.app, self.slack = create_app(services, config)
+        self._own_core = core is None
+        core = core or CoreWorkers(threads_for(config.database_url))
+        self.app, self.slack = create_app(services, config, core)
         self.messenger = self.slack.messenger  # the listener's DMs share its cache
         self.socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._watchdog: asyncio.Task[None] | None = None
+        self._stopped = False
         self.port = config.http_port
 
     def platform(self) -> Platform:
@@ -101,6 +109,10 @@ class SlackServer:
                 log.exception("slack: socket mode reconnect failed; retrying")
 
     async def stop(self) -> None:
+        """Stop listening, let the listeners already acked finish, then close."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self._watchdog is not None:
             self._watchdog.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -108,8 +120,10 @@ class SlackServer:
         if self.socket is not None:
             await self.socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
-            await self._runner.cleanup()
-        await asyncio.to_thread(self.slack.core.close)  # the calls under way finish
+            await self._runner.cleanup()  # no new requests
+        await self.slack.drain(STOP_SECONDS)  # the listeners acked already finish
+        if self._own_core:
+            await asyncio.to_thread(self.slack.core.close)
         await self.messenger.close()
         await self.slack.installations.close()
 

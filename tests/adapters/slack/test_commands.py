@@ -6,9 +6,11 @@ import asyncio
 import json
 import time
 from pathlib import Path
+from typing import Any
 
+from core.services import Identity
 from tests.adapters.slack.harness import ADA, BEA, harness, run, wait_until
-from tests.fakes.slack import FakeSlack
+from tests.fakes.slack import TEAM, FakeSlack
 
 
 def test_a_signed_command_is_answered_ephemerally_in_its_ack(tmp_path: Path) -> None:
@@ -71,5 +73,31 @@ def test_the_home_tab_is_published_after_a_change_not_after_a_read_or_a_refusal(
             await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 2)
             (view,) = [c.args for c in h.fake.calls_to("views.publish")][1:]
             assert view["user_id"] == ADA and "Julie" in json.dumps(view["view"]["blocks"])
+
+    run(scenario())
+
+
+def test_a_stop_lets_an_acked_command_finish_and_answer(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path, answer_in_ack=0.05) as h:
+            await h.ask("list")  # Ada is known; the first request paid auth.test
+            core = h.server.slack.services
+            real = core.handle
+
+            def slow(*args: Any, **kwargs: Any) -> Any:
+                time.sleep(0.4)  # a slow database: the ack goes empty first
+                return real(*args, **kwargs)
+
+            core.handle = slow  # type: ignore[method-assign]
+            try:
+                status, ack, hook = await h.command("add Julie Martin at Acme")
+                assert (status, ack) == (200, "")
+                await h.server.stop()  # while the command is in the core
+                (answer,) = await h.answers(hook, timeout=1)
+                assert "Julie Martin" in answer["text"]
+            finally:
+                del core.handle
+            listed = core.handle(Identity("slack", TEAM, ADA, "Ada"), "/lead", "list")
+            assert "Julie Martin" in listed.plain_text()
 
     run(scenario())

@@ -76,8 +76,8 @@ def test_the_ack_comes_in_time_while_slack_answers_slowly(tmp_path: Path) -> Non
         async with harness(tmp_path, fake=FakeSlack(delay=2.0)) as h:
             await h.ask("list")  # the first request pays auth.test once
             started = time.monotonic()
-            # Bea's first command waits 2 s for her users.info: past the answer's 1.5 s
-            # in the ack, well within Slack's 3 s.
+            # Bea's first command waits 2 s for her users.info: past the answer's 1 s in
+            # the ack, well within Slack's 3 s.
             status, ack, hook = await h.command("add Julie at Acme", user=BEA)
             acked = time.monotonic() - started
             assert status == 200 and ack == ""

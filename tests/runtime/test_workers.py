@@ -1,0 +1,40 @@
+"""The core's worker threads: calls off the event loop, none dropped at a stop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from bots.runtime.workers import POSTGRESQL_THREADS, CoreWorkers, threads_for
+
+
+def test_sqlite_gets_one_thread_its_one_writer_postgresql_a_few() -> None:
+    assert threads_for("sqlite:////var/lib/followthrough/db.sqlite") == 1
+    assert threads_for("postgresql+psycopg://bot@db/followthrough") == POSTGRESQL_THREADS
+
+
+def test_calls_queued_before_a_close_still_run_and_later_ones_are_refused() -> None:
+    async def scenario() -> None:
+        workers = CoreWorkers(1)
+        started, release = threading.Event(), threading.Event()
+
+        def slow() -> str:
+            started.set()
+            release.wait(5)
+            return "first"
+
+        first = asyncio.ensure_future(workers(slow))
+        second = asyncio.ensure_future(workers(lambda: "second"))  # queued behind it
+        assert await asyncio.to_thread(started.wait, 5)
+        closing = asyncio.ensure_future(asyncio.to_thread(workers.close))
+        await asyncio.sleep(0.05)
+        assert not closing.done()  # a close waits for the calls it has
+        release.set()
+        assert (await first, await second) == ("first", "second")
+        await closing
+        with pytest.raises(RuntimeError):
+            await workers(lambda: None)
+
+    asyncio.run(scenario())

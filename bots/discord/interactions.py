@@ -121,6 +121,12 @@ class Presses:
 
 
 async def press(interaction: discord.Interaction[Any], button: CommandButton) -> None:
+    """A digest button's press: see `_press`; a close lets it finish first."""
+    with interaction.client.answering():
+        await _press(interaction, button)
+
+
+async def _press(interaction: discord.Interaction[Any], button: CommandButton) -> None:
     """Run a digest button's command as its owner, then show what was logged.
 
     The core commits before it answers and never raises: a failure after it answered is

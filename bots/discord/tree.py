@@ -168,6 +168,13 @@ async def run(
     interaction: discord.Interaction[Any], command: str, subcommand: str, values: dict[str, Any]
 ) -> None:
     """Defer, run the typed command as the member, answer ephemerally: once, always."""
+    with interaction.client.answering():
+        await _run(interaction, command, subcommand, values)
+
+
+async def _run(
+    interaction: discord.Interaction[Any], command: str, subcommand: str, values: dict[str, Any]
+) -> None:
     if not await defer(interaction):
         return
     try:

@@ -72,7 +72,7 @@ class Harness:
             guild_ready_timeout=0.05,
             rate=1000,
         )
-        self.bot = Bot(self.app, options)
+        self.bot = Bot(self.app, options, self.services.core)  # as a process wires it
         await login(self.bot, self.fake.token)
         return self.bot
 

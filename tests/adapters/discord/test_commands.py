@@ -270,6 +270,21 @@ def test_a_slow_database_never_misses_the_three_seconds(tmp_path: Path) -> None:
     run(scenario())
 
 
+def test_a_close_lets_the_interactions_being_answered_finish(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            assert h.bot is not None
+            h.bot.app = SlowApp(h.app, 0.5)  # type: ignore[assignment]
+            payload = lead("add", p.option("contact", "Julie"), p.option("company", "Acme"))
+            h.feed(payload)
+            await h.fake.wait(lambda: int(payload["id"]) in h.fake.callbacks, 1.0)
+            await h.stop_bot()  # while the command is in the core
+            assert "Julie" in text_of(h.fake.followups[payload["token"]][0])
+            assert "Julie" in h.app.handle(who(USER), "/lead", "list").plain_text()
+
+    run(scenario())
+
+
 def test_a_failure_answers_once(tmp_path: Path) -> None:
     class Broken:
         def __getattr__(self, name: str) -> Any:

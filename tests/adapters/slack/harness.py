@@ -211,8 +211,11 @@ async def harness(
         slack.add_user(BEA, "Bea", tz="America/New_York")
         slack.add_user(ORG, "Olga", admin=True)
         services = make_services(url, clock or SimulatedClock(START))
-        server = SlackServer(
-            services.app, config_for(slack, url, **config), watchdog_seconds=watchdog_seconds
+        server = SlackServer(  # the process's core threads, as `followthrough run` wires it
+            services.app,
+            config_for(slack, url, **config),
+            core=services.core,
+            watchdog_seconds=watchdog_seconds,
         )
         await server.start()
         try:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import math
 import re
 import time
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -32,6 +34,7 @@ CHANNEL_CODES = frozenset({10003, 50001, 50013})  # unknown channel, missing acc
 INVALID_WINDOW = 600.0  # Discord bans an IP after 10,000 invalid requests in 10 minutes
 INVALID_WARN = 1000
 _EXEMPT = re.compile(r"/(interactions|webhooks)/")  # not bound to the global limit
+_IDS = re.compile(r"/\d+")  # a route's ids, for its path template
 
 
 def nonce(key: str, part: int = 0) -> str:
@@ -76,56 +79,105 @@ def http_trace(window: Window, invalid: InvalidRequests) -> aiohttp.TraceConfig:
 
     The global window is taken here, after discord.py's per-route bucket handling and
     right before the request leaves: pacing earlier would let requests that a bucket
-    held back leave in a burst. Interaction callbacks and follow-ups are exempt from
-    Discord's global limit, so they never wait.
+    held back leave in a burst. Each request's answer tells the window how late Discord
+    can have counted it. Interaction callbacks and follow-ups are exempt from Discord's
+    global limit, so they never wait.
     """
     config = aiohttp.TraceConfig()
 
     async def on_start(
         session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
     ) -> None:
-        if not _EXEMPT.search(params.url.path):
-            await window.acquire()
+        path = params.url.path
+        if not _EXEMPT.search(path):
+            context.slot = await window.acquire(f"{params.method} {_IDS.sub('/{id}', path)}")
 
     async def on_end(
         session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestEndParams
     ) -> None:
+        slot = getattr(context, "slot", None)
+        if slot is not None:
+            window.answered(slot)
         invalid.add(params.response.status, params.response.headers.get("X-RateLimit-Scope"))
+
+    async def on_exception(
+        session: aiohttp.ClientSession,
+        context: Any,
+        params: aiohttp.TraceRequestExceptionParams,
+    ) -> None:
+        slot = getattr(context, "slot", None)
+        if slot is not None:
+            window.failed(slot)
 
     config.on_request_start.append(on_start)
     config.on_request_end.append(on_end)
+    config.on_request_exception.append(on_exception)
     return config
+
+
+@dataclass(slots=True)
+class Slot:
+    """One request in the window: when it was let go, and the latest time Discord can
+    have counted it (infinity while it is in flight)."""
+
+    route: str
+    granted: float
+    seen: float = math.inf
 
 
 class Window:
     """At most `limit` requests in any `period` seconds, as Discord counts its global
     limit, spaced evenly: a burst of 50 at once would reach Discord spread over the time
-    it takes to send them and overlap the next second's. `margin` absorbs the jitter
-    between our clock and their arrival times."""
+    it takes to send them and overlap the next second's.
 
-    def __init__(self, limit: int = 50, period: float = 1.0, margin: float = 0.05) -> None:
+    Discord counts a request when it arrives, not when we send it: a pause on the way or
+    at their end (a network hiccup, a stalled server) holds requests we spaced evenly and
+    lets them arrive together, and a second later the window we kept is fuller at their
+    end than at ours. So a request stays in the window until the latest time Discord can
+    have counted it: its answer's arrival less the fastest round trip seen on its route
+    (the rest of its trip was a delay on the way in or out), and for as long as it is in
+    flight. `margin` absorbs what the round trip can't tell apart."""
+
+    def __init__(self, limit: int = 50, period: float = 1.0, margin: float = 0.02) -> None:
         self.limit, self.span = limit, period + margin
         self.spacing = period / limit
         self._next = 0.0  # the earliest time of the next grant
-        self._stamps: deque[float] = deque()
+        self._slots: list[Slot] = []
+        self._fastest: dict[str, float] = {}  # route -> the shortest round trip seen
         self._lock = asyncio.Lock()
 
-    async def acquire(self) -> None:
+    async def acquire(self, route: str = "") -> Slot:
         async with self._lock:  # first come, first served
             while True:
                 now = time.monotonic()
-                while self._stamps and self._stamps[0] <= now - self.span:
-                    self._stamps.popleft()
+                self._slots = [s for s in self._slots if s.seen > now - self.span]
                 wait = self._next - now
-                if len(self._stamps) >= self.limit:
-                    wait = max(wait, self._stamps[0] + self.span - now)
+                over = len(self._slots) - self.limit
+                if over >= 0:
+                    leaves = sorted(s.seen for s in self._slots)[over]
+                    # All in flight: wait for answers rather than for a time.
+                    free = leaves + self.span - now if leaves < math.inf else self.spacing
+                    wait = max(wait, free)
                 if wait <= 0:
-                    self._stamps.append(now)
+                    slot = Slot(route, now)
+                    self._slots.append(slot)
                     # The next slot follows this one's schedule, not its (late) wake-up,
                     # so sleep overshoot doesn't eat the rate; the window stays the cap.
                     self._next = max(self._next, now - self.spacing) + self.spacing
-                    return
+                    return slot
                 await asyncio.sleep(wait)
+
+    def answered(self, slot: Slot) -> None:
+        """The answer to `slot`'s request is in: Discord counted it one fastest round
+        trip before at the latest."""
+        now = time.monotonic()
+        trip = now - slot.granted
+        fastest = self._fastest[slot.route] = min(self._fastest.get(slot.route, trip), trip)
+        slot.seen = now - fastest
+
+    def failed(self, slot: Slot) -> None:
+        """No answer (a broken connection, a timeout): Discord may have counted it until now."""
+        slot.seen = time.monotonic()
 
 
 def classify(error: BaseException, *, group_channel: bool) -> SendError:

@@ -258,3 +258,42 @@ def test_every_request_stays_under_the_global_limit_even_past_discord_py_buckets
             assert fake.dm_opens == 6
 
     run(scenario())
+
+
+def test_a_request_answered_late_stays_in_the_window_until_discord_can_have_counted_it() -> None:
+    """A pause on the way in holds a request we let go on time: Discord counts it late,
+    so the window keeps it until its answer's arrival less the fastest round trip."""
+    import time
+
+    from bots.discord.messenger import Window
+
+    async def scenario() -> None:
+        window = Window(limit=1, period=0.3, margin=0.0)
+        first = await window.acquire("POST /channels/{id}/messages")
+        window.answered(first)  # at once: the fastest round trip, ~0
+        second = await window.acquire("POST /channels/{id}/messages")
+        assert second.granted - first.granted >= 0.29
+        await asyncio.sleep(0.2)  # its answer takes 0.2 s longer than the fastest
+        window.answered(second)
+        assert second.seen - second.granted >= 0.19
+        third = await window.acquire("POST /channels/{id}/messages")
+        # Not 0.3 s after `second` left, but 0.3 s after Discord can have counted it.
+        assert third.granted - second.granted >= 0.48
+        assert time.monotonic() - third.granted < 0.1
+
+    run(scenario())
+
+
+def test_a_request_in_flight_holds_its_place_in_the_window() -> None:
+    from bots.discord.messenger import Window
+
+    async def scenario() -> None:
+        window = Window(limit=1, period=0.2, margin=0.0)
+        first = await window.acquire("GET /users/@me")
+        with pytest.raises(TimeoutError):  # no answer yet: it may still be counted
+            await asyncio.wait_for(window.acquire("GET /users/@me"), 0.5)
+        window.failed(first)  # the connection broke: counted until now at the latest
+        second = await window.acquire("GET /users/@me")
+        assert second.granted - first.seen >= 0.19
+
+    run(scenario())

@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.domain.leads import Lead
 from core.domain.members import Group, Member
+from core.domain.messages import Message, MessageKind
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -188,3 +189,29 @@ class Apart:
 async def receive(conn: multiprocessing.connection.Connection) -> Any:
     """The next value from the other process, without holding up this one's event loop."""
     return await asyncio.to_thread(conn.recv)
+
+
+# -- the adapter alone ---------------------------------------------------------------------
+
+
+class AdapterOnly:
+    """The app with every command answered at once by the same short reply, and the Home
+    overview too: what a latency benchmark measures with it is the adapter's own cost
+    (the platform library, HTTP, rendering), the ceiling a cheaper core could reach."""
+
+    ANSWER = Message(MessageKind.REPLY, "Noted.", changed=True)  # as a write: Home redrawn
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+
+    def handle(self, *args: Any, **kwargs: Any) -> Message:
+        return self.ANSWER
+
+    def run(self, *args: Any, **kwargs: Any) -> Message:
+        return self.ANSWER
+
+    def home(self, *args: Any, **kwargs: Any) -> Message:
+        return self.ANSWER
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app, name)

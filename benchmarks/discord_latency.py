@@ -1,7 +1,7 @@
 """Benchmark: how long a member waits for the answer to a slash command on Discord.
 
     .venv/bin/python -m benchmarks.discord_latency [--interactions 1000] [--in-flight 50]
-        [--members 100] [--database sqlite|postgresql|both]
+        [--members 100] [--database sqlite|postgresql|both] [--adapter-only]
 
 The real discord.py client logs in to the fake Discord of the test suite
 (tests/fakes/discord.py) on 127.0.0.1, run in a second process as the real Discord is
@@ -12,6 +12,9 @@ at a time, from `--members` members of one guild: a mix of `/lead add`, `/lead e
 the command in a worker thread against the database, and answers with a follow-up.
 Measured per interaction: from the dispatch leaving the fake to the fake receiving the
 deferral (Discord's 3-second deadline) and the follow-up (what the member sees).
+
+`--adapter-only` answers every command with the same short reply (benchmarks/common.py
+AdapterOnly): the figures are then the adapter's own cost, the floor under the latency.
 
 SQLite: a file in a temporary directory. PostgreSQL: FOLLOWTHROUGH_TEST_DATABASE_URL or
 postgresql+psycopg://postgres@127.0.0.1:5432/test, in a schema of its own
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Apart, PostgresSchema, receive
+from benchmarks.common import AdapterOnly, Apart, PostgresSchema, receive
 from bots.bootstrap import build
 from bots.discord.client import Bot, Options, login, point_at
 from bots.settings import Settings
@@ -129,7 +132,8 @@ async def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> R
         point_at(api_url, gateway_url)
         with build(Settings(database_url=url), SystemClock(), migrate=True) as services:
             options = Options(sync=False, sync_file=tmp / "sync", guild_ready_timeout=0.05)
-            bot = Bot(services.app, options, services.core)
+            app = AdapterOnly(services.app) if args.adapter_only else services.app
+            bot = Bot(app, options, services.core)
             gateway: asyncio.Task[None] | None = None
             try:
                 await login(bot, token)
@@ -169,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-flight", type=int, default=50)
     parser.add_argument("--members", type=int, default=100)
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--adapter-only",
+        action="store_true",
+        help="answer every command with a constant reply: the adapter's own cost",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     print(f"machine: {os.cpu_count()} CPUs; discord.py against the fake on 127.0.0.1")

@@ -1,7 +1,7 @@
 """Benchmark: Slack slash-command latency, from the signed request to the member's answer.
 
     .venv/bin/python -m benchmarks.slack_latency [--commands 1000] [--in-flight 50]
-        [--members 100] [--database sqlite|postgresql|both]
+        [--members 100] [--database sqlite|postgresql|both] [--adapter-only]
 
 The real Slack adapter (Bolt's AsyncApp served by aiohttp on 127.0.0.1) on a migrated
 database, its Web API faked on 127.0.0.1 (tests/fakes/slack.py) in a second process that
@@ -11,6 +11,9 @@ lead, then the commands cycle through `list`, `emailed`, `note`, `show`, `today`
 sending the request to the member's answer: the ack's body when the answer rides in it,
 else the post on the payload's response_url that follows an empty ack. A member's first
 command includes their users.info (then cached), as in production.
+
+`--adapter-only` answers every command with the same short reply (benchmarks/common.py
+AdapterOnly): the figures are then the adapter's own cost, the floor under the latency.
 
 PostgreSQL: FOLLOWTHROUGH_TEST_DATABASE_URL or postgresql+psycopg://postgres@127.0.0.1:5432/test,
 in a schema of its own (`bench_slack_latency`, dropped afterwards).
@@ -30,7 +33,7 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks.common import Apart, PostgresSchema, receive
+from benchmarks.common import AdapterOnly, Apart, PostgresSchema, receive
 from bots.bootstrap import build
 from bots.settings import Settings
 from bots.slack.config import SlackConfig
@@ -108,7 +111,9 @@ async def _load(conn: Connection, commands: int, in_flight: int, members: int) -
         await receive(conn)  # the app has stopped: its last Home refreshes are in
 
 
-async def measure(url: str, commands: int, in_flight: int, members: int) -> list[float]:
+async def measure(
+    url: str, commands: int, in_flight: int, members: int, adapter_only: bool = False
+) -> list[float]:
     """This process: the app on `url`, served to the load of the child process."""
     apart = Apart(load, commands, in_flight, members)
     try:
@@ -121,7 +126,8 @@ async def measure(url: str, commands: int, in_flight: int, members: int) -> list
                 http_port=0,
                 database_url=url,
             )
-            server = SlackServer(services.app, config, core=services.core)
+            app = AdapterOnly(services.app) if adapter_only else services.app
+            server = SlackServer(app, config, core=services.core)
             await server.start()
             apart.send(f"http://127.0.0.1:{server.port}/slack/events")
             latencies: list[float] = await apart.recv()
@@ -147,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-flight", type=int, default=50)
     parser.add_argument("--members", type=int, default=100)
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--adapter-only",
+        action="store_true",
+        help="answer every command with a constant reply: the adapter's own cost",
+    )
     args = parser.parse_args(argv)
     print(
         f"{args.commands} signed slash commands, {args.in_flight} in flight,"
@@ -157,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="followthrough-slack-") as tmp:
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
             started = time.perf_counter()
-            found = asyncio.run(measure(url, args.commands, args.in_flight, args.members))
+            found = asyncio.run(
+                measure(url, args.commands, args.in_flight, args.members, args.adapter_only)
+            )
             print(report("sqlite", found, time.perf_counter() - started), flush=True)
     if args.database in ("postgresql", "both"):
         schema = PostgresSchema.connect("bench_slack_latency")
@@ -165,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 started = time.perf_counter()
                 found = asyncio.run(
-                    measure(schema.url, args.commands, args.in_flight, args.members)
+                    measure(
+                        schema.url, args.commands, args.in_flight, args.members, args.adapter_only
+                    )
                 )
                 print(report("postgresql", found, time.perf_counter() - started), flush=True)
             finally:

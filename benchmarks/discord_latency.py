@@ -38,6 +38,7 @@ from typing import Any
 from benchmarks.common import AdapterOnly, Apart, PostgresSchema, receive
 from bots.bootstrap import build
 from bots.discord.client import Bot, Options, login, point_at
+from bots.runtime.workers import settle_garbage_collector
 from bots.settings import Settings
 from core.services.ports import SystemClock
 from tests.fakes import discord_payloads as p
@@ -139,6 +140,7 @@ async def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> R
                 await login(bot, token)
                 gateway = asyncio.create_task(bot.connect(reconnect=False))
                 await asyncio.wait_for(bot.wait_until_ready(), 10)
+                settle_garbage_collector()  # as `followthrough run` does once started
                 apart.send("ready")
                 seconds, acks, answers, errors = await apart.recv()
             finally:

@@ -35,6 +35,7 @@ import aiohttp
 
 from benchmarks.common import AdapterOnly, Apart, PostgresSchema, receive
 from bots.bootstrap import build
+from bots.runtime.workers import settle_garbage_collector
 from bots.settings import Settings
 from bots.slack.config import SlackConfig
 from bots.slack.server import SlackServer
@@ -129,6 +130,7 @@ async def measure(
             app = AdapterOnly(services.app) if adapter_only else services.app
             server = SlackServer(app, config, core=services.core)
             await server.start()
+            settle_garbage_collector()  # as `followthrough run` does once started
             apart.send(f"http://127.0.0.1:{server.port}/slack/events")
             latencies: list[float] = await apart.recv()
             await server.stop()

@@ -35,6 +35,7 @@ from bots.ops.leases import ShardConflict, ShardLease, ShardRangeError, Shards, 
 from bots.ops.metrics import MeasuredFollowThrough, MeasuredMessenger
 from bots.runtime.delivery import Platform
 from bots.runtime.runner import Runner
+from bots.runtime.workers import settle_garbage_collector
 from bots.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
@@ -235,9 +236,16 @@ def _gateway_check(bot: Any) -> Callable[[], Awaitable[str | None]]:
 
 
 async def serve_roles(
-    services: Services, roles: Roles, *, started: asyncio.Event | None = None
+    services: Services,
+    roles: Roles,
+    *,
+    started: asyncio.Event | None = None,
+    settle_gc: bool = False,
 ) -> None:
-    """Run `roles` until SIGTERM/SIGINT (or a gateway session ending for good)."""
+    """Run `roles` until SIGTERM/SIGINT (or a gateway session ending for good).
+
+    `settle_gc`: once started, tune the garbage collector for a long-running process
+    (what `followthrough run` does; a test process sharing the interpreter does not)."""
     measure(services)
     settings = services.settings
     readiness = Readiness()
@@ -289,6 +297,8 @@ async def serve_roles(
         watcher = asyncio.create_task(watch())
         stack.callback(watcher.cancel)
         log.info("running: %s", ", ".join(sorted(platforms)) or "nothing")
+        if settle_gc:
+            settle_garbage_collector()
         if started is not None:
             loop = asyncio.get_running_loop()
             loop.call_soon(started.set)
@@ -321,7 +331,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     with serve(settings) as services:
         try:
-            asyncio.run(serve_roles(services, roles))
+            asyncio.run(serve_roles(services, roles, settle_gc=True))
         except (ConfigError, ShardConflict) as error:
             print(f"followthrough run: {error}", file=sys.stderr)
             return 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -38,3 +40,15 @@ def test_calls_queued_before_a_close_still_run_and_later_ones_are_refused() -> N
             await workers(lambda: None)
 
     asyncio.run(scenario())
+
+
+def test_a_started_process_freezes_what_it_holds_and_collects_less_often() -> None:
+    # In a process of its own: the collector's settings are the interpreter's.
+    script = (
+        "import gc\n"
+        "from bots.runtime.workers import GC_FIRST_GENERATION, settle_garbage_collector\n"
+        "settle_garbage_collector()\n"
+        "assert gc.get_freeze_count() > 1000, gc.get_freeze_count()\n"
+        "assert gc.get_threshold()[0] == GC_FIRST_GENERATION\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)

@@ -440,7 +440,9 @@ async def _serve(args: argparse.Namespace) -> None:
     clock = SimulatedClock(datetime.fromisoformat(args.start))
     with serve(Settings.from_env(), clock) as services:
         started = asyncio.Event()
-        serving = asyncio.create_task(process.serve_roles(services, roles, started=started))
+        serving = asyncio.create_task(  # a process of its own: as `followthrough run` is
+            process.serve_roles(services, roles, started=started, settle_gc=True)
+        )
         await asyncio.wait({serving, asyncio.create_task(started.wait())},
                            return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
         if serving.done():

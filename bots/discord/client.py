@@ -4,9 +4,7 @@ erasing the group, commands synced only when their definition changed."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from bots.discord import tree as commands
 from bots.discord.interactions import PLATFORM, Presses
 from bots.discord.messenger import DiscordMessenger, InvalidRequests, Window, http_trace
 from bots.discord.views import CommandButton
-from bots.runtime.workers import CoreWorkers
+from bots.runtime.workers import CoreWorkers, InFlight
 from core.services import FollowThrough
 
 log = logging.getLogger(__name__)
@@ -63,9 +61,6 @@ def _write_state(path: Path, digest: str) -> None:
     path.write_text(digest + "\n", encoding="ascii")
 
 
-STOP_SECONDS = 10.0  # how long a close waits for the interactions being answered
-
-
 @dataclass(frozen=True, slots=True)
 class Options:
     sync: bool = True  # sync at start when the tree changed (the process that owns shard 0)
@@ -105,7 +100,7 @@ class Bot(discord.Client):
         self.app = app
         self._own_core = core is None
         self.core = core or CoreWorkers()  # the core's calls, off the loop
-        self.running: set[asyncio.Task[Any]] = set()  # interactions being answered
+        self.in_flight = InFlight()  # the interactions being answered
         self.tree = commands.build(self)
         self.presses = Presses()
         remember = app.remember_dm_channel if app is not None else (lambda member, channel: None)
@@ -148,23 +143,10 @@ class Bot(discord.Client):
         erased = await self.core(self.app.erase_group, PLATFORM, str(guild.id))
         log.info("removed from guild %s: group %s", guild.id, "erased" if erased else "absent")
 
-    @contextlib.contextmanager
-    def answering(self) -> Iterator[None]:
-        """Around the answer to an interaction: a close lets it finish first."""
-        task = asyncio.current_task()
-        if task is not None:
-            self.running.add(task)
-        try:
-            yield
-        finally:
-            if task is not None:
-                self.running.discard(task)
-
     async def close(self) -> None:
         # The interactions being answered finish (their core calls, their follow-ups)
         # before the connection closes.
-        if self.running and asyncio.current_task() not in self.running:
-            await asyncio.wait(set(self.running), timeout=STOP_SECONDS)
+        await self.in_flight.drain()
         if self._own_core:
             await asyncio.to_thread(self.core.close)
         await super().close()

@@ -122,7 +122,7 @@ class Presses:
 
 async def press(interaction: discord.Interaction[Any], button: CommandButton) -> None:
     """A digest button's press: see `_press`; a close lets it finish first."""
-    with interaction.client.answering():
+    with interaction.client.in_flight.answering():
         await _press(interaction, button)
 
 

@@ -168,7 +168,7 @@ async def run(
     interaction: discord.Interaction[Any], command: str, subcommand: str, values: dict[str, Any]
 ) -> None:
     """Defer, run the typed command as the member, answer ephemerally: once, always."""
-    with interaction.client.answering():
+    with interaction.client.in_flight.answering():
         await _run(interaction, command, subcommand, values)
 
 

@@ -11,14 +11,16 @@ few at once, as many as the engine's pool holds without overflowing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 POSTGRESQL_THREADS = 5  # SQLAlchemy's default pool_size
+STOP_SECONDS = 10.0  # how long a stop waits for the requests being answered
 
 
 def threads_for(database_url: str) -> int:
@@ -39,6 +41,33 @@ class CoreWorkers:
         """Take no more calls; those queued and under way finish (none is dropped: a
         command that was acked is still applied)."""
         self._pool.shutdown(wait=True)
+
+
+class InFlight:
+    """The tasks answering requests a platform already holds as received (a Slack ack, a
+    Discord deferral), so that a stop lets them finish before it closes what they use
+    (the core's threads, the HTTP session)."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Around the answer to one request, in the task that gives it."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    async def drain(self, timeout: float = STOP_SECONDS) -> None:
+        """Wait (at most `timeout` seconds) for the answers under way, but the caller's."""
+        others = self._tasks - {asyncio.current_task()}
+        if others:
+            await asyncio.wait(others, timeout=timeout)
 
 
 # A long-running process: what it allocated to start (modules, tables, the command tree,

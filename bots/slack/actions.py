@@ -8,7 +8,6 @@ core keeps its key (`handle(..., once=key)`).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import re
@@ -58,8 +57,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
         # The core keeps the press's key with what it logged, in one transaction: a
         # double click, the same press on two processes or after a restart logs once,
         # and a refused or failed press can be pressed again.
-        once = functools.partial(slack.services.handle, once=press_key(body, block_id))
-        answer = await slack.core(once, who, command, incoming(text))
+        answer = await slack.handle(who, command, incoming(text), once=press_key(body, block_id))
         if answer.repeat:  # the first press was answered: this one changes nothing
             log.info("press applied already: %s", action.get("action_id"))
             return

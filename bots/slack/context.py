@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bots.runtime.workers import CoreWorkers
+from bots.runtime.workers import CoreWorkers, InFlight
 from bots.slack import blocks
 from bots.slack.config import SlackConfig
 from bots.slack.messenger import SlackMessenger
@@ -41,36 +41,29 @@ class Slack:
     erase_waits: tuple[float, ...] = ERASE_WAITS
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     messenger: SlackMessenger = field(init=False)  # deliveries, and the DMs found for them
-    running: set[asyncio.Task[Any]] = field(default_factory=set, init=False)
+    in_flight: InFlight = field(default_factory=InFlight, init=False)
 
     def __post_init__(self) -> None:
         self.messenger = SlackMessenger(self.services, self.config, self.installations.bot_token)
 
     def tracked(self, listener: L) -> L:
-        """`listener`, each run of it awaited by `drain`: Bolt runs listeners in tasks of
-        their own after the ack, which a stop must let finish before it closes what they
-        use (the core's threads, the HTTP session)."""
+        """`listener`, each run of it in flight: Bolt runs listeners in tasks of their own
+        after the ack, which a stop lets finish (`in_flight.drain`)."""
 
         @functools.wraps(listener)
         async def run(*args: Any, **kwargs: Any) -> Any:
-            task = asyncio.current_task()
-            assert task is not None
-            self.running.add(task)
-            try:
+            with self.in_flight.answering():
                 return await listener(*args, **kwargs)
-            finally:
-                self.running.discard(task)
 
         return cast(L, run)
 
-    async def drain(self, timeout: float) -> None:
-        """Wait for the listeners still running (at most `timeout` seconds)."""
-        if self.running:
-            await asyncio.wait(set(self.running), timeout=timeout)
-
-    async def handle(self, who: Identity, command: str, text: str) -> Message:
-        """The core's text entry, off the event loop."""
-        return await self.core(self.services.handle, who, command, text)
+    async def handle(
+        self, who: Identity, command: str, text: str, *, once: str | None = None
+    ) -> Message:
+        """The core's text entry, off the event loop (`once`: a press's key)."""
+        return await self.core(
+            functools.partial(self.services.handle, once=once), who, command, text
+        )
 
     async def respond(
         self, response_url: str, answer: Message, pages: list[list[dict[str, Any]]] | None = None

@@ -27,7 +27,6 @@ WATCHDOG_SECONDS = 20.0  # a dead Socket Mode link is replaced within a minute
 # The messenger paces every workspace and channel itself; the runtime's limiter only
 # has to hold the routes that answered 429, so its own rate is no constraint.
 PROCESS_RATE = 1000.0
-STOP_SECONDS = 10.0  # how long a stop waits for the listeners still running
 
 
 class SlackServer:
@@ -121,7 +120,7 @@ class SlackServer:
             await self.socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()  # no new requests
-        await self.slack.drain(STOP_SECONDS)  # the listeners acked already finish
+        await self.slack.in_flight.drain()  # the listeners acked already finish
         if self._own_core:
             await asyncio.to_thread(self.slack.core.close)
         await self.messenger.close()

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from bots.runtime.workers import POSTGRESQL_THREADS, CoreWorkers, threads_for
+from bots.runtime.workers import POSTGRESQL_THREADS, CoreWorkers, InFlight, threads_for
 
 
 def test_sqlite_gets_one_thread_its_one_writer_postgresql_a_few() -> None:
@@ -52,3 +52,28 @@ def test_a_started_process_freezes_what_it_holds_and_collects_less_often() -> No
         "assert gc.get_threshold()[0] == GC_FIRST_GENERATION\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+
+
+def test_a_drain_waits_for_the_answers_under_way_but_not_its_own() -> None:
+    async def scenario() -> None:
+        in_flight = InFlight()
+        done: list[str] = []
+
+        async def answer(name: str, seconds: float) -> None:
+            with in_flight.answering():
+                await asyncio.sleep(seconds)
+                done.append(name)
+
+        async def stop_from_an_answer() -> None:
+            with in_flight.answering():  # a close inside an answer must not wait for itself
+                await in_flight.drain(timeout=5)
+                done.append("stopped")
+
+        slow = asyncio.ensure_future(answer("slow", 0.2))
+        await asyncio.sleep(0)
+        await stop_from_an_answer()
+        assert done == ["slow", "stopped"]
+        await slow
+        await in_flight.drain(timeout=5)  # nothing under way: at once
+
+    asyncio.run(scenario())

@@ -21,6 +21,10 @@ DEFAULT_POINTS: Mapping[str, int] = {
     Action.OFFER.value: 10,
 }
 REJECTION_CALL_BONUS = 2
+# What can change a count of `counted`: a scoring action, and a rejection (the call that
+# answers it earns a bonus). Any other event counts for nothing and changes nothing that
+# counts: duplicates are told apart by their action, and only a rejection sets a bonus.
+TALLIED = frozenset({*(Action(a) for a in DEFAULT_POINTS), Action.REJECTED})
 # Bookkeeping is not an action taken: it neither scores nor keeps a streak alive.
 BOOKKEEPING = frozenset({Action.NOTE, Action.SNOOZED, Action.DROPPED})
 # The totals a board shows, in order, with their labels.

@@ -30,6 +30,7 @@ from core.domain.scoring import (
     ALL_TIME,
     DEFAULT_POINTS,
     REJECTION_CALL_BONUS,
+    TALLIED,
     Standings,
     Tally,
     counted,
@@ -42,8 +43,6 @@ DAY, MONTH, ALL = "day", "month", "all"
 
 # The actions that can earn points, each a column of TallyRow named as the action.
 SCORING = tuple(Action(a) for a in DEFAULT_POINTS)
-# What can change a tally: those, and a rejection (the call that answers it earns a bonus).
-TALLIED = frozenset({*SCORING, Action.REJECTED})
 
 # Per (group-local day, action): how many times an action counted, or its bonuses.
 Tallied: TypeAlias = Counter[tuple[date, Action]]

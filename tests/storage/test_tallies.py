@@ -31,7 +31,13 @@ GROUPS = itertools.count()
 entries = st.lists(
     st.tuples(
         st.integers(0, 2),
-        st.sampled_from([Action.EMAILED, Action.CALLED, Action.REJECTED, Action.REFERRAL]),
+        # With actions that earn nothing (outside TALLIED): they must change no tally.
+        st.sampled_from(
+            [
+                *(Action.EMAILED, Action.CALLED, Action.REJECTED, Action.REFERRAL),
+                *(Action.NOTE, Action.REPLIED, Action.SNOOZED),
+            ]
+        ),
         st.integers(0, 40),
         st.integers(0, 24 * 60 - 1),
         st.sampled_from([Stage.EMAILED, Stage.CLOSED, Stage.REJECTED]),

@@ -132,7 +132,9 @@ async def _press(interaction: discord.Interaction[Any], button: CommandButton) -
     The core commits before it answers and never raises: a failure after it answered is
     the display's, not the command's. A press the core applied stays claimed (a retry
     would log it twice) and the member hears it was done; a refusal or a failure before
-    the core was reached releases the claim, so pressing again tries again.
+    the core was reached releases the claim, so pressing again tries again. A press the
+    core had applied already (another process, before a restart) is told so, to the
+    presser alone; the message stays as it is.
     """
     if not await defer(interaction, update=True):
         return
@@ -161,9 +163,8 @@ async def _press(interaction: discord.Interaction[Any], button: CommandButton) -
         log.exception("button press failed: interaction=%s", interaction.id)
         await answer_error(interaction, SAYINGS["broken"])
         return
-    if answer.repeat:  # applied before (another process, before a restart): shown then
+    if answer.repeat:
         log.info("press applied already: interaction=%s", interaction.id)
-        return
     if answer.kind is MessageKind.ERROR:
         client.presses.release(message_id, custom_id)
     try:
@@ -176,9 +177,12 @@ async def _press(interaction: discord.Interaction[Any], button: CommandButton) -
 async def _show_press(
     interaction: discord.Interaction[Any], button: CommandButton, answer: Message
 ) -> None:
-    """A refusal as an ephemeral answer; what was logged as a tick under its lead."""
+    """A refusal or a repeat as an ephemeral answer; what was logged as a tick under its
+    lead."""
     message = interaction.message
-    if answer.kind is MessageKind.ERROR or message is None:
+    # A repeat's first press may not have been shown (its edit failed, or its process
+    # stopped): the presser hears it was logged already, and the message is left alone.
+    if answer.kind is MessageKind.ERROR or answer.repeat or message is None:
         await send(interaction, answer, owner=button.owner)
         return
     custom_id = button.item.custom_id or ""

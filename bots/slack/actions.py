@@ -3,7 +3,8 @@
 A button's value is the command it runs (`/lead followedup #12`), exactly as if typed.
 After a press the original message shows what was logged in place of its buttons; a
 press is applied once, however often it arrives (double clicks, two processes): the
-core keeps its key (`handle(..., once=key)`).
+core keeps its key (`handle(..., once=key)`), and a press applied already is told so,
+to the presser alone, with the message left as the first press made it.
 """
 
 from __future__ import annotations
@@ -58,9 +59,8 @@ def register(app: AsyncApp, slack: Slack) -> None:
         # double click, the same press on two processes or after a restart logs once,
         # and a refused or failed press can be pressed again.
         answer = await slack.handle(who, command, incoming(text), once=press_key(body, block_id))
-        if answer.repeat:  # the first press was answered: this one changes nothing
+        if answer.repeat:
             log.info("press applied already: %s", action.get("action_id"))
-            return
         await show(slack, body, client, block_id, who, answer)
 
 
@@ -72,11 +72,15 @@ async def show(
     who: Identity,
     answer: Message,
 ) -> None:
-    """What a press did: the message without its buttons, or why not to the presser."""
+    """What a press did: the message without its buttons, or to the presser alone why
+    nothing changed (a refusal, or a press applied already)."""
     container = body.get("container") or {}
-    if answer.kind is MessageKind.ERROR:
-        # Nothing was logged (nor the press's key): keep the buttons, say why to the
-        # presser alone; the same press can be tried again.
+    if answer.kind is MessageKind.ERROR or answer.repeat:
+        # A refusal logged nothing (nor the press's key): the buttons stay, and the same
+        # press can be tried again. A repeat's first press was logged, but its update
+        # may have failed, or come from another process: the presser still hears it,
+        # and the message keeps what the first press showed (a double click's second
+        # press must not overwrite it).
         if body.get("response_url"):
             await slack.respond(str(body["response_url"]), answer)
         return  # nothing changed: the Home tab stays as it is

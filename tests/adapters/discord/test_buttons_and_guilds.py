@@ -9,6 +9,7 @@ from typing import Any
 
 from bots.discord import render
 from bots.discord.views import CommandButton, custom_id, view
+from core.domain.replies import ALREADY_DONE
 from core.domain.text import typed
 from core.services import SAYINGS, Button, Message, MessageKind, Section, country_names
 from tests.adapters.discord.harness import GUILD, Harness, deliver, due_digest, run, text_of, who
@@ -96,6 +97,28 @@ def test_a_press_applied_but_not_shown_says_so_and_a_retry_logs_nothing_twice(
             await asyncio.sleep(0.2)
             assert h.fake.callbacks[int(again["id"])] == [{"type": 6}]  # still claimed
             assert again["token"] not in h.fake.followups
+            history = h.app.handle(who(USER), "/lead", "show #1").plain_text()
+            assert history.count("followedup") == 1
+
+    run(scenario())
+
+
+def test_a_press_applied_before_a_restart_says_so_and_leaves_the_message(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            due_digest(h, USER)
+            await deliver(h)
+            [dm] = h.fake.dm(USER)
+            h.fake.fail("PATCH", "/messages/@original$", 400, 50035)  # the tick, once
+            await h.interact(press_of(h, dm))  # logged: the buttons stay
+            await h.restart()  # a new process: no claims of its own
+            again = press_of(h, dm)
+            answer = await h.interact(again)
+            assert answer["flags"] & 64 and text_of(answer) == ALREADY_DONE
+            assert h.fake.callbacks[int(again["id"])] == [{"type": 6}]
+            assert again["token"] not in h.fake.originals, "the message is not edited"
             history = h.app.handle(who(USER), "/lead", "show #1").plain_text()
             assert history.count("followedup") == 1
 

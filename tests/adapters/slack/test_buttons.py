@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bots.slack.blocks import ACTION_IDS
+from core.domain.replies import ALREADY_DONE
 from core.services import SAYINGS, Failure, SendError
 from core.services.ports import SimulatedClock
 from tests.adapters.slack.harness import ADA, Harness, harness, run, wait_until
@@ -103,6 +104,63 @@ def test_done_logs_once_and_the_message_shows_it_without_its_buttons(tmp_path: P
             assert "Julie" in json.dumps(logged), update.args["blocks"]
             shown = await h.ask("show julie")
             assert shown.split("History:")[1].count("followedup") == 1, shown
+
+    run(scenario())
+
+
+def test_a_press_applied_already_tells_the_presser_alone_and_leaves_the_message(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock) as h:
+            channel, ts, post = await morning_digest(h, clock)
+            h.fake.fail_next("chat.update", "internal_error")  # logged, but not shown
+            payload = press(h, channel, ts, post, ACTION_IDS["done"])
+            assert (await h.interact(payload))[0] == 200
+            await wait_until(lambda: h.fake.calls_to("chat.update"))
+            # The buttons are still there: Ada presses again (a new response_url, as
+            # Slack gives every press).
+            again = {**payload, "response_url": h.fake.response_url("again")}
+            assert (await h.interact(again))[0] == 200
+            (answer,) = await h.answers("again")
+            assert answer["response_type"] == "ephemeral" and not answer["replace_original"]
+            assert answer["text"] == ALREADY_DONE
+            await _settle()
+            assert len(h.fake.calls_to("chat.update")) == 1, "the repeat edits nothing"
+            assert [r for r in h.fake.responses if r[0] == "press"] == []
+            shown = await h.ask("show julie")
+            assert shown.split("History:")[1].count("followedup") == 1, shown
+
+    run(scenario())
+
+
+def test_a_home_tab_press_applied_already_says_so_if_it_can_and_is_silent_otherwise(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock) as h:
+            channel, ts, post = await morning_digest(h, clock)
+            payload = press(h, channel, ts, post, ACTION_IDS["snooze"])
+            payload["container"] = {"type": "view", "view_id": "V1"}
+            payload["view"] = {"id": "V1", "hash": "1.a", "type": "home", "blocks": []}
+            del payload["message"], payload["channel"]
+            before = len(h.fake.calls_to("views.publish"))
+            assert (await h.interact(payload))[0] == 200
+            await wait_until(lambda: len(h.fake.calls_to("views.publish")) > before)
+            published = len(h.fake.calls_to("views.publish"))
+            assert [r for r in h.fake.responses if r[0] == "press"] == []
+            again = {**payload, "response_url": h.fake.response_url("again")}
+            assert (await h.interact(again))[0] == 200
+            (answer,) = await h.answers("again")
+            assert answer["response_type"] == "ephemeral" and answer["text"] == ALREADY_DONE
+            silent = {k: v for k, v in payload.items() if k != "response_url"}
+            assert (await h.interact(silent))[0] == 200
+            await _settle()
+            assert [r[0] for r in h.fake.responses if r[0] in ("press", "again")] == ["again"]
+            assert len(h.fake.calls_to("views.publish")) == published, "nothing changed"
+            assert h.fake.calls_to("chat.update") == []
 
     run(scenario())
 

@@ -68,7 +68,8 @@ class Message:
     `kind` says what it is; `rules` the nudge kinds of a digest; `mention` the one
     platform user id the message may mention (the only mention the bot ever makes);
     `repeat` that a command applied once (`handle(..., once=key)`) came again and
-    nothing was done (an adapter may stay silent: the first one was answered);
+    nothing was done (the adapters tell the presser alone, and leave what the first one
+    showed as it is);
     `changed` that a command's answer comes with a change to what the member has (leads,
     points, settings, or their first command): a view of it drawn before (Slack's App
     Home) is out of date. A read or a refusal leaves it as it was.

@@ -18,6 +18,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    insert,
     select,
     union_all,
 )
@@ -48,16 +49,25 @@ SCORING = tuple(Action(a) for a in DEFAULT_POINTS)
 Tallied: TypeAlias = Counter[tuple[date, Action]]
 
 # Built once: the statements every command runs (see repositories.py).
+_EVENTS = mapping.table(EventRow)
 _MEMBER_EVENTS = (
-    select(EventRow)
+    select(_EVENTS)
     .where(EventRow.member_id == bindparam("member_id"))
     .order_by(EventRow.at, EventRow.id)
+)
+_CALENDARS = (
+    select(MemberRow.tz, MemberRow.country, GroupRow.tz, GroupRow.country)
+    .join(GroupRow, GroupRow.id == MemberRow.group_id)
+    .where(MemberRow.id == bindparam("member_id"), GroupRow.id == bindparam("group_id"))
 )
 _LEAD_HISTORY = (
     select(EventRow.action, EventRow.at, EventRow.stage_after)
     .where(EventRow.lead_id == bindparam("lead_id"))
     .order_by(EventRow.at, EventRow.id)
 )
+
+
+_ADD_EVENT = insert(_EVENTS)
 
 
 def _column(name: str) -> ColumnElement[int]:
@@ -77,18 +87,17 @@ class SqlEvents:
         """
         tallied = event.action in TALLIED
         history = self._lead_history(event.lead_id) if tallied else []  # before it is added
-        self._s.add(
-            EventRow(
-                group_id=group_id,
-                lead_id=event.lead_id,
-                member_id=member_id,
-                action=event.action.value,
-                at=event.at,
-                stage_after=event.stage_after.value,
-                note=event.note,
-                logged_at=event.logged_at,
-            )
-        )
+        row = {
+            "group_id": group_id,
+            "lead_id": event.lead_id,
+            "member_id": member_id,
+            "action": event.action.value,
+            "at": event.at,
+            "stage_after": event.stage_after.value,
+            "note": event.note,
+            "logged_at": event.logged_at,
+        }
+        mapping.run(self._s, _ADD_EVENT, row)
         if not tallied:
             return
         member_cal, group_cal = calendars(self._s, group_id, member_id)
@@ -109,7 +118,7 @@ class SqlEvents:
             write_tallies(self._s, tally_rows(group, member, times, bonuses))
 
     def for_member(self, member_id: int) -> list[Event]:
-        rows = self._s.scalars(_MEMBER_EVENTS, {"member_id": member_id})
+        rows = mapping.run(self._s, _MEMBER_EVENTS, {"member_id": member_id})
         return [mapping.event(r) for r in rows]
 
     def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:
@@ -141,7 +150,7 @@ class SqlEvents:
         return Standings(found, +totals)  # without the actions that never counted
 
     def _lead_history(self, lead_id: int) -> list[Event]:
-        rows = self._s.execute(_LEAD_HISTORY, {"lead_id": lead_id})
+        rows = mapping.run(self._s, _LEAD_HISTORY, {"lead_id": lead_id})
         return [Event(lead_id, Action(a), at, Stage(stage)) for a, at, stage in rows]
 
 
@@ -230,10 +239,11 @@ def calendars(
 ) -> tuple[BusinessCalendar, BusinessCalendar]:
     """The member's calendar (whose local days decide duplicates and the rejection-call
     window) and the group's (whose local days the boards' spans are made of)."""
-    group, member = session.get_one(GroupRow, group_id), session.get_one(MemberRow, member_id)
+    params = {"group_id": group_id, "member_id": member_id}
+    tz, country, group_tz, group_country = mapping.run(session, _CALENDARS, params).one()
     return (
-        BusinessCalendar.of(member.tz or group.tz, member.country or group.country),
-        BusinessCalendar.of(group.tz, group.country),
+        BusinessCalendar.of(tz or group_tz, country or group_country),
+        BusinessCalendar.of(group_tz, group_country),
     )
 
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any, TypeAlias, TypeVar
 
-from sqlalchemy import Row, Table, bindparam, update
+from sqlalchemy import (
+    CursorResult,
+    Executable,
+    Insert,
+    Row,
+    Table,
+    Update,
+    bindparam,
+    insert,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,7 +26,7 @@ from core.domain.members import Group, Member
 from core.domain.scoring import DEFAULT_POINTS
 from core.domain.settings import PlaybookSettings
 from core.services.ports import Conflict
-from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow
+from core.storage.tables import Base, EventRow, GroupRow, LeadRow, MemberRow
 
 MEMBER_FIELDS = tuple(f.name for f in fields(Member) if f.name != "id")
 assert fields(Member)[-1].name == "id"  # SqlMembers.roster builds members by position
@@ -44,6 +55,82 @@ def bulk_update(
         session.execute(statement, rows)
 
 
+def run(
+    session: Session, statement: Executable, params: dict[str, Any] | None = None
+) -> CursorResult[*tuple[Any, ...]]:
+    """A Core statement on the unit of work's own connection. (`Session.execute` would
+    add its ORM execution path to every statement, a good part of their cost.)"""
+    return session.connection().execute(statement, params)
+
+
+def table(entity: type[Base]) -> Table:
+    """The Core table an ORM class is mapped to."""
+    core = entity.__table__
+    assert isinstance(core, Table)
+    return core
+
+
+class Seen:
+    """The values a unit of work read of one table's rows, by id, so that saving a row
+    writes only the columns that changed since (nothing at all if none did), as the
+    ORM's unit of work would, without its per-object bookkeeping."""
+
+    def __init__(self) -> None:
+        self._values: dict[int, dict[str, Any]] = {}
+
+    def remember(self, row_id: int, values: dict[str, Any]) -> None:
+        self._values[row_id] = values
+
+    def changes(self, row_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        """What `values` change in the row as last read or written (all of them for a
+        row not read here); `remember` the values once they are written."""
+        before = self._values.get(row_id)
+        if before is None:
+            return values
+        return {name: value for name, value in values.items() if before.get(name) != value}
+
+
+@functools.cache
+def _update(table: str, names: tuple[str, ...], owner: str | None) -> Update:
+    core = Base.metadata.tables[table]
+    statement = update(core).where(core.c.id == bindparam("_id"))
+    if owner is not None:
+        statement = statement.where(core.c[owner] == bindparam("_owner"))
+    return statement.values({name: bindparam(name) for name in names})
+
+
+def update_row(
+    session: Session,
+    table: Table,
+    row_id: int | None,
+    values: dict[str, Any],
+    owner: tuple[str, int] | None = None,
+) -> int:
+    """UPDATE the row `row_id` of `table` with `values` (only where its `owner` column
+    holds the owner's id, if given): how many rows it matched. The statement is built
+    once per set of columns."""
+    column, owner_id = owner if owner is not None else (None, None)
+    statement = _update(table.name, tuple(sorted(values)), column)
+    params = {"_id": row_id, "_owner": owner_id, **values}
+    return run(session, statement, params).rowcount
+
+
+def insert_row(session: Session, table: Table, values: dict[str, Any]) -> int:
+    """INSERT one row: its new id; a unique-key race is the services' Conflict."""
+    try:
+        result = run(session, _insert(table.name), values)
+    except IntegrityError as error:
+        raise Conflict(str(error.orig)) from error
+    new_id = result.inserted_primary_key
+    assert new_id is not None
+    return int(new_id[0])
+
+
+@functools.cache
+def _insert(table: str) -> Insert:
+    return insert(Base.metadata.tables[table])
+
+
 def flush(session: Session) -> None:
     """Flush, turning a unique-key race into the services' Conflict."""
     try:
@@ -52,12 +139,7 @@ def flush(session: Session) -> None:
         raise Conflict(str(error.orig)) from error
 
 
-def copy(source: Member | Lead, target: MemberRow | LeadRow, names: tuple[str, ...]) -> None:
-    for name in names:
-        setattr(target, name, getattr(source, name))
-
-
-def group(row: GroupRow) -> Group:
+def group(row: GroupRow | Row[tuple[Any, ...]]) -> Group:
     return Group(
         platform=row.platform,
         external_id=row.external_id,
@@ -73,11 +155,27 @@ def group(row: GroupRow) -> Group:
     )
 
 
-def fill_group(row: GroupRow, group: Group) -> None:
-    row.tz, row.country, row.morning = group.tz, group.country, group.morning
-    row.channel, row.next_board_at = group.channel, group.next_board_at
-    row.suspended = group.suspended
-    row.settings = {**group.settings.to_dict(), "points": dict(group.points)}
+def group_values(group: Group) -> dict[str, Any]:
+    """A group's row, but for what never changes (its platform, id and creation)."""
+    return {
+        "tz": group.tz,
+        "country": group.country,
+        "morning": group.morning,
+        "channel": group.channel,
+        "next_board_at": group.next_board_at,
+        "suspended": group.suspended,
+        "settings": {**group.settings.to_dict(), "points": dict(group.points)},
+    }
+
+
+def member_values(member: Member) -> dict[str, Any]:
+    return {name: getattr(member, name) for name in MEMBER_FIELDS}
+
+
+def lead_values(lead: Lead) -> dict[str, Any]:
+    values = {name: getattr(lead, name) for name in LEAD_FIELDS}
+    values["stage"] = lead.stage.value
+    return values
 
 
 def member(row: MemberRow | Row[tuple[Any, ...]]) -> Member:
@@ -90,7 +188,7 @@ def lead(row: LeadValues) -> Lead:
     return Lead(**values, id=row.id)
 
 
-def event(row: EventRow) -> Event:
+def event(row: EventRow | Row[tuple[Any, ...]]) -> Event:
     return Event(
         row.lead_id,
         Action(row.action),

@@ -5,9 +5,11 @@ Events and their tallies live in `events.py`, the outbox in `outbox.py`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Row, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from core.domain.leads import Lead
@@ -19,51 +21,82 @@ from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow, OutboxRo
 _PLANNED_MEMBER_FIELDS = ("next_morning_at", "last_planned_on", "last_pipeline_on")
 _PLANNED_LEAD_FIELDS = ("nudge_rule", "nudge_count", "nudged_on", "nudge_asked", "due_on")
 
+# Plain rows, read and written with SQLAlchemy Core: the ORM's per-object bookkeeping
+# (identity map, change tracking, flush) cost more than the statements of a command.
+_GROUPS = mapping.table(GroupRow)
+_MEMBERS = mapping.table(MemberRow)
+_LEADS_TABLE = mapping.table(LeadRow)
+_MEMBER_COLUMNS = (*(_MEMBERS.c[name] for name in mapping.MEMBER_FIELDS), _MEMBERS.c.id)
+_LEAD_COLUMNS = (*(_LEADS_TABLE.c[name] for name in mapping.LEAD_FIELDS), _LEADS_TABLE.c.id)
+
 # The statements every command runs, built once: building one and working out its cache
 # key costs more than running it on a warm connection.
-_GROUP = select(GroupRow).where(
-    GroupRow.platform == bindparam("platform"), GroupRow.external_id == bindparam("external_id")
+_GROUP = select(_GROUPS).where(
+    _GROUPS.c.platform == bindparam("platform"), _GROUPS.c.external_id == bindparam("external_id")
 )
-_MEMBER = select(MemberRow).where(
-    MemberRow.group_id == bindparam("group_id"), MemberRow.external_id == bindparam("external_id")
+_GROUP_BY_ID = select(_GROUPS).where(_GROUPS.c.id == bindparam("id"))
+_MEMBER = select(*_MEMBER_COLUMNS).where(
+    _MEMBERS.c.group_id == bindparam("group_id"), _MEMBERS.c.external_id == bindparam("external_id")
 )
 _MEMBER_LOCKED = _MEMBER.with_for_update()
-_LEADS = select(LeadRow).where(LeadRow.member_id == bindparam("member_id")).order_by(LeadRow.number)
+_MEMBER_BY_ID = select(*_MEMBER_COLUMNS).where(_MEMBERS.c.id == bindparam("id"))
+_LEADS = (
+    select(*_LEAD_COLUMNS)
+    .where(_LEADS_TABLE.c.member_id == bindparam("member_id"))
+    .order_by(_LEADS_TABLE.c.number)
+)
 
 
 class SqlGroups:
     def __init__(self, session: Session, now: datetime) -> None:
         self._s, self._now = session, now
+        self._seen = mapping.Seen()
+
+    def _read(self, rows: Iterable[Row[Any]]) -> list[Group]:
+        groups = [mapping.group(row) for row in rows]
+        for group in groups:
+            assert group.id is not None
+            self._seen.remember(group.id, mapping.group_values(group))
+        return groups
 
     def get(self, platform: str, external_id: str) -> Group | None:
-        row = self._s.scalar(_GROUP, {"platform": platform, "external_id": external_id})
-        return None if row is None else mapping.group(mapping.hold(self._s, [row])[0])
+        rows = mapping.run(self._s, _GROUP, {"platform": platform, "external_id": external_id})
+        return next(iter(self._read(rows)), None)
 
     def by_id(self, group_id: int) -> Group:
-        return mapping.group(self._s.get_one(GroupRow, group_id))
+        return self._read([mapping.run(self._s, _GROUP_BY_ID, {"id": group_id}).one()])[0]
 
     def add(self, group: Group) -> Group:
-        row = GroupRow(
-            platform=group.platform,
-            external_id=group.external_id,
-            created_at=self._now,
+        values = mapping.group_values(group)
+        group.id = mapping.insert_row(
+            self._s,
+            _GROUPS,
+            {
+                "platform": group.platform,
+                "external_id": group.external_id,
+                "created_at": self._now,
+                **values,
+            },
         )
-        mapping.fill_group(row, group)
-        self._s.add(row)
-        mapping.flush(self._s)
-        group.id = row.id
+        self._seen.remember(group.id, values)
         return group
 
     def save(self, group: Group) -> None:
-        mapping.fill_group(self._s.get_one(GroupRow, group.id), group)
+        assert group.id is not None
+        values = mapping.group_values(group)
+        changes = self._seen.changes(group.id, values)
+        if changes:
+            mapping.update_row(self._s, _GROUPS, group.id, changes)
+            self._seen.remember(group.id, values)
 
     def board_due(self, now: datetime) -> list[Group]:
-        rows = self._s.scalars(
-            select(GroupRow)
-            .where(GroupRow.next_board_at <= now)
-            .with_for_update(skip_locked=True)  # one planner per group's board
+        rows = mapping.run(
+            self._s,
+            select(_GROUPS)
+            .where(_GROUPS.c.next_board_at <= now)
+            .with_for_update(skip_locked=True),  # one planner per group's board
         )
-        return [mapping.group(r) for r in rows]
+        return self._read(rows)
 
     def next_board_at(self) -> datetime | None:
         return self._s.scalar(select(func.min(GroupRow.next_board_at)))
@@ -85,25 +118,36 @@ class SqlGroups:
 class SqlMembers:
     def __init__(self, session: Session, now: datetime) -> None:
         self._s, self._now = session, now
+        self._seen = mapping.Seen()
+
+    def _read(self, rows: Iterable[Row[Any]]) -> list[Member]:
+        members = [mapping.member(row) for row in rows]
+        for member in members:
+            assert member.id is not None
+            self._seen.remember(member.id, mapping.member_values(member))
+        return members
 
     def get(self, group_id: int, external_id: str, *, lock: bool = True) -> Member | None:
         """The member, locked for this transaction (PostgreSQL): two commands of one
         member run one after the other, and the planner skips a member being served.
         `lock=False` for reads (autocomplete, the Home tab), which must never wait."""
         query = _MEMBER_LOCKED if lock else _MEMBER
-        row = self._s.scalar(query, {"group_id": group_id, "external_id": external_id})
-        return None if row is None else mapping.member(mapping.hold(self._s, [row])[0])
+        rows = mapping.run(self._s, query, {"group_id": group_id, "external_id": external_id})
+        return next(iter(self._read(rows)), None)
 
     def add(self, member: Member) -> Member:
-        row = MemberRow(created_at=self._now)
-        mapping.copy(member, row, mapping.MEMBER_FIELDS)
-        self._s.add(row)
-        mapping.flush(self._s)
-        member.id = row.id
+        values = mapping.member_values(member)
+        member.id = mapping.insert_row(self._s, _MEMBERS, {**values, "created_at": self._now})
+        self._seen.remember(member.id, values)
         return member
 
     def save(self, member: Member) -> None:
-        mapping.copy(member, self._s.get_one(MemberRow, member.id), mapping.MEMBER_FIELDS)
+        assert member.id is not None
+        values = mapping.member_values(member)
+        changes = self._seen.changes(member.id, values)
+        if changes:
+            mapping.update_row(self._s, _MEMBERS, member.id, changes)
+            self._seen.remember(member.id, values)
 
     def delete(self, member: Member) -> None:
         # Children first: SQLite enforces ON DELETE CASCADE only with a pragma.
@@ -116,45 +160,40 @@ class SqlMembers:
     def by_id(self, member_id: int, *, lock: bool = False) -> Member | None:
         """The member; `lock` holds their row for this transaction (a state change that
         two workers might make at once, such as marking them unreachable)."""
-        row = self._s.get(MemberRow, member_id, with_for_update=lock or None)
-        return None if row is None else mapping.member(mapping.hold(self._s, [row])[0])
+        query = _MEMBER_BY_ID.with_for_update() if lock else _MEMBER_BY_ID
+        return next(iter(self._read(mapping.run(self._s, query, {"id": member_id}))), None)
 
     def in_group(self, group_id: int) -> list[Member]:
         """Every member of the group, locked in id order (PostgreSQL) for saving: a change
         of the group's settings waits for the planner, and never writes over it."""
-        query = select(MemberRow).filter_by(group_id=group_id).order_by(MemberRow.id)
-        rows = list(self._s.scalars(query.with_for_update()))
-        return [mapping.member(r) for r in mapping.hold(self._s, rows)]
+        query = select(*_MEMBER_COLUMNS).filter_by(group_id=group_id).order_by(_MEMBERS.c.id)
+        return self._read(mapping.run(self._s, query.with_for_update()))
 
     def roster(self, group_id: int) -> list[Member]:
         """The group's members, for reading only (plain rows, not tracked: a board of
         thousands reads them fast); `in_group` is for members to be saved."""
-        columns = [getattr(MemberRow, name) for name in mapping.MEMBER_FIELDS]
-        query = select(*columns, MemberRow.id).filter_by(group_id=group_id).order_by(MemberRow.id)
+        query = select(*_MEMBER_COLUMNS).filter_by(group_id=group_id).order_by(_MEMBERS.c.id)
         # The columns in the dataclass's order, its id last: built by position.
-        return [Member(*row) for row in self._s.execute(query)]
+        return [Member(*row) for row in mapping.run(self._s, query)]
 
     def organisers(self, group_id: int) -> list[Member]:
-        rows = self._s.scalars(
-            select(MemberRow).filter_by(group_id=group_id, organiser=True).order_by("id")
-        )
-        return [mapping.member(r) for r in rows]
+        query = select(*_MEMBER_COLUMNS).filter_by(group_id=group_id, organiser=True)
+        return self._read(mapping.run(self._s, query.order_by(_MEMBERS.c.id)))
 
     def set_dm_channel(self, member_id: int, channel: str | None) -> None:
-        row = self._s.get(MemberRow, member_id)
-        if row is not None:
-            row.dm_channel = channel
+        mapping.update_row(self._s, _MEMBERS, member_id, {"dm_channel": channel})
 
     def morning_due(self, now: datetime, limit: int) -> list[Member]:
-        rows = self._s.scalars(
-            select(MemberRow)
-            .where(MemberRow.next_morning_at <= now)
-            .order_by(MemberRow.next_morning_at, MemberRow.id)
+        rows = mapping.run(
+            self._s,
+            select(*_MEMBER_COLUMNS)
+            .where(_MEMBERS.c.next_morning_at <= now)
+            .order_by(_MEMBERS.c.next_morning_at, _MEMBERS.c.id)
             .limit(limit)
             # Several planners on PostgreSQL each take members nobody else is planning.
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True),
         )
-        return [mapping.member(r) for r in rows]
+        return [mapping.member(row) for row in rows]
 
     def next_morning_at(self) -> datetime | None:
         return self._s.scalar(select(func.min(MemberRow.next_morning_at)))
@@ -169,29 +208,36 @@ class SqlMemberLeads:
 
     def __init__(self, session: Session, member_id: int) -> None:
         self._s, self.member_id = session, member_id
+        self._seen = mapping.Seen()  # read here: this member's, as stored
 
     def all(self) -> list[Lead]:
-        rows = list(self._s.scalars(_LEADS, {"member_id": self.member_id}))
-        return [mapping.lead(r) for r in mapping.hold(self._s, rows)]
+        rows = mapping.run(self._s, _LEADS, {"member_id": self.member_id})
+        leads = [mapping.lead(row) for row in rows]
+        for lead in leads:
+            assert lead.id is not None
+            self._seen.remember(lead.id, mapping.lead_values(lead))
+        return leads
 
     def add(self, lead: Lead) -> Lead:
         self._check(lead.member_id)
-        row = LeadRow()
-        mapping.copy(lead, row, mapping.LEAD_FIELDS)
-        row.stage = lead.stage.value
-        self._s.add(row)
-        mapping.flush(self._s)
-        lead.id = row.id
+        values = mapping.lead_values(lead)
+        lead.id = mapping.insert_row(self._s, _LEADS_TABLE, values)
+        self._seen.remember(lead.id, values)
         return lead
 
     def save(self, lead: Lead) -> None:
         """Write `lead` back; a PermissionError, and nothing written, unless both the
         stored lead and `lead` are this member's."""
-        row = self._s.get_one(LeadRow, lead.id)
-        self._check(row.member_id)
         self._check(lead.member_id)
-        mapping.copy(lead, row, mapping.LEAD_FIELDS)
-        row.stage = lead.stage.value
+        assert lead.id is not None
+        values = mapping.lead_values(lead)
+        changes = self._seen.changes(lead.id, values)
+        if not changes:  # read here, so this member's, and as stored
+            return
+        owner = ("member_id", self.member_id)
+        if mapping.update_row(self._s, _LEADS_TABLE, lead.id, changes, owner) != 1:
+            raise PermissionError("a lead can only be written by its own member")
+        self._seen.remember(lead.id, values)
 
     def _check(self, member_id: int) -> None:
         if member_id != self.member_id:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import fields
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias
 
 from sqlalchemy import (
     CursorResult,
@@ -131,14 +131,6 @@ def _insert(table: str) -> Insert:
     return insert(Base.metadata.tables[table])
 
 
-def flush(session: Session) -> None:
-    """Flush, turning a unique-key race into the services' Conflict."""
-    try:
-        session.flush()
-    except IntegrityError as error:
-        raise Conflict(str(error.orig)) from error
-
-
 def group(row: GroupRow | Row[tuple[Any, ...]]) -> Group:
     return Group(
         platform=row.platform,
@@ -198,16 +190,3 @@ def event(row: EventRow | Row[tuple[Any, ...]]) -> Event:
         row.id,
         row.logged_at,
     )
-
-
-Held = TypeVar("Held")
-
-
-def hold(session: Session, rows: list[Held]) -> list[Held]:
-    """`rows`, kept for the rest of this unit of work.
-
-    The session's identity map holds rows weakly; a row read to build a domain object
-    would be gone by the time that object is saved back, and found again with a SELECT.
-    """
-    session.info.setdefault("held", []).extend(rows)
-    return rows

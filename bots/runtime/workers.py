@@ -6,21 +6,30 @@ through the loop between two calls: under load the database is never left idle w
 the loop is busy with requests. SQLite takes one writer at a time (a second one would
 wait in its busy handler, in sleeps of up to 100 ms): one thread. PostgreSQL takes a
 few at once, as many as the engine's pool holds without overflowing.
+
+A call that nobody is waiting on (`later`: the App Home tab redrawn after a change)
+gives way to the answers members wait for: it runs once no other call is queued.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
-import functools
 import gc
+import itertools
+import queue
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 T = TypeVar("T")
 POSTGRESQL_THREADS = 5  # SQLAlchemy's default pool_size
 STOP_SECONDS = 10.0  # how long a stop waits for the requests being answered
+
+# A queued call, first by its lane, then in the order it came; None stops a thread.
+_NOW, _LATER, _STOP = 0, 1, 2
+_Call: TypeAlias = tuple["concurrent.futures.Future[Any]", Callable[..., Any], tuple[Any, ...]]
 
 
 def threads_for(database_url: str) -> int:
@@ -30,17 +39,58 @@ def threads_for(database_url: str) -> int:
 
 class CoreWorkers:
     def __init__(self, threads: int = 1) -> None:
-        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="core")
+        self._queue: queue.PriorityQueue[tuple[int, int, _Call | None]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._closed = False
+        self._threads = [
+            threading.Thread(target=self._work, name=f"core_{n}", daemon=True)
+            for n in range(threads)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     async def __call__(self, work: Callable[..., T], *args: Any) -> T:
         """`work(*args)` on a core thread, awaited."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, functools.partial(work, *args))
+        return await self._submit(_NOW, work, args)
+
+    async def later(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(*args)` on a core thread once no `__call__` is queued before it."""
+        return await self._submit(_LATER, work, args)
+
+    def _submit(
+        self, lane: int, work: Callable[..., T], args: tuple[Any, ...]
+    ) -> asyncio.Future[T]:
+        if self._closed:
+            raise RuntimeError("the core's threads are closed")
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._queue.put((lane, next(self._order), (future, work, args)))
+        return asyncio.wrap_future(future)  # cancelling it cancels the call if not started
+
+    def _work(self) -> None:
+        while True:
+            _, _, call = self._queue.get()
+            if call is None:
+                return
+            future, work, args = call
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = work(*args)
+            except BaseException as error:  # the awaiting task gets it
+                future.set_exception(error)
+            else:
+                future.set_result(result)
 
     def close(self) -> None:
         """Take no more calls; those queued and under way finish (none is dropped: a
         command that was acked is still applied)."""
-        self._pool.shutdown(wait=True)
+        if self._closed:
+            return
+        self._closed = True
+        for _ in self._threads:
+            self._queue.put((_STOP, next(self._order), None))
+        for thread in self._threads:
+            thread.join()
 
 
 class InFlight:

@@ -93,4 +93,4 @@ async def show(
             blocks=blocks.pressed(original, block_id, answer),
         )
     # Presses in the Home tab have no message to change: the new view shows it.
-    await slack.publish_home(client, who)
+    await slack.refresh_home(client, who)

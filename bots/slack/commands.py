@@ -80,7 +80,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
         if answer.attachments:
             await upload(slack, client, response_url, who, answer)
         if answer.changed:  # a read or a refusal leaves the Home tab as it is
-            await slack.publish_home(client, who)
+            await slack.refresh_home(client, who)
 
     for name in slash_commands():
         app.command(name)(slack.tracked(slash))
@@ -114,7 +114,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
                     channel=channel, text=blocks.fallback(answer), blocks=page
                 )
         if answer.changed:
-            await slack.publish_home(client, who)
+            await slack.refresh_home(client, who)
 
 
 async def answer_to(

@@ -42,6 +42,9 @@ class Slack:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     messenger: SlackMessenger = field(init=False)  # deliveries, and the DMs found for them
     in_flight: InFlight = field(default_factory=InFlight, init=False)
+    # Members whose Home tab redraw is queued (set on the loop, cleared by the core's
+    # thread as the redraw starts: one set operation each, atomic under the GIL).
+    _redraws: set[tuple[str, str]] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
         self.messenger = SlackMessenger(self.services, self.config, self.installations.bot_token)
@@ -92,8 +95,30 @@ class Slack:
             return None
 
     async def publish_home(self, client: AsyncWebClient, who: Identity) -> None:
-        """Publish the member's App Home tab from the core's overview."""
-        overview = await self.core(self.services.home, who)
+        """Publish the member's App Home tab from the core's overview (they opened it:
+        they are looking at it)."""
+        await self._publish(client, who, await self.core(self.services.home, who))
+
+    async def refresh_home(self, client: AsyncWebClient, who: Identity) -> None:
+        """Redraw the member's App Home tab after a change, once the core has answered
+        the commands queued before it (nobody waits on a redraw the way they wait on an
+        answer). Changes that come while one is queued are all in it: one redraw."""
+        key = (who.workspace_id, who.user_id)
+        if key in self._redraws:
+            return
+        self._redraws.add(key)
+
+        def overview() -> Message:
+            self._redraws.discard(key)  # a change from now on needs a redraw of its own
+            return self.services.home(who)
+
+        try:
+            found = await self.core.later(overview)
+        finally:  # also if it never started (a stop): the next change redraws again
+            self._redraws.discard(key)
+        await self._publish(client, who, found)
+
+    async def _publish(self, client: AsyncWebClient, who: Identity, overview: Message) -> None:
         view = {
             "type": "home",
             "blocks": blocks.view_blocks(blocks.message_blocks(overview)),

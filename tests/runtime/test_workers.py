@@ -42,6 +42,39 @@ def test_calls_queued_before_a_close_still_run_and_later_ones_are_refused() -> N
     asyncio.run(scenario())
 
 
+def test_a_call_that_can_wait_gives_way_to_those_queued_after_it_and_still_runs() -> None:
+    async def scenario() -> None:
+        workers = CoreWorkers(1)
+        started, release = threading.Event(), threading.Event()
+        ran: list[str] = []
+
+        def busy() -> None:
+            started.set()
+            release.wait(5)
+
+        def call(name: str) -> str:
+            ran.append(name)
+            return name
+
+        first = asyncio.ensure_future(workers(busy))
+        assert await asyncio.to_thread(started.wait, 5)
+        redraw = asyncio.ensure_future(workers.later(call, "redraw"))
+        await asyncio.sleep(0.01)
+        answers = [asyncio.ensure_future(workers(call, f"answer {n}")) for n in (1, 2)]
+        await asyncio.sleep(0.01)
+        release.set()
+        await first
+        assert await asyncio.gather(redraw, *answers) == ["redraw", "answer 1", "answer 2"]
+        assert ran == ["answer 1", "answer 2", "redraw"]
+
+        late = asyncio.ensure_future(workers.later(call, "queued at the close"))
+        await asyncio.sleep(0)
+        await asyncio.to_thread(workers.close)
+        assert await late == "queued at the close"  # a close drops nothing, even these
+
+    asyncio.run(scenario())
+
+
 def test_a_started_process_freezes_what_it_holds_and_collects_less_often() -> None:
     # In a process of its own: the collector's settings are the interpreter's.
     script = (

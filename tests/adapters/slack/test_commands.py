@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from slack_sdk.web.async_client import AsyncWebClient
+
 from core.services import Identity
 from tests.adapters.slack.harness import ADA, BEA, harness, run, wait_until
-from tests.fakes.slack import TEAM, FakeSlack
+from tests.fakes.slack import BOT_TOKEN, TEAM, FakeSlack
 
 
 def test_a_signed_command_is_answered_ephemerally_in_its_ack(tmp_path: Path) -> None:
@@ -73,6 +76,54 @@ def test_the_home_tab_is_published_after_a_change_not_after_a_read_or_a_refusal(
             await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 2)
             (view,) = [c.args for c in h.fake.calls_to("views.publish")][1:]
             assert view["user_id"] == ADA and "Julie" in json.dumps(view["view"]["blocks"])
+
+    run(scenario())
+
+
+def test_the_home_tab_after_a_burst_of_changes_shows_every_one_of_them(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            contacts = ("Julie Martin", "Omar Diaz", "Carla Sousa")
+            await asyncio.gather(*(h.ask(f"add {name} at Acme") for name in contacts))
+
+            def last_view() -> str:
+                views = h.fake.calls_to("views.publish")
+                return json.dumps(views[-1].args["view"]["blocks"]) if views else ""
+
+            # Redraws asked for while one is queued are folded into it, but a change
+            # always has a redraw that starts after it: the last one shows all three.
+            await wait_until(lambda: all(name in last_view() for name in contacts))
+            assert len(h.fake.calls_to("views.publish")) <= len(contacts)
+
+    run(scenario())
+
+
+def test_home_tab_redraws_asked_for_while_one_waits_for_the_core_are_one_redraw(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            await h.ask("add Julie Martin at Acme")
+            await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 1)
+            slack = h.server.slack
+            started, release = threading.Event(), threading.Event()
+
+            def busy() -> None:  # the core's one thread, answering somebody else
+                started.set()
+                release.wait(5)
+
+            blocked = asyncio.ensure_future(slack.core(busy))
+            assert await asyncio.to_thread(started.wait, 5)
+            client = AsyncWebClient(token=BOT_TOKEN, base_url=h.fake.api_url)
+            who = Identity("slack", TEAM, ADA, "Ada")
+            redraws = [asyncio.ensure_future(slack.refresh_home(client, who)) for _ in range(3)]
+            await asyncio.sleep(0.05)
+            assert len(h.fake.calls_to("views.publish")) == 1, "none before the core is free"
+            release.set()
+            await asyncio.gather(blocked, *redraws)
+            assert len(h.fake.calls_to("views.publish")) == 2, "three asked for, one drawn"
+            await slack.refresh_home(client, who)  # nothing queued any more: drawn again
+            assert len(h.fake.calls_to("views.publish")) == 3
 
     run(scenario())
 

@@ -290,7 +290,9 @@ def tally_rows(
 def write_tallies(connection: Session | Connection, rows: list[dict[str, object]]) -> None:
     """Add `rows` (from `tally_rows`) to the tallies, creating the rows not there yet."""
     if rows:
-        connection.execute(_upsert(connection), rows)
+        if isinstance(connection, Session):
+            connection = connection.connection()  # Core: no ORM bulk insert around it
+        connection.execute(_upsert(connection.dialect.name), rows)
 
 
 def tallied_members(
@@ -330,11 +332,11 @@ def tallied_members(
         yield group_id, member_id, *tally(events, member_cal, groups[group_id])
 
 
-def _upsert(connection: Session | Connection) -> postgresql.Insert | sqlite.Insert:
-    """INSERT a tally row, or add to the one already there."""
-    bind = connection.get_bind() if isinstance(connection, Session) else connection
-    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(TallyRow)
+@functools.cache
+def _upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """INSERT a tally row, or add to the one already there (built once per dialect)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(mapping.table(TallyRow))
     added = ("bonuses", *(a.value for a in SCORING))
     return statement.on_conflict_do_update(
         index_elements=["group_id", "span", "start", "member_id"],

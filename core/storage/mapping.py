@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import (
     CursorResult,
@@ -70,6 +70,9 @@ def table(entity: type[Base]) -> Table:
     return core
 
 
+Stored = TypeVar("Stored", Group, Member, Lead)
+
+
 class Seen:
     """The values a unit of work read of one table's rows, by id, so that saving a row
     writes only the columns that changed since (nothing at all if none did), as the
@@ -77,6 +80,19 @@ class Seen:
 
     def __init__(self) -> None:
         self._values: dict[int, dict[str, Any]] = {}
+
+    def read(
+        self,
+        rows: Iterable[Row[Any]],
+        build: Callable[[Row[Any]], Stored],
+        values: Callable[[Stored], dict[str, Any]],
+    ) -> list[Stored]:
+        """The domain objects `build` makes of `rows`, each remembered as read."""
+        found = [build(row) for row in rows]
+        for item in found:
+            assert item.id is not None
+            self._values[item.id] = values(item)
+        return found
 
     def remember(self, row_id: int, values: dict[str, Any]) -> None:
         self._values[row_id] = values

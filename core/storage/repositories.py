@@ -53,11 +53,7 @@ class SqlGroups:
         self._seen = mapping.Seen()
 
     def _read(self, rows: Iterable[Row[Any]]) -> list[Group]:
-        groups = [mapping.group(row) for row in rows]
-        for group in groups:
-            assert group.id is not None
-            self._seen.remember(group.id, mapping.group_values(group))
-        return groups
+        return self._seen.read(rows, mapping.group, mapping.group_values)
 
     def get(self, platform: str, external_id: str) -> Group | None:
         rows = mapping.run(self._s, _GROUP, {"platform": platform, "external_id": external_id})
@@ -121,11 +117,7 @@ class SqlMembers:
         self._seen = mapping.Seen()
 
     def _read(self, rows: Iterable[Row[Any]]) -> list[Member]:
-        members = [mapping.member(row) for row in rows]
-        for member in members:
-            assert member.id is not None
-            self._seen.remember(member.id, mapping.member_values(member))
-        return members
+        return self._seen.read(rows, mapping.member, mapping.member_values)
 
     def get(self, group_id: int, external_id: str, *, lock: bool = True) -> Member | None:
         """The member, locked for this transaction (PostgreSQL): two commands of one
@@ -212,11 +204,7 @@ class SqlMemberLeads:
 
     def all(self) -> list[Lead]:
         rows = mapping.run(self._s, _LEADS, {"member_id": self.member_id})
-        leads = [mapping.lead(row) for row in rows]
-        for lead in leads:
-            assert lead.id is not None
-            self._seen.remember(lead.id, mapping.lead_values(lead))
-        return leads
+        return self._seen.read(rows, mapping.lead, mapping.lead_values)
 
     def add(self, lead: Lead) -> Lead:
         self._check(lead.member_id)

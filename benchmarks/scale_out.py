@@ -136,9 +136,7 @@ async def one_run(schema: PostgresSchema, workers: int, args: argparse.Namespace
                 await proc.stop()
         finally:
             for proc in procs:
-                if proc.process.returncode is None:
-                    proc.process.kill()
-                    await proc.process.wait()
+                await proc.kill()
             await discord.close()
     with engine.connect() as conn:
         rows = conn.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status))

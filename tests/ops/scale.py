@@ -364,6 +364,12 @@ class Process:
     def stderr(self) -> str:
         return self.err.read_text() if self.err.exists() else ""
 
+    async def kill(self) -> None:
+        """SIGKILL it if it still runs (a driver's cleanup, whatever went wrong)."""
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
     async def stop(self, timeout: float = 60) -> str:
         """SIGTERM (stdin closed first); the rest of its stdout. It must exit 0."""
         assert self.process.stdin is not None

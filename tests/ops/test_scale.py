@@ -155,9 +155,7 @@ async def _morning(engine: Engine, roster: scale.Roster, url: str, tmp: Path) ->
                 assert await asyncio.wait_for(proc.process.wait(), 30) == 0, proc.stderr()
         finally:
             for proc in procs:
-                if proc.process.returncode is None:
-                    proc.process.kill()
-                    await proc.process.wait()
+                await proc.kill()
             await discord.close()
 
         # Discord: exactly one digest per member, whatever was in flight.

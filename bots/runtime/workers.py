@@ -8,7 +8,12 @@ wait in its busy handler, in sleeps of up to 100 ms): one thread. PostgreSQL tak
 few at once, as many as the engine's pool holds without overflowing.
 
 A call that nobody is waiting on (`later`: the App Home tab redrawn after a change)
-gives way to the answers members wait for: it runs once no other call is queued.
+gives way to the answers members wait for: it runs once no other call is queued, so
+under a load that never lets up it waits as long as the load lasts.
+
+The threads are the process's to stop: `close()` runs what is queued, then ends them
+(`Services.close`, and each server's stop, do it). Left running at exit, they are
+daemons: they never hold the process up.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ T = TypeVar("T")
 POSTGRESQL_THREADS = 5  # SQLAlchemy's default pool_size
 STOP_SECONDS = 10.0  # how long a stop waits for the requests being answered
 
-# A queued call, first by its lane, then in the order it came; None stops a thread.
+# A queued call, first by its lane, then in the order it came; the stop lane comes
+# last, so that a close runs every call queued before it.
 _NOW, _LATER, _STOP = 0, 1, 2
 _Call: TypeAlias = tuple["concurrent.futures.Future[Any]", Callable[..., Any], tuple[Any, ...]]
 
@@ -42,6 +48,7 @@ class CoreWorkers:
         self._queue: queue.PriorityQueue[tuple[int, int, _Call | None]] = queue.PriorityQueue()
         self._order = itertools.count()
         self._closed = False
+        self._lock = threading.Lock()  # a call is queued before a close, or refused
         self._threads = [
             threading.Thread(target=self._work, name=f"core_{n}", daemon=True)
             for n in range(threads)
@@ -54,16 +61,18 @@ class CoreWorkers:
         return await self._submit(_NOW, work, args)
 
     async def later(self, work: Callable[..., T], *args: Any) -> T:
-        """`work(*args)` on a core thread once no `__call__` is queued before it."""
+        """`work(*args)` on a core thread once no `__call__` waits, even one queued
+        after it."""
         return await self._submit(_LATER, work, args)
 
     def _submit(
         self, lane: int, work: Callable[..., T], args: tuple[Any, ...]
     ) -> asyncio.Future[T]:
-        if self._closed:
-            raise RuntimeError("the core's threads are closed")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._queue.put((lane, next(self._order), (future, work, args)))
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the core's threads are closed")
+            self._queue.put((lane, next(self._order), (future, work, args)))
         return asyncio.wrap_future(future)  # cancelling it cancels the call if not started
 
     def _work(self) -> None:
@@ -84,12 +93,12 @@ class CoreWorkers:
     def close(self) -> None:
         """Take no more calls; those queued and under way finish (none is dropped: a
         command that was acked is still applied)."""
-        if self._closed:
-            return
-        self._closed = True
-        for _ in self._threads:
-            self._queue.put((_STOP, next(self._order), None))
-        for thread in self._threads:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                for _ in self._threads:
+                    self._queue.put((_STOP, next(self._order), None))
+        for thread in self._threads:  # a second close waits for the same end
             thread.join()
 
 

@@ -107,15 +107,19 @@ class Slack:
         if key in self._redraws:
             return
         self._redraws.add(key)
+        started = False
 
         def overview() -> Message:
+            nonlocal started
+            started = True
             self._redraws.discard(key)  # a change from now on needs a redraw of its own
             return self.services.home(who)
 
         try:
             found = await self.core.later(overview)
-        finally:  # also if it never started (a stop): the next change redraws again
-            self._redraws.discard(key)
+        finally:
+            if not started:  # cancelled in the queue (a stop): the next change redraws
+                self._redraws.discard(key)
         await self._publish(client, who, found)
 
     async def _publish(self, client: AsyncWebClient, who: Identity, overview: Message) -> None:

@@ -128,6 +128,50 @@ def test_home_tab_redraws_asked_for_while_one_waits_for_the_core_are_one_redraw(
     run(scenario())
 
 
+def test_a_change_during_a_redraw_gets_one_more_redraw_however_many_follow_it(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            await h.ask("add Julie Martin at Acme")
+            await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 1)
+            slack, app = h.server.slack, h.server.slack.services
+            real_home = app.home
+            drawing, drawn = threading.Event(), threading.Event()
+
+            def slow_home(who: Identity) -> Any:  # the first redraw takes its time
+                drawing.set()
+                drawn.wait(5)
+                return real_home(who)
+
+            busy, free = threading.Event(), threading.Event()
+
+            def answering() -> None:  # an answer the core gives after that redraw
+                busy.set()
+                free.wait(5)
+
+            client = AsyncWebClient(token=BOT_TOKEN, base_url=h.fake.api_url)
+            who = Identity("slack", TEAM, ADA, "Ada")
+            app.home = slow_home  # type: ignore[method-assign]
+            first = asyncio.ensure_future(slack.refresh_home(client, who))
+            assert await asyncio.to_thread(drawing.wait, 5)
+            app.home = real_home  # type: ignore[method-assign]
+            answer = asyncio.ensure_future(slack.core(answering))
+            second = asyncio.ensure_future(slack.refresh_home(client, who))  # a change
+            await asyncio.sleep(0.05)
+            drawn.set()
+            await first
+            assert await asyncio.to_thread(busy.wait, 5)
+            third = asyncio.ensure_future(slack.refresh_home(client, who))  # another
+            await asyncio.sleep(0.05)
+            free.set()
+            await asyncio.gather(answer, second, third)
+            # The first redraw, then one for both changes made while it was drawn.
+            assert len(h.fake.calls_to("views.publish")) == 3
+
+    run(scenario())
+
+
 def test_a_stop_lets_an_acked_command_finish_and_answer(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with harness(tmp_path, answer_in_ack=0.05) as h:

@@ -3,7 +3,10 @@
 - `RecordingMessenger` is the Messenger every test sends through: it records each try
   and each message "sent", and can be told to wait or to fail.
 - `services(url, clock)` is FollowThrough as the composition root wires it, on a migrated
-  database (the `services`, `app` and `db` fixtures of conftest.py use it).
+  database (the `services`, `app` and `db` fixtures of conftest.py use it). A new SQLite
+  file starts as a copy of one this process migrated already: what migrating it would
+  leave, in milliseconds instead of a few hundred (the migrations are still run, once
+  per process, and tested on their own in tests/storage/test_migrations.py).
 - `Bot` is that app with a recording messenger and a deliverer, ticked by hand the way the
   production scheduler ticks: plan, then deliver.
 """
@@ -11,12 +14,19 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import functools
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple, Self
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import make_url
 
 from bots.bootstrap import Services, build
 from bots.runtime.delivery import Platform
@@ -24,6 +34,7 @@ from bots.runtime.ratelimit import RateLimiter
 from bots.settings import Settings
 from core.services import Delivery, Identity
 from core.services.ports import Clock, SimulatedClock
+from core.storage.database import make_engine, upgrade
 
 PLATFORM, WORKSPACE = "slack", "T1"
 MINUTE = timedelta(minutes=1)
@@ -31,7 +42,35 @@ MINUTE = timedelta(minutes=1)
 
 def services(database_url: str, clock: Clock) -> Services:
     """FollowThrough on `database_url`, migrated, on `clock`'s time. Close it."""
+    _start_migrated(database_url)
     return build(Settings(database_url=database_url), clock, migrate=True)
+
+
+def _start_migrated(database_url: str) -> None:
+    """A SQLite file that does not exist yet starts as a copy of the migrated template
+    (then `build` finds it at the newest revision); anything else is left to `build`."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    target = Path(str(url.database))
+    if not target.exists():
+        shutil.copyfile(_migrated_template(), target)
+
+
+@functools.cache
+def _migrated_template() -> Path:
+    """A SQLite database brought to the newest revision by the real migrations, once per
+    process; its connections closed, so that the file holds everything (no WAL left)."""
+    folder = Path(tempfile.mkdtemp(prefix="followthrough-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    template = folder / "migrated.db"
+    engine = make_engine(f"sqlite:///{template}")
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    assert not template.with_name(template.name + "-wal").exists()
+    return template
 
 
 def member(user: str, name: str, *, workspace: str = WORKSPACE, admin: bool = False) -> Identity:

@@ -97,6 +97,24 @@ class Seen:
     def remember(self, row_id: int, values: dict[str, Any]) -> None:
         self._values[row_id] = values
 
+    def save(
+        self,
+        session: Session,
+        table: Table,
+        row_id: int,
+        values: dict[str, Any],
+        owner: tuple[str, int] | None = None,
+    ) -> int | None:
+        """UPDATE what `values` change in the row (see `update_row`): how many rows that
+        matched, None if nothing changed. Remembered as written only if it matched."""
+        changes = self.changes(row_id, values)
+        if not changes:
+            return None
+        matched = update_row(session, table, row_id, changes, owner)
+        if matched:
+            self.remember(row_id, values)
+        return matched
+
     def changes(self, row_id: int, values: dict[str, Any]) -> dict[str, Any]:
         """What `values` change in the row as last read or written (all of them for a
         row not read here); `remember` the values once they are written."""

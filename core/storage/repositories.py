@@ -79,11 +79,7 @@ class SqlGroups:
 
     def save(self, group: Group) -> None:
         assert group.id is not None
-        values = mapping.group_values(group)
-        changes = self._seen.changes(group.id, values)
-        if changes:
-            mapping.update_row(self._s, _GROUPS, group.id, changes)
-            self._seen.remember(group.id, values)
+        self._seen.save(self._s, _GROUPS, group.id, mapping.group_values(group))
 
     def board_due(self, now: datetime) -> list[Group]:
         rows = mapping.run(
@@ -135,11 +131,7 @@ class SqlMembers:
 
     def save(self, member: Member) -> None:
         assert member.id is not None
-        values = mapping.member_values(member)
-        changes = self._seen.changes(member.id, values)
-        if changes:
-            mapping.update_row(self._s, _MEMBERS, member.id, changes)
-            self._seen.remember(member.id, values)
+        self._seen.save(self._s, _MEMBERS, member.id, mapping.member_values(member))
 
     def delete(self, member: Member) -> None:
         # Children first: SQLite enforces ON DELETE CASCADE only with a pragma.
@@ -218,14 +210,12 @@ class SqlMemberLeads:
         stored lead and `lead` are this member's."""
         self._check(lead.member_id)
         assert lead.id is not None
-        values = mapping.lead_values(lead)
-        changes = self._seen.changes(lead.id, values)
-        if not changes:  # read here, so this member's, and as stored
-            return
+        # Unchanged (None) means read here: this member's, and as stored. Otherwise the
+        # UPDATE matches the lead only where it is stored under this member.
         owner = ("member_id", self.member_id)
-        if mapping.update_row(self._s, _LEADS_TABLE, lead.id, changes, owner) != 1:
+        values = mapping.lead_values(lead)
+        if self._seen.save(self._s, _LEADS_TABLE, lead.id, values, owner) == 0:
             raise PermissionError("a lead can only be written by its own member")
-        self._seen.remember(lead.id, values)
 
     def _check(self, member_id: int) -> None:
         if member_id != self.member_id:

@@ -38,19 +38,13 @@ LeadValues: TypeAlias = LeadRow | Row[tuple[Any, ...]]
 
 def bulk_update(
     session: Session,
-    table: type[MemberRow] | type[LeadRow],
+    entity: type[MemberRow] | type[LeadRow],
     objects: Sequence[Member] | Sequence[Lead],
     names: tuple[str, ...],
 ) -> None:
     """One UPDATE ... WHERE id = ?, executed for many rows (compiled once)."""
     if objects:
-        core = table.__table__
-        assert isinstance(core, Table)  # a plain UPDATE, not the ORM's bulk mode
-        statement = (
-            update(core)
-            .where(core.c.id == bindparam("_id"))
-            .values({name: bindparam(name) for name in names})
-        )
+        statement = _update(table(entity).name, names, None)  # plain, not the ORM's bulk
         rows = [{"_id": o.id, **{name: getattr(o, name) for name in names}} for o in objects]
         session.execute(statement, rows)
 
@@ -143,9 +137,10 @@ def update_row(
     """UPDATE the row `row_id` of `table` with `values` (only where its `owner` column
     holds the owner's id, if given): how many rows it matched. The statement is built
     once per set of columns."""
-    column, owner_id = owner if owner is not None else (None, None)
-    statement = _update(table.name, tuple(sorted(values)), column)
-    params = {"_id": row_id, "_owner": owner_id, **values}
+    statement = _update(table.name, tuple(sorted(values)), owner and owner[0])
+    params = {"_id": row_id, **values}
+    if owner is not None:
+        params["_owner"] = owner[1]
     return run(session, statement, params).rowcount
 
 

@@ -23,11 +23,9 @@ import cProfile
 import pstats
 import statistics
 import sys
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
-from benchmarks.common import PostgresSchema, timed
+from benchmarks.common import databases, timed
 from benchmarks.slack_latency import SCRIPT
 from bots.bootstrap import build
 from bots.settings import Settings
@@ -85,19 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         f"the core alone, one thread, {args.members} members, median of {args.runs} passes",
         flush=True,
     )
-    if args.database in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory(prefix="followthrough-cost-") as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            costs = measure(url, args.members, args.runs, args.profile)
-            print(report("sqlite", costs), flush=True)
-    if args.database in ("postgresql", "both"):
-        schema = PostgresSchema.connect("bench_command_cost")
-        if schema is not None:
-            try:
-                costs = measure(schema.url, args.members, args.runs, args.profile)
-                print(report("postgresql", costs), flush=True)
-            finally:
-                schema.close()
+    for database, url in databases(args.database, "bench_command_cost"):
+        print(report(database, measure(url, args.members, args.runs, args.profile)), flush=True)
     return 0
 
 

@@ -14,12 +14,14 @@ import multiprocessing.connection
 import os
 import random
 import statistics
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import fields
 from datetime import datetime
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
@@ -141,6 +143,22 @@ class PostgresSchema:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE"))
             if create:
                 conn.execute(text(f"CREATE SCHEMA {self.schema}"))
+
+
+def databases(choice: str, schema: str) -> Iterator[tuple[str, str]]:
+    """(name, URL) of each database `choice` names (sqlite, postgresql or both): a SQLite
+    file in a temporary directory, then the PostgreSQL schema `schema` (skipped, with a
+    line saying why, if the server is unreachable); each removed once the loop moves on."""
+    if choice in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory(prefix="followthrough-bench-") as tmp:
+            yield "sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}"
+    if choice in ("postgresql", "both"):
+        made = PostgresSchema.connect(schema)
+        if made is not None:
+            try:
+                yield "postgresql", made.url
+            finally:
+                made.close()
 
 
 # -- timing -------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import AdapterOnly, Apart, PostgresSchema, receive
+from benchmarks.common import AdapterOnly, Apart, databases, receive
 from bots.bootstrap import build
 from bots.discord.client import Bot, Options, login, point_at
 from bots.runtime.workers import settle_garbage_collector
@@ -185,19 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {os.cpu_count()} CPUs; discord.py against the fake on 127.0.0.1")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        if args.database in ("sqlite", "both"):
-            url = f"sqlite:///{tmp / 'bench.db'}"
-            for line in report(asyncio.run(measure(url, "sqlite", args, tmp))):
+        for database, url in databases(args.database, "bench_discord_latency"):
+            for line in report(asyncio.run(measure(url, database, args, tmp))):
                 print(line, flush=True)
-        if args.database in ("postgresql", "both"):
-            schema = PostgresSchema.connect("bench_discord_latency")
-            if schema is not None:
-                try:
-                    result = asyncio.run(measure(schema.url, "postgresql", args, tmp))
-                    for line in report(result):
-                        print(line, flush=True)
-                finally:
-                    schema.close()
     return 0
 
 

@@ -26,14 +26,12 @@ import asyncio
 import itertools
 import statistics
 import sys
-import tempfile
 import time
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 import aiohttp
 
-from benchmarks.common import AdapterOnly, Apart, PostgresSchema, receive
+from benchmarks.common import AdapterOnly, Apart, databases, receive
 from bots.bootstrap import build
 from bots.runtime.workers import settle_garbage_collector
 from bots.settings import Settings
@@ -166,27 +164,12 @@ def main(argv: list[str] | None = None) -> int:
         f" {args.members} members; request -> answer on the response_url",
         flush=True,
     )
-    if args.database in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory(prefix="followthrough-slack-") as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            started = time.perf_counter()
-            found = asyncio.run(
-                measure(url, args.commands, args.in_flight, args.members, args.adapter_only)
-            )
-            print(report("sqlite", found, time.perf_counter() - started), flush=True)
-    if args.database in ("postgresql", "both"):
-        schema = PostgresSchema.connect("bench_slack_latency")
-        if schema is not None:
-            try:
-                started = time.perf_counter()
-                found = asyncio.run(
-                    measure(
-                        schema.url, args.commands, args.in_flight, args.members, args.adapter_only
-                    )
-                )
-                print(report("postgresql", found, time.perf_counter() - started), flush=True)
-            finally:
-                schema.close()
+    for database, url in databases(args.database, "bench_slack_latency"):
+        started = time.perf_counter()
+        found = asyncio.run(
+            measure(url, args.commands, args.in_flight, args.members, args.adapter_only)
+        )
+        print(report(database, found, time.perf_counter() - started), flush=True)
     return 0
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from core.services import Identity
-from tests.adapters.slack.harness import ADA, BEA, harness, run, wait_until
+from tests.adapters.slack.harness import ADA, BEA, Harness, harness, run, wait_until
 from tests.fakes.slack import BOT_TOKEN, TEAM, FakeSlack
 
 
@@ -98,13 +98,20 @@ def test_the_home_tab_after_a_burst_of_changes_shows_every_one_of_them(tmp_path:
     run(scenario())
 
 
+async def adas_home(h: Harness) -> tuple[AsyncWebClient, Identity]:
+    """Ada with a lead, her Home tab drawn once; a client and her identity for redraws."""
+    await h.ask("add Julie Martin at Acme")
+    await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 1)
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=h.fake.api_url)
+    return client, Identity("slack", TEAM, ADA, "Ada")
+
+
 def test_home_tab_redraws_asked_for_while_one_waits_for_the_core_are_one_redraw(
     tmp_path: Path,
 ) -> None:
     async def scenario() -> None:
         async with harness(tmp_path) as h:
-            await h.ask("add Julie Martin at Acme")
-            await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 1)
+            client, who = await adas_home(h)
             slack = h.server.slack
             started, release = threading.Event(), threading.Event()
 
@@ -114,8 +121,6 @@ def test_home_tab_redraws_asked_for_while_one_waits_for_the_core_are_one_redraw(
 
             blocked = asyncio.ensure_future(slack.core(busy))
             assert await asyncio.to_thread(started.wait, 5)
-            client = AsyncWebClient(token=BOT_TOKEN, base_url=h.fake.api_url)
-            who = Identity("slack", TEAM, ADA, "Ada")
             redraws = [asyncio.ensure_future(slack.refresh_home(client, who)) for _ in range(3)]
             await asyncio.sleep(0.05)
             assert len(h.fake.calls_to("views.publish")) == 1, "none before the core is free"
@@ -133,8 +138,7 @@ def test_a_change_during_a_redraw_gets_one_more_redraw_however_many_follow_it(
 ) -> None:
     async def scenario() -> None:
         async with harness(tmp_path) as h:
-            await h.ask("add Julie Martin at Acme")
-            await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 1)
+            client, who = await adas_home(h)
             slack, app = h.server.slack, h.server.slack.services
             real_home = app.home
             drawing, drawn = threading.Event(), threading.Event()
@@ -150,8 +154,6 @@ def test_a_change_during_a_redraw_gets_one_more_redraw_however_many_follow_it(
                 busy.set()
                 free.wait(5)
 
-            client = AsyncWebClient(token=BOT_TOKEN, base_url=h.fake.api_url)
-            who = Identity("slack", TEAM, ADA, "Ada")
             app.home = slow_home  # type: ignore[method-assign]
             first = asyncio.ensure_future(slack.refresh_home(client, who))
             assert await asyncio.to_thread(drawing.wait, 5)

@@ -3,12 +3,16 @@
 
 FROM python:3.11-slim AS build
 WORKDIR /src
+# Exact, hash-checked versions from the lock file (PostgreSQL's driver included); the
+# project itself is built with the locked setuptools.
+COPY requirements.lock ./
+RUN pip wheel --no-cache-dir --require-hashes --no-deps --wheel-dir /wheels -r requirements.lock \
+    && pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY core ./core
 COPY bots ./bots
 COPY migrations ./migrations
-# Wheels for the project and every dependency (PostgreSQL's driver included).
-RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[postgres]"
+RUN pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /wheels .
 
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \
@@ -19,7 +23,7 @@ ENV PYTHONUNBUFFERED=1 \
     FOLLOWTHROUGH_LOG_JSON=1
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin followthrough
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-index /wheels/*.whl && rm -rf /wheels
+RUN pip install --no-cache-dir --no-index --no-deps /wheels/*.whl && rm -rf /wheels
 USER followthrough
 WORKDIR /home/followthrough
 EXPOSE 3000

@@ -14,7 +14,9 @@ import logging
 import re
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks
@@ -86,11 +88,18 @@ async def show(
         return  # nothing changed: the Home tab stays as it is
     if container.get("type") == "message":
         original = (body.get("message") or {}).get("blocks") or []
-        await client.chat_update(
-            channel=str(container["channel_id"]),  # the D... id the digest went to
-            ts=str(container["message_ts"]),
-            text=blocks.fallback(answer),
-            blocks=blocks.pressed(original, block_id, answer),
-        )
+        try:
+            await client.chat_update(
+                channel=str(container["channel_id"]),  # the D... id the digest went to
+                ts=str(container["message_ts"]),
+                text=blocks.fallback(answer),
+                blocks=blocks.pressed(original, block_id, answer),
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            # Logged all the same: the presser hears it, and the buttons stay (a press
+            # again is told it is done already).
+            log.warning("chat.update after a press failed: %s", getattr(error, "response", error))
+            if body.get("response_url"):
+                await slack.respond(str(body["response_url"]), answer)
     # Presses in the Home tab have no message to change: the new view shows it.
     await slack.refresh_home(client, who)

@@ -21,7 +21,7 @@ from bots.slack.config import SlackConfig
 from bots.slack.messenger import SlackMessenger
 from bots.slack.oauth import Installations
 from bots.slack.people import People
-from core.services import FollowThrough, Identity, Message, SendError
+from core.services import SAYINGS, FollowThrough, Identity, Message, MessageKind, SendError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -50,15 +50,35 @@ class Slack:
         self.messenger = SlackMessenger(self.services, self.config, self.installations.bot_token)
 
     def tracked(self, listener: L) -> L:
-        """`listener`, each run of it in flight: Bolt runs listeners in tasks of their own
-        after the ack, which a stop lets finish (`in_flight.drain`)."""
+        """`listener`, each run of it in flight (Bolt runs listeners in tasks of their own
+        after the ack, which a stop lets finish: `in_flight.drain`), and never raising:
+        Bolt turns an error after the ack into a 404 to Slack, which shows the member a
+        failure of its own. The error is logged; a member waiting on a response_url is told
+        in our words."""
 
         @functools.wraps(listener)
         async def run(*args: Any, **kwargs: Any) -> Any:
             with self.in_flight.answering():
-                return await listener(*args, **kwargs)
+                try:
+                    return await listener(*args, **kwargs)
+                except Exception:
+                    log.exception("slack listener %s failed", listener.__name__)
+                    await self._failed(kwargs.get("ack"), kwargs.get("body") or {})
+                    return None
 
         return cast(L, run)
+
+    async def _failed(self, ack: Any, body: dict[str, Any]) -> None:
+        """After a listener's failure: ack if it had not (Slack then stops waiting), and
+        tell the member who is waiting that it failed, if they can be reached."""
+        try:
+            if ack is not None and getattr(ack, "response", None) is None:
+                await ack()
+            if body.get("response_url"):
+                failed = Message(MessageKind.ERROR, SAYINGS["unsure"])
+                await self.respond(str(body["response_url"]), failed)
+        except Exception as error:  # the member's client shows its own error then
+            log.warning("could not report a listener's failure: %r", error)
 
     async def handle(
         self, who: Identity, command: str, text: str, *, once: str | None = None

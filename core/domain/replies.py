@@ -254,4 +254,8 @@ SAYINGS = {
     "not_yours": "These buttons belong to someone else's digest.",
     "too_big": "Your export is larger than I can attach here; ask your organiser for it.",
     "shown_not": "Done, but I couldn't show it here: /lead show has it.",
+    "unsure": (
+        "Something went wrong on my side before I could answer. /lead list shows whether"
+        " it was logged; if not, please try again."
+    ),
 }

@@ -140,7 +140,13 @@ def test_the_dockerfile_is_slim_unprivileged_and_built_from_the_project() -> Non
     assert users and users[-1] not in ("root", "0")
     copied = re.findall(r"^COPY (?!--from)(.+) \S+$", text, re.MULTILINE)
     sources = {source for line in copied for source in line.split()}
-    assert sources == {"pyproject.toml", "README.md", "core", "bots", "migrations"}
+    assert sources == {
+        "requirements.lock", "pyproject.toml", "README.md", "core", "bots", "migrations"
+    }
+    # Dependencies come from the lock file, hash-checked, never resolved at build time.
+    installs = re.findall(r"pip (?:install|wheel)[^\n]*", text)
+    assert installs and all("--no-deps" in line for line in installs)
+    assert re.search(r"--require-hashes .*-r requirements\.lock", text)
     assert all((ROOT / source).exists() for source in sources)
     assert re.search(r"^ENTRYPOINT \[\"followthrough\"\]$", text, re.MULTILINE)
     assert "/healthz" in " ".join(healthcheck_command())

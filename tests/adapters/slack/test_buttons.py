@@ -128,7 +128,9 @@ def test_a_press_applied_already_tells_the_presser_alone_and_leaves_the_message(
             assert answer["text"] == ALREADY_DONE
             await _settle()
             assert len(h.fake.calls_to("chat.update")) == 1, "the repeat edits nothing"
-            assert [r for r in h.fake.responses if r[0] == "press"] == []
+            # The first press was logged: its presser was told so, though the edit failed.
+            (first,) = [r for r in h.fake.responses if r[0] == "press"]
+            assert "followed up" in json.dumps(first).lower(), first
             shown = await h.ask("show julie")
             assert shown.split("History:")[1].count("followedup") == 1, shown
 
@@ -341,3 +343,29 @@ def test_after_a_429_on_conversations_open_the_listener_waits_like_deliveries(
             assert h.fake.calls_to("files.completeUploadExternal") == []
 
     run(scenario())
+
+
+def test_a_press_that_fails_after_the_ack_is_logged_and_the_presser_is_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bolt answers Slack 404 for a listener that raises after its ack (Slack then shows
+    the member an error of its own): the listener logs it and tells the presser itself."""
+
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock) as h:
+            channel, ts, post = await morning_digest(h, clock)
+
+            def broken(*args: Any, **kwargs: Any) -> Any:
+                raise RuntimeError("the database went away")
+
+            monkeypatch.setattr(h.services.app, "handle", broken)
+            payload = press(h, channel, ts, post, ACTION_IDS["done"])
+            assert (await h.interact(payload))[0] == 200
+            (answer,) = await h.answers("press")
+            assert answer["response_type"] == "ephemeral"
+            assert answer["text"] == SAYINGS["unsure"]
+            assert h.fake.calls_to("chat.update") == []
+
+    run(scenario())
+    assert "slack listener pressed failed" in caplog.text

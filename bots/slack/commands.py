@@ -156,7 +156,10 @@ def _input(option: OptionSpec) -> dict[str, Any]:
             "type": "checkboxes",
             "action_id": "value",
             "options": [
-                {"text": {"type": "plain_text", "text": option.description[:75]}, "value": "yes"}
+                {
+                    "text": {"type": "plain_text", "text": blocks.cut(option.description, 75)},
+                    "value": "yes",
+                }
             ],
         }
     elif option.kind == "choice":
@@ -178,7 +181,7 @@ def _input(option: OptionSpec) -> dict[str, Any]:
         "element": element,
     }
     if option.kind != "flag":
-        block["hint"] = {"type": "plain_text", "text": option.description[:2000]}
+        block["hint"] = {"type": "plain_text", "text": blocks.cut(option.description, 2000)}
     return block
 
 
@@ -188,7 +191,7 @@ def add_lead_view() -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": ADD_LEAD,
-        "title": {"type": "plain_text", "text": f"/lead {spec.name}"[:MAX_MODAL_TITLE]},
+        "title": {"type": "plain_text", "text": blocks.cut(f"/lead {spec.name}", MAX_MODAL_TITLE)},
         "submit": {"type": "plain_text", "text": spec.name.capitalize()},
         "blocks": [_input(option) for option in spec.options],
         "private_metadata": json.dumps({"usage": spec.usage})[:3000],
@@ -224,4 +227,4 @@ def inline_errors(
         if isinstance(options.get(name), str) and str(options[name])[:20] in said
     ]
     field = (missing or named or quoted or names)[0]
-    return {field: blocks.plain(str(error))[:2000]}
+    return {field: blocks.cut(blocks.plain(str(error)), 2000)}

@@ -63,6 +63,7 @@ def sending(
                     await check(fake, messenger)
                 finally:
                     await messenger.close()
+                assert fake.invalid == [], f"Slack would refuse these: {fake.invalid}"
 
     run(scenario())
 

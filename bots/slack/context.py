@@ -79,6 +79,16 @@ class Gate:
 
     def reserve(self, workspace: str) -> float:
         """Seconds to wait before the next call for `workspace` (its slot is taken)."""
+        now, at = self._next(workspace)
+        self._slots[workspace].append(at)
+        return at - now
+
+    def free_in(self, workspace: str) -> float:
+        """Seconds until `workspace` has a slot (none is taken)."""
+        now, at = self._next(workspace)
+        return at - now
+
+    def _next(self, workspace: str) -> tuple[float, float]:
         now = self._clock()
         slots = self._slots.setdefault(workspace, deque())
         while slots and slots[0] <= now - self.window:
@@ -86,8 +96,7 @@ class Gate:
         at = max(now, self._held.get(workspace, 0.0), slots[-1] if slots else now)
         if len(slots) >= self.limit:
             at = max(at, slots[-self.limit] + self.window)
-        slots.append(at)
-        return at - now
+        return now, at
 
     def hold(self, workspace: str, seconds: float) -> None:
         """Slack said wait: no call for `workspace` before `seconds` from now."""
@@ -307,8 +316,9 @@ class Slack:
     async def publish_home(self, client: AsyncWebClient, who: Identity) -> None:
         """Publish the member's App Home tab from the core's overview (they opened it:
         they are looking at it), in the workspace's next views.publish slot."""
+        found = await self.core(self.services.home, who)
         await self._home_slot(who.workspace_id)
-        await self._publish(client, who, await self.core(self.services.home, who))
+        await self._publish(client, who, found)
 
     async def refresh_home(
         self, client: AsyncWebClient, who: Identity, *, tries: int = HOME_TRIES
@@ -335,11 +345,14 @@ class Slack:
             return self.services.home(who)
 
         try:
-            await self._home_slot(who.workspace_id)
+            # Until the workspace has a slot, changes fold into this redraw; its slot is
+            # taken once it is drawn (the core may take a while), just before it is sent.
+            await asyncio.sleep(self.homes.free_in(who.workspace_id))
             found = await self.core.later(overview)
         finally:
             if not started:  # cancelled in the queue (a stop): the next change redraws
                 self._redraws.discard(key)
+        await self._home_slot(who.workspace_id)
         if not await self._publish(client, who, found) and tries > 1:
             await self.refresh_home(client, who, tries=tries - 1)
 

@@ -350,3 +350,80 @@ def test_an_answer_its_response_url_refuses_is_logged_and_reaches_the_member_by_
     with caplog.at_level(logging.WARNING, logger="bots.slack.context"):
         run(scenario())
     assert "slack refused post 1 of 1 to a response_url: 404 used_url" in caplog.text
+
+
+def most_in_any_window(times: list[float], window: float) -> int:
+    """The most of `times` that fall within any `window` seconds."""
+    times = sorted(times)
+    return max(
+        (sum(1 for t in times[i:] if t < start + window) for i, start in enumerate(times)),
+        default=0,
+    )
+
+
+def test_a_burst_of_home_redraws_keeps_to_the_workspaces_views_publish_limit(
+    tmp_path: Path,
+) -> None:
+    """400 redraws asked for across 20 members: each member's fold into one, and the
+    workspace's views.publish calls keep to its limit (here 10 a second, Slack's Tier 4
+    scaled down; the adapter keeps to half that so that a second's worth of calls that
+    arrive late, on a busy test machine, cannot crowd into the next), and what each
+    shows is what is true after the burst."""
+
+    async def scenario() -> None:
+        fake = FakeSlack(publish_per_window=10, publish_window=1.0)
+        async with harness(tmp_path, fake=fake, home_limit=5, home_window=1.0) as h:
+            client, ada = await adas_home(h)
+            slack = h.server.slack
+            members = [ada] + [
+                Identity("slack", TEAM, f"U0MEMBER{n:02d}", f"M{n}") for n in range(19)
+            ]
+            redraws = [
+                asyncio.ensure_future(slack.refresh_home(client, who))
+                for _ in range(10)
+                for who in members
+            ]
+            await asyncio.sleep(0)
+            h.services.app.handle(ada, "/lead", "add Omar Diaz at Initech")  # mid-burst
+            redraws += [
+                asyncio.ensure_future(slack.refresh_home(client, who))
+                for _ in range(10)
+                for who in members
+            ]
+            await asyncio.gather(*redraws)
+            publishes = h.fake.calls_to("views.publish")[1:]
+            assert h.fake.limited["views.publish"] == 0, "Slack never had to say wait"
+            assert most_in_any_window([c.at for c in publishes], 1.0) <= 10
+            assert len(publishes) <= 2 * len(members), "a member's redraws fold into one"
+            assert {c.args["user_id"] for c in publishes} == {m.user_id for m in members}
+            last = [c for c in publishes if c.args["user_id"] == ADA][-1]
+            assert "Omar" in json.dumps(last.args["view"]["blocks"]), "the last state shows"
+
+    run(scenario())
+
+
+def test_a_home_redraw_slack_rate_limits_waits_its_retry_after_with_the_workspace(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            client, ada = await adas_home(h)
+            slack = h.server.slack
+            h.fake.fail_next("views.publish", "ratelimited", status=429, retry_after=1)
+            await slack.refresh_home(client, ada)  # refused, then drawn after 1 s
+            refused, drawn = h.fake.calls_to("views.publish")[1:]
+            assert drawn.at - refused.at >= 1.0
+            assert drawn.args["user_id"] == ADA
+            bea = Identity("slack", TEAM, BEA, "Bea")
+            h.fake.fail_next("views.publish", "ratelimited", status=429, retry_after=1)
+            first = asyncio.ensure_future(slack.refresh_home(client, ada))
+            await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 4)
+            await slack.refresh_home(client, bea)  # the workspace is held: Bea waits too
+            await first
+            held, *after = h.fake.calls_to("views.publish")[3:]
+            assert {c.args["user_id"] for c in after} == {ADA, BEA} and len(after) == 2
+            assert all(c.at - held.at >= 1.0 for c in after)
+
+    with caplog.at_level(logging.WARNING, logger="bots.slack.context"):
+        run(scenario())
+    assert "views.publish rate limited in T0TEAM0001: held 1s" in caplog.text

@@ -176,7 +176,7 @@ def headline(message: Message) -> str:
 def message_blocks(message: Message) -> list[Block]:
     """All the blocks of `message`, unpaginated."""
     blocks: list[Block] = []
-    if message.kind is MessageKind.DIGEST and len(plain(message.text)) <= MAX_HEADER:
+    if message.kind is MessageKind.DIGEST and 0 < len(plain(message.text).strip()) <= MAX_HEADER:
         blocks.append(
             {"type": "header", "text": {"type": "plain_text", "text": plain(message.text)}}
         )

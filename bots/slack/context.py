@@ -103,10 +103,6 @@ class Gate:
         until = self._clock() + seconds
         self._held[workspace] = max(self._held.get(workspace, 0.0), until)
 
-    def forget(self, workspace: str) -> None:
-        self._slots.pop(workspace, None)
-        self._held.pop(workspace, None)
-
 
 @dataclass
 class Slack:
@@ -228,7 +224,7 @@ class Slack:
                 log.warning("slack answer cut to %d of %d pages", room, len(pages))
             else:
                 token, last = self._keep_rest(member, text, pages[room - 1 :])
-                shown = [*pages[: room - 1], last]
+                shown = [*pages[: room - 1], *last]
         posts = [(page, False) for page in shown]
         if replace is not None:
             posts.insert(0, (replace, True))
@@ -264,10 +260,12 @@ class Slack:
 
     def _keep_rest(
         self, member: Member, text: str, pages: list[list[blocks.Block]]
-    ) -> tuple[str, list[blocks.Block]]:
-        """(token, page): the first page of `pages` (less one block) ending in a "Show
-        more" button whose press shows the rest, kept under that token."""
+    ) -> tuple[str | None, list[list[blocks.Block]]]:
+        """(token, [page]): what of `pages` one more post shows, ending (if anything is
+        left) in a "Show more" button whose press shows the rest, kept under that token."""
         flat = list(itertools.chain.from_iterable(pages))
+        if len(flat) <= blocks.MAX_BLOCKS:
+            return None, [flat]
         shown, rest = flat[: blocks.MAX_BLOCKS - 1], flat[blocks.MAX_BLOCKS - 1 :]
         now = time.monotonic()
         while self._rests and (
@@ -276,7 +274,7 @@ class Slack:
             self._rests.popitem(last=False)
         token = secrets.token_urlsafe(16)
         self._rests[token] = Rest(member, text, shown, blocks.paginate(rest), now + REST_KEPT)
-        return token, [*shown, blocks.more_button(token, SAYINGS["more"])]
+        return token, [[*shown, blocks.more_button(token, SAYINGS["more"])]]
 
     async def _by_dm(self, member: Member, text: str, pages: list[list[blocks.Block]]) -> None:
         """`pages` of an answer the response_url refused, to the member's DM, with a line
@@ -380,6 +378,6 @@ class Slack:
             log.warning(
                 "views.publish refused in %s: %s", who.workspace_id, error.response.get("error")
             )
-        except (aiohttp.ClientError, TimeoutError) as error:
+        except Exception as error:  # unreachable, or our own bug: logged, never raised
             log.warning("views.publish failed in %s: %r", who.workspace_id, error)
         return True

@@ -18,6 +18,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bots.slack import blocks
 from bots.slack.blocks import MORE
+from bots.slack.context import Gate
 from core.services import SAYINGS, Identity, Message
 from core.services.ports import SimulatedClock
 from tests.adapters.slack.harness import ADA, BEA, Harness, harness, run, wait_until
@@ -427,3 +428,14 @@ def test_a_home_redraw_slack_rate_limits_waits_its_retry_after_with_the_workspac
     with caplog.at_level(logging.WARNING, logger="bots.slack.context"):
         run(scenario())
     assert "views.publish rate limited in T0TEAM0001: held 1s" in caplog.text
+
+
+def test_the_home_gate_keeps_a_workspace_to_its_limit_in_any_window_and_holds_on_a_429() -> None:
+    now = [0.0]
+    gate = Gate(limit=3, window=10.0, clock=lambda: now[0])
+    assert [gate.reserve("T1") for _ in range(7)] == [0, 0, 0, 10, 10, 10, 20]
+    assert gate.reserve("T2") == 0.0  # another workspace has its own slots
+    now[0] = 40.0
+    gate.hold("T2", 5)
+    assert gate.free_in("T2") == 5.0 and gate.reserve("T2") == 5.0
+    assert gate.free_in("T1") == 0.0

@@ -90,7 +90,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
     @app.action(blocks.MORE)
     @slack.tracked
     async def more(ack: AsyncAck, body: dict[str, Any]) -> None:
-        """ "Show more" under a long answer: its rest, on this press's own response_url."""
+        """A press of Show more under a long answer: its rest, on the press's own response_url."""
         await ack()
         if body.get("response_url"):
             token = str(body["actions"][0].get("value") or "")

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks
-from bots.slack.context import Slack
+from bots.slack.context import Slack, member_of
 from bots.slack.people import incoming
 from core.services import Identity, Message, MessageKind
 
@@ -84,7 +84,7 @@ async def show(
         # and the message keeps what the first press showed (a double click's second
         # press must not overwrite it).
         if body.get("response_url"):
-            await slack.respond(str(body["response_url"]), answer)
+            await slack.respond(str(body["response_url"]), answer, member=member_of(body))
         return  # nothing changed: the Home tab stays as it is
     if container.get("type") == "message":
         original = (body.get("message") or {}).get("blocks") or []
@@ -100,6 +100,6 @@ async def show(
             # again is told it is done already).
             log.warning("chat.update after a press failed: %s", getattr(error, "response", error))
             if body.get("response_url"):
-                await slack.respond(str(body["response_url"]), answer)
+                await slack.respond(str(body["response_url"]), answer, member=member_of(body))
     # Presses in the Home tab have no message to change: the new view shows it.
     await slack.refresh_home(client, who)

@@ -22,17 +22,21 @@ MAX_CONTEXT = 2000
 MAX_HEADER = 150
 MAX_BUTTON_TEXT = 75
 MAX_VALUE = 2000
+MAX_ID = 255  # action_id, block_id
+MAX_ELEMENTS = 25  # per actions block
 MAX_FALLBACK = 3000
+MORE = "answer_more"  # the action_id (and block_id) of "Show more"
 ACTION_IDS = {"done": "digest_done", "replied": "digest_replied", "snooze": "digest_snooze_2d"}
 _FORMATTING = re.compile(r"([*_~`@])")
 _FENCE = re.compile(r"`(?=`)")
 _ZWSP = "\u200b"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_ENTITY = re.compile(r"&(?:[a-z]+|#[0-9]+);")
 
 
 def action_id(button: Button) -> str:
     """`digest_done`, `digest_replied`, `digest_snooze_2d`; other actions `digest_<name>`."""
-    return ACTION_IDS.get(button.action, f"digest_{button.action}")[:255]
+    return cut(ACTION_IDS.get(button.action, f"digest_{button.action}"), MAX_ID)
 
 
 def entities(text: str) -> str:
@@ -67,19 +71,51 @@ def _code(text: str) -> str:
     return _FENCE.sub(f"`{_ZWSP}", render(entities(text), lambda typed: typed))
 
 
+# What a cut must keep whole: an entity (`&amp;`, `&lt;`, `&gt;`, `&#39;`) and anything
+# in angle brackets Slack reads as one token (`<@U123>`, `<#C1|name>`, `<!here>`,
+# `<https://x|label>`). Looked for only this far back from a cut, which keeps cutting
+# linear however hostile the text; a longer token is rare, and is cut before it if it
+# fits at all.
+_ENTITY_MAX = 10
+_TOKEN_MAX = 1000
+
+
+def cut(text: str, limit: int) -> str:
+    """`text`, at most `limit` characters of it, never ending inside an entity or a
+    mention/link: the one way the adapter shortens text for a Slack limit."""
+    return text[: _cut_at(text, limit)]
+
+
+def _cut_at(text: str, limit: int) -> int:
+    """Where to cut `text` for at most `limit` characters (`len(text)` if it fits)."""
+    if len(text) <= limit:
+        return len(text)
+    at = limit
+    opened = text.rfind("<", max(0, at - _TOKEN_MAX), at)
+    if opened != -1 and ">" not in text[opened:at] and ">" in text[at : opened + _TOKEN_MAX]:
+        at = opened  # inside <...>: cut before it
+    amp = text.rfind("&", max(0, at - _ENTITY_MAX), at)
+    if amp != -1 and ";" not in text[amp:at] and _ENTITY.match(text, amp):
+        at = amp  # inside &...;: cut before it
+    if at == 0:  # one token longer than the limit: it cannot be kept whole
+        at = limit
+        amp = text.rfind("&", max(0, at - _ENTITY_MAX), at)
+        if amp > 0 and ";" not in text[amp:at]:
+            at = amp
+    return at
+
+
 def _chunks(text: str, limit: int) -> list[str]:
-    """`text` cut into pieces of at most `limit`, at line breaks where it can be."""
+    """`text` cut into pieces of at most `limit`, at line breaks where it can be, never
+    through an entity or a mention/link."""
     pieces: list[str] = []
     while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-            # Never split an entity such as &amp; in two.
-            amp = text.rfind("&", max(0, cut - 5), cut)
-            if amp != -1 and ";" not in text[amp:cut]:
-                cut = amp
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
+        at = _cut_at(text, limit)
+        line = text.rfind("\n", 0, at)
+        if line > 0:
+            at = line
+        pieces.append(text[:at])
+        text = text[at:].lstrip("\n")
     pieces.append(text)
     return pieces
 
@@ -96,7 +132,7 @@ def buttons(section: Section, block_id: str) -> Block | None:
     elements = [
         {
             "type": "button",
-            "text": {"type": "plain_text", "text": plain(b.label)[:MAX_BUTTON_TEXT]},
+            "text": {"type": "plain_text", "text": cut(plain(b.label), MAX_BUTTON_TEXT)},
             "action_id": action_id(b),
             # The command the button runs, e.g. "/lead followedup #12": the core's
             # words and an opaque lead number, never anything a member typed.
@@ -108,7 +144,11 @@ def buttons(section: Section, block_id: str) -> Block | None:
     ]
     if not elements:
         return None
-    return {"type": "actions", "block_id": block_id[:255], "elements": elements[:25]}
+    return {
+        "type": "actions",
+        "block_id": cut(block_id, MAX_ID),
+        "elements": elements[:MAX_ELEMENTS],
+    }
 
 
 def section_blocks(section: Section, index: int) -> list[Block]:
@@ -136,7 +176,7 @@ def headline(message: Message) -> str:
 def message_blocks(message: Message) -> list[Block]:
     """All the blocks of `message`, unpaginated."""
     blocks: list[Block] = []
-    if message.kind is MessageKind.DIGEST and len(plain(message.text)) <= MAX_HEADER:
+    if message.kind is MessageKind.DIGEST and 0 < len(plain(message.text).strip()) <= MAX_HEADER:
         blocks.append(
             {"type": "header", "text": {"type": "plain_text", "text": plain(message.text)}}
         )
@@ -152,13 +192,30 @@ def message_blocks(message: Message) -> list[Block]:
 
 
 def pages(message: Message, limit: int = MAX_BLOCKS) -> list[list[Block]]:
-    """The blocks in messages of at most `limit` each, an action kept with its section."""
-    result: list[list[Block]] = [[]]
-    for block in message_blocks(message):
-        if len(result[-1]) >= limit:
-            result.append([])
-        result[-1].append(block)
-    return [page for page in result if page]
+    """The blocks of `message` in messages of at most `limit` blocks each."""
+    return paginate(message_blocks(message), limit)
+
+
+def paginate(blocks: list[Block], limit: int = MAX_BLOCKS) -> list[list[Block]]:
+    """`blocks` in pages of at most `limit` each, in order."""
+    return [blocks[start : start + limit] for start in range(0, len(blocks), limit)]
+
+
+def more_button(token: str, label: str) -> Block:
+    """The "Show more" row under a page of a long answer: its value is an opaque token
+    for the rest, kept by the adapter (never the answer, never anything typed)."""
+    return {
+        "type": "actions",
+        "block_id": MORE,
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": cut(plain(label), MAX_BUTTON_TEXT)},
+                "action_id": MORE,
+                "value": cut(token, MAX_VALUE),
+            }
+        ],
+    }
 
 
 def fallback(message: Message) -> str:
@@ -185,8 +242,8 @@ def view_blocks(blocks: list[Block], more: str = "…") -> list[Block]:
 
 def pressed(original: list[Block], block_id: str, answer: Message) -> list[Block]:
     """The original message's blocks, the pressed buttons replaced by what was logged."""
-    said = _text(f"✅ {headline(answer)}"[:MAX_CONTEXT])
-    done = {"type": "context", "block_id": f"{block_id}-done"[:255], "elements": [said]}
+    said = _text(cut(f"✅ {headline(answer)}", MAX_CONTEXT))
+    done = {"type": "context", "block_id": cut(f"{block_id}-done", MAX_ID), "elements": [said]}
     result = [done if block.get("block_id") == block_id else block for block in original]
     if done not in result:
         result.append(done)

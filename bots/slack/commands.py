@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks
-from bots.slack.context import Slack
+from bots.slack.context import Slack, member_of
 from bots.slack.manifest import slash_commands
 from bots.slack.people import incoming
 from core.services import (
@@ -73,10 +73,12 @@ def register(app: AsyncApp, slack: Slack) -> None:
                 who, answer = await asked
             except Exception:  # the core never raises: this is the adapter's own failure
                 log.exception("slash command %s failed before the core answered", command)
-                await slack.respond(response_url, Message(MessageKind.ERROR, SAYINGS["broken"]))
+                broken = Message(MessageKind.ERROR, SAYINGS["broken"])
+                await slack.respond(response_url, broken, member=member_of(body))
                 return
             pages = blocks.pages(answer) or [[]]
-        await slack.respond(response_url, answer, pages)
+        # Five posts at most on the response_url; a longer answer ends in "Show more".
+        await slack.respond(response_url, answer, pages, member=member_of(body))
         if answer.attachments:
             await upload(slack, client, response_url, who, answer)
         if answer.changed:  # a read or a refusal leaves the Home tab as it is
@@ -84,6 +86,15 @@ def register(app: AsyncApp, slack: Slack) -> None:
 
     for name in slash_commands():
         app.command(name)(slack.tracked(slash))
+
+    @app.action(blocks.MORE)
+    @slack.tracked
+    async def more(ack: AsyncAck, body: dict[str, Any]) -> None:
+        """A press of Show more under a long answer: its rest, on the press's own response_url."""
+        await ack()
+        if body.get("response_url"):
+            token = str(body["actions"][0].get("value") or "")
+            await slack.show_more(token, member_of(body), str(body["response_url"]))
 
     @app.view(ADD_LEAD)
     @slack.tracked
@@ -137,7 +148,8 @@ async def upload(
     """The answer's files (an export), into the member's DM: uploads need its D... id."""
     channel = await slack.dm_channel(client, who.workspace_id, who.user_id)
     if channel is None:  # an export is a read: nothing changed, it can be asked again
-        await slack.respond(response_url, Message(MessageKind.ERROR, SAYINGS["broken"]))
+        broken = Message(MessageKind.ERROR, SAYINGS["broken"])
+        await slack.respond(response_url, broken, member=(who.workspace_id, who.user_id))
         return
     for attachment in answer.attachments:
         await client.files_upload_v2(
@@ -156,7 +168,10 @@ def _input(option: OptionSpec) -> dict[str, Any]:
             "type": "checkboxes",
             "action_id": "value",
             "options": [
-                {"text": {"type": "plain_text", "text": option.description[:75]}, "value": "yes"}
+                {
+                    "text": {"type": "plain_text", "text": blocks.cut(option.description, 75)},
+                    "value": "yes",
+                }
             ],
         }
     elif option.kind == "choice":
@@ -178,7 +193,7 @@ def _input(option: OptionSpec) -> dict[str, Any]:
         "element": element,
     }
     if option.kind != "flag":
-        block["hint"] = {"type": "plain_text", "text": option.description[:2000]}
+        block["hint"] = {"type": "plain_text", "text": blocks.cut(option.description, 2000)}
     return block
 
 
@@ -188,7 +203,7 @@ def add_lead_view() -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": ADD_LEAD,
-        "title": {"type": "plain_text", "text": f"/lead {spec.name}"[:MAX_MODAL_TITLE]},
+        "title": {"type": "plain_text", "text": blocks.cut(f"/lead {spec.name}", MAX_MODAL_TITLE)},
         "submit": {"type": "plain_text", "text": spec.name.capitalize()},
         "blocks": [_input(option) for option in spec.options],
         "private_metadata": json.dumps({"usage": spec.usage})[:3000],
@@ -224,4 +239,4 @@ def inline_errors(
         if isinstance(options.get(name), str) and str(options[name])[:20] in said
     ]
     field = (missing or named or quoted or names)[0]
-    return {field: blocks.plain(str(error))[:2000]}
+    return {field: blocks.cut(blocks.plain(str(error)), 2000)}

@@ -21,6 +21,10 @@ DEFAULT_WORKSPACE_RATE = 1.0
 # later one follows the empty ack on the command's response_url. The rest of the 3 s is
 # for what runs before the listener (signature check, authorize) and the network.
 ANSWER_IN_ACK = 1.0
+# views.publish is Tier 4, "100+ per minute" per workspace (SLACK.md, rate limits, from
+# https://docs.slack.dev/apis/web-api/rate-limits): Home redraws keep to 100 a minute.
+HOME_LIMIT = 100
+HOME_WINDOW = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,8 @@ class SlackConfig:
     public_url: str | None = None  # https://bot.example.com: the OAuth redirect's base
     workspace_rate: float = DEFAULT_WORKSPACE_RATE
     answer_in_ack: float = ANSWER_IN_ACK  # seconds
+    home_limit: int = HOME_LIMIT  # views.publish calls per workspace ...
+    home_window: float = HOME_WINDOW  # ... in any this many seconds
     secret_key: str | None = None  # FOLLOWTHROUGH_SECRET_KEY: OAuth's tokens at rest
 
     @property

@@ -258,4 +258,7 @@ SAYINGS = {
         "Something went wrong on my side before I could answer. /lead list shows whether"
         " it was logged; if not, please try again."
     ),
+    "more": "Show more",
+    "more_gone": "I no longer have the rest of that answer. Please run the command again.",
+    "by_dm": "Slack wouldn't let me show all of my answer where you asked, so here it is.",
 }

@@ -2,10 +2,18 @@
 
 It answers the methods the adapter calls, records every request, enforces the limits
 that shape delivery (one chat.postMessage per second per channel, Tier 3 on
-conversations.open, 429 with Retry-After), serves response_urls, the three steps of a
-file upload, oauth.v2.access, and a Socket Mode websocket. Failures are injected per
-method (`fail`, or `drop` for a connection cut mid-request), per user (`unreachable`)
-or per channel (`channel_errors`).
+conversations.open, views.publish per workspace if asked, 429 with Retry-After),
+serves response_urls (five posts each, as Slack allows), the three steps of a file
+upload, oauth.v2.access, and a Socket Mode websocket. Failures are injected per method
+(`fail`, or `drop` for a connection cut mid-request), per user (`unreachable`) or per
+channel (`channel_errors`).
+
+It refuses what Slack would refuse to show (`block_errors`: Block Kit's limits, SLACK.md
+§4, from https://docs.slack.dev/reference/block-kit/blocks and slack_sdk's validators)
+the way Slack answers: a Web API method with HTTP 200 and `ok: false` (`invalid_blocks`
+with its `errors`, `msg_too_long`, `invalid_arguments`, `view_too_large`), a
+response_url with an HTTP error and the code as its body. Each refusal of a payload is
+kept in `invalid`, which the harnesses check is empty when a test ends.
 """
 
 from __future__ import annotations
@@ -31,6 +39,129 @@ TEAM = "T0TEAM0001"
 BOT_USER = "U0BOT00001"
 # Parameters that slack-sdk sends JSON-encoded inside form bodies.
 _JSON_PARAMS = ("blocks", "view", "files", "attachments")
+
+# Block Kit's limits (https://docs.slack.dev/reference/block-kit/blocks, the composition
+# objects and elements pages; slack_sdk.models agrees).
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100  # a Home tab or a modal
+MESSAGE_TEXT = 40_000  # chat.postMessage `text`: longer is msg_too_long
+VIEW_BYTES = 250_000  # views.publish / views.open: larger is view_too_large
+RESPONSE_POSTS = 5  # posts one response_url takes (within its 30 minutes)
+_TEXT_LIMITS = {"section": 3000, "header": 150, "context": 3000}
+_ELEMENT_LIMITS = {"context": 10, "actions": 25}
+_ID_LIMIT = 255
+_BLOCK_TYPES = {"section", "header", "context", "actions", "divider", "input", "image"}
+
+
+def block_errors(blocks: object, *, limit: int = MESSAGE_BLOCKS) -> list[str]:
+    """What Slack would say is wrong with `blocks` (empty: Slack shows them)."""
+    if not isinstance(blocks, list):
+        return ["must be an array [json-pointer:/blocks]"]
+    errors: list[str] = []
+    if len(blocks) > limit:
+        errors.append(f"no more than {limit} items allowed [json-pointer:/blocks]")
+    for index, block in enumerate(blocks):
+        errors += [f"{e} [json-pointer:/blocks/{index}]" for e in _block_errors(block)]
+    return errors
+
+
+def _text_errors(text: object, limit: int, *, plain: bool = False) -> list[str]:
+    if not isinstance(text, dict) or text.get("type") not in ("plain_text", "mrkdwn"):
+        return ["must be a text object"]
+    if plain and text["type"] != "plain_text":
+        return ["must be plain_text"]
+    value = text.get("text")
+    if not isinstance(value, str) or not value:
+        return ["text must be at least 1 character"]
+    if len(value) > limit:
+        return [f"must be less than {limit + 1} characters"]
+    return []
+
+
+def _block_errors(block: object) -> list[str]:
+    if not isinstance(block, dict) or block.get("type") not in _BLOCK_TYPES:
+        return ["unsupported type"]
+    kind = str(block["type"])
+    errors: list[str] = []
+    if len(str(block.get("block_id", ""))) > _ID_LIMIT:
+        errors.append(f"block_id must be less than {_ID_LIMIT + 1} characters")
+    if kind == "section":
+        if "text" in block:
+            errors += _text_errors(block["text"], _TEXT_LIMITS["section"])
+        fields = block.get("fields") or []
+        if len(fields) > 10:
+            errors.append("no more than 10 fields allowed")
+        for field_ in fields:
+            errors += _text_errors(field_, 2000)
+        if "text" not in block and not fields:
+            errors.append("must provide text or fields")
+    elif kind == "header":
+        errors += _text_errors(block.get("text"), _TEXT_LIMITS["header"], plain=True)
+    elif kind in _ELEMENT_LIMITS:
+        elements = block.get("elements") or []
+        if not elements:
+            errors.append("elements must have at least 1 item")
+        if len(elements) > _ELEMENT_LIMITS[kind]:
+            errors.append(f"no more than {_ELEMENT_LIMITS[kind]} elements allowed")
+        for element in elements:
+            if kind == "context":
+                errors += _text_errors(element, _TEXT_LIMITS["context"])
+            else:
+                errors += _element_errors(element)
+    elif kind == "input":
+        errors += _text_errors(block.get("label"), 2000, plain=True)
+        if "hint" in block:
+            errors += _text_errors(block["hint"], 2000, plain=True)
+        errors += _element_errors(block.get("element"))
+    return errors
+
+
+def _element_errors(element: object) -> list[str]:
+    if not isinstance(element, dict):
+        return ["element must be an object"]
+    errors: list[str] = []
+    if len(str(element.get("action_id", ""))) > _ID_LIMIT:
+        errors.append(f"action_id must be less than {_ID_LIMIT + 1} characters")
+    if element.get("type") == "button":
+        errors += _text_errors(element.get("text"), 75, plain=True)
+        if len(str(element.get("value", ""))) > 2000:
+            errors.append("value must be less than 2001 characters")
+        if len(str(element.get("url", ""))) > 3000:
+            errors.append("url must be less than 3001 characters")
+    for option in element.get("options") or []:
+        errors += _text_errors(option.get("text"), 75, plain=True)
+        if len(str(option.get("value", ""))) > 150:
+            errors.append("option value must be less than 151 characters")
+    return errors
+
+
+def message_refusal(payload: dict[str, Any]) -> str | None:
+    """The error code Slack gives a message (a post, an update, a response_url post, a
+    command's ack) it will not show, or None."""
+    blocks = payload.get("blocks")
+    if blocks is not None and block_errors(blocks):
+        return "invalid_blocks"
+    if len(str(payload.get("text") or "")) > MESSAGE_TEXT:
+        return "msg_too_long"
+    if not payload.get("text") and not blocks:
+        return "no_text"
+    return None
+
+
+def view_errors(view: dict[str, Any]) -> list[str]:
+    """What Slack would say is wrong with a Home tab or a modal."""
+    errors = block_errors(view.get("blocks", []), limit=VIEW_BLOCKS)
+    if view.get("type") == "modal":
+        for name in ("title", "submit", "close"):
+            if name in view:
+                errors += [f"{e} [json-pointer:/view/{name}]" for e in _text_errors(view[name], 24)]
+        if len(str(view.get("private_metadata", ""))) > 3000:
+            errors.append("private_metadata must be less than 3001 characters")
+        if len(str(view.get("callback_id", ""))) > _ID_LIMIT:
+            errors.append("callback_id must be less than 256 characters")
+    elif view.get("type") != "home":
+        errors.append("unsupported view type [json-pointer:/view/type]")
+    return errors
 
 
 def sign(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
@@ -80,6 +211,8 @@ class FakeSlack:
         post_burst: float = 3,
         open_per_minute: float | None = None,
         open_burst: float = 20,
+        publish_per_window: int | None = None,
+        publish_window: float = 60.0,
         delay: float = 0.0,
     ) -> None:
         self.calls: list[Call] = []
@@ -99,6 +232,11 @@ class FakeSlack:
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.views: list[dict[str, Any]] = []
         self.limited: Counter[str] = Counter()  # method -> requests answered 429
+        self.invalid: list[tuple[str, str]] = []  # (method or response_url, error): refused
+        self.used_up: list[str] = []  # response_url ids posted to more than five times
+        self._publish_limit = publish_per_window
+        self._publish_window = publish_window
+        self._published: dict[str, list[float]] = {}  # team -> views.publish times
         self.delay = delay
         self._post_per_channel = post_per_channel
         self._post_burst = post_burst
@@ -314,8 +452,9 @@ class FakeSlack:
         channel = str(args.get("channel", ""))
         if channel in self.channel_errors:
             return _error(self.channel_errors[channel])
-        if not args.get("text") and not args.get("blocks"):
-            return _error("no_text")
+        refused = self._refused("chat.postMessage", args)
+        if refused is not None:
+            return refused
         if self._post_per_channel is not None:
             bucket = self._channel_buckets.setdefault(
                 channel, Bucket(self._post_per_channel, self._post_burst)
@@ -332,21 +471,71 @@ class FakeSlack:
         key = (str(args.get("channel")), str(args.get("ts")))
         if key not in self.messages:  # a U... id, or a message we never sent
             return _error("channel_not_found" if key[0][:1] == "U" else "message_not_found")
+        refused = self._refused("chat.update", args)
+        if refused is not None:
+            return refused
         self.messages[key] = {**self.messages[key], **args}
         return _ok(channel=key[0], ts=key[1])
 
     async def _views_open(self, args: dict[str, Any], token: str | None) -> web.Response:
         if not args.get("trigger_id"):
             return _error("invalid_trigger_id")
+        refused = self._view_refused("views.open", args["view"])
+        if refused is not None:
+            return refused
         self.views.append(args["view"])
         return _ok(view={**args["view"], "id": f"V{next(self._ids):09d}"})
 
     async def _views_publish(self, args: dict[str, Any], token: str | None) -> web.Response:
         view = args["view"]
-        if len(view.get("blocks", [])) > 100:
-            return _error("invalid_arguments")
+        refused = self._view_refused("views.publish", view)
+        if refused is not None:
+            return refused
+        if self._publish_limit is not None:
+            # Tier 4, counted per workspace: at most so many in any window.
+            now = time.monotonic()
+            team = self.tokens.get(str(token), "")
+            recent = [t for t in self._published.get(team, []) if t > now - self._publish_window]
+            if len(recent) >= self._publish_limit:
+                self._published[team] = recent
+                self.limited["views.publish"] += 1
+                return _rate_limited(recent[0] + self._publish_window - now)
+            self._published[team] = [*recent, now]
         self.views.append(view)
         return _ok(view={**view, "id": f"V{next(self._ids):09d}"})
+
+    def _refused(self, method: str, args: dict[str, Any]) -> web.Response | None:
+        code = message_refusal(args)
+        if code is None:
+            return None
+        self.invalid.append((method, code))
+        if code == "invalid_blocks":
+            errors = block_errors(args.get("blocks"))
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error": code,
+                    "errors": errors,
+                    "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]},
+                }
+            )
+        return _error(code)
+
+    def _view_refused(self, method: str, view: dict[str, Any]) -> web.Response | None:
+        if len(json.dumps(view).encode()) > VIEW_BYTES:
+            self.invalid.append((method, "view_too_large"))
+            return _error("view_too_large")
+        errors = view_errors(view)
+        if not errors:
+            return None
+        self.invalid.append((method, "invalid_arguments"))
+        return web.json_response(
+            {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]},
+            }
+        )
 
     async def _files_getUploadURLExternal(
         self, args: dict[str, Any], token: str | None
@@ -382,9 +571,19 @@ class FakeSlack:
         return web.Response(text="OK - ok")
 
     async def _response(self, request: web.Request) -> web.Response:
+        """A post to a response_url: five are taken, then Slack answers 404 `used_url`
+        (nothing is shown); a message it will not show is 400 with its code."""
         hook = request.match_info["hook"]
+        body = await request.json()
+        if sum(1 for name, _ in self.responses if name == hook) >= RESPONSE_POSTS:
+            self.used_up.append(hook)
+            return web.Response(status=404, text="used_url")
+        code = message_refusal(body)
+        if code is not None:
+            self.invalid.append((f"response_url {hook}", code))
+            return web.Response(status=400, text=code)
         at = self.answered.setdefault(hook, time.perf_counter())
-        self.responses.append((hook, await request.json()))
+        self.responses.append((hook, body))
         waiter = self._awaited.pop(hook, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(at)

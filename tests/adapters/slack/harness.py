@@ -20,7 +20,15 @@ from bots.slack.config import SlackConfig
 from bots.slack.server import WATCHDOG_SECONDS, SlackServer
 from core.services.ports import Clock, SimulatedClock
 from tests.conftest import START
-from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, form, sign
+from tests.fakes.slack import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEAM,
+    FakeSlack,
+    form,
+    message_refusal,
+    sign,
+)
 from tests.kit import services as make_services
 
 T = TypeVar("T")
@@ -122,6 +130,10 @@ class Harness:
         status, answer = await self.post(body, age=age)
         if status == 200 and answer:
             self.acks[hook] = json.loads(answer)
+            # Slack shows an ack's answer only if it would show it as a message.
+            refused = message_refusal(self.acks[hook])
+            if refused is not None:
+                self.fake.invalid.append((f"ack {hook}", refused))
         return status, answer, hook
 
     async def answers(self, hook: str, count: int = 1, timeout: float = 5) -> list[dict[str, Any]]:
@@ -204,7 +216,8 @@ async def harness(
     **config: Any,
 ) -> AsyncIterator[Harness]:
     """The Slack server on a fresh database, its Slack faked, members Ada, Bea and an
-    organiser known to users.info."""
+    organiser known to users.info. The test fails if Slack refused to show anything the
+    adapter sent (a test that means it to clears `fake.invalid`)."""
     url = database_url or f"sqlite:///{tmp_path / 'followthrough.db'}"
     async with fake or FakeSlack() as slack:
         slack.add_user(ADA, "Ada")
@@ -221,6 +234,8 @@ async def harness(
         try:
             async with aiohttp.ClientSession() as http:
                 yield Harness(slack, services, server, http)
+            await listeners_done()
+            assert slack.invalid == [], f"Slack would refuse these: {slack.invalid}"
         finally:
             await listeners_done()
             await server.stop()

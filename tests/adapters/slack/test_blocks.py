@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
 from bots.slack import blocks
 from core.domain.text import typed
 from core.services import Button, Message, MessageKind, Section
+from tests.adapters.slack.harness import run
+from tests.fakes.slack import BOT_TOKEN, FakeSlack
 
 
 def test_member_text_is_escaped_and_kept_from_formatting() -> None:
@@ -88,3 +95,64 @@ def test_a_draft_with_backticks_in_a_row_cannot_close_its_fence() -> None:
     from bots.slack.blocks import _code
 
     assert "``" not in _code("Acme```` *bold* `````")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "&amp;",
+        "&lt;",
+        "&gt;",
+        "<@U0ADA00001>",
+        "<#C0123456789|job-search>",
+        "<https://x.example/a|label>",
+    ],
+)
+def test_a_cut_at_a_limit_never_splits_an_escape_or_a_mention(token: str) -> None:
+    for before in range(len(token) + 1):  # the limit falls at each place in the token
+        text = "x" * (40 - before) + token + " tail"
+        kept = blocks.cut(text, 40)
+        assert len(kept) <= 40 and (kept.endswith(token) or kept == "x" * (40 - before))
+        pieces = blocks._chunks(text, 40)
+        assert "".join(pieces) == text and sum(token in piece for piece in pieces) == 1
+
+
+def test_a_section_cut_at_3000_keeps_an_entity_and_the_mention_whole() -> None:
+    message = Message(MessageKind.REPLY, "x" * 2998 + typed("R&D") + " y" * 10)
+    first, second = (b["text"]["text"] for b in blocks.message_blocks(message))
+    assert first == "x" * 2998 + "R" and second.startswith("&amp;D")
+    long = Message(MessageKind.NOTICE, "z" * 2000, mention="U0ADA00001")
+    answer = Message(MessageKind.REPLY, "w" * 1990, mention="U0ADA00001")
+    said = blocks.pressed([], "s0", answer)[-1]["elements"][0]["text"]
+    assert len(said) <= blocks.MAX_CONTEXT and "<@U0ADA00001>" in said
+    assert blocks.fallback(long).startswith("<@U0ADA00001> ")
+
+
+def test_the_fake_refuses_what_slack_would_not_show() -> None:
+    async def scenario() -> None:
+        async with FakeSlack() as fake:
+            client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url)
+            divider = {"type": "divider"}
+            for refused in (
+                [divider] * 51,
+                [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+                [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
+            ):
+                with pytest.raises(SlackApiError) as error:
+                    await client.chat_postMessage(channel="D0ADA00001", text="t", blocks=refused)
+                assert error.value.response.status_code == 200
+                assert error.value.response["error"] == "invalid_blocks"
+            await client.chat_postMessage(channel="D0ADA00002", text="t", blocks=[divider] * 50)
+            with pytest.raises(SlackApiError) as error:
+                await client.views_publish(
+                    user_id="U0ADA00001", view={"type": "home", "blocks": [divider] * 101}
+                )
+            assert error.value.response["error"] == "invalid_arguments"
+            hook = AsyncWebhookClient(fake.response_url("five"))
+            sent = [await hook.send(text=f"page {n}") for n in range(6)]
+            assert [r.status_code for r in sent] == [200] * 5 + [404]
+            assert sent[-1].body == "used_url"
+            assert len(fake.invalid) == 4
+            fake.invalid.clear()
+
+    run(scenario())

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from core.services import Identity
+from bots.slack import blocks
+from bots.slack.blocks import MORE
+from bots.slack.context import Gate
+from core.services import SAYINGS, Identity, Message
+from core.services.ports import SimulatedClock
 from tests.adapters.slack.harness import ADA, BEA, Harness, harness, run, wait_until
+from tests.conftest import START
 from tests.fakes.slack import BOT_TOKEN, TEAM, FakeSlack
 
 
@@ -198,3 +208,234 @@ def test_a_stop_lets_an_acked_command_finish_and_answer(tmp_path: Path) -> None:
             assert "Julie Martin" in listed.plain_text()
 
     run(scenario())
+
+
+THURSDAY = datetime(2026, 3, 5, 7, 30, tzinfo=UTC)  # three business days after Monday
+ADA_ID = Identity("slack", TEAM, ADA, "Ada")
+
+
+def follow_ups(h: Harness, clock: SimulatedClock, count: int) -> Message:
+    """Ada emails `count` leads on Monday; on Thursday each is due: `/lead today`'s
+    answer, as the core gives it."""
+    app = h.services.app
+    for n in range(count):
+        app.handle(ADA_ID, "/lead", f"add Contact{n} Person at Company{n}")
+        app.handle(ADA_ID, "/lead", f"emailed contact{n}")
+    clock.advance_to(THURSDAY)
+    return app.handle(ADA_ID, "/lead", "today")
+
+
+def more_press(h: Harness, value: str, hook: str) -> dict[str, Any]:
+    """The block_actions payload of Ada pressing "Show more" (a new response_url)."""
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "test"},
+        "user": {"id": ADA, "name": "ada", "team_id": TEAM},
+        "api_app_id": "A0APP00001",
+        "container": {
+            "type": "message",
+            "message_ts": "1700000000.000100",
+            "channel_id": "D0CHANNEL1",
+            "is_ephemeral": True,
+        },
+        "channel": {"id": "D0CHANNEL1", "name": "directmessage"},
+        "response_url": h.fake.response_url(hook),
+        "trigger_id": f"trigger-{hook}",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": MORE,
+                "block_id": MORE,
+                "value": value,
+                "action_ts": "1700000000.1",
+            }
+        ],
+    }
+
+
+def more_button(post: dict[str, Any]) -> str | None:
+    """The value of the post's "Show more" button, if it has one."""
+    rows = [b for b in post["blocks"] if b.get("block_id") == MORE]
+    return rows[0]["elements"][0]["value"] if rows else None
+
+
+async def every_post(h: Harness, hook: str, left: int) -> list[dict[str, Any]]:
+    """The posts on `hook`'s response_url, once they end in "Show more" or hold the
+    `left` blocks of the answer still to show (the first replaces the pressed page)."""
+
+    def posts() -> list[dict[str, Any]]:
+        return [body for name, body in h.fake.responses if name == hook]
+
+    def complete() -> bool:
+        got = posts()[1:]
+        return bool(got) and (
+            more_button(got[-1]) is not None or sum(len(p["blocks"]) for p in got) >= left
+        )
+
+    await wait_until(complete)
+    return posts()
+
+
+def test_a_long_answer_reaches_the_member_whole_in_five_posts_a_response_url(
+    tmp_path: Path,
+) -> None:
+    """Slack takes five posts on a response_url: an answer of more pages ends its fifth
+    in "Show more", whose press (with a response_url of its own) shows the rest."""
+
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock) as h:
+            answer = follow_ups(h, clock, 70)
+            expected = blocks.message_blocks(answer)
+            assert len(blocks.pages(answer)) > 5, "more pages than a response_url takes"
+            status, ack, hook = await h.command("today")
+            assert (status, ack) == (200, "")  # several pages: all on the response_url
+            posts = await h.answers(hook, 5)
+            shown = [b for post in posts for b in post["blocks"] if b.get("block_id") != MORE]
+            presses = 0
+            while (token := more_button(posts[-1])) is not None:
+                presses += 1
+                hook = f"more{presses}"
+                assert (await h.interact(more_press(h, token, hook)))[0] == 200
+                posts = await every_post(h, hook, len(expected) - len(shown))
+                assert posts[0]["replace_original"], "the used button is taken away"
+                assert posts[0]["blocks"] == [b for b in shown[-(blocks.MAX_BLOCKS - 1) :]], (
+                    "the page it was under stays"
+                )
+                shown += [
+                    b for post in posts[1:] for b in post["blocks"] if b.get("block_id") != MORE
+                ]
+            assert presses >= 1
+            assert shown == expected, "every block of the answer, once, in order"
+            counts = Counter(name for name, _ in h.fake.responses)
+            assert max(counts.values()) <= 5 and h.fake.used_up == []
+            assert all(len(post["blocks"]) <= 50 for _, post in h.fake.responses)
+            # A double click on a used "Show more" shows nothing twice.
+            again = more_press(h, more_button(h.fake.responses[4][1]) or "", "again")
+            assert (await h.interact(again))[0] == 200
+            await asyncio.sleep(0.2)
+            assert "again" not in counts and "again" not in h.fake.answered
+
+    run(scenario())
+
+
+def test_a_show_more_this_process_no_longer_has_says_to_ask_again(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            await h.ask("list")
+            assert (await h.interact(more_press(h, "not-a-kept-token", "gone")))[0] == 200
+            (answer,) = await h.answers("gone")
+            assert answer["text"] == SAYINGS["more_gone"]
+            assert answer["response_type"] == "ephemeral"
+
+    run(scenario())
+
+
+def test_an_answer_its_response_url_refuses_is_logged_and_reaches_the_member_by_dm(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path, answer_in_ack=0) as h:
+            await h.ask("add Julie Martin at Acme")
+            used = AsyncWebhookClient(h.fake.response_url("used"))
+            for n in range(5):  # another five posts used this response_url up
+                assert (await used.send(text=f"post {n}")).status_code == 200
+            _, body = h.command_body("list", hook="used")
+            assert (await h.post(body)) == (200, "")
+            await wait_until(lambda: len(h.fake.posts(h.fake.dm_channel(ADA))) == 2)
+            note, listed = h.fake.posts(h.fake.dm_channel(ADA))
+            assert note["text"] == SAYINGS["by_dm"]
+            assert "Julie Martin" in listed["text"]
+            assert h.fake.used_up == ["used"]
+
+    with caplog.at_level(logging.WARNING, logger="bots.slack.context"):
+        run(scenario())
+    assert "slack refused post 1 of 1 to a response_url: 404 used_url" in caplog.text
+
+
+def most_in_any_window(times: list[float], window: float) -> int:
+    """The most of `times` that fall within any `window` seconds."""
+    times = sorted(times)
+    return max(
+        (sum(1 for t in times[i:] if t < start + window) for i, start in enumerate(times)),
+        default=0,
+    )
+
+
+def test_a_burst_of_home_redraws_keeps_to_the_workspaces_views_publish_limit(
+    tmp_path: Path,
+) -> None:
+    """400 redraws asked for across 20 members: each member's fold into one, and the
+    workspace's views.publish calls keep to its limit (here 10 a second, Slack's Tier 4
+    scaled down; the adapter keeps to half that so that a second's worth of calls that
+    arrive late, on a busy test machine, cannot crowd into the next), and what each
+    shows is what is true after the burst."""
+
+    async def scenario() -> None:
+        fake = FakeSlack(publish_per_window=10, publish_window=1.0)
+        async with harness(tmp_path, fake=fake, home_limit=5, home_window=1.0) as h:
+            client, ada = await adas_home(h)
+            slack = h.server.slack
+            members = [ada] + [
+                Identity("slack", TEAM, f"U0MEMBER{n:02d}", f"M{n}") for n in range(19)
+            ]
+            redraws = [
+                asyncio.ensure_future(slack.refresh_home(client, who))
+                for _ in range(10)
+                for who in members
+            ]
+            await asyncio.sleep(0)
+            h.services.app.handle(ada, "/lead", "add Omar Diaz at Initech")  # mid-burst
+            redraws += [
+                asyncio.ensure_future(slack.refresh_home(client, who))
+                for _ in range(10)
+                for who in members
+            ]
+            await asyncio.gather(*redraws)
+            publishes = h.fake.calls_to("views.publish")[1:]
+            assert h.fake.limited["views.publish"] == 0, "Slack never had to say wait"
+            assert most_in_any_window([c.at for c in publishes], 1.0) <= 10
+            assert len(publishes) <= 2 * len(members), "a member's redraws fold into one"
+            assert {c.args["user_id"] for c in publishes} == {m.user_id for m in members}
+            last = [c for c in publishes if c.args["user_id"] == ADA][-1]
+            assert "Omar" in json.dumps(last.args["view"]["blocks"]), "the last state shows"
+
+    run(scenario())
+
+
+def test_a_home_redraw_slack_rate_limits_waits_its_retry_after_with_the_workspace(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            client, ada = await adas_home(h)
+            slack = h.server.slack
+            h.fake.fail_next("views.publish", "ratelimited", status=429, retry_after=1)
+            await slack.refresh_home(client, ada)  # refused, then drawn after 1 s
+            refused, drawn = h.fake.calls_to("views.publish")[1:]
+            assert drawn.at - refused.at >= 1.0
+            assert drawn.args["user_id"] == ADA
+            bea = Identity("slack", TEAM, BEA, "Bea")
+            h.fake.fail_next("views.publish", "ratelimited", status=429, retry_after=1)
+            first = asyncio.ensure_future(slack.refresh_home(client, ada))
+            await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 4)
+            await slack.refresh_home(client, bea)  # the workspace is held: Bea waits too
+            await first
+            held, *after = h.fake.calls_to("views.publish")[3:]
+            assert {c.args["user_id"] for c in after} == {ADA, BEA} and len(after) == 2
+            assert all(c.at - held.at >= 1.0 for c in after)
+
+    with caplog.at_level(logging.WARNING, logger="bots.slack.context"):
+        run(scenario())
+    assert "views.publish rate limited in T0TEAM0001: held 1s" in caplog.text
+
+
+def test_the_home_gate_keeps_a_workspace_to_its_limit_in_any_window_and_holds_on_a_429() -> None:
+    now = [0.0]
+    gate = Gate(limit=3, window=10.0, clock=lambda: now[0])
+    assert [gate.reserve("T1") for _ in range(7)] == [0, 0, 0, 10, 10, 10, 20]
+    assert gate.reserve("T2") == 0.0  # another workspace has its own slots
+    now[0] = 40.0
+    gate.hold("T2", 5)
+    assert gate.free_in("T2") == 5.0 and gate.reserve("T2") == 5.0
+    assert gate.free_in("T1") == 0.0

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bots.slack import blocks
 from bots.slack.messenger import Pacer, SlackMessenger
-from core.services import Delivery, Failure, Message, MessageKind, SendError
+from core.services import Button, Delivery, Failure, Message, MessageKind, Section, SendError
 from core.services.ports import SimulatedClock
 from tests.adapters.slack.harness import ADA, config_for, run
 from tests.conftest import START
@@ -63,6 +64,7 @@ def sending(
                     await check(fake, messenger)
                 finally:
                     await messenger.close()
+                assert fake.invalid == [], f"Slack would refuse these: {fake.invalid}"
 
     run(scenario())
 
@@ -84,6 +86,30 @@ def test_a_dm_goes_to_the_d_channel_opened_once_per_member(tmp_path: Path) -> No
         opened = [c.args["users"] for c in fake.calls_to("conversations.open")]
         assert opened == [ADA]
         assert all(p["text"] for p in fake.posts())
+
+    sending(tmp_path, check)
+
+
+def test_a_long_digest_goes_as_messages_slack_takes_each_with_its_fallback(
+    tmp_path: Path,
+) -> None:
+    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+        sections = tuple(
+            Section(
+                f"Follow up with Contact{n} & co <{n}>",
+                why="It has been three business days",
+                draft="Hi, " + "just checking in. " * 200,
+                buttons=(Button("Done", f"/lead followedup #{n}", "done"),),
+            )
+            for n in range(40)
+        )
+        long = Message(MessageKind.DIGEST, "Good morning, Ada! 40 things to do", sections)
+        sent = await messenger.send(replace(delivery(dm="D0ADA00001"), message=long))
+        assert sent and sent.startswith("D0ADA00001:")
+        posts = fake.posts("D0ADA00001")
+        assert len(posts) == len(blocks.pages(long)) > 1
+        assert [b for p in posts for b in p["blocks"]] == blocks.message_blocks(long)
+        assert all(p["text"] for p in posts)  # fake.invalid is checked when it ends
 
     sending(tmp_path, check)
 

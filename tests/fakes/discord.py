@@ -6,8 +6,9 @@ webhooks. Limits: a global requests-per-second window (interaction endpoints exe
 on Discord) and per-route buckets with real `X-RateLimit-*` headers; every request is
 recorded. Failures are injected per route (`fail`), per user (`closed_dms`) or per
 channel (`gone`, `forbidden`). A body Discord would refuse (over its limits on content,
-embeds, components, nonce or autocomplete choices) gets its 400 Invalid Form Body. Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY (+
-GUILD_CREATE), RESUME, and `dispatch()` of any event. Payload builders live in
+embeds, components, nonce or autocomplete choices) gets its 400 Invalid Form Body.
+Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY (+ GUILD_CREATE of each of `guilds`),
+RESUME, and `dispatch()` of any event. Payload builders live in
 `tests/fakes/discord_payloads.py`.
 """
 
@@ -172,7 +173,10 @@ def form_errors(body: dict[str, Any]) -> dict[str, Any]:
             errors.setdefault("embeds", {})[str(index)] = found
     if total > MAX_EMBED_TOTAL:
         errors.setdefault("embeds", {})["_errors"] = [
-            {"code": "MAX_EMBED_SIZE_EXCEEDED", "message": "Embed size exceeds maximum size of 6000"}
+            {
+                "code": "MAX_EMBED_SIZE_EXCEEDED",
+                "message": "Embed size exceeds maximum size of 6000",
+            }
         ]
     rows = body.get("components") or []
     if len(rows) > MAX_ROWS:
@@ -187,7 +191,9 @@ def form_errors(body: dict[str, Any]) -> dict[str, Any]:
             for key, limit in BUTTON_LIMITS.items():
                 text = item.get(key)
                 if text is not None and not 1 <= len(text) <= limit:
-                    where.setdefault("components", {}).setdefault(str(i), {})[key] = _too_long(limit)
+                    where.setdefault("components", {}).setdefault(str(i), {})[key] = _too_long(
+                        limit
+                    )
             custom = item.get("custom_id")
             if custom is not None:
                 if custom in ids:  # unique within a message
@@ -224,6 +230,12 @@ def _invalid(errors: dict[str, Any]) -> web.Response:
     return _json({"code": 50035, "message": "Invalid Form Body", "errors": errors}, 400)
 
 
+def _test_guild() -> dict[str, Any]:
+    from tests.fakes.discord_payloads import guild  # which builds on this module
+
+    return guild()
+
+
 @dataclass
 class FakeDiscord:
     """One fake Discord: start() it, point discord.py at `api_url`/`gateway_url`."""
@@ -253,7 +265,8 @@ class FakeDiscord:
     channels: set[int] = field(default_factory=set)  # guild text channels that exist
     gone: set[int] = field(default_factory=set)
     forbidden: set[int] = field(default_factory=set)
-    guilds: list[dict[str, Any]] = field(default_factory=list)  # sent after READY
+    # The guilds the bot was added to, sent as GUILD_CREATE after READY: the test guild.
+    guilds: list[dict[str, Any]] = field(default_factory=lambda: [_test_guild()])
     rate_limited: int = 0  # 429s served
     globally_limited: int = 0  # of which for the global limit
     identifies: int = 0

@@ -74,7 +74,14 @@ class Harness:
         )
         self.bot = Bot(self.app, options, self.services.core)  # as a process wires it
         await login(self.bot, self.fake.token)
+        for guild in self.fake.guilds:  # what the gateway's GUILD_CREATEs would cache
+            self.join(guild)
         return self.bot
+
+    def join(self, guild: dict[str, Any]) -> None:
+        """The bot is in `guild` (a GUILD_CREATE payload): its interactions are served."""
+        assert self.bot is not None
+        self.bot._connection.parse_guild_create(guild)  # type: ignore[arg-type]
 
     async def connect(self) -> None:
         """Open the gateway and wait for READY."""

@@ -29,6 +29,7 @@ from tests.fakes import discord_payloads as p
 ADA = 730000000000000001
 BO = 730000000000000002
 CY = 730000000000000003
+DEE = 730000000000000004
 GUILD_B = "710000000000000077"
 NOWHERE = 719999999999999999  # a guild the bot was never added to
 SECRET = {ADA: "Quokka", BO: "Narwhal"}  # each one's lead's role: shown to its owner only
@@ -177,6 +178,34 @@ def test_dm_commands_act_in_each_members_own_group_and_create_none(tmp_path: Pat
             before = stored(h)
             again = lead("list", user_id=ADA, guild_id=None, channel_id=dm_channel(h, ADA))
             assert text_of(await h.interact(again)) == SAYINGS["which_group"]
+            assert stored(h) == before
+
+    run(scenario())
+
+
+def test_a_reply_button_acts_for_the_presser_alone_in_a_dm_or_a_guild(tmp_path: Path) -> None:
+    """A button on a reply (forget-me's confirmation) runs as whoever presses it: in a DM,
+    in their one group; in a guild, in that guild. Nobody else's rows move."""
+
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            h.join(p.guild(int(GUILD_B)))
+            h.app.handle(who(ADA), "/lead", f"add Julie at Acme as {SECRET[ADA]}")
+            h.app.handle(who(CY, "Cy"), "/lead", "add Uma at Umbrella")
+            h.app.handle(who(BO, "Bo", guild=GUILD_B), "/lead", "add Zed at Initech")
+            refusals = {SAYINGS[k] for k in ("not_yours", "no_group", "which_group", "not_added")}
+            confirm = "ft2:r:0:followthrough:forget-me confirm"
+            reply = p.forged(h.fake._message(p.CHANNEL_ID, {"flags": 64}), confirm)
+            theirs, cy = rows_of(h, GUILD_B), history(h, who(CY, "Cy"))
+            in_dm = p.press(confirm, user_id=ADA, message=reply, dm_channel=dm_channel(h, ADA))
+            assert text_of(await h.interact(in_dm)) not in refusals
+            assert rows_of(h, GUILD_B) == theirs and history(h, who(CY, "Cy")) == cy
+            in_guild = p.press(confirm, user_id=CY, message=reply, guild_id=int(GUILD))
+            assert text_of(await h.interact(in_guild)) not in refusals
+            assert rows_of(h, GUILD_B) == theirs
+            before = stored(h)  # someone in no group: told so, and nothing is stored
+            stranger = p.press(confirm, user_id=DEE, message=reply, dm_channel=dm_channel(h, DEE))
+            assert text_of(await h.interact(stranger)) == SAYINGS["no_group"]
             assert stored(h) == before
 
     run(scenario())

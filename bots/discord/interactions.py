@@ -47,8 +47,9 @@ def identity(interaction: discord.Interaction[Any]) -> Identity:
 
 def dm_group(app: FollowThrough, user_id: str, hint: str | None = None) -> str:
     """The workspace a DM of `user_id` acts in (a DM carries no group of its own): their
-    one group on Discord, or the one `hint` names if it is theirs. Else a saying: they
-    have none, it isn't theirs, or there are several. Reads the core: call off the loop."""
+    one group on Discord, or the one `hint` names if it is theirs. Else the SAYINGS key
+    of why not (a workspace id is digits: never one): they have none, it isn't theirs, or
+    there are several. Reads the core: call it off the loop."""
     groups = app.workspaces(PLATFORM, user_id)
     if not groups:
         return "no_group"

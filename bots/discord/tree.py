@@ -28,6 +28,7 @@ from core.services import (
     COMMANDS,
     SAYINGS,
     CommandSpec,
+    FollowThrough,
     Identity,
     OptionSpec,
     SubcommandSpec,
@@ -92,37 +93,33 @@ def countries() -> list[tuple[str, str]]:
 
 
 async def _from_core(
-    interaction: discord.Interaction[Any], what: str, call: Callable[[], list[tuple[str, str]]]
+    interaction: discord.Interaction[Any],
+    what: str,
+    call: Callable[[FollowThrough, Identity], list[tuple[str, str]]],
 ) -> list[tuple[str, str]]:
-    """A read of the core for autocomplete, never slower than Discord allows (no defer)."""
+    """A read of the core for autocomplete as whoever is asking, where they are
+    (`tenant`), never slower than Discord allows (no defer): nothing where no group of
+    theirs is."""
+    app = interaction.client.app
+
+    async def read() -> list[tuple[str, str]]:
+        who = await tenant(interaction, run=asyncio.to_thread)
+        return [] if isinstance(who, str) else await asyncio.to_thread(call, app, who)
+
     try:
-        return await asyncio.wait_for(asyncio.to_thread(call), AUTOCOMPLETE_BUDGET)
+        return await asyncio.wait_for(read(), AUTOCOMPLETE_BUDGET)
     except Exception:
         log.warning("%s autocomplete gave up: interaction=%s", what, interaction.id, exc_info=True)
         return []
-
-
-async def _asker(interaction: discord.Interaction[Any]) -> Identity | None:
-    """Who is asking, in which group (`tenant`), within autocomplete's budget; None where
-    nothing would be done."""
-    try:
-        who = await asyncio.wait_for(
-            tenant(interaction, run=asyncio.to_thread), AUTOCOMPLETE_BUDGET / 2
-        )
-    except Exception:
-        log.warning("autocomplete gave up: interaction=%s", interaction.id, exc_info=True)
-        return None
-    return None if isinstance(who, str) else who
 
 
 async def lead_autocomplete(
     interaction: discord.Interaction[Any], current: str
 ) -> list[Choice[str]]:
     """The member's own leads, recent first."""
-    app, who = interaction.client.app, await _asker(interaction)
-    if who is None:
-        return []
-    return _choices(await _from_core(interaction, "lead", lambda: app.lead_choices(who, current)))
+    return _choices(
+        await _from_core(interaction, "lead", lambda app, who: app.lead_choices(who, current))
+    )
 
 
 async def tz_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
@@ -139,10 +136,7 @@ async def day_autocomplete(
     interaction: discord.Interaction[Any], current: str
 ) -> list[Choice[str]]:
     """The last few days in the member's own calendar (`when`: Today, Yesterday, ...)."""
-    app, who = interaction.client.app, await _asker(interaction)
-    if who is None:
-        return []
-    days = await _from_core(interaction, "day", lambda: app.day_choices(who))
+    days = await _from_core(interaction, "day", lambda app, who: app.day_choices(who))
     typed = current.strip().casefold()
     return _choices([(label, value) for label, value in days if typed in label.casefold()])
 

@@ -170,6 +170,17 @@ def test_dm_commands_act_in_each_members_own_group_and_create_none(tmp_path: Pat
                 )
                 assert f"Added #1 {name}" in text_of(await h.interact(payload))
             assert "Julie" in history(h, who(ADA)) and "Zed" not in history(h, who(ADA))
+            complete = lead(
+                "emailed",
+                p.option("lead", "", focused=True),
+                autocomplete=True,
+                user_id=ADA,
+                guild_id=None,
+                channel_id=dm_channel(h, ADA),
+            )
+            await h.interact(complete)  # her own leads, from her one group
+            [choice] = h.fake.callbacks[int(complete["id"])][0]["data"]["choices"]
+            assert "Julie" in choice["name"]
             bo = who(BO, "Bo", guild=GUILD_B)
             assert "Zed" in history(h, bo) and "Julie" not in history(h, bo)
             assert {row[2] for row in stored(h)["groups"]} == {GUILD, GUILD_B}  # no "" group

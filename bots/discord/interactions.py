@@ -10,17 +10,19 @@ from __future__ import annotations
 import functools
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bots.discord import render, views
-from core.services import SAYINGS, Identity, Message, MessageKind, plain
+from core.services import SAYINGS, FollowThrough, Identity, Message, MessageKind, plain
 
 if TYPE_CHECKING:
     from bots.discord.views import CommandButton
 
 log = logging.getLogger(__name__)
+Runner = Callable[..., Awaitable[Any]]
 
 PLATFORM = "discord"
 DEAD = frozenset({10062, 40060})  # unknown interaction, already acknowledged
@@ -28,25 +30,62 @@ MAX_PRESSES = 10_000
 
 
 def identity(interaction: discord.Interaction[Any]) -> Identity:
-    """The member as this server knows them; admins by their resolved permissions."""
+    """The member as this server knows them; admins by their resolved permissions.
+
+    Only for an interaction from a guild (see `tenant`): a DM has no workspace."""
     user = interaction.user
     perms = interaction.permissions  # resolved by Discord for this member: no cache needed
-    workspace = str(interaction.guild_id) if interaction.guild_id is not None else ""
+    assert interaction.guild_id is not None
     return Identity(
         PLATFORM,
-        workspace,
+        str(interaction.guild_id),
         str(user.id),
         user.display_name,
         is_admin=perms.manage_guild or perms.administrator,
     )
 
 
-async def send(
-    interaction: discord.Interaction[Any], message: Message, *, owner: str | None = None
-) -> None:
-    """The message as ephemeral follow-ups of a deferred interaction (parts, files)."""
-    guild = str(interaction.guild_id or "")
-    owner = owner or str(interaction.user.id)
+def dm_group(app: FollowThrough, user_id: str, hint: str | None = None) -> str:
+    """The workspace a DM of `user_id` acts in (a DM carries no group of its own): their
+    one group on Discord, or the one `hint` names if it is theirs. Else the SAYINGS key
+    of why not (a workspace id is digits: never one): they have none, it isn't theirs, or
+    there are several. Reads the core: call it off the loop."""
+    groups = app.workspaces(PLATFORM, user_id)
+    if not groups:
+        return "no_group"
+    if hint is not None:
+        return hint if hint in groups else "not_yours"
+    return groups[0] if len(groups) == 1 else "which_group"
+
+
+async def tenant(
+    interaction: discord.Interaction[Any], hint: str | None = None, run: Runner | None = None
+) -> Identity | str:
+    """Who is asking and in which group, from what Discord vouches for; else the saying
+    that explains why nothing will be done.
+
+    A guild's interaction acts in that guild, if the bot is in it (its GUILD_CREATE put it
+    in the client's cache): a guild it was never added to stores nothing. A DM acts in
+    the presser's one group (`dm_group`). `hint`, a guild a custom id names, is only
+    accepted where it is the guild the interaction came from, or one of the member's.
+    `run` runs the core's read (default: the client's core threads)."""
+    client = interaction.client
+    user = interaction.user
+    if interaction.guild_id is not None:
+        if client.get_guild(interaction.guild_id) is None:
+            return SAYINGS["not_added"]
+        if hint is not None and hint != str(interaction.guild_id):
+            return SAYINGS["not_yours"]
+        return identity(interaction)
+    found = await (run or client.core)(dm_group, client.app, str(user.id), hint)
+    if found in SAYINGS:
+        return SAYINGS[found]
+    return Identity(PLATFORM, found, str(user.id), user.display_name)
+
+
+async def send(interaction: discord.Interaction[Any], message: Message) -> None:
+    """The message as ephemeral follow-ups of a deferred interaction (parts, files); its
+    buttons run their commands as whoever presses them (only the asker sees them)."""
     attachments = message.attachments
     if attachments and render.attachment_bytes(message) > interaction.filesize_limit:
         message = Message(MessageKind.ERROR, SAYINGS["too_big"])
@@ -57,7 +96,7 @@ async def send(
             "ephemeral": True,
             "allowed_mentions": render.allowed_mentions(message),
         }
-        view = views.view(part, guild, owner) if guild else None
+        view = views.view(part)
         if view is not None:
             kwargs["view"] = view
         if index == 0 and attachments:
@@ -127,36 +166,40 @@ async def press(interaction: discord.Interaction[Any], button: CommandButton) ->
 
 
 async def _press(interaction: discord.Interaction[Any], button: CommandButton) -> None:
-    """Run a digest button's command as its owner, then show what was logged.
+    """Run a button's command as the presser, then show what was logged.
 
-    The core commits before it answers and never raises: a failure after it answered is
-    the display's, not the command's. A press the core applied stays claimed (a retry
-    would log it twice) and the member hears it was done; a refusal or a failure before
-    the core was reached releases the claim, so pressing again tries again. A press the
-    core had applied already (another process, before a restart) is told so, to the
-    presser alone; the message stays as it is.
+    What the press applies to comes from our records, never from the custom id alone:
+    `_resolve`. The core commits before it answers and never raises: a failure after it
+    answered is the display's, not the command's. A press the core applied stays claimed
+    (a retry would log it twice) and the member hears it was done; a refusal or a failure
+    before the core was reached releases the claim, so pressing again tries again. A
+    press the core had applied already (another process, before a restart) is told so,
+    to the presser alone; the message stays as it is. Nothing is ever created by a press.
     """
     if not await defer(interaction, update=True):
         return
     client = interaction.client
     custom_id = button.item.custom_id or ""
     message = interaction.message
-    if str(interaction.user.id) != button.owner:
-        await answer_error(interaction, SAYINGS["not_yours"])
+    try:
+        resolved = await _resolve(interaction, button.pointer)
+    except Exception:
+        log.exception("button press not resolved: interaction=%s", interaction.id)
+        await answer_error(interaction, SAYINGS["broken"])
         return
+    if isinstance(resolved, str):  # nothing to do: the presser alone hears why
+        await _answer_press(interaction, button, Message(MessageKind.ERROR, resolved))
+        return
+    who, command, text = resolved
     message_id = message.id if message is not None else interaction.id
     if not client.presses.claim(message_id, custom_id):
         return  # the first press of a double click is being (or was) applied
     try:
-        who = Identity(PLATFORM, button.guild, button.owner, interaction.user.display_name)
         # The core keeps the press's key with what it logged: a repeat on another
         # process, or after a restart, logs nothing twice either.
         once = f"press:discord:{message_id}:{custom_id}"
         answer: Message = await client.core(
-            functools.partial(client.app.handle, once=once),
-            who,
-            f"/{button.command}",
-            button.text,
+            functools.partial(client.app.handle, once=once, create=False), who, command, text
         )
     except Exception:
         client.presses.release(message_id, custom_id)
@@ -167,6 +210,12 @@ async def _press(interaction: discord.Interaction[Any], button: CommandButton) -
         log.info("press applied already: interaction=%s", interaction.id)
     if answer.kind is MessageKind.ERROR:
         client.presses.release(message_id, custom_id)
+    await _answer_press(interaction, button, answer)
+
+
+async def _answer_press(
+    interaction: discord.Interaction[Any], button: CommandButton, answer: Message
+) -> None:
     try:
         await _show_press(interaction, button, answer)
     except Exception:
@@ -174,21 +223,56 @@ async def _press(interaction: discord.Interaction[Any], button: CommandButton) -
         await answer_error(interaction, _not_shown(answer))
 
 
+async def _resolve(
+    interaction: discord.Interaction[Any], pointer: views.Pointer
+) -> tuple[Identity, str, str] | str:
+    """Who the press acts for, in which group, and the command it runs; else the saying
+    for why it does nothing.
+
+    A button on a DM we delivered runs the button stored in that DM's outbox row, and only
+    for the member it was sent to, in its group: a custom id naming another row, section
+    or button of someone else's changes nothing. Any other button (a reply's; an old
+    digest's) runs its command as the presser where `tenant` puts them: what they could
+    have typed there themselves."""
+    client = interaction.client
+    user = interaction.user
+    if pointer.row is not None:
+        found = await client.core(
+            client.app.sent_button,
+            PLATFORM,
+            pointer.row,
+            str(user.id),
+            pointer.section,
+            pointer.index,
+        )
+        if found is None:  # not theirs, or erased since (forget-me, the bot removed)
+            known = await client.core(client.app.workspaces, PLATFORM, str(user.id))
+            return SAYINGS["not_yours"] if known else SAYINGS["no_group"]
+        workspace, stored = found
+        if interaction.guild_id is not None and str(interaction.guild_id) != workspace:
+            return SAYINGS["not_yours"]
+        command, text = stored.parts
+        return Identity(PLATFORM, workspace, str(user.id), user.display_name), command, text
+    who = await tenant(interaction, pointer.guild)
+    if isinstance(who, str):
+        return who
+    return who, f"/{pointer.command}", pointer.text
+
+
 async def _show_press(
     interaction: discord.Interaction[Any], button: CommandButton, answer: Message
 ) -> None:
     """A refusal or a repeat as an ephemeral answer; what was logged as a tick under its
-    lead."""
+    lead (within every limit of the message's embeds)."""
     message = interaction.message
     # A repeat's first press may not have been shown (its edit failed, or its process
     # stopped): the presser hears it was logged already, and the message is left alone.
     if answer.kind is MessageKind.ERROR or answer.repeat or message is None:
-        await send(interaction, answer, owner=button.owner)
+        await send(interaction, answer)
         return
     custom_id = button.item.custom_id or ""
-    embeds = list(message.embeds)
-    if 0 <= button.embed < len(embeds):
-        embeds[button.embed].set_footer(text=render.cut("✓ " + plain(answer.text), 2048))
+    tick = "✓ " + plain(answer.text)
+    embeds = render.ticked(list(message.embeds), button.pointer.embed, tick)
     await interaction.edit_original_response(
         embeds=embeds, view=views.pressed_view(message, custom_id)
     )

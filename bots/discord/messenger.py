@@ -280,7 +280,6 @@ class DiscordMessenger:
     async def _post(self, channel: discord.PartialMessageable, delivery: Delivery) -> str:
         message = delivery.message
         pieces = render.parts(message)
-        owner = delivery.user_id or ""
         first: str | None = None
         for index, part in enumerate(pieces):
             kwargs: dict[str, Any] = {
@@ -288,7 +287,8 @@ class DiscordMessenger:
                 "nonce": nonce(delivery.key, index),
                 "allowed_mentions": render.allowed_mentions(message),
             }
-            view = views.view(part, delivery.workspace_id, owner) if owner else None
+            # A DM's buttons point at its outbox row: a press runs what is stored there.
+            view = views.view(part, delivery.id) if delivery.user_id else None
             if view is not None:
                 kwargs["view"] = view
             if index == 0 and message.attachments:

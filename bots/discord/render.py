@@ -18,7 +18,13 @@ from core.services import Button, Message, Section, plain, render
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
 MAX_EMBED_TOTAL = 6000
+MAX_TITLE = 256
 MAX_DESCRIPTION = 4096
+MAX_FIELDS = 25
+MAX_FIELD_NAME = 256
+MAX_FIELD_VALUE = 1024
+MAX_FOOTER = 2048
+MAX_AUTHOR = 256
 MAX_ROWS = 5
 MAX_LABEL = 80
 COLOUR = discord.Colour(0x2F7D6D)
@@ -29,6 +35,8 @@ _MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#-])")
 _CROWD = re.compile(r"@(everyone|here)")
 _MENTION = re.compile(r"<(@[!&]?|#|/)")
 _FENCE = re.compile(r"`(?=`)")
+# A mention, channel, command or emoji token: cutting inside one would garble it.
+_TOKEN = re.compile(r"<(?:@[!&]?|#|/|a?:)[^<>\n]{1,100}>")
 
 
 def escape(text: str) -> str:
@@ -43,19 +51,95 @@ def escape_code(text: str) -> str:
     return _FENCE.sub("`\u200b", text)
 
 
+def boundary(text: str, at: int) -> int:
+    """The last place at or before `at` to cut `text` without splitting an escape
+    (`\\*`) or a mention (`<@123>`)."""
+    for token in _TOKEN.finditer(text, max(0, at - 110), min(len(text), at + 110)):
+        if token.start() < at < token.end():
+            at = token.start()
+            break
+    slashes = len(text[:at]) - len(text[:at].rstrip("\\"))
+    return at - 1 if slashes % 2 else at
+
+
 def chunks(text: str, limit: int) -> list[str]:
-    """`text` in pieces of at most `limit` characters, split at line breaks if it can."""
+    """`text` in pieces of at most `limit` characters, split at line breaks if it can,
+    never inside an escape or a mention."""
     out: list[str] = []
     while len(text) > limit:
         at = text.rfind("\n", 0, limit)
-        at = limit if at <= 0 else at
+        at = (boundary(text, limit) or limit) if at <= 0 else at
         out.append(text[:at])
         text = text[at:].lstrip("\n")
     return [*out, text] if text or not out else out
 
 
 def cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """`text` in at most `limit` characters, ending in "…" if it was cut (never inside an
+    escape or a mention)."""
+    if len(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+    return text[: boundary(text, limit - 1)] + "…"
+
+
+def fit(embeds: list[discord.Embed]) -> list[discord.Embed]:
+    """`embeds` cut to every limit Discord sets on a message's embeds (each part's own,
+    25 fields, 10 embeds, 6,000 characters in all): descriptions give way first, the
+    last embed's first."""
+    out = embeds[:MAX_EMBEDS]
+    for embed in out:
+        if embed.title:
+            embed.title = cut(embed.title, MAX_TITLE)
+        if embed.description:
+            embed.description = cut(embed.description, MAX_DESCRIPTION)
+        if embed.author.name:
+            author = embed.author
+            embed.set_author(
+                name=cut(author.name or "", MAX_AUTHOR), url=author.url, icon_url=author.icon_url
+            )
+        if embed.footer.text:
+            _footer(embed, cut(embed.footer.text, MAX_FOOTER))
+        while len(embed.fields) > MAX_FIELDS:
+            embed.remove_field(MAX_FIELDS)
+        for index, item in enumerate(embed.fields):
+            embed.set_field_at(
+                index,
+                name=cut(item.name or "", MAX_FIELD_NAME),
+                value=cut(item.value or "", MAX_FIELD_VALUE),
+                inline=bool(item.inline),
+            )
+    for embed in reversed(out):
+        over = sum(len(e) for e in out) - MAX_EMBED_TOTAL
+        if over <= 0:
+            break
+        text = embed.description or ""
+        embed.description = cut(text, len(text) - over) or None
+    return out
+
+
+def ticked(embeds: list[discord.Embed], index: int, tick: str) -> list[discord.Embed]:
+    """A pressed message's embeds with `tick` (what was logged) as embed `index`'s footer,
+    within every limit: the tick comes first, that embed's description makes room."""
+    out = fit(embeds)
+    if not 0 <= index < len(out):
+        return out
+    target = out[index]
+    others = sum(len(e) for e in out if e is not target)
+    text = target.description or ""
+    rest = len(target) - len(text) - len(target.footer.text or "")  # title, fields, author
+    room = MAX_EMBED_TOTAL - others - rest
+    footer = cut(tick, min(MAX_FOOTER, room))
+    if footer:
+        _footer(target, footer)
+    if len(text) > room - len(footer):
+        target.description = cut(text, room - len(footer)) or None
+    return out
+
+
+def _footer(embed: discord.Embed, text: str) -> None:
+    embed.set_footer(text=text, icon_url=embed.footer.icon_url)
 
 
 def allowed_mentions(message: Message) -> discord.AllowedMentions:
@@ -101,6 +185,7 @@ class Part:
     embeds: list[discord.Embed] = field(default_factory=list)
     rows: list[tuple[Button, ...]] = field(default_factory=list)
     row_embed: list[int] = field(default_factory=list)  # which embed each row belongs to
+    row_section: list[int] = field(default_factory=list)  # and which section of the message
 
     def size(self) -> int:
         return sum(len(e) for e in self.embeds)
@@ -109,7 +194,7 @@ class Part:
 def parts(message: Message) -> list[Part]:
     """The message as one or more Discord messages, each within Discord's limits."""
     out = [Part(content=text or None) for text in contents(message)]
-    for section in message.sections:
+    for number, section in enumerate(message.sections):
         current = out[-1]
         pieces = embeds(section)
         for piece in pieces:
@@ -125,6 +210,7 @@ def parts(message: Message) -> list[Part]:
         if section.buttons:
             current.rows.append(section.buttons[:5])
             current.row_embed.append(len(current.embeds) - 1)
+            current.row_section.append(number)
     return out
 
 

@@ -22,12 +22,14 @@ import discord
 from discord import app_commands
 from discord.app_commands import AppCommandChannel, Choice
 
-from bots.discord.interactions import DEAD, answer_error, defer, identity, show
+from bots.discord.interactions import DEAD, answer_error, defer, show, tenant
 from bots.discord.render import cut
 from core.services import (
     COMMANDS,
     SAYINGS,
     CommandSpec,
+    FollowThrough,
+    Identity,
     OptionSpec,
     SubcommandSpec,
     country_names,
@@ -91,11 +93,21 @@ def countries() -> list[tuple[str, str]]:
 
 
 async def _from_core(
-    interaction: discord.Interaction[Any], what: str, call: Callable[[], list[tuple[str, str]]]
+    interaction: discord.Interaction[Any],
+    what: str,
+    call: Callable[[FollowThrough, Identity], list[tuple[str, str]]],
 ) -> list[tuple[str, str]]:
-    """A read of the core for autocomplete, never slower than Discord allows (no defer)."""
+    """A read of the core for autocomplete as whoever is asking, where they are
+    (`tenant`), never slower than Discord allows (no defer): nothing where no group of
+    theirs is."""
+    app = interaction.client.app
+
+    async def read() -> list[tuple[str, str]]:
+        who = await tenant(interaction, run=asyncio.to_thread)
+        return [] if isinstance(who, str) else await asyncio.to_thread(call, app, who)
+
     try:
-        return await asyncio.wait_for(asyncio.to_thread(call), AUTOCOMPLETE_BUDGET)
+        return await asyncio.wait_for(read(), AUTOCOMPLETE_BUDGET)
     except Exception:
         log.warning("%s autocomplete gave up: interaction=%s", what, interaction.id, exc_info=True)
         return []
@@ -105,8 +117,9 @@ async def lead_autocomplete(
     interaction: discord.Interaction[Any], current: str
 ) -> list[Choice[str]]:
     """The member's own leads, recent first."""
-    app, who = interaction.client.app, identity(interaction)
-    return _choices(await _from_core(interaction, "lead", lambda: app.lead_choices(who, current)))
+    return _choices(
+        await _from_core(interaction, "lead", lambda app, who: app.lead_choices(who, current))
+    )
 
 
 async def tz_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
@@ -123,8 +136,7 @@ async def day_autocomplete(
     interaction: discord.Interaction[Any], current: str
 ) -> list[Choice[str]]:
     """The last few days in the member's own calendar (`when`: Today, Yesterday, ...)."""
-    app, who = interaction.client.app, identity(interaction)
-    days = await _from_core(interaction, "day", lambda: app.day_choices(who))
+    days = await _from_core(interaction, "day", lambda app, who: app.day_choices(who))
     typed = current.strip().casefold()
     return _choices([(label, value) for label, value in days if typed in label.casefold()])
 
@@ -178,10 +190,14 @@ async def _run(
     if not await defer(interaction):
         return
     try:
+        who = await tenant(interaction)
+        if isinstance(who, str):  # no group of theirs here: nothing is stored
+            await answer_error(interaction, who)
+            return
         options = {name: _value(value) for name, value in values.items()}
-        answer = await interaction.client.core(
-            interaction.client.app.run, identity(interaction), command, subcommand, options
-        )
+        # A DM carries no group: it acts in the member's own, and creates none.
+        run = functools.partial(interaction.client.app.run, create=interaction.guild_id is not None)
+        answer = await interaction.client.core(run, who, command, subcommand, options)
     except Exception:  # before the core answered (it never raises): nothing was changed
         log.exception("command failed: interaction=%s /%s %s", interaction.id, command, subcommand)
         await answer_error(interaction, SAYINGS["broken"])
@@ -265,6 +281,10 @@ def _admin_group(spec: CommandSpec, sub: SubcommandSpec) -> app_commands.Group:
         description=cut(sub.description, MAX_DESCRIPTION),
         default_permissions=discord.Permissions(manage_guild=True),
         guild_only=True,
+        # Overrides the tree's contexts (which let members use DMs): a guild's only.
+        allowed_contexts=app_commands.AppCommandContext(
+            guild=True, dm_channel=False, private_channel=False
+        ),
     )
     for leaf_spec in sub.subcommands or (sub,):
         path = f"{sub.name} {leaf_spec.name}" if sub.subcommands else sub.name
@@ -275,7 +295,8 @@ def _admin_group(spec: CommandSpec, sub: SubcommandSpec) -> app_commands.Group:
 
 
 class Tree(app_commands.CommandTree[Any]):
-    """Our tree: guild-only commands, and an error handler that answers once."""
+    """Our tree: commands in the servers the bot was added to (and, for members, the bot's
+    DM), and an error handler that answers once."""
 
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
@@ -292,10 +313,13 @@ class Tree(app_commands.CommandTree[Any]):
 
 
 def build(client: discord.Client) -> Tree:
+    # Installed to servers only (never to a user's account, which would bring commands
+    # from servers the bot is not in); a member may also use the bot's own DM, where
+    # commands act in their one group. Organiser commands are a server's only.
     tree = Tree(
         client,
         allowed_contexts=app_commands.AppCommandContext(
-            guild=True, dm_channel=False, private_channel=False
+            guild=True, dm_channel=True, private_channel=False
         ),
         allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
     )

@@ -1,13 +1,21 @@
-"""Digest buttons that keep working: DynamicItems whose custom id carries the command.
+"""Buttons that keep working: DynamicItems whose custom id points at what they run.
 
-The custom id names the guild, the member the message was for, the embed the button
-belongs to and the command text, so a press on yesterday's message is understood by
-any process after any restart, with nothing stored per message.
+A custom id is only a pointer, never the source of what a press applies to: a client can
+edit it. A button on a DM we delivered names its outbox row and the button's place in
+it (`ft2:s:<row>:<embed>:<section>:<button>`): the press runs the button stored there, as
+the member that DM was for, in its group. A button on a reply to a command carries the
+command (`ft2:r:<embed>:<command>:<text>`), which runs as the presser, in the server the
+press came from (or, in a DM, in the presser's one group): what they could have typed.
+Digests sent before this format (`ft1:<guild>:<owner>:...`) are read like reply
+buttons, their guild only a pointer checked against the presser's own groups. Nothing
+is stored per message, so a press on yesterday's message is understood by any process
+after any restart.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import discord
@@ -15,12 +23,14 @@ import discord
 from bots.discord.render import MAX_LABEL, MAX_ROWS, Part, cut
 from core.services import Button
 
-VERSION = "ft1"
 MAX_CUSTOM_ID = 100
-TEMPLATE = (
-    rf"{VERSION}:(?P<guild>[0-9]{{1,20}}):(?P<owner>[0-9]{{1,20}}):(?P<embed>[0-9]):"
-    r"(?P<command>[a-z-]{1,20}):(?P<text>[^\n]{1,60})"
+SENT = r"ft2:s:(?P<row>[0-9]{1,19}):(?P<embed>[0-9]):(?P<section>[0-9]{1,3}):(?P<index>[0-9])"
+REPLY = r"ft2:r:(?P<r_embed>[0-9]):(?P<command>[a-z-]{1,20}):(?P<text>[^\n]{1,60})"
+LEGACY = (
+    r"ft1:(?P<guild>[0-9]{1,20}):[0-9]{1,20}:(?P<l_embed>[0-9]):"
+    r"(?P<l_command>[a-z-]{1,20}):(?P<l_text>[^\n]{1,60})"
 )
+TEMPLATE = f"{SENT}|{REPLY}|{LEGACY}"
 STYLES = {
     "done": discord.ButtonStyle.success,
     "replied": discord.ButtonStyle.primary,
@@ -29,34 +39,73 @@ STYLES = {
 }
 
 
-def custom_id(guild: str, owner: str, embed: int, button: Button) -> str:
+@dataclass(frozen=True, slots=True)
+class Pointer:
+    """What a custom id says, none of it trusted: a stored DM's row and button, or a
+    command (with the guild an old digest named)."""
+
+    embed: int
+    row: int | None = None
+    section: int = 0
+    index: int = 0
+    command: str = ""
+    text: str = ""
+    guild: str | None = None
+
+    @classmethod
+    def parse(cls, value: str) -> Pointer | None:
+        match = re.fullmatch(TEMPLATE, value)
+        if match is None:
+            return None
+        if match["row"] is not None:
+            return cls(
+                int(match["embed"]),
+                int(match["row"]),
+                int(match["section"]),
+                int(match["index"]),
+            )
+        if match["command"] is not None:
+            return cls(int(match["r_embed"]), command=match["command"], text=match["text"])
+        return cls(
+            int(match["l_embed"]),
+            command=match["l_command"],
+            text=match["l_text"],
+            guild=match["guild"],
+        )
+
+
+def sent_id(row: int, embed: int, section: int, index: int) -> str:
+    """A button on the DM written as outbox row `row`."""
+    value = f"ft2:s:{row}:{embed}:{section}:{index}"
+    if len(value) > MAX_CUSTOM_ID or not re.fullmatch(SENT, value):
+        raise ValueError(f"a button's place does not fit a custom id: {value!r}")
+    return value
+
+
+def reply_id(embed: int, button: Button) -> str:
+    """A button on a reply: the command it runs."""
     command, _, text = button.command.partition(" ")
-    command = command.lstrip("/") if command.startswith("/") else "lead"
-    if not button.command.startswith("/"):  # the older form: `/lead` implied
-        text = button.command
-    value = f"{VERSION}:{guild}:{owner}:{embed}:{command}:{text}"
-    if len(value) > MAX_CUSTOM_ID or not re.fullmatch(TEMPLATE, value):
+    value = f"ft2:r:{embed}:{command.lstrip('/')}:{text}"
+    if len(value) > MAX_CUSTOM_ID or not re.fullmatch(REPLY, value):
         raise ValueError(f"a button's command does not fit a custom id: {button.command!r}")
     return value
 
 
 class CommandButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
-    """A digest button: pressing it runs `/command text` as the member who owns it."""
+    """A button whose press is resolved against our own records (bots.discord.interactions)."""
 
     def __init__(
         self,
-        guild: str,
-        owner: str,
-        embed: int,
-        command: str,
-        text: str,
+        value: str,
         *,
         label: str = "…",
         style: discord.ButtonStyle = discord.ButtonStyle.secondary,
         disabled: bool = False,
         row: int | None = None,
     ) -> None:
-        value = f"{VERSION}:{guild}:{owner}:{embed}:{command}:{text}"
+        pointer = Pointer.parse(value)
+        if pointer is None:
+            raise ValueError(f"not one of our custom ids: {value!r}")
         super().__init__(
             discord.ui.Button(
                 label=cut(label, MAX_LABEL),
@@ -66,13 +115,7 @@ class CommandButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEM
                 row=row,
             )
         )
-        self.guild, self.owner, self.embed, self.command, self.text = (
-            guild,
-            owner,
-            embed,
-            command,
-            text,
-        )
+        self.pointer = pointer
 
     @classmethod
     async def from_custom_id(
@@ -83,11 +126,7 @@ class CommandButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEM
         /,
     ) -> CommandButton:
         return cls(
-            match["guild"],
-            match["owner"],
-            int(match["embed"]),
-            match["command"],
-            match["text"],
+            match.group(0),
             label=getattr(item, "label", None) or "…",
             style=getattr(item, "style", discord.ButtonStyle.secondary),
         )
@@ -100,25 +139,25 @@ class CommandButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEM
         await press(interaction, self)
 
 
-def view(part: Part, guild: str, owner: str) -> discord.ui.View | None:
-    """The part's button rows as a view of DynamicItems (not kept in memory per message)."""
+def view(part: Part, outbox_id: int | None = None) -> discord.ui.View | None:
+    """The part's button rows as a view of DynamicItems (not kept in memory per message):
+    pointers into the DM written as `outbox_id`, or (a reply) the commands themselves."""
     if not part.rows:
         return None
     out = discord.ui.View(timeout=None)
-    for row, (buttons, embed) in enumerate(zip(part.rows, part.row_embed, strict=True)):
+    rows = zip(part.rows, part.row_embed, part.row_section, strict=True)
+    for row, (buttons, embed, section) in enumerate(rows):
         if row >= MAX_ROWS:
             break
-        for button in buttons:
-            value = custom_id(guild, owner, embed, button)
-            match = re.fullmatch(TEMPLATE, value)
-            assert match is not None
+        for index, button in enumerate(buttons):
+            value = (
+                reply_id(embed, button)
+                if outbox_id is None
+                else sent_id(outbox_id, embed, section, index)
+            )
             out.add_item(
                 CommandButton(
-                    guild,
-                    owner,
-                    embed,
-                    match["command"],
-                    match["text"],
+                    value,
                     label=button.label,
                     style=STYLES.get(button.action, discord.ButtonStyle.secondary),
                     row=row,
@@ -134,17 +173,12 @@ def pressed_view(message: discord.Message, pressed: str) -> discord.ui.View:
         children = getattr(action_row, "children", [])
         ids = [getattr(c, "custom_id", None) for c in children]
         for child in children:
-            value = getattr(child, "custom_id", None)
-            match = re.fullmatch(TEMPLATE, value or "")
-            if match is None:
+            value = getattr(child, "custom_id", None) or ""
+            if Pointer.parse(value) is None:
                 continue
             out.add_item(
                 CommandButton(
-                    match["guild"],
-                    match["owner"],
-                    int(match["embed"]),
-                    match["command"],
-                    match["text"],
+                    value,
                     label=getattr(child, "label", None) or "…",
                     style=getattr(child, "style", discord.ButtonStyle.secondary),
                     disabled=pressed in ids or bool(getattr(child, "disabled", False)),

@@ -195,16 +195,24 @@ class MeasuredFollowThrough(FollowThrough):
     planning pass; the composition root builds this one instead of the plain one."""
 
     def handle(
-        self, who: Identity, command: str, text: str, *, once: str | None = None
+        self,
+        who: Identity,
+        command: str,
+        text: str,
+        *,
+        once: str | None = None,
+        create: bool = True,
     ) -> Message:
         start = time.perf_counter()
-        answer = super().handle(who, command, text, once=once)
+        answer = super().handle(who, command, text, once=once, create=create)
         _command(who, answer, start)
         return answer
 
-    def run(self, who: Identity, command: str, subcommand: str, options: Options) -> Message:
+    def run(
+        self, who: Identity, command: str, subcommand: str, options: Options, *, create: bool = True
+    ) -> Message:
         start = time.perf_counter()
-        answer = super().run(who, command, subcommand, options)
+        answer = super().run(who, command, subcommand, options, create=create)
         _command(who, answer, start)
         return answer
 

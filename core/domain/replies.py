@@ -176,6 +176,11 @@ def forgotten(leads: int) -> Message:
     )
 
 
+NOT_JOINED = (
+    "You're not in a FollowThrough group yet, so nothing was saved. Use /lead where"
+    " FollowThrough has been added (your group's server or workspace), e.g."
+    " /lead add Julie at Acme; after that it works here too."
+)
 ALREADY_DONE = "Already done: that button was pressed before, and nothing was logged twice."
 NOT_ORGANISER = (
     "Only the group's organisers (its admins) can change group settings; nothing changed."
@@ -239,8 +244,7 @@ def overview(today: date, actions: list[Section], pipeline_text: str, me: Standi
         *actions,
         Section(pipeline_text),
         Section(
-            f"Streak: {plural(me.streak, 'business day')}"
-            f" · This week: {plural(me.points, 'point')}"
+            f"Streak: {plural(me.streak, 'business day')} · This week: {plural(me.points, 'point')}"
         ),
         Section(settings, "Change them: /followthrough me time 07:30 tz Europe/Berlin"),
     )
@@ -261,4 +265,14 @@ SAYINGS = {
     "more": "Show more",
     "more_gone": "I no longer have the rest of that answer. Please run the command again.",
     "by_dm": "Slack wouldn't let me show all of my answer where you asked, so here it is.",
+    # Where a command or a press comes from a place that is no group of the member's:
+    "not_added": (
+        "FollowThrough hasn't been added here, so nothing was saved. Ask an organiser to"
+        " add it to your server, then use /lead there (e.g. /lead add Julie at Acme)."
+    ),
+    "no_group": NOT_JOINED,
+    "which_group": (
+        "You're in FollowThrough in more than one server, so I can't tell which one this is"
+        " for; nothing was changed. Use the command in that server."
+    ),
 }

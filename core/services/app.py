@@ -14,7 +14,7 @@ from core.domain.commands import Command
 from core.domain.dates import recent_days
 from core.domain.errors import DomainError, NotAllowed, UsageError
 from core.domain.members import Group, Member
-from core.domain.messages import Message, MessageKind, error
+from core.domain.messages import Button, Message, MessageKind, error
 from core.domain.planning import schedule
 from core.domain.text import clean
 from core.services import failures, home
@@ -83,8 +83,16 @@ class FollowThrough:
             group = uow.groups.add(group)
         return group
 
-    def _enter(self, uow: UnitOfWork, who: Identity) -> tuple[Group, Member, bool]:
-        """The caller's group and member (created if new), and whether they are new."""
+    def _enter(
+        self, uow: UnitOfWork, who: Identity, create: bool = True
+    ) -> tuple[Group, Member, bool]:
+        """The caller's group and member (created if new), and whether they are new.
+
+        `create` False: a caller with no member there is refused, and nothing is written."""
+        if not create:
+            known, member = _known(uow, who)
+            if known is None or member is None:
+                raise NotAllowed(replies.NOT_JOINED)
         group = self._group(uow, who.platform, who.workspace_id)
         assert group.id is not None
         if group.suspended:
@@ -154,7 +162,13 @@ class FollowThrough:
     # -- commands --------------------------------------------------------------------
 
     def handle(
-        self, who: Identity, command: str, text: str, *, once: str | None = None
+        self,
+        who: Identity,
+        command: str,
+        text: str,
+        *,
+        once: str | None = None,
+        create: bool = True,
     ) -> Message:
         """Run one slash command typed as text (`"/lead"`, `"emailed julie"`).
 
@@ -162,12 +176,15 @@ class FollowThrough:
         raises: every outcome, refusals and our own failures included, is a message.
         `once` (a button press's key) applies it at most once, whatever the repeats: a
         double press, the same press on two processes, a press after a restart.
+        `create` False: only for someone who is a member of `who`'s group already (a DM,
+        which carries no group of its own, creates none); anyone else is refused.
         """
         return self._answer(
             who,
             parser.is_organiser_command(command, text),
             lambda: parser.parse(command, text),
             once,
+            create,
         )
 
     def run(
@@ -176,6 +193,8 @@ class FollowThrough:
         command: str,
         subcommand: str,
         options: parser.Options,
+        *,
+        create: bool = True,
     ) -> Message:
         """Run one command given as typed options (Discord): no text round trip.
 
@@ -183,7 +202,11 @@ class FollowThrough:
         subcommands as a path (`"group tz"`). Synchronous, never raises, like `handle`.
         """
         organiser = parser.is_organiser_path(command, subcommand)
-        return self._answer(who, organiser, lambda: parser.build(command, subcommand, options))
+
+        def build() -> Command:
+            return parser.build(command, subcommand, options)
+
+        return self._answer(who, organiser, build, create=create)
 
     def _answer(
         self,
@@ -191,6 +214,7 @@ class FollowThrough:
         organiser: bool,
         build: Callable[[], Command],
         once: str | None = None,
+        create: bool = True,
     ) -> Message:
         try:
             # Permissions before values: a member's typo in an organiser setting must
@@ -199,11 +223,11 @@ class FollowThrough:
                 raise NotAllowed(replies.NOT_ORGANISER)
             command = build()
             try:
-                return self._handle(who, command, once)
+                return self._handle(who, command, once, create)
             except Conflict:
                 # A concurrent command of the same member won a race (its first command,
                 # a lead number): run this one again on top of what that one wrote.
-                return self._handle(who, command, once)
+                return self._handle(who, command, once, create)
         except DomainError as refusal:
             return error(str(refusal))
         except Exception:
@@ -213,12 +237,14 @@ class FollowThrough:
             log.exception("command failed [ref %s]: %s", reference, who.platform)
             return error(replies.failed(reference))
 
-    def _handle(self, who: Identity, command: Command, once: str | None = None) -> Message:
+    def _handle(
+        self, who: Identity, command: Command, once: str | None = None, create: bool = True
+    ) -> Message:
         with self._uow() as uow:
             # In the command's transaction: the key is kept only if the command is.
             if once is not None and not uow.applied.first(once, self.clock.now()):
                 return Message(MessageKind.REPLY, replies.ALREADY_DONE, repeat=True)
-            group, member, new = self._enter(uow, who)
+            group, member, new = self._enter(uow, who, create)
             if member.unreachable:  # they just wrote to us: DMs may work again
                 member.unreachable = False
                 uow.members.save(member)
@@ -246,6 +272,27 @@ class FollowThrough:
             reference = uuid.uuid4().hex[:8]
             log.exception("home failed [ref %s]: %s", reference, who.platform)
             return error(replies.failed(reference))
+
+    def workspaces(self, platform: str, user_id: str) -> list[str]:
+        """The groups (their workspace ids) on `platform` where `user_id` is a member:
+        where a DM from them, which carries no group, may act. Reads only."""
+        with self._uow() as uow:
+            return uow.members.workspaces_of(platform, user_id)
+
+    def sent_button(
+        self, platform: str, outbox_id: int, user_id: str, section: int, index: int
+    ) -> tuple[str, Button] | None:
+        """The workspace and the button `index` of section `section` of the DM written as
+        outbox row `outbox_id`, if that DM was for `user_id` on `platform` (a press's
+        pointer, checked against our own records); None otherwise. Reads only."""
+        with self._uow() as uow:
+            found = uow.outbox.direct(outbox_id)
+        if found is None or found[0] != platform or found[2] != user_id:
+            return None
+        sections = found[3].sections
+        if not 0 <= section < len(sections) or not 0 <= index < len(sections[section].buttons):
+            return None
+        return found[1], sections[section].buttons[index]
 
     def lead_choices(self, who: Identity, typed: str, limit: int = 25) -> list[tuple[str, str]]:
         """(label, reference) of the member's leads matching `typed`, recent first, for

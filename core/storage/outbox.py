@@ -145,6 +145,22 @@ class SqlOutbox:
         )
         return [delivery(o, g, m, worker, until) for o, g, m in rows]
 
+    def direct(self, outbox_id: int) -> tuple[str, str, str, Message] | None:
+        """A DM's row as written: (platform, workspace id, the member's external id, the
+        message); None if there is no such row, or it is a channel post."""
+        row = self._s.execute(
+            select(
+                GroupRow.platform, GroupRow.external_id, MemberRow.external_id, OutboxRow.payload
+            )
+            .join(GroupRow, GroupRow.id == OutboxRow.group_id)
+            .join(MemberRow, MemberRow.id == OutboxRow.member_id)
+            .where(OutboxRow.id == outbox_id, OutboxRow.to_channel.is_(False))
+        ).one_or_none()
+        if row is None:
+            return None
+        platform, workspace, user, payload = row
+        return platform, workspace, user, Message.from_dict(payload)
+
     def mark_sent(self, delivery: Delivery, at: datetime, platform_message_id: str | None) -> bool:
         """Record a send; False if the claim was lost meanwhile (another worker has it)."""
         return self._update_mine(

@@ -164,6 +164,16 @@ class SqlMembers:
         query = select(*_MEMBER_COLUMNS).filter_by(group_id=group_id, organiser=True)
         return self._read(mapping.run(self._s, query.order_by(_MEMBERS.c.id)))
 
+    def workspaces_of(self, platform: str, external_id: str) -> list[str]:
+        """The external ids of the groups on `platform` where `external_id` is a member."""
+        query = (
+            select(_GROUPS.c.external_id)
+            .join(_MEMBERS, _MEMBERS.c.group_id == _GROUPS.c.id)
+            .where(_GROUPS.c.platform == platform, _MEMBERS.c.external_id == external_id)
+            .order_by(_GROUPS.c.external_id)
+        )
+        return list(self._s.scalars(query))
+
     def set_dm_channel(self, member_id: int, channel: str | None) -> None:
         mapping.update_row(self._s, _MEMBERS, member_id, {"dm_channel": channel})
 

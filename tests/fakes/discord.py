@@ -5,8 +5,10 @@ channel opens, messages with nonce + enforce_nonce, interaction callbacks and fo
 webhooks. Limits: a global requests-per-second window (interaction endpoints exempt, as
 on Discord) and per-route buckets with real `X-RateLimit-*` headers; every request is
 recorded. Failures are injected per route (`fail`), per user (`closed_dms`) or per
-channel (`gone`, `forbidden`). Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY (+
-GUILD_CREATE), RESUME, and `dispatch()` of any event. Payload builders live in
+channel (`gone`, `forbidden`). A body Discord would refuse (over its limits on content,
+embeds, components, nonce or autocomplete choices) gets its 400 Invalid Form Body.
+Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY (+ GUILD_CREATE of each of `guilds`),
+RESUME, and `dispatch()` of any event. Payload builders live in
 `tests/fakes/discord_payloads.py`.
 """
 
@@ -103,6 +105,137 @@ def _error(status: int, code: int, message: str) -> web.Response:
     return _json({"message": message, "code": code}, status)
 
 
+# -- Discord's limits on what a message may hold (docs: resources/message, channel#embed-limits,
+# interactions/message-components; /work/shared/ref/discord-openapi-v10-subset.json) -----------
+
+MAX_CONTENT = 2000
+MAX_EMBEDS = 10
+MAX_EMBED_TOTAL = 6000
+MAX_ROWS = 5
+MAX_ROW_ITEMS = 5
+MAX_NONCE = 25
+MAX_CHOICES = 25
+EMBED_LIMITS = {"title": 256, "description": 4096}
+FIELD_LIMITS = {"name": 256, "value": 1024}
+MAX_FIELDS = 25
+BUTTON_LIMITS = {"custom_id": 100, "label": 80}
+
+
+def _too_long(limit: int) -> dict[str, Any]:
+    message = f"Must be {limit} or fewer in length."
+    return {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": message}]}
+
+
+def _embed_errors(embed: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """What breaks Discord's per-embed limits, and the embed's length as Discord counts it."""
+    errors: dict[str, Any] = {}
+    size = 0
+    for key, limit in EMBED_LIMITS.items():
+        text = embed.get(key) or ""
+        size += len(text)
+        if len(text) > limit:
+            errors[key] = _too_long(limit)
+    for key, inner, limit in (("footer", "text", 2048), ("author", "name", 256)):
+        text = (embed.get(key) or {}).get(inner) or ""
+        size += len(text)
+        if len(text) > limit:
+            errors[key] = {inner: _too_long(limit)}
+    fields = embed.get("fields") or []
+    if len(fields) > MAX_FIELDS:
+        errors["fields"] = _too_long(MAX_FIELDS)
+    for index, item in enumerate(fields):
+        for key, limit in FIELD_LIMITS.items():
+            text = item.get(key) or ""
+            size += len(text)
+            if len(text) > limit:
+                errors.setdefault("fields", {}).setdefault(str(index), {})[key] = _too_long(limit)
+    return errors, size
+
+
+def form_errors(body: dict[str, Any]) -> dict[str, Any]:
+    """Discord's `errors` object for a message body (create, edit, interaction response or
+    follow-up) that breaks its limits; empty if Discord would take it."""
+    errors: dict[str, Any] = {}
+    content = body.get("content") or ""
+    if len(content) > MAX_CONTENT:
+        errors["content"] = _too_long(MAX_CONTENT)
+    nonce = body.get("nonce")
+    if nonce is not None and len(str(nonce)) > MAX_NONCE:
+        errors["nonce"] = _too_long(MAX_NONCE)
+    embeds = body.get("embeds") or []
+    if len(embeds) > MAX_EMBEDS:
+        errors["embeds"] = _too_long(MAX_EMBEDS)
+    total = 0
+    for index, embed in enumerate(embeds):
+        found, size = _embed_errors(embed)
+        total += size
+        if found:
+            errors.setdefault("embeds", {})[str(index)] = found
+    if total > MAX_EMBED_TOTAL:
+        errors.setdefault("embeds", {})["_errors"] = [
+            {
+                "code": "MAX_EMBED_SIZE_EXCEEDED",
+                "message": "Embed size exceeds maximum size of 6000",
+            }
+        ]
+    rows = body.get("components") or []
+    if len(rows) > MAX_ROWS:
+        errors["components"] = _too_long(MAX_ROWS)
+    ids: set[str] = set()
+    for r, row in enumerate(rows):
+        items = row.get("components") or []
+        where = errors.setdefault("components", {}).setdefault(str(r), {})
+        if row.get("type") != 1 or not items or len(items) > MAX_ROW_ITEMS:
+            where["components"] = _too_long(MAX_ROW_ITEMS)
+        for i, item in enumerate(items):
+            for key, limit in BUTTON_LIMITS.items():
+                text = item.get(key)
+                if text is not None and not 1 <= len(text) <= limit:
+                    where.setdefault("components", {}).setdefault(str(i), {})[key] = _too_long(
+                        limit
+                    )
+            custom = item.get("custom_id")
+            if custom is not None:
+                if custom in ids:  # unique within a message
+                    where.setdefault("components", {}).setdefault(str(i), {})["custom_id"] = {
+                        "_errors": [
+                            {"code": "COMPONENT_CUSTOM_ID_DUPLICATED", "message": "Duplicated"}
+                        ]
+                    }
+                ids.add(custom)
+        if not where:
+            del errors["components"][str(r)]
+    if errors.get("components") == {}:
+        del errors["components"]
+    return errors
+
+
+def choice_errors(data: dict[str, Any]) -> dict[str, Any]:
+    """Discord's `errors` for autocomplete choices: at most 25, names 1-100, values <= 100."""
+    choices = data.get("choices") or []
+    if len(choices) > MAX_CHOICES:
+        return {"choices": _too_long(MAX_CHOICES)}
+    errors: dict[str, Any] = {}
+    for index, choice in enumerate(choices):
+        name, value = str(choice.get("name") or ""), str(choice.get("value") or "")
+        if not 1 <= len(name) <= 100:
+            errors.setdefault(str(index), {})["name"] = _too_long(100)
+        if len(value) > 100:
+            errors.setdefault(str(index), {})["value"] = _too_long(100)
+    return {"choices": errors} if errors else {}
+
+
+def _invalid(errors: dict[str, Any]) -> web.Response:
+    """Discord's answer to a body it refuses: 400, code 50035, and where it broke."""
+    return _json({"code": 50035, "message": "Invalid Form Body", "errors": errors}, 400)
+
+
+def _test_guild() -> dict[str, Any]:
+    from tests.fakes.discord_payloads import guild  # which builds on this module
+
+    return guild()
+
+
 @dataclass
 class FakeDiscord:
     """One fake Discord: start() it, point discord.py at `api_url`/`gateway_url`."""
@@ -132,7 +265,8 @@ class FakeDiscord:
     channels: set[int] = field(default_factory=set)  # guild text channels that exist
     gone: set[int] = field(default_factory=set)
     forbidden: set[int] = field(default_factory=set)
-    guilds: list[dict[str, Any]] = field(default_factory=list)  # sent after READY
+    # The guilds the bot was added to, sent as GUILD_CREATE after READY: the test guild.
+    guilds: list[dict[str, Any]] = field(default_factory=lambda: [_test_guild()])
     rate_limited: int = 0  # 429s served
     globally_limited: int = 0  # of which for the global limit
     identifies: int = 0
@@ -407,13 +541,19 @@ class FakeDiscord:
                 return self._create_message(int(channel), body)
             case "POST", ["interactions", interaction, token, "callback"]:
                 return self._callback(int(interaction), token, body)
+            case "PATCH", ["channels", channel, "messages", message_id]:
+                return self._edit_message(int(channel), message_id, body)
             case "POST", ["webhooks", _, token]:
+                if errors := form_errors(body):
+                    return _invalid(errors)
                 message = self._message(0, body)
                 self.followups.setdefault(token, []).append(message)
                 self._mark_answered(token)
                 return _json(message)
             case "PATCH", ["webhooks", _, token, "messages", "@original"]:
                 message = {**self.originals.get(token, self._message(0, {})), **body}
+                if errors := form_errors(message):
+                    return _invalid(errors)
                 self.originals[token] = message
                 self._mark_answered(token)
                 return _json(message)
@@ -458,11 +598,9 @@ class FakeDiscord:
             return _error(404, 10003, "Unknown Channel")
         elif channel in self.forbidden:
             return _error(403, 50013, "Missing Permissions")
-        if len(body.get("content") or "") > 2000 or len(body.get("embeds") or []) > 10:
-            return _error(400, 50035, "Invalid Form Body")
+        if errors := form_errors(body):
+            return _invalid(errors)
         nonce = body.get("nonce")
-        if nonce is not None and len(str(nonce)) > 25:
-            return _error(400, 50035, "Invalid Form Body (nonce)")
         if nonce is not None and body.get("enforce_nonce") and (channel, nonce) in self._nonces:
             return _json(self._nonces[(channel, nonce)])
         message = self._message(channel, body)
@@ -470,6 +608,17 @@ class FakeDiscord:
         if nonce is not None:
             self._nonces[(channel, nonce)] = message
         return _json(message)
+
+    def _edit_message(self, channel: int, message_id: str, body: dict[str, Any]) -> web.Response:
+        """An edit of a message the bot sent: what it changes, checked as a whole."""
+        for message in self.messages.get(channel, []):
+            if message["id"] == message_id:
+                edited = {**message, **{k: v for k, v in body.items() if k in message}}
+                if errors := form_errors(edited):
+                    return _invalid(errors)
+                message.update(edited)
+                return _json(message)
+        return _error(404, 10008, "Unknown Message")
 
     def _message(self, channel: int, body: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -504,10 +653,13 @@ class FakeDiscord:
         }
 
     def _callback(self, interaction: int, token: str, body: dict[str, Any]) -> web.Response:
-        self.callbacks.setdefault(interaction, []).append(body)
-        self.acked.setdefault(interaction, time.monotonic())
         kind = body.get("type")
         data = body.get("data") or {}
+        errors = choice_errors(data) if kind == 8 else form_errors(data)
+        if errors:
+            return _invalid({"data": errors})
+        self.callbacks.setdefault(interaction, []).append(body)
+        self.acked.setdefault(interaction, time.monotonic())
         if kind in (4, 7, 8):  # a message, an update, autocomplete choices: visible now
             self._mark_answered(token)
         answer: dict[str, Any] = {

@@ -205,12 +205,22 @@ def press(
     *,
     user_id: int,
     message: dict[str, Any],
-    dm_channel: int,
+    dm_channel: int = 0,
+    guild_id: int | None = None,
 ) -> dict[str, Any]:
-    """A button press on `message` in the member's DM."""
-    payload = _base(3, user_id, guild_id=None, channel_id=dm_channel, nick=None, permissions=0)
+    """A button press on `message` in the member's DM (or, with `guild_id`, on a reply
+    they were shown in that guild's channel)."""
+    channel = dm_channel if guild_id is None else CHANNEL_ID
+    payload = _base(
+        3,
+        user_id,
+        guild_id=guild_id,
+        channel_id=channel,
+        nick=None,
+        permissions=MEMBER_PERMISSIONS if guild_id else 0,
+    )
     payload["data"] = {"custom_id": custom_id, "component_type": 2}
-    payload["message"] = {**message, "channel_id": str(dm_channel)}
+    payload["message"] = {**message, "channel_id": str(channel)}
     return payload
 
 
@@ -221,3 +231,17 @@ def custom_ids(message: dict[str, Any]) -> list[str]:
         for c in row.get("components", [])
         if "custom_id" in c
     ]
+
+
+def forged(message: dict[str, Any], custom_id: str) -> dict[str, Any]:
+    """`message` as a client that edited its first button's custom id would present it
+    (discord.py, like Discord, only dispatches a custom id the message carries)."""
+    rows = [
+        dict(row, components=list(row["components"])) for row in message.get("components") or []
+    ]
+    button = {"type": 2, "style": 1, "label": "Done", "custom_id": custom_id}
+    if rows:
+        rows[0]["components"][0] = {**rows[0]["components"][0], "custom_id": custom_id}
+    else:
+        rows = [{"type": 1, "components": [button]}]
+    return {**message, "components": rows}

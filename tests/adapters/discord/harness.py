@@ -15,6 +15,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from sqlalchemy import Engine, create_engine
+
 from bots.bootstrap import Services, build
 from bots.discord.client import Bot, Options, login, point_at
 from bots.settings import Settings
@@ -57,6 +59,13 @@ class Harness:
         self.sync = sync
         self.bot: Bot | None = None
         self._gateway: asyncio.Task[None] | None = None
+        self._reader: Engine | None = None
+
+    def reader(self) -> Engine:
+        """An engine of the test's own on the bot's database, to look at what is stored."""
+        if self._reader is None:
+            self._reader = create_engine(self.database_url)
+        return self._reader
 
     async def __aenter__(self) -> Self:
         if not self.fake.port:
@@ -74,7 +83,14 @@ class Harness:
         )
         self.bot = Bot(self.app, options, self.services.core)  # as a process wires it
         await login(self.bot, self.fake.token)
+        for guild in self.fake.guilds:  # what the gateway's GUILD_CREATEs would cache
+            self.join(guild)
         return self.bot
+
+    def join(self, guild: dict[str, Any]) -> None:
+        """The bot is in `guild` (a GUILD_CREATE payload): its interactions are served."""
+        assert self.bot is not None
+        self.bot._connection.parse_guild_create(guild)  # type: ignore[arg-type]
 
     async def connect(self) -> None:
         """Open the gateway and wait for READY."""
@@ -102,6 +118,8 @@ class Harness:
     ) -> None:
         await self.stop_bot()
         await self.fake.close()
+        if self._reader is not None:
+            self._reader.dispose()
         if self._own_services:
             self.services.close()
 
@@ -168,22 +186,59 @@ def text_of(message: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def stored(h: Harness) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, for "nothing was stored" (presses' keys included)."""
+    from sqlalchemy import select
+
+    from core.storage.tables import Base
+
+    with h.reader().connect() as connection:
+        return {
+            name: sorted(map(tuple, connection.execute(select(table))), key=repr)
+            for name, table in Base.metadata.tables.items()
+        }
+
+
+def rows_of(h: Harness, guild: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row that belongs to `guild`'s group: the group, its members, their leads,
+    events, tallies and outbox rows."""
+    from sqlalchemy import select
+
+    from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow, OutboxRow, TallyRow
+
+    ids = select(GroupRow.id).where(GroupRow.platform == "discord", GroupRow.external_id == guild)
+    members = select(MemberRow.id).where(MemberRow.group_id.in_(ids))
+    queries = {
+        "groups": select(GroupRow).where(GroupRow.id.in_(ids)),
+        "members": select(MemberRow).where(MemberRow.group_id.in_(ids)),
+        "leads": select(LeadRow).where(LeadRow.member_id.in_(members)),
+        "events": select(EventRow).where(EventRow.group_id.in_(ids)),
+        "tallies": select(TallyRow).where(TallyRow.group_id.in_(ids)),
+        "outbox": select(OutboxRow).where(OutboxRow.group_id.in_(ids)),
+    }
+    with h.reader().connect() as connection:
+        return {
+            name: sorted(map(tuple, connection.execute(query)), key=repr)
+            for name, query in queries.items()
+        }
+
+
 # -- mornings ----------------------------------------------------------------------------
 
 GUILD = "710000000000000001"
 
 
-def who(user_id: int, name: str = "Ada", *, admin: bool = False) -> Any:
+def who(user_id: int, name: str = "Ada", *, admin: bool = False, guild: str = GUILD) -> Any:
     from core.services import Identity
 
-    return Identity("discord", GUILD, str(user_id), name, is_admin=admin)
+    return Identity("discord", guild, str(user_id), name, is_admin=admin)
 
 
-def due_digest(h: Harness, user_id: int, *, leads: int = 1) -> None:
+def due_digest(h: Harness, user_id: int, *, leads: int = 1, guild: str = GUILD) -> None:
     """Give the member `leads` emailed leads and move to the morning their follow-ups
     are due, with the digests planned into the outbox."""
     assert isinstance(h.clock, SimulatedClock)
-    member = who(user_id)
+    member = who(user_id, guild=guild)
     for n in range(leads):
         h.app.handle(member, "/lead", f"add Contact{n} Person at Company{n}")
         h.app.handle(member, "/lead", f"emailed #{n + 1}")

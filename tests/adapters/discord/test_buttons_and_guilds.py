@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bots.discord import render
-from bots.discord.views import CommandButton, custom_id, view
+from bots.discord.views import CommandButton, Pointer, reply_id, sent_id, view
 from core.domain.replies import ALREADY_DONE
 from core.domain.text import typed
 from core.services import SAYINGS, Button, Message, MessageKind, Section, country_names
@@ -184,7 +184,7 @@ def test_a_long_digest_stays_within_discords_limits() -> None:
         assert len(part.embeds) <= 10 and part.size() <= 6000
         assert all(len(e.description or "") <= 4096 for e in part.embeds)
         assert len(part.rows) <= 5
-        built = view(part, GUILD, str(USER))
+        built = view(part, 41)
         assert (built is not None) == bool(part.rows)
         for item in built.children if built else ():
             assert len(item.custom_id or "") <= 100  # type: ignore[attr-defined]
@@ -194,10 +194,16 @@ def test_a_long_digest_stays_within_discords_limits() -> None:
     assert all("```" in e.description for part in parts for e in part.embeds)  # type: ignore[operator]
 
 
-def test_a_custom_id_carries_the_command_compactly() -> None:
-    value = custom_id(GUILD, str(USER), 3, Button("Done", "/lead followedup #12", "done"))
-    assert value == f"ft1:{GUILD}:{USER}:3:lead:followedup #12" and len(value) <= 100
-    assert CommandButton.__discord_ui_compiled_template__.fullmatch(value)
+def test_a_custom_id_is_a_pointer_not_a_tenant() -> None:
+    template = CommandButton.__discord_ui_compiled_template__
+    sent = sent_id(9_999_999_999, 3, 12, 2)  # a delivered DM's row, and where the button is
+    assert sent == "ft2:s:9999999999:3:12:2" and template.fullmatch(sent)
+    assert Pointer.parse(sent) == Pointer(3, row=9_999_999_999, section=12, index=2)
+    reply = reply_id(0, Button("Yes, erase", "/followthrough forget-me confirm", "drop"))
+    assert reply == "ft2:r:0:followthrough:forget-me confirm" and template.fullmatch(reply)
+    old = f"ft1:{GUILD}:{USER}:3:lead:followedup #12"  # digests sent before: still pressed
+    assert template.fullmatch(old)
+    assert Pointer.parse(old) == Pointer(3, command="lead", text="followedup #12", guild=GUILD)
 
 
 # -- autocomplete --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from core.services import SAYINGS
-from tests.adapters.discord.harness import GUILD, Harness, run, text_of, who
+from tests.adapters.discord.harness import Harness, run, text_of, who
 from tests.fakes import discord_payloads as p
 
 USER = 730000000000000001
@@ -186,8 +186,8 @@ def test_a_non_organiser_is_refused(tmp_path: Path) -> None:
 def test_an_organiser_picks_the_channel_with_no_cache(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with Harness(tmp_path) as h:
-            assert h.bot is not None and h.bot.get_guild(int(GUILD)) is None  # nothing cached
             channel = 740000000000000001
+            assert h.bot is not None and h.bot.get_channel(channel) is None  # not cached
             payload = group(
                 "channel",
                 p.option("channel", str(channel), kind=7),

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+import discord
 import pytest
 
 from bots.discord.messenger import nonce
@@ -22,6 +24,7 @@ from tests.adapters.discord.harness import (
     text_of,
     who,
 )
+from tests.fakes import discord_payloads as p
 
 USER = 730000000000000001
 ADMIN = 730000000000000009
@@ -295,5 +298,96 @@ def test_a_request_in_flight_holds_its_place_in_the_window() -> None:
         window.failed(first)  # the connection broke: counted until now at the latest
         second = await window.acquire("GET /users/@me")
         assert second.granted - first.seen >= 0.19
+
+    run(scenario())
+
+
+# -- what Discord refuses ------------------------------------------------------------------
+
+
+def button(custom_id: str = "b", label: str = "Done") -> dict[str, Any]:
+    return {"type": 2, "style": 1, "custom_id": custom_id, "label": label}
+
+
+def embed(description: str = "", **more: Any) -> dict[str, Any]:
+    return {"type": "rich", "description": description, **more}
+
+
+OVER_THE_LIMIT: dict[str, dict[str, Any]] = {
+    "content": {"content": "x" * 2001},
+    "embeds": {"embeds": [embed("x")] * 11},
+    "embeds.0.description": {"embeds": [embed("x" * 4097)]},
+    "embeds.0.title": {"embeds": [embed(title="x" * 257)]},
+    "embeds.0.footer.text": {"embeds": [embed(footer={"text": "x" * 2049})]},
+    "embeds.0.author.name": {"embeds": [embed(author={"name": "x" * 257})]},
+    "embeds.0.fields": {"embeds": [embed(fields=[{"name": "n", "value": "v"}] * 26)]},
+    "embeds.0.fields.0.value": {"embeds": [embed(fields=[{"name": "n", "value": "x" * 1025}])]},
+    "embeds (6,000 in all)": {"embeds": [embed("x" * 4000), embed("y" * 2001)]},
+    "components": {"components": [{"type": 1, "components": [button(f"r{n}")]} for n in range(6)]},
+    "components.0.components": {
+        "components": [{"type": 1, "components": [button(f"b{n}") for n in range(6)]}]
+    },
+    "components.0.components.0.custom_id": {
+        "components": [{"type": 1, "components": [button("x" * 101)]}]
+    },
+    "components.0.components.0.label": {
+        "components": [{"type": 1, "components": [button(label="x" * 81)]}]
+    },
+    "nonce": {"content": "hi", "nonce": "x" * 26},
+}
+
+
+@pytest.mark.parametrize("where", list(OVER_THE_LIMIT))
+def test_the_fake_refuses_a_message_discord_would_refuse(tmp_path: Path, where: str) -> None:
+    from discord.http import Route
+
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            assert h.bot is not None
+            h.fake.add_channel(CHANNEL)
+            route = Route("POST", "/channels/{channel_id}/messages", channel_id=CHANNEL)
+            with pytest.raises(discord.HTTPException) as refused:
+                await h.bot.http.request(route, json=OVER_THE_LIMIT[where])
+            assert refused.value.status == 400 and refused.value.code == 50035
+            assert "Invalid Form Body" in str(refused.value)
+            assert where.split(" ")[0] in str(refused.value)  # where it broke, as Discord says
+            assert h.fake.sent(CHANNEL) == []
+            # At the limits exactly, Discord takes it.
+            fits = {
+                "content": "x" * 2000,
+                "nonce": "x" * 25,
+                "embeds": [embed("x" * 4096, title="t" * 256), embed("y" * (6000 - 4352))],
+                "components": [
+                    {"type": 1, "components": [button(f"{r}{n}" * 50, "l" * 80) for n in range(5)]}
+                    for r in range(5)
+                ],
+            }
+            await h.bot.http.request(route, json=fits)
+            assert len(h.fake.sent(CHANNEL)) == 1
+
+    run(scenario())
+
+
+def test_the_fake_refuses_interaction_answers_over_the_limits(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            async with aiohttp.ClientSession() as session:
+                base = h.fake.api_url
+                too_long = {"type": 4, "data": {"embeds": [embed("x" * 4097)]}}
+                choices = {"type": 8, "data": {"choices": [{"name": "n", "value": "v"}] * 26}}
+                for body in (too_long, choices):
+                    url = f"{base}/interactions/{p.new_id()}/token/callback"
+                    async with session.post(url, json=body) as response:
+                        assert response.status == 400
+                        answer = await response.json()
+                        assert answer["code"] == 50035 and answer["message"] == "Invalid Form Body"
+                        assert "data" in answer["errors"]
+                url = f"{base}/webhooks/{p.new_id()}/token"
+                async with session.post(url, json={"content": "x" * 2001}) as response:
+                    assert response.status == 400
+                    assert (await response.json())["errors"]["content"]["_errors"]
+                async with session.patch(f"{url}/messages/@original", json=too_long["data"]) as r:
+                    assert r.status == 400
+            assert h.fake.callbacks == {} and h.fake.followups == {}
 
     run(scenario())

@@ -82,7 +82,7 @@ def test_on_followed_by_words_is_a_note_not_a_date() -> None:
     ],
 )
 def test_a_day_mistyped_after_on_is_refused_not_taken_for_a_note(words: str) -> None:
-    with pytest.raises(UsageError, match="is not a day I understand. Say when"):
+    with pytest.raises(UsageError, match=r"is not a day I understand\. Say when"):
         take([*words.lower().split(), "sent", "my", "cv"])
 
 

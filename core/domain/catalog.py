@@ -266,9 +266,10 @@ FOLLOWTHROUGH = CommandSpec(
         ),
         SubcommandSpec(
             "forget-me",
-            "Erase everything about you",
+            "Erase everything about you: first see what goes, then confirm",
+            "/followthrough forget-me [confirm]",
             "/followthrough forget-me",
-            "/followthrough forget-me",
+            (OptionSpec("confirm", "Erase it now, without seeing what goes first", "flag", False),),
         ),
         GROUP,
         SubcommandSpec(

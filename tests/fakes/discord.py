@@ -99,6 +99,18 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
     return web.Response(body=json.dumps(data).encode(), status=status, headers=out)
 
 
+def embed_characters(embeds: list[dict[str, Any]]) -> int:
+    """What Discord counts towards the 6,000 characters a message's embeds may hold."""
+    return sum(
+        len(e.get("title") or "")
+        + len(e.get("description") or "")
+        + len((e.get("footer") or {}).get("text") or "")
+        + len((e.get("author") or {}).get("name") or "")
+        + sum(len(f.get("name") or "") + len(f.get("value") or "") for f in e.get("fields") or [])
+        for e in embeds
+    )
+
+
 def _error(status: int, code: int, message: str) -> web.Response:
     return _json({"message": message, "code": code}, status)
 
@@ -460,6 +472,11 @@ class FakeDiscord:
             return _error(403, 50013, "Missing Permissions")
         if len(body.get("content") or "") > 2000 or len(body.get("embeds") or []) > 10:
             return _error(400, 50035, "Invalid Form Body")
+        if (
+            embed_characters(body.get("embeds") or []) > 6000
+            or len(body.get("components") or []) > 5
+        ):
+            return _error(400, 50035, "Invalid Form Body")  # embeds' total, or action rows
         nonce = body.get("nonce")
         if nonce is not None and len(str(nonce)) > 25:
             return _error(400, 50035, "Invalid Form Body (nonce)")

@@ -12,7 +12,7 @@ import pytest
 
 from bots.slack.blocks import ACTION_IDS
 from core.domain.replies import ALREADY_DONE
-from core.services import SAYINGS, Failure, SendError
+from core.services import SAYINGS, Failure, Identity, SendError
 from core.services.ports import SimulatedClock
 from tests.adapters.slack.harness import ADA, Harness, harness, run, wait_until
 from tests.adapters.slack.test_messenger import delivery
@@ -414,5 +414,28 @@ def test_forget_me_asks_with_a_button_in_the_ephemeral_answer_and_its_press_eras
             (answer,) = await h.answers("press")
             assert answer["text"].startswith("Done: your 1 lead")
             assert "Julie" not in await h.ask("list")
+
+    run(scenario())
+
+
+def test_many_actions_due_are_one_dm_within_slacks_limits(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock) as h:
+            await h.ask("list")  # Ada, with her profile's zone
+            core = h.services.app
+            ada = Identity("slack", TEAM, ADA, "Ada")
+            for n in range(1, 13):
+                core.handle(ada, "/lead", f"add Contact{n} Person at Company{n} as Engineer")
+                core.handle(ada, "/lead", f"emailed #{n}")
+            clock.advance_to(THURSDAY)
+            core.plan()
+            deliverer = h.services.deliverer({"slack": h.server.platform()})
+            assert await deliverer.drain() == 1
+            (post,) = h.fake.posts()
+            assert len(post["blocks"]) <= 50
+            rows = [b for b in post["blocks"] if b["type"] == "actions"]
+            assert len(rows) == 5
+            assert "7 more things to do today: `/lead today` shows them all." in post["text"]
 
     run(scenario())

@@ -266,9 +266,10 @@ FOLLOWTHROUGH = CommandSpec(
         ),
         SubcommandSpec(
             "forget-me",
-            "Erase everything about you",
+            "Erase everything about you: first see what goes, then confirm",
+            "/followthrough forget-me [confirm]",
             "/followthrough forget-me",
-            "/followthrough forget-me",
+            (OptionSpec("confirm", "Erase it now, without seeing what goes first", "flag", False),),
         ),
         GROUP,
         SubcommandSpec(
@@ -355,5 +356,8 @@ Organisers:
 {_lines("followthrough", ("group",))}
 
 <lead> is a short id such as #12, or any unambiguous part of the contact's or company's name.
+<day> comes right after the lead: on fri, yesterday, 3 days ago, on 2026-11-27, on 27 nov.
+A word after `on` that looks like a day (on fir, on tomorrow) must be a past one, or nothing
+is logged; any other `on` starts the note (/lead called julie on the phone).
 Example: /lead add Julie Martin at Acme as Engineering Manager via email,
 then /lead emailed julie."""

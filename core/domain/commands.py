@@ -247,7 +247,9 @@ class Export:
 
 @dataclass(frozen=True, slots=True)
 class ForgetMe:
-    pass
+    """Without `confirm`, what would be erased and how to confirm it; with it, erase."""
+
+    confirm: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,13 @@ MONTHS = {
     )
     for name in names
 }
+RELATIVE = {"today": 0, "yesterday": 1, "tomorrow": -1}
+# The words a day is named with, in full: what a slip of the keyboard is measured against.
+DAY_WORDS = (
+    *(name for name in WEEKDAYS if len(name) > 4),
+    *(name for name in MONTHS if len(name) > 4),
+    *RELATIVE,
+)
 HINT = "Say when: `on fri`, `yesterday`, `3 days ago`, `on 2026-11-27` or `on 27 nov`."
 
 
@@ -140,29 +147,30 @@ def _calendar(words: list[str]) -> tuple[When, int] | None:
 def take(words: list[str]) -> tuple[When | None, list[str]]:
     """A date phrase at the start of `words` (lowercase), and the words after it.
 
-    `on` must start a weekday or a calendar date; `yesterday`, `today`, `last friday` and
-    `N days ago` (or weeks) stand alone; a comma or full stop may close the phrase.
-    Anything else is not a date, and the words come back untouched.
+    `yesterday`, `today`, `tomorrow` (refused on resolving: it is in the future), `last
+    friday` and `N days ago` (or weeks) stand alone or after `on`; `on` must otherwise
+    start a weekday or a calendar date; a comma or full stop may close the phrase. A
+    word after `on` that is a try at a day but not one (`on fir`, `on 31 feb`) is a
+    UsageError; any other word after `on` starts a note (`on the phone`), and the words
+    come back untouched.
     """
-    bare = [word.rstrip(PUNCTUATION) for word in words[:4]]
+    bare = [word.rstrip(PUNCTUATION) for word in words[:5]]
     if not bare:
         return None, words
-    head = bare[0]
-    if head == "today":
-        return When(days_ago=0), words[1:]
-    if head == "yesterday":
-        return When(days_ago=1), words[1:]
-    if head == "last" and len(bare) >= 2 and bare[1] in WEEKDAYS:
-        return When(weekday=WEEKDAYS[bare[1]]), words[2:]
-    count = _number(head)
-    if count is not None and len(bare) >= 3 and bare[2] == "ago":
-        unit = {"day": 1, "days": 1, "week": 7, "weeks": 7}.get(bare[1])
-        if unit is not None:
-            return When(days_ago=count * unit), words[3:]
-    if head != "on" or len(bare) < 2 or not _datelike(bare[1]):
-        return None, words  # `on the shortlist...` starts a note, not a date
+    relative = _relative(bare)
+    if relative is not None:
+        when, used = relative
+        return when, words[used:]
+    if bare[0] != "on" or len(bare) < 2:
+        return None, words
+    relative = _relative(bare[1:])
+    if relative is not None:  # `on yesterday`, `on last fri`
+        when, used = relative
+        return when, words[1 + used :]
     if bare[1] in WEEKDAYS:
         return When(weekday=WEEKDAYS[bare[1]]), words[2:]
+    if not _datelike(bare[1]):
+        return None, words  # `on the shortlist...` starts a note, not a date
     found = _calendar(bare[1:])
     if found is None:
         raise UsageError(f"{echo(bare[1], 20)} is not a day I understand. {HINT}")
@@ -170,8 +178,58 @@ def take(words: list[str]) -> tuple[When | None, list[str]]:
     return when, words[1 + used :]
 
 
+def _relative(bare: list[str]) -> tuple[When, int] | None:
+    """`today`, `yesterday`, `tomorrow`, `last fri`, `3 days ago`: the day and how many
+    words it took."""
+    head = bare[0]
+    if head in RELATIVE:
+        return When(days_ago=RELATIVE[head]), 1
+    if head == "last" and len(bare) >= 2 and bare[1] in WEEKDAYS:
+        return When(weekday=WEEKDAYS[bare[1]]), 2
+    count = _number(head)
+    if count is not None and len(bare) >= 3 and bare[2] == "ago":
+        unit = {"day": 1, "days": 1, "week": 7, "weeks": 7}.get(bare[1])
+        if unit is not None:
+            return When(days_ago=count * unit), 3
+    return None
+
+
 def _datelike(word: str) -> bool:
-    return word in WEEKDAYS or word in MONTHS or any(char.isdigit() for char in word)
+    """Whether `word`, after `on`, is meant as a day: a weekday or month (or the start of
+    one's name: `thur`, `sept`), a number, a relative day, or one of those mistyped
+    (`fir`, `firday`, `tomorow`, `wendsday`). Such a word is read as a date or refused,
+    never taken for the start of a note; `on the phone`, `on linkedin` are notes."""
+    if word in WEEKDAYS or word in MONTHS or any(char.isdigit() for char in word):
+        return True
+    if not word.isalpha() or not 3 <= len(word) <= 12:
+        return False
+    for name in DAY_WORDS:
+        if len(word) >= 4 and name.startswith(word):
+            return True
+        if _slips(word, name) <= (2 if len(name) >= 8 else 1 if len(name) >= 5 else 0):
+            return True
+    # A three-letter weekday with two letters swapped (`fir`, `mno`, `teu`); other slips
+    # of three letters are words of their own (`the`).
+    return any(_swapped(word, short) for short in WEEKDAYS if len(short) == 3)
+
+
+def _swapped(word: str, name: str) -> bool:
+    """Whether `word` is `name` with two neighbouring letters swapped."""
+    return sorted(word) == sorted(name) and _slips(word, name) == 1
+
+
+def _slips(word: str, name: str) -> int:
+    """How many typing slips (a letter wrong, missing or extra; two neighbours swapped)
+    turn `word` into `name`: the optimal string alignment distance."""
+    previous: list[int] = []
+    row = list(range(len(name) + 1))
+    for i, a in enumerate(word, 1):
+        earlier, previous, row = previous, row, [i] + [0] * len(name)
+        for j, b in enumerate(name, 1):
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == name[j - 2] and word[i - 2] == b:
+                row[j] = min(row[j], earlier[j - 2] + 1)
+    return row[-1]
 
 
 def parse_when(text: str) -> When:

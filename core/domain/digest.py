@@ -8,9 +8,17 @@ from core.domain.drafts import Nudge
 from core.domain.leads import Action
 from core.domain.messages import Button, Message, MessageKind, Section, plural, reply
 from core.domain.rules import Rule
-from core.domain.text import typed
+from core.domain.text import escaped_length, typed
 
 SNOOZE_DAYS = 2
+# A digest is one message on every platform: it shows the most pressing actions, at most
+# DIGEST_ACTIONS of them, while what they say (member text counted as escaped) stays within
+# DIGEST_CHARACTERS; the rest are counted, and `/lead today` shows them all. Each action's
+# buttons are a row, and a Discord message holds 5 rows and 6,000 characters of embeds
+# (the rest of that is room for the ticks a press adds); on Slack five actions take about
+# 23 of a message's 50 blocks, each well under a block's 3,000 characters.
+DIGEST_ACTIONS = 5
+DIGEST_CHARACTERS = 5000
 
 # What pressing "Done" logs, per nudge kind.
 DONE = {
@@ -45,25 +53,53 @@ def section(nudge: Nudge) -> Section:
     return Section(nudge.what, nudge.why, nudge.draft, buttons(nudge))
 
 
+def told(nudges: list[Nudge]) -> list[Nudge]:
+    """The nudges a digest shows of those due (most pressing first): the first
+    DIGEST_ACTIONS, fewer if their words would not fit in one message (very long names)."""
+    shown: list[Nudge] = []
+    size = 0
+    for n in nudges[:DIGEST_ACTIONS]:
+        size += sum(escaped_length(part or "") for part in (n.what, n.why, n.draft))
+        if shown and size > DIGEST_CHARACTERS:
+            break
+        shown.append(n)
+    return shown
+
+
 def digest(member_name: str, day: date, nudges: list[Nudge]) -> Message:
+    """The morning's one message: the most pressing actions (`nudges` come sorted), and
+    how many more there are, which `/lead today` shows."""
     count = len(nudges)
     headline = (
         f"Good morning, {typed(member_name)}! {plural(count, 'thing')} to do"
         f" this {day:%A}, {day:%B} {day.day}:"
     )
+    shown = told(nudges)
+    sections = [section(n) for n in shown]
+    if count > len(shown):
+        sections.append(
+            Section(
+                f"{plural(count - len(shown), 'more thing')} to do today:"
+                " `/lead today` shows them all."
+            )
+        )
     return Message(
-        MessageKind.DIGEST,
-        headline,
-        tuple(section(n) for n in nudges),
-        rules=tuple(n.rule.value for n in nudges),
+        MessageKind.DIGEST, headline, tuple(sections), rules=tuple(n.rule.value for n in shown)
     )
 
 
-def today_message(member_name: str, day: date, nudges: list[Nudge]) -> Message:
-    """The answer to `/lead today`: the same sections, as a reply."""
+def today_message(member_name: str, day: date, nudges: list[Nudge], *, paused: bool) -> Message:
+    """The answer to `/lead today`: every action due, in the digest's order and words; a
+    paused member is told they are paused, and still sees what is due."""
+    note = PAUSED_NOTE if paused else ""
     if not nudges:
-        return reply(f"Nothing is due today, {typed(member_name)}. Nice work.")
-    m = digest(member_name, day, nudges)
+        return reply(f"Nothing is due today, {typed(member_name)}. Nice work.{note}")
     return Message(
-        MessageKind.REPLY, f"Due today ({day:%A}, {day:%B} {day.day}):", m.sections, m.rules
+        MessageKind.REPLY,
+        f"Due today ({day:%A}, {day:%B} {day.day}):{note}",
+        tuple(section(n) for n in nudges),
+        tuple(n.rule.value for n in nudges),
     )
+
+
+PAUSED_NOTE = "\nYour morning digests are paused (`/followthrough resume` starts them again)."

@@ -218,6 +218,10 @@ def parse_followthrough(text: str) -> c.Command:
     verb, rest = verb.lower(), rest.strip()
     if verb == "":
         return c.Help()
+    if verb == "forget-me" and rest:
+        if rest.lower() != "confirm":
+            raise usage_error("forget-me", f"I didn't expect {echo(rest, 30)} there.")
+        return c.ForgetMe(confirm=True)
     if verb in _SIMPLE:
         _no_more(rest, "followthrough help" if verb == "help" else verb)
         return _SIMPLE[verb]
@@ -344,6 +348,8 @@ def build(command: str, subcommand: str, options: Options) -> c.Command:
         group, _, setting = path.partition(" ")
         if group == "group":
             return _build_group(setting, options)
+        if path == "forget-me":
+            return c.ForgetMe(confirm=bool(options.get("confirm")))
         if path in _SIMPLE or path == "":
             return _SIMPLE.get(path, c.Help())
         match path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from core.domain.digest import digest
+from core.domain.digest import digest, told
 from core.domain.drafts import DraftFacts, Nudge, nudge, pipeline_nudge
 from core.domain.leads import Lead, Stage
 from core.domain.members import Group, Member
@@ -76,17 +76,11 @@ def nudges_for_day(
     group: Group,
     leads: list[Lead],
     referrers: dict[int, str],
-    *,
-    record: bool,
+    day: date,
 ) -> list[Nudge]:
-    """The nudges of the member's next morning (their `next_morning_at`'s local date).
-
-    With `record`, remember what was said on each lead (to notice ignored nudges) and
-    when the pipeline nudge went out.
-    """
-    assert member.next_morning_at is not None
+    """Every nudge due on the morning of `day`, most pressing first: what the digest of
+    that morning says (its first few) and what `/lead today` shows. Changes nothing."""
     ctx = context(member, group)
-    day = ctx.calendar.local_date(member.next_morning_at)
     found: list[tuple[Rule, Lead]] = []
     for lead in leads:
         rule = nudge_for(lead, ctx, day)
@@ -96,13 +90,20 @@ def nudges_for_day(
     worded = [nudge(rule, lead, facts(member, lead, ctx, referrers)) for rule, lead in found]
     if pipeline_due(member, group.settings, day):
         worded.append(pipeline_nudge(member.active_leads, group.settings.pipeline_minimum))
-        if record:
-            member.last_pipeline_on = day
-    if record:
-        for rule, lead in found:
-            record_nudge(lead, rule, day)
-            lead.due_on = due_on(lead, ctx)
     return worded
+
+
+def remember_told(member: Member, group: Group, nudges: list[Nudge], day: date) -> None:
+    """Remember what the member was told on the morning of `day`: each lead's nudge (to
+    notice ignored ones) and the pipeline nudge's week. A nudge the digest had no room
+    for was not told, and is not counted as ignored."""
+    ctx = context(member, group)
+    for said in nudges:
+        if said.lead is None:
+            member.last_pipeline_on = day
+            continue
+        record_nudge(said.lead, said.rule, day)
+        said.lead.due_on = due_on(said.lead, ctx)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +132,11 @@ def plan_morning(
     missed = now - member.next_morning_at > catch_up
     message = None
     if not (member.paused or member.unreachable):
-        nudges = nudges_for_day(member, group, due_leads, referrers, record=not missed)
+        nudges = nudges_for_day(member, group, due_leads, referrers, day)
         if nudges:
             message = digest(member.name, day, nudges)
+            if not missed:
+                remember_told(member, group, told(nudges), day)
     member.last_planned_on = day
     member.next_morning_at = cal.next_morning(day, member.morning(group))
     return Morning(day, message, missed and message is not None)

@@ -9,7 +9,7 @@ from core.domain import group_posts
 from core.domain.catalog import HELP
 from core.domain.dates import shown
 from core.domain.leads import Event, Lead
-from core.domain.messages import Message, Section, plural, reply
+from core.domain.messages import Button, Message, Section, plural, reply
 from core.domain.rules import Context, Rule, waiting_for
 from core.domain.text import echo, typed
 
@@ -169,10 +169,60 @@ def listed(on: bool) -> Message:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Erasable:
+    """What `/followthrough forget-me confirm` would erase of a member in their group."""
+
+    leads: int
+    history: int  # logged actions, notes and snoozes (their points with them)
+    pending: int  # messages to or about them not sent yet
+    morning: time
+    tz: str
+    country: str | None
+    paused: bool
+    shares: bool
+    listed: bool
+
+
+FORGET_CONFIRM = "/followthrough forget-me confirm"
+
+
+def forget_preview(what: Erasable) -> Message:
+    """What forget-me would erase, and the one way to go on: a button or `confirm`."""
+    settings = (
+        f"mornings {what.morning:%H:%M} {what.tz}, holidays of {what.country or 'no country'},"
+        f" digests {'paused' if what.paused else 'on'},"
+        f" companies {'shared' if what.shares else 'private'},"
+        f" leaderboard {'on' if what.listed else 'off'}"
+    )
+    return reply(
+        "This erases everything I keep about you in this group, for good. Nothing is"
+        " erased until you confirm.",
+        Section(
+            "\n".join(
+                (
+                    f"· {plural(what.leads, 'lead')}",
+                    f"· {plural(what.history, 'entry', 'entries')} of their history, and the"
+                    " points they earned",
+                    f"· {plural(what.pending, 'pending message')} (to you, or about you to the"
+                    " group channel)",
+                    f"· your settings ({settings})",
+                    "· your membership of this group: its leaderboards and totals forget you",
+                )
+            ),
+            "To keep a copy first: /followthrough export. Posts already in the group channel"
+            " stay there.",
+            buttons=(Button("Erase everything", FORGET_CONFIRM, "forget"),),
+        ),
+        Section(f"To erase it all now, press the button or type `{FORGET_CONFIRM}`."),
+    )
+
+
 def forgotten(leads: int) -> Message:
     return reply(
-        f"Done: your {plural(leads, 'lead')}, their history and every pending message are"
-        " erased. If you type a command again, you start afresh."
+        f"Done: your {plural(leads, 'lead')}, their history, every pending message, your"
+        " settings and your place in this group are erased. If you type a command again,"
+        " you start afresh."
     )
 
 

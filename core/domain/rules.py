@@ -123,8 +123,9 @@ def record_nudge(lead: Lead, rule: Rule, today: date) -> None:
 
 
 def pipeline_due(member: Member, settings: PlaybookSettings, today: date) -> bool:
-    """Fewer active leads than the minimum, and no pipeline nudge in the last week."""
+    """Fewer active leads than the minimum, and no pipeline nudge in the last week but
+    (for `/lead today`) the one of this very morning."""
     if member.active_leads >= settings.pipeline_minimum:
         return False
     last = member.last_pipeline_on
-    return last is None or (today - last).days >= settings.pipeline_every_days
+    return last is None or last == today or (today - last).days >= settings.pipeline_every_days

@@ -63,3 +63,9 @@ def plain(text: str) -> str:
 def render(text: str, escape: Callable[[str], str]) -> str:
     """`text` with each member-typed segment passed through `escape`, markers dropped."""
     return plain(_MARKED.sub(lambda match: escape(match[1]), text))
+
+
+def escaped_length(text: str) -> int:
+    """The most characters `text` can take once an adapter escapes it: each character a
+    member typed may become two (`*` -> `\\*`), the rest stays as it is."""
+    return len(plain(text)) + sum(len(match[1]) for match in _MARKED.finditer(text))

@@ -19,7 +19,7 @@ from core.domain.planning import schedule
 from core.domain.text import clean
 from core.services import failures, home
 from core.services.boards import post_weekly_boards
-from core.services.handlers import HANDLERS, READS
+from core.services.handlers import HANDLERS, reads_only
 from core.services.mornings import plan_batch
 from core.services.ports import (
     Clock,
@@ -256,7 +256,7 @@ class FollowThrough:
             uow.commit()
         if new:
             answer = _with_welcome(answer, member, group)
-        return replace(answer, changed=new or not isinstance(command, READS))
+        return replace(answer, changed=new or not reads_only(command))
 
     def home(self, who: Identity) -> Message:
         """A member's overview (Slack's App Home): today, pipeline, streak, settings.

@@ -35,3 +35,8 @@ HANDLERS: dict[type[Any], Callable[[Turn, Any], Message]] = {
 
 # The commands that only read: their answer changes nothing the member has.
 READS = (c.ListLeads, c.Show, c.Today, c.Leaderboard, c.Export, c.Help)
+
+
+def reads_only(command: c.Command) -> bool:
+    """Whether `command` changes nothing the member has (forget-me before its confirm)."""
+    return isinstance(command, READS) or (isinstance(command, c.ForgetMe) and not command.confirm)

@@ -26,16 +26,15 @@ def show(turn: Turn, cmd: c.Show) -> Message:
 
 
 def nudges_today(turn: Turn) -> list[Nudge]:
-    """What is due today, evaluated without touching what planning remembers."""
-    member, group = turn.member, turn.group
-    cal = member.calendar(group)
-    probe = replace(member, next_morning_at=cal.at(turn.today, member.morning(group)))
+    """What is due today, as the morning's planning finds it, without touching what
+    planning remembers."""
     referrers = {lead.id: lead.contact for lead in turn.leads if lead.id is not None}
-    return nudges_for_day(probe, group, turn.leads, referrers, record=False)
+    return nudges_for_day(turn.member, turn.group, turn.leads, referrers, turn.today)
 
 
 def today(turn: Turn, cmd: c.Today) -> Message:
-    return today_message(turn.member.name, turn.today, nudges_today(turn))
+    nudges = nudges_today(turn)
+    return today_message(turn.member.name, turn.today, nudges, paused=turn.member.paused)
 
 
 def leaderboard(turn: Turn, cmd: c.Leaderboard) -> Message:

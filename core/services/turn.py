@@ -161,6 +161,9 @@ class Turn:
         parent: Lead | None = None,
     ) -> Lead:
         assert self.member.id is not None
+        # Read the member's leads before the new one is stored: read after, they would
+        # include it already, and the append below would count it twice.
+        leads = self.leads
         lead = self.own_leads.add(
             Lead(
                 member_id=self.member.id,
@@ -176,7 +179,7 @@ class Turn:
             )
         )
         self.member.next_lead_number += 1
-        self.leads.append(lead)
+        leads.append(lead)
         self.record(lead, Action.ADDED)
         return lead
 

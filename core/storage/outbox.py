@@ -205,6 +205,13 @@ class SqlOutbox:
             query = query.where(OutboxRow.claimed_by == worker)
         self._s.execute(query.values(claimed_until=None, claimed_by=None))
 
+    def pending_for(self, member_id: int) -> int:
+        """How many messages to or about the member are still to be sent."""
+        query = select(func.count()).where(
+            (OutboxRow.member_id == member_id) & (OutboxRow.status == "pending")
+        )
+        return self._s.scalar(query) or 0
+
     def counts(self, now: datetime) -> dict[str, int]:
         """How many rows are pending, claimed (a live lease), sent, failed and missed."""
         claimed = (OutboxRow.status == "pending") & (OutboxRow.claimed_until >= now)

@@ -64,6 +64,72 @@ def test_on_followed_by_words_is_a_note_not_a_date() -> None:
     assert take(["on", "fri", "sent", "cv"]) == (When(weekday=4), ["sent", "cv"])
 
 
+@pytest.mark.parametrize(
+    "words",
+    [
+        "on fir",
+        "on Firday",
+        "on fridy",
+        "on frid",
+        "on mno",
+        "on tusday",
+        "on wendsday",
+        "on tomorow",
+        "on yesterdy",
+        "on toady",
+        "on septmber 3",
+        "on 3rd",
+    ],
+)
+def test_a_day_mistyped_after_on_is_refused_not_taken_for_a_note(words: str) -> None:
+    with pytest.raises(UsageError, match=r"is not a day I understand\. Say when"):
+        take([*words.lower().split(), "sent", "my", "cv"])
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "on the phone",
+        "on linkedin",
+        "on zoom",
+        "on teams",
+        "on behalf of sam",
+        "on my way",
+        "on his mobile",
+        "on par with acme",
+        "on time",
+        "on site",
+        "on slack",
+        "on a call",
+        "on",
+    ],
+)
+def test_a_note_may_still_start_with_on(words: str) -> None:
+    assert take(words.split()) == (None, words.split())
+
+
+@pytest.mark.parametrize("phrase", ["tomorrow", "on tomorrow", "on tomorrow, by email"])
+def test_tomorrow_is_a_day_and_refused_as_the_future(phrase: str) -> None:
+    when, _ = take(phrase.split())
+    assert when == When(days_ago=-1)
+    with pytest.raises(UsageError, match="Tue Dec 1 2026 is in the future"):
+        when.resolve(MONDAY)
+
+
+@pytest.mark.parametrize(
+    ("words", "day"),
+    [
+        ("on today", MONDAY),
+        ("on yesterday", date(2026, 11, 29)),
+        ("on last fri", date(2026, 11, 27)),
+        ("on 3 days ago", date(2026, 11, 27)),
+    ],
+)
+def test_a_relative_day_after_on_is_that_day(words: str, day: date) -> None:
+    when, rest = take([*words.split(), "hi"])
+    assert when is not None and when.resolve(MONDAY) == day and rest == ["hi"]
+
+
 def test_recent_days_for_autocomplete() -> None:
     days = recent_days(MONDAY)
     assert days[:3] == [

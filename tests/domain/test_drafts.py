@@ -32,11 +32,9 @@ US = BusinessCalendar.of("America/New_York", "US")
 
 
 def lead(role: str | None = None, **fields: object) -> Lead:
+    fields = {"number": 7, "contact": "Julie Martin", "company": "Acme", **fields}
     return Lead(
         member_id=1,
-        number=7,
-        contact="Julie Martin",
-        company="Acme",
         created_at=datetime(2026, 3, 2, 14, 0, tzinfo=UTC),
         role=role,
         **fields,  # type: ignore[arg-type]
@@ -288,16 +286,53 @@ def test_a_section_carries_the_nudges_words() -> None:
 
 
 def test_today_with_nothing_due_says_so() -> None:
-    m = today_message("Ana", date(2026, 3, 5), [])
-    assert m.kind == "reply" and "Nothing is due today" in m.text
+    m = today_message("Ana", date(2026, 3, 5), [], paused=False)
+    assert m.kind == "reply" and plain(m.text) == "Nothing is due today, Ana. Nice work."
 
 
 def test_today_with_nudges_shows_the_same_sections_as_the_digest() -> None:
     nudges = [worded(Rule.EMAIL_FOLLOW_UP)]
-    m = today_message("Ana", date(2026, 3, 5), nudges)
+    m = today_message("Ana", date(2026, 3, 5), nudges, paused=False)
     assert m.kind == "reply"
     assert m.text == "Due today (Thursday, March 5):"
     assert m.sections == digest("Ana", date(2026, 3, 5), nudges).sections
+
+
+def test_today_shows_every_action_due_where_the_digest_counts_the_rest() -> None:
+    nudges = [worded(Rule.EMAIL_FOLLOW_UP)] * 7
+    m = today_message("Ana", date(2026, 3, 5), nudges, paused=False)
+    morning = digest("Ana", date(2026, 3, 5), nudges)
+    assert len(m.sections) == 7 and len(morning.sections) == 6
+    assert m.sections[:5] == morning.sections[:5]
+
+
+def test_today_tells_a_paused_member_they_are_paused_and_still_shows_what_is_due() -> None:
+    due = today_message("Ana", date(2026, 3, 5), [worded(Rule.EMAIL_FOLLOW_UP)], paused=True)
+    assert due.text == (
+        "Due today (Thursday, March 5):\n"
+        "Your morning digests are paused (`/followthrough resume` starts them again)."
+    )
+    assert len(due.sections) == 1
+    nothing = today_message("Ana", date(2026, 3, 5), [], paused=True)
+    assert plain(nothing.text).startswith("Nothing is due today, Ana. Nice work.\nYour morning")
+
+
+def test_a_digest_shows_at_most_five_actions_and_counts_the_rest() -> None:
+    nudges = [worded(Rule.REJECTION_CALL, number=n) for n in range(1, 8)]
+    m = digest("Ana", date(2026, 3, 5), nudges)
+    assert len(m.rules) == 5 and len(m.sections) == 6
+    assert m.sections[-1] == Section("2 more things to do today: `/lead today` shows them all.")
+    assert len(digest("Ana", date(2026, 3, 5), nudges[:5]).sections) == 5  # nothing more
+
+
+def test_very_long_names_show_fewer_actions_so_the_digest_stays_one_message() -> None:
+    """The longest names (200 characters, every one of them escaped) fit two actions."""
+    longest = {"contact": "*" * 200, "company": "_" * 200, "role": "~" * 200}
+    facts = DraftFacts("`" * 128, last_message_on=date(2026, 3, 2))
+    nudges = [worded(Rule.POST_INTERVIEW_CHECK_IN, facts, **longest) for _ in range(5)]
+    m = digest("Ana", date(2026, 3, 5), nudges)
+    assert len(m.rules) == 2
+    assert plain(m.sections[-1].text).startswith("3 more things to do today")
 
 
 # --- messages ----------------------------------------------------------------------------

@@ -173,6 +173,7 @@ def test_simple_followthrough_subcommands() -> None:
     assert ft("resume") == Resume()
     assert ft("export") == Export()
     assert ft("forget-me") == ForgetMe()
+    assert ft("forget-me confirm") == ft("me forget-me Confirm") == ForgetMe(confirm=True)
     assert ft("help") == Help()
     assert ft("") == Help()
     assert ft("share companies on") == ShareCompanies(True)

@@ -11,7 +11,14 @@ import pytest
 
 from core.domain.leads import Action, Lead, Stage, apply
 from core.domain.members import Group, Member
-from core.domain.planning import Morning, nudges_for_day, plan_morning, refresh, schedule
+from core.domain.planning import (
+    Morning,
+    nudges_for_day,
+    plan_morning,
+    refresh,
+    remember_told,
+    schedule,
+)
 from core.domain.rules import Rule
 
 CATCH_UP = timedelta(hours=2)
@@ -420,29 +427,85 @@ def test_logging_an_action_after_ignored_digests_starts_the_count_again() -> Non
     }
 
 
-def test_nudges_for_day_without_record_changes_nothing() -> None:
+def test_nudges_for_day_changes_nothing() -> None:
     g, m, lead, leads = overdue_member()
     before = (lead.nudge_rule, lead.nudge_count, lead.nudged_on, m.last_pipeline_on)
     for _ in range(4):
-        worded = nudges_for_day(m, g, leads, {}, record=False)
+        worded = nudges_for_day(m, g, leads, {}, d("2026-03-05"))
         assert [n.rule for n in worded] == [Rule.EMAIL_FOLLOW_UP]
     assert (lead.nudge_rule, lead.nudge_count, lead.nudged_on, m.last_pipeline_on) == before
 
 
-def test_nudges_for_day_with_record_remembers_what_was_said() -> None:
+def test_remember_told_remembers_what_was_said() -> None:
     g, m = group(), member()
     lead = new_lead(g, m, 1)
     log(g, m, lead, Action.EMAILED, "2026-03-02")
     refresh(m, g, [lead])
-    schedule(m, g, local(g, m, "2026-03-05", "07:00"))
-    worded = nudges_for_day(m, g, [lead], {}, record=True)
+    worded = nudges_for_day(m, g, [lead], {}, d("2026-03-05"))
     assert [n.rule for n in worded] == [Rule.EMAIL_FOLLOW_UP, Rule.PIPELINE]
+    remember_told(m, g, worded, d("2026-03-05"))
     assert (lead.nudge_rule, lead.nudge_count, lead.nudged_on) == (
         "email-follow-up",
         1,
         d("2026-03-05"),
     )
     assert m.last_pipeline_on == d("2026-03-05")
+
+
+def many_due(g: Group, m: Member, count: int) -> list[Lead]:
+    """`count` leads emailed on Monday 2 March: all due for a follow-up on Thursday."""
+    leads = [new_lead(g, m, n) for n in range(1, count + 1)]
+    for lead in leads:
+        log(g, m, lead, Action.EMAILED, "2026-03-02")
+    return leads
+
+
+def test_a_digest_is_one_message_of_the_five_most_pressing_and_a_count_of_the_rest() -> None:
+    g, m = group(), member()
+    leads = many_due(g, m, 8)
+    rejected = new_lead(g, m, 9)
+    log(g, m, rejected, Action.REJECTED, "2026-03-04")
+    leads.append(rejected)
+    (_, morning), *_ = play(
+        m, g, leads, local(g, m, "2026-03-05", "07:00"), local(g, m, "2026-03-06", "00:00")
+    )
+    assert morning.message is not None
+    message = morning.message
+    assert message.text.endswith("9 things to do this Thursday, March 5:")
+    assert message.rules == ("rejection-call", *["email-follow-up"] * 4)
+    assert [s.text.split(" ")[0] for s in message.sections[:5]] == ["#9", "#1", "#2", "#3", "#4"]
+    assert all(len(s.buttons) == 3 for s in message.sections[:5])
+    (more,) = message.sections[5:]
+    assert more.text == "4 more things to do today: `/lead today` shows them all."
+    assert more.buttons == ()
+
+
+def test_only_what_a_digest_showed_counts_as_told() -> None:
+    """An action the digest had no room for was not ignored: it is not counted towards
+    the "still pursuing?" question, and it comes again the next morning."""
+    g, m = group(), member()
+    leads = many_due(g, m, 7)
+    refresh(m, g, leads)
+    schedule(m, g, local(g, m, "2026-03-05", "07:00"))
+    plan_morning(m, g, leads, {}, local(g, m, "2026-03-05", "08:00"), CATCH_UP)
+    assert [lead.nudge_count for lead in leads] == [1, 1, 1, 1, 1, 0, 0]
+    assert [lead.due_on for lead in leads[5:]] == [d("2026-03-05")] * 2
+    assert m.last_pipeline_on is None  # the pipeline nudge (7 leads: none) had no room
+
+
+def test_the_pipeline_nudge_left_out_of_a_full_digest_is_not_counted_as_sent() -> None:
+    g, m = group(), member()
+    leads = many_due(g, m, 5)
+    # A closed network contact to keep in touch with: six actions, and four active leads.
+    leads[0] = new_lead(g, m, 1, "2026-01-20", network=True, stage=Stage.CLOSED)
+    (_, morning), *_ = play(
+        m, g, leads, local(g, m, "2026-03-05", "07:00"), local(g, m, "2026-03-06", "00:00")
+    )
+    assert m.active_leads == 4
+    assert morning.message is not None
+    assert "pipeline" not in morning.message.rules
+    assert morning.message.sections[-1].text.startswith("1 more thing to do today")
+    assert m.last_pipeline_on is None
 
 
 # --- whose calendar ----------------------------------------------------------------------

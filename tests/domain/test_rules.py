@@ -390,9 +390,14 @@ def test_five_active_leads_get_no_pipeline_nudge() -> None:
 
 
 def test_the_pipeline_nudge_comes_at_most_once_a_week() -> None:
-    assert not pipeline_due(member(2, "2026-03-02"), DEFAULTS, d("2026-03-02"))
+    assert not pipeline_due(member(2, "2026-03-02"), DEFAULTS, d("2026-03-03"))
     assert not pipeline_due(member(2, "2026-03-02"), DEFAULTS, d("2026-03-08"))  # 6 days
     assert pipeline_due(member(2, "2026-03-02"), DEFAULTS, d("2026-03-09"))  # 7 days
+
+
+def test_the_pipeline_nudge_of_this_morning_is_still_due_all_day() -> None:
+    """`/lead today` at noon shows what the digest said at 08:00."""
+    assert pipeline_due(member(2, "2026-03-02"), DEFAULTS, d("2026-03-02"))
 
 
 # --- offer-leverage ----------------------------------------------------------------------

@@ -106,7 +106,7 @@ def _error(status: int, code: int, message: str) -> web.Response:
 
 
 # -- Discord's limits on what a message may hold (docs: resources/message, channel#embed-limits,
-# interactions/message-components; /work/shared/ref/discord-openapi-v10-subset.json) -----------
+# interactions/message-components; Discord's OpenAPI spec) -----------
 
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10

@@ -224,6 +224,23 @@ def press(
     return payload
 
 
+def press_in_guild(
+    custom_id: str, *, user_id: int, message: dict[str, Any], channel_id: int = CHANNEL_ID
+) -> dict[str, Any]:
+    """A button press on `message` (e.g. a command's ephemeral answer) in a server channel."""
+    payload = _base(
+        3,
+        user_id,
+        guild_id=GUILD_ID,
+        channel_id=channel_id,
+        nick=None,
+        permissions=MEMBER_PERMISSIONS,
+    )
+    payload["data"] = {"custom_id": custom_id, "component_type": 2}
+    payload["message"] = {**message, "channel_id": str(channel_id)}
+    return payload
+
+
 def custom_ids(message: dict[str, Any]) -> list[str]:
     return [
         c["custom_id"]

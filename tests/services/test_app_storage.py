@@ -152,7 +152,16 @@ def test_export_then_forget_me_erases_the_member_and_nobody_else(
     ]
     assert "Carla" not in json.dumps(document)
 
-    answer = app.handle(ANA, "/followthrough", "forget-me")
+    asked = app.handle(ANA, "/followthrough", "forget-me")
+    assert not asked.changed
+    said = plain(asked.plain_text())
+    assert "· 2 leads\n· 4 entries of their history" in said  # added x2, emailed, referral
+    assert "· 1 pending message (to you" in said  # this morning's digest
+    again = exported(app.handle(ANA, "/followthrough", "export"))
+    assert again["leads"] == document["leads"]  # nothing erased until confirmed
+    (button,) = [b for s in asked.sections for b in s.buttons]
+    assert button.command == "/followthrough forget-me confirm"
+    answer = app.handle(ANA, *button.parts)
 
     assert "your 2 leads" in answer.text
     with db.uow() as uow:

@@ -122,6 +122,40 @@ def test_the_bounds_of_a_date_and_nothing_written_when_refused(
         assert exported(app, ANA) == before
 
 
+@pytest.mark.parametrize(
+    ("phrase", "refusal"),
+    [
+        ("on fir", "fir is not a day I understand. Say when: `on fri`"),
+        ("on tomorrow", "Tue Dec 1 2026 is in the future"),
+        ("tomorrow", "Tue Dec 1 2026 is in the future"),
+    ],
+)
+def test_a_mistyped_or_future_day_is_refused_with_the_date_usage_and_nothing_written(
+    app: FollowThrough, clock: SimulatedClock, phrase: str, refusal: str
+) -> None:
+    clock.advance_to(MONDAY)
+    say(app, ANA, "/lead add Carol Diaz at Acme")
+    before = exported(app, ANA)
+    answer = say(app, ANA, f"/lead emailed carol {phrase} sent my cv")
+    assert answer.kind is MessageKind.ERROR
+    assert refusal in plain(answer.text)
+    if phrase == "on fir":  # a future day gets the refusal of every future day
+        assert "Usage: /lead emailed <lead> [on <day>] [note...]" in answer.text
+    assert exported(app, ANA) == before
+
+
+def test_a_note_that_starts_with_on_is_still_a_note(
+    app: FollowThrough, clock: SimulatedClock
+) -> None:
+    clock.advance_to(MONDAY)
+    say(app, ANA, "/lead add Carol Diaz at Acme")
+    answer = plain(say(app, ANA, "/lead called carol on the phone at last").text)
+    assert answer.startswith("Logged: called #1 Carol Diaz at Acme. Stage: called.")
+    assert "Mon Nov 30: called (on the phone at last)" in plain(
+        say(app, ANA, "/lead show carol").plain_text()
+    )
+
+
 def test_a_date_before_the_leads_last_action_is_refused(
     app: FollowThrough, clock: SimulatedClock
 ) -> None:

@@ -196,7 +196,7 @@ def test_counts_read_right_in_the_singular(app: FollowThrough) -> None:
     assert app.handle(ANA, "/lead", "list").text.startswith("Your 1 active lead:")
     app.handle(ANA, "/lead", "add Sam at Globex")
     assert app.handle(ANA, "/lead", "list").text.startswith("Your 2 active leads:")
-    forgot = app.handle(ANA, "/followthrough", "forget-me").text
+    forgot = app.handle(ANA, "/followthrough", "forget-me confirm").text
     assert forgot.startswith("Done: your 2 leads")
 
 

@@ -70,7 +70,7 @@ def test_a_press_that_the_core_refuses_answers_and_keeps_the_buttons(tmp_path: P
             due_digest(h, USER)
             await deliver(h)
             [dm] = h.fake.dm(USER)
-            h.app.handle(who(USER), "/followthrough", "forget-me")
+            h.app.handle(who(USER), "/followthrough", "forget-me confirm")
             answer = await h.interact(press_of(h, dm))
             assert answer["flags"] & 64
             assert press_of(h, dm)["token"] not in h.fake.originals
@@ -131,7 +131,7 @@ def test_a_refused_press_not_shown_can_be_pressed_again(tmp_path: Path) -> None:
             due_digest(h, USER)
             await deliver(h)
             [dm] = h.fake.dm(USER)
-            h.app.handle(who(USER), "/followthrough", "forget-me")
+            h.app.handle(who(USER), "/followthrough", "forget-me confirm")
             h.fake.fail("POST", r"/webhooks/\d+/[^/]+$", 400, 50035)  # the refusal, once
             answer = await h.interact(press_of(h, dm))
             assert text_of(answer) == SAYINGS["broken"]

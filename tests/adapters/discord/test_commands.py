@@ -143,11 +143,31 @@ def test_a_command_this_build_does_not_know_says_it_is_being_updated(tmp_path: P
     run(scenario())
 
 
-def test_forget_me_erases_the_member(tmp_path: Path) -> None:
+def test_forget_me_asks_first_and_its_button_erases_the_member(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with Harness(tmp_path) as h:
             await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
-            answer = await h.interact(p.command("followthrough", "forget-me"))
+            asked = await h.interact(p.command("followthrough", "forget-me"))
+            assert asked["flags"] & 64 and "Nothing is erased until you confirm" in text_of(asked)
+            assert "Julie" in text_of(await h.interact(lead("list")))
+            (erase,) = p.custom_ids(asked)
+            assert erase.endswith(":followthrough:forget-me confirm")
+            press = p.press_in_guild(erase, user_id=USER, message=asked)
+            h.feed(press)
+            await h.answered(press)
+            assert "Done: your 1 lead" in str(h.fake.originals[press["token"]])
+            assert "Julie" not in text_of(await h.interact(lead("list")))
+
+    run(scenario())
+
+
+def test_forget_me_confirm_as_a_typed_option_erases_at_once(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
+            answer = await h.interact(
+                p.command("followthrough", "forget-me", p.option("confirm", True))
+            )
             assert "erased" in text_of(answer)
             assert "Julie" not in text_of(await h.interact(lead("list")))
 

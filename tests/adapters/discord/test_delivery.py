@@ -78,6 +78,26 @@ def test_the_dm_channel_is_opened_once_ever(tmp_path: Path) -> None:
     run(scenario())
 
 
+@pytest.mark.parametrize("name", ["Person", "*" * 190])
+def test_many_actions_due_are_one_dm_within_discords_limits(tmp_path: Path, name: str) -> None:
+    """Five actions with their buttons (one row each), and how many more there are; names
+    of the longest kind (every character escaped) fit fewer actions, never two messages."""
+
+    async def scenario() -> None:
+        async with Harness(tmp_path) as h:
+            for n in range(1, 13):
+                h.app.handle(who(USER), "/lead", f"add {name}{n} at {name}Co{n} as {name}")
+                h.app.handle(who(USER), "/lead", f"emailed #{n}")
+            due_digest(h, USER, leads=0)  # Thursday: all twelve follow-ups are due
+            assert await deliver(h) == 1
+            (dm,) = h.fake.dm(USER)  # the fake refuses more than 5 rows or 6,000 characters
+            shown = len(dm["components"])
+            assert shown == 5 if name == "Person" else 1 <= shown < 5
+            assert f"{12 - shown} more things to do today: `/lead today`" in text_of(dm)
+
+    run(scenario())
+
+
 def test_a_resend_with_the_same_key_returns_the_first_message(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with Harness(tmp_path) as h:

@@ -12,7 +12,7 @@ import pytest
 
 from bots.slack.blocks import ACTION_IDS
 from core.domain.replies import ALREADY_DONE
-from core.services import SAYINGS, Failure, SendError
+from core.services import SAYINGS, Failure, Identity, SendError
 from core.services.ports import SimulatedClock
 from tests.adapters.slack.harness import ADA, Harness, harness, run, wait_until
 from tests.adapters.slack.test_messenger import delivery
@@ -238,7 +238,7 @@ def test_a_refused_press_keeps_the_buttons_and_can_be_tried_again(tmp_path: Path
         clock = SimulatedClock(START)
         async with harness(tmp_path, clock=clock) as h:
             channel, ts, post = await morning_digest(h, clock)
-            await h.ask("forget-me", command="/followthrough")  # lead #1 is gone
+            await h.ask("forget-me confirm", command="/followthrough")  # lead #1 is gone
             await _settle()
             published = len(h.fake.calls_to("views.publish"))
             payload = press(h, channel, ts, post, ACTION_IDS["done"])
@@ -369,3 +369,73 @@ def test_a_press_that_fails_after_the_ack_is_logged_and_the_presser_is_told(
 
     run(scenario())
     assert "slack listener pressed failed" in caplog.text
+
+
+def test_forget_me_asks_with_a_button_in_the_ephemeral_answer_and_its_press_erases(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            await h.ask("add Julie Martin at Acme")
+            status, _, hook = await h.command("forget-me", command="/followthrough")
+            (asked,) = await h.answers(hook)
+            assert status == 200 and asked["response_type"] == "ephemeral"
+            assert "Nothing is erased until you confirm" in asked["text"]
+            (row,) = [b for b in asked["blocks"] if b["type"] == "actions"]
+            (button,) = row["elements"]
+            assert button["value"] == "/followthrough forget-me confirm"
+            assert "Julie" in await h.ask("list")  # nothing erased yet
+            payload = {
+                "type": "block_actions",
+                "team": {"id": TEAM, "domain": "test"},
+                "user": {"id": ADA, "name": "ada", "team_id": TEAM},
+                "api_app_id": "A0APP00001",
+                # An ephemeral message: Slack sends no copy of it, and chat.update can't
+                # change it.
+                "container": {
+                    "type": "message",
+                    "message_ts": "1700000000.000200",
+                    "channel_id": "D0CHANNEL1",
+                    "is_ephemeral": True,
+                },
+                "response_url": h.fake.response_url("press"),
+                "trigger_id": "trigger-press",
+                "actions": [
+                    {
+                        "type": "button",
+                        "action_id": button["action_id"],
+                        "block_id": row["block_id"],
+                        "value": button["value"],
+                        "action_ts": "1700000000.1",
+                    }
+                ],
+            }
+            assert (await h.interact(payload))[0] == 200
+            (answer,) = await h.answers("press")
+            assert answer["text"].startswith("Done: your 1 lead")
+            assert "Julie" not in await h.ask("list")
+
+    run(scenario())
+
+
+def test_many_actions_due_are_one_dm_within_slacks_limits(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock) as h:
+            await h.ask("list")  # Ada, with her profile's zone
+            core = h.services.app
+            ada = Identity("slack", TEAM, ADA, "Ada")
+            for n in range(1, 13):
+                core.handle(ada, "/lead", f"add Contact{n} Person at Company{n} as Engineer")
+                core.handle(ada, "/lead", f"emailed #{n}")
+            clock.advance_to(THURSDAY)
+            core.plan()
+            deliverer = h.services.deliverer({"slack": h.server.platform()})
+            assert await deliverer.drain() == 1
+            (post,) = h.fake.posts()
+            assert len(post["blocks"]) <= 50
+            rows = [b for b in post["blocks"] if b["type"] == "actions"]
+            assert len(rows) == 5
+            assert "7 more things to do today: `/lead today` shows them all." in post["text"]
+
+    run(scenario())

@@ -1,0 +1,103 @@
+"""The morning digest as a member meets it: one message, counted right, and `/lead today`
+showing what the digest says."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bots.bootstrap import Services
+from core.domain.text import plain
+from core.services import FollowThrough, Identity, Message, Section
+from core.services.ports import Delivery, SimulatedClock
+
+ANA = Identity("slack", "T1", "U-ana", "Ana")
+MONDAY_MORNING = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def app(services: Services) -> FollowThrough:
+    app = services.app
+    app.join(ANA)  # known already: no welcome in the answers below
+    return app
+
+
+def say(app: FollowThrough, line: str) -> Message:
+    command, _, text = line.partition(" ")
+    return app.handle(ANA, command, text)
+
+
+def morning(app: FollowThrough, clock: SimulatedClock, at: datetime) -> list[Delivery]:
+    """What planning `at` wrote for Ana (left in the outbox)."""
+    clock.advance_to(at)
+    app.plan()
+    claimed = app.claim("test")
+    app.release(worker="test")
+    return [d for d in claimed if d.user_id == ANA.user_id]
+
+
+def test_the_pipeline_nudge_counts_the_leads_just_added(
+    app: FollowThrough, clock: SimulatedClock
+) -> None:
+    for name in ("Julie at Acme", "Sam at Globex", "Li at Initech", "Kim at Umbrella"):
+        say(app, f"/lead add {name}")
+    (digest,) = morning(app, clock, MONDAY_MORNING)
+    assert "You have 4 active leads; aim for at least 5." in plain(digest.message.plain_text())
+
+
+def test_lead_today_shows_the_pipeline_nudge_this_mornings_digest_gave(
+    app: FollowThrough, clock: SimulatedClock
+) -> None:
+    say(app, "/lead add Julie at Acme")
+    (digest,) = morning(app, clock, MONDAY_MORNING)
+    assert digest.message.rules == ("pipeline",)
+    clock.advance_to(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    today = say(app, "/lead today")
+    assert today.text == "Due today (Monday, March 2):"
+    assert today.sections == digest.message.sections
+
+
+def test_a_paused_member_is_told_so_by_lead_today_and_still_sees_what_is_due(
+    app: FollowThrough, clock: SimulatedClock
+) -> None:
+    say(app, "/lead add Julie at Acme")
+    say(app, "/lead emailed julie")
+    say(app, "/followthrough pause")
+    assert morning(app, clock, datetime(2026, 3, 5, 8, 0, tzinfo=UTC)) == []  # no digest
+    today = say(app, "/lead today")
+    assert "Your morning digests are paused (`/followthrough resume`" in today.text
+    assert today.rules == ("email-follow-up", "pipeline")
+    say(app, "/lead replied julie")
+    say(app, "/lead add Sam at Globex")
+    say(app, "/lead add Li at Initech")
+    say(app, "/lead add Kim at Umbrella")
+    say(app, "/lead add Bo at Hooli")
+    nothing = plain(say(app, "/lead today").text)
+    assert nothing.startswith("Nothing is due today, Ana. Nice work.\nYour morning digests are")
+
+
+def test_many_actions_due_make_one_digest_of_the_five_most_pressing(
+    app: FollowThrough, clock: SimulatedClock
+) -> None:
+    for n in range(1, 13):
+        say(app, f"/lead add Contact{n} at Company{n}")
+        say(app, f"/lead emailed #{n}")
+    (digest,) = morning(app, clock, datetime(2026, 3, 5, 8, 0, tzinfo=UTC))
+    assert digest.key.endswith(":2026-03-05")  # one key per member per local date
+    message = digest.message
+    assert plain(message.text) == "Good morning, Ana! 12 things to do this Thursday, March 5:"
+    assert [s.buttons[0].command for s in message.sections[:5]] == [
+        f"/lead followedup #{n}" for n in range(1, 6)
+    ]
+    assert message.sections[5:] == (
+        Section("7 more things to do today: `/lead today` shows them all."),
+    )
+    today = say(app, "/lead today")
+    assert today.rules == ("email-follow-up",) * 12
+    assert today.sections[:5] == message.sections[:5]
+    # An ignored nudge repeats the next business morning: the same five come first.
+    (friday,) = morning(app, clock, datetime(2026, 3, 6, 8, 0, tzinfo=UTC))
+    assert [s.buttons[0].command for s in friday.message.sections[:5]] == [
+        f"/lead followedup #{n}" for n in range(1, 6)
+    ]

@@ -121,15 +121,10 @@ async def slack_listener(
             return app
 
     server = Server(services.app, SlackConfig.from_settings(services.settings), core=services.core)
-    await server.start()
-    if server.socket is not None:
-        socket = server.socket
-
-        async def connected() -> str | None:
-            return None if await socket.client.is_connected() else "socket mode disconnected"
-
-        readiness.add("slack", connected)
+    # Registered first: /readyz answers 503 while the socket connects, not "ready".
+    readiness.add("slack", server.problem)
     try:
+        await server.start()
         yield server.platform(), server
     finally:
         readiness.remove("slack")

@@ -12,6 +12,8 @@ import logging
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.runtime.delivery import Platform
 from bots.runtime.ratelimit import RateLimiter
@@ -22,11 +24,38 @@ from bots.slack.config import SlackConfig
 from core.services import FollowThrough
 
 log = logging.getLogger(__name__)
+CHECKS_LOG = logging.getLogger(f"{__name__}.checks")
+CHECKS_LOG.setLevel(logging.WARNING)
 EVENTS_PATH = "/slack/events"
 WATCHDOG_SECONDS = 20.0  # a dead Socket Mode link is replaced within a minute
 # The messenger paces every workspace and channel itself; the runtime's limiter only
 # has to hold the routes that answered 429, so its own rate is no constraint.
 PROCESS_RATE = 1000.0
+
+
+# Slack's answers to a token it will never accept (a restart would be refused again).
+REFUSED = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "not_allowed_token_type",
+    }
+)
+BOT_TOKEN_FIX = (
+    "copy the Bot User OAuth Token (xoxb-...) again from OAuth & Permissions, or reinstall"
+    " the app to the workspace"
+)
+APP_TOKEN_FIX = (
+    "enable Socket Mode and create an app-level token with connections:write (Basic"
+    " Information > App-Level Tokens)"
+)
+
+
+class BadToken(Exception):
+    """Slack refused SLACK_BOT_TOKEN or SLACK_APP_TOKEN: stop, don't retry."""
 
 
 class SlackServer:
@@ -63,15 +92,35 @@ class SlackServer:
         web_app.router.add_get("/slack/health", self._health)
         return web_app
 
+    async def problem(self) -> str | None:
+        """Why the listener can't take work (None: it can). In Socket Mode, until the
+        socket is connected: from the start, and whenever the link is down."""
+        if self.config.socket_mode and (
+            self.socket is None or not await self.socket.client.is_connected()
+        ):
+            return "socket mode not connected"
+        return None
+
     async def _health(self, request: web.Request) -> web.Response:
-        if self.socket is not None and not await self.socket.client.is_connected():
-            return web.Response(status=503, text="socket mode disconnected")
-        return web.Response(text="ok")
+        problem = await self.problem()
+        return (
+            web.Response(text="ok") if problem is None else web.Response(status=503, text=problem)
+        )
 
     async def start(self) -> None:
+        """Check the tokens, listen, and in Socket Mode connect; a refused token raises
+        BadToken. Whatever started is stopped again if starting fails."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         # Bolt's per-request clients copy the app client's session: one set of kept-open
         # connections to Slack for the listener and deliveries alike.
         self.app.client.session = self.messenger.session()
+        socket_url = await self._check_tokens()
         self._runner = web.AppRunner(self.web_app(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.http_host, self.config.http_port)
@@ -82,6 +131,9 @@ class SlackServer:
         if self.config.socket_mode:
             assert self.config.app_token is not None
             self.socket = AsyncSocketModeHandler(self.app, self.config.app_token)
+            # The URL the token check opened: apps.connections.open is Tier 1, and an
+            # unused URL would only expire.
+            self.socket.client.wss_uri = socket_url
             await self.socket.connect_async()  # type: ignore[no-untyped-call]
             self._watchdog = asyncio.create_task(self._watch())
             log.info("slack: socket mode connected; health on port %s", self.port)
@@ -93,6 +145,33 @@ class SlackServer:
                 EVENTS_PATH,
                 self.config.mode,
             )
+
+    async def _check_tokens(self) -> str | None:
+        """auth.test for the bot token (one workspace; OAuth's come from installs), and in
+        Socket Mode apps.connections.open for the app token: its socket URL."""
+        app = self.app.client
+        # The app's client, quieter: if Slack can't be reached, the one line the operator
+        # reads says so, without slack-sdk's notes about retrying before it.
+        client = AsyncWebClient(
+            token=app.token,
+            base_url=app.base_url,
+            timeout=app.timeout,
+            session=app.session,
+            logger=CHECKS_LOG,
+            retry_handlers=app.retry_handlers,
+        )
+        try:
+            if self.config.bot_token is not None:
+                await client.auth_test()
+        except SlackApiError as error:
+            raise _refused(error, "SLACK_BOT_TOKEN", BOT_TOKEN_FIX) from None
+        if self.config.app_token is None:
+            return None
+        try:
+            answer = await client.apps_connections_open(app_token=self.config.app_token)
+        except SlackApiError as error:
+            raise _refused(error, "SLACK_APP_TOKEN", APP_TOKEN_FIX) from None
+        return str(answer["url"])
 
     async def _watch(self) -> None:
         """Reconnect a Socket Mode link that went quiet (slack-sdk's own reconnect has
@@ -125,6 +204,14 @@ class SlackServer:
             await asyncio.to_thread(self.slack.core.close)
         await self.messenger.close()
         await self.slack.installations.close()
+
+
+def _refused(error: SlackApiError, name: str, fix: str) -> Exception:
+    """BadToken if Slack refused the token; else the error itself (Slack is down...)."""
+    code = error.response.get("error")
+    if code in REFUSED:
+        return BadToken(f"Slack refused {name} ({code}): {fix}, and start again")
+    return error
 
 
 def command(args: argparse.Namespace) -> int:

@@ -8,10 +8,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
+import time
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -89,6 +94,7 @@ class SlackServer:
 
     def web_app(self) -> web.Application:
         web_app = self.app.web_app(path=EVENTS_PATH, port=self.config.http_port)
+        web_app.middlewares.append(screen(self.config.signing_secret))
         web_app.router.add_get("/slack/health", self._health)
         return web_app
 
@@ -204,6 +210,66 @@ class SlackServer:
             await asyncio.to_thread(self.slack.core.close)
         await self.messenger.close()
         await self.slack.installations.close()
+
+
+# -- what reaches Bolt ---------------------------------------------------------------------
+
+SIGNATURE_SECONDS = 60 * 5  # Slack's window, as Bolt's own check has it
+
+
+def screen(signing_secret: str | None) -> Middleware:
+    """Refuse a request to /slack/events that Slack didn't sign (401) or that isn't a
+    request Bolt can read (400) before Bolt sees it: Bolt parses the body before checking
+    the signature, and answers 500 with a traceback to a body it can't parse."""
+
+    @web.middleware
+    async def screened(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method != "POST" or request.path != EVENTS_PATH:
+            return await handler(request)
+        body = await request.read()  # aiohttp keeps it for Bolt to read again
+        headers = request.headers
+        if not signed(
+            signing_secret,
+            body,
+            headers.get("X-Slack-Request-Timestamp", ""),
+            headers.get("X-Slack-Signature", ""),
+        ):
+            # No signing secret (Socket Mode): nothing that comes over HTTP is Slack's.
+            log.info("slack: refused a request without a valid signature")
+            return web.json_response({"error": "invalid request"}, status=401)
+        problem = unreadable(body, request)
+        if problem is not None:  # Bolt would have answered 500, with a traceback
+            log.info("slack: refused a signed request Bolt can't read (%s)", problem)
+            return web.json_response({"error": "malformed request"}, status=400)
+        return await handler(request)
+
+    return screened
+
+
+def unreadable(body: bytes, request: web.Request) -> str | None:
+    """Why Bolt can't read this request (None: it can): it builds its request (parses
+    the body, reads ids out of it) before any of our code or its own checks run."""
+    try:
+        parsed = AsyncBoltRequest(
+            body=body.decode("utf-8"),
+            query=request.query_string,
+            headers=request.headers,  # type: ignore[arg-type]  # as Bolt's adapter passes them
+        ).body
+    except Exception as error:
+        return type(error).__name__
+    return None if isinstance(parsed, dict) else "not a JSON object"
+
+
+def signed(secret: str | None, body: bytes, timestamp: str, signature: str) -> bool:
+    """Whether Slack signed `body`: `v0=` HMAC-SHA256 of `v0:{timestamp}:{body}` with the
+    signing secret, within 5 minutes of now."""
+    if not secret or not (timestamp.isascii() and timestamp.isdigit()):
+        return False
+    if abs(time.time() - int(timestamp)) > SIGNATURE_SECONDS or not signature.isascii():
+        return False
+    message = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
 
 
 def _refused(error: SlackApiError, name: str, fix: str) -> Exception:

@@ -13,10 +13,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from sqlalchemy import text
 
 from tests.adapters.slack.harness import ADA, BEA, Harness, harness, run
-from tests.fakes.slack import APP_TOKEN, SIGNING_SECRET, TEAM, FakeSlack
+from tests.fakes.slack import APP_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, UnsteadySlack
 
 CROWD = re.compile(r"<!(channel|here|everyone)|<!subteam")
 
@@ -274,5 +275,56 @@ def test_in_socket_mode_nothing_posted_over_http_is_taken_for_slack(tmp_path: Pa
             )
             await asyncio.sleep(0.3)  # a listener, had one started, would have written
             assert h.fake.responses == [] and not h.has_group(TEAM)
+
+    run(scenario())
+
+
+# -- users.info gone wrong: the command still works, by the request's name ----------------
+
+USERS_INFO_GONE_WRONG: dict[str, web.Response | float] = {
+    "ok false": web.json_response({"ok": False, "error": "missing_scope"}),
+    "500 in JSON": web.json_response({"ok": False, "error": "internal_error"}, status=500),
+    "500 not JSON": web.Response(status=500, text="<html>upstream error</html>"),
+    "200 not JSON": web.Response(text="this is not json"),
+    "JSON not an object": web.json_response([1, 2]),
+    "no user": web.json_response({"ok": True}),
+    "user not an object": web.json_response({"ok": True, "user": "Real Name"}),
+    "user a list": web.json_response({"ok": True, "user": [["real_name", "Real Name"]]}),
+    "ill-typed fields": web.json_response(
+        {
+            "ok": True,
+            "user": {
+                "profile": "Real Name",
+                "real_name": 42,
+                "name": ["Real Name"],
+                "is_admin": "false",
+                "tz": 3600,
+            },
+        }
+    ),
+    "no answer in time": 2.0,  # seconds the fake stalls; the bot waits 0.3
+}
+
+
+def test_a_command_works_by_the_requests_name_whatever_users_info_answers(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        fake = UnsteadySlack()
+        async with harness(tmp_path, fake=fake) as h:
+            h.server.slack.people.timeout = 0.3
+            for number, (case, answer) in enumerate(USERS_INFO_GONE_WRONG.items(), 1):
+                user = f"U0CASE{number:04d}"
+                fake.add_user(user, "Real Name", admin=True)  # what users.info would say
+                fake.users_info_answers += [answer, answer]  # for the next two commands
+                said = await h.ask("add Julie Martin at Acme", user=user)
+                # The welcome names the member as the request did (its user_name).
+                assert f"Welcome, {user.lower()}!" in said, (case, said)
+                # Not an organiser on an answer that never said so.
+                refused = await h.ask(
+                    "group channel <#C0JOBS0001|jobs>", command="/followthrough", user=user
+                )
+                assert channel_of(h) is None, (case, refused)
+                assert "Julie Martin" in await h.ask("list", user=user), case
 
     run(scenario())

@@ -22,7 +22,8 @@ def restore_logging() -> Iterator[None]:
 @pytest.fixture
 def environment(monkeypatch: pytest.MonkeyPatch, restore_logging: None) -> pytest.MonkeyPatch:
     """No setting from the shell that runs the tests: each test sets what it means."""
-    for name in os.environ:
-        if name.startswith(("FOLLOWTHROUGH_", "SLACK_", "DISCORD_")):
+    for name in list(os.environ):
+        setting = name.startswith(("FOLLOWTHROUGH_", "SLACK_", "DISCORD_"))
+        if setting and not name.startswith("FOLLOWTHROUGH_TEST_"):  # the tests' own
             monkeypatch.delenv(name)
     return monkeypatch

@@ -68,12 +68,14 @@ def _explain(error: BaseException, database_url: str | None) -> Failure | None:
             f"the network failed ({_first(error)}): check the connection (DNS, proxy,"
             " firewall), then start again"
         )
-    if isinstance(error, OSError) and error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        where = f" {error.filename}" if error.filename else ""
+    if isinstance(error, OSError) and error.filename is not None:  # a file or folder
         return Failure(
-            f"no permission for{where} ({error.strerror}): let this user read and write"
-            f" there, or set {PREFIX}DATABASE_URL to a place it may"
+            f"cannot use {error.filename} ({error.strerror}): check that the path (e.g. in"
+            f" {PREFIX}DATABASE_URL) exists or can be created, and that this user may read"
+            " and write there"
         )
+    if isinstance(error, OSError) and error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return Failure(f"not allowed ({error.strerror}): run as a user that may do this")
     if isinstance(error, OSError) and error.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
         return Failure(
             f"cannot listen for HTTP ({error.strerror}): another process may have the port;"

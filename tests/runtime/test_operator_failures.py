@@ -120,6 +120,39 @@ def test_discord_invite_without_the_network_is_one_line(
     assert "cannot reach 127.0.0.1" in line and "check the network" in line
 
 
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_a_database_folder_that_cannot_be_made_is_one_line(
+    command: list[str],
+    tmp_path: Path,
+    environment: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the database's folder should be")
+    environment.setenv("FOLLOWTHROUGH_DATABASE_URL", f"sqlite:///{blocker / 'ft' / 'f.db'}")
+    environment.setattr("sys.stdin", io.StringIO(""))
+
+    assert main(command) == 1
+
+    line = one_line(capsys, command)
+    assert f"cannot use {blocker / 'ft'} (Not a directory)" in line
+
+
+def test_run_on_a_port_another_process_holds_is_one_line(
+    tmp_path: Path, environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    environment.setenv("FOLLOWTHROUGH_DATABASE_URL", f"sqlite:///{tmp_path / 'f.db'}")
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        environment.setenv("FOLLOWTHROUGH_HTTP_PORT", str(holder.getsockname()[1]))
+
+        assert main(["run", "--console"]) == 1
+
+    line = one_line(capsys, ["run"])
+    assert "address already in use" in line and "FOLLOWTHROUGH_HTTP_PORT" in line
+
+
 # -- Ctrl-C --------------------------------------------------------------------------------
 
 

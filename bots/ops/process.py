@@ -138,9 +138,11 @@ async def slack_sender(services: Services) -> AsyncIterator[Platform]:
     from bots.slack.config import SlackConfig
     from bots.slack.messenger import SlackMessenger
     from bots.slack.oauth import Installations
-    from bots.slack.server import PROCESS_RATE
+    from bots.slack.server import PROCESS_RATE, check_tokens
 
     config = SlackConfig.from_settings(services.settings)
+    # A refused bot token stops the worker at start, as it stops the listener.
+    await check_tokens(config, socket=False)
     installations = Installations(config)  # OAuth: its stored tokens are encrypted
     messenger = SlackMessenger(services.app, config, installations.bot_token)
     try:

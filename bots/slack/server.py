@@ -13,11 +13,13 @@ import hmac
 import logging
 import time
 
+import aiohttp
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.runtime.delivery import Platform
@@ -126,7 +128,7 @@ class SlackServer:
         # Bolt's per-request clients copy the app client's session: one set of kept-open
         # connections to Slack for the listener and deliveries alike.
         self.app.client.session = self.messenger.session()
-        socket_url = await self._check_tokens()
+        socket_url = await check_tokens(self.config, session=self.app.client.session)
         self._runner = web.AppRunner(self.web_app(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.http_host, self.config.http_port)
@@ -151,33 +153,6 @@ class SlackServer:
                 EVENTS_PATH,
                 self.config.mode,
             )
-
-    async def _check_tokens(self) -> str | None:
-        """auth.test for the bot token (one workspace; OAuth's come from installs), and in
-        Socket Mode apps.connections.open for the app token: its socket URL."""
-        app = self.app.client
-        # The app's client, quieter: if Slack can't be reached, the one line the operator
-        # reads says so, without slack-sdk's notes about retrying before it.
-        client = AsyncWebClient(
-            token=app.token,
-            base_url=app.base_url,
-            timeout=app.timeout,
-            session=app.session,
-            logger=CHECKS_LOG,
-            retry_handlers=app.retry_handlers,
-        )
-        try:
-            if self.config.bot_token is not None:
-                await client.auth_test()
-        except SlackApiError as error:
-            raise _refused(error, "SLACK_BOT_TOKEN", BOT_TOKEN_FIX) from None
-        if self.config.app_token is None:
-            return None
-        try:
-            answer = await client.apps_connections_open(app_token=self.config.app_token)
-        except SlackApiError as error:
-            raise _refused(error, "SLACK_APP_TOKEN", APP_TOKEN_FIX) from None
-        return str(answer["url"])
 
     async def _watch(self) -> None:
         """Reconnect a Socket Mode link that went quiet (slack-sdk's own reconnect has
@@ -210,6 +185,34 @@ class SlackServer:
             await asyncio.to_thread(self.slack.core.close)
         await self.messenger.close()
         await self.slack.installations.close()
+
+
+async def check_tokens(
+    config: SlackConfig, *, socket: bool = True, session: aiohttp.ClientSession | None = None
+) -> str | None:
+    """auth.test for the bot token (one workspace; OAuth's come with each install), and
+    in Socket Mode (`socket`) apps.connections.open for the app token: its socket URL.
+    A refused token raises BadToken; Slack out of reach, the network's error."""
+    # Quieter than the app's client: if Slack can't be reached, the one line the operator
+    # reads says so, without slack-sdk's notes about retrying before it.
+    client = AsyncWebClient(
+        base_url=config.api_url,
+        session=session,
+        logger=CHECKS_LOG,
+        retry_handlers=[AsyncConnectionErrorRetryHandler()],
+    )
+    try:
+        if config.bot_token is not None:
+            await client.auth_test(token=config.bot_token)
+    except SlackApiError as error:
+        raise _refused(error, "SLACK_BOT_TOKEN", BOT_TOKEN_FIX) from None
+    if not socket or config.app_token is None:
+        return None
+    try:
+        answer = await client.apps_connections_open(app_token=config.app_token)
+    except SlackApiError as error:
+        raise _refused(error, "SLACK_APP_TOKEN", APP_TOKEN_FIX) from None
+    return str(answer["url"])
 
 
 # -- what reaches Bolt ---------------------------------------------------------------------

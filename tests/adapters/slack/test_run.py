@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bots.bootstrap import build
 from bots.ops.process import Roles, serve_roles
@@ -126,13 +127,14 @@ def slack_env(fake: FakeSlack, tmp_path: Path, **env: str) -> dict[str, str]:
     }
 
 
-def test_a_refused_bot_token_stops_run_with_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("role", ["--slack", "--worker"])
+def test_a_refused_bot_token_stops_run_with_one_line(role: str, tmp_path: Path) -> None:
     async def scenario() -> None:
         async with FakeSlack() as fake:
             env = slack_env(
                 fake, tmp_path, SLACK_BOT_TOKEN="xoxb-revoked", SLACK_SIGNING_SECRET=SIGNING_SECRET
             )
-            code, err = await followthrough("run", "--slack", **env)
+            code, err = await followthrough("run", role, **env)
             assert code == 1
             assert err == [
                 "followthrough run: Slack refused SLACK_BOT_TOKEN (invalid_auth): copy the Bot"

@@ -107,7 +107,7 @@ class People:
             # Without users:read, with Slack unreachable or slow for a moment, or with an
             # answer that makes no sense, we still answer: as last seen, else by the name
             # the request carried, as a non-admin in the group's zone.
-            log.warning("users.info failed: %s", _reason(error))
+            log.warning("users.info failed: %s", reason(error))
             return {} if cached is None else cached[1]
         info: dict[str, Any] = dict(found)
         self._cache[key] = (now, info)
@@ -118,7 +118,7 @@ class People:
             del self._cache[key]
 
 
-def _reason(error: Exception) -> str:
+def reason(error: Exception) -> str:
     """Slack's error code, or what went wrong on the way (a 500's body may not be JSON)."""
     if isinstance(error, SlackApiError):
         data = error.response.data

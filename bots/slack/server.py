@@ -28,6 +28,7 @@ from bots.runtime.workers import CoreWorkers, threads_for
 from bots.slack import manifest
 from bots.slack.app import create_app
 from bots.slack.config import SlackConfig
+from bots.slack.people import reason
 from core.services import FollowThrough
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,9 @@ class SlackServer:
                 if not await self.socket.client.is_connected():
                     log.warning("slack: socket mode link lost; reconnecting")
                     await self.socket.client.connect_to_new_endpoint(force=True)
+            except (SlackApiError, aiohttp.ClientError, OSError) as error:
+                # Slack refusing or out of reach: expected while it lasts, one line each.
+                log.warning("slack: socket mode reconnect failed (%s); retrying", reason(error))
             except Exception:
                 log.exception("slack: socket mode reconnect failed; retrying")
 

@@ -16,19 +16,13 @@ import pytest
 from bots import bootstrap
 from bots.cli import main
 from bots.settings import Settings
+from tests.ops.test_process import free_port
 
 PASSWORD = "s3cret-pw"
 # PostgreSQL on a port where nothing listens: the connection is refused at once.
 UNREACHABLE = f"postgresql+psycopg://ops:{PASSWORD}@127.0.0.1:1/followthrough"
 COMMANDS = [["status"], ["db", "upgrade"], ["console", "--as", "Ana"], ["run", "--console"]]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def closed_port() -> int:
-    """A local port nothing listens on (bound, then let go)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def read_only(path: Path) -> str:
@@ -112,7 +106,8 @@ def test_discord_invite_without_the_network_is_one_line(
     environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     environment.setenv("DISCORD_TOKEN", "a-token")
-    environment.setenv("FOLLOWTHROUGH_DISCORD_API_URL", f"http://127.0.0.1:{closed_port()}/api/v10")
+    nowhere = f"http://127.0.0.1:{free_port()}/api/v10"  # nothing listens there
+    environment.setenv("FOLLOWTHROUGH_DISCORD_API_URL", nowhere)
 
     assert main(["discord", "invite"]) == 1
 

@@ -194,7 +194,9 @@ class MeasuredFollowThrough(FollowThrough):
     """FollowThrough that records each command (platform, outcome, latency) and each
     planning pass; the composition root builds this one instead of the plain one."""
 
-    def handle(self, who: Identity, command: str, text: str, *, once: str | None = None) -> Message:
+    def handle(
+        self, who: Identity, command: str, text: str, *, once: str | None = None
+    ) -> Message:
         start = time.perf_counter()
         answer = super().handle(who, command, text, once=once)
         _command(who, answer, start)

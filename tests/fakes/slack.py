@@ -19,6 +19,7 @@ import math
 import time
 import urllib.parse
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -442,7 +443,9 @@ class UnsteadySlack(FakeSlack):
         self._links_open = asyncio.Event()
         self._links_open.set()
         self.knocked = 0  # Socket Mode handshakes asked for, held or not
-        self.users_info_answers: list[web.Response | float] = []  # a float: stall that long
+        # Each a function making a fresh answer (a response is sent once), or a float:
+        # stall that many seconds, then answer normally.
+        self.users_info_answers: list[Callable[[], web.Response] | float] = []
 
     def hold_links(self) -> None:
         self._links_open.clear()
@@ -459,6 +462,6 @@ class UnsteadySlack(FakeSlack):
         if self.users_info_answers:
             answer = self.users_info_answers.pop(0)
             if not isinstance(answer, float):
-                return answer
+                return answer()
             await asyncio.sleep(answer)
         return await super()._users_info(args, token)

@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -281,16 +282,16 @@ def test_in_socket_mode_nothing_posted_over_http_is_taken_for_slack(tmp_path: Pa
 
 # -- users.info gone wrong: the command still works, by the request's name ----------------
 
-USERS_INFO_GONE_WRONG: dict[str, web.Response | float] = {
-    "ok false": web.json_response({"ok": False, "error": "missing_scope"}),
-    "500 in JSON": web.json_response({"ok": False, "error": "internal_error"}, status=500),
-    "500 not JSON": web.Response(status=500, text="<html>upstream error</html>"),
-    "200 not JSON": web.Response(text="this is not json"),
-    "JSON not an object": web.json_response([1, 2]),
-    "no user": web.json_response({"ok": True}),
-    "user not an object": web.json_response({"ok": True, "user": "Real Name"}),
-    "user a list": web.json_response({"ok": True, "user": [["real_name", "Real Name"]]}),
-    "ill-typed fields": web.json_response(
+USERS_INFO_GONE_WRONG: dict[str, Callable[[], web.Response] | float] = {
+    "ok false": lambda: web.json_response({"ok": False, "error": "missing_scope"}),
+    "500 in JSON": lambda: web.json_response({"ok": False, "error": "fatal_error"}, status=500),
+    "500 not JSON": lambda: web.Response(status=500, text="<html>upstream error</html>"),
+    "200 not JSON": lambda: web.Response(text="this is not json"),
+    "JSON not an object": lambda: web.json_response([1, 2]),
+    "no user": lambda: web.json_response({"ok": True}),
+    "user not an object": lambda: web.json_response({"ok": True, "user": "Real Name"}),
+    "user a list": lambda: web.json_response({"ok": True, "user": [["real_name", "Real"]]}),
+    "ill-typed fields": lambda: web.json_response(
         {
             "ok": True,
             "user": {
@@ -325,6 +326,7 @@ def test_a_command_works_by_the_requests_name_whatever_users_info_answers(
                     "group channel <#C0JOBS0001|jobs>", command="/followthrough", user=user
                 )
                 assert channel_of(h) is None, (case, refused)
+                assert fake.users_info_answers == [], case  # both were given
                 assert "Julie Martin" in await h.ask("list", user=user), case
 
     run(scenario())

@@ -1,7 +1,9 @@
 """Serving the app: aiohttp on FOLLOWTHROUGH_HTTP_HOST:PORT (POST /slack/events, and
 GET /slack/install and /slack/oauth_redirect with OAuth), or Socket Mode with an app
 token; both in the event loop the Runner ticks in (`followthrough run --slack` starts it
-through bots/ops/process.py)."""
+through bots/ops/process.py). The tokens are checked first (a refused one stops the
+process), and a request Slack didn't sign, or that Bolt can't read, is refused before
+Bolt sees it."""
 
 from __future__ import annotations
 

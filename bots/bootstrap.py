@@ -14,6 +14,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from sqlalchemy import Engine, text
+
 from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.lock import single_process, sqlite_path
 from bots.runtime.runner import worker_id
@@ -115,7 +117,17 @@ def serve(settings: Settings, clock: Clock | None = None) -> Iterator[Services]:
     """The services of a long-running process: on SQLite, the only process on that file."""
     make_sqlite_folder(settings.database_url)  # the lock file goes beside the database
     with single_process(settings.database_url), build(settings, clock) as services:
+        check_writable(services.database.engine)
         yield services
+
+
+def check_writable(engine: Engine) -> None:
+    """Raise the database's own error now if it takes no writes (a read-only SQLite file,
+    a PostgreSQL replica), instead of at the first command or tick."""
+    with engine.connect() as connection, connection.begin() as transaction:
+        # Changes nothing, and is rolled back: it only has to be allowed.
+        connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+        transaction.rollback()
 
 
 def make_sqlite_folder(database_url: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -11,6 +12,7 @@ from importlib import resources
 from bots import logs
 from bots.bootstrap import SchemaOutdated, build, serve
 from bots.console import console, simulator
+from bots.ops import failures
 from bots.runtime.lock import AlreadyRunning
 from bots.settings import ConfigError, Settings
 
@@ -133,12 +135,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"followthrough: {error}", file=sys.stderr)
         return 2
-    logs.setup(json_lines=settings.log_json, secrets=settings.secrets())
+    # Only a running bot reports its progress; the one-shot commands print what they did.
+    level = logging.INFO if args.command == "run" else logging.WARNING
+    logs.setup(json_lines=settings.log_json, secrets=settings.secrets(), level=level)
     try:
         return _operate(settings, args)
     except (AlreadyRunning, SchemaOutdated) as error:
         print(f"followthrough {args.command}: {error}", file=sys.stderr)
         return 1
+    except (Exception, KeyboardInterrupt) as error:
+        # What an operator can fix gets one line (the traceback is logged at DEBUG).
+        failure = failures.explain(error, settings.database_url, settings.secrets())
+        if failure is None:
+            raise
+        if isinstance(error, KeyboardInterrupt) and sys.stderr.isatty():
+            print(file=sys.stderr)  # end the line the ^C was echoed on
+        action = getattr(args, f"{args.command}_command", None)  # `db upgrade`, `discord invite`
+        command = f"{args.command} {action}" if action else args.command
+        print(f"followthrough {command}: {failure.line}", file=sys.stderr)
+        return failure.code
 
 
 def entry_point() -> int:

@@ -23,6 +23,9 @@ from bots.runtime.workers import CoreWorkers, InFlight
 from core.services import FollowThrough
 
 log = logging.getLogger(__name__)
+# The bot never joins voice: discord.py's warnings about missing voice libraries are noise
+# in front of every operator command.
+discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 
 # View Channel + Send Messages + Embed Links + Attach Files (DISCORD.md §8).
 PERMISSIONS = discord.Permissions(52224)

@@ -28,6 +28,7 @@ async def check_slack(
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bots.slack.manifest import BOT_SCOPES
+    from bots.slack.server import APP_TOKEN_FIX, BOT_TOKEN_FIX
 
     mode = settings.slack_mode()
     api = settings.slack_api_url
@@ -43,8 +44,7 @@ async def check_slack(
         report.problem(
             "slack",
             f"Slack refused SLACK_BOT_TOKEN ({code})",
-            "copy the Bot User OAuth Token (xoxb-...) again from OAuth & Permissions, or"
-            " reinstall the app to the workspace",
+            BOT_TOKEN_FIX,
         )
         return
     except (aiohttp.ClientError, TimeoutError, OSError) as error:
@@ -79,8 +79,7 @@ async def check_slack(
             report.problem(
                 "slack",
                 f"Slack refused SLACK_APP_TOKEN ({error.response.get('error')})",
-                "enable Socket Mode and create an app-level token with connections:write"
-                " (Basic Information > App-Level Tokens)",
+                APP_TOKEN_FIX,
             )
         else:
             report.ok("slack", "Socket Mode: the app token opens a connection")

@@ -29,7 +29,7 @@ from typing import Any
 from aiohttp import web
 
 from bots.bootstrap import Services, serve
-from bots.ops import metrics
+from bots.ops import failures, metrics
 from bots.ops.health import HealthServer, Readiness, add_routes, database_check
 from bots.ops.leases import ShardConflict, ShardLease, ShardRangeError, Shards, holding
 from bots.ops.metrics import MeasuredFollowThrough, MeasuredMessenger
@@ -121,15 +121,10 @@ async def slack_listener(
             return app
 
     server = Server(services.app, SlackConfig.from_settings(services.settings), core=services.core)
-    await server.start()
-    if server.socket is not None:
-        socket = server.socket
-
-        async def connected() -> str | None:
-            return None if await socket.client.is_connected() else "socket mode disconnected"
-
-        readiness.add("slack", connected)
+    # Registered first: /readyz answers 503 while the socket connects, not "ready".
+    readiness.add("slack", server.problem)
     try:
+        await server.start()
         yield server.platform(), server
     finally:
         readiness.remove("slack")
@@ -143,9 +138,11 @@ async def slack_sender(services: Services) -> AsyncIterator[Platform]:
     from bots.slack.config import SlackConfig
     from bots.slack.messenger import SlackMessenger
     from bots.slack.oauth import Installations
-    from bots.slack.server import PROCESS_RATE
+    from bots.slack.server import PROCESS_RATE, check_tokens
 
     config = SlackConfig.from_settings(services.settings)
+    # A refused bot token stops the worker at start, as it stops the listener.
+    await check_tokens(config, socket=False)
     installations = Installations(config)  # OAuth: its stored tokens are encrypted
     messenger = SlackMessenger(services.app, config, installations.bot_token)
     try:
@@ -335,16 +332,23 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         except (ConfigError, ShardConflict) as error:
             print(f"followthrough run: {error}", file=sys.stderr)
             return 1
-        except OSError as error:  # the port is taken, or Socket Mode could not connect
-            print(f"followthrough run: could not start: {error}", file=sys.stderr)
-            return 1
         except Exception as error:
-            from bots.discord.client import BadToken
-
-            if isinstance(error, BadToken):
+            if refused_token(error):
                 print(f"followthrough run: {error}", file=sys.stderr)
                 return 1
+            if failures.explain(error) is not None:
+                raise  # the database, the network, a port: one line from the command
             log.exception("followthrough run stopped on an error")
             print(f"followthrough run: stopped: {error}", file=sys.stderr)
             return 1
     return 0
+
+
+def refused_token(error: Exception) -> bool:
+    """Whether a platform refused its token at start (the message says which, and how to
+    get a good one): a restart would be refused again."""
+    modules = sys.modules  # a platform never imported raised none of its errors
+    discord, slack = modules.get("bots.discord.client"), modules.get("bots.slack.server")
+    return (discord is not None and isinstance(error, discord.BadToken)) or (
+        slack is not None and isinstance(error, slack.BadToken)
+    )

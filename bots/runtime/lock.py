@@ -16,7 +16,9 @@ def sqlite_path(database_url: str) -> str | None:
     """The file behind a SQLite URL (None for PostgreSQL or an in-memory database)."""
     if not database_url.startswith("sqlite"):
         return None
-    path = database_url.partition(":///")[2].partition("?")[0]
+    path, _, query = database_url.partition(":///")[2].partition("?")
+    if path.startswith("file:") and "uri=true" in query.split("&"):
+        path = path.removeprefix("file:")  # an SQLite URI filename (`?mode=ro&uri=true`)
     return path if path and not path.startswith(":memory:") else None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_callback_options import (
     AsyncCallbackOptions,
     AsyncFailureArgs,
@@ -25,6 +26,18 @@ from bots.slack.oauth import Installations
 from core.services import FollowThrough
 
 log = logging.getLogger(__name__)
+BOLT_LOG = logging.getLogger("bots.slack.bolt")
+
+
+class _TokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment whatever it is given, and warns at
+    every start that it goes unused beside `client`: the client carries that very token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+BOLT_LOG.addFilter(_TokenNotice())
 
 
 def web_client(config: SlackConfig, token: str | None) -> AsyncWebClient:
@@ -73,7 +86,7 @@ def create_app(
         "name": "followthrough",
         "signing_secret": config.signing_secret or "",
         "process_before_response": False,  # ack first, work after: the 3 s always hold
-        "logger": logging.getLogger("bots.slack.bolt"),
+        "logger": BOLT_LOG,
     }
     if config.mode == "oauth":
         app = AsyncApp(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
@@ -20,6 +21,8 @@ PLATFORM = "slack"
 # re-checked for organiser commands after a minute (SLACK.md spec 21 allows 24 h).
 NAME_SECONDS = 600.0
 ADMIN_SECONDS = 60.0
+# A member's answer waits for users.info: past this, it goes out with the request's name.
+INFO_SECONDS = 3.0
 
 # No pattern crosses another `<`: each is linear in the text, whatever a member sends.
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^<>]*))?>")
@@ -51,8 +54,11 @@ def incoming(text: str, *, channel_ids: bool = False) -> str:
 class People:
     """users.info, cached per member for a short while."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, timeout: float = INFO_SECONDS
+    ) -> None:
         self._clock = clock
+        self.timeout = timeout
         self._cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
 
     async def identity(
@@ -65,19 +71,23 @@ class People:
         organiser: bool = False,
     ) -> Identity:
         info = await self._info(client, team, user, ADMIN_SECONDS if organiser else NAME_SECONDS)
-        profile = info.get("profile") or {}
-        name = (
-            profile.get("display_name")
-            or profile.get("real_name")
-            or info.get("real_name")
-            or info.get("name")
-            or fallback_name
-            or user
+        # Whatever users.info answered, only well-typed values count: a name is text, an
+        # admin flag is true, not merely "truthy".
+        profile = info.get("profile")
+        profile = profile if isinstance(profile, dict) else {}
+        names = (
+            profile.get("display_name"),
+            profile.get("real_name"),
+            info.get("real_name"),
+            info.get("name"),
+            fallback_name,
         )
-        admin = bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+        name = next((n.strip() for n in names if isinstance(n, str) and n.strip()), user)
+        flags = ("is_admin", "is_owner", "is_primary_owner")
+        admin = any(info.get(flag) is True for flag in flags)
         # `tz` is an IANA zone; tz_offset is never used (it changes with DST).
         tz = info.get("tz") if isinstance(info.get("tz"), str) else None
-        return Identity(PLATFORM, team, user, str(name), is_admin=admin, tz=tz)
+        return Identity(PLATFORM, team, user, name, is_admin=admin, tz=tz)
 
     async def _info(
         self, client: AsyncWebClient, team: str, user: str, max_age: float
@@ -88,18 +98,30 @@ class People:
         if cached is not None and now - cached[0] < max_age:
             return cached[1]
         try:
-            response = await client.users_info(user=user)
-            info: dict[str, Any] = dict(response.get("user") or {})
+            async with asyncio.timeout(self.timeout):
+                response = await client.users_info(user=user)
+            found = response.get("user")
+            if not isinstance(found, dict):
+                raise ValueError("no user object in the answer")
         except Exception as error:
-            # Without users:read, or with Slack unreachable for a moment (a dropped
-            # connection, a timeout), we still answer: as last seen, else as a non-admin
-            # in the group's zone.
-            reason = error.response.get("error") if isinstance(error, SlackApiError) else error
-            log.warning("users.info failed: %s", reason or type(error).__name__)
+            # Without users:read, with Slack unreachable or slow for a moment, or with an
+            # answer that makes no sense, we still answer: as last seen, else by the name
+            # the request carried, as a non-admin in the group's zone.
+            log.warning("users.info failed: %s", reason(error))
             return {} if cached is None else cached[1]
+        info: dict[str, Any] = dict(found)
         self._cache[key] = (now, info)
         return info
 
     def forget(self, team: str) -> None:
         for key in [key for key in self._cache if key[0] == team]:
             del self._cache[key]
+
+
+def reason(error: Exception) -> str:
+    """Slack's error code, or what went wrong on the way (a 500's body may not be JSON)."""
+    if isinstance(error, SlackApiError):
+        data = error.response.data
+        code = data.get("error") if isinstance(data, dict) else None
+        return str(code or f"HTTP {error.response.status_code}")
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

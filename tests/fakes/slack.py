@@ -27,6 +27,7 @@ import math
 import time
 import urllib.parse
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -622,3 +623,44 @@ def _rate_limited(wait: float) -> web.Response:
 def form(**fields: str) -> str:
     """A url-encoded body, as Slack sends slash commands."""
     return urllib.parse.urlencode(fields)
+
+
+# -- Start-up and misbehaviour: a held Socket Mode handshake, users.info gone wrong --------
+
+
+class UnsteadySlack(FakeSlack):
+    """The fake Slack with two more ways to misbehave, as the real one can.
+
+    `hold_links()`: each Socket Mode websocket handshake waits until `let_links_in()`
+    (a link that is slow to come up). `users_info_answers`: raw answers users.info gives,
+    one per call, before it answers normally again: an `ok: false`, a 500, a body that
+    isn't JSON, a `user` that isn't an object, or a stall past the client's timeout.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._links_open = asyncio.Event()
+        self._links_open.set()
+        self.knocked = 0  # Socket Mode handshakes asked for, held or not
+        # Each a function making a fresh answer (a response is sent once), or a float:
+        # stall that many seconds, then answer normally.
+        self.users_info_answers: list[Callable[[], web.Response] | float] = []
+
+    def hold_links(self) -> None:
+        self._links_open.clear()
+
+    def let_links_in(self) -> None:
+        self._links_open.set()
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        self.knocked += 1
+        await self._links_open.wait()
+        return await super()._socket(request)
+
+    async def _users_info(self, args: dict[str, Any], token: str | None) -> web.Response:
+        if self.users_info_answers:
+            answer = self.users_info_answers.pop(0)
+            if not isinstance(answer, float):
+                return answer()
+            await asyncio.sleep(answer)
+        return await super()._users_info(args, token)

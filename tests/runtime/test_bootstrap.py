@@ -4,8 +4,6 @@ back what the process held. The `followthrough` commands start on a fresh machin
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,23 +23,6 @@ from core.storage.tables import OutboxRow
 from tests.kit import PLATFORM, WORKSPACE, RecordingMessenger
 
 EIGHT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """`main` sets up the process's logging; give the next tests theirs back."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
-@pytest.fixture
-def environment(monkeypatch: pytest.MonkeyPatch, restore_logging: None) -> pytest.MonkeyPatch:
-    for name in ("FOLLOWTHROUGH_DATABASE_URL", "SLACK_BOT_TOKEN", "DISCORD_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
 
 
 def test_closing_the_services_releases_their_claims_and_disposes_the_engine(

@@ -7,15 +7,26 @@ import asyncio
 import os
 import signal
 import socket
+import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bots.bootstrap import build
 from bots.ops.process import Roles, serve_roles
 from bots.settings import Settings
-from tests.adapters.slack.harness import ADA, run
-from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, form, sign
+from tests.adapters.slack.harness import ADA, run, wait_until
+from tests.fakes.slack import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEAM,
+    FakeSlack,
+    UnsteadySlack,
+    form,
+    sign,
+)
 
 
 def free_port() -> int:
@@ -73,3 +84,124 @@ def test_the_manifest_command_prints_json(capsys: object) -> None:
     assert main(["slack", "manifest", "--url", "https://bot.example.org"]) == 0
     printed = capsys.readouterr().out  # type: ignore[attr-defined]
     assert '"/leaderboard"' in printed and "https://bot.example.org/slack/events" in printed
+
+
+# -- start-up: the tokens are checked, /readyz waits for the socket -------------------------
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+async def followthrough(*args: str, **env: str) -> tuple[int, list[str]]:
+    """Run the `followthrough` command with only `env` set; its exit code and stderr lines."""
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("FOLLOWTHROUGH_", "SLACK_", "DISCORD_"))
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bots.cli",
+        *args,
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode is not None
+    return process.returncode, err.decode().splitlines()
+
+
+def slack_env(fake: FakeSlack, tmp_path: Path, **env: str) -> dict[str, str]:
+    return {
+        "FOLLOWTHROUGH_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "FOLLOWTHROUGH_SLACK_API_URL": fake.api_url,
+        "FOLLOWTHROUGH_HTTP_PORT": str(free_port()),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        **env,
+    }
+
+
+@pytest.mark.parametrize("role", ["--slack", "--worker"])
+def test_a_refused_bot_token_stops_run_with_one_line(role: str, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with FakeSlack() as fake:
+            env = slack_env(
+                fake, tmp_path, SLACK_BOT_TOKEN="xoxb-revoked", SLACK_SIGNING_SECRET=SIGNING_SECRET
+            )
+            code, err = await followthrough("run", role, **env)
+            assert code == 1
+            assert err == [
+                "followthrough run: Slack refused SLACK_BOT_TOKEN (invalid_auth): copy the Bot"
+                " User OAuth Token (xoxb-...) again from OAuth & Permissions, or reinstall the"
+                " app to the workspace, and start again"
+            ]
+            assert [call.method for call in fake.calls] == ["auth.test"]
+
+    run(scenario())
+
+
+def test_a_refused_app_token_stops_run_with_one_line_and_no_retry(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with FakeSlack() as fake:
+            env = slack_env(fake, tmp_path, SLACK_APP_TOKEN="xapp-revoked")
+            code, err = await followthrough("run", "--slack", **env)
+            assert code == 1
+            assert len(err) == 1 and err[0].startswith(
+                "followthrough run: Slack refused SLACK_APP_TOKEN (invalid_auth): enable"
+                " Socket Mode"
+            ), err
+            assert len(fake.calls_to("apps.connections.open")) == 1
+
+    run(scenario())
+
+
+def test_run_without_slack_reachable_says_so_in_one_line(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with FakeSlack() as fake:
+            env = slack_env(fake, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+        # The fake is gone: nothing answers on its port any more.
+        code, err = await followthrough("run", "--slack", **env)
+        assert code == 1
+        assert len(err) == 1 and err[0].startswith("followthrough run: cannot reach 127.0.0.1:")
+
+    run(scenario())
+
+
+def test_readyz_answers_503_until_the_socket_has_connected(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with UnsteadySlack() as fake:
+            fake.hold_links()
+            port = free_port()
+            settings = Settings(
+                database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+                slack_bot_token=BOT_TOKEN,
+                slack_app_token=APP_TOKEN,
+                slack_api_url=fake.api_url,
+                http_port=port,
+            )
+            with build(settings, migrate=True) as services:
+                started = asyncio.Event()
+                roles = Roles(slack=True, tick_seconds=0.2)
+                task = asyncio.create_task(serve_roles(services, roles, started=started))
+                async with aiohttp.ClientSession() as http:
+
+                    async def readyz() -> tuple[int, str]:
+                        url = f"http://127.0.0.1:{port}/readyz"
+                        async with http.get(url) as response:
+                            return response.status, await response.text()
+
+                    await wait_until(lambda: fake.knocked == 1, timeout=10)
+                    assert await readyz() == (503, "slack: socket mode not connected\n")
+                    fake.let_links_in()
+                    await asyncio.wait_for(started.wait(), 10)
+                    assert await readyz() == (200, "ready\n")
+                os.kill(os.getpid(), signal.SIGTERM)
+                await asyncio.wait_for(task, 10)
+
+    run(scenario())

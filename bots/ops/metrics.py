@@ -194,17 +194,23 @@ class MeasuredFollowThrough(FollowThrough):
     """FollowThrough that records each command (platform, outcome, latency) and each
     planning pass; the composition root builds this one instead of the plain one."""
 
-    def handle(
-        self, who: Identity, command: str, text: str, *, once: str | None = None
-    ) -> Message:
+    def handle(self, who: Identity, command: str, text: str, *, once: str | None = None) -> Message:
         start = time.perf_counter()
         answer = super().handle(who, command, text, once=once)
         _command(who, answer, start)
         return answer
 
-    def run(self, who: Identity, command: str, subcommand: str, options: Options) -> Message:
+    def run(
+        self,
+        who: Identity,
+        command: str,
+        subcommand: str,
+        options: Options,
+        *,
+        once: str | None = None,
+    ) -> Message:
         start = time.perf_counter()
-        answer = super().run(who, command, subcommand, options)
+        answer = super().run(who, command, subcommand, options, once=once)
         _command(who, answer, start)
         return answer
 

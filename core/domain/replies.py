@@ -239,8 +239,7 @@ def overview(today: date, actions: list[Section], pipeline_text: str, me: Standi
         *actions,
         Section(pipeline_text),
         Section(
-            f"Streak: {plural(me.streak, 'business day')}"
-            f" · This week: {plural(me.points, 'point')}"
+            f"Streak: {plural(me.streak, 'business day')} · This week: {plural(me.points, 'point')}"
         ),
         Section(settings, "Change them: /followthrough me time 07:30 tz Europe/Berlin"),
     )
@@ -258,4 +257,5 @@ SAYINGS = {
         "Something went wrong on my side before I could answer. /lead list shows whether"
         " it was logged; if not, please try again."
     ),
+    "replayed": "Already done: that command arrived before, and nothing was applied twice.",
 }

@@ -153,9 +153,7 @@ class FollowThrough:
 
     # -- commands --------------------------------------------------------------------
 
-    def handle(
-        self, who: Identity, command: str, text: str, *, once: str | None = None
-    ) -> Message:
+    def handle(self, who: Identity, command: str, text: str, *, once: str | None = None) -> Message:
         """Run one slash command typed as text (`"/lead"`, `"emailed julie"`).
 
         Synchronous, and does database work: call it off the event loop. It never
@@ -176,14 +174,19 @@ class FollowThrough:
         command: str,
         subcommand: str,
         options: parser.Options,
+        *,
+        once: str | None = None,
     ) -> Message:
         """Run one command given as typed options (Discord): no text round trip.
 
         `run(who, "lead", "emailed", {"lead": "julie", "note": None})`; nested
-        subcommands as a path (`"group tz"`). Synchronous, never raises, like `handle`.
+        subcommands as a path (`"group tz"`). Synchronous, never raises, like `handle`;
+        `once` as for `handle` (e.g. a form submitted twice).
         """
         organiser = parser.is_organiser_path(command, subcommand)
-        return self._answer(who, organiser, lambda: parser.build(command, subcommand, options))
+        return self._answer(
+            who, organiser, lambda: parser.build(command, subcommand, options), once
+        )
 
     def _answer(
         self,

@@ -12,7 +12,16 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tests.adapters.slack.harness import ADA, BEA, Harness, harness, run
+from core.services import SAYINGS
+from tests.adapters.slack.harness import (
+    ADA,
+    BEA,
+    Harness,
+    harness,
+    listeners_done,
+    run,
+    wait_until,
+)
 from tests.fakes.slack import TEAM, FakeSlack
 
 CROWD = re.compile(r"<!(channel|here|everyone)|<!subteam")
@@ -165,5 +174,70 @@ def test_json_payloads_are_what_slack_would_accept(tmp_path: Path) -> None:
             (answer,) = await h.answers(hook)
             assert len(answer["blocks"]) <= 50
             assert all(len(json.dumps(b)) < 3100 for b in answer["blocks"])
+
+    run(scenario())
+
+
+def lead_count(h: Harness) -> int:
+    with h.services.database.engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM leads")).scalar_one())
+
+
+RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+
+
+def test_a_slash_command_replayed_within_its_window_is_applied_once(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            hook, body = h.command_body("add Julie at Acme")
+            status, first = await h.post(body)
+            assert status == 200
+            # The same signed body again, within its 5 minutes: replayed, and retried.
+            replays = [await h.post(body), await h.post(body, headers=RETRY)]
+            await listeners_done()
+            assert lead_count(h) == 1
+            for status, answer in replays:  # whoever replayed it hears so, in the ack
+                assert status == 200
+                assert json.loads(answer)["text"] == SAYINGS["replayed"]
+            # Ada heard the first answer once, and nothing of the replays.
+            heard = [json.loads(first)] if first else []
+            heard += [answer for name, answer in h.fake.responses if name == hook]
+            (answer,) = heard
+            assert "Julie" in answer["text"]
+            assert len(h.fake.calls_to("views.publish")) == 1  # her Home tab, redrawn once
+            assert "Julie" in await h.ask("list")  # a new command is a new trigger_id
+
+    run(scenario())
+
+
+def test_a_replayed_lead_command_opens_its_modal_once(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            _, body = h.command_body("")
+            for headers in ({}, {}, RETRY):
+                assert await h.post(body, headers=headers) == (200, "")
+            await listeners_done()
+            assert len(h.fake.calls_to("views.open")) == 1
+            # Slack refuses a used trigger_id: the replays tried nothing to fail on.
+            assert [name for name, _ in h.fake.responses] == []
+
+    run(scenario())
+
+
+def test_an_event_delivered_twice_publishes_the_home_tab_once(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            opened = {"type": "app_home_opened", "user": ADA, "tab": "home"}
+            assert (await h.event(opened, event_id="Ev0HOME0001"))[0] == 200
+            await wait_until(lambda: h.fake.calls_to("views.publish"))
+            # Slack thought the ack late: the same event_id again, then once more.
+            assert (await h.event(opened, event_id="Ev0HOME0001", retry=1))[0] == 200
+            assert (await h.event(opened, event_id="Ev0HOME0001", retry=2))[0] == 200
+            await listeners_done()
+            (published,) = h.fake.calls_to("views.publish")
+            assert published.args["user_id"] == ADA
+            # Another visit is another event: published again.
+            assert (await h.event(opened, event_id="Ev0HOME0002"))[0] == 200
+            await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 2)
 
     run(scenario())

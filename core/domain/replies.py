@@ -258,4 +258,7 @@ SAYINGS = {
         " it was logged; if not, please try again."
     ),
     "replayed": "Already done: that command arrived before, and nothing was applied twice.",
+    "installs_busy": (
+        "Too many installs are under way right now; please try again in a few minutes."
+    ),
 }

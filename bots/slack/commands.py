@@ -64,10 +64,11 @@ def register(app: AsyncApp, slack: Slack) -> None:
             # knowing it is the first time (Slack refuses a trigger_id used already, and
             # the member would hear of a failure).
             key = once_key("modal", team, trigger)
-            if await slack.installations.first_time(key, team, slack.services.clock.now()):
-                await client.views_open(trigger_id=trigger, view=add_lead_view())
-            else:
+            now = slack.services.clock.now()
+            if trigger and not await slack.installations.first_time(key, team, now):
                 log.info("slash command replayed: %s opened its modal already", command)
+                return
+            await client.views_open(trigger_id=trigger, view=add_lead_view())
             return
         # A one-page answer ready in time rides in the ack; else the ack goes empty
         # within Slack's 3 s and the answer follows it, in order, on the response_url.

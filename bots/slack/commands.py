@@ -136,7 +136,8 @@ def register(app: AsyncApp, slack: Slack) -> None:
             client, team, str(user["id"]), fallback_name=str(user.get("name") or "")
         )
         # One modal adds one lead, however often its submission arrives.
-        once = once_key("submit", team, str(view.get("id") or body.get("trigger_id") or ""))
+        where = view.get("id") or body.get("trigger_id")
+        once = once_key("submit", team, str(where)) if where else None
         answer = await slack.core(
             functools.partial(slack.services.run, once=once), who, "lead", spec.name, options
         )

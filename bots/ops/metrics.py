@@ -209,10 +209,17 @@ class MeasuredFollowThrough(FollowThrough):
         return answer
 
     def run(
-        self, who: Identity, command: str, subcommand: str, options: Options, *, create: bool = True
+        self,
+        who: Identity,
+        command: str,
+        subcommand: str,
+        options: Options,
+        *,
+        once: str | None = None,
+        create: bool = True,
     ) -> Message:
         start = time.perf_counter()
-        answer = super().run(who, command, subcommand, options, create=create)
+        answer = super().run(who, command, subcommand, options, once=once, create=create)
         _command(who, answer, start)
         return answer
 

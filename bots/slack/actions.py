@@ -9,19 +9,20 @@ to the presser alone, with the message left as the first press made it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks
-from bots.slack.context import Slack, member_of
-from bots.slack.people import incoming
+from bots.slack.context import Slack
+from bots.slack.once import once_key
+from bots.slack.people import incoming, workspace
 from core.services import Identity, Message, MessageKind
 
 log = logging.getLogger(__name__)
@@ -29,22 +30,23 @@ DIGEST_ACTIONS = re.compile(r"^digest_[a-z0-9_]+$")
 SLASH_COMMANDS = ("/lead", "/followthrough", "/leaderboard")
 
 
-def press_key(body: dict[str, Any], block_id: str) -> str:
-    """One id per button row of one message (or one published Home view)."""
+def press_key(team: str, body: dict[str, Any], block_id: str) -> str:
+    """One id per button row of one message (or one published Home view) in `team`."""
     container = body.get("container") or {}
     if container.get("type") == "message":
         where = f"{container.get('channel_id')}:{container.get('message_ts')}"
     else:
         view = body.get("view") or {}
         where = f"{view.get('id')}:{view.get('hash')}"
-    key = f"press:{body['team']['id']}:{where}:{block_id}"
-    return key if len(key) <= 64 else "press:" + hashlib.sha256(key.encode()).hexdigest()[:58]
+    return once_key("press", team, f"{where}:{block_id}")
 
 
 def register(app: AsyncApp, slack: Slack) -> None:
     @app.action(DIGEST_ACTIONS)
     @slack.tracked
-    async def pressed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def pressed(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
         await ack()
         action = body["actions"][0]
         command, _, text = str(action.get("value") or "").partition(" ")
@@ -52,7 +54,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
             log.warning("a button without a command: %s", action.get("action_id"))
             return
         block_id = str(action.get("block_id") or "")
-        team = str(body["team"]["id"])
+        team = workspace(context)  # the installation's, never the presser's home team
         user = body["user"]
         who = await slack.people.identity(
             client, team, str(user["id"]), fallback_name=str(user.get("name") or "")
@@ -60,7 +62,9 @@ def register(app: AsyncApp, slack: Slack) -> None:
         # The core keeps the press's key with what it logged, in one transaction: a
         # double click, the same press on two processes or after a restart logs once,
         # and a refused or failed press can be pressed again.
-        answer = await slack.handle(who, command, incoming(text), once=press_key(body, block_id))
+        answer = await slack.handle(
+            who, command, incoming(text), once=press_key(team, body, block_id)
+        )
         if answer.repeat:
             log.info("press applied already: %s", action.get("action_id"))
         await show(slack, body, client, block_id, who, answer)
@@ -84,7 +88,9 @@ async def show(
         # and the message keeps what the first press showed (a double click's second
         # press must not overwrite it).
         if body.get("response_url"):
-            await slack.respond(str(body["response_url"]), answer, member=member_of(body))
+            await slack.respond(
+                str(body["response_url"]), answer, member=(who.workspace_id, who.user_id)
+            )
         return  # nothing changed: the Home tab stays as it is
     if container.get("type") == "message":
         original = (body.get("message") or {}).get("blocks") or []
@@ -100,6 +106,8 @@ async def show(
             # again is told it is done already).
             log.warning("chat.update after a press failed: %s", getattr(error, "response", error))
             if body.get("response_url"):
-                await slack.respond(str(body["response_url"]), answer, member=member_of(body))
+                await slack.respond(
+                    str(body["response_url"]), answer, member=(who.workspace_id, who.user_id)
+                )
     # Presses in the Home tab have no message to change: the new view shows it.
     await slack.refresh_home(client, who)

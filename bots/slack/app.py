@@ -80,7 +80,7 @@ def create_app(
     installations: Installations | None = None,
 ) -> tuple[AsyncApp, Slack]:
     """The AsyncApp and the adapter state its listeners share."""
-    installations = installations or Installations(config)
+    installations = installations or Installations(config, services.clock.now)
     slack = Slack(services, config, installations, core)
     common = {
         "name": "followthrough",
@@ -94,7 +94,7 @@ def create_app(
             installation_store=installations.store,
             installation_store_bot_only=True,
             authorize=installations.authorize(),  # type: ignore[arg-type]
-            oauth_settings=installations.oauth_settings(_callbacks(slack)),
+            oauth_flow=installations.oauth_flow(_callbacks(slack)),
             **common,  # type: ignore[arg-type]
         )
     else:

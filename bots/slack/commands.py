@@ -7,18 +7,21 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks
 from bots.slack.context import Slack, member_of
 from bots.slack.manifest import slash_commands
-from bots.slack.people import incoming
+from bots.slack.once import once_key
+from bots.slack.people import incoming, workspace
 from core.services import (
     COMMANDS,
     SAYINGS,
@@ -45,22 +48,40 @@ def _add_spec() -> SubcommandSpec:
 
 
 def register(app: AsyncApp, slack: Slack) -> None:
-    async def slash(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def slash(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        team = workspace(context)  # the installation's, never the member's home team
         command = str(body["command"])
         raw = str(body.get("text") or "")
         text = incoming(raw, channel_ids=wants_channel_id(command, raw))
+        # A slash command is one trigger_id: the same signed body again (a replay within
+        # its 5 minutes, a retry by a proxy) is applied once.
+        trigger = str(body.get("trigger_id") or "")
         if command == "/lead" and not text.strip():
             await ack()
-            # The trigger_id lives 3 s: open the modal first, before anything else.
-            await client.views_open(trigger_id=body["trigger_id"], view=add_lead_view())
+            # The trigger_id lives 3 s: open the modal first, before anything else but
+            # knowing it is the first time (Slack refuses a trigger_id used already, and
+            # the member would hear of a failure).
+            key = once_key("modal", team, trigger)
+            now = slack.services.clock.now()
+            if trigger and not await slack.installations.first_time(key, team, now):
+                log.info("slash command replayed: %s opened its modal already", command)
+                return
+            await client.views_open(trigger_id=trigger, view=add_lead_view())
             return
         # A one-page answer ready in time rides in the ack; else the ack goes empty
         # within Slack's 3 s and the answer follows it, in order, on the response_url.
         response_url = str(body["response_url"])
-        asked = asyncio.ensure_future(answer_to(slack, client, body, command, text))
+        once = once_key("command", team, trigger) if trigger else None
+        asked = asyncio.ensure_future(
+            answer_to(slack, client, body, team, command, text, once=once)
+        )
         done, _ = await asyncio.wait({asked}, timeout=slack.config.answer_in_ack)
         if done and not asked.cancelled() and asked.exception() is None:
             who, answer = asked.result()
+            if answer.repeat:  # the replayer alone hears it, in the ack
+                answer = Message(MessageKind.REPLY, SAYINGS["replayed"], repeat=True)
             pages = blocks.pages(answer) or [[]]
             if len(pages) == 1:
                 await ack(text=blocks.fallback(answer), blocks=pages[0], response_type="ephemeral")
@@ -74,11 +95,16 @@ def register(app: AsyncApp, slack: Slack) -> None:
             except Exception:  # the core never raises: this is the adapter's own failure
                 log.exception("slash command %s failed before the core answered", command)
                 broken = Message(MessageKind.ERROR, SAYINGS["broken"])
-                await slack.respond(response_url, broken, member=member_of(body))
+                await slack.respond(response_url, broken, member=member_of(body, context))
                 return
             pages = blocks.pages(answer) or [[]]
+        if answer.repeat:
+            # Applied already, and answered on this response_url then: the member hears
+            # nothing twice, and nothing is uploaded or redrawn again.
+            log.info("slash command replayed: %s applied already", command)
+            return
         # Five posts at most on the response_url; a longer answer ends in "Show more".
-        await slack.respond(response_url, answer, pages, member=member_of(body))
+        await slack.respond(response_url, answer, pages, member=member_of(body, context))
         if answer.attachments:
             await upload(slack, client, response_url, who, answer)
         if answer.changed:  # a read or a refusal leaves the Home tab as it is
@@ -89,17 +115,21 @@ def register(app: AsyncApp, slack: Slack) -> None:
 
     @app.action(blocks.MORE)
     @slack.tracked
-    async def more(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def more(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         """A press of Show more under a long answer: its rest, on the press's own response_url."""
         await ack()
         if body.get("response_url"):
             token = str(body["actions"][0].get("value") or "")
-            await slack.show_more(token, member_of(body), str(body["response_url"]))
+            await slack.show_more(token, member_of(body, context), str(body["response_url"]))
 
     @app.view(ADD_LEAD)
     @slack.tracked
     async def submitted(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+        ack: AsyncAck,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        view: dict[str, Any],
+        client: AsyncWebClient,
     ) -> None:
         spec = _add_spec()
         options = read_options(spec, view["state"]["values"])
@@ -109,14 +139,22 @@ def register(app: AsyncApp, slack: Slack) -> None:
             await ack(response_action="errors", errors=inline_errors(spec, options, error))
             return
         await ack()
+        # Filed in the workspace whose installation authorised the submission: on Slack
+        # Connect `user.team_id` is the member's home workspace, another group.
+        team = workspace(context)
         user = body["user"]
         who = await slack.people.identity(
-            client,
-            str(user.get("team_id") or body["team"]["id"]),
-            str(user["id"]),
-            fallback_name=str(user.get("name") or ""),
+            client, team, str(user["id"]), fallback_name=str(user.get("name") or "")
         )
-        answer = await slack.core(slack.services.run, who, "lead", spec.name, options)
+        # One modal adds one lead, however often its submission arrives.
+        where = view.get("id") or body.get("trigger_id")
+        once = once_key("submit", team, str(where)) if where else None
+        answer = await slack.core(
+            functools.partial(slack.services.run, once=once), who, "lead", spec.name, options
+        )
+        if answer.repeat:
+            log.info("modal submission replayed: %s applied already", view.get("id"))
+            return
         # A view submission has no response_url: confirm by DM.
         channel = await slack.dm_channel(client, who.workspace_id, who.user_id)
         if channel is not None:  # else logged: the Home tab below shows the lead
@@ -129,17 +167,24 @@ def register(app: AsyncApp, slack: Slack) -> None:
 
 
 async def answer_to(
-    slack: Slack, client: AsyncWebClient, body: dict[str, Any], command: str, text: str
+    slack: Slack,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    team: str,
+    command: str,
+    text: str,
+    *,
+    once: str | None,
 ) -> tuple[Identity, Message]:
-    """Who typed the command (users.info on their first), and the core's answer."""
+    """Who typed the command in `team` (users.info on their first), and the core's answer."""
     who = await slack.people.identity(
         client,
-        str(body["team_id"]),
+        team,
         str(body["user_id"]),
         fallback_name=str(body.get("user_name") or ""),
         organiser=is_organiser_command(command, text),
     )
-    return who, await slack.handle(who, command, text)
+    return who, await slack.handle(who, command, text, once=once)
 
 
 async def upload(

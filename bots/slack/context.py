@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import aiohttp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -26,7 +27,7 @@ from bots.slack import blocks
 from bots.slack.config import SlackConfig
 from bots.slack.messenger import SlackMessenger, failure
 from bots.slack.oauth import Installations
-from bots.slack.people import People
+from bots.slack.people import People, workspace
 from core.services import SAYINGS, FollowThrough, Identity, Message, MessageKind, SendError
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,14 @@ HOME_TRIES = 3
 Member = tuple[str, str]  # (workspace, user)
 
 
-def member_of(body: dict[str, Any]) -> Member | None:
-    """Who sent a slash command or pressed a button, if the payload says."""
-    team = body.get("team_id") or (body.get("team") or {}).get("id")
+def member_of(body: dict[str, Any], context: AsyncBoltContext | None = None) -> Member | None:
+    """Who sent a slash command or pressed a button: in the workspace that authorised the
+    request (`context`), else as the payload says (only to reach them, never to file)."""
+    team = (
+        workspace(context)
+        if context is not None
+        else body.get("team_id") or (body.get("team") or {}).get("id")
+    )
     user = body.get("user_id") or (body.get("user") or {}).get("id")
     return (str(team), str(user)) if team and user else None
 
@@ -139,12 +145,16 @@ class Slack:
                     return await listener(*args, **kwargs)
                 except Exception:
                     log.exception("slack listener %s failed", listener.__name__)
-                    await self._failed(kwargs.get("ack"), kwargs.get("body") or {})
+                    await self._failed(
+                        kwargs.get("ack"), kwargs.get("body") or {}, kwargs.get("context")
+                    )
                     return None
 
         return cast(L, run)
 
-    async def _failed(self, ack: Any, body: dict[str, Any]) -> None:
+    async def _failed(
+        self, ack: Any, body: dict[str, Any], context: AsyncBoltContext | None
+    ) -> None:
         """After a listener's failure: ack if it had not (Slack then stops waiting), and
         tell the member who is waiting that it failed, if they can be reached."""
         try:
@@ -152,7 +162,9 @@ class Slack:
                 await ack()
             if body.get("response_url"):
                 failed = Message(MessageKind.ERROR, SAYINGS["unsure"])
-                await self.respond(str(body["response_url"]), failed, member=member_of(body))
+                await self.respond(
+                    str(body["response_url"]), failed, member=member_of(body, context)
+                )
         except Exception as error:  # the member's client shows its own error then
             log.warning("could not report a listener's failure: %r", error)
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -49,6 +50,19 @@ def incoming(text: str, *, channel_ids: bool = False) -> str:
     text = _SPECIAL.sub(lambda m: "@" + m[1].lstrip("@"), text)
     text = _LINK.sub(lambda m: m[2] or m[1], text)
     return html.unescape(text) if "&" in text else text
+
+
+def workspace(context: AsyncBoltContext) -> str:
+    """The workspace whose installation authorised this request: the group it belongs to.
+
+    Never the user's own `team_id`: on Slack Connect a member of another workspace acts
+    in ours, and a payload's team fields are only pointers. The authorize result is the
+    installation Bolt found (OAuth) or the token's auth.test (one workspace)."""
+    authorised = context.authorize_result
+    team = (authorised.team_id if authorised is not None else None) or context.team_id
+    if not team:  # an org-wide (Enterprise Grid) install: not supported
+        raise ValueError("a Slack request no workspace authorised")
+    return str(team)
 
 
 class People:

@@ -325,4 +325,8 @@ SAYINGS = {
         "You're in FollowThrough in more than one server, so I can't tell which one this is"
         " for; nothing was changed. Use the command in that server."
     ),
+    "replayed": "Already done: that command arrived before, and nothing was applied twice.",
+    "installs_busy": (
+        "Too many installs are under way right now; please try again in a few minutes."
+    ),
 }

@@ -194,19 +194,21 @@ class FollowThrough:
         subcommand: str,
         options: parser.Options,
         *,
+        once: str | None = None,
         create: bool = True,
     ) -> Message:
         """Run one command given as typed options (Discord): no text round trip.
 
         `run(who, "lead", "emailed", {"lead": "julie", "note": None})`; nested
-        subcommands as a path (`"group tz"`). Synchronous, never raises, like `handle`.
+        subcommands as a path (`"group tz"`). Synchronous, never raises, like `handle`;
+        `once` as for `handle` (e.g. a form submitted twice).
         """
         organiser = parser.is_organiser_path(command, subcommand)
 
         def build() -> Command:
             return parser.build(command, subcommand, options)
 
-        return self._answer(who, organiser, build, create=create)
+        return self._answer(who, organiser, build, once, create)
 
     def _answer(
         self,

@@ -7,9 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from core.services import Message, Section
-from tests.adapters.slack.harness import ADA, Harness, harness, run, wait_until
+from tests.adapters.slack.harness import ADA, Harness, harness, listeners_done, run, wait_until
 from tests.fakes.slack import TEAM
+
+GUEST_HOME = "T0GUEST001"  # a Slack Connect member's own workspace, which never installed us
 
 
 def submission(h: Harness, view: dict[str, Any], values: dict[str, str | None]) -> dict[str, Any]:
@@ -116,8 +120,8 @@ def test_a_long_answer_to_a_submission_reaches_the_dm_in_full(tmp_path: Path) ->
             core = h.server.slack.services
             real = core.run
 
-            def long(*args: Any) -> Message:  # the real answer, and more than 50 blocks
-                answer = real(*args)
+            def long(*args: Any, **kwargs: Any) -> Message:  # the real answer, and more
+                answer = real(*args, **kwargs)  # than 50 blocks
                 extra = tuple(Section(f"line {n}") for n in range(60))
                 return replace(answer, sections=(*answer.sections, *extra))
 
@@ -133,5 +137,49 @@ def test_a_long_answer_to_a_submission_reaches_the_dm_in_full(tmp_path: Path) ->
             assert "Julie Martin" in json.dumps(first["blocks"])
             assert "line 59" in json.dumps(second["blocks"])
             assert len(first["blocks"]) + len(second["blocks"]) > 60
+
+    run(scenario())
+
+
+def leads_of(h: Harness) -> list[tuple[str, str, str]]:
+    """(workspace, member, contact) of every lead in the database."""
+    with h.services.database.engine.connect() as connection:
+        query = text(
+            "SELECT g.external_id, m.external_id, l.contact FROM leads l"
+            " JOIN members m ON m.id = l.member_id JOIN groups g ON g.id = m.group_id"
+        )
+        return [(str(g), str(m), str(c)) for g, m, c in connection.execute(query)]
+
+
+def test_a_submission_from_a_member_of_another_workspace_is_filed_where_it_was_authorised(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            view = await opened_modal(h)
+            payload = submission(h, view, {"contact": "Julie Martin", "company": "Acme"})
+            # Slack Connect: Ada's home workspace is another one; ours authorised this.
+            payload["user"]["team_id"] = GUEST_HOME
+            payload["view"]["team_id"] = GUEST_HOME
+            assert (await h.interact(payload))[0] == 200
+            await wait_until(lambda: h.fake.posts(h.fake.dm_channel(ADA)))
+            assert leads_of(h) == [(TEAM, ADA, "Julie Martin")]
+            assert not h.has_group(GUEST_HOME)
+            assert "Julie Martin" in await h.ask("list")
+
+    run(scenario())
+
+
+def test_a_submission_that_arrives_twice_adds_one_lead(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            view = await opened_modal(h)
+            payload = submission(h, view, {"contact": "Julie Martin", "company": "Acme"})
+            for _ in range(3):  # the same signed body, replayed within its 5 minutes
+                assert await h.interact(payload) == (200, "")
+            await wait_until(lambda: h.fake.posts(h.fake.dm_channel(ADA)))
+            await listeners_done()
+            assert leads_of(h) == [(TEAM, ADA, "Julie Martin")]
+            assert len(h.fake.posts(h.fake.dm_channel(ADA))) == 1  # one confirmation
 
     run(scenario())

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from bots.settings import ConfigError
+from bots.slack.oauth import BUSY_SECONDS, MAX_STATES, STATE_SECONDS
+from core.services import SAYINGS
+from core.services.ports import SimulatedClock
 from tests.adapters.slack.harness import Harness, harness, run, wait_until
+from tests.conftest import START
 from tests.fakes.slack import TEAM
 
 OTHER, INSTALLER, MEMBER = "T0OTHER001", "U0INST0001", "U0MEMB0001"
@@ -58,8 +63,10 @@ def organisers(h: Harness) -> list[str]:
         engine.dispose()
 
 
-async def install(h: Harness, code: str, token: str) -> None:
-    """A coach clicks "Add to Slack" on our install page and approves."""
+async def install(
+    h: Harness, code: str, token: str, team: str = OTHER, installer: str = INSTALLER
+) -> None:
+    """A coach (`installer`) clicks "Add to Slack" on our install page and approves."""
     async with h.http.get(f"{h.base}/slack/install") as page:
         assert page.status == 200
         html = await page.text()
@@ -69,7 +76,7 @@ async def install(h: Harness, code: str, token: str) -> None:
     assert "scope=commands,chat:write,im:write,users:read,files:write" in html.replace(
         "%2C", ","
     ).replace("%3A", ":")
-    h.fake.grant(code, OTHER, INSTALLER, token)
+    h.fake.grant(code, team, installer, token)
     name, value = cookie.split(";", 1)[0].split("=", 1)
     # The state cookie is Secure (a browser sends it back over https only): send it by hand.
     async with h.http.get(
@@ -272,5 +279,72 @@ def test_oauth_refuses_to_start_without_the_secret_key(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match="FOLLOWTHROUGH_SECRET_KEY"):
             async with harness(tmp_path, **{**OAUTH, "secret_key": None}):
                 pass
+
+    run(scenario())
+
+
+def states(h: Harness) -> int:
+    engine = create_engine(h.server.config.database_url)
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT count(*) FROM slack_oauth_states")
+            return int(connection.execute(query).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_anonymous_install_visits_keep_a_bounded_number_of_states_and_expired_ones_go(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock, **OAUTH) as h:
+            h.fake.add_user(INSTALLER, "Coach", admin=True)
+
+            async def visit() -> tuple[int, str, str | None]:
+                async with h.http.get(f"{h.base}/slack/install") as page:
+                    return page.status, await page.text(), page.headers.get("Retry-After")
+
+            visits: list[tuple[int, str, str | None]] = []
+            for _ in range(100):  # ten at a time
+                visits += await asyncio.gather(*(visit() for _ in range(10)))
+            assert [status for status, _, _ in visits].count(200) == MAX_STATES
+            assert states(h) == MAX_STATES
+            # Past the bound the page asks to come back later, and stores nothing.
+            refused = [(text, wait) for status, text, wait in visits if status == 503]
+            assert len(refused) == 1000 - MAX_STATES
+            assert set(refused) == {(SAYINGS["installs_busy"], str(BUSY_SECONDS))}
+
+            # Ten minutes on, those states have expired: the next visit prunes them, and
+            # a coach's install goes through.
+            clock.advance_to(START + timedelta(seconds=STATE_SECONDS + 1))
+            await install(h, "code-1", "xoxb-other-1")
+            assert states(h) == 0  # the coach's own state, consumed
+            assert rows(h, "slack_bots", OTHER) == 1
+
+    run(scenario())
+
+
+def test_an_install_page_left_open_past_its_ten_minutes_installs_nothing(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        clock = SimulatedClock(START)
+        async with harness(tmp_path, clock=clock, **OAUTH) as h:
+            async with h.http.get(f"{h.base}/slack/install") as page:
+                state = re.search(r"state=([\w-]+)", await page.text())
+                cookie = page.headers["Set-Cookie"].split(";", 1)[0]
+            assert state
+            h.fake.grant("code-1", OTHER, INSTALLER, "xoxb-other-1")
+            clock.advance_to(START + timedelta(seconds=STATE_SECONDS + 1))
+            async with h.http.get(
+                f"{h.base}/slack/oauth_redirect",
+                params={"code": "code-1", "state": state[1]},
+                headers={"Cookie": cookie},
+            ) as done:
+                assert done.status == 401
+                assert "invalid_state" in await done.text()
+            assert rows(h, "slack_bots", OTHER) == 0
+            assert not h.fake.calls_to("oauth.v2.access")
 
     run(scenario())

@@ -11,13 +11,29 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
-from tests.adapters.slack.harness import ADA, BEA, Harness, harness, run
+from bots.slack.commands import add_lead_view
+from core.services import SAYINGS
+from tests.adapters.slack.harness import (
+    ADA,
+    BEA,
+    ORG,
+    Harness,
+    harness,
+    listeners_done,
+    run,
+    wait_until,
+)
+from tests.adapters.slack.test_modal import submission
+from tests.adapters.slack.test_oauth import OAUTH, install
 from tests.fakes.slack import APP_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, UnsteadySlack
 
 CROWD = re.compile(r"<!(channel|here|everyone)|<!subteam")
@@ -116,8 +132,6 @@ def test_what_a_member_types_can_never_ping_a_crowd(tmp_path: Path) -> None:
 
 def test_a_channel_mention_reaches_the_core_as_the_channel_id(tmp_path: Path) -> None:
     async def scenario() -> None:
-        from tests.adapters.slack.harness import ORG
-
         async with harness(tmp_path) as h:
             answer = await h.ask(
                 "group channel <#C0JOBS0001|job-search>", command="/followthrough", user=ORG
@@ -141,8 +155,6 @@ def channel_of(h: Harness) -> str | None:
 
 def test_an_organiser_command_reads_the_admin_flag_again_after_a_minute(tmp_path: Path) -> None:
     async def scenario() -> None:
-        from tests.adapters.slack.harness import ORG
-
         async with harness(tmp_path) as h:
             now = [1000.0]
             h.server.slack.people._clock = lambda: now[0]
@@ -277,6 +289,37 @@ def test_in_socket_mode_nothing_posted_over_http_is_taken_for_slack(tmp_path: Pa
             await asyncio.sleep(0.3)  # a listener, had one started, would have written
             assert h.fake.responses == [] and not h.has_group(TEAM)
 
+
+def lead_count(h: Harness) -> int:
+    with h.services.database.engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM leads")).scalar_one())
+
+
+RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+
+
+def test_a_slash_command_replayed_within_its_window_is_applied_once(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        # Answers ride in the ack when ready within 2.5 s: a busy machine's too.
+        async with harness(tmp_path, answer_in_ack=2.5) as h:
+            hook, body = h.command_body("add Julie at Acme")
+            status, first = await h.post(body)
+            assert status == 200
+            # The same signed body again, within its 5 minutes: replayed, and retried.
+            replays = [await h.post(body), await h.post(body, headers=RETRY)]
+            await listeners_done()
+            assert lead_count(h) == 1
+            for status, answer in replays:  # whoever replayed it hears so, in the ack
+                assert status == 200
+                assert json.loads(answer)["text"] == SAYINGS["replayed"]
+            # Ada heard the first answer once, and nothing of the replays.
+            heard = [json.loads(first)] if first else []
+            heard += [answer for name, answer in h.fake.responses if name == hook]
+            (answer,) = heard
+            assert "Julie" in answer["text"]
+            assert len(h.fake.calls_to("views.publish")) == 1  # her Home tab, redrawn once
+            assert "Julie" in await h.ask("list")  # a new command is a new trigger_id
+
     run(scenario())
 
 
@@ -333,3 +376,227 @@ def test_a_command_works_by_the_requests_name_whatever_users_info_answers(
                 assert "Julie Martin" in await h.ask("list", user=user), case
 
     run(scenario())
+
+
+def test_a_replayed_lead_command_opens_its_modal_once(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            _, body = h.command_body("")
+            for headers in ({}, {}, RETRY):
+                assert await h.post(body, headers=headers) == (200, "")
+            await listeners_done()
+            assert len(h.fake.calls_to("views.open")) == 1
+            # Slack refuses a used trigger_id: the replays tried nothing to fail on.
+            assert [name for name, _ in h.fake.responses] == []
+
+    run(scenario())
+
+
+def test_an_event_delivered_twice_publishes_the_home_tab_once(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with harness(tmp_path) as h:
+            opened = {"type": "app_home_opened", "user": ADA, "tab": "home"}
+            assert (await h.event(opened, event_id="Ev0HOME0001"))[0] == 200
+            await wait_until(lambda: h.fake.calls_to("views.publish"))
+            # Slack thought the ack late: the same event_id again, then once more.
+            assert (await h.event(opened, event_id="Ev0HOME0001", retry=1))[0] == 200
+            assert (await h.event(opened, event_id="Ev0HOME0001", retry=2))[0] == 200
+            await listeners_done()
+            (published,) = h.fake.calls_to("views.publish")
+            assert published.args["user_id"] == ADA
+            # Another visit is another event: published again.
+            assert (await h.event(opened, event_id="Ev0HOME0002"))[0] == 200
+            await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 2)
+
+    run(scenario())
+
+
+# -- isolation: what one workspace sends never reaches another's rows ------------------
+
+
+@dataclass(frozen=True)
+class Side:
+    """A workspace that installed the app, with one member and her lead in its group."""
+
+    team: str
+    token: str
+    installer: str
+    member: str
+    contact: str  # words only this workspace's answers may ever show
+    note: str
+
+
+SIDES = (
+    Side("T0ALPHA001", "xoxb-alpha", "U0INSTA001", ADA, "Alma Vance", "alpha-secret-note"),
+    Side("T0BETA0001", "xoxb-beta", "U0INSTB001", BEA, "Zed Quill", "beta-secret-note"),
+)
+# Pointers a member can type or forge: lead numbers, and parts of the other side's names.
+REFS = ["#1", "#2", "#3", "alma", "vance", "zed", "quill", "acme"]
+TYPED = st.one_of(
+    st.builds(
+        "{} {}{}".format,
+        st.sampled_from(["show", "emailed", "followedup", "replied", "note", "drop", "snooze"]),
+        st.sampled_from(REFS),
+        st.sampled_from(["", " 2", " called them"]),
+    ).map(lambda text: ("/lead", text)),
+    st.sampled_from(
+        [
+            ("/lead", "list all"),
+            ("/lead", "today"),
+            ("/lead", "add Carl Doe at Acme"),
+            ("/leaderboard", "all"),
+            ("/followthrough", "export"),
+            ("/followthrough", "group tz Europe/Paris"),
+        ]
+    ),
+)
+PRESSED = st.builds(  # a button's value, as the digest makes them
+    str.format,
+    st.sampled_from(["/lead followedup {}", "/lead replied {}", "/lead snooze {} 2"]),
+    st.sampled_from(REFS),
+)
+WHO = st.sampled_from([ADA, BEA, ORG])  # the other side's member ids too
+OPS = st.one_of(
+    st.tuples(st.just("command"), WHO, TYPED),
+    st.tuples(st.just("press"), WHO, PRESSED),
+    st.tuples(st.just("submit"), WHO, st.sampled_from(["Carl Doe", "Dana Roe"])),
+)
+
+ROWS = [  # everything stored about one workspace
+    "SELECT g.* FROM groups g WHERE {g}",
+    "SELECT m.* FROM members m JOIN groups g ON g.id = m.group_id WHERE {g}",
+    "SELECT l.* FROM leads l JOIN members m ON m.id = l.member_id"
+    " JOIN groups g ON g.id = m.group_id WHERE {g}",
+    "SELECT e.* FROM events e JOIN groups g ON g.id = e.group_id WHERE {g}",
+    "SELECT o.* FROM outbox o JOIN groups g ON g.id = o.group_id WHERE {g}",
+    "SELECT s.* FROM span_tallies s JOIN groups g ON g.id = s.group_id WHERE {g}",
+    "SELECT * FROM slack_bots WHERE team_id = :team",
+]
+
+
+def stored(h: Harness, team: str) -> list[list[tuple[Any, ...]]]:
+    where = "g.platform = 'slack' AND g.external_id = :team"
+    with h.services.database.engine.connect() as connection:
+        return [
+            sorted(
+                tuple(row) for row in connection.execute(text(q.format(g=where)), {"team": team})
+            )
+            for q in ROWS
+        ]
+
+
+class Isolation:
+    """Requests from `actor`'s workspace, their team and user fields forged towards the
+    other one; what each run sent back to Slack, and the tokens it used."""
+
+    def __init__(self, h: Harness) -> None:
+        self.h, self.serial = h, 0
+
+    async def setup(self) -> None:
+        for n, side in enumerate(SIDES):
+            self.h.fake.add_user(side.installer, f"Coach {n}", admin=True)
+            await install(self.h, f"code-{n}", side.token, team=side.team, installer=side.installer)
+            first = side.contact.split()[0].lower()
+            await self.h.ask(f"add {side.contact} at Acme", user=side.member, team=side.team)
+            await self.h.ask(f"note {first} {side.note}", user=side.member, team=side.team)
+        await self.settled()  # their Home tabs redrawn: nothing of theirs comes later
+
+    async def settled(self) -> None:
+        """Every listener run so far has finished (a Home redraw after an answer too)."""
+        await listeners_done()
+        await self.h.server.slack.in_flight.drain(timeout=30)
+
+    def where(self) -> str:
+        self.serial += 1
+        return f"{self.serial:06d}"
+
+    async def send(self, actor: Side, victim: Side, op: tuple[str, str, Any]) -> tuple[int, str]:
+        """One request; the ack's status and body."""
+        kind, user, what = op
+        h, serial = self.h, self.where()
+        if kind == "command":
+            command, typed = what
+            _, body = h.command_body(typed, command=command, user=user, team=actor.team)
+            return await h.post(body)
+        person = {"id": user, "name": user.lower(), "team_id": victim.team}  # forged home
+        if kind == "press":
+            channel, ts = f"D0{serial}", f"1700000000.{serial}"
+            payload: dict[str, Any] = {
+                "type": "block_actions",
+                "team": {"id": actor.team, "domain": "alpha"},
+                "user": person,
+                "api_app_id": "A0APP00001",
+                "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+                "channel": {"id": channel, "name": "directmessage"},
+                "message": {"ts": ts, "text": "", "blocks": []},
+                "response_url": h.fake.response_url(h.hook()),
+                "trigger_id": f"trigger-{serial}",
+                "actions": [
+                    {
+                        "type": "button",
+                        "action_id": "digest_done",
+                        "block_id": f"lead-{serial}",
+                        "value": what,  # naming a lead of the other side's, perhaps
+                        "action_ts": "1700000000.1",
+                    }
+                ],
+            }
+        else:
+            payload = submission(h, add_lead_view(), {"contact": what, "company": "Acme"})
+            payload["team"] = {"id": actor.team, "domain": "alpha"}
+            payload["user"] = person
+            payload["trigger_id"] = f"trigger-{serial}"
+            payload["view"].update(
+                id=f"V{serial}",
+                team_id=victim.team,
+                private_metadata=json.dumps({"team": victim.team, "user": victim.member}),
+            )
+        return await h.interact(payload)
+
+    async def attempt(self, actor: Side, ops: list[tuple[str, str, Any]]) -> None:
+        victim = next(side for side in SIDES if side is not actor)
+        h = self.h
+        before = stored(h, victim.team)
+        calls, responses, uploads = len(h.fake.calls), len(h.fake.responses), set(h.fake.uploads)
+        acks = [await self.send(actor, victim, op) for op in ops]
+        await self.settled()
+        assert all(status == 200 for status, _ in acks), acks
+        assert stored(h, victim.team) == before
+        sent = [c.args for c in h.fake.calls[calls:]] + h.fake.responses[responses:]
+        shown = json.dumps([acks, sent]) + "".join(
+            h.fake.uploads[name].decode(errors="replace") for name in set(h.fake.uploads) - uploads
+        )
+        assert victim.contact not in shown and victim.note not in shown
+        assert {c.token for c in h.fake.calls[calls:]} <= {actor.token}
+
+
+def test_requests_from_one_workspace_never_read_or_change_anothers_rows(
+    tmp_path: Path,
+) -> None:
+    # One server for every example: Hypothesis drives it on this loop between them.
+    loop = asyncio.new_event_loop()
+    running = harness(tmp_path, **OAUTH)
+    h = loop.run_until_complete(running.__aenter__())
+    try:
+        isolation = Isolation(h)
+        loop.run_until_complete(isolation.setup())
+
+        @given(actor=st.sampled_from(SIDES), ops=st.lists(OPS, min_size=1, max_size=3))
+        @settings(
+            max_examples=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+            database=None,
+        )
+        def isolated(actor: Side, ops: list[tuple[str, str, Any]]) -> None:
+            loop.run_until_complete(isolation.attempt(actor, ops))
+
+        isolated()
+        # Each side still sees its own lead.
+        for side in SIDES:
+            listed = loop.run_until_complete(h.ask("list all", user=side.member, team=side.team))
+            assert side.contact in listed
+    finally:
+        loop.run_until_complete(running.__aexit__(None, None, None))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()

@@ -92,7 +92,13 @@ async def show(
                 str(body["response_url"]), answer, member=(who.workspace_id, who.user_id)
             )
         return  # nothing changed: the Home tab stays as it is
-    if container.get("type") == "message":
+    if container.get("is_ephemeral") and body.get("response_url"):
+        # An ephemeral answer's button (forget-me's confirmation): the answer takes its
+        # place, so the button can't be pressed again.
+        await slack.respond(
+            str(body["response_url"]), answer, member=(who.workspace_id, who.user_id), instead=True
+        )
+    elif container.get("type") == "message":
         original = (body.get("message") or {}).get("blocks") or []
         try:
             await client.chat_update(

@@ -183,9 +183,12 @@ class Slack:
         pages: list[list[blocks.Block]] | None = None,
         *,
         member: Member | None = None,
+        instead: bool = False,
     ) -> bool:
         """The answer (or these `pages` of it) on the request's response_url, seen by its
-        author only; False if Slack refused a page there.
+        author only; False if Slack refused a page there. `instead`: its first page takes
+        the place of the message the request came from (an ephemeral one: chat.update
+        can't change those).
 
         A response_url takes five posts (SLACK.md §4). An answer of more pages than that
         is shown as four, then a fifth that ends in a "Show more" button; the rest is
@@ -204,7 +207,12 @@ class Slack:
         Bolt's own `respond` opens a connection per call; this goes through the adapter's
         one session."""
         sequence = blocks.pages(answer) if pages is None else pages
-        return await self._post_pages(response_url, blocks.fallback(answer), sequence, member)
+        text = blocks.fallback(answer)
+        if instead and sequence:
+            return await self._post_pages(
+                response_url, text, sequence[1:], member, replace=sequence[0]
+            )
+        return await self._post_pages(response_url, text, sequence, member)
 
     async def show_more(self, token: str, member: Member | None, response_url: str) -> None:
         """A press of "Show more": the rest of that answer, on the press's response_url."""

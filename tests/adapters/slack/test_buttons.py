@@ -413,6 +413,8 @@ def test_forget_me_asks_with_a_button_in_the_ephemeral_answer_and_its_press_eras
             assert (await h.interact(payload))[0] == 200
             (answer,) = await h.answers("press")
             assert answer["text"].startswith("Done: your 1 lead")
+            assert answer["replace_original"], "the confirmation's button is gone"
+            assert h.fake.calls_to("chat.update") == []  # Slack can't update an ephemeral
             assert "Julie" not in await h.ask("list")
 
     run(scenario())

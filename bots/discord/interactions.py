@@ -192,6 +192,9 @@ async def _press(interaction: discord.Interaction[Any], button: CommandButton) -
         return
     who, command, text = resolved
     message_id = message.id if message is not None else interaction.id
+    # A press is one member's: a reply's button (in a guild, anyone there may press it)
+    # pressed by two members is two presses.
+    custom_id = f"{interaction.user.id}:{custom_id}"
     if not client.presses.claim(message_id, custom_id):
         return  # the first press of a double click is being (or was) applied
     try:

@@ -170,12 +170,9 @@ def listed(on: bool) -> Message:
 
 
 @dataclass(frozen=True, slots=True)
-class Erasable:
-    """What `/followthrough forget-me confirm` would erase of a member in their group."""
+class Preferences:
+    """A member's own settings, as their overview and forget-me's preview list them."""
 
-    leads: int
-    history: int  # logged actions, notes and snoozes (their points with them)
-    pending: int  # messages to or about them not sent yet
     morning: time
     tz: str
     country: str | None
@@ -183,18 +180,31 @@ class Erasable:
     shares: bool
     listed: bool
 
+    def said(self) -> list[str]:
+        return [
+            f"mornings {self.morning:%H:%M} {self.tz}, holidays of {self.country or 'no country'}",
+            f"digests {'paused' if self.paused else 'on'}",
+            f"companies {'shared' if self.shares else 'private'}",
+            f"leaderboard {'on' if self.listed else 'off'}",
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Erasable:
+    """What `/followthrough forget-me confirm` would erase of a member in their group."""
+
+    leads: int
+    history: int  # logged actions, notes and snoozes (their points with them)
+    pending: int  # messages to or about them not sent yet
+    settings: Preferences
+
 
 FORGET_CONFIRM = "/followthrough forget-me confirm"
 
 
 def forget_preview(what: Erasable) -> Message:
     """What forget-me would erase, and the one way to go on: a button or `confirm`."""
-    settings = (
-        f"mornings {what.morning:%H:%M} {what.tz}, holidays of {what.country or 'no country'},"
-        f" digests {'paused' if what.paused else 'on'},"
-        f" companies {'shared' if what.shares else 'private'},"
-        f" leaderboard {'on' if what.listed else 'off'}"
-    )
+    settings = ", ".join(what.settings.said())
     return reply(
         "This erases everything I keep about you in this group, for good. Nothing is"
         " erased until you confirm.",
@@ -274,21 +284,12 @@ class Standing:
 
     streak: int
     points: int  # this week's
-    morning: time
-    tz: str
-    country: str | None
-    paused: bool
-    shares: bool
-    listed: bool
+    settings: Preferences
 
 
 def overview(today: date, actions: list[Section], pipeline_text: str, me: Standing) -> Message:
-    settings = (
-        f"Mornings {me.morning:%H:%M} {me.tz}, holidays of {me.country or 'no country'}"
-        f" · digests {'paused' if me.paused else 'on'}"
-        f" · companies {'shared' if me.shares else 'private'}"
-        f" · leaderboard {'on' if me.listed else 'off'}"
-    )
+    settings = " · ".join(me.settings.said())
+    settings = settings[0].upper() + settings[1:]
     return reply(
         f"Today ({shown(today)}): {plural(len(actions), 'action')}",
         *actions,

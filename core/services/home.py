@@ -27,12 +27,7 @@ def overview(turn: Turn) -> Message:
     standing = replies.Standing(
         streak=member.streak.current(member.paused_on or today, cal),
         points=points,
-        morning=member.morning(group),
-        tz=cal.tz.key,
-        country=cal.country,
-        paused=member.paused,
-        shares=member.share_companies,
-        listed=member.on_board,
+        settings=turn.preferences(),
     )
     pipeline = replies.pipeline(turn.leads, turn.context, today, include_closed=False)
     actions = [section(n) for n in nudges_today(turn)]

@@ -65,21 +65,15 @@ def board(turn: Turn, cmd: c.Board) -> Message:
 
 def forget_me(turn: Turn, cmd: c.ForgetMe) -> Message:
     """Erase the member, with `confirm`; without it, say exactly what would go."""
-    member, group = turn.member, turn.group
+    member = turn.member
     assert member.id is not None
     if not cmd.confirm:
-        cal = member.calendar(group)
         return replies.forget_preview(
             replies.Erasable(
                 leads=len(turn.leads),
                 history=len(turn.events()),
                 pending=turn.uow.outbox.pending_for(member.id),
-                morning=member.morning(group),
-                tz=cal.tz.key,
-                country=cal.country,
-                paused=member.paused,
-                shares=member.share_companies,
-                listed=member.on_board,
+                settings=turn.preferences(),
             )
         )
     count = len(turn.leads)

@@ -189,6 +189,7 @@ class Outbox(Protocol):
     def direct(self, outbox_id: int) -> tuple[str, str, str, Message] | None:
         """(platform, workspace id, member external id, message) of a DM's row."""
         ...
+
     def pending_for(self, member_id: int) -> int:
         """How many messages to or about the member are still to be sent."""
         ...

@@ -67,6 +67,19 @@ class Turn:
     def lead(self, ref: str) -> Lead:
         return find(ref, self.leads)
 
+    def preferences(self) -> replies.Preferences:
+        """The member's own settings, as they are shown to them."""
+        member = self.member
+        cal = member.calendar(self.group)
+        return replies.Preferences(
+            morning=member.morning(self.group),
+            tz=cal.tz.key,
+            country=cal.country,
+            paused=member.paused,
+            shares=member.share_companies,
+            listed=member.on_board,
+        )
+
     def events(self) -> list[Event]:
         """The member's history, read once per turn (what this turn records is added)."""
         if self._events is None:

@@ -90,6 +90,12 @@ def test_a_hash_followed_by_a_number_is_a_lead_not_a_comment() -> None:
         ("group tz UTC\nat 0000-01-01 00:00\n", 2, "year 0 is out of range"),
         ("group tz America/New_York\nat 9999-12-31 23:00\n", 2, "out of range"),
         ("group tz UTC\nat 9999-12-30 09:00\n", 2, "out of range"),
+        ("group tz Etc/GMT+12\nat 9999-12-31 23:59\n", 2, "out of range"),
+        ("group tz Pacific/Kiritimati\nat 0001-01-01 00:00\n", 2, "out of range"),
+        ("group tz UTC\nat 0001-01-01 00:00\n", 2, "out of range"),
+        ("group tz UTC\nat 1999-12-31 23:59\n", 2, "scripts run from 2000-01-01"),
+        ("group tz UTC\nat 3000-01-01 00:00\n", 2, "to 2999-12-31"),
+        ("group tz America/New_York\nat 2026-03-08 02:30\n", 2, "clocks skip it"),
         ("group tz America\n", 1, "America is not a time zone"),
         ("group tz UTC\nmember ana tz Europe\n", 2, "Europe is not a time zone"),
         ("group tz UTC\nmember ana tz ../../etc/passwd\n", 2, "not a time zone"),
@@ -103,6 +109,28 @@ def test_a_script_error_names_its_line(script: str, line: int, problem: str) -> 
     with pytest.raises(ScriptError, match=rf"^line {line}: .*{problem}") as error:
         play(script)
     assert len(str(error.value)) < 200  # a 5,000-character zone is not echoed back
+
+
+@pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Etc/GMT+12"])
+def test_the_first_and_last_minutes_of_the_script_years_play_in_the_furthest_zones(
+    tz: str,
+) -> None:
+    out = play(
+        f"group tz {tz}\nmember ana\nat 2000-01-01 00:00\nana: /lead list\n"
+        "at 2999-12-31 23:59\nana: /lead list\n"
+    )
+    assert [o.at.year for o in out if o.message.kind == "reply"] == [2000, 2999]
+
+
+def test_an_at_out_of_datetimes_range_is_a_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ancient.script"
+    path.write_text("group tz Pacific/Kiritimati\nat 0001-01-01 00:00\n", encoding="utf-8")
+    assert main(["simulate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "line 2: 0001-01-01 00:00 is out of range" in err
+    assert "Traceback" not in err
 
 
 def test_cli_fails_with_status_2_and_the_line_on_a_file_that_is_not_utf8(

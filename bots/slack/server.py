@@ -128,6 +128,6 @@ class SlackServer:
 
 
 def command(args: argparse.Namespace) -> int:
-    """`followthrough slack manifest [--socket] [--url https://...]`."""
-    print(manifest.render(socket=args.socket, url=args.url))
+    """`followthrough slack manifest --url https://... [--oauth] | --socket`."""
+    print(manifest.render(url=args.url, oauth=args.oauth))
     return 0

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
+import holidays
 import pytest
 
 from bots.cli import demo_script, main
 from bots.console.simulator import Output, ScriptError, run
+from core.services import MessageKind
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -244,6 +248,25 @@ def test_the_demo_tells_the_story_it_promises() -> None:
     assert not any("Usage:" in str(o["text"]) for o in out), "the demo makes no typing mistakes"
 
 
+def test_the_demo_skips_priyas_digest_on_a_german_holiday_that_is_a_us_business_day() -> None:
+    out = play(demo_script())
+    days = sorted({o.at.date() for o in out})
+    german = holidays.country_holidays("DE", years={d.year for d in days})
+    american = holidays.country_holidays("US", years={d.year for d in days})
+    off = [
+        day
+        for day in (days[0] + timedelta(n) for n in range((days[-1] - days[0]).days))
+        if day.weekday() < 5 and day in german and day not in american
+    ]
+    assert off, "the demo's three weeks hold a German public holiday"
+
+    def digest_days(name: str) -> set[date]:
+        return {o.at.date() for o in out if o.to == name and o.message.kind == "digest"}
+
+    assert not digest_days("Priya") & set(off)
+    assert set(off) & digest_days("Sam")  # the group works that day: visibly skipped
+
+
 def test_unicode_digits_are_answered_not_crashed_on() -> None:
     out = as_json(play(SCRIPT + "ana: /lead show #²\nana: /lead snooze #1 ³\n"))
     assert "You have no lead #2" in str(out[-2]["text"])  # `#²` reads as #2 (NFKC)
@@ -264,3 +287,18 @@ def test_an_unexpected_error_is_a_reply_and_a_logged_traceback(
     assert "Something went wrong on my side and nothing was changed" in str(out[-1]["text"])
     assert "a bug" not in str(out[-1]["text"])
     assert "RuntimeError: a bug" in caplog.text
+
+
+def test_the_readme_names_exactly_the_kinds_a_message_can_have() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Simulate a group", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r'`"(\w+)"`', section)) | set(re.findall(r'"kind": "(\w+)"', section))
+    assert named == {kind.value for kind in MessageKind}
+
+
+def test_the_readme_links_only_to_files_in_the_repository() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)#]+)\)", readme):
+        if "://" not in target:
+            assert (ROOT / target).resolve().is_relative_to(ROOT), target
+            assert (ROOT / target).is_file(), target

@@ -14,7 +14,8 @@ from bots.bootstrap import SchemaOutdated, build, serve
 from bots.console import console, simulator
 from bots.ops import failures
 from bots.runtime.lock import AlreadyRunning
-from bots.settings import ConfigError, Settings
+from bots.settings import ConfigError, Settings, environment
+from bots.slack.manifest import public_url
 
 
 def _simulate(script: bytes, as_json: bool) -> int:
@@ -108,30 +109,45 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     slk = commands.add_parser("slack", help="Slack: the manifest to create the app from")
     slk_actions = slk.add_subparsers(dest="slack_command", required=True, metavar="ACTION")
-    mft = slk_actions.add_parser("manifest", help="print the app manifest (JSON)")
-    mft.add_argument("--socket", action="store_true", help="for Socket Mode (no public URL)")
-    mft.add_argument("--url", default="https://followthrough.example.com", help="public base URL")
+    mft = slk_actions.add_parser(
+        "manifest", help="print the app manifest (JSON) for --url https://... or --socket"
+    )
+    where = mft.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--url",
+        type=public_url,
+        help="the bot's public HTTPS base URL: Slack posts to URL/slack/events",
+    )
+    where.add_argument("--socket", action="store_true", help="Socket Mode: no public URL")
+    mft.add_argument(
+        "--oauth",
+        action="store_true",
+        help="many workspaces install the app at URL/slack/install (with --url)",
+    )
 
     db = commands.add_parser("db", help="database operations")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply the migrations (operators, PostgreSQL)")
 
     args = parser.parse_args(argv)
+    if args.command == "slack" and args.oauth and args.socket:
+        mft.error("--oauth needs --url: Slack sends installs back to the bot's public URL")
     if args.command == "simulate":
         with args.script as script:
             return _simulate(script.read(), args.json)
     if args.command == "demo":
         return _simulate(demo_script().encode(), args.json)
-    if args.command == "doctor":  # reads the settings itself: it reports each broken one
-        from bots.ops import doctor
-
-        return doctor.main()
     if args.command == "slack":  # needs no settings: it prints what to paste into Slack
         from bots.slack import server as slack
 
         return slack.command(args)
     try:
-        settings = Settings.from_env()
+        env = environment()  # and a .env in the working directory, as docker compose reads
+        if args.command == "doctor":  # reads the settings itself: it reports each broken one
+            from bots.ops import doctor
+
+            return doctor.main(env)
+        settings = Settings.from_env(env)
     except ConfigError as error:
         print(f"followthrough: {error}", file=sys.stderr)
         return 2

@@ -1,17 +1,21 @@
 """Settings are data: read once from the environment, validated, never printed whole.
 
 The platforms' credentials keep the names their own docs use (SLACK_BOT_TOKEN,
-DISCORD_TOKEN, ...); everything else carries the FOLLOWTHROUGH_ prefix.
+DISCORD_TOKEN, ...); everything else carries the FOLLOWTHROUGH_ prefix. A `.env` file in
+the working directory fills in what the environment leaves unset, as docker compose
+reads one; an empty value is an unset one, in either.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
 
+import dotenv
 import platformdirs
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -45,6 +49,32 @@ SECRETS = {
 
 
 DISCORD_GLOBAL_RATE = 50  # requests per second, per bot
+DOTENV = Path(".env")
+
+
+def environment(
+    environ: Mapping[str, str] | None = None, dotenv_path: Path = DOTENV
+) -> dict[str, str]:
+    """The variables settings are read from: the process's environment, over a `.env`
+    file (relative to the working directory) for what it leaves unset. A variable that is
+    empty (or only spaces) in either is unset: `.env.example`'s `SLACK_BOT_TOKEN=` sets
+    nothing, and an empty variable in the environment doesn't hide the file's value."""
+    environ = os.environ if environ is None else environ
+    merged = {name: value for name, value in _read_dotenv(dotenv_path).items() if value.strip()}
+    merged.update((name, value) for name, value in environ.items() if value.strip())
+    return merged
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path} could not be read: {error}") from None
+    # `KEY` alone (no `=`) parses as None: unset, as `KEY=` is.
+    values = dotenv.dotenv_values(stream=io.StringIO(text))
+    return {name: value for name, value in values.items() if value is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +132,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
+        """The settings in `env`; by default the process's `environment()` (.env included)."""
+        env = environment() if env is None else env
 
         def get(name: str) -> str | None:
             # An empty variable (`SLACK_BOT_TOKEN=` in a compose file) is an unset one.

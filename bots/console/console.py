@@ -1,56 +1,275 @@
-"""The console adapter: `followthrough console --as NAME`, and `run --console`."""
+"""The console adapter: `followthrough console --as NAME`, and `run --console`.
+
+The prompt behaves as a shell's does: line editing and a history kept across sessions
+(readline, on a terminal), an empty line does nothing, Ctrl-C drops the line being
+typed (a second one at an empty prompt quits), Ctrl-D quits. Digests print when they
+come due, above the prompt while it waits.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType, TracebackType
+from typing import Self, TextIO
+
+import platformdirs
 
 from bots.bootstrap import Services
-from bots.runtime.delivery import Platform
+from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.ratelimit import RateLimiter
-from core.services import Identity
+from core.services import COMMANDS, FollowThrough, Identity, Message
 from core.services.ports import Delivery
 
+log = logging.getLogger(__name__)
+
 PLATFORM, WORKSPACE = "console", "local"
+PROMPT = "> "
+# How often the prompt looks for what has come due (`run` ticks every minute).
+TICK_SECONDS = 15.0
+HISTORY_LINES = 1000
+# Terminal chrome: the console's own words, not the bot's.
+GREETING = "FollowThrough console as {name}. Type /lead help; Ctrl-D quits."
+QUIT_HINT = "(Ctrl-C again or Ctrl-D quits)"
+CLEAR_LINE = "\r\x1b[K"
+
+
+def history_file() -> Path:
+    """Where the prompt's history is kept: beside the default database."""
+    return Path(platformdirs.user_data_dir("followthrough", appauthor=False)) / "console_history"
+
+
+def completions(line: str) -> list[str]:
+    """What Tab offers for the last word of `line`: a command, then its subcommand."""
+    words = line.split()
+    if line[-1:].isspace() or not line:
+        words.append("")
+    if len(words) == 1:
+        names = [f"/{spec.name}" for spec in COMMANDS]
+    elif len(words) == 2:
+        spec = {f"/{spec.name}": spec for spec in COMMANDS}.get(words[0].lower())
+        names = [sub.name for sub in spec.subcommands] if spec else []
+    else:
+        names = []
+    return [f"{name} " for name in names if name.startswith(words[-1].lower())]
+
+
+def delivery_text(delivery: Delivery) -> str:
+    return (
+        f"[{delivery.message.kind} for {delivery.recipient_name}]\n{delivery.message.plain_text()}"
+    )
+
+
+def answer_text(answer: Message) -> str:
+    parts = [answer.plain_text()]
+    parts += [f"--- {a.filename} ---\n{a.content}" for a in answer.attachments]
+    return "\n\n".join(parts)
+
+
+def _print(text: str) -> None:
+    print(f"\n{text}", flush=True)
 
 
 class PrintingMessenger:
-    """Messages for the console's members, printed to the terminal."""
+    """Messages for the console's members, shown on the terminal."""
+
+    def __init__(self, show: Callable[[str], None] = _print) -> None:
+        self._show = show
 
     def route(self, delivery: Delivery) -> str:
         return "console"
 
     async def send(self, delivery: Delivery) -> str:
-        print(f"\n[{delivery.message.kind} for {delivery.recipient_name}]")
-        print(delivery.message.plain_text(), flush=True)
+        self._show(delivery_text(delivery))
         return "console"
 
 
-def platform() -> Platform:
-    return Platform(PrintingMessenger(), RateLimiter(rate=100))
+def platform(show: Callable[[str], None] = _print) -> Platform:
+    return Platform(PrintingMessenger(show), RateLimiter(rate=100))
 
 
-def run(services: Services, name: str) -> int:
-    """An interactive prompt; due digests print before each prompt."""
-    app = services.app
-    who = Identity(PLATFORM, WORKSPACE, f"{getpass.getuser()}:{name}", name, is_admin=True)
-    deliverer = services.deliverer({PLATFORM: platform()}, senders=1)
-    print(f"FollowThrough console as {name}. Type /lead help, or an empty line to quit.")
-    while True:
-        app.plan()
-        asyncio.run(deliverer.drain())
+class Terminal:
+    """Lines in, text out. Text shown while a line is being read (from the tick's thread)
+    goes above the prompt, which is drawn again with what was typed so far.
+
+    On the process's own terminal, lines are read with readline (editing, history kept in
+    `history`); any other streams (a pipe, a test's) are read as plain lines."""
+
+    def __init__(self, stdin: TextIO, stdout: TextIO, history: Path | None = None) -> None:
+        self.stdin, self.stdout = stdin, stdout
+        self._lock = threading.Lock()
+        self._reading = False
+        self._history = history
+        self._readline: ModuleType | None = None
+        # input() edits lines only on the process's own terminal.
+        if stdin is sys.stdin and stdout is sys.stdout and stdin.isatty() and stdout.isatty():
+            try:
+                import readline
+            except ImportError:  # Windows: plain input()
+                pass
+            else:
+                self._readline = readline
+                readline.set_completer_delims(" \t")
+                readline.set_completer(self._complete)
+                readline.parse_and_bind("tab: complete")
+
+    def __enter__(self) -> Self:
+        if self._readline is not None and self._history is not None:
+            self._readline.set_history_length(HISTORY_LINES)
+            try:
+                self._readline.read_history_file(self._history)
+            except FileNotFoundError:
+                pass
+            except OSError as error:
+                log.warning("could not read the console history %s: %s", self._history, error)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._readline is not None and self._history is not None:
+            try:
+                self._history.parent.mkdir(parents=True, exist_ok=True)
+                self._readline.write_history_file(self._history)
+            except OSError as error:
+                log.warning("could not keep the console history %s: %s", self._history, error)
+
+    def read(self) -> str:
+        """The next line; EOFError at its end (Ctrl-D), KeyboardInterrupt on Ctrl-C."""
+        with self._lock:
+            self._reading = True
+            if self._readline is None:
+                self.stdout.write(PROMPT)
+                self.stdout.flush()
         try:
-            line = input("> ").strip()
-        except EOFError:
-            break
-        if not line:
-            break
-        command, _, text = line.partition(" ")
-        if command not in ("/lead", "/followthrough", "/leaderboard"):
-            print("Commands start with /lead, /followthrough or /leaderboard (try /lead help).")
-            continue
-        answer = app.handle(who, command, text)
-        print(answer.plain_text())
-        for attachment in answer.attachments:
-            print(f"\n--- {attachment.filename} ---\n{attachment.content}")
-    return 0
+            if self._readline is not None:
+                return input(PROMPT)
+            line = self.stdin.readline()
+            if not line:
+                raise EOFError
+            return line.rstrip("\r\n")
+        finally:
+            with self._lock:
+                self._reading = False
+
+    def _complete(self, text: str, state: int) -> str | None:
+        offered = completions(self.typed()[: self._readline.get_endidx()] if self._readline else "")
+        return offered[state] if state < len(offered) else None
+
+    def typed(self) -> str:
+        """What the line being read holds so far (readline only)."""
+        return "" if self._readline is None else str(self._readline.get_line_buffer())
+
+    def show(self, text: str) -> None:
+        """Print `text` (from any thread); above the prompt if a line is being read."""
+        with self._lock:
+            if not self._reading:
+                self.stdout.write(f"{text}\n")
+            elif self._readline is not None:
+                self.stdout.write(f"{CLEAR_LINE}{text}\n{PROMPT}{self.typed()}")
+            else:
+                self.stdout.write(f"\n{text}\n{PROMPT}")
+            self.stdout.flush()
+
+
+class Console:
+    """One member at the prompt: each line is a command for the core; a tick in the
+    background plans the mornings that have come and shows what is due."""
+
+    def __init__(
+        self,
+        app: FollowThrough,
+        deliverer: Deliverer,
+        who: Identity,
+        terminal: Terminal,
+        tick_seconds: float = TICK_SECONDS,
+    ) -> None:
+        self.app, self.deliverer, self.who = app, deliverer, who
+        self.terminal = terminal
+        self.tick_seconds = tick_seconds
+        # One caller into the core at a time: the prompt's command or the tick.
+        self._core = threading.Lock()
+        self._stop = threading.Event()
+
+    def tick(self) -> None:
+        with self._core:
+            self.app.plan()
+            asyncio.run(self.deliverer.drain())
+
+    def _ticking(self) -> None:
+        while not self._stop.wait(self.tick_seconds):
+            try:
+                self.tick()
+            except Exception:
+                log.exception("the console's tick failed; the next one retries")
+
+    def run(self) -> int:
+        """Read commands until Ctrl-D (or a second Ctrl-C at an empty prompt): 0."""
+        self.terminal.show(GREETING.format(name=self.who.name))
+        self.tick()  # what is due already shows before the first prompt
+        ticker = threading.Thread(target=self._ticking, name="console-tick", daemon=True)
+        ticker.start()
+        try:
+            self._prompt()
+        finally:
+            self._stop.set()
+            ticker.join()
+        return 0
+
+    def _prompt(self) -> None:
+        interrupted = False  # the last key was a Ctrl-C at an empty prompt
+        while True:
+            try:
+                line = self.terminal.read()
+            except EOFError:  # Ctrl-D
+                self.terminal.show("")
+                return
+            except KeyboardInterrupt:  # Ctrl-C: drop the line, as a shell does
+                cancelled = self.terminal.typed()
+                if interrupted and not cancelled:
+                    self.terminal.show("")
+                    return
+                interrupted = True
+                self.terminal.show("" if cancelled else f"\n{QUIT_HINT}")
+                continue
+            interrupted = False
+            try:
+                self.command(line)
+            except KeyboardInterrupt:  # while the core answered: the answer still stands
+                self.terminal.show("")
+
+    def command(self, line: str) -> None:
+        """Run one typed line; an empty one does nothing. The core reads the command's
+        name and words in any case and with any spaces, as it does Slack's text."""
+        words = line.split(None, 1)  # any whitespace, Unicode spaces included
+        if not words:
+            return
+        with self._core:
+            answer = self.app.handle(self.who, words[0], words[1] if len(words) > 1 else "")
+        self.terminal.show(answer_text(answer))
+        self.tick()  # what the command caused (a celebration) shows after its answer
+
+
+def run(
+    services: Services,
+    name: str,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    history: Path | None = None,
+    tick_seconds: float = TICK_SECONDS,
+) -> int:
+    """The interactive prompt on the process's terminal (or the streams given): 0."""
+    terminal = Terminal(stdin or sys.stdin, stdout or sys.stdout, history or history_file())
+    who = Identity(PLATFORM, WORKSPACE, f"{getpass.getuser()}:{name}", name, is_admin=True)
+    deliverer = services.deliverer({PLATFORM: platform(terminal.show)}, senders=1)
+    with terminal:
+        return Console(services.app, deliverer, who, terminal, tick_seconds).run()

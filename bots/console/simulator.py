@@ -28,8 +28,13 @@ from core.services.app import FollowThrough
 from core.services.ports import Delivery, SimulatedClock
 
 PLATFORM, WORKSPACE = "sim", "group"
-# Before the first `at`, the clock stands at the start of the epoch that scripts use.
-START = datetime(2000, 1, 1, tzinfo=UTC)
+# Scripts play between these years: far enough for any story, and short of datetime's
+# ends (years 1 and 9999), which the zones' offsets and the planning a few weeks ahead
+# would run past.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+# Before the first `at`, the clock stands where no script's first morning can be: the
+# earliest zone's (UTC+14) first minute of FIRST_YEAR is still after it.
+START = datetime(FIRST_YEAR - 1, 12, 31, tzinfo=UTC)
 
 
 class ScriptError(Exception):
@@ -150,18 +155,7 @@ class Simulator:
 
     def at(self, args: list[str]) -> None:
         self._need_group()
-        when = " ".join(args)
-        parts = _AT.fullmatch(when)
-        if parts is None:
-            raise ValueError("usage: at YYYY-MM-DD HH:MM")
-        try:
-            year, month, day, hour, minute = map(int, parts.groups())
-            local = datetime(year, month, day, hour, minute)  # noqa: DTZ001 (zoned below)
-        except ValueError as error:  # e.g. "day is out of range for month"
-            raise ValueError(f"{when} is not a date and time: {error}") from None
-        if local.year > LAST_YEAR:
-            raise ValueError(f"{when} is out of range: scripts end by {LAST_YEAR}-12-31")
-        target = local.replace(tzinfo=zone(str(self.group_tz))).astimezone(UTC)
+        target = _instant(" ".join(args), zone(str(self.group_tz)))
         if target < self.clock.now():
             raise ValueError(
                 f"the clock never goes back (it is already"
@@ -232,9 +226,29 @@ def _options(args: list[str], allowed: set[str], usage: str) -> dict[str, str]:
 
 
 _AT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{1,2})", re.ASCII)
-# Far enough for any story, and short of datetime's end (year 9999), which the clock's
-# zone arithmetic and the planning a few weeks ahead would run past.
-LAST_YEAR = 2999
+
+
+def _instant(when: str, tz: ZoneInfo) -> datetime:
+    """The UTC instant of `when` (`YYYY-MM-DD HH:MM`, wall-clock time in `tz`); a
+    ValueError that says what is wrong with it."""
+    parts = _AT.fullmatch(when)
+    if parts is None:
+        raise ValueError("usage: at YYYY-MM-DD HH:MM")
+    try:
+        year, month, day, hour, minute = map(int, parts.groups())
+        local = datetime(year, month, day, hour, minute, tzinfo=tz)
+    except ValueError as error:  # e.g. "day is out of range for month"
+        raise ValueError(f"{when} is not a date and time: {error}") from None
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(
+            f"{when} is out of range: scripts run from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31"
+        )
+    instant = local.astimezone(UTC)
+    # A wall-clock time the clocks skip (spring forward) comes back as another one.
+    if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ValueError(f"{when} is not a time in {tz.key}: the clocks skip it that day")
+    return instant
+
 
 _SAY = re.compile(r"^(?P<name>[^\s:]+):\s*(?P<text>/.*)$")
 # A comment starts with a `#` that begins the line or a word of its own: `#12` is a lead.
@@ -283,6 +297,6 @@ def _play(sim: Simulator, lines: Iterable[str]) -> None:
                     sim.at(args)
                 case _:
                     raise ValueError(f"unknown instruction {word!r}")
-        except (ValueError, DomainError) as error:
+        except (ValueError, OverflowError, DomainError) as error:
             # A domain error marks the value the script typed: print it plain.
             raise ScriptError(number, plain(str(error))) from None

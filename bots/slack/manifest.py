@@ -1,13 +1,15 @@
 """The Slack app manifest, generated from the core's command table (never copied).
 
-`followthrough slack manifest [--socket] [--url https://...]` prints it as JSON, which
-Slack's "Create an app > From a manifest" accepts as it is (YAML is a superset).
+`followthrough slack manifest --url https://... [--oauth] | --socket` prints it as JSON,
+which Slack's "Create an app > From a manifest" accepts as it is (YAML is a superset).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from core.services import COMMANDS
 
@@ -15,7 +17,6 @@ from core.services import COMMANDS
 # users.info (admin flags, time zone), the export upload. No user scopes.
 BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "files:write")
 BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
-EXAMPLE_URL = "https://followthrough.example.com"
 DESCRIPTION_LIMIT = 2000  # Slack's limit on a slash command's description is far lower
 COMMAND_DESCRIPTION_LIMIT = 100  # …as is its usage hint
 USAGE_HINT_LIMIT = 1000
@@ -26,10 +27,34 @@ def slash_commands() -> tuple[str, ...]:
     return tuple(f"/{spec.name}" for spec in COMMANDS)
 
 
-def manifest(*, socket: bool = False, url: str = EXAMPLE_URL) -> dict[str, Any]:
-    """The manifest for Socket Mode (`socket`), or for HTTP at `url`."""
-    url = url.rstrip("/")
-    events_url = f"{url}/slack/events"
+def public_url(text: str) -> str:
+    """`--url`: the app's public base URL, which must be HTTPS (Slack sends requests to no
+    other), without a query or fragment (Slack's paths are appended to it)."""
+    try:
+        parts = urlsplit(text.strip())
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        host = None
+    if host is None or parts.scheme.lower() != "https":
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an https:// URL: Slack sends its requests only to HTTPS, e.g."
+            " --url https://bot.example.com (or use --socket: no public URL)"
+        )
+    if parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has a query or fragment: give the base URL, e.g. https://bot.example.com"
+        )
+    return text.strip().rstrip("/")
+
+
+def manifest(*, url: str | None = None, oauth: bool = False) -> dict[str, Any]:
+    """The manifest for HTTP at `url`, or for Socket Mode when `url` is None. `oauth`
+    (HTTP only: installs come back to `url`) declares the OAuth redirect; without it the
+    app is installed from its settings page, into one workspace."""
+    socket = url is None
+    if oauth and url is None:
+        raise ValueError("OAuth installs need the public URL Slack redirects to")
+    events_url = f"{(url or '').rstrip('/')}/slack/events"
     commands: list[dict[str, Any]] = []
     for spec in COMMANDS:
         command: dict[str, Any] = {
@@ -51,6 +76,9 @@ def manifest(*, socket: bool = False, url: str = EXAMPLE_URL) -> dict[str, Any]:
     if not socket:
         settings["event_subscriptions"]["request_url"] = events_url
         settings["interactivity"]["request_url"] = events_url
+    oauth_config: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}
+    if oauth:
+        oauth_config["redirect_urls"] = [f"{str(url).rstrip('/')}/slack/oauth_redirect"]
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -67,13 +95,10 @@ def manifest(*, socket: bool = False, url: str = EXAMPLE_URL) -> dict[str, Any]:
             "bot_user": {"display_name": "FollowThrough", "always_online": True},
             "slash_commands": commands,
         },
-        "oauth_config": {
-            "redirect_urls": [f"{url}/slack/oauth_redirect"],
-            "scopes": {"bot": list(BOT_SCOPES)},
-        },
+        "oauth_config": oauth_config,
         "settings": settings,
     }
 
 
-def render(*, socket: bool = False, url: str = EXAMPLE_URL) -> str:
-    return json.dumps(manifest(socket=socket, url=url), indent=2, ensure_ascii=False)
+def render(*, url: str | None = None, oauth: bool = False) -> str:
+    return json.dumps(manifest(url=url, oauth=oauth), indent=2, ensure_ascii=False)

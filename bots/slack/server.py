@@ -290,6 +290,6 @@ def _refused(error: SlackApiError, name: str, fix: str) -> Exception:
 
 
 def command(args: argparse.Namespace) -> int:
-    """`followthrough slack manifest [--socket] [--url https://...]`."""
-    print(manifest.render(socket=args.socket, url=args.url))
+    """`followthrough slack manifest --url https://... [--oauth] | --socket`."""
+    print(manifest.render(url=args.url, oauth=args.oauth))
     return 0

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
+import holidays
 import pytest
 
 from bots.cli import demo_script, main
 from bots.console.simulator import Output, ScriptError, run
+from core.services import MessageKind
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,6 +94,12 @@ def test_a_hash_followed_by_a_number_is_a_lead_not_a_comment() -> None:
         ("group tz UTC\nat 0000-01-01 00:00\n", 2, "year 0 is out of range"),
         ("group tz America/New_York\nat 9999-12-31 23:00\n", 2, "out of range"),
         ("group tz UTC\nat 9999-12-30 09:00\n", 2, "out of range"),
+        ("group tz Etc/GMT+12\nat 9999-12-31 23:59\n", 2, "out of range"),
+        ("group tz Pacific/Kiritimati\nat 0001-01-01 00:00\n", 2, "out of range"),
+        ("group tz UTC\nat 0001-01-01 00:00\n", 2, "out of range"),
+        ("group tz UTC\nat 1999-12-31 23:59\n", 2, "scripts run from 2000-01-01"),
+        ("group tz UTC\nat 3000-01-01 00:00\n", 2, "to 2999-12-31"),
+        ("group tz America/New_York\nat 2026-03-08 02:30\n", 2, "clocks skip it"),
         ("group tz America\n", 1, "America is not a time zone"),
         ("group tz UTC\nmember ana tz Europe\n", 2, "Europe is not a time zone"),
         ("group tz UTC\nmember ana tz ../../etc/passwd\n", 2, "not a time zone"),
@@ -103,6 +113,28 @@ def test_a_script_error_names_its_line(script: str, line: int, problem: str) -> 
     with pytest.raises(ScriptError, match=rf"^line {line}: .*{problem}") as error:
         play(script)
     assert len(str(error.value)) < 200  # a 5,000-character zone is not echoed back
+
+
+@pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Etc/GMT+12"])
+def test_the_first_and_last_minutes_of_the_script_years_play_in_the_furthest_zones(
+    tz: str,
+) -> None:
+    out = play(
+        f"group tz {tz}\nmember ana\nat 2000-01-01 00:00\nana: /lead list\n"
+        "at 2999-12-31 23:59\nana: /lead list\n"
+    )
+    assert [o.at.year for o in out if o.message.kind == "reply"] == [2000, 2999]
+
+
+def test_an_at_out_of_datetimes_range_is_a_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ancient.script"
+    path.write_text("group tz Pacific/Kiritimati\nat 0001-01-01 00:00\n", encoding="utf-8")
+    assert main(["simulate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "line 2: 0001-01-01 00:00 is out of range" in err
+    assert "Traceback" not in err
 
 
 def test_cli_fails_with_status_2_and_the_line_on_a_file_that_is_not_utf8(
@@ -216,6 +248,25 @@ def test_the_demo_tells_the_story_it_promises() -> None:
     assert not any("Usage:" in str(o["text"]) for o in out), "the demo makes no typing mistakes"
 
 
+def test_the_demo_skips_priyas_digest_on_a_german_holiday_that_is_a_us_business_day() -> None:
+    out = play(demo_script())
+    days = sorted({o.at.date() for o in out})
+    german = holidays.country_holidays("DE", years={d.year for d in days})
+    american = holidays.country_holidays("US", years={d.year for d in days})
+    off = [
+        day
+        for day in (days[0] + timedelta(n) for n in range((days[-1] - days[0]).days))
+        if day.weekday() < 5 and day in german and day not in american
+    ]
+    assert off, "the demo's three weeks hold a German public holiday"
+
+    def digest_days(name: str) -> set[date]:
+        return {o.at.date() for o in out if o.to == name and o.message.kind == "digest"}
+
+    assert not digest_days("Priya") & set(off)
+    assert set(off) & digest_days("Sam")  # the group works that day: visibly skipped
+
+
 def test_unicode_digits_are_answered_not_crashed_on() -> None:
     out = as_json(play(SCRIPT + "ana: /lead show #²\nana: /lead snooze #1 ³\n"))
     assert "You have no lead #2" in str(out[-2]["text"])  # `#²` reads as #2 (NFKC)
@@ -236,3 +287,18 @@ def test_an_unexpected_error_is_a_reply_and_a_logged_traceback(
     assert "Something went wrong on my side and nothing was changed" in str(out[-1]["text"])
     assert "a bug" not in str(out[-1]["text"])
     assert "RuntimeError: a bug" in caplog.text
+
+
+def test_the_readme_names_exactly_the_kinds_a_message_can_have() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Simulate a group", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r'`"(\w+)"`', section)) | set(re.findall(r'"kind": "(\w+)"', section))
+    assert named == {kind.value for kind in MessageKind}
+
+
+def test_the_readme_links_only_to_files_in_the_repository() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)#]+)\)", readme):
+        if "://" not in target:
+            assert (ROOT / target).resolve().is_relative_to(ROOT), target
+            assert (ROOT / target).is_file(), target

@@ -155,12 +155,15 @@ def test_the_dockerfile_is_slim_unprivileged_and_built_from_the_project() -> Non
 
 
 def test_the_env_example_names_every_setting_and_is_valid_as_it_ships() -> None:
-    env = {}
+    env, named = {}, set()
     for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            name, _, value = line.partition("=")
-            env[name] = value
-    assert set(doctor.VARIABLES) <= set(env)
+        # A setting with a default is named commented out (`# NAME=default`).
+        assignment = re.fullmatch(r"(# )?([A-Z][A-Z0-9_]*)=(.*)", line)
+        if assignment:
+            named.add(assignment[2])
+            if not assignment[1]:
+                env[assignment[2]] = assignment[3]
+    assert set(doctor.VARIABLES) <= named
     Settings.from_env(env)  # the empty example values are unset ones
     report = asyncio.run(doctor.examine(env))
     assert [f.text for f in report.problems] == [

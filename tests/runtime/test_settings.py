@@ -3,9 +3,14 @@ credentials never printed."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import dotenv
 import pytest
 
-from bots.settings import ConfigError, Settings
+from bots.cli import main
+from bots.settings import ConfigError, Settings, environment
 
 DB = {"FOLLOWTHROUGH_DATABASE_URL": "sqlite:///x.db"}
 SINGLE_HTTP = {"SLACK_BOT_TOKEN": "xoxb-1-2-BoTtOkEn", "SLACK_SIGNING_SECRET": "SiGnInG"}
@@ -190,3 +195,97 @@ def test_the_discord_rate_is_the_bots_and_shared_by_its_processes() -> None:
     for bad in ("0", "51", "fast", "2.5"):
         with pytest.raises(ConfigError, match="FOLLOWTHROUGH_DISCORD_RATE"):
             settings(FOLLOWTHROUGH_DISCORD_RATE=bad)
+
+
+# -- .env, and empty = unset -------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def example_names() -> list[str]:
+    """Every variable .env.example names, set or commented out."""
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    return re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=", text, re.MULTILINE)
+
+
+@pytest.mark.parametrize("name", example_names())
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_variable_is_an_unset_one(name: str, empty: str) -> None:
+    assert Settings.from_env({name: empty}) == Settings.from_env({})
+
+
+def test_a_dotenv_file_fills_in_what_the_environment_leaves_unset(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "# an operator's file\n"
+        "export DISCORD_TOKEN=from-the-file\n"
+        "FOLLOWTHROUGH_HTTP_PORT=8080\n"
+        'FOLLOWTHROUGH_HTTP_HOST="0.0.0.0"\n'
+        "SLACK_BOT_TOKEN=\n"
+        "FOLLOWTHROUGH_LOG_JSON=\n",
+        encoding="utf-8",
+    )
+    environ = {
+        "DISCORD_TOKEN": "from-the-environment",  # the environment wins
+        "FOLLOWTHROUGH_HTTP_PORT": "",  # empty: the file's value
+        "FOLLOWTHROUGH_LOG_JSON": "1",  # the file's empty value hides nothing
+    }
+    s = Settings.from_env(environment(environ, dotenv))
+    assert s.discord_token == "from-the-environment"
+    assert (s.http_host, s.http_port) == ("0.0.0.0", 8080)
+    assert s.slack_bot_token is None
+    assert s.log_json
+
+
+def test_without_a_dotenv_file_the_environment_is_all(tmp_path: Path) -> None:
+    assert environment({"DISCORD_TOKEN": "t", "SLACK_BOT_TOKEN": ""}, tmp_path / ".env") == {
+        "DISCORD_TOKEN": "t"
+    }
+    (tmp_path / "folder.env").mkdir()
+    assert environment({}, tmp_path / "folder.env") == {}
+
+
+def test_a_dotenv_file_that_is_not_text_is_refused_by_name(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_bytes(b"DISCORD_TOKEN=caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"\.env could not be read"):
+        environment({}, dotenv)
+
+
+def dockerfile_env() -> dict[str, str]:
+    """The variables the image's ENV sets."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    block = re.search(r"^ENV (.*)$", text, re.MULTILINE)
+    assert block is not None
+    return dict(pair.split("=", 1) for pair in block[1].split())
+
+
+def test_the_env_example_as_compose_passes_it_changes_nothing_the_image_sets() -> None:
+    """compose's env_file passes an empty `NAME=` as set and empty, over the image's ENV:
+    the example's empty values would turn the image's JSON logs off."""
+    image = dockerfile_env()
+    assert image["FOLLOWTHROUGH_LOG_JSON"] == "1"
+    example = dotenv.dotenv_values(ROOT / ".env.example")
+    passed = {name: value or "" for name, value in example.items()}
+    assert Settings.from_env({**image, **passed}) == Settings.from_env(image)
+    assert Settings.from_env({**image, **passed}).log_json
+
+
+def test_the_command_reads_the_dotenv_file_in_its_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FOLLOWTHROUGH_DATABASE_URL", raising=False)
+    (tmp_path / ".env").write_text(
+        f"FOLLOWTHROUGH_DATABASE_URL=sqlite:///{tmp_path / 'from-dotenv.db'}\n", encoding="utf-8"
+    )
+    assert main(["db", "upgrade"]) == 0
+    assert (tmp_path / "from-dotenv.db").exists()
+
+    monkeypatch.setenv("FOLLOWTHROUGH_DATABASE_URL", f"sqlite:///{tmp_path / 'from-env.db'}")
+    assert main(["db", "upgrade"]) == 0
+    assert (tmp_path / "from-env.db").exists()
+
+    (tmp_path / ".env").write_bytes(b"FOLLOWTHROUGH_HTTP_PORT=\xff\n")
+    assert main(["db", "upgrade"]) == 2
+    assert ".env could not be read" in capsys.readouterr().err

@@ -151,9 +151,10 @@ def test_run_on_a_port_another_process_holds_is_one_line(
 # -- Ctrl-C --------------------------------------------------------------------------------
 
 
-def test_ctrl_c_at_the_console_prompt_exits_130_with_one_line_and_lets_go_of_the_database(
+def test_ctrl_c_twice_at_the_console_prompt_leaves_quietly_and_lets_go_of_the_database(
     tmp_path: Path, environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """As a shell: a Ctrl-C drops the line; a second at an empty prompt leaves, with 0."""
     url = f"sqlite:///{tmp_path / 'f.db'}"
     environment.setenv("FOLLOWTHROUGH_DATABASE_URL", url)
 
@@ -161,8 +162,9 @@ def test_ctrl_c_at_the_console_prompt_exits_130_with_one_line_and_lets_go_of_the
         raise KeyboardInterrupt
 
     environment.setattr("builtins.input", ctrl_c)
-    assert main(["console", "--as", "Ana"]) == 130
-    assert one_line(capsys, ["console"]) == "followthrough console: interrupted (Ctrl-C)"
+    assert main(["console", "--as", "Ana"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and "Traceback" not in captured.out
 
     # The database's lock is given back: another process may start on it.
     with bootstrap.serve(Settings(database_url=url)) as services:
@@ -199,16 +201,24 @@ def test_a_real_ctrl_c_at_the_console_prompt(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert console.stdout is not None
-    try:
+    stdout = console.stdout
+
+    def prompted() -> None:
+        """Read until the prompt: the console waits for a line."""
         seen = b""
-        while not seen.endswith(b"> "):  # the prompt: waiting for a line
-            chunk = console.stdout.read1(1024)
+        while not seen.endswith(b"> "):
+            chunk = stdout.read1(1024)
             assert chunk, seen
             seen += chunk
-        console.send_signal(signal.SIGINT)
+
+    try:
+        prompted()
+        console.send_signal(signal.SIGINT)  # the line is dropped: a new prompt
+        prompted()
+        console.send_signal(signal.SIGINT)  # again, at an empty prompt: leave
         _, err = console.communicate(timeout=30)
     finally:
         if console.poll() is None:
             console.kill()
-    assert console.returncode == 130
-    assert err.decode().splitlines() == ["followthrough console: interrupted (Ctrl-C)"]
+    assert console.returncode == 0
+    assert err.decode() == "", err

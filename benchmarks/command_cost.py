@@ -1,7 +1,7 @@
 """Benchmark: what one command costs the core, alone, one after another.
 
     .venv/bin/python -m benchmarks.command_cost [--members 100] [--runs 5]
-        [--database sqlite|postgresql|both] [--profile COMMAND]
+        [--database sqlite|postgresql|both] [--profile COMMAND] [--once]
 
 The core without an adapter: `FollowThrough.handle` called directly, on one thread, on a
 migrated database, for a group of `--members` members who each added one lead. For
@@ -13,6 +13,10 @@ load these costs queue: 50 commands in flight wait for each other's.
 `--profile COMMAND` (`emailed`, `home`, ...) prints where one pass of that command
 spends its time (cProfile, cumulative).
 
+`--once` also runs every command with a once-only key of its own, as Slack's slash
+commands now are (a replayed trigger_id applies once), and prints both costs and their
+ratio, measured in the same run.
+
 PostgreSQL: see `benchmarks.common` (schema `bench_command_cost`, dropped afterwards).
 """
 
@@ -20,10 +24,10 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import itertools
 import pstats
 import statistics
 import sys
-from collections.abc import Callable
 
 from benchmarks.common import databases, timed
 from benchmarks.slack_latency import SCRIPT
@@ -38,33 +42,52 @@ def name_of(command: str, text: str) -> str:
     return text.split(" ", 1)[0] if command == "/lead" else command.lstrip("/")
 
 
-def one_pass(app: FollowThrough, members: list[Identity], command: str, text: str) -> None:
+KEYS = itertools.count()
+
+
+def one_pass(
+    app: FollowThrough, members: list[Identity], command: str, text: str, keyed: bool = False
+) -> None:
     for who in members:
         if (command, text) == HOME:
             app.home(who)
         else:
-            app.handle(who, command, text)
+            app.handle(who, command, text, once=f"bench:{next(KEYS)}" if keyed else None)
 
 
-def measure(url: str, members: int, runs: int, profile: str | None) -> dict[str, float]:
-    """Milliseconds per command, the median of `runs` passes over every member."""
+def measure(
+    url: str, members: int, runs: int, profile: str | None, keyed: bool = False
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Milliseconds per command, the median of `runs` passes over every member; with
+    `keyed`, the same with a once key per command, its passes taken in turn with the
+    plain ones (same data, same moment of the machine)."""
     with build(Settings(database_url=url), migrate=True) as services:
         app = services.app
         people = [Identity("slack", "T0BENCH", f"U{n:09d}", f"Member {n}") for n in range(members)]
         for who in people:
             app.handle(who, "/lead", f"add Julie {who.user_id} at Acme")
         costs: dict[str, float] = {}
+        keyed_costs: dict[str, float] = {}
         for command, text in (*SCRIPT, HOME):
             name = name_of(command, text)
-            work: Callable[[], None] = lambda c=command, t=text: one_pass(app, people, c, t)  # noqa: E731
+
+            def work(keys: bool = False, c: str = command, t: str = text) -> None:
+                one_pass(app, people, c, t, keys)
+
             work()  # warm-up: caches, and the first of each kind of event
-            seconds = statistics.median(timed(work)[0] for _ in range(runs))
-            costs[name] = 1000 * seconds / members
+            plain, once = [], []
+            for _ in range(runs):
+                plain.append(timed(work)[0])
+                if keyed:
+                    once.append(timed(lambda: work(True))[0])
+            costs[name] = 1000 * statistics.median(plain) / members
+            if keyed:
+                keyed_costs[name] = 1000 * statistics.median(once) / members
             if name == profile:
                 profiler = cProfile.Profile()
                 profiler.runcall(work)
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
-        return costs
+        return costs, keyed_costs
 
 
 def report(database: str, costs: dict[str, float]) -> str:
@@ -78,13 +101,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--profile", metavar="COMMAND", help="cProfile one pass of COMMAND")
+    parser.add_argument("--once", action="store_true", help="each command with a once key too")
     args = parser.parse_args(argv)
     print(
         f"the core alone, one thread, {args.members} members, median of {args.runs} passes",
         flush=True,
     )
     for database, url in databases(args.database, "bench_command_cost"):
-        print(report(database, measure(url, args.members, args.runs, args.profile)), flush=True)
+        plain, keyed = measure(url, args.members, args.runs, args.profile, args.once)
+        print(report(database, plain), flush=True)
+        if keyed:
+            print(report("  once key", keyed), flush=True)
+            ratios = ", ".join(f"{name} {keyed[name] / plain[name]:.2f}" for name in plain)
+            print(f"{'  ratio':<10} keyed/plain: {ratios}", flush=True)
     return 0
 
 

@@ -17,6 +17,7 @@ import pytest
 from bots.cli import demo_script, main
 from bots.console.simulator import Output, ScriptError, run
 from core.services import MessageKind
+from tests.processes import importing_this_checkout, outside
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -212,7 +213,8 @@ def test_followthrough_ends_quietly_when_its_reader_is_gone(tmp_path: Path) -> N
             stderr=subprocess.PIPE,
             text=True,
             timeout=60,
-            cwd=ROOT,
+            env=importing_this_checkout(os.environ),
+            cwd=outside(),
             check=False,
         )
     finally:

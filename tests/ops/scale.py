@@ -48,6 +48,7 @@ from core.domain.members import Group, Member
 from core.domain.planning import refresh, schedule
 from core.storage.repositories import SqlGroups
 from core.storage.tables import Base
+from tests.processes import outside
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -387,7 +388,7 @@ async def spawn(name: str, role: str, env: dict[str, str], tmp: Path, *options: 
     with err.open("w") as sink:
         process = await asyncio.create_subprocess_exec(
             *command(role, MORNING_AT - timedelta(minutes=5), *options),
-            env=env, cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            env=env, cwd=outside(), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=sink,
         )  # fmt: skip
     return Process(name, process, err)

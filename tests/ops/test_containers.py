@@ -26,6 +26,7 @@ from bots.settings import Settings
 from tests.fakes import discord as fake_discord
 from tests.fakes.discord import FakeDiscord
 from tests.ops.test_process import free_port, until
+from tests.processes import outside
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,6 +69,7 @@ def test_docker_compose_itself_accepts_the_file_with_the_shipped_env_example(
         capture_output=True,
         text=True,
         timeout=60,
+        cwd=outside(),
         check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -141,7 +143,12 @@ def test_the_dockerfile_is_slim_unprivileged_and_built_from_the_project() -> Non
     copied = re.findall(r"^COPY (?!--from)(.+) \S+$", text, re.MULTILINE)
     sources = {source for line in copied for source in line.split()}
     assert sources == {
-        "requirements.lock", "pyproject.toml", "README.md", "core", "bots", "migrations"
+        "requirements.lock",
+        "pyproject.toml",
+        "README.md",
+        "core",
+        "bots",
+        "migrations",
     }
     # Dependencies come from the lock file, hash-checked, never resolved at build time.
     installs = re.findall(r"pip (?:install|wheel)[^\n]*", text)
@@ -201,14 +208,16 @@ def test_the_commands_compose_runs_work_outside_containers(tmp_path: Path) -> No
             "PYTHONPATH": str(ROOT),
         }
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bots.cli", *bot["command"], env=env, cwd=ROOT,
+            sys.executable, "-m", "bots.cli", *bot["command"], env=env, cwd=outside(),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         try:
             await until(lambda: discord.identifies == 1)  # `run` alone: Discord, configured
             check = healthcheck_command()
             assert check[0] == "python"
-            probe = await asyncio.create_subprocess_exec(sys.executable, *check[1:], env=env)
+            probe = await asyncio.create_subprocess_exec(
+                sys.executable, *check[1:], env=env, cwd=outside()
+            )
             assert await asyncio.wait_for(probe.wait(), 10) == 0
         finally:
             process.send_signal(signal.SIGTERM)

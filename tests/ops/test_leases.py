@@ -22,6 +22,7 @@ from bots.ops.leases import (
 from core.services.ports import SimulatedClock
 from tests import kit
 from tests.conftest import START, _empty_postgres
+from tests.processes import outside
 
 
 def lease(services: Services, shards: str, count: int, owner: str) -> ShardLease:
@@ -96,7 +97,7 @@ def test_an_unrenewed_lease_runs_out(services: Services, clock: SimulatedClock) 
 
 def test_a_dead_process_on_this_host_frees_its_shards_at_once(services: Services) -> None:
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
+                          capture_output=True, text=True, check=True, cwd=outside())  # fmt: skip
     owner = f"{socket.gethostname()}:{dead.stdout.strip()}:dead00"
     lease(services, "0-7", 8, owner).acquire()
     lease(services, "0-7", 8, f"{socket.gethostname()}:1:init00").acquire()  # pid 1 lives

@@ -31,6 +31,7 @@ from tests.fakes import discord_payloads as payloads
 from tests.fakes import slack as fake_slack
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
+from tests.processes import outside
 
 ROOT = Path(__file__).resolve().parents[2]
 SLACK_USERS = ("U0ADA00001", "U0BOB00002")
@@ -96,7 +97,7 @@ def environment(tmp: Path, url: str, port: int, **extra: str) -> dict[str, str]:
 
 async def start(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bots.cli", "run", *args, env=env, cwd=ROOT,
+        sys.executable, "-m", "bots.cli", "run", *args, env=env, cwd=outside(),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
 

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.processes import outside
+
 
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
@@ -21,9 +23,11 @@ def restore_logging() -> Iterator[None]:
 
 @pytest.fixture
 def environment(monkeypatch: pytest.MonkeyPatch, restore_logging: None) -> pytest.MonkeyPatch:
-    """No setting from the shell that runs the tests: each test sets what it means."""
+    """No setting from the shell that runs the tests, nor from a `.env` where they run (a
+    checkout's may hold real tokens): each test sets what it means."""
     for name in list(os.environ):
         setting = name.startswith(("FOLLOWTHROUGH_", "SLACK_", "DISCORD_"))
         if setting and not name.startswith("FOLLOWTHROUGH_TEST_"):  # the tests' own
             monkeypatch.delenv(name)
+    monkeypatch.chdir(outside())  # `main` reads a .env in its working directory
     return monkeypatch

@@ -44,6 +44,7 @@ from core.storage.outbox import SqlOutbox
 from core.storage.repositories import SqlGroups
 from core.storage.tables import GroupRow, MemberRow, OutboxRow
 from tests import kit
+from tests.processes import importing_this_checkout, outside
 
 pytestmark = pytest.mark.postgres
 
@@ -81,8 +82,7 @@ def pg_url(postgres_url: str) -> Iterator[str]:
 
 
 def worker_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    env = importing_this_checkout(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -91,7 +91,7 @@ def start_worker(mode: str, url: str, record: Path, name: str, *options: str, **
     """Start tests/runtime/worker.py; its stderr goes to `<record>.err`."""
     err = record.with_suffix(".err").open("w")
     command = [sys.executable, str(WORKER), mode, url, str(record), "--worker", name, *options]
-    process = subprocess.Popen(command, env=worker_env(), stderr=err, cwd=ROOT, **kw)
+    process = subprocess.Popen(command, env=worker_env(), stderr=err, cwd=outside(), **kw)
     err.close()  # the child holds its own copy
     return process
 

@@ -8,17 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.processes import importing_this_checkout, outside
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def alembic(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FOLLOWTHROUGH_DATABASE_URL": database_url}
+    env = importing_this_checkout({**os.environ, "FOLLOWTHROUGH_DATABASE_URL": database_url})
     return subprocess.run(
         [sys.executable, "-m", "alembic", "-c", str(ROOT / "alembic.ini"), *args],
         capture_output=True,
         text=True,
         env=env,
-        cwd=ROOT,
+        cwd=outside(),
         timeout=120,
         check=False,
     )

@@ -17,6 +17,7 @@ from bots import bootstrap
 from bots.cli import main
 from bots.settings import Settings
 from tests.ops.test_process import free_port
+from tests.processes import outside
 
 PASSWORD = "s3cret-pw"
 # PostgreSQL on a port where nothing listens: the connection is refused at once.
@@ -198,7 +199,7 @@ def test_a_real_ctrl_c_at_the_console_prompt(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
-        cwd=tmp_path,
+        cwd=outside(),
     )
     assert console.stdout is not None
     stdout = console.stdout

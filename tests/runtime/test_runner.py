@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ from core.services.ports import SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import OutboxRow
 from tests.kit import PLATFORM, WORKSPACE, RecordingMessenger
+from tests.processes import importing_this_checkout, outside
 
 EIGHT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday: every member's first digest
 
@@ -271,15 +273,15 @@ def test_another_process_is_refused_while_the_lock_is_held(tmp_path: Path) -> No
         "except AlreadyRunning as error:\n"
         "    print('refused:', error)\n"
     )
-    root = Path(__file__).resolve().parents[2]
 
     def other_process() -> str:
         done = subprocess.run(
             [sys.executable, "-c", probe, url],
+            env=importing_this_checkout(os.environ),
             capture_output=True,
             text=True,
             timeout=60,
-            cwd=root,
+            cwd=outside(),
             check=True,
         )
         return done.stdout

@@ -289,3 +289,21 @@ def test_the_command_reads_the_dotenv_file_in_its_working_directory(
     (tmp_path / ".env").write_bytes(b"FOLLOWTHROUGH_HTTP_PORT=\xff\n")
     assert main(["db", "upgrade"]) == 2
     assert ".env could not be read" in capsys.readouterr().err
+
+
+def test_the_commands_the_tests_run_here_read_no_dotenv_where_the_tests_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    # tmp_path stands in for the checkout the tests run from, a developer's .env in it.
+    poison = "postgresql+psycopg://poison@127.0.0.1:1/poison"
+    (tmp_path / ".env").write_text(
+        f"SLACK_BOT_TOKEN=xoxb-from-dotenv\nFOLLOWTHROUGH_DATABASE_URL={poison}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert environment()["SLACK_BOT_TOKEN"] == "xoxb-from-dotenv"  # it would bite
+
+    request.getfixturevalue("environment")  # what the tests of `main` in this process use
+
+    assert not {"SLACK_BOT_TOKEN", "FOLLOWTHROUGH_DATABASE_URL"} & environment().keys()
+    assert Settings.from_env().database_url != poison

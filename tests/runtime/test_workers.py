@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import threading
@@ -10,6 +11,7 @@ import threading
 import pytest
 
 from bots.runtime.workers import POSTGRESQL_THREADS, CoreWorkers, InFlight, threads_for
+from tests.processes import importing_this_checkout, outside
 
 
 def test_sqlite_gets_one_thread_its_one_writer_postgresql_a_few() -> None:
@@ -84,7 +86,13 @@ def test_a_started_process_freezes_what_it_holds_and_collects_less_often() -> No
         "assert gc.get_freeze_count() > 1000, gc.get_freeze_count()\n"
         "assert gc.get_threshold()[0] == GC_FIRST_GENERATION\n"
     )
-    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-c", script],
+        env=importing_this_checkout(os.environ),
+        cwd=outside(),
+        check=True,
+        timeout=60,
+    )
 
 
 def test_a_drain_waits_for_the_answers_under_way_but_not_its_own() -> None:

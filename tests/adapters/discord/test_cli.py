@@ -12,6 +12,7 @@ from pathlib import Path
 from tests.adapters.discord.harness import run, text_of
 from tests.fakes import discord_payloads as p
 from tests.fakes.discord import APP_ID, TOKEN, FakeDiscord
+from tests.processes import outside
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -37,7 +38,7 @@ async def start(
         "bots.cli",
         *args,
         env=env(fake, tmp, token),
-        cwd=ROOT,
+        cwd=outside(),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -27,6 +27,7 @@ from tests.fakes.slack import (
     form,
     sign,
 )
+from tests.processes import outside
 
 
 def free_port() -> int:
@@ -104,6 +105,7 @@ async def followthrough(*args: str, **env: str) -> tuple[int, list[str]]:
         "bots.cli",
         *args,
         env={**clean, "PYTHONPATH": str(ROOT), **env},
+        cwd=outside(),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,

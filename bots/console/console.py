@@ -144,12 +144,14 @@ class Terminal:
 
     def read(self) -> str:
         """The next line; EOFError at its end (Ctrl-D), KeyboardInterrupt on Ctrl-C."""
-        with self._lock:
-            self._reading = True
-            if self._readline is None:
-                self.stdout.write(PROMPT)
-                self.stdout.flush()
+        # The prompt is written inside the try: a Ctrl-C right after it (as soon as it
+        # shows) must still end the read, or the next line shown would redraw a prompt.
         try:
+            with self._lock:
+                self._reading = True
+                if self._readline is None:
+                    self.stdout.write(PROMPT)
+                    self.stdout.flush()
             if self._readline is not None:
                 return input(PROMPT)
             line = self.stdin.readline()

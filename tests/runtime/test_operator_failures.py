@@ -159,10 +159,11 @@ def test_ctrl_c_twice_at_the_console_prompt_leaves_quietly_and_lets_go_of_the_da
     url = f"sqlite:///{tmp_path / 'f.db'}"
     environment.setenv("FOLLOWTHROUGH_DATABASE_URL", url)
 
-    def ctrl_c(prompt: str = "") -> str:
-        raise KeyboardInterrupt
+    class CtrlC(io.StringIO):
+        def readline(self, size: int | None = -1) -> str:
+            raise KeyboardInterrupt
 
-    environment.setattr("builtins.input", ctrl_c)
+    environment.setattr("sys.stdin", CtrlC())
     assert main(["console", "--as", "Ana"]) == 0
     captured = capsys.readouterr()
     assert captured.err == "" and "Traceback" not in captured.out

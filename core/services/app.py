@@ -19,7 +19,7 @@ from core.domain.planning import schedule
 from core.domain.text import clean
 from core.services import failures, home
 from core.services.boards import post_weekly_boards
-from core.services.handlers import HANDLERS, reads_only
+from core.services.handlers import HANDLERS, once_only, reads_only
 from core.services.mornings import plan_batch
 from core.services.ports import (
     Clock,
@@ -244,7 +244,8 @@ class FollowThrough:
     ) -> Message:
         with self._uow() as uow:
             # In the command's transaction: the key is kept only if the command is.
-            if once is not None and not uow.applied.first(once, self.clock.now()):
+            keyed = once if once is not None and once_only(command) else None
+            if keyed is not None and not uow.applied.first(keyed, self.clock.now()):
                 return Message(MessageKind.REPLY, replies.ALREADY_DONE, repeat=True)
             group, member, new = self._enter(uow, who, create)
             if member.unreachable:  # they just wrote to us: DMs may work again

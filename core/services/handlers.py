@@ -40,3 +40,11 @@ READS = (c.ListLeads, c.Show, c.Today, c.Leaderboard, c.Export, c.Help)
 def reads_only(command: c.Command) -> bool:
     """Whether `command` changes nothing the member has (forget-me before its confirm)."""
     return isinstance(command, READS) or (isinstance(command, c.ForgetMe) and not command.confirm)
+
+
+def once_only(command: c.Command) -> bool:
+    """Whether a repeat of `command` (the same key) must not run it again: everything but
+    a read, since a read run twice changes nothing, and its key would cost a write (on
+    SQLite, the database's one write lock) for every read. An export is sent as a file,
+    once."""
+    return not reads_only(command) or isinstance(command, c.Export)

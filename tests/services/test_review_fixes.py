@@ -90,6 +90,24 @@ def test_a_press_with_a_key_is_applied_once_wherever_it_is_repeated(
     assert history.count("followedup") == 1
 
 
+def test_a_read_with_a_key_keeps_none_but_an_export_is_sent_once(
+    app: FollowThrough, db: Database
+) -> None:
+    """A read run again changes nothing: it answers again and writes no key (a key is a
+    write, every read's on SQLite's one write lock). An export's file goes once."""
+    app.handle(ANA, "/lead", "add Julie at Acme")
+    for _ in range(2):
+        listed = app.handle(ANA, "/lead", "list", once="command:T1:trigger-list")
+        assert "Julie" in listed.plain_text() and not listed.repeat
+    first = app.handle(ANA, "/followthrough", "export", once="command:T1:trigger-export")
+    again = app.handle(ANA, "/followthrough", "export", once="command:T1:trigger-export")
+    assert first.attachments and not first.repeat
+    assert again.repeat and not again.attachments
+    with db.engine.connect() as connection:
+        keys = connection.execute(text("SELECT key FROM applied_keys")).scalars().all()
+    assert keys == ["command:T1:trigger-export"]
+
+
 def test_a_refused_press_keeps_no_key_so_it_can_be_pressed_again(app: FollowThrough) -> None:
     refused = app.handle(ANA, "/lead", "followedup #1", once="press:m2:done")
     assert refused.kind == "error"  # there is no lead #1 yet

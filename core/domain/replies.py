@@ -212,8 +212,8 @@ def forget_preview(what: Erasable) -> Message:
             "\n".join(
                 (
                     f"· {plural(what.leads, 'lead')}",
-                    f"· {plural(what.history, 'entry', 'entries')} of their history, and the"
-                    " points they earned",
+                    f"· {plural(what.history, 'entry', 'entries')} in your leads' history, and"
+                    " the points they earned",
                     f"· {plural(what.pending, 'pending message')} (to you, or about you to the"
                     " group channel)",
                     f"· your settings ({settings})",

@@ -155,7 +155,7 @@ def test_export_then_forget_me_erases_the_member_and_nobody_else(
     asked = app.handle(ANA, "/followthrough", "forget-me")
     assert not asked.changed
     said = plain(asked.plain_text())
-    assert "· 2 leads\n· 4 entries of their history" in said  # added x2, emailed, referral
+    assert "· 2 leads\n· 4 entries in your leads' history" in said  # added x2, emailed, referral
     assert "· 1 pending message (to you" in said  # this morning's digest
     again = exported(app.handle(ANA, "/followthrough", "export"))
     assert again["leads"] == document["leads"]  # nothing erased until confirmed

@@ -48,7 +48,7 @@ def test_forget_me_lists_what_would_go_and_erases_nothing(
         "This erases everything I keep about you in this group, for good. Nothing is erased"
         " until you confirm.\n\n"
         "· 1 lead\n"
-        "· 2 entries of their history, and the points they earned\n"
+        "· 2 entries in your leads' history, and the points they earned\n"
         "· 1 pending message (to you, or about you to the group channel)\n"
         "· your settings (mornings 08:00 Europe/Berlin, holidays of DE, digests on,"
         " companies private, leaderboard off)\n"

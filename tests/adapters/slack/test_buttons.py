@@ -385,31 +385,12 @@ def test_forget_me_asks_with_a_button_in_the_ephemeral_answer_and_its_press_eras
             (button,) = row["elements"]
             assert button["value"] == "/followthrough forget-me confirm"
             assert "Julie" in await h.ask("list")  # nothing erased yet
-            payload = {
-                "type": "block_actions",
-                "team": {"id": TEAM, "domain": "test"},
-                "user": {"id": ADA, "name": "ada", "team_id": TEAM},
-                "api_app_id": "A0APP00001",
-                # An ephemeral message: Slack sends no copy of it, and chat.update can't
-                # change it.
-                "container": {
-                    "type": "message",
-                    "message_ts": "1700000000.000200",
-                    "channel_id": "D0CHANNEL1",
-                    "is_ephemeral": True,
-                },
-                "response_url": h.fake.response_url("press"),
-                "trigger_id": "trigger-press",
-                "actions": [
-                    {
-                        "type": "button",
-                        "action_id": button["action_id"],
-                        "block_id": row["block_id"],
-                        "value": button["value"],
-                        "action_ts": "1700000000.1",
-                    }
-                ],
-            }
+            ts, channel = "1700000000.000200", "D0CHANNEL1"
+            payload = press(h, channel, ts, asked, button["action_id"])
+            # An ephemeral message: Slack sends no copy of it, and chat.update can't
+            # change it.
+            payload["container"]["is_ephemeral"] = True
+            del payload["message"], payload["channel"]
             assert (await h.interact(payload))[0] == 200
             (answer,) = await h.answers("press")
             assert answer["text"].startswith("Done: your 1 lead")

@@ -271,7 +271,9 @@ def unreadable(body: bytes, request: web.Request) -> str | None:
 
 def signed(secret: str | None, body: bytes, timestamp: str, signature: str) -> bool:
     """Whether Slack signed `body`: `v0=` HMAC-SHA256 of `v0:{timestamp}:{body}` with the
-    signing secret, within 5 minutes of now."""
+    signing secret, within 5 minutes of now. Not slack_sdk's SignatureVerifier: it raises
+    on exactly the requests this screens (int() of a non-numeric timestamp, decoding a
+    body that isn't UTF-8, comparing a non-ASCII signature) instead of answering False."""
     if not secret or not (timestamp.isascii() and timestamp.isdigit()):
         return False
     if abs(time.time() - int(timestamp)) > SIGNATURE_SECONDS or not signature.isascii():

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bots.ops.doctor_platforms import check_discord, check_slack
 from bots.ops.findings import Finding, Report
 from bots.ops.health import schema_head
-from bots.ops.secrets import GENERATE
+from bots.slack.secrets import GENERATE
 from bots.runtime.lock import sqlite_path
 from bots.settings import PREFIX, ConfigError, Settings
 from core.storage.tables import GroupRow
@@ -133,7 +133,7 @@ def _check_secret_key(settings: Settings, report: Report) -> None:
 
 def secret_key_problem(value: str) -> str | None:
     """Why FOLLOWTHROUGH_SECRET_KEY can't be used, or None."""
-    from bots.ops.secrets import SecretKeyError, TokenCipher
+    from bots.slack.secrets import SecretKeyError, TokenCipher
 
     try:
         TokenCipher.from_setting(value)

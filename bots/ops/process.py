@@ -31,7 +31,7 @@ from aiohttp import web
 from bots.bootstrap import Services, serve
 from bots.ops import failures, metrics
 from bots.ops.health import HealthServer, Readiness, add_routes, database_check
-from bots.ops.leases import ShardConflict, ShardLease, ShardRangeError, Shards, holding
+from bots.discord.lease import ShardConflict, ShardLease, ShardRangeError, Shards, holding
 from bots.ops.metrics import MeasuredFollowThrough, MeasuredMessenger
 from bots.runtime.delivery import Platform
 from bots.runtime.runner import Runner
@@ -318,7 +318,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             settings.require_slack()
         if roles.slack or roles.worker:
             # OAuth keeps workspaces' tokens in the database: never unencrypted.
-            from bots.ops.secrets import require_key
+            from bots.slack.secrets import require_key
 
             require_key(settings)
         if roles.discord:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from bots.bootstrap import Services
-from bots.ops.leases import (
+from bots.discord.lease import (
     LEASE_SECONDS,
     ShardConflict,
     ShardLease,

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bots.bootstrap import build
 from bots.ops.doctor import secret_key_problem
-from bots.ops.secrets import (
+from bots.slack.secrets import (
     MARK,
     EncryptedInstallationStore,
     SecretKeyError,

@@ -139,11 +139,13 @@ async def slack_sender(services: Services) -> AsyncIterator[Platform]:
     from bots.slack.messenger import SlackMessenger
     from bots.slack.oauth import Installations
     from bots.slack.server import PROCESS_RATE, check_tokens
+    from core.storage.slack import SlackStorage
 
     config = SlackConfig.from_settings(services.settings)
     # A refused bot token stops the worker at start, as it stops the listener.
     await check_tokens(config, socket=False)
-    installations = Installations(config)  # OAuth: its stored tokens are encrypted
+    storage = SlackStorage(config.database_url, config.client_id or "single")
+    installations = Installations(config, storage)  # OAuth: its stored tokens are encrypted
     messenger = SlackMessenger(services.app, config, installations.bot_token)
     try:
         # The messenger paces each channel and workspace itself, as the listener's does.

@@ -202,6 +202,10 @@ class AppliedKeys(Protocol):
         """Record `key`; False if a committed (or concurrent) command recorded it before."""
         ...
 
+    def forget(self, key: str) -> None:
+        """Delete `key`: what it kept from applying twice may apply again."""
+        ...
+
 
 class UnitOfWork(Protocol):
     groups: GroupRepository

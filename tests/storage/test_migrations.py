@@ -12,16 +12,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, column, inspect, table
 
-from bots.slack import tables as slack_tables
 from core.domain.leads import Action
 from core.services.ports import SimulatedClock
 from core.storage.database import Database, alembic_config, is_current, make_engine, upgrade
 from core.storage.events import ALL_TIME
 from core.storage.tables import Base
-
-# slack-sdk's tables live on our metadata too (migration 0003 creates them); the Slack
-# adapter registers them when it starts, and so does the drift test, as env.py does.
-slack_tables.register(Base.metadata)
 
 
 @pytest.fixture

@@ -264,7 +264,7 @@ async def serve_roles(
             http_served = True
         if roles.discord:
             lease = ShardLease(
-                services.database.engine, services.app.clock, roles.shards, services_owner()
+                services.database.leases, services.app.clock, roles.shards, services_owner()
             )
             await stack.enter_async_context(holding(lease, ended))
             platforms["discord"] = await stack.enter_async_context(

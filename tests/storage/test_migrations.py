@@ -123,3 +123,33 @@ def test_upgrading_from_0001_tallies_the_events_already_there(engine: Engine) ->
     assert dict(tally.counts) == {Action.ADDED: 1, Action.EMAILED: 1, Action.CALLED: 1}
     assert tally.bonuses == 1
     assert ana is not None and (ana.organiser, ana.dm_channel) == (False, None)
+
+
+def test_upgrading_from_0007_keeps_the_slack_events_applied_as_once_only_keys(
+    engine: Engine,
+) -> None:
+    command.upgrade(alembic_config(engine), "0007")
+    at = datetime(2026, 12, 7, 9, 0)  # naive UTC, as slack-sdk's tables and this one kept it
+    events = table("slack_events", column("event_id"), column("team_id"), column("received_at"))
+    with engine.begin() as conn:
+        conn.execute(
+            events.insert(),
+            [
+                {"event_id": "Ev0UNINST1", "team_id": "T0TEAM0001", "received_at": at},
+                {
+                    "event_id": "modal:T0TEAM0001:1.2.abc",
+                    "team_id": "T0TEAM0001",
+                    "received_at": at,
+                },
+            ],
+        )
+
+    upgrade(engine)
+
+    assert drift(engine) == []
+    assert "slack_events" not in inspect(engine).get_table_names()
+    with Database(engine, SimulatedClock(at.replace(tzinfo=UTC))).uow() as uow:
+        now = at.replace(tzinfo=UTC)
+        assert not uow.applied.first("event:T0TEAM0001:Ev0UNINST1", now)
+        assert not uow.applied.first("modal:T0TEAM0001:1.2.abc", now)
+        assert uow.applied.first("event:T0TEAM0001:Ev0OTHER01", now)

@@ -283,9 +283,7 @@ class ProcessLease:
 class ProcessLeases(Protocol):
     """The leases every process of one database shares."""
 
-    def take(
-        self, claim: ProcessLease, settle: Callable[[list[ProcessLease]], list[int]]
-    ) -> int:
+    def take(self, claim: ProcessLease, settle: Callable[[list[ProcessLease]], list[int]]) -> int:
         """Store `claim` and return its id, one taker at a time: the leases of its role
         expired at its start are dropped, `settle` is shown the others and raises to
         refuse, or returns the ids of those to drop (their owner is gone)."""

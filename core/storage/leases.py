@@ -31,9 +31,7 @@ class SqlLeases:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def take(
-        self, claim: ProcessLease, settle: Callable[[list[ProcessLease]], list[int]]
-    ) -> int:
+    def take(self, claim: ProcessLease, settle: Callable[[list[ProcessLease]], list[int]]) -> int:
         with self._engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 # One taker at a time: two processes starting together must not both

@@ -129,7 +129,8 @@ def test_upgrading_from_0007_keeps_the_slack_events_applied_as_once_only_keys(
     engine: Engine,
 ) -> None:
     command.upgrade(alembic_config(engine), "0007")
-    at = datetime(2026, 12, 7, 9, 0)  # naive UTC, as slack-sdk's tables and this one kept it
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    at = now.replace(tzinfo=None)  # naive UTC, as slack_events kept it
     events = table("slack_events", column("event_id"), column("team_id"), column("received_at"))
     with engine.begin() as conn:
         conn.execute(
@@ -148,8 +149,7 @@ def test_upgrading_from_0007_keeps_the_slack_events_applied_as_once_only_keys(
 
     assert drift(engine) == []
     assert "slack_events" not in inspect(engine).get_table_names()
-    with Database(engine, SimulatedClock(at.replace(tzinfo=UTC))).uow() as uow:
-        now = at.replace(tzinfo=UTC)
+    with Database(engine, SimulatedClock(now)).uow() as uow:
         assert not uow.applied.first("event:T0TEAM0001:Ev0UNINST1", now)
         assert not uow.applied.first("modal:T0TEAM0001:1.2.abc", now)
         assert uow.applied.first("event:T0TEAM0001:Ev0OTHER01", now)

@@ -169,6 +169,19 @@ def test_the_adapters_reach_the_core_only_through_its_services() -> None:
     assert found == [], "an adapter imports only core.services of the core:\n" + "\n".join(found)
 
 
+def test_migrations_read_no_live_code_and_no_adapter() -> None:
+    # A revision is frozen: it carries a copy of any rule it needs, so that changing the
+    # app never changes what an old revision writes. The environment reads storage's
+    # tables and engine, and nothing of the bot.
+    revisions = offences(files_under("migrations/versions"), lambda m: under(m, ("core", "bots")))
+    environment = offences([ROOT / "migrations" / "env.py"], lambda m: under(m, ("bots",)))
+
+    found = report(revisions | environment)
+
+    assert len(files_under("migrations/versions")) > 5
+    assert found == [], "the migrations import live code:\n" + "\n".join(found)
+
+
 def test_every_known_offender_still_offends() -> None:
     known = {(where, name) for where, name, _ in bots_database_offences() | adapter_offences()}
 

@@ -71,7 +71,6 @@ class States(AsyncOAuthStateStore):
         self, rows: StateRows, clock: Callable[[], datetime], *, limit: int = MAX_STATES
     ) -> None:
         self.rows, self.clock, self.limit = rows, clock, limit
-        self.expiration_seconds = STATE_SECONDS
         self._refused_at: datetime | None = None
         self._issuing = asyncio.Lock()
 
@@ -93,7 +92,7 @@ class States(AsyncOAuthStateStore):
                     self._refused_at = now  # logged once a minute, not once a visit
                 raise TooManyStates
             state = str(uuid.uuid4())
-            await self.rows.add(state, now + timedelta(seconds=self.expiration_seconds), now)
+            await self.rows.add(state, now + timedelta(seconds=STATE_SECONDS), now)
         return state
 
     async def async_consume(self, state: str) -> bool:

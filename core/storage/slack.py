@@ -29,9 +29,11 @@ INSTALLATIONS = SQLAlchemyInstallationStore.default_installations_table_name
 BOTS = SQLAlchemyInstallationStore.default_bots_table_name
 STATES = SQLAlchemyOAuthStateStore.default_table_name
 
-installations = SQLAlchemyInstallationStore.build_installations_table(Base.metadata, INSTALLATIONS)
-bots = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, BOTS)
-oauth_states = SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, STATES)
+slack_installations = SQLAlchemyInstallationStore.build_installations_table(
+    Base.metadata, INSTALLATIONS
+)
+slack_bots = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, BOTS)
+slack_oauth_states = SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, STATES)
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 
@@ -60,8 +62,8 @@ class OAuthStates:
         async with self._engine.connect() as connection:
             found = await connection.scalar(
                 select(func.count())
-                .select_from(oauth_states)
-                .where(oauth_states.c.expire_at > _naive(now))
+                .select_from(slack_oauth_states)
+                .where(slack_oauth_states.c.expire_at > _naive(now))
             )
         return int(found or 0)
 
@@ -69,18 +71,19 @@ class OAuthStates:
         """Store `state` until `expires`, pruning the states expired at `now`."""
         async with self._engine.begin() as connection:
             await connection.execute(
-                delete(oauth_states).where(oauth_states.c.expire_at <= _naive(now))
+                delete(slack_oauth_states).where(slack_oauth_states.c.expire_at <= _naive(now))
             )
             await connection.execute(
-                insert(oauth_states).values(state=state, expire_at=_naive(expires))
+                insert(slack_oauth_states).values(state=state, expire_at=_naive(expires))
             )
 
     async def take(self, state: str, now: datetime) -> bool:
         """Delete `state` if it is there and live at `now`; whether it was."""
         async with self._engine.begin() as connection:
             gone = await connection.execute(
-                delete(oauth_states).where(
-                    oauth_states.c.state == state, oauth_states.c.expire_at > _naive(now)
+                delete(slack_oauth_states).where(
+                    slack_oauth_states.c.state == state,
+                    slack_oauth_states.c.expire_at > _naive(now),
                 )
             )
         return bool(gone.rowcount)

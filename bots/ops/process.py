@@ -144,7 +144,7 @@ async def slack_sender(services: Services) -> AsyncIterator[Platform]:
     config = SlackConfig.from_settings(services.settings)
     # A refused bot token stops the worker at start, as it stops the listener.
     await check_tokens(config, socket=False)
-    storage = SlackStorage(config.database_url, config.client_id or "single")
+    storage = SlackStorage(config.database_url, config.client_id)
     installations = Installations(config, storage)  # OAuth: its stored tokens are encrypted
     messenger = SlackMessenger(services.app, config, installations.bot_token)
     try:

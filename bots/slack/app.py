@@ -82,7 +82,7 @@ def create_app(
 ) -> tuple[AsyncApp, Slack]:
     """The AsyncApp and the adapter state its listeners share."""
     installations = installations or Installations(
-        config, SlackStorage(config.database_url, config.client_id or "single"), services.clock.now
+        config, SlackStorage(config.database_url, config.client_id), services.clock.now
     )
     slack = Slack(services, config, installations, core)
     common = {

@@ -284,9 +284,9 @@ class ProcessLeases(Protocol):
     """The leases every process of one database shares."""
 
     def take(self, claim: ProcessLease, settle: Callable[[list[ProcessLease]], list[int]]) -> int:
-        """Store `claim` and return its id, one taker at a time: the leases of its role
-        expired at its start are dropped, `settle` is shown the others and raises to
-        refuse, or returns the ids of those to drop (their owner is gone)."""
+        """Store `claim` and return its id, one taker at a time: the leases expired at its
+        start are dropped, `settle` is shown the others of its role and raises to refuse,
+        or returns the ids of those to drop (their owner is gone)."""
         ...
 
     def renew(self, lease_id: int, owner: str, until: datetime) -> bool:

@@ -93,10 +93,11 @@ class SlackStorage:
     """The async engine on our database, slack-sdk's installation store and the OAuth
     states over it."""
 
-    def __init__(self, url: str, client_id: str) -> None:
+    def __init__(self, url: str, client_id: str | None) -> None:
+        """`client_id`: the OAuth app's; None for one workspace's token (no OAuth)."""
         self.engine = create_async_engine(async_url(url))
         self.installations: AsyncInstallationStore = AsyncSQLAlchemyInstallationStore(
-            client_id=client_id, engine=self.engine, logger=log
+            client_id=client_id or "single", engine=self.engine, logger=log
         )
         self.states = OAuthStates(self.engine)
 

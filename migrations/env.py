@@ -1,31 +1,37 @@
-"""Alembic environment: the app's metadata, and the database the project's settings name.
+"""Alembic environment: every table storage declares, and the database it is given.
 
 Our own code (`followthrough db upgrade`, the tests) hands over its engine in
 `config.attributes["engine"]` (or a URL as `sqlalchemy.url`). The `alembic` command
-(`make migration`) connects to FOLLOWTHROUGH_DATABASE_URL, read through bots.settings as
-the bot reads it.
+(`make migration`) connects to FOLLOWTHROUGH_DATABASE_URL.
 """
 
+import os
 from logging.config import fileConfig
+from pathlib import Path
 
 from alembic import context
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
+from core.storage import metadata
 from core.storage.database import make_engine
-from core.storage.tables import Base
+
+URL_VARIABLE = "FOLLOWTHROUGH_DATABASE_URL"
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
-def settings_engine() -> Engine:
-    """An engine on the URL our code set (`sqlalchemy.url`), else on the configured
-    database; a SQLite file's folder is created first."""
-    from bots.bootstrap import make_sqlite_folder
-    from bots.settings import Settings
-
-    url = config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url
-    make_sqlite_folder(url)
+def configured_engine() -> Engine:
+    """An engine on the URL our code set (`sqlalchemy.url`), else on the environment's;
+    a SQLite file's folder is created first."""
+    url = config.get_main_option("sqlalchemy.url") or os.environ.get(URL_VARIABLE)
+    if not url:
+        raise SystemExit(f"{URL_VARIABLE} is not set: which database should Alembic use?")
+    parsed = make_url(url)
+    file = parsed.database
+    if parsed.get_backend_name() == "sqlite" and file and not file.startswith((":", "file:")):
+        Path(file).parent.mkdir(parents=True, exist_ok=True)
     return make_engine(url)
 
 
@@ -35,12 +41,7 @@ def run_migrations_online() -> None:
     if engine is None:  # the alembic command (`make migration`)
         if config.config_file_name is not None:
             fileConfig(config.config_file_name, disable_existing_loggers=False)
-        # slack-sdk's tables live on our metadata too (migration 0003 creates them), so
-        # that autogenerate neither drops them nor misses a change to them.
-        from bots.slack import tables as slack_tables
-
-        slack_tables.register(target_metadata)
-        engine = settings_engine()
+        engine = configured_engine()
     try:
         with engine.begin() as connection:
             context.configure(

@@ -20,10 +20,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, insert, select, text, update
-
-from core.services.ports import Clock
-from core.storage.tables import ProcessLeaseRow
+from core.services.ports import Clock, ProcessLease, ProcessLeases
 
 log = logging.getLogger(__name__)
 
@@ -109,84 +106,69 @@ def _alive_here(owner: str) -> bool | None:
 class ShardLease:
     """This process's lease on its shard range."""
 
-    def __init__(self, engine: Engine, clock: Clock, shards: Shards, owner: str) -> None:
-        self.engine, self.clock, self.shards, self.owner = engine, clock, shards, owner
+    def __init__(self, leases: ProcessLeases, clock: Clock, shards: Shards, owner: str) -> None:
+        self.leases, self.clock, self.shards, self.owner = leases, clock, shards, owner
         self.id: int | None = None
 
     def acquire(self) -> None:
         """Take the lease, or raise ShardConflict naming the live owner in the way."""
-        lease = ProcessLeaseRow
         now = self.clock.now()
-        with self.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                # One acquirer at a time: two processes starting together must not both
-                # see the table free. Readers (renewals) are not blocked.
-                connection.execute(text("LOCK TABLE process_leases IN SHARE ROW EXCLUSIVE MODE"))
-            connection.execute(delete(lease).where(lease.expires_at < now))
-            rows = connection.execute(select(lease).where(lease.role == ROLE)).all()
-            for row in rows:
-                if _alive_here(row.owner) is False:  # this host, its pid is gone
-                    connection.execute(delete(lease).where(lease.id == row.id))
-                    continue
-                theirs = Shards(row.first_shard, row.last_shard, row.shard_count)
-                until = row.expires_at.strftime("%H:%M:%S UTC")
-                if theirs.count != self.shards.count:
-                    raise ShardConflict(
-                        f"{row.owner} runs Discord with --shard-count {theirs.count}, this"
-                        f" process asks for {self.shards.count}: every gateway process must use"
-                        f" the same count (its lease runs until {until} unless renewed)"
-                    )
-                if theirs.first <= self.shards.last and self.shards.first <= theirs.last:
-                    raise ShardConflict(
-                        f"{row.owner} already owns Discord {theirs}, which overlaps {self.shards}:"
-                        " two sessions on one shard would apply every interaction twice. Give"
-                        f" this process a disjoint --shards range (lease held until {until}"
-                        " unless renewed; a stopped process frees it at once)"
-                    )
-            self.id = connection.execute(
-                insert(lease)
-                .returning(lease.id)
-                .values(
-                    role=ROLE,
-                    owner=self.owner,
-                    shard_count=self.shards.count,
-                    first_shard=self.shards.first,
-                    last_shard=self.shards.last,
-                    started_at=now,
-                    expires_at=now + timedelta(seconds=LEASE_SECONDS),
-                )
-            ).scalar_one()
+        shards = self.shards
+        claim = ProcessLease(
+            ROLE,
+            self.owner,
+            shards.first,
+            shards.last,
+            shards.count,
+            started_at=now,
+            expires_at=now + timedelta(seconds=LEASE_SECONDS),
+        )
+        self.id = self.leases.take(claim, self._settle)
         log.info("discord: %s leased to %s", self.shards, self.owner)
+
+    def _settle(self, held: list[ProcessLease]) -> list[int]:
+        """The live leases' ids whose process is gone; ShardConflict if one is in the way."""
+        gone = []
+        for lease in held:
+            if lease.id is not None and _alive_here(lease.owner) is False:
+                gone.append(lease.id)  # this host, its pid is gone
+                continue
+            theirs = Shards(lease.first, lease.last, lease.count)
+            until = lease.expires_at.strftime("%H:%M:%S UTC")
+            if theirs.count != self.shards.count:
+                raise ShardConflict(
+                    f"{lease.owner} runs Discord with --shard-count {theirs.count}, this"
+                    f" process asks for {self.shards.count}: every gateway process must use"
+                    f" the same count (its lease runs until {until} unless renewed)"
+                )
+            if theirs.first <= self.shards.last and self.shards.first <= theirs.last:
+                raise ShardConflict(
+                    f"{lease.owner} already owns Discord {theirs}, which overlaps {self.shards}:"
+                    " two sessions on one shard would apply every interaction twice. Give"
+                    f" this process a disjoint --shards range (lease held until {until}"
+                    " unless renewed; a stopped process frees it at once)"
+                )
+        return gone
 
     def renew(self) -> bool:
         """Extend the lease; False if it was lost (expired and taken, or deleted)."""
-        lease = ProcessLeaseRow
+        if self.id is None:
+            return False
         until = self.clock.now() + timedelta(seconds=LEASE_SECONDS)
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                update(lease)
-                .where(lease.id == self.id, lease.owner == self.owner)
-                .values(expires_at=until)
-            )
-        return bool(result.rowcount)
+        return self.leases.renew(self.id, self.owner, until)
 
     def release(self) -> None:
         if self.id is None:
             return
-        lease = ProcessLeaseRow
-        with self.engine.begin() as connection:
-            connection.execute(delete(lease).where(lease.id == self.id, lease.owner == self.owner))
+        self.leases.give_back(self.id, self.owner)
         self.id = None
 
     @staticmethod
-    def held(engine: Engine) -> list[tuple[str, datetime, Shards]]:
-        """Every lease row: (owner, expires_at, shards)."""
-        lease = ProcessLeaseRow
-        with engine.connect() as connection:
-            rows = connection.execute(select(lease).order_by(lease.first_shard)).all()
+    def held(leases: ProcessLeases) -> list[tuple[str, datetime, Shards]]:
+        """Every Discord lease: (owner, expires_at, shards)."""
         return [
-            (r.owner, r.expires_at, Shards(r.first_shard, r.last_shard, r.shard_count))
-            for r in rows
+            (lease.owner, lease.expires_at, Shards(lease.first, lease.last, lease.count))
+            for lease in leases.held(ROLE)
         ]
 
 

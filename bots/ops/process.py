@@ -29,9 +29,9 @@ from typing import Any
 from aiohttp import web
 
 from bots.bootstrap import Services, serve
+from bots.discord.lease import ShardConflict, ShardLease, ShardRangeError, Shards, holding
 from bots.ops import failures, metrics
 from bots.ops.health import HealthServer, Readiness, add_routes, database_check
-from bots.discord.lease import ShardConflict, ShardLease, ShardRangeError, Shards, holding
 from bots.ops.metrics import MeasuredFollowThrough, MeasuredMessenger
 from bots.runtime.delivery import Platform
 from bots.runtime.runner import Runner
@@ -139,11 +139,13 @@ async def slack_sender(services: Services) -> AsyncIterator[Platform]:
     from bots.slack.messenger import SlackMessenger
     from bots.slack.oauth import Installations
     from bots.slack.server import PROCESS_RATE, check_tokens
+    from core.storage.slack import SlackStorage
 
     config = SlackConfig.from_settings(services.settings)
     # A refused bot token stops the worker at start, as it stops the listener.
     await check_tokens(config, socket=False)
-    installations = Installations(config)  # OAuth: its stored tokens are encrypted
+    storage = SlackStorage(config.database_url, config.client_id)
+    installations = Installations(config, storage)  # OAuth: its stored tokens are encrypted
     messenger = SlackMessenger(services.app, config, installations.bot_token)
     try:
         # The messenger paces each channel and workspace itself, as the listener's does.
@@ -262,7 +264,7 @@ async def serve_roles(
             http_served = True
         if roles.discord:
             lease = ShardLease(
-                services.database.engine, services.app.clock, roles.shards, services_owner()
+                services.database.leases, services.app.clock, roles.shards, services_owner()
             )
             await stack.enter_async_context(holding(lease, ended))
             platforms["discord"] = await stack.enter_async_context(

@@ -24,6 +24,7 @@ from bots.slack.config import SlackConfig
 from bots.slack.context import Slack
 from bots.slack.oauth import Installations
 from core.services import FollowThrough
+from core.storage.slack import SlackStorage
 
 log = logging.getLogger(__name__)
 BOLT_LOG = logging.getLogger("bots.slack.bolt")
@@ -80,7 +81,9 @@ def create_app(
     installations: Installations | None = None,
 ) -> tuple[AsyncApp, Slack]:
     """The AsyncApp and the adapter state its listeners share."""
-    installations = installations or Installations(config, services.clock.now)
+    installations = installations or Installations(
+        config, SlackStorage(config.database_url, config.client_id), services.clock.now
+    )
     slack = Slack(services, config, installations, core)
     common = {
         "name": "followthrough",

@@ -64,8 +64,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
             # knowing it is the first time (Slack refuses a trigger_id used already, and
             # the member would hear of a failure).
             key = once_key("modal", team, trigger)
-            now = slack.services.clock.now()
-            if trigger and not await slack.installations.first_time(key, team, now):
+            if trigger and not await slack.core(slack.services.first_time, key):
                 log.info("slash command replayed: %s opened its modal already", command)
                 return
             await client.views_open(trigger_id=trigger, view=add_lead_view())

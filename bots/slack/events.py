@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bots.slack.context import Slack
-from bots.slack.once import per_event
+from bots.slack.once import event_key, per_event
 from bots.slack.people import PLATFORM, workspace
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
                     # Slack may send this event again (an ack it missed): let that erase it.
                     try:
                         if event_id:
-                            await slack.installations.forget_key(event_id)
+                            await slack.core(slack.services.let_go, event_key(team, event_id))
                     except Exception:
                         log.exception("slack event %s could not be let go", event_id)
                     return

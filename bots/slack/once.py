@@ -4,8 +4,8 @@ A signed request can arrive again within its 5-minute window: a retried event (t
 `event_id`, with X-Slack-Retry-Num), or anything replayed byte for byte. Each has a key:
 a slash command its trigger_id, a press its message row, a modal its view, an event its
 event_id. Commands keep theirs in the core, in the command's own transaction
-(`handle(..., once=key)`); what the core never sees (a modal opened, a Home tab
-published, a workspace erased) keeps its key in `slack_events`.
+(`handle(..., once=key)`); what runs no command (a modal opened, a Home tab published, a
+workspace erased) keeps its key in the core too, through `first_time`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bots.slack.people import workspace
 
 log = logging.getLogger(__name__)
 L = TypeVar("L", bound=Callable[..., Awaitable[Any]])
-KEY_LENGTH = 64  # slack_events.event_id; the core's applied_keys takes longer ones
+KEY_LENGTH = 64  # longer keys are digested to this (as the keys already kept were)
 
 
 def once_key(kind: str, team: str, where: str) -> str:
@@ -33,6 +33,11 @@ def once_key(kind: str, team: str, where: str) -> str:
     if len(key) <= KEY_LENGTH:
         return key
     return f"{kind}:" + hashlib.sha256(key.encode()).hexdigest()[: KEY_LENGTH - len(kind) - 1]
+
+
+def event_key(team: str, event_id: str) -> str:
+    """The key an event of `team` is applied once by."""
+    return once_key("event", team, event_id)
 
 
 def per_event(slack: Slack) -> Callable[[L], L]:
@@ -57,14 +62,14 @@ def per_event(slack: Slack) -> Callable[[L], L]:
             if not event_id:  # Slack sends one with every event: nothing to key it by
                 log.warning("a slack event without an event_id: applied as it comes")
                 return await listener(*args, **kwargs)
-            now = slack.services.clock.now()
-            if not await slack.installations.first_time(str(event_id), workspace(context), now):
+            key = event_key(workspace(context), str(event_id))
+            if not await slack.core(slack.services.first_time, key):
                 log.info("slack event %s applied already", event_id)
                 return None
             try:
                 return await listener(*args, **kwargs)
             except BaseException:  # a failure, or a stop: a retry may apply it
-                await slack.installations.forget_key(str(event_id))
+                await slack.core(slack.services.let_go, key)
                 raise
 
         return cast(L, run)

@@ -385,6 +385,22 @@ class FollowThrough:
         with self._uow() as uow:
             return uow.outbox.counts(self.clock.now())
 
+    # -- requests applied once ------------------------------------------------------
+
+    def first_time(self, key: str) -> bool:
+        """Record `key` (a platform event, a modal opened: what runs no command); False if
+        it was recorded before, by this process or any other."""
+        with self._uow() as uow:
+            first = uow.applied.first(key, self.clock.now())
+            uow.commit()
+        return first
+
+    def let_go(self, key: str) -> None:
+        """Forget `key`, so that a retry of what failed after `first_time` applies again."""
+        with self._uow() as uow:
+            uow.applied.forget(key)
+            uow.commit()
+
 
 def _known(uow: UnitOfWork, who: Identity) -> tuple[Group | None, Member | None]:
     """The caller's group and member if the bot knows them: read only, never waiting."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -202,6 +202,10 @@ class AppliedKeys(Protocol):
         """Record `key`; False if a committed (or concurrent) command recorded it before."""
         ...
 
+    def forget(self, key: str) -> None:
+        """Delete `key`: what it kept from applying twice may apply again."""
+        ...
+
 
 class UnitOfWork(Protocol):
     groups: GroupRepository
@@ -258,4 +262,39 @@ class Messenger(Protocol):
 
     async def send(self, delivery: Delivery) -> str | None:
         """Send one message; return the platform's message id, or raise SendError."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessLease:
+    """A live process's claim on work only one may do at a time: of `role`, items `first`
+    to `last` of `count` (a gateway's shards), until `expires_at` unless renewed."""
+
+    role: str
+    owner: str
+    first: int
+    last: int
+    count: int
+    started_at: datetime
+    expires_at: datetime
+    id: int | None = None  # None: not stored yet
+
+
+class ProcessLeases(Protocol):
+    """The leases every process of one database shares."""
+
+    def take(self, claim: ProcessLease, settle: Callable[[list[ProcessLease]], list[int]]) -> int:
+        """Store `claim` and return its id, one taker at a time: the leases expired at its
+        start are dropped, `settle` is shown the others of its role and raises to refuse,
+        or returns the ids of those to drop (their owner is gone)."""
+        ...
+
+    def renew(self, lease_id: int, owner: str, until: datetime) -> bool:
+        """Extend `owner`'s lease; False if it is not theirs any more (expired and taken)."""
+        ...
+
+    def give_back(self, lease_id: int, owner: str) -> None: ...
+
+    def held(self, role: str) -> list[ProcessLease]:
+        """Every stored lease of `role`, by its first item."""
         ...

@@ -1,4 +1,5 @@
-"""Keys of commands applied once, written in the command's own transaction."""
+"""Keys of requests applied once: a command's, written in the command's own transaction,
+and a platform's events that run no command (kept as long: pruned as new keys come)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,6 @@ class SqlApplied:
         if inserted:
             self._s.execute(delete(AppliedKeyRow).where(AppliedKeyRow.at < now - KEPT))
         return inserted
+
+    def forget(self, key: str) -> None:
+        self._s.execute(delete(AppliedKeyRow).where(AppliedKeyRow.key == key))

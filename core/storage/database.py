@@ -27,6 +27,7 @@ from core.services.ports import (
 )
 from core.storage.applied import SqlApplied
 from core.storage.events import SqlEvents
+from core.storage.leases import SqlLeases
 from core.storage.outbox import SqlOutbox
 from core.storage.repositories import SqlGroups, SqlLeads, SqlMembers
 
@@ -112,10 +113,11 @@ class SqlUnitOfWork:
 
 
 class Database:
-    """An engine and the units of work over it."""
+    """An engine, the units of work over it, and the processes' leases."""
 
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
+        self.leases = SqlLeases(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock
 

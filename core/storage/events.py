@@ -299,8 +299,7 @@ def tallied_members(
     connection: Connection | Session, group_id: int | None = None, member_id: int | None = None
 ) -> Iterator[tuple[int, int, Tallied, Tallied]]:
     """(group id, member id, times, bonuses) of `tally` for every member with events (of
-    one group, or one member): what the tallies hold, whatever their shape (migration 0002
-    writes its own)."""
+    one group, or one member): what their tallies hold."""
     groups = {
         g.id: BusinessCalendar.of(g.tz, g.country)
         for g in connection.execute(select(GroupRow.id, GroupRow.tz, GroupRow.country))

@@ -27,7 +27,7 @@ from tests.processes import outside
 
 def lease(services: Services, shards: str, count: int, owner: str) -> ShardLease:
     return ShardLease(
-        services.database.engine, services.app.clock, Shards.parse(shards, count), owner
+        services.database.leases, services.app.clock, Shards.parse(shards, count), owner
     )
 
 
@@ -64,7 +64,7 @@ def test_disjoint_ranges_coexist_and_an_overlap_is_refused(services: Services) -
         " two sessions on one shard would apply every interaction twice."
     )
     assert "Give this process a disjoint --shards range" in message
-    assert [owner for owner, _, _ in ShardLease.held(services.database.engine)] == [
+    assert [owner for owner, _, _ in ShardLease.held(services.database.leases)] == [
         "hostA:101:aaaaaa",
         "hostB:202:bbbbbb",
     ]

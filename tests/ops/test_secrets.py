@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bots.bootstrap import build
 from bots.ops.doctor import secret_key_problem
+from bots.settings import Settings
 from bots.slack.secrets import (
     MARK,
     EncryptedInstallationStore,
@@ -28,8 +29,7 @@ from bots.slack.secrets import (
     generate_key,
     require_key,
 )
-from bots.settings import Settings
-from bots.slack.oauth import async_url
+from core.storage.slack import async_url
 
 TOKEN = "xoxb-1111-2222-SeCrEtBoTtOkEn"
 

@@ -12,16 +12,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, column, inspect, table
 
-from bots.slack import tables as slack_tables
 from core.domain.leads import Action
 from core.services.ports import SimulatedClock
 from core.storage.database import Database, alembic_config, is_current, make_engine, upgrade
 from core.storage.events import ALL_TIME
 from core.storage.tables import Base
-
-# slack-sdk's tables live on our metadata too (migration 0003 creates them); the Slack
-# adapter registers them when it starts, and so does the drift test, as env.py does.
-slack_tables.register(Base.metadata)
 
 
 @pytest.fixture
@@ -128,3 +123,33 @@ def test_upgrading_from_0001_tallies_the_events_already_there(engine: Engine) ->
     assert dict(tally.counts) == {Action.ADDED: 1, Action.EMAILED: 1, Action.CALLED: 1}
     assert tally.bonuses == 1
     assert ana is not None and (ana.organiser, ana.dm_channel) == (False, None)
+
+
+def test_upgrading_from_0007_keeps_the_slack_events_applied_as_once_only_keys(
+    engine: Engine,
+) -> None:
+    command.upgrade(alembic_config(engine), "0007")
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    at = now.replace(tzinfo=None)  # naive UTC, as slack_events kept it
+    events = table("slack_events", column("event_id"), column("team_id"), column("received_at"))
+    with engine.begin() as conn:
+        conn.execute(
+            events.insert(),
+            [
+                {"event_id": "Ev0UNINST1", "team_id": "T0TEAM0001", "received_at": at},
+                {
+                    "event_id": "modal:T0TEAM0001:1.2.abc",
+                    "team_id": "T0TEAM0001",
+                    "received_at": at,
+                },
+            ],
+        )
+
+    upgrade(engine)
+
+    assert drift(engine) == []
+    assert "slack_events" not in inspect(engine).get_table_names()
+    with Database(engine, SimulatedClock(now)).uow() as uow:
+        assert not uow.applied.first("event:T0TEAM0001:Ev0UNINST1", now)
+        assert not uow.applied.first("modal:T0TEAM0001:1.2.abc", now)
+        assert uow.applied.first("event:T0TEAM0001:Ev0OTHER01", now)

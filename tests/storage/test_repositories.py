@@ -715,3 +715,19 @@ def test_two_writers_of_one_key_at_once_write_it_once_and_neither_fails(
     # `Outbox.add`: a key written before is not written again, and nobody's transaction
     # fails for it (the second planner's whole tick would be lost).
     assert outcome == [False, "committed"]
+
+
+def test_a_key_let_go_is_applied_again_and_keys_past_their_month_are_pruned(
+    db: Database,
+) -> None:
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    with db.uow() as uow:
+        assert uow.applied.first("event:T1:Ev1", now)
+        assert not uow.applied.first("event:T1:Ev1", now)
+        uow.applied.forget("event:T1:Ev1")
+        assert uow.applied.first("event:T1:Ev1", now)
+        uow.commit()
+    later = now + timedelta(days=31)
+    with db.uow() as uow:
+        assert uow.applied.first("event:T1:Ev2", later)  # and the month-old one goes
+        assert uow.applied.first("event:T1:Ev1", later)

@@ -72,6 +72,9 @@ class Plugin(Protocol):
     description: str  # one line: the help of `run --<name>`
     needs: str  # what configures it, in a few words: "SLACK_*", "" if nothing can
     setup: str  # what to set to configure it, for `doctor`
+    # Regular expressions of the tokens no setting names (a workspace's OAuth token, an
+    # interaction's token in a URL): logs show their first group, then ***.
+    token_shapes: tuple[str, ...]
 
     def variables(self) -> tuple[str, ...]:
         """The environment variables its settings read."""

@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any, ClassVar
 
 from bots.ops.findings import Report
-from bots.platforms import Groups, Host
+from bots.platforms import Groups, Host, Plugin
 from bots.runtime.delivery import Platform
 from bots.settings import Settings
 
@@ -43,6 +43,7 @@ class Console:
     description = "deliver to this terminal"
     needs = ""  # nothing configures it
     setup = ""
+    token_shapes: tuple[str, ...] = ()
 
     def variables(self) -> tuple[str, ...]:
         return ()
@@ -133,4 +134,4 @@ def _simulate(script: bytes, as_json: bool) -> int:
     return 0
 
 
-PLUGIN = Console()
+PLUGIN: Plugin = Console()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bots.discord.settings import NAME, VARIABLES, DiscordSettings
 from bots.ops.findings import Report
-from bots.platforms import Groups, Host
+from bots.platforms import Groups, Host, Plugin
 from bots.runtime.delivery import Platform
 from bots.settings import ConfigError, Settings
 
@@ -31,6 +31,8 @@ class Discord:
     description = "serve Discord (DISCORD_TOKEN)"
     needs = "DISCORD_TOKEN"
     setup = "DISCORD_TOKEN"
+    # The interaction and webhook tokens in the URLs a library may log.
+    token_shapes: tuple[str, ...] = (r"(/(?:interactions/\d+|webhooks/\d+)/)[A-Za-z0-9_.-]+",)
 
     def variables(self) -> tuple[str, ...]:
         return VARIABLES
@@ -191,4 +193,4 @@ def _connected(bot: Bot) -> Callable[[], Awaitable[str | None]]:
     return check
 
 
-PLUGIN = Discord()
+PLUGIN: Plugin = Discord()

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from bots.ops.findings import Report
-from bots.platforms import Groups, Host
+from bots.platforms import Groups, Host, Plugin
 from bots.runtime.delivery import Platform
 from bots.settings import Settings
 from bots.slack.settings import NAME, VARIABLES, SlackSettings
@@ -25,6 +25,7 @@ class Slack:
     description = "serve Slack (the SLACK_* settings)"
     needs = "SLACK_*"
     setup = "SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET"
+    token_shapes: tuple[str, ...] = (r"(xox[abeprs]-|xapp-)[A-Za-z0-9-]+",)
 
     def variables(self) -> tuple[str, ...]:
         return VARIABLES
@@ -138,4 +139,4 @@ async def _sender(host: Host) -> AsyncIterator[Platform]:
         await installations.close()
 
 
-PLUGIN = Slack()
+PLUGIN: Plugin = Slack()

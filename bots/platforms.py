@@ -33,8 +33,10 @@ Groups = list[tuple[str, str | None]] | None
 
 
 class PlatformSettings(Protocol):
-    """A platform's part of the settings, read from the environment with the rest."""
+    """A platform's part of the settings, read from the environment with the rest: a
+    frozen dataclass."""
 
+    __dataclass_fields__: ClassVar[dict[str, Any]]
     SECRETS: ClassVar[frozenset[str]]  # the fields that are credentials: never shown
 
     def configured(self) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -110,8 +110,7 @@ class Settings:
             http_host=get(env, PREFIX + "HTTP_HOST") or "127.0.0.1",
             http_port=int(port),
         )
-        parts = {plugin.name: plugin.read_settings(env) for plugin in registry()}
-        return cls(shared.database_url, shared.log_json, shared.http_host, shared.http_port, parts)
+        return replace(shared, platforms={p.name: p.read_settings(env) for p in registry()})
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
@@ -124,10 +123,14 @@ class Settings:
     def __repr__(self) -> str:
         # URLs may carry a password and credentials must never be printed: say which
         # are set, not what they are.
-        shown = [f"database={self.database_url.split('://')[0]}"]
-        shown += [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)[1:4]]
+        shown = [
+            f"database={self.database_url.split('://')[0]}",
+            f"log_json={self.log_json!r}",
+            f"http_host={self.http_host!r}",
+            f"http_port={self.http_port!r}",
+        ]
         for name, part in self.platforms.items():
-            for f in fields(part):  # type: ignore[arg-type]
+            for f in fields(part):
                 value = getattr(part, f.name)
                 if f.name in part.SECRETS:
                     shown.append(f"{name}_{f.name}={'set' if value else 'unset'}")

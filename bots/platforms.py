@@ -72,7 +72,9 @@ class Plugin(Protocol):
     name: str  # `run --<name>`, the platform of its identities, its doctor section
     title: str  # how messages name it: "Slack"
     description: str  # one line: the help of `run --<name>`
-    needs: str  # what configures it, in a few words: "SLACK_*", "" if nothing can
+    # What configures it, in a few words ("SLACK_*"); "" if nothing can: then it has no
+    # API either, and `run --worker` never delivers to it but may run beside it.
+    needs: str
     setup: str  # what to set to configure it, for `doctor`
     # Regular expressions of the tokens no setting names (a workspace's OAuth token, an
     # interaction's token in a URL): logs show their first group, then ***.
@@ -147,14 +149,6 @@ def registry() -> tuple[Plugin, ...]:
             continue
         found.append((module.RANK, module.PLUGIN))
     return tuple(plugin for _, plugin in sorted(found, key=lambda pair: pair[0]))
-
-
-def named(name: str) -> Plugin:
-    """The platform called `name`."""
-    for plugin in registry():
-        if plugin.name == name:
-            return plugin
-    raise KeyError(name)
 
 
 def configurable() -> tuple[Plugin, ...]:

@@ -74,6 +74,23 @@ def test_every_platform_has_its_own_folder() -> None:
         assert (BOTS / name / "plugin.py").is_file(), name
 
 
+def test_run_flags_settings_and_doctor_come_from_the_registry(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bots import cli
+    from bots.ops import doctor
+    from bots.settings import Settings
+
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    flags = capsys.readouterr().out
+    settings = Settings.from_env({})
+    for plugin in registry():
+        assert f"--{plugin.name} " in flags and plugin.description in flags
+        assert plugin.name in settings.platforms
+        assert set(plugin.variables()) <= set(doctor.VARIABLES)
+
+
 def test_no_shared_module_names_a_platform() -> None:
     modules = shared_modules()
     assert BOTS / "platforms.py" in modules and BOTS / "cli.py" in modules

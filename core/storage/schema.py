@@ -13,15 +13,21 @@ from typing import Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, inspect, select, text
+from sqlalchemy import Engine as Engine  # what callers hold, without importing SQLAlchemy
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
-from sqlalchemy.exc import SQLAlchemyError as DatabaseError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from core.storage.database import MIGRATIONS
 from core.storage.tables import GroupRow
 
-__all__ = ["DatabaseError", "Engine"]
+DatabaseError = SQLAlchemyError  # any error of the database or its driver
 
 # SQLSTATEs of a database that answers but won't let this user write.
 _READ_ONLY_STATES = {"25006", "42501"}  # read_only_sql_transaction, insufficient_privilege

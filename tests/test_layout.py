@@ -20,6 +20,8 @@ from bots.platforms import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 BOTS = ROOT / "bots"
+# Names and strings; Python 3.12 splits an f-string into parts around its fields.
+CODE = {tokenize.NAME, tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}
 
 
 def platform_names() -> tuple[str, ...]:
@@ -51,10 +53,7 @@ def naming(source: str, names: tuple[str, ...]) -> list[tuple[int, str]]:
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type == tokenize.STRING and token.start[0] in skipped:
             continue
-        code = token.type in (tokenize.NAME, tokenize.STRING) or (
-            token.type == tokenize.FSTRING_MIDDLE if hasattr(tokenize, "FSTRING_MIDDLE") else False
-        )
-        if code and pattern.search(token.string):
+        if token.type in CODE and pattern.search(token.string):
             found.append((token.start[0], token.string))
     return found
 

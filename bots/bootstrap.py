@@ -22,7 +22,6 @@ from typing import Any, Self
 
 from bots import platforms as registry
 from bots.ops import metrics
-from bots.ops.health import HttpServer, Readiness, database_check
 from bots.ops.metrics import MeasuredFollowThrough, MeasuredMessenger
 from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.lock import single_process, sqlite_path
@@ -155,6 +154,9 @@ async def platforms(
 
     `ended` is set if a platform's session ends for good. Leaving stops the HTTP server
     first (no new requests), then each platform in the reverse order of its start."""
+    # Here, not at the top: the one-shot commands never load the HTTP server.
+    from bots.ops.health import HttpServer, Readiness, database_check
+
     settings = services.settings
     readiness = Readiness()
     readiness.add("database", database_check(services.database.engine))

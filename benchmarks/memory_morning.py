@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.memory_morning [--members 100000]
         [--database postgresql|sqlite] [--timeout 1800]
 
-One `followthrough run --slack --discord` process (bots.ops.process.serve_roles: the
+One `followthrough run --slack --discord` process (bots.runtime.process.serve_roles: the
 Slack HTTP listener, the Discord gateway, the tick, planning and delivery; see
 tests/ops/scale.py) serves half the members in Slack workspaces of 1,000 and half in
 Discord guilds of 1,000, each member with one lead whose follow-up is due on Tuesday

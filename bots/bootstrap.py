@@ -1,28 +1,36 @@
 """The composition root: settings in, wired services out, closed by whoever built them.
 
-Nothing connects at import. `build` returns `Services`, a context manager: leaving it
-releases the outbox claims of the deliverers it made and disposes of the engine.
+Nothing connects at import. `build` returns `Services` (the measured app over the
+database), a context manager: leaving it releases the outbox claims of the deliverers
+it made and disposes of the engine. `platforms` starts what one process serves from the
+registry of platforms (bots/platforms.py): each listener and sender asked for, beside
+the process's one HTTP application (/healthz, /readyz, /metrics, and the routes of the
+platforms that take HTTP requests).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, text
-
+from bots import platforms as registry
+from bots.ops import metrics
+from bots.ops.metrics import MeasuredFollowThrough, MeasuredMessenger
 from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.lock import single_process, sqlite_path
 from bots.runtime.runner import worker_id
 from bots.runtime.workers import CoreWorkers, threads_for
-from bots.settings import Settings
+from bots.settings import ConfigError, Settings
 from core.services.app import FollowThrough
 from core.services.ports import Clock, SystemClock
+from core.storage import schema
 from core.storage.database import Database, is_current, make_engine, upgrade
 
 log = logging.getLogger(__name__)
@@ -109,7 +117,8 @@ def build(
         engine.dispose()
         raise
     database = Database(engine, clock)
-    return Services(settings, database, FollowThrough(database.uow, clock))
+    # The app that records each command and planning pass for /metrics.
+    return Services(settings, database, MeasuredFollowThrough(database.uow, clock))
 
 
 @contextmanager
@@ -117,17 +126,10 @@ def serve(settings: Settings, clock: Clock | None = None) -> Iterator[Services]:
     """The services of a long-running process: on SQLite, the only process on that file."""
     make_sqlite_folder(settings.database_url)  # the lock file goes beside the database
     with single_process(settings.database_url), build(settings, clock) as services:
-        check_writable(services.database.engine)
+        # The database's own error now if it takes no writes (a read-only SQLite file, a
+        # PostgreSQL replica), instead of at the first command or tick.
+        schema.check_writable(services.database.engine)
         yield services
-
-
-def check_writable(engine: Engine) -> None:
-    """Raise the database's own error now if it takes no writes (a read-only SQLite file,
-    a PostgreSQL replica), instead of at the first command or tick."""
-    with engine.connect() as connection, connection.begin() as transaction:
-        # Changes nothing, and is rolled back: it only has to be allowed.
-        connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
-        transaction.rollback()
 
 
 def make_sqlite_folder(database_url: str) -> None:
@@ -135,3 +137,66 @@ def make_sqlite_folder(database_url: str) -> None:
     path = sqlite_path(database_url)
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+@contextlib.asynccontextmanager
+async def platforms(
+    services: Services,
+    listeners: Mapping[str, Any],
+    *,
+    worker: bool = False,
+    ended: asyncio.Event | None = None,
+) -> AsyncIterator[dict[str, Platform]]:
+    """What this process delivers through, by platform, once started: the listener of
+    each platform in `listeners` (name -> its run options) and, for a `worker`, the
+    sender of every platform the settings configure. The process's HTTP server answers
+    /healthz, /readyz and /metrics (and the HTTP platforms' routes) meanwhile.
+
+    `ended` is set if a platform's session ends for good. Leaving stops the HTTP server
+    first (no new requests), then each platform in the reverse order of its start."""
+    # Here, not at the top: the one-shot commands never load the HTTP server.
+    from bots.ops.health import HttpServer, Readiness, database_check
+
+    settings = services.settings
+    readiness = Readiness()
+    readiness.add("database", database_check(services.database.engine))
+    http = HttpServer(readiness, settings.http_host, settings.http_port)
+    host = registry.Host(services, readiness, http.app, ended or asyncio.Event(), http.start)
+    metrics.watch_outbox(services.app.status)
+    started: dict[str, Platform] = {}
+    async with contextlib.AsyncExitStack() as stack:
+        stack.callback(metrics.watch_outbox, None)
+        stack.push_async_callback(http.stop)  # a platform may start it, and then fail
+        for plugin in registry.registry():
+            if plugin.name in listeners:
+                listener = plugin.listener(host, listeners[plugin.name])
+                started[plugin.name] = await stack.enter_async_context(listener)
+            elif worker and plugin.name in configured(settings):
+                sender = plugin.sender(host)
+                if sender is not None:
+                    started[plugin.name] = await stack.enter_async_context(sender)
+        if worker and not started:
+            names = [f"{p.title} ({p.needs})" for p in registry.configurable()]
+            raise ConfigError(
+                f"--worker has nothing to deliver to: configure {registry.either(names)}"
+            )
+        await http.start()  # if no platform started it to mount its routes on
+        stack.push_async_callback(http.stop)  # the first thing stopped: no new requests
+        yield measured(started)
+
+
+def measured(platforms: Mapping[str, Platform]) -> dict[str, Platform]:
+    """Each platform's messenger wrapped to count its sends by outcome."""
+    return {
+        name: Platform(MeasuredMessenger(name, platform.messenger), platform.limiter)
+        for name, platform in platforms.items()
+    }
+
+
+def configured(settings: Settings) -> list[str]:
+    """The names of the platforms `settings` set up, in the registry's order."""
+    return [
+        plugin.name
+        for plugin in registry.registry()
+        if plugin.name in settings.platforms and settings.platforms[plugin.name].configured()
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 
@@ -24,27 +24,49 @@ class JsonFormatter(logging.Formatter):
 
 class Redacting(logging.Formatter):
     """Wraps a formatter: every known secret in the finished line (message, traceback,
-    arguments) becomes ***."""
+    arguments) becomes ***, and so does every token of a shape a platform declares."""
 
-    def __init__(self, inner: logging.Formatter, secrets: Iterable[str]) -> None:
+    def __init__(
+        self,
+        inner: logging.Formatter,
+        secrets: Iterable[str],
+        shapes: Sequence[str] | None = None,
+    ) -> None:
+        """`shapes`: regular expressions whose first group is kept and the rest hidden;
+        None: those of every platform of the registry."""
         super().__init__()
         self._inner = inner
         # Longest first, so that a secret containing another is replaced whole.
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._shapes = token_shapes(platform_shapes() if shapes is None else shapes)
 
     def format(self, record: logging.LogRecord) -> str:
         line = self._inner.format(record)
         for secret in self._secrets:
             line = line.replace(secret, "***")
-        # Secrets no setting names: each Slack workspace's OAuth token, Discord's
-        # interaction and webhook tokens in the URLs a library may log.
-        return TOKEN_SHAPES.sub(lambda match: (match[1] or match[2]) + "***", line)
+        # Secrets no setting names (a workspace's OAuth token, an interaction's token in
+        # a URL a library logs), by their shape.
+        if self._shapes is None:
+            return line
+        return self._shapes.sub(lambda match: _kept(match) + "***", line)
 
 
-TOKEN_SHAPES = re.compile(
-    r"(xox[abeprs]-|xapp-)[A-Za-z0-9-]+"
-    r"|(/(?:interactions/\d+|webhooks/\d+)/)[A-Za-z0-9_.-]+"
-)
+def platform_shapes() -> list[str]:
+    from bots.platforms import registry
+
+    return [shape for plugin in registry() for shape in plugin.token_shapes]
+
+
+def token_shapes(shapes: Sequence[str]) -> re.Pattern[str] | None:
+    """One pattern for all of `shapes` (each the alternative of its own group)."""
+    if not shapes:
+        return None
+    return re.compile("|".join(f"(?:{shape})" for shape in shapes))
+
+
+def _kept(match: re.Match[str]) -> str:
+    """The first group that matched: the shape's visible prefix."""
+    return next((group for group in match.groups() if group is not None), "")
 
 
 def setup(*, json_lines: bool, secrets: Iterable[str] = (), level: int = logging.INFO) -> None:

@@ -35,13 +35,6 @@ COMPOSITION = "plugin.py"
 # in app.py into bots/slack/plugin.py. Empty once they have (a stale entry fails below).
 ALLOWED = frozenset(
     {
-        ("bots/bootstrap.py", "sqlalchemy"),
-        ("bots/settings.py", "sqlalchemy"),
-        ("bots/ops/doctor.py", "alembic"),
-        ("bots/ops/doctor.py", "sqlalchemy"),
-        ("bots/ops/failures.py", "sqlalchemy"),
-        ("bots/ops/health.py", "alembic"),
-        ("bots/ops/health.py", "sqlalchemy"),
         ("bots/console/simulator.py", "core.domain"),
         ("bots/slack/app.py", "core.storage"),
     }

@@ -1,5 +1,5 @@
 """Discord's platform for delivery, and the operator commands `followthrough discord invite`
-and `followthrough discord sync`. `followthrough run` is bots/ops/process.py."""
+and `followthrough discord sync`. `followthrough run --discord` is bots/discord/plugin.py."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from collections.abc import AsyncIterator
 
 from bots.discord.client import BadToken, Bot, Options, invite_url, login, point_at
+from bots.discord.settings import DiscordSettings
 from bots.runtime.delivery import Platform
 from bots.runtime.ratelimit import RateLimiter
 from bots.settings import ConfigError, Settings
@@ -32,10 +33,11 @@ async def _application_id(settings: Settings) -> int:
 
 @contextlib.asynccontextmanager
 async def _rest_only(settings: Settings) -> AsyncIterator[Bot]:
-    point_at(settings.discord_api_url, settings.discord_gateway_url)
+    discord = DiscordSettings.of(settings)
+    point_at(discord.api_url, discord.gateway_url)
     bot = Bot(None, Options(sync=False))  # no database: only the REST API is asked
     try:
-        await login(bot, settings.require_discord())
+        await login(bot, discord.require())
         yield bot
     finally:
         await bot.close()

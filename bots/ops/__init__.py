@@ -1,1 +1,1 @@
-"""Operations: health and metrics on the HTTP port, `followthrough doctor`, process roles."""
+"""Operations: health and metrics on the HTTP port, `followthrough doctor`, one-line failures."""

@@ -1,10 +1,10 @@
 """`followthrough doctor`: is this installation set up right? One line per finding.
 
 It checks the settings (each broken variable, not just the first), the database
-(reachable, schema current), the Slack token (auth.test and its scopes, the app token
-for Socket Mode), the Discord token (the bot user, the application and the intents it
-needs) and each group's channel, through the configured API URLs. A problem line says
-what is wrong and how to fix it; the exit status is 0 only when there is none.
+(reachable, schema current), then each platform of the registry that the settings
+configure (its tokens, what they may do, each group's channel: bots/<platform>/doctor.py),
+through the configured API URLs. A problem line says what is wrong and how to fix it; the
+exit status is 0 only when there is none.
 """
 
 from __future__ import annotations
@@ -14,28 +14,17 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from sqlalchemy import Engine, create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-
-from bots.ops.doctor_platforms import check_discord, check_slack
+from bots import settings as shared
 from bots.ops.findings import Finding, Report
-from bots.ops.health import schema_head
+from bots.platforms import Groups, Plugin, configurable, registry
 from bots.runtime.lock import sqlite_path
 from bots.settings import PREFIX, ConfigError, Settings
-from bots.slack.secrets import GENERATE
-from core.storage.tables import GroupRow
+from core.storage import schema
 
-VARIABLES = (
-    *(f"{PREFIX}{name}" for name in (
-        "DATABASE_URL", "HTTP_HOST", "HTTP_PORT", "SLACK_API_URL", "DISCORD_API_URL",
-        "DISCORD_GATEWAY_URL", "SECRET_KEY", "LOG_JSON", "DISCORD_RATE",
-    )),
-    "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID",
-    "SLACK_CLIENT_SECRET", "DISCORD_TOKEN",
-)  # fmt: skip
+# Every variable the settings read: the shared ones, then each platform's.
+VARIABLES = shared.VARIABLES + tuple(name for p in registry() for name in p.variables())
 
 
 # -- settings ----------------------------------------------------------------------------
@@ -45,7 +34,8 @@ def read_settings(env: Mapping[str, str], report: Report) -> tuple[Settings, set
     """The settings, with every variable that is broken reported and left at its default.
 
     Returns the settings and the names of the broken variables (whose checks are
-    skipped: they would only repeat the problem)."""
+    skipped: they would only repeat the problem); a platform whose settings are broken
+    as a whole is in it by name."""
     env = dict(env)
     broken: set[str] = set()
     while True:
@@ -63,50 +53,36 @@ def read_settings(env: Mapping[str, str], report: Report) -> tuple[Settings, set
             for name in named:
                 env.pop(name)
                 broken.add(name)
-    try:
-        mode = settings.slack_mode()
-    except ConfigError as error:
-        report.problem("settings", str(error), "set the Slack variables of one mode (README)")
-        broken.add("SLACK")
-        mode = None
-    if settings.slack_bot_token and not settings.slack_bot_token.startswith("xoxb-"):
+    for plugin in configurable():
+        if not plugin.check_settings(settings, report):
+            broken.add(plugin.name)
+    ready = [p for p in configurable() if p.name not in broken and _configured(settings, p)]
+    if not ready and not broken & {p.name for p in configurable()}:
+        titles = [p.title for p in configurable()]
         report.problem(
             "settings",
-            "SLACK_BOT_TOKEN is not a bot token (it should start with xoxb-)",
-            "copy the Bot User OAuth Token from the app's OAuth & Permissions page",
-        )
-        broken.add("SLACK")
-    if settings.slack_app_token and not settings.slack_app_token.startswith("xapp-"):
-        report.problem(
-            "settings",
-            "SLACK_APP_TOKEN is not an app-level token (it should start with xapp-)",
-            "create one under Basic Information > App-Level Tokens, scope connections:write",
-        )
-        broken.add("SLACK")
-    if mode == "oauth":
-        _check_secret_key(settings, report)
-    if mode is None and not settings.discord_token and "SLACK" not in broken:
-        report.problem(
-            "settings",
-            "neither Slack nor Discord is configured: the bot has nobody to serve",
-            "set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET,"
-            " or DISCORD_TOKEN (see .env.example)",
+            f"neither {' nor '.join(titles)} is configured: the bot has nobody to serve",
+            f"set {', or '.join(p.setup for p in configurable())} (see .env.example)",
         )
     if not report.problems:
-        report.ok("settings", summary(settings, mode))
+        report.ok("settings", summary(settings))
     return settings, broken
 
 
-def summary(settings: Settings, mode: str | None) -> str:
+def _configured(settings: Settings, plugin: Plugin) -> bool:
+    part = settings.platforms.get(plugin.name)
+    try:
+        return part is not None and part.configured()
+    except ConfigError:
+        return False  # check_settings said why
+
+
+def summary(settings: Settings) -> str:
     """What the settings add up to, in words (no secret in them)."""
-    parts = [f"database {make_url(settings.database_url).get_backend_name()}"]
-    if mode == "oauth":
-        parts.append("Slack over OAuth (many workspaces, HTTP)")
-    elif mode == "single":
-        transport = "Socket Mode" if settings.slack_socket_mode() else "HTTP"
-        parts.append(f"Slack for one workspace over {transport}")
-    if settings.discord_token:
-        parts.append("Discord")
+    parts = [f"database {schema.backend(settings.database_url)}"]
+    parts += [
+        settings.platforms[p.name].summary() for p in configurable() if _configured(settings, p)
+    ]
     parts.append(f"HTTP on {settings.http_host}:{settings.http_port}")
     return ", ".join(parts)
 
@@ -117,38 +93,13 @@ def _settings_fix(named: Sequence[str]) -> str:
     return f"correct {' and '.join(named)} in the environment or .env file"
 
 
-def _check_secret_key(settings: Settings, report: Report) -> None:
-    if not settings.secret_key:
-        report.problem(
-            "settings",
-            f"OAuth mode stores each workspace's bot token in the database; {PREFIX}SECRET_KEY"
-            " is not set, so they would be stored unencrypted",
-            f"set {PREFIX}SECRET_KEY to a new key: {GENERATE}",
-        )
-        return
-    problem = secret_key_problem(settings.secret_key)
-    if problem is not None:
-        report.problem("settings", problem, f"set {PREFIX}SECRET_KEY to a new key")
-
-
-def secret_key_problem(value: str) -> str | None:
-    """Why FOLLOWTHROUGH_SECRET_KEY can't be used, or None."""
-    from bots.slack.secrets import SecretKeyError, TokenCipher
-
-    try:
-        TokenCipher.from_setting(value)
-    except SecretKeyError as error:
-        return str(error)
-    return None
-
-
 # -- the database --------------------------------------------------------------------------
 
 
-def check_database(settings: Settings, report: Report) -> Engine | None:
+def check_database(settings: Settings, report: Report) -> schema.Engine | None:
     """Reachable, at the newest migration; the engine for the channel checks, or None."""
     url = settings.database_url
-    backend = make_url(url).get_backend_name()
+    backend = schema.backend(url)
     path = sqlite_path(url)
     if backend == "sqlite" and path is not None and not Path(path).exists():
         folder = Path(path).parent
@@ -161,74 +112,44 @@ def check_database(settings: Settings, report: Report) -> Engine | None:
         else:
             report.ok("database", f"SQLite file {path} will be created on the first start")
         return None
-    options: dict[str, Any] = {}
-    if backend == "postgresql":
-        options["connect_args"] = {"connect_timeout": 5}
-    engine = create_engine(url, **options)
-    head = schema_head()
-    try:
-        with engine.connect() as connection:
-            tables = inspect(connection).get_table_names()
-            current = (
-                connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-                if "alembic_version" in tables
-                else None
-            )
-    except SQLAlchemyError as error:
-        engine.dispose()
-        original = getattr(error, "orig", None) or error
-        first = str(original).strip().splitlines()[0] if str(original).strip() else ""
+    head = schema.head()
+    probe = schema.probe(url)
+    engine, current = probe.engine, probe.current
+    if engine is None:
         report.problem(
             "database",
-            f"cannot connect to {make_url(url).render_as_string()} ({first[:160]})",
+            f"cannot connect to {schema.shown(url)} ({probe.error})",
             f"check {PREFIX}DATABASE_URL (host, port, user, database) and that the server runs",
         )
         return None
     if current == head:
         report.ok("database", f"{backend}, schema at the newest migration ({head})")
         return engine
-    if backend == "sqlite" and (current is None or _known(current)):
+    if backend == "sqlite" and (current is None or schema.known(current)):
         report.ok("database", f"SQLite schema at {current}: migrated to {head} on the next start")
-        return engine if current is not None else None
-    if current is not None and not _known(current):
+        return _kept(engine, current is not None)
+    if current is not None and not schema.known(current):
         report.problem(
             "database",
             f"the schema is at migration {current}, which this release doesn't know (a newer"
             " release migrated it)",
             "run the newer release, or restore the backup taken before upgrading",
         )
-        return None
+        return _kept(engine, False)
     report.problem(
         "database",
         f"the schema is at migration {current or '(none)'}, this release needs {head}",
         "run `followthrough db upgrade` once (docker compose runs it as the migrate service)",
     )
-    return engine if current is not None else None
+    return _kept(engine, current is not None)
 
 
-def _known(revision: str) -> bool:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    from core.storage.database import MIGRATIONS
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    try:
-        return ScriptDirectory.from_config(config).get_revision(revision) is not None
-    except Exception:
-        return False
-
-
-def group_channels(engine: Engine, platform: str) -> list[tuple[str, str | None]]:
-    """(workspace or guild id, channel) of every group on `platform`."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(GroupRow.external_id, GroupRow.channel)
-            .where(GroupRow.platform == platform)
-            .order_by(GroupRow.external_id)
-        )
-        return [(str(group), channel) for group, channel in rows]
+def _kept(engine: schema.Engine, keep: bool) -> schema.Engine | None:
+    """`engine` for the channel checks if `keep`; else None, the engine closed."""
+    if keep:
+        return engine
+    engine.dispose()
+    return None
 
 
 # -- all of it -----------------------------------------------------------------------------
@@ -241,28 +162,24 @@ async def examine(env: Mapping[str, str]) -> Report:
     if not broken & {"*", f"{PREFIX}DATABASE_URL"}:
         engine = await asyncio.to_thread(check_database, settings, report)
     try:
-        slack = not broken & {"*", "SLACK", f"{PREFIX}SLACK_API_URL"} and bool(
-            settings.slack_mode()
-        )
-        if slack:
-            groups = await _groups(engine, "slack")
-            await check_slack(settings, report, groups)
-        discord = settings.discord_token and not broken & {"*", f"{PREFIX}DISCORD_API_URL"}
-        if discord:
-            groups = await _groups(engine, "discord")
-            await check_discord(settings, report, groups)
+        for plugin in configurable():
+            skipped = {"*", plugin.name, *plugin.variables()}
+            if broken & skipped or not _configured(settings, plugin):
+                continue
+            groups = await _groups(engine, plugin.name)
+            await plugin.doctor(settings, report, groups)
     finally:
         if engine is not None:
             engine.dispose()
     return report
 
 
-async def _groups(engine: Engine | None, platform: str) -> list[tuple[str, str | None]] | None:
+async def _groups(engine: schema.Engine | None, platform: str) -> Groups:
     if engine is None:
         return None
     try:
-        return await asyncio.to_thread(group_channels, engine, platform)
-    except SQLAlchemyError:
+        return await asyncio.to_thread(schema.group_channels, engine, platform)
+    except schema.DatabaseError:
         return None  # the database finding says why
 
 

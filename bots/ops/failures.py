@@ -15,16 +15,12 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
-
 from bots.settings import PREFIX
+from core.storage import schema
 
 log = logging.getLogger(__name__)
 
 INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
-# SQLSTATEs of a database that answers but won't let this user write.
-_READ_ONLY_STATES = {"25006", "42501"}  # read_only_sql_transaction, insufficient_privilege
 _READ_ONLY_WORDS = ("readonly", "read-only", "read only", "permission denied", "unable to open")
 
 
@@ -51,10 +47,9 @@ def explain(
 def _explain(error: BaseException, database_url: str | None) -> Failure | None:
     if isinstance(error, KeyboardInterrupt):
         return Failure("interrupted (Ctrl-C)", INTERRUPTED)
-    if isinstance(error, DBAPIError) and (
-        isinstance(error, OperationalError) or _state(error) in _READ_ONLY_STATES
-    ):
-        return Failure(_database(error, database_url))
+    unusable = schema.unusable(error)
+    if unusable is not None:
+        return Failure(_database(unusable, database_url))
     # Never imported: no aiohttp error to explain (and `simulate` need not import it).
     aiohttp = sys.modules.get("aiohttp")
     if aiohttp is not None and isinstance(error, aiohttp.ClientConnectorError):
@@ -84,12 +79,12 @@ def _explain(error: BaseException, database_url: str | None) -> Failure | None:
     return None
 
 
-def _database(error: DBAPIError, database_url: str | None) -> str:
+def _database(unusable: schema.Unusable, database_url: str | None) -> str:
     where = "the database"
     if database_url:
-        where += " " + make_url(database_url).render_as_string(hide_password=True)
-    reason = _first(error.orig if error.orig is not None else error)
-    if _state(error) in _READ_ONLY_STATES or any(w in reason.lower() for w in _READ_ONLY_WORDS):
+        where += " " + schema.shown(database_url)
+    reason = _first(unusable.cause)
+    if unusable.read_only or any(w in reason.lower() for w in _READ_ONLY_WORDS):
         return (
             f"cannot write to {where} ({reason}): let this user write to it (a SQLite file"
             f" and its folder), or set {PREFIX}DATABASE_URL to one it may write"
@@ -98,13 +93,6 @@ def _database(error: DBAPIError, database_url: str | None) -> str:
         f"cannot use {where} ({reason}): check that it is running and reachable from here,"
         f" and {PREFIX}DATABASE_URL (host, port, user, database)"
     )
-
-
-def _state(error: DBAPIError) -> str | None:
-    """The SQLSTATE of a driver error (psycopg calls it `sqlstate`, others `pgcode`)."""
-    original = error.orig
-    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
-    return state if isinstance(state, str) else None
 
 
 def _first(error: BaseException | None) -> str:

@@ -2,11 +2,11 @@
 
 `/healthz` answers 200 while the event loop runs. `/readyz` answers 200 only when every
 readiness check passes (the database reachable at the newest migration, plus whatever
-the adapters registered: Socket Mode connected, the gateway connected), 503 with one
-reason a line otherwise. `/metrics` is the registry of bots/ops/metrics.py.
+the platforms registered: a socket connected, a gateway connected), 503 with one reason
+a line otherwise. `/metrics` is the registry of bots/ops/metrics.py.
 
-The routes go into the Slack listener's aiohttp app when Slack serves HTTP in this
-process (`add_routes`), or into a small server of their own (`HealthServer`).
+The three routes are the start of the process's one HTTP application (`HttpServer`), on
+which platforms that take HTTP requests mount their own routes before it listens.
 """
 
 from __future__ import annotations
@@ -16,14 +16,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from bots.ops import metrics
-from core.storage.database import MIGRATIONS
+from core.storage import schema
 
 log = logging.getLogger(__name__)
 
@@ -63,53 +59,18 @@ class Readiness:
         except TimeoutError:
             return f"{name}: no answer within {self.timeout:g} s"
         except Exception as error:
-            return f"{name}: {_short(error)}"
+            return f"{name}: {schema.short(error)}"
         return None if reason is None else f"{name}: {reason}"
 
 
-def schema_head() -> str | None:
-    """The newest migration of this release (read from the files, no database needed)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config).get_current_head()
-
-
-def schema_problem(engine: Engine, head: str | None) -> str | None:
-    """None when the database answers at migration `head`; the reason otherwise.
-
-    Blocking: run it in a thread.
-    """
-    try:
-        with engine.connect() as connection:
-            if "alembic_version" not in inspect(connection).get_table_names():
-                return "the schema is empty: run `followthrough db upgrade`"
-            current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except SQLAlchemyError as error:
-        return f"unreachable ({_short(error)})"
-    if current != head:
-        return (
-            f"the schema is at migration {current}, this release needs {head}: run"
-            " `followthrough db upgrade`"
-        )
-    return None
-
-
-def database_check(engine: Engine) -> Check:
+def database_check(engine: schema.Engine) -> Check:
     """The readiness check of the process's database: reachable, at the newest migration."""
-    head = schema_head()
+    head = schema.head()
 
     async def check() -> str | None:
-        return await asyncio.to_thread(schema_problem, engine, head)
+        return await asyncio.to_thread(schema.problem, engine, head)
 
     return check
-
-
-def _short(error: BaseException) -> str:
-    """One line about an error, without the SQL or parameters SQLAlchemy appends."""
-    original = getattr(error, "orig", None) or error
-    first = str(original).strip().splitlines()[0] if str(original).strip() else ""
-    name = type(original).__name__
-    return f"{name}: {first[:200]}" if first else name
 
 
 # -- the routes ----------------------------------------------------------------------------
@@ -133,38 +94,45 @@ async def metrics_page(request: web.Request) -> web.Response:
     return response
 
 
-def add_routes(app: web.Application, readiness: Readiness) -> None:
-    """Add /healthz, /readyz and /metrics to `app` (e.g. the Slack listener's)."""
+def application(readiness: Readiness) -> web.Application:
+    """An aiohttp application with /healthz, /readyz and /metrics."""
+    app = web.Application()
     app[READINESS] = readiness
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_page)
-
-
-def application(readiness: Readiness) -> web.Application:
-    app = web.Application()
-    add_routes(app, readiness)
     return app
 
 
-class HealthServer:
-    """The three routes on their own aiohttp server (no Slack HTTP in this process)."""
+class HttpServer:
+    """The process's one HTTP server: the three routes, and whatever platforms mount on
+    `app` before it starts (its routes are fixed from then on)."""
 
     def __init__(self, readiness: Readiness, host: str, port: int) -> None:
         self.readiness, self.host, self.port = readiness, host, port
+        self.app = application(readiness)
         self._runner: web.AppRunner | None = None
 
+    @property
+    def listening(self) -> bool:
+        return self._runner is not None
+
     async def start(self) -> None:
-        self._runner = web.AppRunner(application(self.readiness), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        """Listen (once: a second call does nothing)."""
+        if self._runner is not None:
+            return
+        runner = web.AppRunner(self.app, access_log=None)
+        await runner.setup()
+        self._runner = runner
+        site = web.TCPSite(runner, self.host, self.port)
         await site.start()
-        for address in self._runner.addresses:  # the real port when asked for port 0
+        for address in runner.addresses:  # the real port when asked for port 0
             self.port = int(address[1])
             break
-        log.info("health and metrics on http://%s:%s/healthz", self.host, self.port)
+        log.info("HTTP on http://%s:%s (/healthz, /readyz, /metrics)", self.host, self.port)
 
     async def stop(self) -> None:
+        """Stop accepting requests (again: nothing)."""
         if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+            runner, self._runner = self._runner, None
+            await runner.cleanup()

@@ -2,8 +2,8 @@
 
 One registry per process (`REGISTRY`, not prometheus-client's global one, so that what
 libraries register there never leaks into ours). Adapters and the runtime record with
-`command(...)`, `send(...)`, `planned(...)`; what lives in the database (the outbox) and
-in a library (Discord's invalid-request count) is read at scrape time by a collector.
+`command(...)`, `send(...)`, `planned(...)`; what lives in the database (the outbox) is
+read at scrape time by a collector (a platform registers its own the same way).
 
 `MeasuredFollowThrough` and `MeasuredMessenger` record commands, planning and sends
 around the real app and messengers, so that no adapter has to remember to.
@@ -72,8 +72,7 @@ SENDS = Counter(
 )
 RATE_LIMITED = Counter(
     "followthrough_rate_limited",
-    "429 answers that reached the deliverer (discord.py retries some itself: see"
-    " followthrough_discord_invalid_requests_recent)",
+    "429 answers that reached the deliverer (a platform's client may retry some itself)",
     ("platform",),
     registry=REGISTRY,
 )
@@ -121,16 +120,15 @@ def planned(seconds: float, written: int) -> None:
 
 
 class _Sources(Collector):
-    """Gauges read when scraped: the outbox counts and Discord's invalid requests."""
+    """Gauges read when scraped: the outbox counts."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.outbox: Callable[[], dict[str, int]] | None = None
-        self.invalid: dict[str, Callable[[], int]] = {}
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with self._lock:
-            outbox, invalid = self.outbox, dict(self.invalid)
+            outbox = self.outbox
         if outbox is not None:
             family = GaugeMetricFamily(
                 "followthrough_outbox_messages",
@@ -145,14 +143,6 @@ class _Sources(Collector):
                 for state, count in counts.items():
                     family.add_metric((state,), count)
                 yield family
-        family = GaugeMetricFamily(
-            "followthrough_discord_invalid_requests_recent",
-            "Discord 401/403/429 answers in the last 10 minutes (the IP is banned at 10,000)",
-            labels=("client",),
-        )
-        for name, recent in invalid.items():
-            family.add_metric((name,), recent())
-        yield family
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
         return iter(())  # dynamic: don't collect at registration
@@ -166,15 +156,6 @@ def watch_outbox(status: Callable[[], dict[str, int]] | None) -> None:
     """Report `status()` (FollowThrough.status) as the outbox gauges; None stops."""
     with _SOURCES._lock:
         _SOURCES.outbox = status
-
-
-def watch_discord_invalid(name: str, recent: Callable[[], int] | None) -> None:
-    """Report `recent()` (InvalidRequests.recent of a Discord client) under `name`."""
-    with _SOURCES._lock:
-        if recent is None:
-            _SOURCES.invalid.pop(name, None)
-        else:
-            _SOURCES.invalid[name] = recent
 
 
 def exposition() -> bytes:

@@ -1,1 +1,1 @@
-"""The long-running bot: a minute tick that plans and delivers, over any adapters."""
+"""The long-running bot: `followthrough run`'s roles, and a minute tick that plans and delivers."""

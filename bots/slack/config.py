@@ -1,8 +1,8 @@
 """The Slack adapter's settings: which mode, which transport, which credentials.
 
-Taken from the process Settings (read and validated once, bots/settings.py) and handed
-to Bolt explicitly: Bolt is never left to read `SLACK_*` variables by itself (it would
-quietly pick file stores).
+Taken from the process Settings (read and validated once: Slack's part is
+bots/slack/settings.py) and handed to Bolt explicitly: Bolt is never left to read
+`SLACK_*` variables by itself (it would quietly pick file stores).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bots.settings import Settings
+from bots.slack.settings import API_URL as DEFAULT_API_URL
+from bots.slack.settings import SlackSettings
 
-DEFAULT_API_URL = "https://slack.com/api/"
 # chat.postMessage allows about one message per second per channel; across a
 # workspace Slack documents no number but throttles bursts: pace DMs at this rate.
 DEFAULT_WORKSPACE_RATE = 1.0
@@ -76,18 +77,19 @@ class SlackConfig:
     def from_settings(cls, settings: Settings, **overrides: Any) -> SlackConfig:
         """The Slack part of the process settings, validated there (a ConfigError names
         what is missing)."""
-        settings.require_slack()
+        slack = SlackSettings.of(settings)
+        slack.require()
         values: dict[str, Any] = {
-            "signing_secret": settings.slack_signing_secret,
-            "bot_token": settings.slack_bot_token,
+            "signing_secret": slack.signing_secret,
+            "bot_token": slack.bot_token,
             # Socket Mode is for one workspace; OAuth installs need the public HTTP server.
-            "app_token": settings.slack_app_token if settings.slack_socket_mode() else None,
-            "client_id": settings.slack_client_id,
-            "client_secret": settings.slack_client_secret,
-            "api_url": settings.slack_api_url,
+            "app_token": slack.app_token if slack.socket_mode() else None,
+            "client_id": slack.client_id,
+            "client_secret": slack.client_secret,
+            "api_url": slack.api_url,
             "http_host": settings.http_host,
             "http_port": settings.http_port,
             "database_url": settings.database_url,
-            "secret_key": settings.secret_key,
+            "secret_key": slack.secret_key,
         }
         return cls(**{**values, **overrides})

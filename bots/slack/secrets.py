@@ -22,7 +22,8 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
-from bots.settings import PREFIX, ConfigError, Settings
+from bots.settings import PREFIX, ConfigError
+from bots.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
 
@@ -106,10 +107,10 @@ class TokenCipher:
         return MARK + str(self._multi.rotate(value.removeprefix(MARK).encode()).decode())
 
 
-def require_key(settings: Settings) -> TokenCipher | None:
+def require_key(settings: SlackSettings) -> TokenCipher | None:
     """The cipher OAuth mode needs (raising SecretKeyError without a usable key); None when
     Slack isn't in OAuth mode (one workspace's token stays in the environment)."""
-    if settings.slack_mode() != "oauth":
+    if settings.mode() != "oauth":
         return None
     return TokenCipher.from_setting(settings.secret_key)
 

@@ -1,9 +1,9 @@
 """Serving the app: aiohttp on FOLLOWTHROUGH_HTTP_HOST:PORT (POST /slack/events, and
 GET /slack/install and /slack/oauth_redirect with OAuth), or Socket Mode with an app
-token; both in the event loop the Runner ticks in (`followthrough run --slack` starts it
-through bots/ops/process.py). The tokens are checked first (a refused one stops the
-process), and a request Slack didn't sign, or that Bolt can't read, is refused before
-Bolt sees it."""
+token; both in the event loop the Runner ticks in (`followthrough run --slack` mounts the
+routes on the process's one HTTP server: bots/slack/plugin.py). The tokens are checked
+first (a refused one stops the process), and a request Slack didn't sign, or that Bolt
+can't read, is refused before Bolt sees it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
@@ -97,10 +98,20 @@ class SlackServer:
         """What the Runner's Deliverer sends Slack messages through."""
         return Platform(self.messenger, RateLimiter(rate=PROCESS_RATE))
 
-    def web_app(self) -> web.Application:
-        web_app = self.app.web_app(path=EVENTS_PATH, port=self.config.http_port)
+    def mount(self, web_app: web.Application) -> None:
+        """Add Bolt's routes (and /slack/health) to `web_app`, before it serves: requests
+        to them are screened first."""
+        bolt = self.app.web_app(path=EVENTS_PATH, port=self.config.http_port)
+        for route in bolt.router.routes():
+            assert route.resource is not None  # Bolt's routes are plain paths
+            web_app.router.add_route(route.method, route.resource.canonical, route.handler)
         web_app.middlewares.append(screen(self.config.signing_secret))
         web_app.router.add_get("/slack/health", self._health)
+
+    def web_app(self) -> web.Application:
+        """An HTTP application of its own, with the routes mounted."""
+        web_app = web.Application()
+        self.mount(web_app)
         return web_app
 
     async def problem(self) -> str | None:
@@ -118,27 +129,33 @@ class SlackServer:
             web.Response(text="ok") if problem is None else web.Response(status=503, text=problem)
         )
 
-    async def start(self) -> None:
+    async def start(self, listen: Callable[[], Awaitable[None]] | None = None) -> None:
         """Check the tokens, listen, and in Socket Mode connect; a refused token raises
-        BadToken. Whatever started is stopped again if starting fails."""
+        BadToken. Whatever started is stopped again if starting fails.
+
+        `listen`: start the server this was `mount`ed on (the process's); None: serve an
+        HTTP application of its own."""
         try:
-            await self._start()
+            await self._start(listen)
         except BaseException:
             await self.stop()
             raise
 
-    async def _start(self) -> None:
+    async def _start(self, listen: Callable[[], Awaitable[None]] | None) -> None:
         # Bolt's per-request clients copy the app client's session: one set of kept-open
         # connections to Slack for the listener and deliveries alike.
         self.app.client.session = self.messenger.session()
         socket_url = await check_tokens(self.config, session=self.app.client.session)
-        self._runner = web.AppRunner(self.web_app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.http_host, self.config.http_port)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None)
-        if sockets:
-            self.port = int(sockets[0].getsockname()[1])
+        if listen is not None:
+            await listen()
+        else:
+            self._runner = web.AppRunner(self.web_app(), access_log=None)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.config.http_host, self.config.http_port)
+            await site.start()
+            sockets = getattr(site._server, "sockets", None)
+            if sockets:
+                self.port = int(sockets[0].getsockname()[1])
         if self.config.socket_mode:
             assert self.config.app_token is not None
             self.socket = AsyncSocketModeHandler(self.app, self.config.app_token)
@@ -185,7 +202,7 @@ class SlackServer:
         if self.socket is not None:
             await self.socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
-            await self._runner.cleanup()  # no new requests
+            await self._runner.cleanup()  # no new requests (a mounted server's owner stops it)
         await self.slack.in_flight.drain()  # the listeners acked already finish
         if self._own_core:
             await asyncio.to_thread(self.slack.core.close)

@@ -14,7 +14,8 @@ from pathlib import Path
 import holidays
 import pytest
 
-from bots.cli import demo_script, main
+from bots.cli import main
+from bots.console.plugin import demo_script
 from bots.console.simulator import Output, ScriptError, run
 from core.services import MessageKind
 from tests.processes import importing_this_checkout, outside

@@ -5,7 +5,7 @@ benchmarks/scale_out.py (run as a script, never collected).
     python -m tests.ops.scale --role worker|gateway|listener --start ISO
         [--tick 0.2] [--slack-rate R] [--discord-rate R]
 
-The process is `bots.ops.process.serve_roles`, what `followthrough run` runs, in the role
+The process is `bots.runtime.process.serve_roles`, what `followthrough run` runs, in the role
 asked (`worker`: `--worker`; `gateway`: `--discord` on shard 0 of 1; `listener`:
 `--slack --discord`), with its settings from the environment as the CLI reads them, and
 one difference: the services run on a SimulatedClock. Each line on stdin is an ISO
@@ -432,17 +432,20 @@ async def _follow_stdin(clock: Any) -> None:
 
 async def _serve(args: argparse.Namespace) -> None:
     global _MEASURED
+    from bots import bootstrap
     from bots.bootstrap import serve
-    from bots.ops import process
+    from bots.discord.lease import Shards
+    from bots.runtime import process
     from bots.settings import Settings
     from core.services.ports import SimulatedClock
 
-    _MEASURED = process.measured
-    process.measured = _Paced(args.slack_rate, args.discord_rate)
+    _MEASURED = bootstrap.measured
+    bootstrap.measured = _Paced(args.slack_rate, args.discord_rate)
+    shard = Shards(0, 0, 1)
     roles = {
         "worker": process.Roles(worker=True, tick_seconds=args.tick),
-        "gateway": process.Roles(discord=True, tick_seconds=args.tick),
-        "listener": process.Roles(slack=True, discord=True, tick_seconds=args.tick),
+        "gateway": process.Roles({"discord": shard}, tick_seconds=args.tick),
+        "listener": process.Roles({"slack": None, "discord": shard}, tick_seconds=args.tick),
     }[args.role]
     clock = SimulatedClock(datetime.fromisoformat(args.start))
     with serve(Settings.from_env(), clock) as services:

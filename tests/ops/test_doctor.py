@@ -14,8 +14,8 @@ from bots import cli
 from bots.bootstrap import build
 from bots.ops import doctor
 from bots.ops.doctor import Report, examine
-from bots.ops.health import schema_head
 from bots.settings import Settings
+from core.storage.schema import head as schema_head
 from tests.fakes import discord as fake_discord
 from tests.fakes import slack as fake_slack
 from tests.ops.conftest import OwnDatabase

@@ -13,12 +13,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from bots.bootstrap import build
+from bots.discord.gauges import watch_invalid
 from bots.ops import metrics
-from bots.ops.health import HealthServer, Readiness, database_check, schema_head
+from bots.ops.health import HttpServer, Readiness, database_check
 from bots.ops.metrics import MeasuredFollowThrough
 from bots.settings import Settings
 from core.services import Delivery, Identity
 from core.services.ports import SimulatedClock
+from core.storage.schema import head as schema_head
 from tests.conftest import START
 from tests.ops.conftest import OwnDatabase
 
@@ -28,7 +30,7 @@ async def serving(
     readiness: Readiness,
 ) -> AsyncIterator[Callable[[str], Awaitable[tuple[int, str]]]]:
     """The health server on an ephemeral port, and a GET that returns (status, text)."""
-    server = HealthServer(readiness, "127.0.0.1", 0)
+    server = HttpServer(readiness, "127.0.0.1", 0)
     await server.start()
     async with aiohttp.ClientSession() as session:
 
@@ -280,12 +282,12 @@ def test_sends_are_counted_by_failure_class() -> None:
 
 def test_discord_invalid_requests_are_read_when_scraped() -> None:
     recent = [3]
-    metrics.watch_discord_invalid("shards 0-3", lambda: recent[0])
+    watch_invalid("shards 0-3", lambda: recent[0])
     try:
         name = "followthrough_discord_invalid_requests_recent"
         assert metrics.value(name, {"client": "shards 0-3"}) == 3
         recent[0] = 7
         assert metrics.value(name, {"client": "shards 0-3"}) == 7
     finally:
-        metrics.watch_discord_invalid("shards 0-3", None)
+        watch_invalid("shards 0-3", None)
     assert metrics.value(name, {"client": "shards 0-3"}) == 0

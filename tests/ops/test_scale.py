@@ -9,7 +9,7 @@ not recorded comes back as the first message when a survivor sends it again. Sla
 no such key: its repeats are counted and reported, and can only be sends the killed
 worker had in flight (at most one per sender).
 
-The processes are tests/ops/scale.py: `bots.ops.process.serve_roles` (what
+The processes are tests/ops/scale.py: `bots.runtime.process.serve_roles` (what
 `followthrough run --worker` / `--discord` runs) on a simulated clock that the test
 moves through stdin, as the fault tests move theirs.
 """

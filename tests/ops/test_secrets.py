@@ -19,8 +19,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bots.bootstrap import build
-from bots.ops.doctor import secret_key_problem
 from bots.settings import Settings
+from bots.slack.doctor import secret_key_problem
 from bots.slack.secrets import (
     MARK,
     EncryptedInstallationStore,
@@ -29,6 +29,7 @@ from bots.slack.secrets import (
     generate_key,
     require_key,
 )
+from bots.slack.settings import SlackSettings
 from core.storage.slack import async_url
 
 TOKEN = "xoxb-1111-2222-SeCrEtBoTtOkEn"
@@ -108,19 +109,15 @@ def test_tokens_saved_before_encryption_still_read_and_get_encrypted() -> None:
 
 
 def test_oauth_refuses_to_start_without_a_usable_key() -> None:
-    oauth: dict[str, Any] = {
-        "slack_client_id": "1.2",
-        "slack_client_secret": "s",
-        "slack_signing_secret": "g",
-    }
+    oauth: dict[str, Any] = {"client_id": "1.2", "client_secret": "s", "signing_secret": "g"}
     with pytest.raises(SecretKeyError, match="FOLLOWTHROUGH_SECRET_KEY is not set"):
-        require_key(Settings(database_url="sqlite://", **oauth))
+        require_key(SlackSettings(**oauth))
     with pytest.raises(SecretKeyError, match="is not a Fernet key"):
-        require_key(Settings(database_url="sqlite://", secret_key="hunter2", **oauth))
+        require_key(SlackSettings(secret_key="hunter2", **oauth))
     with pytest.raises(SecretKeyError, match=r"\(key 2 of 2\) is not a Fernet key"):
-        require_key(Settings(database_url="sqlite://", secret_key=f"{generate_key()},x", **oauth))
-    assert require_key(Settings(database_url="sqlite://", secret_key=generate_key(), **oauth))
-    single = Settings(database_url="sqlite://", slack_bot_token="xoxb-1", slack_app_token="xapp-1")
+        require_key(SlackSettings(secret_key=f"{generate_key()},x", **oauth))
+    assert require_key(SlackSettings(secret_key=generate_key(), **oauth))
+    single = SlackSettings(bot_token="xoxb-1", app_token="xapp-1")
     assert require_key(single) is None  # one workspace: the token stays in the environment
     assert secret_key_problem("hunter2") is not None
     assert secret_key_problem(generate_key()) is None

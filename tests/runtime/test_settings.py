@@ -10,7 +10,9 @@ import dotenv
 import pytest
 
 from bots.cli import main
+from bots.discord.settings import DiscordSettings
 from bots.settings import ConfigError, Settings, environment
+from bots.slack.settings import SlackSettings
 
 DB = {"FOLLOWTHROUGH_DATABASE_URL": "sqlite:///x.db"}
 SINGLE_HTTP = {"SLACK_BOT_TOKEN": "xoxb-1-2-BoTtOkEn", "SLACK_SIGNING_SECRET": "SiGnInG"}
@@ -35,14 +37,22 @@ def settings(**env: str) -> Settings:
     return Settings.from_env({**DB, **env})
 
 
+def slack(s: Settings) -> SlackSettings:
+    return SlackSettings.of(s)
+
+
+def discord(s: Settings) -> DiscordSettings:
+    return DiscordSettings.of(s)
+
+
 def test_the_defaults_are_the_documented_ones() -> None:
     s = Settings.from_env({})
     assert s.database_url.startswith("sqlite:///") and s.database_url.endswith("followthrough.db")
     assert (s.http_host, s.http_port) == ("127.0.0.1", 3000)
-    assert s.slack_api_url == "https://slack.com/api/"
-    assert s.discord_api_url == "https://discord.com/api/v10"
-    assert s.discord_gateway_url is None  # discord.py's own
-    assert s.slack_mode() is None
+    assert slack(s).api_url == "https://slack.com/api/"
+    assert discord(s).api_url == "https://discord.com/api/v10"
+    assert discord(s).gateway_url is None  # discord.py's own
+    assert slack(s).mode() is None
     assert s.secrets() == []
 
 
@@ -60,18 +70,18 @@ def test_every_variable_of_the_design_is_read() -> None:
             "FOLLOWTHROUGH_LOG_JSON": "1",
         }
     )
-    assert s.slack_signing_secret == "s-signing"
-    assert s.slack_bot_token is None
-    assert (s.slack_app_token, s.slack_client_id, s.slack_client_secret) == (
+    assert slack(s).signing_secret == "s-signing"
+    assert slack(s).bot_token is None
+    assert (slack(s).app_token, slack(s).client_id, slack(s).client_secret) == (
         "s-app",
         "123.456",
         "s-client",
     )
-    assert (s.discord_token, s.secret_key) == ("s-discord", "s-key")
+    assert (discord(s).token, slack(s).secret_key) == ("s-discord", "s-key")
     assert (s.http_host, s.http_port) == ("0.0.0.0", 8080)
-    assert s.slack_api_url == "http://127.0.0.1:9000/api/"
-    assert s.discord_api_url == "http://127.0.0.1:9001/api/v10"
-    assert s.discord_gateway_url == "ws://127.0.0.1:9002/gateway"
+    assert slack(s).api_url == "http://127.0.0.1:9000/api/"
+    assert discord(s).api_url == "http://127.0.0.1:9001/api/v10"
+    assert discord(s).gateway_url == "ws://127.0.0.1:9002/gateway"
     assert s.log_json
 
 
@@ -105,13 +115,13 @@ def test_a_port_in_range_is_taken(port: str) -> None:
 
 def test_the_slack_api_url_gets_the_trailing_slash_slack_sdk_needs() -> None:
     s = settings(FOLLOWTHROUGH_SLACK_API_URL="http://127.0.0.1:9000/api")
-    assert s.slack_api_url == "http://127.0.0.1:9000/api/"
-    assert Settings("sqlite://", slack_api_url="http://h/api").slack_api_url == "http://h/api/"
+    assert slack(s).api_url == "http://127.0.0.1:9000/api/"
+    assert SlackSettings(api_url="http://h/api").api_url == "http://h/api/"
 
 
 def test_the_discord_api_url_loses_a_trailing_slash() -> None:
     s = settings(FOLLOWTHROUGH_DISCORD_API_URL="http://127.0.0.1:9001/api/v10/")
-    assert s.discord_api_url == "http://127.0.0.1:9001/api/v10"
+    assert discord(s).api_url == "http://127.0.0.1:9001/api/v10"
 
 
 @pytest.mark.parametrize(
@@ -147,8 +157,8 @@ def test_slack_mode_follows_the_credentials(
     env: dict[str, str], mode: str | None, socket: bool
 ) -> None:
     s = settings(**env)
-    assert s.slack_mode() == mode
-    assert s.slack_socket_mode() is socket
+    assert slack(s).mode() == mode
+    assert slack(s).socket_mode() is socket
 
 
 @pytest.mark.parametrize(
@@ -167,31 +177,31 @@ def test_a_partial_slack_configuration_names_what_is_missing(
     env: dict[str, str], missing: str
 ) -> None:
     with pytest.raises(ConfigError, match=missing) as refused:
-        settings(**env).slack_mode()
+        slack(settings(**env)).mode()
     for value in env.values():
         assert value not in str(refused.value)  # never the credentials themselves
 
 
 def test_a_bot_token_and_oauth_together_are_refused() -> None:
     with pytest.raises(ConfigError, match="not both"):
-        settings(**OAUTH, SLACK_BOT_TOKEN="xoxb-1").slack_mode()
+        slack(settings(**OAUTH, SLACK_BOT_TOKEN="xoxb-1")).mode()
 
 
 def test_require_slack_names_the_variables_when_slack_is_not_configured() -> None:
     with pytest.raises(ConfigError, match=r"SLACK_BOT_TOKEN.*SLACK_CLIENT_ID"):
-        settings().require_slack()
-    assert settings(**OAUTH).require_slack() == "oauth"
+        slack(settings()).require()
+    assert slack(settings(**OAUTH)).require() == "oauth"
 
 
 def test_require_discord_names_the_token() -> None:
     with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
-        settings().require_discord()
-    assert settings(DISCORD_TOKEN=" tok ").require_discord() == "tok"
+        discord(settings()).require()
+    assert discord(settings(DISCORD_TOKEN=" tok ")).require() == "tok"
 
 
 def test_the_discord_rate_is_the_bots_and_shared_by_its_processes() -> None:
-    assert settings().discord_rate == 50
-    assert settings(FOLLOWTHROUGH_DISCORD_RATE="17").discord_rate == 17  # three workers
+    assert discord(settings()).rate == 50
+    assert discord(settings(FOLLOWTHROUGH_DISCORD_RATE="17")).rate == 17  # three workers
     for bad in ("0", "51", "fast", "2.5"):
         with pytest.raises(ConfigError, match="FOLLOWTHROUGH_DISCORD_RATE"):
             settings(FOLLOWTHROUGH_DISCORD_RATE=bad)
@@ -231,9 +241,9 @@ def test_a_dotenv_file_fills_in_what_the_environment_leaves_unset(tmp_path: Path
         "FOLLOWTHROUGH_LOG_JSON": "1",  # the file's empty value hides nothing
     }
     s = Settings.from_env(environment(environ, dotenv))
-    assert s.discord_token == "from-the-environment"
+    assert discord(s).token == "from-the-environment"
     assert (s.http_host, s.http_port) == ("0.0.0.0", 8080)
-    assert s.slack_bot_token is None
+    assert slack(s).bot_token is None
     assert s.log_json
 
 

@@ -1,4 +1,4 @@
-"""`followthrough run --slack` (bots.ops.process): the server, the tick and delivery in
+"""`followthrough run --slack` (bots.runtime.process): the server, the tick and delivery in
 one event loop, health on the Slack port."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import aiohttp
 import pytest
 
 from bots.bootstrap import build
-from bots.ops.process import Roles, serve_roles
+from bots.runtime.process import Roles, serve_roles
 from bots.settings import Settings
+from bots.slack.settings import SlackSettings
 from tests.adapters.slack.harness import ADA, run, wait_until
 from tests.fakes.slack import (
     APP_TOKEN,
@@ -43,14 +44,16 @@ def test_run_slack_serves_commands_beside_the_runner_until_sigterm(tmp_path: Pat
             port = free_port()
             settings = Settings(
                 database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
-                slack_bot_token=BOT_TOKEN,
-                slack_signing_secret=SIGNING_SECRET,
-                slack_api_url=fake.api_url,
                 http_port=port,
+                platforms={
+                    "slack": SlackSettings(
+                        bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake.api_url
+                    )
+                },
             )
             with build(settings, migrate=True) as services:
                 started = asyncio.Event()
-                roles = Roles(slack=True, tick_seconds=0.2)
+                roles = Roles({"slack": None}, tick_seconds=0.2)
                 task = asyncio.create_task(serve_roles(services, roles, started=started))
                 await asyncio.wait_for(started.wait(), 10)
                 body = form(
@@ -182,14 +185,16 @@ def test_readyz_answers_503_until_the_socket_has_connected(tmp_path: Path) -> No
             port = free_port()
             settings = Settings(
                 database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
-                slack_bot_token=BOT_TOKEN,
-                slack_app_token=APP_TOKEN,
-                slack_api_url=fake.api_url,
                 http_port=port,
+                platforms={
+                    "slack": SlackSettings(
+                        bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url=fake.api_url
+                    )
+                },
             )
             with build(settings, migrate=True) as services:
                 started = asyncio.Event()
-                roles = Roles(slack=True, tick_seconds=0.2)
+                roles = Roles({"slack": None}, tick_seconds=0.2)
                 task = asyncio.create_task(serve_roles(services, roles, started=started))
                 async with aiohttp.ClientSession() as http:
 

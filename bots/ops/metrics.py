@@ -28,9 +28,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from core.domain import replies
 from core.domain.parser import Options
-from core.services import Delivery, FollowThrough, Identity, Message, MessageKind, SendError
+from core.services import Delivery, FollowThrough, Identity, Message, Outcome, SendError
 from core.services.ports import Messenger
 
 log = logging.getLogger(__name__)
@@ -89,8 +88,6 @@ PLANNED = Counter(
     registry=REGISTRY,
 )
 
-_FAILED_PREFIX = replies.failed("\0").partition("\0")[0]
-
 
 def command(platform: str, outcome: str, seconds: float) -> None:
     """One command answered on `platform`: outcome ok, refused or failed."""
@@ -100,9 +97,7 @@ def command(platform: str, outcome: str, seconds: float) -> None:
 
 def outcome_of(answer: Message) -> str:
     """ok, refused (the member's mistake, or not allowed) or failed (our side)."""
-    if answer.kind is not MessageKind.ERROR:
-        return "ok"
-    return "failed" if answer.text.startswith(_FAILED_PREFIX) else "refused"
+    return "ok" if answer.outcome is Outcome.DONE else str(answer.outcome)
 
 
 def send(platform: str, outcome: str) -> None:

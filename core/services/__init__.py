@@ -12,7 +12,7 @@ from core.domain.calendar import countries, country_names, zone_names
 from core.domain.catalog import COMMANDS, CommandSpec, OptionSpec, SubcommandSpec
 from core.domain.commands import Command
 from core.domain.errors import DomainError, UsageError
-from core.domain.messages import Attachment, Button, Message, MessageKind, Section
+from core.domain.messages import Attachment, Button, Message, MessageKind, Outcome, Section
 from core.domain.parser import build as build_command
 from core.domain.parser import is_organiser_command, is_organiser_path, wants_channel_id
 from core.domain.replies import SAYINGS
@@ -38,6 +38,7 @@ __all__ = [
     "MessageKind",
     "Messenger",
     "OptionSpec",
+    "Outcome",
     "Section",
     "SendError",
     "SubcommandSpec",

@@ -14,7 +14,7 @@ from core.domain.commands import Command
 from core.domain.dates import recent_days
 from core.domain.errors import DomainError, NotAllowed, UsageError
 from core.domain.members import Group, Member
-from core.domain.messages import Button, Message, MessageKind, error
+from core.domain.messages import Button, Message, MessageKind, error, failure
 from core.domain.planning import schedule
 from core.domain.text import clean
 from core.services import failures, home
@@ -237,7 +237,7 @@ class FollowThrough:
             # answer with a reference, the operator a traceback under the same reference.
             reference = uuid.uuid4().hex[:8]
             log.exception("command failed [ref %s]: %s", reference, who.platform)
-            return error(replies.failed(reference))
+            return failure(replies.failed(reference))
 
     def _handle(
         self, who: Identity, command: Command, once: str | None = None, create: bool = True
@@ -274,7 +274,7 @@ class FollowThrough:
         except Exception:
             reference = uuid.uuid4().hex[:8]
             log.exception("home failed [ref %s]: %s", reference, who.platform)
-            return error(replies.failed(reference))
+            return failure(replies.failed(reference))
 
     def workspaces(self, platform: str, user_id: str) -> list[str]:
         """The groups (their workspace ids) on `platform` where `user_id` is a member:

@@ -20,7 +20,15 @@ from sqlalchemy import select
 
 from bots.bootstrap import Services
 from core.domain.text import MAX_COMMAND, plain
-from core.services import COMMANDS, FollowThrough, Identity, Message, MessageKind, render
+from core.services import (
+    COMMANDS,
+    FollowThrough,
+    Identity,
+    Message,
+    MessageKind,
+    Outcome,
+    render,
+)
 from core.services.ports import SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import OutboxRow
@@ -73,7 +81,7 @@ def test_a_zone_that_names_a_folder_or_is_huge_is_refused_not_crashed_on(
 ) -> None:
     for who, text in [(ANA, f"me tz {value}"), (COACH, f"group tz {value}")]:
         answer = app.handle(who, "/followthrough", text)
-        assert answer.kind is MessageKind.ERROR
+        assert answer.kind is MessageKind.ERROR and answer.outcome is Outcome.REFUSED
         assert FAILED not in answer.text
         assert len(answer.text) < 600  # a 5,000-character value is not echoed back
         typed = app.run(who, "followthrough", text.rsplit(" ", 1)[0], {"tz": value})
@@ -98,7 +106,7 @@ def test_an_unexpected_failure_is_an_error_with_a_reference_found_in_the_log(
     monkeypatch.setitem(handlers.HANDLERS, Today, broken)
     with caplog.at_level(logging.ERROR):
         answer = app.handle(ANA, "/lead", "today")
-    assert answer.kind is MessageKind.ERROR
+    assert answer.kind is MessageKind.ERROR and answer.outcome is Outcome.FAILED
     reference = re.search(r"reference (\w{8})", answer.text)
     assert reference is not None
     assert f"[ref {reference[1]}]" in caplog.text and "KeyError: 'a bug'" in caplog.text

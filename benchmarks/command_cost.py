@@ -50,9 +50,11 @@ def one_pass(
 ) -> None:
     for who in members:
         if (command, text) == HOME:
-            app.home(who)
+            app.conversation.home(who)
         else:
-            app.handle(who, command, text, once=f"bench:{next(KEYS)}" if keyed else None)
+            app.conversation.handle(
+                who, command, text, once=f"bench:{next(KEYS)}" if keyed else None
+            )
 
 
 def measure(
@@ -65,7 +67,7 @@ def measure(
         app = services.app
         people = [Identity("slack", "T0BENCH", f"U{n:09d}", f"Member {n}") for n in range(members)]
         for who in people:
-            app.handle(who, "/lead", f"add Julie {who.user_id} at Acme")
+            app.conversation.handle(who, "/lead", f"add Julie {who.user_id} at Acme")
         costs: dict[str, float] = {}
         keyed_costs: dict[str, float] = {}
         for command, text in (*SCRIPT, HOME):

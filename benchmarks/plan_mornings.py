@@ -427,7 +427,7 @@ def plan_in_child(url: str, now: datetime, profile: bool) -> dict[str, Any]:
     if profiler is not None:
         profiler.enable()
     start = time.perf_counter()
-    written = app.plan()
+    written = app.planner.plan()
     seconds = time.perf_counter() - start
     if profiler is not None:
         profiler.disable()

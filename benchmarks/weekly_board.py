@@ -432,11 +432,11 @@ def measure(database: str, url: str, loaded: Loaded, runs: int, profile: bool) -
         reads: dict[str, float] = {}
         for command, text in READS:
             text = text.format(lead=f"#{loaded.lead_number}")
-            answer = app.handle(who, command, text)
+            answer = app.conversation.handle(who, command, text)
             if answer.kind is MessageKind.ERROR:
                 problems.append(f"{command} {text}: {answer.text[:200]}")
             reads[f"{command} {text}"] = median_seconds(
-                functools.partial(app.handle, who, command, text), runs
+                functools.partial(app.conversation.handle, who, command, text), runs
             )
     finally:
         engine.dispose()

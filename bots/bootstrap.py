@@ -52,7 +52,7 @@ class Services:
         self, platforms: Mapping[str, Platform], worker: str | None = None, **options: Any
     ) -> Deliverer:
         """A Deliverer over this app; its claims are released when the services close."""
-        deliverer = Deliverer(self.app, platforms, worker or worker_id(), **options)
+        deliverer = Deliverer(self.app.outbox, platforms, worker or worker_id(), **options)
         self._workers.append(deliverer.worker)
         return deliverer
 
@@ -63,7 +63,7 @@ class Services:
         self._closed = True
         try:
             for worker in self._workers:
-                self.app.release(worker=worker)
+                self.app.outbox.release(worker=worker)
         except Exception:  # the database may be what failed: still disconnect
             log.exception("could not release the outbox claims of %s", self._workers)
         finally:

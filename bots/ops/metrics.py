@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 from prometheus_client import (
     CollectorRegistry,
@@ -29,8 +30,17 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from core.domain.parser import Options
-from core.services import Delivery, FollowThrough, Identity, Message, Outcome, SendError
-from core.services.ports import Messenger
+from core.services import (
+    Conversation,
+    Delivery,
+    FollowThrough,
+    Identity,
+    Message,
+    Outcome,
+    Planner,
+    SendError,
+)
+from core.services.ports import Clock, Messenger, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +168,7 @@ REGISTRY.register(_SOURCES)
 
 
 def watch_outbox(status: Callable[[], dict[str, int]] | None) -> None:
-    """Report `status()` (FollowThrough.status) as the outbox gauges; None stops."""
+    """Report `status()` (Outbox.status) as the outbox gauges; None stops."""
     with _SOURCES._lock:
         _SOURCES.outbox = status
 
@@ -185,9 +195,8 @@ def value(name: str, labels: dict[str, str] | None = None) -> float:
 # -- recording around the real objects -------------------------------------------------------
 
 
-class MeasuredFollowThrough(FollowThrough):
-    """FollowThrough that records each command (platform, outcome, latency) and each
-    planning pass; the composition root builds this one instead of the plain one."""
+class MeasuredConversation(Conversation):
+    """The adapters' part, recording each command (platform, outcome, latency)."""
 
     def handle(
         self,
@@ -218,11 +227,31 @@ class MeasuredFollowThrough(FollowThrough):
         _command(who, answer, start)
         return answer
 
+
+class MeasuredPlanner(Planner):
+    """The planner, recording each planning pass (its time, what it wrote)."""
+
     def plan(self) -> int:
         start = time.perf_counter()
         written = super().plan()
         planned(time.perf_counter() - start, written)
         return written
+
+
+class MeasuredFollowThrough(FollowThrough):
+    """FollowThrough whose adapters' part records each command and whose planner records
+    each pass; the composition root builds this one instead of the plain one."""
+
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        *,
+        catch_up: timedelta = timedelta(hours=2),
+    ) -> None:
+        super().__init__(uow, clock, catch_up=catch_up)
+        self.conversation = MeasuredConversation(uow, clock, self.groups)
+        self.planner = MeasuredPlanner(uow, clock, catch_up=catch_up)
 
 
 def _command(who: Identity, answer: Message, start: float) -> None:

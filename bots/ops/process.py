@@ -120,7 +120,9 @@ async def slack_listener(
             add_routes(app, readiness)
             return app
 
-    server = Server(services.app, SlackConfig.from_settings(services.settings), core=services.core)
+    server = Server(
+        services.app.conversation, SlackConfig.from_settings(services.settings), core=services.core
+    )
     # Registered first: /readyz answers 503 while the socket connects, not "ready".
     readiness.add("slack", server.problem)
     try:
@@ -144,7 +146,7 @@ async def slack_sender(services: Services) -> AsyncIterator[Platform]:
     # A refused bot token stops the worker at start, as it stops the listener.
     await check_tokens(config, socket=False)
     installations = Installations(config)  # OAuth: its stored tokens are encrypted
-    messenger = SlackMessenger(services.app, config, installations.bot_token)
+    messenger = SlackMessenger(services.app.conversation, config, installations.bot_token)
     try:
         # The messenger paces each channel and workspace itself, as the listener's does.
         yield Platform(messenger, RateLimiter(rate=PROCESS_RATE))
@@ -159,7 +161,7 @@ def _bot(services: Services, sync: bool) -> Any:
     settings = services.settings
     point_at(settings.discord_api_url, settings.discord_gateway_url)
     options = Options(sync=sync, rate=services.settings.discord_rate)
-    return Bot(services.app, options, services.core)
+    return Bot(services.app.conversation, options, services.core)
 
 
 @contextlib.asynccontextmanager
@@ -247,7 +249,7 @@ async def serve_roles(
     settings = services.settings
     readiness = Readiness()
     readiness.add("database", database_check(services.database.engine))
-    metrics.watch_outbox(services.app.status)
+    metrics.watch_outbox(services.app.outbox.status)
     ended = asyncio.Event()
     platforms: dict[str, Platform] = {}
     async with contextlib.AsyncExitStack() as stack:
@@ -283,7 +285,11 @@ async def serve_roles(
             await health.start()
             stack.push_async_callback(health.stop)
         stack.callback(metrics.watch_outbox, None)
-        runner = Runner(services.deliverer(measured(platforms)), tick_seconds=roles.tick_seconds)
+        runner = Runner(
+            services.deliverer(measured(platforms)),
+            services.app.planner,
+            tick_seconds=roles.tick_seconds,
+        )
 
         async def watch() -> None:
             await ended.wait()

@@ -1,7 +1,7 @@
 """The adapter contract: everything a Slack, Discord or console adapter needs, in one place.
 
 An adapter turns its platform's input into an `Identity` plus a command, calls
-`FollowThrough.handle` (text) or `FollowThrough.run` (typed options), and renders the
+`Conversation.handle` (text) or `Conversation.run` (typed options), and renders the
 `Message` that comes back; outgoing messages reach it through its `Messenger`. Member-typed
 text inside a message is marked: pass every text through `render` with the platform's
 escape function. The command table `COMMANDS` is data: manifests, command trees and help
@@ -18,6 +18,10 @@ from core.domain.parser import is_organiser_command, is_organiser_path, wants_ch
 from core.domain.replies import SAYINGS
 from core.domain.text import MAX_COMMAND, plain, render
 from core.services.app import FollowThrough
+from core.services.conversation import Conversation
+from core.services.groups import Groups
+from core.services.outbox import Outbox
+from core.services.planner import Planner
 from core.services.ports import Delivery, Failure, Messenger, SendError
 from core.services.turn import Identity
 
@@ -29,16 +33,20 @@ __all__ = [
     "Button",
     "Command",
     "CommandSpec",
+    "Conversation",
     "Delivery",
     "DomainError",
     "Failure",
     "FollowThrough",
+    "Groups",
     "Identity",
     "Message",
     "MessageKind",
     "Messenger",
     "OptionSpec",
+    "Outbox",
     "Outcome",
+    "Planner",
     "Section",
     "SendError",
     "SubcommandSpec",

@@ -358,9 +358,11 @@ def seed_groups(app_early: FollowThrough, app: FollowThrough) -> None:
                 assert reply.kind == "reply", reply
         # Now: the organiser sets the channel (the Monday board is then the coming one),
         # and members confirm their settings (their next morning is the coming one).
-        app.setup_group(first.platform, first.workspace_id, tz=tz, country=country, channel="C")
+        app.groups.setup_group(
+            first.platform, first.workspace_id, tz=tz, country=country, channel="C"
+        )
         for k in range(PER_GROUP):
-            app.join(who(g, k), **member_settings(g, k))
+            app.conversation.join(who(g, k), **member_settings(g, k))
 
 
 def expected_keys(url: str, until: datetime) -> set[str]:
@@ -529,7 +531,7 @@ def test_two_planners_reaching_the_same_monday_board_both_succeed(
 
         def plan(app: FollowThrough) -> None:
             try:
-                app.plan()
+                app.planner.plan()
             except Exception as error:  # reported below, with the board count
                 errors.append(error)
             finally:

@@ -27,7 +27,7 @@ async def morning_digest(h: Harness, clock: SimulatedClock) -> tuple[str, str, d
     await h.ask("add Julie Martin at Acme")
     await h.ask("emailed julie")
     clock.advance_to(THURSDAY)
-    h.services.app.plan()
+    h.services.app.planner.plan()
     deliverer = h.services.deliverer({"slack": h.server.platform()})
     assert await deliverer.drain() == 1
     (post,) = h.fake.posts()

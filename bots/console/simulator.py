@@ -19,8 +19,8 @@ from bots.bootstrap import build
 from bots.runtime.delivery import Platform
 from bots.runtime.ratelimit import RateLimiter
 from bots.settings import Settings
+from core.domain.builder import parse_time
 from core.domain.calendar import check_country, zone
-from core.domain.commands import parse_time
 from core.domain.errors import DomainError
 from core.domain.messages import Message
 from core.services import Identity, plain

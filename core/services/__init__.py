@@ -13,8 +13,8 @@ from core.domain.catalog import COMMANDS, CommandSpec, OptionSpec, SubcommandSpe
 from core.domain.commands import Command
 from core.domain.errors import DomainError, UsageError
 from core.domain.messages import Attachment, Button, Message, MessageKind, Outcome, Section
+from core.domain.parser import Preview
 from core.domain.parser import build as build_command
-from core.domain.parser import is_organiser_command, is_organiser_path, wants_channel_id
 from core.domain.replies import SAYINGS
 from core.domain.text import MAX_COMMAND, plain, render
 from core.services.app import FollowThrough
@@ -47,6 +47,7 @@ __all__ = [
     "Outbox",
     "Outcome",
     "Planner",
+    "Preview",
     "Section",
     "SendError",
     "SubcommandSpec",
@@ -54,10 +55,7 @@ __all__ = [
     "build_command",
     "countries",
     "country_names",
-    "is_organiser_command",
-    "is_organiser_path",
     "plain",
     "render",
-    "wants_channel_id",
     "zone_names",
 ]

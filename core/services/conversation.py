@@ -122,13 +122,13 @@ class Conversation:
         `create` False: only for someone who is a member of `who`'s group already (a DM,
         which carries no group of its own, creates none); anyone else is refused.
         """
-        return self._answer(
-            who,
-            parser.is_organiser_command(command, text),
-            lambda: parser.parse(command, text),
-            once,
-            create,
-        )
+        organiser = parser.preview(command, text).organiser
+        return self._answer(who, organiser, lambda: parser.parse(command, text), once, create)
+
+    def preview(self, command: str, text: str) -> parser.Preview:
+        """What an adapter needs to know of a command before it runs it (whether it is for
+        organisers, whether it names a channel), from its first words: no database."""
+        return parser.preview(command, text)
 
     def run(
         self,
@@ -146,7 +146,7 @@ class Conversation:
         subcommands as a path (`"group tz"`). Synchronous, never raises, like `handle`;
         `once` as for `handle` (e.g. a form submitted twice).
         """
-        organiser = parser.is_organiser_path(command, subcommand)
+        organiser = parser.preview(command, subcommand).organiser
 
         def build() -> Command:
             return parser.build(command, subcommand, options)

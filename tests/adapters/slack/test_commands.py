@@ -150,7 +150,7 @@ def test_a_change_during_a_redraw_gets_one_more_redraw_however_many_follow_it(
         async with harness(tmp_path) as h:
             client, who = await adas_home(h)
             slack, app = h.server.slack, h.server.slack.services
-            real_home = app.conversation.home
+            real_home = app.home
             drawing, drawn = threading.Event(), threading.Event()
 
             def slow_home(who: Identity) -> Any:  # the first redraw takes its time

@@ -184,8 +184,50 @@ class Values:
         except UsageError as error:
             raise usage_error(self.key, str(error)) from None
 
+    def checked(self, option: OptionSpec) -> object:
+        """An option's value checked by its kind alone, None if left out."""
+        given = self.raw(option.name) not in (None, "")
+        match option.kind:
+            case "lead":
+                return self.ref()
+            case "flag":
+                return self.flag(option.name)
+            case "choice":
+                return self.choice(option.name)
+            case "date":
+                return self.when()
+            case "time":
+                return parse_time(clean(self.text(option.name)), self.key) if given else None
+            case "tz":
+                return self.zone(option.name) if given else None
+            case "country":
+                return self.country(option.name) if given else None
+            case "integer":
+                value = self.raw(option.name)
+                if value is None and not option.required:
+                    return None
+                if not isinstance(value, int):
+                    raise usage_error(self.key, f"The {option.name} is a whole number.")
+                if option.min_value is None or option.max_value is None:
+                    return value
+                problem = f"The {option.name} is a whole number from {{low}} to {{high}}."
+                return self.in_range(option.name, value, problem)
+        return self.name(option.name)  # text, a channel: required unless it says not
 
-# -- one maker per command type ---------------------------------------------------------
+
+# -- the makers: one per command type whose values need more than their kinds' checks ----
+
+
+def _plain(v: Values) -> c.Command:
+    """A command whose fields are its options (`lead` is its `ref`), each checked by its
+    kind: what a new subcommand gets without a maker of its own."""
+    assert v.spec.command is not None
+    values = {
+        "ref" if option.kind == "lead" else option.name: v.checked(option)
+        for option in v.spec.options
+    }
+    made: c.Command = v.spec.command(**values)
+    return made
 
 
 def _add(v: Values) -> c.AddLead:
@@ -284,18 +326,10 @@ MAKERS: dict[type[c.Command], Callable[[Values], c.Command]] = {
     c.AddReferral: _referral,
     c.AddNote: lambda v: c.AddNote(v.ref(), v.note("text")),
     c.Snooze: _snooze,
-    c.Drop: lambda v: c.Drop(v.ref()),
     c.ListLeads: lambda v: c.ListLeads(include_closed=v.flag("all")),
-    c.Show: lambda v: c.Show(v.ref()),
-    c.Today: lambda v: c.Today(),
-    c.Help: lambda v: c.Help(),
     c.MySettings: _my_settings,
-    c.Pause: lambda v: c.Pause(),
-    c.Resume: lambda v: c.Resume(),
     c.ShareCompanies: lambda v: c.ShareCompanies(v.on_off("companies")),
     c.Board: lambda v: c.Board(v.on_off("board")),
-    c.Export: lambda v: c.Export(),
-    c.ForgetMe: lambda v: c.ForgetMe(confirm=v.flag("confirm")),
     c.GroupChannel: _channel,
     c.GroupMorning: lambda v: c.GroupMorning(parse_time(clean(v.text("time")), v.key)),
     c.GroupZone: lambda v: c.GroupZone(v.zone("tz")),
@@ -347,7 +381,8 @@ def build(command: str, subcommand: str, options: Options) -> c.Command:
             raise usage_error("group")
         raise unknown(f"/{name}", path)
     assert spec.command is not None
-    return MAKERS[spec.command](Values(spec, options, usage_key(name, path)))
+    make = MAKERS.get(spec.command, _plain)
+    return make(Values(spec, options, usage_key(name, path)))
 
 
 # The followthrough subcommands that also work after `me` (`/followthrough me pause`).

@@ -124,6 +124,32 @@ def _no_more(rest: str, key: str) -> None:
         raise usage_error(key, f"I didn't expect {echo(rest, 30)} there.")
 
 
+def _in_order(command: str, verb: str, rest: str) -> Tokens:
+    """A subcommand without a grammar of its own: its options in the table's order, one
+    word each, the last taking the rest of the text."""
+    spec = subcommand_spec(command, verb)
+    if spec is None or spec.command is None:
+        raise unknown(f"/{command}", verb)
+    key = usage_key(command, verb)
+    if not spec.options:
+        _no_more(rest, key)
+        return verb, {}
+    head = spec.options[:-1]
+    words = rest.split(" ") if rest else []
+    if len(words) < len(head):
+        raise usage_error(key)
+    values: dict[str, str | int | bool | None] = {}
+    tail = " ".join(words[len(head) :])
+    for option, word in zip(spec.options, [*words[: len(head)], tail], strict=True):
+        if option.kind == "integer" and is_number(word):
+            values[option.name] = int(word)
+        elif option.kind == "flag":
+            values[option.name] = word.lower() == option.name
+        else:
+            values[option.name] = word or None
+    return verb, values
+
+
 def _lead(verb: str, rest: str) -> Tokens:
     """The options of `/lead <verb> <rest>`."""
     if verb in ("", "help"):
@@ -162,10 +188,7 @@ def _lead(verb: str, rest: str) -> Tokens:
         if rest.lower() not in ("", "all"):
             raise usage_error("list")
         return verb, {"all": rest.lower() == "all"}
-    if verb == "today":
-        _no_more(rest, "today")
-        return verb, {}
-    raise unknown("/lead", verb)
+    return _in_order("lead", verb, rest)  # `today`, and any subcommand added since
 
 
 def _me(rest: str) -> Tokens:
@@ -218,14 +241,11 @@ def _followthrough(verb: str, rest: str) -> Tokens:
         if len(words) != 2 or words[0].lower() != "companies":
             raise usage_error("share")
         return verb, {"companies": words[1]}
-    if verb in MEMBER_VERBS:
-        _no_more(rest, usage_key("followthrough", verb))
-        return verb, {}
     if verb == "me":
         return _me(rest)
     if verb == "group":
         return _group(rest)
-    raise unknown("/followthrough", verb)
+    return _in_order("followthrough", verb, rest)  # `pause`, `export`, ...
 
 
 def tokenise(command: str, text: str) -> tuple[str, str, Options]:

@@ -36,7 +36,7 @@ from core.domain.commands import (
 )
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE, Action
-from core.domain.parser import parse
+from core.domain.parser import Preview, build, parse, preview, tokenise
 
 
 def lead(text: str) -> Command:
@@ -275,3 +275,44 @@ def test_the_help_shows_the_usage_of_every_other_command() -> None:
                 assert sub.usage in HELP, sub.name
     assert "/lead emailed|followedup|" in HELP
     assert "/leaderboard [week|month|all]" in HELP
+
+
+# --- one pipeline: text becomes the options typed input delivers --------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "subcommand", "options"),
+    [
+        ("/lead", "snooze #3 7", "snooze", {"lead": "#3", "days": 7}),
+        ("/lead", "note julie prefers calls", "note", {"lead": "julie", "text": "prefers calls"}),
+        (
+            "/lead",
+            "emailed julie on fri sent my CV",
+            "emailed",
+            {"lead": "julie", "note": "sent my CV", "when": "on fri"},
+        ),
+        ("/lead", "list all", "list", {"all": True}),
+        ("/followthrough", "group tz Europe/Berlin", "group tz", {"tz": "Europe/Berlin"}),
+        (
+            "/followthrough",
+            "group points called 4",
+            "group points",
+            {"action": "called", "points": 4},
+        ),
+        ("/followthrough", "forget-me", "forget-me", {"confirm": False}),
+        ("/followthrough", "share companies on", "share", {"companies": "on"}),
+    ],
+)
+def test_text_is_split_into_the_options_typed_input_delivers(
+    command: str, text: str, subcommand: str, options: dict[str, object]
+) -> None:
+    name, path, tokens = tokenise(command, text)
+    assert (path, dict(tokens)) == (subcommand, options)
+    assert parse(command, text) == build(name, path, tokens)
+
+
+def test_the_preview_reads_only_the_first_words() -> None:
+    assert preview("/followthrough", "group channel <#C1|jobs>") == Preview(True, True)
+    assert preview("/followthrough", "group points called " + "x" * 5000) == Preview(True, False)
+    assert preview("followthrough", "group tz") == Preview(True, False)  # a typed path
+    assert preview("/lead", "emailed julie") == Preview(False, False)

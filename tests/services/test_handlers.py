@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from bots.bootstrap import Services
+from core.domain.catalog import COMMANDS, CommandSpec, SubcommandSpec
 from core.domain.text import plain
 from core.services import FollowThrough, Identity, MessageKind
+from core.services.handlers import HANDLERS
 from core.services.ports import SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import GroupRow, LeadRow, MemberRow
@@ -133,3 +135,11 @@ def test_a_bad_group_value_from_an_organiser_gets_its_own_usage(app: FollowThrou
     assert "America is not a time zone I know" in plain(answer.text)
     assert "Usage: /followthrough group tz Zone/Name" in answer.text
     assert "Example: /followthrough group tz Europe/London" in answer.text
+
+
+def test_every_row_names_a_command_type_with_a_handler() -> None:
+    def rows(spec: CommandSpec | SubcommandSpec) -> list[CommandSpec | SubcommandSpec]:
+        return [spec, *(row for sub in spec.subcommands for row in rows(sub))]
+
+    named = {row.command for spec in COMMANDS for row in rows(spec) if row.command}
+    assert named == set(HANDLERS)

@@ -103,9 +103,8 @@ class Values:
         return bool(self.options.get(name))
 
     def _limit(self, name: str) -> int:
-        limit = self._option(name).max_length
-        assert limit is not None, name
-        return limit
+        """An option's longest value: its own limit, else any command's."""
+        return self._option(name).max_length or MAX_COMMAND
 
     def name(self, option: str) -> str | None:
         """A contact's, company's or role's name: required unless its option says not."""

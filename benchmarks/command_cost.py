@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.command_cost [--members 100] [--runs 5]
         [--database sqlite|postgresql|both] [--profile COMMAND] [--once]
 
-The core without an adapter: `FollowThrough.handle` called directly, on one thread, on a
+The core without an adapter: `Conversation.handle` called directly, on one thread, on a
 migrated database, for a group of `--members` members who each added one lead. For
 each command of the latency benchmarks' script (benchmarks/slack_latency.py) and the
 App Home overview that follows a change, it runs the command once for every member

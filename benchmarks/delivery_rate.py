@@ -6,7 +6,7 @@
 
 It loads one Discord group and `--messages` members, each with a lead whose follow-up is
 due on Tuesday 2026-03-03 at 08:00 UTC, through the real migrations; times
-`FollowThrough.plan()`, which writes one digest per member to the outbox; then delivers
+`Planner.plan()`, which writes one digest per member to the outbox; then delivers
 them with the real `Deliverer` and `RateLimiter(rate=--rate)` through a fake platform
 that answers after 5-20 ms and allows `--limit` requests per second. The clock starts at
 that morning and runs at real speed.

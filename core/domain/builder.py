@@ -368,16 +368,15 @@ def build(command: str, subcommand: str, options: Options) -> c.Command:
         if isinstance(value, str):
             too_long(value)
     name, path = clean(command).lstrip("/").lower(), clean(subcommand).lower()
-    if name == "lead" and path == "":
-        path = "help"
-    if name == "followthrough" and path in ("", "group"):
-        if path == "group":  # a group setting needs its own name: `group tz`
-            raise usage_error("group")
-        path = "help"
+    top = command_spec(name)
+    if top is not None and top.command is not None:
+        path = ""  # a command without subcommands (`/leaderboard`)
+    elif not path:
+        path = "help"  # `/lead` alone
     spec = spec_at(name, path)
     if spec is None:
-        if name == "followthrough" and path.startswith(f"{GROUP.name} "):
-            raise usage_error("group")
+        if name == FOLLOWTHROUGH.name and path.split(" ")[0] == GROUP.name:
+            raise usage_error("group")  # a group setting needs its own name: `group tz`
         raise unknown(f"/{name}", path)
     assert spec.command is not None
     make = MAKERS.get(spec.command, _plain)

@@ -19,12 +19,16 @@ from bots.bootstrap import build
 from bots.runtime.delivery import Platform
 from bots.runtime.ratelimit import RateLimiter
 from bots.settings import Settings
-from core.domain.builder import parse_time
-from core.domain.calendar import check_country, zone
-from core.domain.errors import DomainError
-from core.domain.messages import Message
-from core.services import Identity, plain
-from core.services.app import FollowThrough
+from core.services import (
+    DomainError,
+    FollowThrough,
+    Identity,
+    Message,
+    check_country,
+    parse_time,
+    plain,
+    zone,
+)
 from core.services.ports import Delivery, SimulatedClock
 
 PLATFORM, WORKSPACE = "sim", "group"

@@ -8,7 +8,8 @@ escape function. The command table `COMMANDS` is data: manifests, command trees 
 are generated from it.
 """
 
-from core.domain.calendar import countries, country_names, zone_names
+from core.domain.builder import parse_time
+from core.domain.calendar import check_country, countries, country_names, zone, zone_names
 from core.domain.catalog import COMMANDS, CommandSpec, OptionSpec, SubcommandSpec
 from core.domain.commands import Command
 from core.domain.errors import DomainError, UsageError
@@ -53,9 +54,12 @@ __all__ = [
     "SubcommandSpec",
     "UsageError",
     "build_command",
+    "check_country",
     "countries",
     "country_names",
+    "parse_time",
     "plain",
     "render",
+    "zone",
     "zone_names",
 ]

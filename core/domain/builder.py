@@ -214,6 +214,11 @@ class Values:
         return self.name(option.name)  # text, a channel: required unless it says not
 
 
+def _either(names: tuple[str, ...]) -> str:
+    """`week, month or all`."""
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 # -- the makers: one per command type whose values need more than their kinds' checks ----
 
 
@@ -261,7 +266,9 @@ def _my_settings(v: Values) -> c.MySettings:
     nudge_time = parse_time(clean(v.text("time")), v.key) if v.raw("time") else None
     tz, country = v.raw("tz"), v.raw("country")
     if nudge_time is None and not tz and not country:
-        raise usage_error(v.key, "Which setting? time, tz or country.")
+        raise usage_error(
+            v.key, f"Which setting? {_either(tuple(o.name for o in v.spec.options))}."
+        )
     return c.MySettings(
         nudge_time, v.zone("tz") if tz else None, v.country("country") if country else None
     )
@@ -315,7 +322,7 @@ def _points(v: Values) -> c.GroupPoints:
 def _leaderboard(v: Values) -> c.Leaderboard:
     period = clean(v.text("period")).lower() or "week"
     if period not in v._option("period").choices:
-        raise usage_error(v.key, "Choose week, month or all.")
+        raise usage_error(v.key, f"Choose {_either(v._option('period').choices)}.")
     return c.Leaderboard(period)
 
 

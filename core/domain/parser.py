@@ -201,7 +201,7 @@ def _me(rest: str) -> Tokens:
     for key, value in zip(words[::2], words[1::2], strict=True):
         key = key.lower()
         if key not in _ME or key in values:
-            raise usage_error("me", f"{echo(key, 20)} is not one of time, tz, country (once each).")
+            raise usage_error("me", f"{echo(key, 20)} is not one of {', '.join(_ME)} (once each).")
         values[key] = value
     return "me", values
 

@@ -1,8 +1,11 @@
 """The adapter contract: everything a Slack, Discord or console adapter needs, in one place.
 
-An adapter turns its platform's input into an `Identity` plus a command, calls
-`Conversation.handle` (text) or `Conversation.run` (typed options), and renders the
-`Message` that comes back; outgoing messages reach it through its `Messenger`. Member-typed
+An adapter is handed the `Conversation` (its part of `FollowThrough`). It turns its
+platform's input into an `Identity` plus a command, asks `Conversation.preview` what it
+must know first (an organiser command, a channel named), calls `Conversation.handle`
+(text) or `Conversation.run` (typed options), and renders the `Message` that comes back
+(its `outcome`: done, refused or failed); outgoing messages reach it through its
+`Messenger`. Member-typed
 text inside a message is marked: pass every text through `render` with the platform's
 escape function. The command table `COMMANDS` is data: manifests, command trees and help
 are generated from it.

@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.command_cost [--members 100] [--runs 5]
         [--database sqlite|postgresql|both] [--profile COMMAND] [--once]
 
-The core without an adapter: `FollowThrough.handle` called directly, on one thread, on a
+The core without an adapter: `Conversation.handle` called directly, on one thread, on a
 migrated database, for a group of `--members` members who each added one lead. For
 each command of the latency benchmarks' script (benchmarks/slack_latency.py) and the
 App Home overview that follows a change, it runs the command once for every member
@@ -50,9 +50,11 @@ def one_pass(
 ) -> None:
     for who in members:
         if (command, text) == HOME:
-            app.home(who)
+            app.conversation.home(who)
         else:
-            app.handle(who, command, text, once=f"bench:{next(KEYS)}" if keyed else None)
+            app.conversation.handle(
+                who, command, text, once=f"bench:{next(KEYS)}" if keyed else None
+            )
 
 
 def measure(
@@ -65,7 +67,7 @@ def measure(
         app = services.app
         people = [Identity("slack", "T0BENCH", f"U{n:09d}", f"Member {n}") for n in range(members)]
         for who in people:
-            app.handle(who, "/lead", f"add Julie {who.user_id} at Acme")
+            app.conversation.handle(who, "/lead", f"add Julie {who.user_id} at Acme")
         costs: dict[str, float] = {}
         keyed_costs: dict[str, float] = {}
         for command, text in (*SCRIPT, HOME):

@@ -31,7 +31,7 @@ from core.domain import parser
 from core.domain.leads import Lead
 from core.domain.members import Group, Member
 from core.domain.messages import Message, MessageKind
-from core.services.handlers import READS
+from core.services.handlers import reads_only
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -231,7 +231,7 @@ class AdapterOnly:
 
     def _answer(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Message:
         if key not in self._answers:
-            self._answers[key] = self.READ if isinstance(build(), READS) else self.WRITE
+            self._answers[key] = self.READ if reads_only(build()) else self.WRITE
         return self._answers[key]
 
     def handle(self, who: Any, command: str, text: str, **kwargs: Any) -> Message:

@@ -6,7 +6,7 @@
 
 It loads one Discord group and `--messages` members, each with a lead whose follow-up is
 due on Tuesday 2026-03-03 at 08:00 UTC, through the real migrations; times
-`FollowThrough.plan()`, which writes one digest per member to the outbox; then delivers
+`Planner.plan()`, which writes one digest per member to the outbox; then delivers
 them with the real `Deliverer` and `RateLimiter(rate=--rate)` through a fake platform
 that answers after 5-20 ms and allows `--limit` requests per second. The clock starts at
 that morning and runs at real speed.
@@ -256,7 +256,7 @@ async def deliver(deliverer: Deliverer) -> float:
     start = time.perf_counter()
     while True:
         sent = await deliverer.drain()
-        counts = await asyncio.to_thread(app.status)
+        counts = await asyncio.to_thread(app.outbox.status)
         if counts["pending"] + counts["claimed"] == 0:
             return time.perf_counter() - start
         if not sent:
@@ -272,12 +272,12 @@ def run(url: str, args: argparse.Namespace) -> Result:
         clock = RunningClock(MORNING + timedelta(minutes=1))
         app = build(Settings(database_url=url), clock, migrate=False).app
         started = time.perf_counter()
-        planned = app.plan()
+        planned = app.planner.plan()
         plan_seconds = time.perf_counter() - started
         print(f"  planned {planned:,} digests in {plan_seconds:.2f} s; delivering...", flush=True)
         platform = FakePlatform(args.limit, args.window, args.on_excess, seed=args.seed)
         deliverer = Deliverer(
-            app,
+            app.outbox,
             {"discord": Platform(platform, RateLimiter(rate=args.rate, burst=args.burst))},
             "bench",
             senders=args.senders,

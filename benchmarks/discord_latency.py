@@ -133,7 +133,11 @@ async def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> R
         point_at(api_url, gateway_url)
         with build(Settings(database_url=url), SystemClock(), migrate=True) as services:
             options = Options(sync=False, sync_file=tmp / "sync", guild_ready_timeout=0.05)
-            app = AdapterOnly(services.app) if args.adapter_only else services.app
+            app = (
+                AdapterOnly(services.app.conversation)
+                if args.adapter_only
+                else services.app.conversation
+            )
             bot = Bot(app, options, services.core)
             gateway: asyncio.Task[None] | None = None
             try:

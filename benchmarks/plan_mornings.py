@@ -1,4 +1,4 @@
-"""Benchmark: plan the mornings of many members at once (`FollowThrough.plan`).
+"""Benchmark: plan the mornings of many members at once (`Planner.plan`).
 
     .venv/bin/python -m benchmarks.plan_mornings [--members 10000] [--leads 20]
         [--wide 100] [--database sqlite|postgresql|both] [--seed 1] [--profile]
@@ -427,7 +427,7 @@ def plan_in_child(url: str, now: datetime, profile: bool) -> dict[str, Any]:
     if profiler is not None:
         profiler.enable()
     start = time.perf_counter()
-    written = app.plan()
+    written = app.planner.plan()
     seconds = time.perf_counter() - start
     if profiler is not None:
         profiler.disable()
@@ -646,7 +646,7 @@ def load_average() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.plan_mornings",
-        description="Time FollowThrough.plan() over many members' mornings.",
+        description="Time Planner.plan() over many members' mornings.",
     )
     parser.add_argument("--members", type=int, default=10_000, help="members (default 10000)")
     parser.add_argument("--leads", type=int, default=20, help="leads per member (default 20)")

@@ -125,7 +125,11 @@ async def measure(
                 http_port=0,
                 database_url=url,
             )
-            app = AdapterOnly(services.app) if adapter_only else services.app
+            app = (
+                AdapterOnly(services.app.conversation)
+                if adapter_only
+                else services.app.conversation
+            )
             server = SlackServer(app, config, core=services.core)
             await server.start()
             settle_garbage_collector()  # as `followthrough run` does once started

@@ -17,7 +17,7 @@ paused. Rows go in with SQLAlchemy Core executemany.
 Then, with the clock at Monday 2026-03-16 08:00 New York, it times:
   - `post_weekly_boards` on a fresh engine, as a restarted bot would (the target: under
     0.5 s), which writes last week's board to the outbox;
-  - on Friday, every read command through the real entry `FollowThrough.handle`, as the
+  - on Friday, every read command through the real entry `Conversation.handle`, as the
     member with the most leads: `/leaderboard week|month|all`, `/lead list all`,
     `/lead show` (their lead with the longest history) and `/lead today`; each the
     median of `--runs` runs (the target: under 100 ms each).
@@ -410,7 +410,7 @@ def post(db: Database, database: str, profile: bool) -> tuple[float, int]:
 
 def measure(database: str, url: str, loaded: Loaded, runs: int, profile: bool) -> Result:
     """The Monday board on a fresh engine (as a restarted bot), then on Friday each read
-    command through `FollowThrough.handle` (the median of `runs`)."""
+    command through `Conversation.handle` (the median of `runs`)."""
     engine = make_engine(url)
     clock = SimulatedClock(NOW)
     db = Database(engine, clock)
@@ -432,11 +432,11 @@ def measure(database: str, url: str, loaded: Loaded, runs: int, profile: bool) -
         reads: dict[str, float] = {}
         for command, text in READS:
             text = text.format(lead=f"#{loaded.lead_number}")
-            answer = app.handle(who, command, text)
+            answer = app.conversation.handle(who, command, text)
             if answer.kind is MessageKind.ERROR:
                 problems.append(f"{command} {text}: {answer.text[:200]}")
             reads[f"{command} {text}"] = median_seconds(
-                functools.partial(app.handle, who, command, text), runs
+                functools.partial(app.conversation.handle, who, command, text), runs
             )
     finally:
         engine.dispose()

@@ -60,7 +60,7 @@ class Services:
         self, platforms: Mapping[str, Platform], worker: str | None = None, **options: Any
     ) -> Deliverer:
         """A Deliverer over this app; its claims are released when the services close."""
-        deliverer = Deliverer(self.app, platforms, worker or worker_id(), **options)
+        deliverer = Deliverer(self.app.outbox, platforms, worker or worker_id(), **options)
         self._workers.append(deliverer.worker)
         return deliverer
 
@@ -71,7 +71,7 @@ class Services:
         self._closed = True
         try:
             for worker in self._workers:
-                self.app.release(worker=worker)
+                self.app.outbox.release(worker=worker)
         except Exception:  # the database may be what failed: still disconnect
             log.exception("could not release the outbox claims of %s", self._workers)
         finally:
@@ -162,7 +162,7 @@ async def platforms(
     readiness.add("database", database_check(services.database.engine))
     http = HttpServer(readiness, settings.http_host, settings.http_port)
     host = registry.Host(services, readiness, http.app, ended or asyncio.Event(), http.start)
-    metrics.watch_outbox(services.app.status)
+    metrics.watch_outbox(services.app.outbox.status)
     started: dict[str, Platform] = {}
     async with contextlib.AsyncExitStack() as stack:
         stack.callback(metrics.watch_outbox, None)

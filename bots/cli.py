@@ -33,7 +33,7 @@ def _operate(settings: Settings, args: argparse.Namespace) -> int:
         return _run(settings, args)
     if args.command == "status":
         with build(settings) as services:
-            for state, count in services.app.status().items():
+            for state, count in services.app.outbox.status().items():
                 print(f"{state:>8}  {count}")
         return 0
     with build(settings, migrate=True):  # db upgrade

@@ -192,7 +192,7 @@ class Bot:
 
     def tick(self) -> int:
         """One tick now: plan, then deliver; how many were sent."""
-        self.app.plan()
+        self.app.planner.plan()
         return asyncio.run(self.deliverer.drain())
 
     def tick_at(self, instant: datetime) -> int:
@@ -208,7 +208,7 @@ class Bot:
             at = now - (now - datetime(2000, 1, 1, tzinfo=UTC)) % step + step
             while at <= until:
                 self.clock.advance_to(at)
-                self.app.plan()
+                self.app.planner.plan()
                 await self.deliverer.drain()
                 at += step
 

@@ -203,7 +203,7 @@ class Console:
 
     def tick(self) -> None:
         with self._core:
-            self.app.plan()
+            self.app.planner.plan()
             asyncio.run(self.deliverer.drain())
 
     def _ticking(self) -> None:
@@ -255,7 +255,9 @@ class Console:
         if not words:
             return
         with self._core:
-            answer = self.app.handle(self.who, words[0], words[1] if len(words) > 1 else "")
+            answer = self.app.conversation.handle(
+                self.who, words[0], words[1] if len(words) > 1 else ""
+            )
         self.terminal.show(answer_text(answer))
         self.tick()  # what the command caused (a celebration) shows after its answer
 

@@ -19,12 +19,16 @@ from bots.bootstrap import build
 from bots.runtime.delivery import Platform
 from bots.runtime.ratelimit import RateLimiter
 from bots.settings import Settings
-from core.domain.calendar import check_country, zone
-from core.domain.commands import parse_time
-from core.domain.errors import DomainError
-from core.domain.messages import Message
-from core.services import Identity, plain
-from core.services.app import FollowThrough
+from core.services import (
+    DomainError,
+    FollowThrough,
+    Identity,
+    Message,
+    check_country,
+    parse_time,
+    plain,
+    zone,
+)
 from core.services.ports import Delivery, SimulatedClock
 
 PLATFORM, WORKSPACE = "sim", "group"
@@ -115,7 +119,7 @@ class Simulator:
         country = check_country(options["country"]) if "country" in options else None
         self.group_tz = options["tz"]
         setup = partial(
-            self.app.setup_group,
+            self.app.groups.setup_group,
             PLATFORM,
             WORKSPACE,
             tz=options["tz"],
@@ -147,7 +151,9 @@ class Simulator:
         country = check_country(options["country"]) if "country" in options else None
         nudge_time = parse_time(options["time"], "me") if "time" in options else None
         self.members[name] = (who, tz or str(self.group_tz))
-        join = partial(self.app.join, who, tz=tz, country=country, nudge_time=nudge_time)
+        join = partial(
+            self.app.conversation.join, who, tz=tz, country=country, nudge_time=nudge_time
+        )
         if self.started:
             join()
         else:
@@ -180,7 +186,7 @@ class Simulator:
         if not self.started:
             raise ValueError("set the clock first: `at YYYY-MM-DD HH:MM`")
         who, tz = self.members[name]
-        answer = self.app.handle(who, command, rest)
+        answer = self.app.conversation.handle(who, command, rest)
         self.emit(Output(self.clock.now().astimezone(ZoneInfo(tz)), name, answer))
         self.deliver()  # what the command caused (a celebration) goes out now
 
@@ -189,7 +195,7 @@ class Simulator:
     def advance(self, target: datetime) -> None:
         """Move the clock to `target`, stopping at every morning on the way."""
         while True:
-            wake = self.app.next_wake()
+            wake = self.app.planner.next_wake()
             if wake is None or wake > target:
                 break
             self.clock.advance_to(max(wake, self.clock.now()))
@@ -198,7 +204,7 @@ class Simulator:
         self.tick()
 
     def tick(self) -> None:
-        self.app.plan()
+        self.app.planner.plan()
         self.deliver()
 
     def deliver(self) -> None:

@@ -20,7 +20,7 @@ from bots.discord.interactions import PLATFORM, Presses
 from bots.discord.messenger import DiscordMessenger, InvalidRequests, Window, http_trace
 from bots.discord.views import CommandButton
 from bots.runtime.workers import CoreWorkers, InFlight
-from core.services import FollowThrough
+from core.services import Conversation
 
 log = logging.getLogger(__name__)
 # The bot never joins voice: discord.py's warnings about missing voice libraries are noise
@@ -77,7 +77,7 @@ class Bot(discord.Client):
 
     def __init__(
         self,
-        app: FollowThrough | None,
+        app: Conversation | None,
         options: Options | None = None,
         core: CoreWorkers | None = None,
     ) -> None:
@@ -143,7 +143,7 @@ class Bot(discord.Client):
         on_guild_unavailable instead: nothing is erased then.
         """
         assert self.app is not None
-        erased = await self.core(self.app.erase_group, PLATFORM, str(guild.id))
+        erased = await self.core(self.app.groups.erase_group, PLATFORM, str(guild.id))
         log.info("removed from guild %s: group %s", guild.id, "erased" if erased else "absent")
 
     async def close(self) -> None:

@@ -32,7 +32,7 @@ def needed_intents() -> dict[str, bool]:
     def no_database() -> Any:
         raise RuntimeError("doctor builds the client only to read its intents")
 
-    bot = Bot(FollowThrough(no_database, SystemClock()))
+    bot = Bot(FollowThrough(no_database, SystemClock()).conversation)
     return dict(bot.intents)
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bots.discord import render, views
-from core.services import SAYINGS, FollowThrough, Identity, Message, MessageKind, plain
+from core.services import SAYINGS, Conversation, Identity, Message, MessageKind, plain
 
 if TYPE_CHECKING:
     from bots.discord.views import CommandButton
@@ -45,7 +45,7 @@ def identity(interaction: discord.Interaction[Any]) -> Identity:
     )
 
 
-def dm_group(app: FollowThrough, user_id: str, hint: str | None = None) -> str:
+def dm_group(app: Conversation, user_id: str, hint: str | None = None) -> str:
     """The workspace a DM of `user_id` acts in (a DM carries no group of its own): their
     one group on Discord, or the one `hint` names if it is theirs. Else the SAYINGS key
     of why not (a workspace id is digits: never one): they have none, it isn't theirs, or

@@ -222,7 +222,7 @@ class DiscordMessenger:
     def __init__(self, client: discord.Client, remember_dm_channel: Any) -> None:
         # The client's http_trace paces every request under the global limit.
         self.client = client
-        self._remember = remember_dm_channel  # FollowThrough.remember_dm_channel
+        self._remember = remember_dm_channel  # Conversation.remember_dm_channel
         self.dm_opens = 0
 
     def route(self, delivery: Delivery) -> str:

@@ -111,7 +111,7 @@ def _bot(host: Host, sync: bool) -> Bot:
     services = host.services
     settings = DiscordSettings.of(services.settings)
     point_at(settings.api_url, settings.gateway_url)
-    return Bot(services.app, Options(sync=sync, rate=settings.rate), services.core)
+    return Bot(services.app.conversation, Options(sync=sync, rate=settings.rate), services.core)
 
 
 @contextlib.asynccontextmanager

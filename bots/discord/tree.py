@@ -28,7 +28,7 @@ from core.services import (
     COMMANDS,
     SAYINGS,
     CommandSpec,
-    FollowThrough,
+    Conversation,
     Identity,
     OptionSpec,
     SubcommandSpec,
@@ -95,7 +95,7 @@ def countries() -> list[tuple[str, str]]:
 async def _from_core(
     interaction: discord.Interaction[Any],
     what: str,
-    call: Callable[[FollowThrough, Identity], list[tuple[str, str]]],
+    call: Callable[[Conversation, Identity], list[tuple[str, str]]],
 ) -> list[tuple[str, str]]:
     """A read of the core for autocomplete as whoever is asking, where they are
     (`tenant`), never slower than Discord allows (no defer): nothing where no group of

@@ -84,7 +84,7 @@ def sent_id(row: int, embed: int, section: int, index: int) -> str:
 
 def reply_id(embed: int, button: Button) -> str:
     """A button on a reply: the command it runs."""
-    command, _, text = button.command.partition(" ")
+    command, text = button.parts
     value = f"ft2:r:{embed}:{command.lstrip('/')}:{text}"
     if len(value) > MAX_CUSTOM_ID or not re.fullmatch(REPLY, value):
         raise ValueError(f"a button's command does not fit a custom id: {button.command!r}")

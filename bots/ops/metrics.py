@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 from prometheus_client import (
     CollectorRegistry,
@@ -28,10 +29,18 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from core.domain import replies
 from core.domain.parser import Options
-from core.services import Delivery, FollowThrough, Identity, Message, MessageKind, SendError
-from core.services.ports import Messenger
+from core.services import (
+    Conversation,
+    Delivery,
+    FollowThrough,
+    Identity,
+    Message,
+    Outcome,
+    Planner,
+    SendError,
+)
+from core.services.ports import Clock, Messenger, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +97,6 @@ PLANNED = Counter(
     registry=REGISTRY,
 )
 
-_FAILED_PREFIX = replies.failed("\0").partition("\0")[0]
-
 
 def command(platform: str, outcome: str, seconds: float) -> None:
     """One command answered on `platform`: outcome ok, refused or failed."""
@@ -99,9 +106,7 @@ def command(platform: str, outcome: str, seconds: float) -> None:
 
 def outcome_of(answer: Message) -> str:
     """ok, refused (the member's mistake, or not allowed) or failed (our side)."""
-    if answer.kind is not MessageKind.ERROR:
-        return "ok"
-    return "failed" if answer.text.startswith(_FAILED_PREFIX) else "refused"
+    return "ok" if answer.outcome is Outcome.DONE else str(answer.outcome)
 
 
 def send(platform: str, outcome: str) -> None:
@@ -153,7 +158,7 @@ REGISTRY.register(_SOURCES)
 
 
 def watch_outbox(status: Callable[[], dict[str, int]] | None) -> None:
-    """Report `status()` (FollowThrough.status) as the outbox gauges; None stops."""
+    """Report `status()` (Outbox.status) as the outbox gauges; None stops."""
     with _SOURCES._lock:
         _SOURCES.outbox = status
 
@@ -171,9 +176,8 @@ def value(name: str, labels: dict[str, str] | None = None) -> float:
 # -- recording around the real objects -------------------------------------------------------
 
 
-class MeasuredFollowThrough(FollowThrough):
-    """FollowThrough that records each command (platform, outcome, latency) and each
-    planning pass; the composition root builds this one instead of the plain one."""
+class MeasuredConversation(Conversation):
+    """The adapters' part, recording each command (platform, outcome, latency)."""
 
     def handle(
         self,
@@ -204,11 +208,31 @@ class MeasuredFollowThrough(FollowThrough):
         _command(who, answer, start)
         return answer
 
+
+class MeasuredPlanner(Planner):
+    """The planner, recording each planning pass (its time, what it wrote)."""
+
     def plan(self) -> int:
         start = time.perf_counter()
         written = super().plan()
         planned(time.perf_counter() - start, written)
         return written
+
+
+class MeasuredFollowThrough(FollowThrough):
+    """FollowThrough whose adapters' part records each command and whose planner records
+    each pass; the composition root builds this one instead of the plain one."""
+
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        *,
+        catch_up: timedelta = timedelta(hours=2),
+    ) -> None:
+        super().__init__(uow, clock, catch_up=catch_up)
+        self.conversation = MeasuredConversation(uow, clock, self.groups)
+        self.planner = MeasuredPlanner(uow, clock, catch_up=catch_up)
 
 
 def _command(who: Identity, answer: Message, start: float) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bots.runtime.ratelimit import RateLimiter
-from core.services.app import FollowThrough
+from core.services import Outbox
 from core.services.ports import Delivery, Failure, Messenger, SendError
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class _Item:
 class Deliverer:
     """Delivers claimed outbox rows with a few concurrent senders per process."""
 
-    app: FollowThrough
+    app: Outbox
     platforms: Mapping[str, Platform]
     worker: str
     senders: int = 4

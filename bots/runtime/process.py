@@ -87,7 +87,9 @@ async def serve_roles(
     ended = asyncio.Event()
     running = bootstrap.platforms(services, roles.listeners, worker=roles.worker, ended=ended)
     async with running as platforms:
-        runner = Runner(services.deliverer(platforms), tick_seconds=roles.tick_seconds)
+        runner = Runner(
+            services.deliverer(platforms), services.app.planner, tick_seconds=roles.tick_seconds
+        )
 
         async def watch() -> None:
             await ended.wait()

@@ -18,7 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bots.runtime.delivery import Deliverer
-from core.services.app import FollowThrough
+from core.services import Planner
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,8 @@ def worker_id() -> str:
 class Runner:
     """One process's loop: a tick plans what has come due and delivers the outbox."""
 
-    def __init__(self, deliverer: Deliverer, *, tick_seconds: float = 60) -> None:
-        self.deliverer = deliverer
-        self.app: FollowThrough = deliverer.app
+    def __init__(self, deliverer: Deliverer, planner: Planner, *, tick_seconds: float = 60) -> None:
+        self.deliverer, self.planner = deliverer, planner
         self.worker = deliverer.worker
         self.tick_seconds = tick_seconds
         self.stopping = asyncio.Event()
@@ -45,7 +44,7 @@ class Runner:
         planned = sent = 0
         async with self._busy:
             try:
-                planned = await asyncio.to_thread(self.app.plan)
+                planned = await asyncio.to_thread(self.planner.plan)
             except Exception:
                 # Planning failed (the database, or a bug): what is already due still goes.
                 log.exception("planning failed; the next tick retries")
@@ -87,7 +86,7 @@ class Runner:
             async with self._busy:
                 pass
             scheduler.shutdown(wait=False)
-            await asyncio.to_thread(self.app.release, worker=self.worker)
+            await asyncio.to_thread(self.deliverer.app.release, worker=self.worker)
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
             log.info("worker %s stopped", self.worker)

@@ -23,7 +23,7 @@ from bots.slack import actions, commands, events, home
 from bots.slack.config import SlackConfig
 from bots.slack.context import Slack
 from bots.slack.oauth import Installations
-from core.services import FollowThrough
+from core.services import Conversation
 from core.storage.slack import SlackStorage
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def _callbacks(slack: Slack) -> AsyncCallbackOptions:
 
 
 def create_app(
-    services: FollowThrough,
+    services: Conversation,
     config: SlackConfig,
     core: CoreWorkers,
     installations: Installations | None = None,

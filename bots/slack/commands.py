@@ -32,9 +32,7 @@ from core.services import (
     SubcommandSpec,
     UsageError,
     build_command,
-    is_organiser_command,
     plain,
-    wants_channel_id,
 )
 
 log = logging.getLogger(__name__)
@@ -54,7 +52,8 @@ def register(app: AsyncApp, slack: Slack) -> None:
         team = workspace(context)  # the installation's, never the member's home team
         command = str(body["command"])
         raw = str(body.get("text") or "")
-        text = incoming(raw, channel_ids=wants_channel_id(command, raw))
+        seen = slack.services.preview(command, raw)  # the one look at its words before it runs
+        text = incoming(raw, channel_ids=seen.names_channel)
         # A slash command is one trigger_id: the same signed body again (a replay within
         # its 5 minutes, a retry by a proxy) is applied once.
         trigger = str(body.get("trigger_id") or "")
@@ -74,7 +73,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
         response_url = str(body["response_url"])
         once = once_key("command", team, trigger) if trigger else None
         asked = asyncio.ensure_future(
-            answer_to(slack, client, body, team, command, text, once=once)
+            answer_to(slack, client, body, team, command, text, once=once, organiser=seen.organiser)
         )
         done, _ = await asyncio.wait({asked}, timeout=slack.config.answer_in_ack)
         if done and not asked.cancelled() and asked.exception() is None:
@@ -174,14 +173,17 @@ async def answer_to(
     text: str,
     *,
     once: str | None,
+    organiser: bool,
 ) -> tuple[Identity, Message]:
-    """Who typed the command in `team` (users.info on their first), and the core's answer."""
+    """Who typed the command in `team` (users.info on their first, and again after a
+    minute for an `organiser` command, whose admin role must be current), and the core's
+    answer."""
     who = await slack.people.identity(
         client,
         team,
         str(body["user_id"]),
         fallback_name=str(body.get("user_name") or ""),
-        organiser=is_organiser_command(command, text),
+        organiser=organiser,
     )
     return who, await slack.handle(who, command, text, once=once)
 

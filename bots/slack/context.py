@@ -28,7 +28,7 @@ from bots.slack.config import SlackConfig
 from bots.slack.messenger import SlackMessenger, failure
 from bots.slack.oauth import Installations
 from bots.slack.people import People, workspace
-from core.services import SAYINGS, FollowThrough, Identity, Message, MessageKind, SendError
+from core.services import SAYINGS, Conversation, Identity, Message, MessageKind, SendError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -112,7 +112,7 @@ class Gate:
 
 @dataclass
 class Slack:
-    services: FollowThrough
+    services: Conversation
     config: SlackConfig
     installations: Installations
     core: CoreWorkers  # the core's calls, on threads of their own

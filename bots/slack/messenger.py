@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks
 from bots.slack.config import SlackConfig
-from core.services import Delivery, Failure, FollowThrough, SendError
+from core.services import Conversation, Delivery, Failure, SendError
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class SlackMessenger:
 
     def __init__(
         self,
-        app: FollowThrough,
+        app: Conversation,
         config: SlackConfig,
         token_for: Callable[[str], Awaitable[str | None]],
         *,

@@ -56,7 +56,7 @@ class Slack:
 
         services = host.services
         config = SlackConfig.from_settings(services.settings)
-        server = SlackServer(services.app, config, core=services.core)
+        server = SlackServer(services.app.conversation, config, core=services.core)
         # Registered first: /readyz answers 503 while the socket connects, not "ready".
         host.readiness.add(NAME, server.problem)
         try:
@@ -132,7 +132,7 @@ async def _sender(host: Host) -> AsyncIterator[Platform]:
     await check_tokens(config, socket=False)
     storage = SlackStorage(config.database_url, config.client_id)
     installations = Installations(config, storage)  # OAuth: its stored tokens are encrypted
-    messenger = SlackMessenger(services.app, config, installations.bot_token)
+    messenger = SlackMessenger(services.app.conversation, config, installations.bot_token)
     try:
         # The messenger paces each channel and workspace itself, as the listener's does.
         yield Platform(messenger, RateLimiter(rate=PROCESS_RATE))

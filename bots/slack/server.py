@@ -32,7 +32,7 @@ from bots.slack import manifest
 from bots.slack.app import create_app
 from bots.slack.config import SlackConfig
 from bots.slack.people import reason
-from core.services import FollowThrough
+from core.services import Conversation
 
 log = logging.getLogger(__name__)
 CHECKS_LOG = logging.getLogger(f"{__name__}.checks")
@@ -74,7 +74,7 @@ class SlackServer:
 
     def __init__(
         self,
-        services: FollowThrough,
+        services: Conversation,
         config: SlackConfig,
         *,
         core: CoreWorkers | None = None,

@@ -1,16 +1,25 @@
 """Every command, subcommand and option as data: the help text, Slack's manifest and
-Discord's command tree are generated from this table, never copied."""
+Discord's command tree are generated from this table, never copied; each row names the
+command type it builds and whether it writes, and each option its limits and choices,
+which core.domain.builder checks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from core.domain import commands as c
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE, VIA, Action
-from core.domain.scoring import DEFAULT_POINTS
-from core.domain.settings import PlaybookSettings
+from core.domain.scoring import DEFAULT_POINTS, MAX_POINTS
+from core.domain.settings import MAX_VALUE, PlaybookSettings
 
 SNOOZE_RANGE = (1, 365)
+MAX_NAME = 200  # a contact's, company's or role's name
+MAX_REF = 200
+MAX_NOTE = 2000
+MAX_CHANNEL = 64
+MAX_ACTION = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +33,7 @@ class OptionSpec:
     choices: tuple[str, ...] = ()
     min_value: int | None = None
     max_value: int | None = None
+    max_length: int | None = None  # of a text, after cleaning
 
 
 KINDS = ("text", "lead", "integer", "choice", "time", "tz", "country", "channel", "flag", "date")
@@ -31,6 +41,11 @@ KINDS = ("text", "lead", "integer", "choice", "time", "tz", "country", "channel"
 
 @dataclass(frozen=True, slots=True)
 class SubcommandSpec:
+    """One subcommand: its words, its options, and the command type it builds.
+
+    `writes`: whether running it changes what the member or group has (a read doesn't).
+    """
+
     name: str
     description: str
     usage: str
@@ -38,6 +53,11 @@ class SubcommandSpec:
     options: tuple[OptionSpec, ...] = ()
     admin: bool = False  # organisers only (the platform's admins)
     subcommands: tuple[SubcommandSpec, ...] = ()  # `/followthrough group channel ...`
+    command: type[Any] | None = None  # None: only its subcommands build one
+    writes: bool = False
+
+    def option(self, name: str) -> OptionSpec:
+        return next(option for option in self.options if option.name == name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,21 +67,23 @@ class CommandSpec:
     usage_hint: str
     subcommands: tuple[SubcommandSpec, ...] = ()
     options: tuple[OptionSpec, ...] = ()  # a command without subcommands (`/leaderboard`)
+    command: type[Any] | None = None  # what a command without subcommands builds
+    writes: bool = False
 
 
 def _lead(
     description: str = "Your lead: #number, or part of the contact's or company's name",
 ) -> OptionSpec:
-    return OptionSpec("lead", description, "lead")
+    return OptionSpec("lead", description, "lead", max_length=MAX_REF)
 
 
-NOTE = OptionSpec("note", "A note to keep with it", required=False)
+NOTE = OptionSpec("note", "A note to keep with it", required=False, max_length=MAX_NOTE)
 WHEN = OptionSpec(
     "when", "When it happened, if not now: fri, yesterday, 3 days ago, 2026-11-27", "date", False
 )
-CONTACT = OptionSpec("contact", "The person, ideally the hiring manager")
-COMPANY = OptionSpec("company", "Their organisation")
-ROLE = OptionSpec("role", "The role you're after", required=False)
+CONTACT = OptionSpec("contact", "The person, ideally the hiring manager", max_length=MAX_NAME)
+COMPANY = OptionSpec("company", "Their organisation", max_length=MAX_NAME)
+ROLE = OptionSpec("role", "The role you're after", required=False, max_length=MAX_NAME)
 ON_OFF = ("on", "off")
 
 LOG_DESCRIPTIONS = {
@@ -83,9 +105,10 @@ def _log(action: Action) -> SubcommandSpec:
         action.value,
         LOG_DESCRIPTIONS[action],
         f"/lead {action.value} <lead> [on <day>] [note...]",
-        f"/lead {action.value} julie"
-        + (" on fri sent my CV" if action is Action.EMAILED else ""),
+        f"/lead {action.value} julie" + (" on fri sent my CV" if action is Action.EMAILED else ""),
         (_lead(), NOTE, WHEN),
+        command=c.LogAction,
+        writes=True,
     )
 
 
@@ -109,6 +132,8 @@ LEAD = CommandSpec(
                     "network", "A contact to keep in touch with, not a job lead", "flag", False
                 ),
             ),
+            command=c.AddLead,
+            writes=True,
         ),
         *(_log(action) for action in LOGGABLE),
         SubcommandSpec(
@@ -117,13 +142,17 @@ LEAD = CommandSpec(
             "/lead referral <lead> [on <day>] -> <contact> at <company> [as <role>]",
             "/lead referral julie -> Sam Lee at Globex as Head of Data",
             (_lead("Who referred you"), CONTACT, COMPANY, ROLE, WHEN),
+            command=c.AddReferral,
+            writes=True,
         ),
         SubcommandSpec(
             "note",
             "Keep a note on a lead",
             "/lead note <lead> <text>",
             "/lead note julie prefers calls after 4pm",
-            (_lead(), OptionSpec("text", "The note")),
+            (_lead(), OptionSpec("text", "The note", max_length=MAX_NOTE)),
+            command=c.AddNote,
+            writes=True,
         ),
         SubcommandSpec(
             "snooze",
@@ -134,9 +163,17 @@ LEAD = CommandSpec(
                 _lead(),
                 OptionSpec("days", "How many days", "integer", True, (), *SNOOZE_RANGE),
             ),
+            command=c.Snooze,
+            writes=True,
         ),
         SubcommandSpec(
-            "drop", "Stop pursuing a lead", "/lead drop <lead>", "/lead drop #3", (_lead(),)
+            "drop",
+            "Stop pursuing a lead",
+            "/lead drop <lead>",
+            "/lead drop #3",
+            (_lead(),),
+            command=c.Drop,
+            writes=True,
         ),
         SubcommandSpec(
             "list",
@@ -144,6 +181,7 @@ LEAD = CommandSpec(
             "/lead list [all]",
             "/lead list all",
             (OptionSpec("all", "Closed leads too", "flag", required=False),),
+            command=c.ListLeads,
         ),
         SubcommandSpec(
             "show",
@@ -151,9 +189,14 @@ LEAD = CommandSpec(
             "/lead show <lead>",
             "/lead show julie",
             (_lead(),),
+            command=c.Show,
         ),
-        SubcommandSpec("today", "Today's follow-ups, now", "/lead today", "/lead today"),
-        SubcommandSpec("help", "How FollowThrough works", "/lead help", "/lead help"),
+        SubcommandSpec(
+            "today", "Today's follow-ups, now", "/lead today", "/lead today", command=c.Today
+        ),
+        SubcommandSpec(
+            "help", "How FollowThrough works", "/lead help", "/lead help", command=c.Help
+        ),
     ),
 )
 
@@ -170,8 +213,10 @@ GROUP = SubcommandSpec(
             "Where boards and celebrations are posted",
             "/followthrough group channel <channel>",
             "/followthrough group channel #job-search",
-            (OptionSpec("channel", "The group's channel", "channel"),),
+            (OptionSpec("channel", "The group's channel", "channel", max_length=MAX_CHANNEL),),
             admin=True,
+            command=c.GroupChannel,
+            writes=True,
         ),
         SubcommandSpec(
             "time",
@@ -180,6 +225,8 @@ GROUP = SubcommandSpec(
             "/followthrough group time 08:00",
             (OptionSpec("time", "24-hour HH:MM", "time"),),
             admin=True,
+            command=c.GroupMorning,
+            writes=True,
         ),
         SubcommandSpec(
             "tz",
@@ -188,6 +235,8 @@ GROUP = SubcommandSpec(
             "/followthrough group tz Europe/London",
             (OptionSpec("tz", "An IANA time zone", "tz"),),
             admin=True,
+            command=c.GroupZone,
+            writes=True,
         ),
         SubcommandSpec(
             "country",
@@ -196,6 +245,8 @@ GROUP = SubcommandSpec(
             "/followthrough group country GB",
             (OptionSpec("country", "An ISO country code", "country"),),
             admin=True,
+            command=c.GroupCountry,
+            writes=True,
         ),
         SubcommandSpec(
             "points",
@@ -203,10 +254,20 @@ GROUP = SubcommandSpec(
             "/followthrough group points <action> <n>",
             "/followthrough group points called 4",
             (
-                OptionSpec("action", "The action", "choice", choices=tuple(DEFAULT_POINTS)),
-                OptionSpec("points", "Points, 0 to 100", "integer", True, (), 0, 100),
+                OptionSpec(
+                    "action",
+                    "The action",
+                    "choice",
+                    choices=tuple(DEFAULT_POINTS),
+                    max_length=MAX_ACTION,
+                ),
+                OptionSpec(
+                    "points", f"Points, 0 to {MAX_POINTS}", "integer", True, (), 0, MAX_POINTS
+                ),
             ),
             admin=True,
+            command=c.GroupPoints,
+            writes=True,
         ),
         SubcommandSpec(
             "setting",
@@ -215,9 +276,11 @@ GROUP = SubcommandSpec(
             "/followthrough group setting email_follow_up_days 4",
             (
                 OptionSpec("name", "The setting", "choice", choices=PlaybookSettings.names()),
-                OptionSpec("value", "A whole number", "integer", True, (), 1, 365),
+                OptionSpec("value", "A whole number", "integer", True, (), 1, MAX_VALUE),
             ),
             admin=True,
+            command=c.GroupPlaybook,
+            writes=True,
         ),
     ),
 )
@@ -237,12 +300,24 @@ FOLLOWTHROUGH = CommandSpec(
                 OptionSpec("tz", "Your IANA time zone", "tz", required=False),
                 OptionSpec("country", "Whose public holidays you keep", "country", False),
             ),
+            command=c.MySettings,
+            writes=True,
         ),
         SubcommandSpec(
-            "pause", "No digests, streak frozen", "/followthrough pause", "/followthrough pause"
+            "pause",
+            "No digests, streak frozen",
+            "/followthrough pause",
+            "/followthrough pause",
+            command=c.Pause,
+            writes=True,
         ),
         SubcommandSpec(
-            "resume", "Digests start again", "/followthrough resume", "/followthrough resume"
+            "resume",
+            "Digests start again",
+            "/followthrough resume",
+            "/followthrough resume",
+            command=c.Resume,
+            writes=True,
         ),
         SubcommandSpec(
             "share",
@@ -250,6 +325,8 @@ FOLLOWTHROUGH = CommandSpec(
             "/followthrough share companies on|off",
             "/followthrough share companies on",
             (OptionSpec("companies", "on or off", "choice", choices=ON_OFF),),
+            command=c.ShareCompanies,
+            writes=True,
         ),
         SubcommandSpec(
             "board",
@@ -257,12 +334,15 @@ FOLLOWTHROUGH = CommandSpec(
             "/followthrough board on|off",
             "/followthrough board off",
             (OptionSpec("board", "on or off", "choice", choices=ON_OFF),),
+            command=c.Board,
+            writes=True,
         ),
         SubcommandSpec(
             "export",
             "Your whole search as JSON and CSV files",
             "/followthrough export",
             "/followthrough export",
+            command=c.Export,
         ),
         SubcommandSpec(
             "forget-me",
@@ -270,10 +350,16 @@ FOLLOWTHROUGH = CommandSpec(
             "/followthrough forget-me [confirm]",
             "/followthrough forget-me",
             (OptionSpec("confirm", "Erase it now, without seeing what goes first", "flag", False),),
+            command=c.ForgetMe,
+            writes=True,  # with `confirm`: without it, it only reads (core.services.handlers)
         ),
         GROUP,
         SubcommandSpec(
-            "help", "How FollowThrough works", "/followthrough help", "/followthrough help"
+            "help",
+            "How FollowThrough works",
+            "/followthrough help",
+            "/followthrough help",
+            command=c.Help,
         ),
     ),
 )
@@ -291,6 +377,7 @@ LEADERBOARD = CommandSpec(
             ("week", "month", "all"),
         ),
     ),
+    command=c.Leaderboard,
 )
 
 COMMANDS: tuple[CommandSpec, ...] = (LEAD, FOLLOWTHROUGH, LEADERBOARD)

@@ -21,6 +21,14 @@ class MessageKind(enum.StrEnum):
     NOTICE = "notice"  # a short post to the group channel about one member
 
 
+class Outcome(enum.StrEnum):
+    """How a command went, set where its answer is made (metrics count by it)."""
+
+    DONE = "done"  # it ran: a change, a read, or a repeat that did nothing
+    REFUSED = "refused"  # the member's mistake, or not allowed: nothing was changed
+    FAILED = "failed"  # our side (a bug, an outage): nothing was changed
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
     """A button that runs `command` when pressed, exactly as if it were typed.
@@ -72,7 +80,8 @@ class Message:
     showed as it is);
     `changed` that a command's answer comes with a change to what the member has (leads,
     points, settings, or their first command): a view of it drawn before (Slack's App
-    Home) is out of date. A read or a refusal leaves it as it was.
+    Home) is out of date. A read or a refusal leaves it as it was;
+    `outcome` how the command it answers went (an ERROR is at least a refusal).
     """
 
     kind: MessageKind
@@ -83,9 +92,12 @@ class Message:
     mention: str | None = None
     repeat: bool = False
     changed: bool = False
+    outcome: Outcome = Outcome.DONE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", MessageKind(self.kind))
+        if self.kind is MessageKind.ERROR and self.outcome is Outcome.DONE:
+            object.__setattr__(self, "outcome", Outcome.REFUSED)
 
     def plain_text(self) -> str:
         """The whole message as plain text (console, notifications, Slack's fallback)."""
@@ -158,4 +170,9 @@ def reply(text: str, *sections: Section, attachments: tuple[Attachment, ...] = (
 
 def error(text: str) -> Message:
     """A refusal or a usage answer: nothing was changed."""
-    return Message(MessageKind.ERROR, text)
+    return Message(MessageKind.ERROR, text, outcome=Outcome.REFUSED)
+
+
+def failure(text: str) -> Message:
+    """Our own failure (a bug, an outage), told to the member: nothing was changed."""
+    return Message(MessageKind.ERROR, text, outcome=Outcome.FAILED)

@@ -1,6 +1,6 @@
-"""Two ways in, one way through: the text a member types (Slack, the console, the
-simulator) and the typed options of Discord both become the command objects of
-core.domain.commands, which check their own values.
+"""The text a member types (Slack, the console, the simulator), split into the options
+Discord's typed path delivers, then built by core.domain.builder like those; and the
+preview of a command an adapter needs before it is run.
 
 Every step here is linear in the length of the input: words are split once, and no
 pattern can backtrack.
@@ -8,24 +8,56 @@ pattern can backtrack.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 
 from core.domain import commands as c
-from core.domain.catalog import HELP, usage_error
+from core.domain.builder import (
+    MEMBER_VERBS,
+    Options,
+    build,
+    is_number,
+    too_long,
+    unknown,
+    usage_key,
+)
+from core.domain.catalog import FOLLOWTHROUGH, GROUP, HELP, usage_error
 from core.domain.catalog import subcommand as subcommand_spec
-from core.domain.dates import When, parse_when, take
+from core.domain.dates import take
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE
 from core.domain.text import MAX_COMMAND, clean, echo
 
-Options = Mapping[str, str | int | bool | None]
+__all__ = ["Options", "Preview", "build", "parse", "preview", "tokenise"]
 
-_LOGGABLE = {action.value: action for action in LOGGABLE}
+Tokens = tuple[str, dict[str, str | int | bool | None]]  # a subcommand's path, its options
+
+_LOGGABLE = frozenset(action.value for action in LOGGABLE)
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’"}
+_ME = tuple(o.name for s in FOLLOWTHROUGH.subcommands if s.name == "me" for o in s.options)
+_GROUP = {sub.name: sub for sub in GROUP.subcommands}
 
 
-def _unknown(command: str, verb: str) -> UsageError:
-    return UsageError(f"I don't know `{command} {echo(verb, 30)}`.\n\n{HELP}")
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What an adapter needs to know of a command before running it, read off its first
+    words: whether it is for organisers (checked before any value is read), and whether
+    its value is a channel (so the platform's channel id is passed, not its name)."""
+
+    organiser: bool = False
+    names_channel: bool = False
+
+
+def preview(command: str, text: str) -> Preview:
+    """`preview("/followthrough", "group channel <#C1|jobs>")`; a typed subcommand's path
+    (`"group tz"`) previews the same."""
+    name = clean(command).lstrip("/").lower()
+    words = clean(text[:MAX_COMMAND]).lower().split(" ")[:2]
+    first = subcommand_spec(name, words[0])
+    spec = subcommand_spec(name, *words)
+    return Preview(
+        organiser=first is not None and first.admin,
+        names_channel=spec is not None and any(o.kind == "channel" for o in spec.options),
+    )
 
 
 def split_ref(text: str, key: str) -> tuple[str, str]:
@@ -76,23 +108,15 @@ def new_contact(text: str, key: str) -> dict[str, str | bool | None]:
     }
 
 
-def _dated(text: str, key: str) -> tuple[When | None, str]:
+def _dated(text: str, key: str) -> tuple[str | None, str]:
     """An optional date phrase at the start of `text` (`on fri ...`), and the rest."""
     words = text.split(" ") if text else []
     try:
         when, rest = take([word.lower() for word in words])
     except UsageError as error:
         raise usage_error(key, str(error)) from None
-    return when, " ".join(words[len(words) - len(rest) :])
-
-
-def _when(value: str | int | bool | None, key: str) -> When | None:
-    if value is None or not str(value).strip():
-        return None
-    try:
-        return parse_when(str(value))
-    except UsageError as error:
-        raise usage_error(key, str(error)) from None
+    used = len(words) - len(rest)
+    return (None if when is None else " ".join(words[:used])), " ".join(words[used:])
 
 
 def _no_more(rest: str, key: str) -> None:
@@ -100,25 +124,42 @@ def _no_more(rest: str, key: str) -> None:
         raise usage_error(key, f"I didn't expect {echo(rest, 30)} there.")
 
 
-def parse_lead(text: str) -> c.Command:
-    """Parse the (clean) text of `/lead ...`."""
-    verb, _, rest = text.partition(" ")
-    verb, rest = verb.lower(), rest.strip()
+def _in_order(command: str, verb: str, rest: str) -> Tokens:
+    """A subcommand without a grammar of its own: its options in the table's order, one
+    word each, the last taking the rest of the text."""
+    spec = subcommand_spec(command, verb)
+    if spec is None or spec.command is None:
+        raise unknown(f"/{command}", verb)
+    key = usage_key(command, verb)
+    if not spec.options:
+        _no_more(rest, key)
+        return verb, {}
+    head = spec.options[:-1]
+    words = rest.split(" ") if rest else []
+    if len(words) < len(head):
+        raise usage_error(key)
+    values: dict[str, str | int | bool | None] = {}
+    tail = " ".join(words[len(head) :])
+    for option, word in zip(spec.options, [*words[: len(head)], tail], strict=True):
+        if option.kind == "integer" and is_number(word):
+            values[option.name] = int(word)
+        elif option.kind == "flag":
+            values[option.name] = word.lower() == option.name
+        else:
+            values[option.name] = word or None
+    return verb, values
+
+
+def _lead(verb: str, rest: str) -> Tokens:
+    """The options of `/lead <verb> <rest>`."""
     if verb in ("", "help"):
-        return c.Help()
+        return "help", {}
     if verb == "add":
-        fields = new_contact(rest, "add")
-        return c.AddLead(
-            str(fields["contact"]),
-            str(fields["company"]),
-            _optional(fields["role"]),
-            _optional(fields["via"]),
-            bool(fields["network"]),
-        )
+        return verb, {**new_contact(rest, "add")}
     if verb in _LOGGABLE:
         ref, tail = split_ref(rest, verb)
         when, note = _dated(tail, verb)
-        return c.LogAction(_LOGGABLE[verb], ref, note, when)
+        return verb, {"lead": ref, "note": note, "when": when}
     if verb == "referral":
         ref, tail = split_ref(rest, "referral")
         when, tail = _dated(tail, "referral")
@@ -128,248 +169,103 @@ def parse_lead(text: str) -> c.Command:
                 "referral", "Write `->` between the lead and the person you were referred to."
             )
         fields = new_contact(tail[len(arrow) :].strip(), "referral")
-        if fields["via"] or fields["network"]:
+        if fields.pop("via") or fields.pop("network"):
             raise usage_error("referral", "A referral comes through an introduction: no `via`.")
-        return c.AddReferral(
-            ref, str(fields["contact"]), str(fields["company"]), _optional(fields["role"]), when
-        )
+        return verb, {"lead": ref, **fields, "when": when}
     if verb == "note":
         ref, note = split_ref(rest, "note")
-        return c.AddNote(ref, note)
+        return verb, {"lead": ref, "text": note}
     if verb == "snooze":
         ref, days = split_ref(rest, "snooze")
-        if not c.is_number(days) or len(days) > 3:
+        if not is_number(days) or len(days) > 3:
             raise usage_error("snooze", "How many days? A whole number, e.g. `/lead snooze #12 7`.")
-        return c.Snooze(ref, int(days))
+        return verb, {"lead": ref, "days": int(days)}
     if verb in ("drop", "show"):
         ref, extra = split_ref(rest, verb)
         _no_more(extra, verb)
-        return c.Drop(ref) if verb == "drop" else c.Show(ref)
+        return verb, {"lead": ref}
     if verb == "list":
         if rest.lower() not in ("", "all"):
             raise usage_error("list")
-        return c.ListLeads(include_closed=rest.lower() == "all")
-    if verb == "today":
-        _no_more(rest, "today")
-        return c.Today()
-    raise _unknown("/lead", verb)
+        return verb, {"all": rest.lower() == "all"}
+    return _in_order("lead", verb, rest)  # `today`, and any subcommand added since
 
 
-def _optional(value: str | bool | None) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-_SIMPLE: dict[str, c.Command] = {
-    "help": c.Help(),
-    "pause": c.Pause(),
-    "resume": c.Resume(),
-    "export": c.Export(),
-    "forget-me": c.ForgetMe(),
-}
-_MEMBER_VERBS = (*_SIMPLE, "share", "board")
-
-
-def _parse_me(rest: str) -> c.Command:
+def _me(rest: str) -> Tokens:
     words = rest.split(" ") if rest else []
-    if words and words[0].lower() in _MEMBER_VERBS:
-        return parse_followthrough(rest)  # `me board off`, `me pause`, ...
+    if words and words[0].lower() in MEMBER_VERBS:
+        return _followthrough(words[0].lower(), " ".join(words[1:]))  # `me board off`
     if not words or len(words) % 2:
         raise usage_error("me", "Give each setting a value, e.g. `time 07:45`.")
-    values: dict[str, str] = {}
+    values: dict[str, str | int | bool | None] = {}
     for key, value in zip(words[::2], words[1::2], strict=True):
         key = key.lower()
-        if key not in ("time", "tz", "country") or key in values:
-            raise usage_error("me", f"{echo(key, 20)} is not one of time, tz, country (once each).")
+        if key not in _ME or key in values:
+            raise usage_error("me", f"{echo(key, 20)} is not one of {', '.join(_ME)} (once each).")
         values[key] = value
-    return _my_settings(values)
+    return "me", values
 
 
-def _my_settings(values: Options) -> c.MySettings:
-    time_ = values.get("time")
-    return c.MySettings(
-        nudge_time=None if not time_ else c.parse_time(str(time_), "me"),
-        tz=str(values["tz"]) if values.get("tz") else None,
-        country=str(values["country"]) if values.get("country") else None,
-    )
-
-
-def _parse_group(rest: str) -> c.GroupSetting | c.GroupPoints:
+def _group(rest: str) -> Tokens:
     words = rest.split(" ") if rest else []
     if not words:
         raise usage_error("group")
     name = words[0].lower()
-    if name not in (*c.GROUP_NAMES, "points", "setting"):
+    spec = _GROUP.get(name)
+    if spec is None:
         raise usage_error("group", f"There is no group setting {echo(name, 30)}.")
-    expected = 3 if name in ("points", "setting") else 2
-    if len(words) != expected:
+    if len(words) != 1 + len(spec.options):
         raise usage_error(f"group {name}")
+    values: dict[str, str | int | bool | None] = {
+        option.name: word for option, word in zip(spec.options, words[1:], strict=True)
+    }
     if name == "points":
-        if not c.is_number(words[2]) or len(words[2]) > 3:
+        if not is_number(words[2]) or len(words[2]) > 3:
             raise usage_error("group points", "Points are a whole number, e.g. 4.")
-        return c.GroupPoints(words[1], int(words[2]))
-    if name == "setting":
-        return c.GroupSetting(words[1], words[2])
-    return c.GroupSetting(name, words[1])
+        values["points"] = int(words[2])
+    return f"group {name}", values
 
 
-def parse_followthrough(text: str) -> c.Command:
-    """Parse the (clean) text of `/followthrough ...`."""
-    verb, _, rest = text.partition(" ")
-    verb, rest = verb.lower(), rest.strip()
+def _followthrough(verb: str, rest: str) -> Tokens:
+    """The options of `/followthrough <verb> <rest>`."""
     if verb == "":
-        return c.Help()
+        return "help", {}
     if verb == "forget-me" and rest:
         if rest.lower() != "confirm":
             raise usage_error("forget-me", f"I didn't expect {echo(rest, 30)} there.")
-        return c.ForgetMe(confirm=True)
-    if verb in _SIMPLE:
-        _no_more(rest, "followthrough help" if verb == "help" else verb)
-        return _SIMPLE[verb]
-    if verb == "me":
-        return _parse_me(rest)
-    if verb == "share":
+        return verb, {"confirm": True}
+    if verb in ("share", "board"):
         words = rest.split(" ")
+        if verb == "board":
+            return verb, {"board": rest}
         if len(words) != 2 or words[0].lower() != "companies":
             raise usage_error("share")
-        return c.ShareCompanies(c.on_off(words[1], "share"))
-    if verb == "board":
-        return c.Board(c.on_off(rest, "board"))
+        return verb, {"companies": words[1]}
+    if verb == "me":
+        return _me(rest)
     if verb == "group":
-        return _parse_group(rest)
-    raise _unknown("/followthrough", verb)
+        return _group(rest)
+    return _in_order("followthrough", verb, rest)  # `pause`, `export`, ...
 
 
-def _too_long(text: str) -> None:
-    if len(text) > MAX_COMMAND:
-        raise UsageError(
-            f"That command is too long ({len(text):,} characters; at most {MAX_COMMAND:,})."
-            " Nothing was changed."
-        )
+def tokenise(command: str, text: str) -> tuple[str, str, Options]:
+    """A slash command and its text, as (command, subcommand path, options): what
+    Discord's typed path delivers for the same command."""
+    too_long(text)
+    text = clean(text)
+    name = clean(command).lstrip("/").lower()
+    verb, _, rest = text.partition(" ")
+    verb, rest = verb.lower(), rest.strip()
+    match name:
+        case "lead":
+            return (name, *_lead(verb, rest))
+        case "followthrough":
+            return (name, *_followthrough(verb, rest))
+        case "leaderboard":
+            return name, "", {"period": text}
+    raise UsageError(f"I don't know `{echo(command, 30)}`.\n\n{HELP}")
 
 
 def parse(command: str, text: str) -> c.Command:
     """Parse a slash command (`/lead`, `/followthrough`, `/leaderboard`) and its text."""
-    _too_long(text)
-    text = clean(text)
-    match clean(command).lstrip("/").lower():
-        case "lead":
-            return parse_lead(text)
-        case "followthrough":
-            return parse_followthrough(text)
-        case "leaderboard":
-            return c.Leaderboard(text or "week")
-    raise UsageError(f"I don't know `{echo(command, 30)}`.\n\n{HELP}")
-
-
-def _path(command: str, text: str) -> tuple[str, list[str]]:
-    """(`followthrough`, [`group`, `channel`, ...]): a command and its first words."""
-    return clean(command).lstrip("/").lower(), clean(text[:MAX_COMMAND]).lower().split(" ")[:3]
-
-
-def is_organiser_command(command: str, text: str) -> bool:
-    """Whether the command is for organisers, decided before any of its values is read."""
-    name, words = _path(command, text)
-    return is_organiser_path(name, words[0])
-
-
-def is_organiser_path(command: str, subcommand: str) -> bool:
-    """The same for typed options: `("followthrough", "group tz")`."""
-    spec = subcommand_spec(command.lstrip("/").lower(), *subcommand.lower().split()[:1])
-    return spec is not None and spec.admin
-
-
-def wants_channel_id(command: str, text: str) -> bool:
-    """Whether the command's value is a channel (`/followthrough group channel <#C1|x>`),
-    so that an adapter passes the platform's channel id rather than its name."""
-    name, words = _path(command, text)
-    spec = subcommand_spec(name, *words[:2])
-    return spec is not None and any(option.kind == "channel" for option in spec.options)
-
-
-def build(command: str, subcommand: str, options: Options) -> c.Command:
-    """The typed way in: `build("lead", "emailed", {"lead": "julie"})`, no text round trip.
-
-    `subcommand` is a path for nested ones (`group tz`); options are the typed values,
-    None or absent for an optional one left out.
-    """
-    for value in options.values():
-        if isinstance(value, str):
-            _too_long(value)
-    # The same hygiene as typed text: spaces, invisible characters, composed accents.
-    options = {key: clean(v) if isinstance(v, str) else v for key, v in options.items()}
-    name = clean(command).lstrip("/").lower()
-    path = clean(subcommand).lower()
-
-    def text(key: str) -> str:
-        value = options.get(key)
-        return "" if value is None else str(value)
-
-    if name == "leaderboard":
-        return c.Leaderboard(text("period") or "week")
-    if name == "lead":
-        if path in _LOGGABLE:
-            when = _when(options.get("when"), path)
-            return c.LogAction(_LOGGABLE[path], text("lead"), text("note"), when)
-        match path:
-            case "add":
-                return c.AddLead(
-                    text("contact"),
-                    text("company"),
-                    text("role") or None,
-                    text("via") or None,
-                    bool(options.get("network")),
-                )
-            case "referral":
-                return c.AddReferral(
-                    text("lead"),
-                    text("contact"),
-                    text("company"),
-                    text("role"),
-                    _when(options.get("when"), "referral"),
-                )
-            case "note":
-                return c.AddNote(text("lead"), text("text"))
-            case "snooze":
-                days = options.get("days")
-                if not isinstance(days, int):
-                    raise usage_error("snooze", "How many days? A whole number.")
-                return c.Snooze(text("lead"), days)
-            case "drop":
-                return c.Drop(text("lead"))
-            case "show":
-                return c.Show(text("lead"))
-            case "list":
-                return c.ListLeads(include_closed=bool(options.get("all")))
-            case "today":
-                return c.Today()
-            case "help" | "":
-                return c.Help()
-    if name == "followthrough":
-        group, _, setting = path.partition(" ")
-        if group == "group":
-            return _build_group(setting, options)
-        if path == "forget-me":
-            return c.ForgetMe(confirm=bool(options.get("confirm")))
-        if path in _SIMPLE or path == "":
-            return _SIMPLE.get(path, c.Help())
-        match path:
-            case "me":
-                return _my_settings(options)
-            case "share":
-                return c.ShareCompanies(c.on_off(text("companies"), "share"))
-            case "board":
-                return c.Board(c.on_off(text("board"), "board"))
-    raise _unknown(f"/{name}", path)
-
-
-def _build_group(setting: str, options: Options) -> c.GroupSetting | c.GroupPoints:
-    if setting == "points":
-        points = options.get("points")
-        if not isinstance(points, int):
-            raise usage_error("group points", "Points are a whole number, e.g. 4.")
-        return c.GroupPoints(str(options.get("action") or ""), points)
-    if setting == "setting":
-        return c.GroupSetting(str(options.get("name") or ""), str(options.get("value") or ""))
-    if setting in c.GROUP_NAMES:
-        return c.GroupSetting(setting, str(options.get(setting) or ""))
-    raise usage_error("group")
+    return build(*tokenise(command, text))

@@ -20,6 +20,7 @@ DEFAULT_POINTS: Mapping[str, int] = {
     Action.INTERVIEWED.value: 5,
     Action.OFFER.value: 10,
 }
+MAX_POINTS = 100  # what an organiser may make one action worth
 REJECTION_CALL_BONUS = 2
 # What can change a count of `counted`: a scoring action, and a rejection (the call that
 # answers it earns a bonus). Any other event counts for nothing and changes nothing that
@@ -42,8 +43,8 @@ def points_with(points: Mapping[str, int], action: str, value: int) -> dict[str,
     """`points` with `action` worth `value`; a UsageError for an action that earns nothing."""
     if action not in DEFAULT_POINTS:
         raise UsageError(f"`{action}` earns no points; choose one of {', '.join(DEFAULT_POINTS)}.")
-    if not 0 <= value <= 100:
-        raise UsageError("Points are a whole number from 0 to 100.")
+    if not 0 <= value <= MAX_POINTS:
+        raise UsageError(f"Points are a whole number from 0 to {MAX_POINTS}.")
     return {**points, action: value}
 
 

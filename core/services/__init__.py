@@ -1,23 +1,31 @@
 """The adapter contract: everything a Slack, Discord or console adapter needs, in one place.
 
-An adapter turns its platform's input into an `Identity` plus a command, calls
-`FollowThrough.handle` (text) or `FollowThrough.run` (typed options), and renders the
-`Message` that comes back; outgoing messages reach it through its `Messenger`. Member-typed
+An adapter is handed the `Conversation` (its part of `FollowThrough`). It turns its
+platform's input into an `Identity` plus a command, asks `Conversation.preview` what it
+must know first (an organiser command, a channel named), calls `Conversation.handle`
+(text) or `Conversation.run` (typed options), and renders the `Message` that comes back
+(its `outcome`: done, refused or failed); outgoing messages reach it through its
+`Messenger`. Member-typed
 text inside a message is marked: pass every text through `render` with the platform's
 escape function. The command table `COMMANDS` is data: manifests, command trees and help
 are generated from it.
 """
 
-from core.domain.calendar import countries, country_names, zone_names
+from core.domain.builder import parse_time
+from core.domain.calendar import check_country, countries, country_names, zone, zone_names
 from core.domain.catalog import COMMANDS, CommandSpec, OptionSpec, SubcommandSpec
 from core.domain.commands import Command
 from core.domain.errors import DomainError, UsageError
-from core.domain.messages import Attachment, Button, Message, MessageKind, Section
+from core.domain.messages import Attachment, Button, Message, MessageKind, Outcome, Section
+from core.domain.parser import Preview
 from core.domain.parser import build as build_command
-from core.domain.parser import is_organiser_command, is_organiser_path, wants_channel_id
 from core.domain.replies import SAYINGS
 from core.domain.text import MAX_COMMAND, plain, render
 from core.services.app import FollowThrough
+from core.services.conversation import Conversation
+from core.services.groups import Groups
+from core.services.outbox import Outbox
+from core.services.planner import Planner
 from core.services.ports import Delivery, Failure, Messenger, SendError
 from core.services.turn import Identity
 
@@ -29,26 +37,32 @@ __all__ = [
     "Button",
     "Command",
     "CommandSpec",
+    "Conversation",
     "Delivery",
     "DomainError",
     "Failure",
     "FollowThrough",
+    "Groups",
     "Identity",
     "Message",
     "MessageKind",
     "Messenger",
     "OptionSpec",
+    "Outbox",
+    "Outcome",
+    "Planner",
+    "Preview",
     "Section",
     "SendError",
     "SubcommandSpec",
     "UsageError",
     "build_command",
+    "check_country",
     "countries",
     "country_names",
-    "is_organiser_command",
-    "is_organiser_path",
+    "parse_time",
     "plain",
     "render",
-    "wants_channel_id",
+    "zone",
     "zone_names",
 ]

@@ -19,35 +19,57 @@ def organiser(turn: Turn) -> None:
     turn.uow.members.save(turn.member)
 
 
-def group_points(turn: Turn, cmd: c.GroupPoints) -> Message:
+def points(turn: Turn, cmd: c.GroupPoints) -> Message:
     organiser(turn)
     turn.group.points = points_with(turn.group.points, cmd.action, cmd.points)
     turn.uow.groups.save(turn.group)
     return replies.points_changed(cmd.action, cmd.points)
 
 
-def group_setting(turn: Turn, cmd: c.GroupSetting) -> Message:
+def channel(turn: Turn, cmd: c.GroupChannel) -> Message:
     organiser(turn)
+    turn.group.channel = cmd.channel
+    return _changed(turn, "channel", cmd.channel)
+
+
+def morning(turn: Turn, cmd: c.GroupMorning) -> Message:
+    organiser(turn)
+    turn.group.morning = cmd.morning
+    turn.group.schedule_board(turn.now)
+    return _changed(turn, "time", f"{cmd.morning:%H:%M}")
+
+
+def zone(turn: Turn, cmd: c.GroupZone) -> Message:
+    organiser(turn)
+    turn.group.tz = cmd.tz
+    turn.group.schedule_board(turn.now)
+    return _changed(turn, "tz", cmd.tz, retally=True)
+
+
+def country(turn: Turn, cmd: c.GroupCountry) -> Message:
+    organiser(turn)
+    turn.group.country = cmd.country
+    return _changed(turn, "country", cmd.country, retally=True)
+
+
+def playbook(turn: Turn, cmd: c.GroupPlaybook) -> Message:
+    organiser(turn)
+    turn.group.settings = turn.group.settings.with_value(cmd.name, cmd.value)
+    return _changed(turn, cmd.name, str(cmd.value))
+
+
+def _changed(turn: Turn, name: str, shown: str, *, retally: bool = False) -> Message:
+    """Save the group, move every member's mornings and due dates with it, and say so.
+
+    `retally`: the group's days moved (zone, holidays), and the days of everyone's
+    points with them."""
     group = turn.group
-    match cmd.name:
-        case "channel":
-            group.channel = cmd.value
-        case "time":
-            group.morning = c.parse_time(cmd.value, "group time")
-            group.schedule_board(turn.now)
-        case "tz":
-            group.tz = cmd.value
-            group.schedule_board(turn.now)
-        case "country":
-            group.country = cmd.value
-        case name:
-            group.settings = group.settings.with_value(name, int(cmd.value))
     turn.uow.groups.save(group)
     _reschedule_group(turn)
-    if cmd.name in ("tz", "country"):  # the days of everyone's points move with them
+    if retally:
         assert group.id is not None
         turn.uow.events.retally(group.id)
-    return replies.group_changed(cmd.name, cmd.value)
+    return replies.group_changed(name, shown)
 
 
 def _reschedule_group(turn: Turn) -> None:

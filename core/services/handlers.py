@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.domain import commands as c
+from core.domain.builder import writes
 from core.domain.messages import Message
 from core.services import group_settings, leads, member_settings, reads
 from core.services.turn import Turn
@@ -29,17 +30,19 @@ HANDLERS: dict[type[Any], Callable[[Turn, Any], Message]] = {
     c.ShareCompanies: member_settings.share,
     c.Board: member_settings.board,
     c.ForgetMe: member_settings.forget_me,
-    c.GroupSetting: group_settings.group_setting,
-    c.GroupPoints: group_settings.group_points,
+    c.GroupChannel: group_settings.channel,
+    c.GroupMorning: group_settings.morning,
+    c.GroupZone: group_settings.zone,
+    c.GroupCountry: group_settings.country,
+    c.GroupPlaybook: group_settings.playbook,
+    c.GroupPoints: group_settings.points,
 }
-
-# The commands that only read: their answer changes nothing the member has.
-READS = (c.ListLeads, c.Show, c.Today, c.Leaderboard, c.Export, c.Help)
 
 
 def reads_only(command: c.Command) -> bool:
-    """Whether `command` changes nothing the member has (forget-me before its confirm)."""
-    return isinstance(command, READS) or (isinstance(command, c.ForgetMe) and not command.confirm)
+    """Whether `command` changes nothing the member has (its row in the command table
+    says it doesn't write; forget-me before its confirm)."""
+    return not writes(type(command)) or (isinstance(command, c.ForgetMe) and not command.confirm)
 
 
 def once_only(command: c.Command) -> bool:

@@ -406,24 +406,24 @@ def test_an_admins_new_points_rescore_past_weeks_too() -> None:
     clock = SimulatedClock(datetime(2026, 7, 6, 13, 0, tzinfo=UTC))  # Mon 09:00 New York
     with kit.services("sqlite://", clock) as services:
         app = services.app
-        app.setup_group("sim", "g", tz="America/New_York", country="US", channel="group")
+        app.groups.setup_group("sim", "g", tz="America/New_York", country="US", channel="group")
         admin = Identity("sim", "g", "U-admin", "Olga", is_admin=True)
         ana = Identity("sim", "g", "U-ana", "Ana")
-        app.handle(ana, "/lead", "add Eva Stone at Stark")  # 1
-        app.handle(ana, "/lead", "rejected #1")
+        app.conversation.handle(ana, "/lead", "add Eva Stone at Stark")  # 1
+        app.conversation.handle(ana, "/lead", "rejected #1")
         clock.advance_to(clock.now() + timedelta(days=1))  # Tuesday: the rejection call
-        app.handle(ana, "/lead", "called #1")  # 3 + 2
-        app.handle(ana, "/lead", "add Finn Wolf at Wayne")  # 1
-        app.handle(ana, "/lead", "called #2")  # 3
+        app.conversation.handle(ana, "/lead", "called #1")  # 3 + 2
+        app.conversation.handle(ana, "/lead", "add Finn Wolf at Wayne")  # 1
+        app.conversation.handle(ana, "/lead", "called #2")  # 3
         clock.advance_to(clock.now() + timedelta(hours=1))
-        board = app.handle(ana, "/leaderboard", "all").plain_text()
+        board = app.conversation.handle(ana, "/leaderboard", "all").plain_text()
         assert board.startswith("All-time board:\n1. Ana: 10")
-        refused = app.handle(ana, "/followthrough", "group points called 4")
+        refused = app.conversation.handle(ana, "/followthrough", "group points called 4")
         assert refused.kind == "error"
         assert "Only the group's organisers (its admins) can change" in refused.plain_text()
-        answer = app.handle(admin, "/followthrough", "group points called 4")
+        answer = app.conversation.handle(admin, "/followthrough", "group points called 4")
         assert answer.plain_text().startswith("`called` now earns 4 points.")
         clock.advance_to(clock.now() + timedelta(minutes=1))
-        board = app.handle(ana, "/leaderboard", "all").plain_text()
+        board = app.conversation.handle(ana, "/leaderboard", "all").plain_text()
         assert board.startswith("All-time board:\n1. Ana: 12")
         assert "Olga" not in board  # a member, 0 points

@@ -6,9 +6,8 @@ from datetime import time
 
 import pytest
 
-from core.domain.catalog import COMMANDS, HELP, usage
+from core.domain.catalog import COMMANDS, HELP, SNOOZE_RANGE, usage
 from core.domain.commands import (
-    MAX_SNOOZE_DAYS,
     AddLead,
     AddNote,
     AddReferral,
@@ -17,8 +16,12 @@ from core.domain.commands import (
     Drop,
     Export,
     ForgetMe,
+    GroupChannel,
+    GroupCountry,
+    GroupMorning,
+    GroupPlaybook,
     GroupPoints,
-    GroupSetting,
+    GroupZone,
     Help,
     Leaderboard,
     ListLeads,
@@ -33,7 +36,7 @@ from core.domain.commands import (
 )
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE, Action
-from core.domain.parser import parse
+from core.domain.parser import Preview, build, parse, preview, tokenise
 
 
 def lead(text: str) -> Command:
@@ -93,7 +96,7 @@ def test_referral() -> None:
 def test_note_snooze_drop_list_show_today_help() -> None:
     assert lead("note #1 met at the meetup") == AddNote("#1", "met at the meetup")
     assert lead("snooze #1 7") == Snooze("#1", 7)
-    assert lead(f"snooze #1 {MAX_SNOOZE_DAYS}") == Snooze("#1", MAX_SNOOZE_DAYS)
+    assert lead(f"snooze #1 {SNOOZE_RANGE[1]}") == Snooze("#1", SNOOZE_RANGE[1])
     assert lead("drop #1") == Drop("#1")
     assert lead("list") == ListLeads(include_closed=False)
     assert lead("list all") == ListLeads(include_closed=True)
@@ -114,7 +117,7 @@ def usage_error(command: str, text: str) -> str:
     [
         ("snooze #1 abc", "snooze"),
         ("snooze #1 0", "snooze"),
-        (f"snooze #1 {MAX_SNOOZE_DAYS + 1}", "snooze"),
+        (f"snooze #1 {SNOOZE_RANGE[1] + 1}", "snooze"),
         ("snooze #1", "snooze"),
         ("snooze", "snooze"),
         ("add Julie", "add"),
@@ -183,12 +186,12 @@ def test_simple_followthrough_subcommands() -> None:
 
 
 def test_group_settings() -> None:
-    assert ft("group channel #job-search") == GroupSetting("channel", "job-search")
-    assert ft("group time 07:30") == GroupSetting("time", "07:30")
-    assert ft("group tz Europe/Berlin") == GroupSetting("tz", "Europe/Berlin")
-    assert ft("group country de") == GroupSetting("country", "DE")
+    assert ft("group channel #job-search") == GroupChannel("job-search")
+    assert ft("group time 07:30") == GroupMorning(time(7, 30))
+    assert ft("group tz Europe/Berlin") == GroupZone("Europe/Berlin")
+    assert ft("group country de") == GroupCountry("DE")
     assert ft("group points called 4") == GroupPoints("called", 4)
-    assert ft("group setting email_follow_up_days 5") == GroupSetting("email_follow_up_days", "5")
+    assert ft("group setting email_follow_up_days 5") == GroupPlaybook("email_follow_up_days", 5)
 
 
 def test_leaderboard_periods() -> None:
@@ -272,3 +275,44 @@ def test_the_help_shows_the_usage_of_every_other_command() -> None:
                 assert sub.usage in HELP, sub.name
     assert "/lead emailed|followedup|" in HELP
     assert "/leaderboard [week|month|all]" in HELP
+
+
+# --- one pipeline: text becomes the options typed input delivers --------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "subcommand", "options"),
+    [
+        ("/lead", "snooze #3 7", "snooze", {"lead": "#3", "days": 7}),
+        ("/lead", "note julie prefers calls", "note", {"lead": "julie", "text": "prefers calls"}),
+        (
+            "/lead",
+            "emailed julie on fri sent my CV",
+            "emailed",
+            {"lead": "julie", "note": "sent my CV", "when": "on fri"},
+        ),
+        ("/lead", "list all", "list", {"all": True}),
+        ("/followthrough", "group tz Europe/Berlin", "group tz", {"tz": "Europe/Berlin"}),
+        (
+            "/followthrough",
+            "group points called 4",
+            "group points",
+            {"action": "called", "points": 4},
+        ),
+        ("/followthrough", "forget-me", "forget-me", {"confirm": False}),
+        ("/followthrough", "share companies on", "share", {"companies": "on"}),
+    ],
+)
+def test_text_is_split_into_the_options_typed_input_delivers(
+    command: str, text: str, subcommand: str, options: dict[str, object]
+) -> None:
+    name, path, tokens = tokenise(command, text)
+    assert (path, dict(tokens)) == (subcommand, options)
+    assert parse(command, text) == build(name, path, tokens)
+
+
+def test_the_preview_reads_only_the_first_words() -> None:
+    assert preview("/followthrough", "group channel <#C1|jobs>") == Preview(True, True)
+    assert preview("/followthrough", "group points called " + "x" * 5000) == Preview(True, False)
+    assert preview("followthrough", "group tz") == Preview(True, False)  # a typed path
+    assert preview("/lead", "emailed julie") == Preview(False, False)

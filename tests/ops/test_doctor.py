@@ -29,8 +29,8 @@ Arrange = Callable[[DoctorSlack, DoctorDiscord, dict[str, str]], None]
 def groups(url: str, discord_channel: int) -> None:
     """A Slack group and a Discord group, each with its channel."""
     with build(Settings(database_url=url), migrate=True) as services:
-        services.app.setup_group("slack", fake_slack.TEAM, channel=SLACK_CHANNEL)
-        services.app.setup_group("discord", GUILD, channel=str(discord_channel))
+        services.app.groups.setup_group("slack", fake_slack.TEAM, channel=SLACK_CHANNEL)
+        services.app.groups.setup_group("discord", GUILD, channel=str(discord_channel))
 
 
 def examine_with(tmp_path: Path, arrange: Arrange | None = None) -> Report:

@@ -195,13 +195,13 @@ def test_metrics_count_what_happened(database_url: str) -> None:
             for outcome in metrics.OUTCOMES
         }
         seconds_before = metrics.value("followthrough_command_seconds_count", {"platform": "slack"})
-        app.handle(who, "/lead", "add Julie Martin at Acme")
-        app.handle(who, "/lead", "emailed julie")
-        app.handle(who, "/lead", "emailed nobody-of-that-name")  # refused
-        app.handle(who, "/lead", "frobnicate")  # refused: not a subcommand
-        metrics.watch_outbox(app.status)
+        app.conversation.handle(who, "/lead", "add Julie Martin at Acme")
+        app.conversation.handle(who, "/lead", "emailed julie")
+        app.conversation.handle(who, "/lead", "emailed nobody-of-that-name")  # refused
+        app.conversation.handle(who, "/lead", "frobnicate")  # refused: not a subcommand
+        metrics.watch_outbox(app.outbox.status)
         planned_before = metrics.value("followthrough_planning_seconds_count")
-        app.plan()
+        app.planner.plan()
 
         async def scrape() -> str:
             async with serving(Readiness()) as get:
@@ -213,7 +213,7 @@ def test_metrics_count_what_happened(database_url: str) -> None:
             page = asyncio.run(scrape())
         finally:
             metrics.watch_outbox(None)
-        counts = app.status()
+        counts = app.outbox.status()
     found = samples(page)
 
     def count(outcome: str) -> float:

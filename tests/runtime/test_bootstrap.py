@@ -30,13 +30,13 @@ def test_closing_the_services_releases_their_claims_and_disposes_the_engine(
 ) -> None:
     services = build(Settings(database_url=database_url), clock, migrate=True)
     app = services.app
-    app.setup_group(PLATFORM, WORKSPACE, tz="UTC")
-    app.join(Identity(PLATFORM, WORKSPACE, "U1", "Ana"))
+    app.groups.setup_group(PLATFORM, WORKSPACE, tz="UTC")
+    app.conversation.join(Identity(PLATFORM, WORKSPACE, "U1", "Ana"))
     clock.advance_to(EIGHT)
-    app.plan()
+    app.planner.plan()
     platform = Platform(RecordingMessenger(clock), RateLimiter(rate=1e6))
     deliverer = services.deliverer({PLATFORM: platform}, "w1")
-    (held,) = app.claim(deliverer.worker)  # e.g. a process stopped between claim and send
+    (held,) = app.outbox.claim(deliverer.worker)  # e.g. a process stopped between claim and send
     engine = services.database.engine
 
     with services:
@@ -47,7 +47,7 @@ def test_closing_the_services_releases_their_claims_and_disposes_the_engine(
         with again.database.uow() as uow:
             row = uow.session.get(OutboxRow, held.id)
             assert row is not None and row.claimed_by is None
-        assert [d.key for d in again.app.claim("w2")] == [held.key]
+        assert [d.key for d in again.app.outbox.claim("w2")] == [held.key]
     services.close()  # twice is harmless
 
 
@@ -56,9 +56,9 @@ def test_the_runner_runs_the_deliverer_it_is_given(tmp_path: Path, clock: Simula
     with build(settings, clock) as services:
         messenger = RecordingMessenger(clock)
         deliverer = services.deliverer({PLATFORM: Platform(messenger, RateLimiter(rate=1e6))})
-        runner = Runner(deliverer)
+        runner = Runner(deliverer, services.app.planner)
         assert runner.deliverer is deliverer
-        assert (runner.app, runner.worker) == (services.app, deliverer.worker)
+        assert (runner.deliverer.app, runner.worker) == (services.app.outbox, deliverer.worker)
 
 
 # -- a SQLite database in a folder that doesn't exist yet ---------------------------------
@@ -69,7 +69,7 @@ def test_serve_creates_the_sqlite_folder_before_taking_the_lock(tmp_path: Path) 
     settings = Settings(database_url=f"sqlite:///{database}")
     with serve(settings, SimulatedClock(EIGHT)) as services:
         assert database.exists() and Path(f"{database}.lock").exists()
-        assert services.app.status()["pending"] == 0
+        assert services.app.outbox.status()["pending"] == 0
         with pytest.raises(AlreadyRunning), serve(settings):
             pass
 

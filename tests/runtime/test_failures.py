@@ -36,12 +36,14 @@ def with_daily_digests(bot: Bot, workspace: str, *members: Identity, channel: bo
     A group with a channel also gets its weekly board there on Monday at 08:00.
     """
     channel_id = f"C-{workspace}" if channel else None
-    bot.app.setup_group(PLATFORM, workspace, tz="UTC", channel=channel_id)
+    bot.app.groups.setup_group(PLATFORM, workspace, tz="UTC", channel=channel_id)
     for who in members:
-        bot.app.join(who)
+        bot.app.conversation.join(who)
     # The last member organises: admin notices about the others reach them by DM.
     admin = Identity(PLATFORM, workspace, members[-1].user_id, members[-1].name, is_admin=True)
-    answer = bot.app.handle(admin, "/followthrough", "group setting pipeline_every_days 1")
+    answer = bot.app.conversation.handle(
+        admin, "/followthrough", "group setting pipeline_every_days 1"
+    )
     assert "pipeline_every_days = 1" in answer.plain_text()
 
 
@@ -67,7 +69,7 @@ def test_a_transient_failure_is_retried_with_backoff_then_given_up(bot: Bot) -> 
     assert [t.attempts for t in tries] == [0, 1, 2, 3, 4]
     waits = [(b.at - a.at).total_seconds() for a, b in itertools.pairwise(tries)]
     assert waits == [60, 120, 240, 480]  # doubling backoff from a minute
-    status = bot.app.status()
+    status = bot.app.outbox.status()
     assert status["failed"] == 1  # given up: not retried forever
     assert status["sent"] == 2  # Ben's digest was not held up (nor Monday's board)
     assert status["pending"] == status["claimed"] == 0
@@ -92,7 +94,13 @@ def test_a_transient_failure_that_clears_is_delivered_once(bot: Bot) -> None:
 
     assert [t.at for t in bot.messenger.tries_by("U-ana")] == [on(0, 8), on(0, 8, 1), on(0, 8, 3)]
     assert [s.local for s in bot.messenger.sent_to("U-ana", "digest")] == [on(0, 8, 3)]
-    assert bot.app.status() == {"pending": 0, "claimed": 0, "sent": 3, "failed": 0, "missed": 0}
+    assert bot.app.outbox.status() == {
+        "pending": 0,
+        "claimed": 0,
+        "sent": 3,
+        "failed": 0,
+        "missed": 0,
+    }
 
 
 def test_a_transient_failure_with_retry_after_waits_that_long(bot: Bot) -> None:
@@ -146,14 +154,14 @@ def test_an_unreachable_member_stops_getting_digests_and_admins_are_told_once(
     # Monday's digests are planned at 08:00 and delivered at 09:30 (within the catch-up
     # window): Ana's fails.
     bot.clock.advance_to(on(0, 8))
-    assert bot.app.plan() == 3  # the two digests and the group's Monday board
+    assert bot.app.planner.plan() == 3  # the two digests and the group's Monday board
     bot.tick_at(on(0, 9, 30))
     assert len(bot.messenger.tries_by("U-ana")) == 1
 
     notices = bot.messenger.sent_to("U-ben", "admin")
     assert len(notices) == 1
     assert "Ana" in notices[0].text
-    status = bot.app.status()
+    status = bot.app.outbox.status()
     assert status["failed"] == 1
     assert status["sent"] == 1 + 1 + 1  # Ben's digest, the one notice, the board
 
@@ -170,7 +178,7 @@ def test_an_unreachable_member_stops_getting_digests_and_admins_are_told_once(
 
     # Ana writes to the bot again: she is reachable, and Friday's digest reaches her.
     dms.closed.clear()
-    assert bot.app.handle(ANA, *command).kind == "reply"
+    assert bot.app.conversation.handle(ANA, *command).kind == "reply"
     bot.tick_at(on(3, 12))
     bot.tick_at(on(4, 8))
     assert [s.local for s in bot.messenger.sent_to("U-ana", "digest")] == [on(4, 8)]
@@ -189,7 +197,7 @@ def test_a_member_unreachable_again_after_coming_back_is_reported_again(bot: Bot
     assert len(bot.messenger.sent_to("U-ben", "admin")) == 1
 
     dms.closed.clear()
-    bot.app.handle(ANA, "/lead", "add Julie Martin at Acme")  # a command that writes
+    bot.app.conversation.handle(ANA, "/lead", "add Julie Martin at Acme")  # a command that writes
     bot.tick_at(on(1, 8))
     assert [s.local for s in bot.messenger.sent_to("U-ana", "digest")] == [on(1, 8)]
 
@@ -229,10 +237,10 @@ def test_a_fatal_failure_stops_that_groups_delivery_only_and_is_logged_without_s
     # T1's rows wait (unclaimed) for the group to be re-authorised; nobody claims them,
     # and a morning's digest past its catch-up window is recorded as missed, so that a
     # re-authorised group doesn't get a backlog of stale mornings at once.
-    status = bot.app.status()
+    status = bot.app.outbox.status()
     assert status["pending"] == 1 and status["missed"] == 2
     assert status["claimed"] == 0 and status["failed"] == 0
-    assert bot.app.claim("probe") == []
+    assert bot.app.outbox.claim("probe") == []
 
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1
@@ -255,13 +263,13 @@ def test_a_fatal_failure_stops_the_rest_of_that_groups_claimed_batch_too(bot: Bo
     bot.tick_at(on(0, 8))
 
     assert len(bot.messenger.tries) == 1
-    assert bot.app.status()["pending"] == 10
+    assert bot.app.outbox.status()["pending"] == 10
 
 
 def test_a_platform_this_process_does_not_serve_is_left_to_one_that_does(bot: Bot) -> None:
     dora = Identity("discord", "G1", "U-dora", "Dora")
-    bot.app.setup_group("discord", "G1", tz="UTC")
-    bot.app.join(dora)
+    bot.app.groups.setup_group("discord", "G1", tz="UTC")
+    bot.app.conversation.join(dora)
     with_daily_digests(bot, "T1", ANA)
 
     bot.tick_at(on(0, 8))
@@ -269,8 +277,8 @@ def test_a_platform_this_process_does_not_serve_is_left_to_one_that_does(bot: Bo
     assert len(bot.messenger.sent_to("U-ana", "digest")) == 1
     # Dora's first digest (a weekly pipeline nudge) waits, unclaimed, for a Discord
     # process; the group is not suspended for it.
-    assert bot.app.status()["pending"] == 1
-    (waiting,) = bot.app.claim("discord-worker", platforms=frozenset({"discord"}))
+    assert bot.app.outbox.status()["pending"] == 1
+    (waiting,) = bot.app.outbox.claim("discord-worker", platforms=frozenset({"discord"}))
     assert waiting.user_id == "U-dora"
 
 
@@ -299,7 +307,7 @@ def test_an_unexpected_exception_in_send_does_not_kill_the_deliverer(
 
     bot.tick_every(MINUTE, until=on(0, 8, 5))
     assert [s.local for s in bot.messenger.sent_to("U-ana", "digest")] == [on(0, 8, 1)]
-    assert bot.app.status()["sent"] == 3
+    assert bot.app.outbox.status()["sent"] == 3
 
 
 def test_an_unexpected_exception_in_route_does_not_kill_the_deliverer(bot: Bot) -> None:
@@ -316,11 +324,11 @@ def test_an_unexpected_exception_in_route_does_not_kill_the_deliverer(bot: Bot) 
 
     messenger.route = route  # type: ignore[method-assign]
     bot.clock.advance_to(on(0, 8))
-    bot.app.plan()
+    bot.app.planner.plan()
     asyncio.run(bot.deliverer.drain())  # must not raise
 
     assert [s.user for s in messenger.sent if s.kind == "digest"] == ["U-ben"]
-    assert bot.app.status()["claimed"] == 0  # recorded as a failed try, not held for a lease
+    assert bot.app.outbox.status()["claimed"] == 0  # recorded as a failed try, not held for a lease
 
 
 # -- the delivery contract's edges ----------------------------------------------------------
@@ -342,11 +350,11 @@ def test_a_rate_limited_send_waits_without_using_up_an_attempt(bot: Bot) -> None
     bot.deliverer.platforms = {PLATFORM: Platform(bot.messenger, limiter)}
     bot.messenger.fail = busy
     bot.clock.advance_to(on(0, 8))
-    bot.app.plan()
+    bot.app.planner.plan()
     for _ in range(MAX_ATTEMPTS + 3):  # a minute's wait each time: back to the outbox
         bot.tick_at(bot.clock.now() + timedelta(minutes=2))
     assert len(bot.messenger.sent_to("U-ana", "digest")) == 1
-    assert bot.app.status()["failed"] == 0
+    assert bot.app.outbox.status()["failed"] == 0
 
 
 def test_a_digest_whose_delivery_was_down_past_the_catch_up_window_is_missed_not_sent(
@@ -354,10 +362,10 @@ def test_a_digest_whose_delivery_was_down_past_the_catch_up_window_is_missed_not
 ) -> None:
     with_daily_digests(bot, "T1", ANA, channel=False)
     bot.clock.advance_to(on(0, 8))
-    assert bot.app.plan() == 1  # planned on time...
+    assert bot.app.planner.plan() == 1  # planned on time...
     bot.tick_at(on(0, 11, 30))  # ...but nothing delivered until 11:30
     assert bot.messenger.sent_to("U-ana") == []
-    assert bot.app.status()["missed"] == 1
+    assert bot.app.outbox.status()["missed"] == 1
 
 
 def test_a_send_recorded_after_its_claim_was_lost_is_reported_not_overwritten(
@@ -365,13 +373,19 @@ def test_a_send_recorded_after_its_claim_was_lost_is_reported_not_overwritten(
 ) -> None:
     with_daily_digests(bot, "T1", ANA, channel=False)
     bot.clock.advance_to(on(0, 8))
-    bot.app.plan()
-    (mine,) = bot.app.claim("slow-worker", lease_seconds=60)
+    bot.app.planner.plan()
+    (mine,) = bot.app.outbox.claim("slow-worker", lease_seconds=60)
     bot.clock.advance_to(on(0, 8, 2))  # the lease ran out; another worker takes the row
-    (theirs,) = bot.app.claim("fast-worker", lease_seconds=60)
-    bot.app.sent(theirs, "m-1")
+    (theirs,) = bot.app.outbox.claim("fast-worker", lease_seconds=60)
+    bot.app.outbox.sent(theirs, "m-1")
     with caplog.at_level(logging.WARNING):
-        bot.app.sent(mine, "m-2")
-        bot.app.failed(mine, SendError("late timeout"))
+        bot.app.outbox.sent(mine, "m-2")
+        bot.app.outbox.failed(mine, SendError("late timeout"))
     assert "possibly duplicated" in caplog.text
-    assert bot.app.status() == {"pending": 0, "claimed": 0, "sent": 1, "failed": 0, "missed": 0}
+    assert bot.app.outbox.status() == {
+        "pending": 0,
+        "claimed": 0,
+        "sent": 1,
+        "failed": 0,
+        "missed": 0,
+    }

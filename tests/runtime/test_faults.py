@@ -349,18 +349,20 @@ def seed_day(url: str) -> None:
 def seed_groups(app_early: FollowThrough, app: FollowThrough) -> None:
     for g, (tz, country) in enumerate(ZONES):
         first = who(g, 0)
-        app_early.setup_group(first.platform, first.workspace_id, tz=tz, country=country)
+        app_early.groups.setup_group(first.platform, first.workspace_id, tz=tz, country=country)
         for k in range(PER_GROUP):
             person = who(g, k)
-            app_early.join(person, **member_settings(g, k))
+            app_early.conversation.join(person, **member_settings(g, k))
             for command in (f"add Contact {k} at Company {g}-{k} via email", "emailed #1"):
-                reply = app_early.handle(person, "lead", command)
+                reply = app_early.conversation.handle(person, "lead", command)
                 assert reply.kind == "reply", reply
         # Now: the organiser sets the channel (the Monday board is then the coming one),
         # and members confirm their settings (their next morning is the coming one).
-        app.setup_group(first.platform, first.workspace_id, tz=tz, country=country, channel="C")
+        app.groups.setup_group(
+            first.platform, first.workspace_id, tz=tz, country=country, channel="C"
+        )
         for k in range(PER_GROUP):
-            app.join(who(g, k), **member_settings(g, k))
+            app.conversation.join(who(g, k), **member_settings(g, k))
 
 
 def expected_keys(url: str, until: datetime) -> set[str]:
@@ -503,7 +505,9 @@ def test_two_planners_reaching_the_same_monday_board_both_succeed(
     engines = [process.database.engine for process in processes]
     try:
         apps = [process.app for process in processes]
-        apps[0].setup_group("slack", "W-board", tz="Europe/Berlin", country="DE", channel="C")
+        apps[0].groups.setup_group(
+            "slack", "W-board", tz="Europe/Berlin", country="DE", channel="C"
+        )
         with engines[0].connect() as conn:
             board_at = conn.scalar(select(GroupRow.next_board_at))
         assert board_at is not None
@@ -529,7 +533,7 @@ def test_two_planners_reaching_the_same_monday_board_both_succeed(
 
         def plan(app: FollowThrough) -> None:
             try:
-                app.plan()
+                app.planner.plan()
             except Exception as error:  # reported below, with the board count
                 errors.append(error)
             finally:

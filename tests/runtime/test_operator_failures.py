@@ -170,7 +170,7 @@ def test_ctrl_c_twice_at_the_console_prompt_leaves_quietly_and_lets_go_of_the_da
 
     # The database's lock is given back: another process may start on it.
     with bootstrap.serve(Settings(database_url=url)) as services:
-        assert services.app.status()["pending"] == 0
+        assert services.app.outbox.status()["pending"] == 0
 
 
 def test_ctrl_c_while_the_console_starts_is_one_line_too(

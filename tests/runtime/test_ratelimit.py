@@ -207,22 +207,22 @@ MESSAGES = 200
 def test_429s_are_honoured_per_route_and_every_message_is_delivered_once(
     app: FollowThrough, clock: SimulatedClock
 ) -> None:
-    app.setup_group("slack", "T1", tz="UTC")
+    app.groups.setup_group("slack", "T1", tz="UTC")
     for n in range(MESSAGES):
-        app.join(Identity("slack", "T1", f"U{n}", f"Member {n}"))
+        app.conversation.join(Identity("slack", "T1", f"U{n}", f"Member {n}"))
     clock.advance_to(clock.now().replace(hour=8))  # Monday 08:00: everyone's first digest
-    assert app.plan() == MESSAGES
+    assert app.planner.plan() == MESSAGES
 
     platform = LimitedPlatform(clock)
     deliverer = Deliverer(
-        app, {"slack": Platform(platform, RateLimiter(rate=1000))}, "w1", senders=4
+        app.outbox, {"slack": Platform(platform, RateLimiter(rate=1000))}, "w1", senders=4
     )
     started = time.monotonic()
     asyncio.run(deliverer.drain())
     # A message limited too often goes back to the outbox with its Retry-After as its
     # backoff; the next ticks (a second apart) send it.
     for _ in range(10):
-        if app.status()["pending"] == 0:
+        if app.outbox.status()["pending"] == 0:
             break
         clock.advance_to(clock.now() + timedelta(seconds=1))
         asyncio.run(deliverer.drain())
@@ -233,7 +233,7 @@ def test_429s_are_honoured_per_route_and_every_message_is_delivered_once(
     delivered = Counter(platform.keys())
     assert set(delivered) == {f"digest:{n + 1}:2026-03-02" for n in range(MESSAGES)}
     assert set(delivered.values()) == {1}
-    status = app.status()
+    status = app.outbox.status()
     assert status["sent"] == MESSAGES
     assert status["pending"] == status["claimed"] == status["failed"] == 0
     assert elapsed < 20

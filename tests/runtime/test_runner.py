@@ -31,9 +31,9 @@ EIGHT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday: every member's first d
 
 def members_with_a_digest_at_eight(app: FollowThrough, clock: SimulatedClock, n: int) -> None:
     """`n` members whose first digest (the pipeline nudge) is due at 08:00; it is 08:00."""
-    app.setup_group(PLATFORM, WORKSPACE, tz="UTC")  # no channel: digests only
+    app.groups.setup_group(PLATFORM, WORKSPACE, tz="UTC")  # no channel: digests only
     for i in range(n):
-        app.join(Identity(PLATFORM, WORKSPACE, f"U{i}", f"Member {i}"))
+        app.conversation.join(Identity(PLATFORM, WORKSPACE, f"U{i}", f"Member {i}"))
     clock.advance_to(EIGHT)
 
 
@@ -41,7 +41,7 @@ def runner(
     app: FollowThrough, messenger: RecordingMessenger, worker: str, tick_seconds: float = 60
 ) -> Runner:
     platforms = {PLATFORM: Platform(messenger, RateLimiter(rate=1e6))}
-    return Runner(Deliverer(app, platforms, worker), tick_seconds=tick_seconds)
+    return Runner(Deliverer(app.outbox, platforms, worker), app.planner, tick_seconds=tick_seconds)
 
 
 # -- the tick ------------------------------------------------------------------------------
@@ -55,7 +55,7 @@ def test_a_tick_plans_and_delivers(app: FollowThrough, clock: SimulatedClock) ->
     asyncio.run(worker.tick())
 
     assert sorted(messenger.keys()) == [f"digest:{i}:2026-03-02" for i in (1, 2, 3)]
-    assert app.status()["sent"] == 3
+    assert app.outbox.status()["sent"] == 3
     asyncio.run(worker.tick())  # nothing new is due: nothing is sent twice
     assert len(messenger.keys()) == 3
 
@@ -68,19 +68,19 @@ def test_a_tick_does_its_database_work_off_the_event_loop(
     worker = runner(app, messenger, worker="w1")
     threads: dict[str, set[int]] = {}
 
-    def spy(name: str, slow: float = 0.0) -> None:
-        real = getattr(app, name)
+    def spy(part: object, name: str, slow: float = 0.0) -> None:
+        real = getattr(part, name)
 
         def call(*args: object, **kwargs: object) -> object:
             threads.setdefault(name, set()).add(threading.get_ident())
             time.sleep(slow)  # a slow database: blocks whichever thread runs it
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(app, name, call)
+        monkeypatch.setattr(part, name, call)
 
-    spy("plan", slow=0.3)
-    spy("claim")
-    spy("sent")
+    spy(app.planner, "plan", slow=0.3)
+    spy(app.outbox, "claim")
+    spy(app.outbox, "sent")
 
     async def main() -> tuple[int, int]:
         loop_thread = threading.get_ident()
@@ -114,14 +114,14 @@ def test_what_is_due_is_delivered_even_when_planning_fails(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     members_with_a_digest_at_eight(app, clock, 1)
-    app.plan()  # the digest is in the outbox already
+    app.planner.plan()  # the digest is in the outbox already
     messenger = RecordingMessenger(clock)
     worker = runner(app, messenger, worker="w1")
 
     def broken() -> int:
         raise RuntimeError("a planning bug")
 
-    monkeypatch.setattr(app, "plan", broken)
+    monkeypatch.setattr(app.planner, "plan", broken)
     asyncio.run(worker.tick())
     assert "planning failed" in caplog.text
     assert messenger.keys() == ["digest:1:2026-03-02"]
@@ -136,7 +136,7 @@ def test_a_failing_tick_is_logged_and_the_next_one_works(
     members_with_a_digest_at_eight(app, clock, 1)
     messenger = RecordingMessenger(clock)
     worker = runner(app, messenger, worker="w1")
-    real_plan = app.plan
+    real_plan = app.planner.plan
     outage = iter([True])
 
     def plan() -> int:
@@ -144,7 +144,7 @@ def test_a_failing_tick_is_logged_and_the_next_one_works(
             raise ConnectionError("database went away")
         return real_plan()
 
-    monkeypatch.setattr(app, "plan", plan)
+    monkeypatch.setattr(app.planner, "plan", plan)
     asyncio.run(worker.tick())  # does not raise
     assert "planning failed; the next tick retries" in caplog.text
     asyncio.run(worker.tick())
@@ -178,7 +178,7 @@ def test_stop_ends_the_run_and_leaves_nothing_claimed(
 
     stop_mid_batch(worker, messenger)
 
-    status = app.status()
+    status = app.outbox.status()
     assert status["claimed"] == 0
     with db.uow() as uow:
         held = uow.session.scalars(
@@ -195,7 +195,7 @@ def test_stop_ends_the_run_and_leaves_nothing_claimed(
     assert sorted(set(messenger.keys() + other.keys())) == sorted(
         f"digest:{i}:2026-03-02" for i in range(1, 21)
     )
-    assert app.status()["sent"] == 20
+    assert app.outbox.status()["sent"] == 20
 
 
 def test_stop_lets_the_sends_in_flight_finish(app: FollowThrough, clock: SimulatedClock) -> None:
@@ -224,7 +224,7 @@ def test_run_keeps_ticking_until_stopped(app: FollowThrough, clock: SimulatedClo
     async def main() -> None:
         task = asyncio.create_task(worker.run())
         await wait_for(lambda: len(messenger.keys()) == 1, until_done=task)
-        app.join(Identity(PLATFORM, WORKSPACE, "U-late", "Late"))
+        app.conversation.join(Identity(PLATFORM, WORKSPACE, "U-late", "Late"))
         clock.advance_to(EIGHT + timedelta(days=1))  # Tuesday: the newcomer's first digest
         await wait_for(lambda: len(messenger.keys()) == 2, until_done=task)
         worker.stop()
@@ -232,7 +232,7 @@ def test_run_keeps_ticking_until_stopped(app: FollowThrough, clock: SimulatedClo
 
     asyncio.run(main())
     assert messenger.keys()[-1].endswith(":2026-03-03")
-    assert app.status()["claimed"] == 0
+    assert app.outbox.status()["claimed"] == 0
 
 
 async def wait_for(

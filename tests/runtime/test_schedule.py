@@ -31,7 +31,7 @@ def start() -> datetime:
 @pytest.fixture
 def bot(database_url: str, start: datetime) -> Iterator[Bot]:
     with Bot(database_url, SimulatedClock(start)) as bot:
-        bot.app.setup_group(PLATFORM, WORKSPACE, tz="UTC")
+        bot.app.groups.setup_group(PLATFORM, WORKSPACE, tz="UTC")
         yield bot
 
 
@@ -42,10 +42,16 @@ def keep_a_nudge_due_every_morning(bot: Bot, who: Identity, *, contact: str) -> 
     one-off "still pursuing?" question.
     """
     admin = Identity(who.platform, who.workspace_id, who.user_id, who.name, is_admin=True)
-    changed = bot.app.handle(admin, "/followthrough", "group setting ignored_before_asking 365")
+    changed = bot.app.conversation.handle(
+        admin, "/followthrough", "group setting ignored_before_asking 365"
+    )
     assert "ignored_before_asking = 365" in changed.plain_text()
-    assert bot.app.handle(who, "/lead", f"add {contact} at Acme").plain_text().startswith("Added")
-    assert bot.app.handle(who, "/lead", "emailed #1").plain_text().startswith("Logged")
+    assert (
+        bot.app.conversation.handle(who, "/lead", f"add {contact} at Acme")
+        .plain_text()
+        .startswith("Added")
+    )
+    assert bot.app.conversation.handle(who, "/lead", "emailed #1").plain_text().startswith("Logged")
 
 
 def local(day: date, clock_time: time, tz: ZoneInfo) -> datetime:
@@ -62,7 +68,7 @@ def key_day(sent: Sent) -> date:
 def test_a_digest_due_while_the_bot_was_briefly_down_arrives_at_restart(bot: Bot) -> None:
     """Down 07:55-08:20 local: the 08:00 digest goes out on the first tick after restart."""
     ana = member("U-ana", "Ana")
-    bot.app.join(ana, tz="America/New_York")
+    bot.app.conversation.join(ana, tz="America/New_York")
     keep_a_nudge_due_every_morning(bot, ana, contact="Julie Martin")  # due Thursday 12 March
     thursday = date(2026, 3, 12)
 
@@ -82,25 +88,25 @@ def test_a_digest_due_while_the_bot_was_briefly_down_arrives_at_restart(bot: Bot
     assert [(key_day(s), s.local) for s in after] == [
         (date(2026, 3, 13), local(date(2026, 3, 13), MORNING, NEW_YORK))
     ]
-    assert bot.app.status()["missed"] == 0
+    assert bot.app.outbox.status()["missed"] == 0
 
 
 def test_a_digest_found_hours_late_is_recorded_as_missed_not_sent(bot: Bot) -> None:
     """Down 07:55-11:30 local: no digest at 11:30, the outbox says "missed", and the next
     business morning (after a weekend) is on time again."""
     ana = member("U-ana", "Ana")
-    bot.app.join(ana, tz="America/New_York")
+    bot.app.conversation.join(ana, tz="America/New_York")
     keep_a_nudge_due_every_morning(bot, ana, contact="Julie Martin")
     friday = date(2026, 3, 13)
 
     bot.tick_every(QUARTER, until=local(friday, time(7, 45), NEW_YORK))
     bot.tick_at(local(friday, time(7, 55), NEW_YORK))
     sent_before = len(bot.messenger.digests())
-    assert bot.app.status()["missed"] == 0
+    assert bot.app.outbox.status()["missed"] == 0
 
     bot.tick_at(local(friday, time(11, 30), NEW_YORK))
     assert len(bot.messenger.digests()) == sent_before
-    status = bot.app.status()
+    status = bot.app.outbox.status()
     assert status["missed"] == 1
     assert status["pending"] == status["claimed"] == status["failed"] == 0
 
@@ -109,7 +115,7 @@ def test_a_digest_found_hours_late_is_recorded_as_missed_not_sent(bot: Bot) -> N
     later = bot.messenger.digests()[sent_before:]
     assert [(key_day(s), s.local) for s in later] == [(monday, local(monday, MORNING, NEW_YORK))]
     assert friday not in {key_day(s) for s in bot.messenger.digests()}
-    assert bot.app.status()["missed"] == 1
+    assert bot.app.outbox.status()["missed"] == 1
 
 
 # -- (d) moving west after today's digest ------------------------------------------------
@@ -135,9 +141,9 @@ def test_a_member_who_moves_west_gets_no_second_digest_that_date(
 ) -> None:
     bot = Bot(database_url, SimulatedClock(tokyo_start))
     try:
-        bot.app.setup_group(PLATFORM, WORKSPACE, tz="UTC")
+        bot.app.groups.setup_group(PLATFORM, WORKSPACE, tz="UTC")
         kenji = member("U-kenji", "Kenji")
-        bot.app.join(kenji, tz="Asia/Tokyo", nudge_time=time(7, 30))
+        bot.app.conversation.join(kenji, tz="Asia/Tokyo", nudge_time=time(7, 30))
         keep_a_nudge_due_every_morning(bot, kenji, contact="Julie Martin")
         friday, monday = date(2026, 3, 13), date(2026, 3, 16)
 
@@ -146,7 +152,7 @@ def test_a_member_who_moves_west_gets_no_second_digest_that_date(
         assert [s.local for s in fridays] == [local(friday, time(7, 30), TOKYO)]
 
         bot.clock.advance_to(moved_at)
-        answer = bot.app.handle(kenji, "/followthrough", "me tz America/Los_Angeles")
+        answer = bot.app.conversation.handle(kenji, "/followthrough", "me tz America/Los_Angeles")
         assert "America/Los_Angeles" in answer.plain_text()
         assert "07:30" in answer.plain_text()
         seen = len(bot.messenger.digests())
@@ -227,12 +233,12 @@ def test_one_digest_per_business_morning_across_a_dst_change(
     window_end = change + timedelta(days=3)
     bot = Bot(database_url, SimulatedClock(window_start - timedelta(days=7)))
     try:
-        bot.app.setup_group(PLATFORM, WORKSPACE, tz="UTC")
+        bot.app.groups.setup_group(PLATFORM, WORKSPACE, tz="UTC")
         users = {}
         for n, tz_name in enumerate(ZONES):
             who = member(f"U{n}", tz_name.split("/")[1])
             users[tz_name] = who.user_id
-            bot.app.join(who, tz=tz_name)
+            bot.app.conversation.join(who, tz=tz_name)
             keep_a_nudge_due_every_morning(bot, who, contact=f"Contact {n}")
 
         # The week before the window only makes the follow-ups due; skip it in one jump.
@@ -254,6 +260,6 @@ def test_one_digest_per_business_morning_across_a_dst_change(
             # The wall clock too: 08:00 in the zone, on the date of the key.
             for day, at in got:
                 assert (at.date(), at.timetz().replace(tzinfo=None)) == (day, MORNING)
-        assert bot.app.status()["pending"] == bot.app.status()["claimed"] == 0
+        assert bot.app.outbox.status()["pending"] == bot.app.outbox.status()["claimed"] == 0
     finally:
         bot.close()

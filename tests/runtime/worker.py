@@ -97,7 +97,7 @@ async def drain(args: argparse.Namespace) -> int:
         print(f"started {args.worker} pid {os.getpid()}", flush=True)
         while True:
             sent = await deliverer.drain()
-            counts = await asyncio.to_thread(services.app.status)
+            counts = await asyncio.to_thread(services.app.outbox.status)
             if counts["pending"] + counts["claimed"] == 0:
                 break
             if not sent:  # what is left is claimed by someone else: wait for the lease
@@ -118,7 +118,7 @@ async def day(args: argparse.Namespace) -> int:
             batch=args.batch,
             lease_seconds=args.lease,
         )
-        runner = Runner(deliverer)
+        runner = Runner(deliverer, services.app.planner)
         while True:
             line = await asyncio.to_thread(sys.stdin.readline)
             if not line.strip():

@@ -59,7 +59,7 @@ def member_id(db: Database, who: Identity) -> int | None:
 def test_a_command_that_fails_writes_nothing_not_even_the_newcomer(
     app: FollowThrough, db: Database
 ) -> None:
-    answer = app.handle(ANA, "/lead", "emailed nobody")
+    answer = app.conversation.handle(ANA, "/lead", "emailed nobody")
 
     assert "No lead matches nobody." in plain(answer.text)
     assert set(rows(db).values()) == {0}
@@ -68,16 +68,16 @@ def test_a_command_that_fails_writes_nothing_not_even_the_newcomer(
 def test_a_command_that_fails_leaves_the_members_data_as_it_was(
     app: FollowThrough, db: Database, clock: SimulatedClock
 ) -> None:
-    app.handle(ANA, "/lead", "add Julie Martin at Acme via email")
-    app.handle(ANA, "/lead", "emailed julie")
+    app.conversation.handle(ANA, "/lead", "add Julie Martin at Acme via email")
+    app.conversation.handle(ANA, "/lead", "emailed julie")
     before = rows(db)
     with db.uow() as uow:
         lead_before = uow.session.scalars(select(LeadRow)).one()
         snapshot = {c.name: getattr(lead_before, c.name) for c in LeadRow.__table__.columns}
     clock.advance_to(clock.now() + timedelta(hours=1))
 
-    refused = app.handle(ANA, "/lead", "accepted julie")  # there is no offer to accept
-    unparsed = app.handle(ANA, "/lead", "snooze julie soon")
+    refused = app.conversation.handle(ANA, "/lead", "accepted julie")  # there is no offer to accept
+    unparsed = app.conversation.handle(ANA, "/lead", "snooze julie soon")
 
     assert "has no offer to accept" in refused.text
     assert "How many days?" in unparsed.text
@@ -94,13 +94,13 @@ def test_planning_again_at_the_same_instant_writes_no_second_digest(
     app: FollowThrough, db: Database, clock: SimulatedClock
 ) -> None:
     for who in (ANA, BEN):
-        app.handle(who, "/lead", "add Julie Martin at Acme via email")
-        app.handle(who, "/lead", "emailed julie")
+        app.conversation.handle(who, "/lead", "add Julie Martin at Acme via email")
+        app.conversation.handle(who, "/lead", "emailed julie")
 
     clock.advance_to(MONDAY_MORNING)
-    written = [app.plan(), app.plan(), app.plan()]
+    written = [app.planner.plan(), app.planner.plan(), app.planner.plan()]
     clock.advance_to(THURSDAY_MORNING)
-    written += [app.plan(), app.plan()]
+    written += [app.planner.plan(), app.planner.plan()]
 
     assert written == [2, 0, 0, 2, 0]
     ana, ben = member_id(db, ANA), member_id(db, BEN)
@@ -112,16 +112,16 @@ def test_planning_again_at_the_same_instant_writes_no_second_digest(
 def test_moving_west_after_the_digest_does_not_bring_the_same_day_again(
     app: FollowThrough, db: Database, clock: SimulatedClock
 ) -> None:
-    app.handle(ANA, "/lead", "add Julie Martin at Acme via email")
+    app.conversation.handle(ANA, "/lead", "add Julie Martin at Acme via email")
     clock.advance_to(MONDAY_MORNING)
-    assert app.plan() == 1  # Monday's digest (a thin pipeline)
+    assert app.planner.plan() == 1  # Monday's digest (a thin pipeline)
 
     clock.advance_to(MONDAY_MORNING + timedelta(minutes=5))  # 00:05 on Monday in LA
-    moved = app.handle(ANA, "/followthrough", "me tz America/Los_Angeles")
+    moved = app.conversation.handle(ANA, "/followthrough", "me tz America/Los_Angeles")
     assert "Next digest: Tue Mar 3 at 08:00" in moved.text, moved.text
     for hours in (0, 8, 9):  # up to 09:05 on Monday in LA
         clock.advance_to(MONDAY_MORNING + timedelta(hours=hours, minutes=5))
-        app.plan()
+        app.planner.plan()
 
     per_day = Counter(key.rsplit(":", 1)[1] for key in digests(db))
     assert per_day == {"2026-03-02": 1}
@@ -133,16 +133,16 @@ def test_moving_west_after_the_digest_does_not_bring_the_same_day_again(
 def test_export_then_forget_me_erases_the_member_and_nobody_else(
     app: FollowThrough, db: Database, clock: SimulatedClock
 ) -> None:
-    app.handle(ANA, "/lead", "add Julie Martin at Acme via email")
-    app.handle(ANA, "/lead", "emailed julie")
-    app.handle(ANA, "/lead", "referral julie -> Omar Haddad at Initech")
-    app.handle(BEN, "/lead", "add Carla Diaz at Globex")
+    app.conversation.handle(ANA, "/lead", "add Julie Martin at Acme via email")
+    app.conversation.handle(ANA, "/lead", "emailed julie")
+    app.conversation.handle(ANA, "/lead", "referral julie -> Omar Haddad at Initech")
+    app.conversation.handle(BEN, "/lead", "add Carla Diaz at Globex")
     clock.advance_to(MONDAY_MORNING)
-    assert app.plan() == 2
+    assert app.planner.plan() == 2
     ana, ben = member_id(db, ANA), member_id(db, BEN)
     assert ana is not None and ben is not None
 
-    document = exported(app.handle(ANA, "/followthrough", "export"))
+    document = exported(app.conversation.handle(ANA, "/followthrough", "export"))
     assert [lead["contact"] for lead in document["leads"]] == ["Julie Martin", "Omar Haddad"]
     assert document["leads"][1]["referred_by"] == "#1"
     assert [step["action"] for step in document["leads"][0]["history"]] == [
@@ -152,16 +152,16 @@ def test_export_then_forget_me_erases_the_member_and_nobody_else(
     ]
     assert "Carla" not in json.dumps(document)
 
-    asked = app.handle(ANA, "/followthrough", "forget-me")
+    asked = app.conversation.handle(ANA, "/followthrough", "forget-me")
     assert not asked.changed
     said = plain(asked.plain_text())
     assert "· 2 leads\n· 4 entries in your leads' history" in said  # added x2, emailed, referral
     assert "· 1 pending message (to you" in said  # this morning's digest
-    again = exported(app.handle(ANA, "/followthrough", "export"))
+    again = exported(app.conversation.handle(ANA, "/followthrough", "export"))
     assert again["leads"] == document["leads"]  # nothing erased until confirmed
     (button,) = [b for s in asked.sections for b in s.buttons]
     assert button.command == "/followthrough forget-me confirm"
-    answer = app.handle(ANA, *button.parts)
+    answer = app.conversation.handle(ANA, *button.parts)
 
     assert "your 2 leads" in answer.text
     with db.uow() as uow:
@@ -174,7 +174,9 @@ def test_export_then_forget_me_erases_the_member_and_nobody_else(
         assert uow.session.scalar(select(func.count()).select_from(GroupRow)) == 1
     assert left == {"leads": {ben: 1}, "events": {ben: 1}, "outbox": {ben: 1}}
 
-    assert exported(app.handle(ANA, "/followthrough", "export"))["leads"] == []  # a newcomer
+    assert (
+        exported(app.conversation.handle(ANA, "/followthrough", "export"))["leads"] == []
+    )  # a newcomer
 
 
 # -- what the platforms refuse -------------------------------------------------------
@@ -182,11 +184,11 @@ def test_export_then_forget_me_erases_the_member_and_nobody_else(
 
 def bounce_digest(app: FollowThrough) -> None:
     """Plan, and have the platform refuse the member's digest (left, or DMs closed)."""
-    app.plan()
-    claimed = app.claim("w1")
+    app.planner.plan()
+    claimed = app.outbox.claim("w1")
     (digest,) = [d for d in claimed if d.message.kind == "digest" and d.user_id == ANA.user_id]
-    app.failed(digest, SendError("cannot_dm", Failure.UNREACHABLE))
-    app.release(worker="w1")
+    app.outbox.failed(digest, SendError("cannot_dm", Failure.UNREACHABLE))
+    app.outbox.release(worker="w1")
 
 
 def unreachable(db: Database, who: Identity) -> bool | None:
@@ -198,12 +200,12 @@ def unreachable(db: Database, who: Identity) -> bool | None:
 def test_any_command_makes_an_unreachable_member_reachable_again(
     app: FollowThrough, db: Database, clock: SimulatedClock, text: str
 ) -> None:
-    app.handle(ANA, "/lead", "add Julie Martin at Acme via email")
+    app.conversation.handle(ANA, "/lead", "add Julie Martin at Acme via email")
     clock.advance_to(MONDAY_MORNING)
     bounce_digest(app)
     assert unreachable(db, ANA) is True
 
-    app.handle(ANA, "/lead", text)
+    app.conversation.handle(ANA, "/lead", text)
 
     # The admins' notice says: "stopped until they use a command again".
     assert unreachable(db, ANA) is False
@@ -212,12 +214,14 @@ def test_any_command_makes_an_unreachable_member_reachable_again(
 def test_admins_are_told_each_time_a_member_becomes_unreachable(
     app: FollowThrough, db: Database, clock: SimulatedClock
 ) -> None:
-    app.note_organiser(COACH)
-    app.handle(ANA, "/lead", "add Julie Martin at Acme via email")
-    app.handle(ANA, "/lead", "emailed julie")
+    app.conversation.note_organiser(COACH)
+    app.conversation.handle(ANA, "/lead", "add Julie Martin at Acme via email")
+    app.conversation.handle(ANA, "/lead", "emailed julie")
     clock.advance_to(MONDAY_MORNING)
     bounce_digest(app)  # Monday's digest (a thin pipeline)
-    app.handle(ANA, "/lead", "note julie back from leave")  # she is back: DMs work again
+    app.conversation.handle(
+        ANA, "/lead", "note julie back from leave"
+    )  # she is back: DMs work again
     assert unreachable(db, ANA) is False
     clock.advance_to(THURSDAY_MORNING)
 
@@ -236,7 +240,7 @@ def test_admins_are_told_each_time_a_member_becomes_unreachable(
 def test_a_long_contact_name_is_answered_not_crashed_on(app: FollowThrough, db: Database) -> None:
     contact = "Julie " + "Marie-" * 40 + "Martin"  # 252 characters, over leads.contact's 200
 
-    answer = app.handle(ANA, "/lead", f"add {contact} at Acme")
+    answer = app.conversation.handle(ANA, "/lead", f"add {contact} at Acme")
 
     with db.uow() as uow:
         stored = list(uow.session.scalars(select(LeadRow.contact)))

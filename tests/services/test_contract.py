@@ -33,13 +33,13 @@ class TinyAdapter:
 
     def typed(self, line: str) -> str:
         command, _, text = line.partition(" ")
-        return self.show(self.app.handle(self.who, command, text))
+        return self.show(self.app.conversation.handle(self.who, command, text))
 
     def options(self, command: str, subcommand: str, **values: str | int | bool) -> str:
-        return self.show(self.app.run(self.who, command, subcommand, values))
+        return self.show(self.app.conversation.run(self.who, command, subcommand, values))
 
     def press(self, button: Button) -> str:
-        return self.show(self.app.handle(self.who, *button.parts))
+        return self.show(self.app.conversation.handle(self.who, *button.parts))
 
 
 Step = Callable[[TinyAdapter], str]
@@ -85,7 +85,7 @@ def test_a_button_press_runs_exactly_the_command_it_carries(
     ana.typed("/lead add Julie Martin at Acme")
     ana.typed("/lead emailed julie")
     clock.advance_to(clock.now().replace(day=5, hour=9))  # Thursday: 3 business days on
-    today = app.handle(ana.who, "/lead", "today")
+    today = app.conversation.handle(ana.who, "/lead", "today")
     section = next(s for s in today.sections if s.buttons)  # the follow-up, not the pipeline
     done, replied, snooze = section.buttons
     assert (done.command, done.action) == ("/lead followedup #1", "done")
@@ -100,8 +100,8 @@ def test_a_button_press_runs_exactly_the_command_it_carries(
 
 def test_refusals_are_errors_and_the_same_both_ways(app: FollowThrough) -> None:
     ana = TinyAdapter(app, "ana")
-    by_text = app.handle(ana.who, "/lead", "snooze julie 400")
-    by_options = app.run(ana.who, "lead", "snooze", {"lead": "julie", "days": 400})
+    by_text = app.conversation.handle(ana.who, "/lead", "snooze julie 400")
+    by_options = app.conversation.run(ana.who, "lead", "snooze", {"lead": "julie", "days": 400})
     assert by_text.kind is by_options.kind is MessageKind.ERROR
     assert by_text.text == by_options.text
     assert "1 to 365" in by_text.text and "Example: /lead snooze julie 7" in by_text.text
@@ -113,11 +113,11 @@ def test_every_subcommand_in_the_table_is_understood_both_ways(app: FollowThroug
     for command in COMMANDS:
         subcommands = command.subcommands or ()
         if not subcommands:
-            assert app.run(who, command.name, "", {}).kind is MessageKind.REPLY
+            assert app.conversation.run(who, command.name, "", {}).kind is MessageKind.REPLY
         for sub in subcommands:
             for leaf in sub.subcommands or (sub,):
                 path = f"{sub.name} {leaf.name}" if sub.subcommands else sub.name
-                answer = app.run(who, command.name, path, {})
+                answer = app.conversation.run(who, command.name, path, {})
                 assert "I don't know" not in answer.text, (command.name, path)
 
 
@@ -126,13 +126,15 @@ def test_an_answer_says_whether_the_command_changed_what_the_member_has(
 ) -> None:
     """What an adapter needs to know to redraw a view of the member (Slack's App Home)."""
     NEW = Identity("tiny", "W1", "U-new", "Nell")
-    first = app.handle(NEW, "/lead", "list")  # a read, but their first command: a member now
+    first = app.conversation.handle(
+        NEW, "/lead", "list"
+    )  # a read, but their first command: a member now
     assert first.changed
-    assert app.handle(NEW, "/lead", "add Julie at Acme").changed
-    assert app.handle(NEW, "/followthrough", "me tz Europe/Paris").changed
+    assert app.conversation.handle(NEW, "/lead", "add Julie at Acme").changed
+    assert app.conversation.handle(NEW, "/followthrough", "me tz Europe/Paris").changed
     reads = [("/lead", "list"), ("/lead", "show #1"), ("/lead", "today")]
     reads += [("/leaderboard", "month"), ("/followthrough", "help")]
     for command, text in reads:
-        assert not app.handle(NEW, command, text).changed, text
-    refused = app.handle(NEW, "/lead", "emailed nobody")
+        assert not app.conversation.handle(NEW, command, text).changed, text
+    refused = app.conversation.handle(NEW, "/lead", "emailed nobody")
     assert refused.kind is MessageKind.ERROR and not refused.changed

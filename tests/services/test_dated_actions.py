@@ -32,20 +32,20 @@ def clock() -> SimulatedClock:
 def app(services: Services) -> FollowThrough:
     app = services.app  # the kit's, on this module's clock
     for who in (ANA, BEN, COACH):
-        app.join(who)
+        app.conversation.join(who)
     return app
 
 
 def say(app: FollowThrough, who: Identity, line: str) -> Message:
     command, _, text = line.partition(" ")
-    return app.handle(who, command, text)
+    return app.conversation.handle(who, command, text)
 
 
 def digest_rules(app: FollowThrough, clock: SimulatedClock, at: datetime, who: Identity) -> list:
     clock.advance_to(at)
-    app.plan()
-    claimed = app.claim("test")
-    app.release(worker="test")
+    app.planner.plan()
+    claimed = app.outbox.claim("test")
+    app.outbox.release(worker="test")
     return [d.message.rules for d in claimed if d.user_id == who.user_id]
 
 
@@ -67,7 +67,7 @@ def test_a_due_day_already_past_is_nudged_the_next_morning_once(
     app: FollowThrough, clock: SimulatedClock
 ) -> None:
     clock.advance_to(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))
-    app.plan()  # Monday's mornings are planned before the late log
+    app.planner.plan()  # Monday's mornings are planned before the late log
     say(app, ANA, "/lead add Julie Martin at Acme")
     say(app, ANA, "/lead emailed julie on mon")  # Mon Nov 23: due Thu Nov 26, long past
     clock.advance_to(MONDAY)
@@ -172,9 +172,9 @@ def test_a_date_before_the_leads_last_action_is_refused(
 def test_typed_options_take_the_same_dates(app: FollowThrough, clock: SimulatedClock) -> None:
     clock.advance_to(MONDAY)
     say(app, ANA, "/lead add Julie Martin at Acme")
-    answer = app.run(ANA, "lead", "emailed", {"lead": "julie", "when": "fri"})
+    answer = app.conversation.run(ANA, "lead", "emailed", {"lead": "julie", "when": "fri"})
     assert "on Fri Nov 27." in plain(answer.text)
-    refused = app.run(ANA, "lead", "called", {"lead": "julie", "when": "2026-12-01"})
+    refused = app.conversation.run(ANA, "lead", "called", {"lead": "julie", "when": "2026-12-01"})
     assert refused.kind is MessageKind.ERROR and "future" in refused.text
 
 
@@ -225,7 +225,7 @@ def test_a_next_day_log_keeps_a_streak_and_a_later_one_does_not_repair_it(
 
 
 def exported(app: FollowThrough, who: Identity) -> dict[str, object]:
-    answer = app.handle(who, "/followthrough", "export")
+    answer = app.conversation.handle(who, "/followthrough", "export")
     data: dict[str, object] = json.loads(answer.attachments[0].content)
     data.pop("exported_at")
     return data

@@ -19,21 +19,21 @@ MONDAY_MORNING = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 @pytest.fixture
 def app(services: Services) -> FollowThrough:
     app = services.app
-    app.join(ANA)  # known already: no welcome in the answers below
+    app.conversation.join(ANA)  # known already: no welcome in the answers below
     return app
 
 
 def say(app: FollowThrough, line: str) -> Message:
     command, _, text = line.partition(" ")
-    return app.handle(ANA, command, text)
+    return app.conversation.handle(ANA, command, text)
 
 
 def morning(app: FollowThrough, clock: SimulatedClock, at: datetime) -> list[Delivery]:
     """What planning `at` wrote for Ana (left in the outbox)."""
     clock.advance_to(at)
-    app.plan()
-    claimed = app.claim("test")
-    app.release(worker="test")
+    app.planner.plan()
+    claimed = app.outbox.claim("test")
+    app.outbox.release(worker="test")
     return [d for d in claimed if d.user_id == ANA.user_id]
 
 

@@ -21,10 +21,10 @@ ANA = Identity("slack", "T1", "U-ana", "Ana")
 @pytest.fixture
 def app(services: Services) -> FollowThrough:
     app = services.app
-    app.join(ANA, tz="Europe/Berlin", country="DE")
-    app.handle(ANA, "/lead", "add Julie Martin at Acme")
-    app.handle(ANA, "/lead", "emailed julie")
-    app.handle(ANA, "/followthrough", "board off")
+    app.conversation.join(ANA, tz="Europe/Berlin", country="DE")
+    app.conversation.handle(ANA, "/lead", "add Julie Martin at Acme")
+    app.conversation.handle(ANA, "/lead", "emailed julie")
+    app.conversation.handle(ANA, "/followthrough", "board off")
     return app
 
 
@@ -40,9 +40,9 @@ def test_forget_me_lists_what_would_go_and_erases_nothing(
     app: FollowThrough, db: Database, clock: SimulatedClock
 ) -> None:
     clock.advance_to(datetime(2026, 3, 5, 7, 0, tzinfo=UTC))  # 08:00 in Berlin: a digest
-    app.plan()
+    app.planner.plan()
     before = rows(db)
-    answer = app.handle(ANA, "/followthrough", "forget-me")
+    answer = app.conversation.handle(ANA, "/followthrough", "forget-me")
     assert answer.kind is MessageKind.REPLY and not answer.changed
     assert plain(answer.plain_text()) == (
         "This erases everything I keep about you in this group, for good. Nothing is erased"
@@ -62,7 +62,7 @@ def test_forget_me_lists_what_would_go_and_erases_nothing(
         "Erase everything",
         "/followthrough forget-me confirm",
     )
-    app.handle(ANA, "/followthrough", "me forget-me")
+    app.conversation.handle(ANA, "/followthrough", "me forget-me")
     assert rows(db) == before
 
 
@@ -71,14 +71,14 @@ def test_only_confirm_erases_and_anything_else_gets_the_usage(
     app: FollowThrough, db: Database, text: str
 ) -> None:
     before = rows(db)
-    answer = app.handle(ANA, "/followthrough", text)
+    answer = app.conversation.handle(ANA, "/followthrough", text)
     assert answer.kind is MessageKind.ERROR
     assert "Usage: /followthrough forget-me [confirm]" in answer.text
     assert rows(db) == before
 
 
 def test_confirm_erases_everything_at_once(app: FollowThrough, db: Database) -> None:
-    answer = app.handle(ANA, "/followthrough", "forget-me CONFIRM")
+    answer = app.conversation.handle(ANA, "/followthrough", "forget-me CONFIRM")
     assert answer.changed and plain(answer.text).startswith(
         "Done: your 1 lead, their history, every pending message, your settings and your"
         " place in this group are erased."
@@ -88,9 +88,9 @@ def test_confirm_erases_everything_at_once(app: FollowThrough, db: Database) -> 
 
 def test_typed_options_ask_first_too(app: FollowThrough, db: Database) -> None:
     before = rows(db)
-    asked = app.run(ANA, "followthrough", "forget-me", {"confirm": None})
+    asked = app.conversation.run(ANA, "followthrough", "forget-me", {"confirm": None})
     assert "Nothing is erased until you confirm" in asked.text and rows(db) == before
-    app.run(ANA, "followthrough", "forget-me", {"confirm": True})
+    app.conversation.run(ANA, "followthrough", "forget-me", {"confirm": True})
     assert rows(db)["members"] == 0
 
 

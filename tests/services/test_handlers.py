@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from bots.bootstrap import Services
+from core.domain.catalog import COMMANDS, CommandSpec, SubcommandSpec
 from core.domain.text import plain
 from core.services import FollowThrough, Identity, MessageKind
+from core.services.handlers import HANDLERS
 from core.services.ports import SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import GroupRow, LeadRow, MemberRow
@@ -21,13 +23,13 @@ COACH = Identity("slack", "T1", "U-coach", "Coach", is_admin=True)
 @pytest.fixture
 def app(services: Services) -> FollowThrough:
     app = services.app
-    app.join(COACH)  # known already: no welcome in the answers below
+    app.conversation.join(COACH)  # known already: no welcome in the answers below
     return app
 
 
 def say(app: FollowThrough, who: Identity, line: str) -> str:
     command, _, text = line.partition(" ")
-    return plain(app.handle(who, command, text).plain_text())
+    return plain(app.conversation.handle(who, command, text).plain_text())
 
 
 def member(db: Database, who: Identity) -> MemberRow:
@@ -51,7 +53,9 @@ def test_drop_closes_the_lead_and_keeps_it_in_the_history(app: FollowThrough, db
         assert uow.session.scalars(select(LeadRow.stage)).one() == "closed"
     assert "drop" not in say(app, ANA, "/lead list")
     assert "dropped" in say(app, ANA, "/lead show #1")
-    assert app.handle(ANA, "/lead", "drop julie").kind is MessageKind.ERROR  # already closed
+    assert (
+        app.conversation.handle(ANA, "/lead", "drop julie").kind is MessageKind.ERROR
+    )  # already closed
 
 
 def test_pause_stops_the_digests_and_resume_starts_them_again(
@@ -61,10 +65,10 @@ def test_pause_stops_the_digests_and_resume_starts_them_again(
     assert say(app, ANA, "/followthrough pause").startswith("Paused: no morning digests")
     assert member(db, ANA).paused and member(db, ANA).paused_on == date(2026, 3, 2)
     clock.advance_to(datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
-    app.plan()
+    app.planner.plan()
     # No digest while paused (her pipeline nudge is due; the coach gets theirs).
-    assert ANA.user_id not in {d.user_id for d in app.claim("test")}
-    app.release(worker="test")
+    assert ANA.user_id not in {d.user_id for d in app.outbox.claim("test")}
+    app.outbox.release(worker="test")
     assert say(app, ANA, "/followthrough me resume").startswith("Welcome back")
     row = member(db, ANA)
     assert not row.paused and row.next_morning_at is not None
@@ -82,7 +86,7 @@ def test_members_cannot_change_group_settings_and_nothing_changes(
         "channel #general",
         "tz " + "x" * 5000,
     ):
-        answer = app.handle(ANA, "/followthrough", f"group {setting}")
+        answer = app.conversation.handle(ANA, "/followthrough", f"group {setting}")
         assert answer.kind is MessageKind.ERROR
         assert "organisers" in answer.text, setting  # refused before the value is read
     row = group(db)
@@ -121,13 +125,21 @@ def test_the_group_channel_takes_a_name_or_an_id(app: FollowThrough, db: Databas
     assert group(db).channel == "job-search"
     say(app, COACH, "/followthrough group channel C0123456789")
     assert group(db).channel == "C0123456789"
-    answer = app.handle(COACH, "/followthrough", "group channel " + "c" * 65)
+    answer = app.conversation.handle(COACH, "/followthrough", "group channel " + "c" * 65)
     assert answer.kind is MessageKind.ERROR and group(db).channel == "C0123456789"
 
 
 def test_a_bad_group_value_from_an_organiser_gets_its_own_usage(app: FollowThrough) -> None:
-    answer = app.handle(COACH, "/followthrough", "group tz America")
+    answer = app.conversation.handle(COACH, "/followthrough", "group tz America")
     assert answer.kind is MessageKind.ERROR
     assert "America is not a time zone I know" in plain(answer.text)
     assert "Usage: /followthrough group tz Zone/Name" in answer.text
     assert "Example: /followthrough group tz Europe/London" in answer.text
+
+
+def test_every_row_names_a_command_type_with_a_handler() -> None:
+    def rows(spec: CommandSpec | SubcommandSpec) -> list[CommandSpec | SubcommandSpec]:
+        return [spec, *(row for sub in spec.subcommands for row in rows(sub))]
+
+    named = {row.command for spec in COMMANDS for row in rows(spec) if row.command}
+    assert named == set(HANDLERS)

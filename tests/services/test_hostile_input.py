@@ -20,7 +20,15 @@ from sqlalchemy import select
 
 from bots.bootstrap import Services
 from core.domain.text import MAX_COMMAND, plain
-from core.services import COMMANDS, FollowThrough, Identity, Message, MessageKind, render
+from core.services import (
+    COMMANDS,
+    FollowThrough,
+    Identity,
+    Message,
+    MessageKind,
+    Outcome,
+    render,
+)
 from core.services.ports import SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import OutboxRow
@@ -36,14 +44,14 @@ FAILED = "Something went wrong on my side"
 @pytest.fixture
 def app(services: Services) -> FollowThrough:
     app = services.app
-    app.join(ANA)
-    app.join(COACH)
+    app.conversation.join(ANA)
+    app.conversation.join(COACH)
     return app
 
 
 def export(app: FollowThrough, who: Identity) -> dict[str, Any]:
     """The member's whole record, as the export gives it (without its timestamp)."""
-    answer = app.handle(who, "/followthrough", "export")
+    answer = app.conversation.handle(who, "/followthrough", "export")
     (document,) = [a for a in answer.attachments if a.media_type == "application/json"]
     data: dict[str, Any] = json.loads(document.content)
     data.pop("exported_at")
@@ -72,17 +80,17 @@ def test_a_zone_that_names_a_folder_or_is_huge_is_refused_not_crashed_on(
     app: FollowThrough, value: str
 ) -> None:
     for who, text in [(ANA, f"me tz {value}"), (COACH, f"group tz {value}")]:
-        answer = app.handle(who, "/followthrough", text)
-        assert answer.kind is MessageKind.ERROR
+        answer = app.conversation.handle(who, "/followthrough", text)
+        assert answer.kind is MessageKind.ERROR and answer.outcome is Outcome.REFUSED
         assert FAILED not in answer.text
         assert len(answer.text) < 600  # a 5,000-character value is not echoed back
-        typed = app.run(who, "followthrough", text.rsplit(" ", 1)[0], {"tz": value})
+        typed = app.conversation.run(who, "followthrough", text.rsplit(" ", 1)[0], {"tz": value})
         assert typed.kind is MessageKind.ERROR and FAILED not in typed.text
 
 
 def test_organiser_commands_check_the_role_before_any_value(app: FollowThrough) -> None:
     for text in ("group tz America", "group tz " + "x" * 5000, "group points nope 1000"):
-        answer = app.handle(ANA, "/followthrough", text)
+        answer = app.conversation.handle(ANA, "/followthrough", text)
         assert "Only the group's organisers" in answer.text
 
 
@@ -97,8 +105,8 @@ def test_an_unexpected_failure_is_an_error_with_a_reference_found_in_the_log(
 
     monkeypatch.setitem(handlers.HANDLERS, Today, broken)
     with caplog.at_level(logging.ERROR):
-        answer = app.handle(ANA, "/lead", "today")
-    assert answer.kind is MessageKind.ERROR
+        answer = app.conversation.handle(ANA, "/lead", "today")
+    assert answer.kind is MessageKind.ERROR and answer.outcome is Outcome.FAILED
     reference = re.search(r"reference (\w{8})", answer.text)
     assert reference is not None
     assert f"[ref {reference[1]}]" in caplog.text and "KeyError: 'a bug'" in caplog.text
@@ -112,35 +120,40 @@ SPACES = ["\t", "\n", "\u00a0", "\u2003", "\u2009", "\u202f", "\u3000", "  \t "]
 
 @pytest.mark.parametrize("space", SPACES, ids=lambda s: f"U+{ord(s[0]):04X}")
 def test_every_kind_of_space_is_a_space_everywhere(app: FollowThrough, space: str) -> None:
-    add = app.handle(ANA, "/lead", f"add{space}Julie{space}Martin{space}at{space}Acme")
+    add = app.conversation.handle(ANA, "/lead", f"add{space}Julie{space}Martin{space}at{space}Acme")
     assert plain(add.text).startswith("Added #1 Julie Martin at Acme.")
-    logged = app.handle(ANA, "/lead", f"emailed{space}julie{space}sent{space}it")
+    logged = app.conversation.handle(ANA, "/lead", f"emailed{space}julie{space}sent{space}it")
     assert plain(logged.text).startswith("Logged: emailed #1")
-    me = app.handle(ANA, "/followthrough", f"me{space}time{space}07:45{space}tz{space}UTC")
+    me = app.conversation.handle(
+        ANA, "/followthrough", f"me{space}time{space}07:45{space}tz{space}UTC"
+    )
     assert me.text.startswith("Your mornings: 07:45 UTC")
-    assert app.handle(ANA, f"{space}/leaderboard", f"{space}month").kind is MessageKind.REPLY
+    assert (
+        app.conversation.handle(ANA, f"{space}/leaderboard", f"{space}month").kind
+        is MessageKind.REPLY
+    )
 
 
 def test_invisible_characters_and_our_own_markers_are_dropped(app: FollowThrough) -> None:
-    app.handle(ANA, "/lead", "add Ju\u200blie\ue001 at Ac\u202eme\ue000")
-    show = app.handle(ANA, "/lead", "show #1")
+    app.conversation.handle(ANA, "/lead", "add Ju\u200blie\ue001 at Ac\u202eme\ue000")
+    show = app.conversation.handle(ANA, "/lead", "show #1")
     assert plain(show.text).startswith("#1 Julie at Acme")
 
 
 def test_a_command_over_the_limit_is_refused_and_nothing_is_written(app: FollowThrough) -> None:
     before = export(app, ANA)
     text = "add Julie at " + "A" * MAX_COMMAND
-    answer = app.handle(ANA, "/lead", text)
+    answer = app.conversation.handle(ANA, "/lead", text)
     assert answer.kind is MessageKind.ERROR and "too long" in answer.text
     assert "AAAAAAAAAA" not in answer.text
     assert export(app, ANA) == before
-    at_limit = app.handle(ANA, "/lead", "note #1 " + "n" * (MAX_COMMAND - 8))
+    at_limit = app.conversation.handle(ANA, "/lead", "note #1 " + "n" * (MAX_COMMAND - 8))
     assert "command is too long" not in at_limit.text  # the note's own limit answers
 
 
 def test_a_ten_thousand_character_command_is_answered(app: FollowThrough) -> None:
     for text in ("add " + " at " * 2500, "referral " + "-> " * 3300, "a" * 10_000):
-        answer = app.handle(ANA, "/lead", text)
+        answer = app.conversation.handle(ANA, "/lead", text)
         assert answer.kind is MessageKind.ERROR and FAILED not in answer.text
 
 
@@ -148,11 +161,11 @@ def test_a_ten_thousand_character_command_is_answered(app: FollowThrough) -> Non
 
 
 def test_subcommands_and_flags_are_case_insensitive(app: FollowThrough) -> None:
-    add = app.handle(ANA, "/LEAD", "ADD Julie AT Acme AS Manager VIA Email NETWORK")
+    add = app.conversation.handle(ANA, "/LEAD", "ADD Julie AT Acme AS Manager VIA Email NETWORK")
     assert plain(add.text).startswith("Added #1 Julie at Acme.")
-    assert app.handle(ANA, "/Followthrough", "ME TIME 07:45").kind is MessageKind.REPLY
-    assert app.handle(ANA, "/followthrough", "BOARD OFF").text.startswith("You're off")
-    assert app.handle(ANA, "/leaderboard", "MONTH").kind is MessageKind.REPLY
+    assert app.conversation.handle(ANA, "/Followthrough", "ME TIME 07:45").kind is MessageKind.REPLY
+    assert app.conversation.handle(ANA, "/followthrough", "BOARD OFF").text.startswith("You're off")
+    assert app.conversation.handle(ANA, "/leaderboard", "MONTH").kind is MessageKind.REPLY
 
 
 @pytest.mark.parametrize(
@@ -168,13 +181,13 @@ def test_subcommands_and_flags_are_case_insensitive(app: FollowThrough) -> None:
 def test_every_member_setting_also_works_after_me(
     app: FollowThrough, text: str, reply: str
 ) -> None:
-    assert app.handle(ANA, "/followthrough", text).text.startswith(reply)
+    assert app.conversation.handle(ANA, "/followthrough", text).text.startswith(reply)
 
 
 def test_each_usage_answer_shows_its_own_usage_and_an_example(app: FollowThrough) -> None:
     for spec in COMMANDS[0].subcommands:
         if spec.options and spec.options[0].required:
-            answer = app.handle(ANA, "/lead", spec.name)
+            answer = app.conversation.handle(ANA, "/lead", spec.name)
             assert answer.kind is MessageKind.ERROR
             assert f"Usage: {spec.usage}" in answer.text, spec.name
             assert f"Example: {spec.example}" in answer.text, spec.name
@@ -184,19 +197,21 @@ def test_each_usage_answer_shows_its_own_usage_and_an_example(app: FollowThrough
 
 
 def test_a_date_in_another_year_shows_its_year(app: FollowThrough) -> None:
-    app.handle(ANA, "/lead", "add Julie at Acme")
-    assert plain(app.handle(ANA, "/lead", "snooze julie 365").text).endswith(
+    app.conversation.handle(ANA, "/lead", "add Julie at Acme")
+    assert plain(app.conversation.handle(ANA, "/lead", "snooze julie 365").text).endswith(
         "until Tue Mar 2 2027."
     )
-    assert plain(app.handle(ANA, "/lead", "snooze julie 3").text).endswith("until Thu Mar 5.")
+    assert plain(app.conversation.handle(ANA, "/lead", "snooze julie 3").text).endswith(
+        "until Thu Mar 5."
+    )
 
 
 def test_counts_read_right_in_the_singular(app: FollowThrough) -> None:
-    app.handle(ANA, "/lead", "add Julie at Acme")
-    assert app.handle(ANA, "/lead", "list").text.startswith("Your 1 active lead:")
-    app.handle(ANA, "/lead", "add Sam at Globex")
-    assert app.handle(ANA, "/lead", "list").text.startswith("Your 2 active leads:")
-    forgot = app.handle(ANA, "/followthrough", "forget-me confirm").text
+    app.conversation.handle(ANA, "/lead", "add Julie at Acme")
+    assert app.conversation.handle(ANA, "/lead", "list").text.startswith("Your 1 active lead:")
+    app.conversation.handle(ANA, "/lead", "add Sam at Globex")
+    assert app.conversation.handle(ANA, "/lead", "list").text.startswith("Your 2 active leads:")
+    forgot = app.conversation.handle(ANA, "/followthrough", "forget-me confirm").text
     assert forgot.startswith("Done: your 2 leads")
 
 
@@ -206,15 +221,15 @@ MARKUP = ["@everyone", "@here", "<!channel>", "<!here|here>", "<@U123>", "<#C1|x
 
 
 def test_member_text_in_group_posts_never_pings(app: FollowThrough, db: Database) -> None:
-    app.handle(COACH, "/followthrough", "group channel C-group")
+    app.conversation.handle(COACH, "/followthrough", "group channel C-group")
     for i, name in enumerate(MARKUP):
         who = Identity("slack", "T1", f"U-{i}", name)
-        app.handle(who, "/followthrough", "share companies on")
-        app.handle(who, "/lead", f"add {name} at {name} Labs")
-        app.handle(who, "/lead", f"referral #1 -> Sam at {name} Corp")
-        app.handle(who, "/lead", "interviewed #2")
-        app.handle(who, "/lead", "offer #2")
-        app.handle(who, "/lead", "accepted #2")
+        app.conversation.handle(who, "/followthrough", "share companies on")
+        app.conversation.handle(who, "/lead", f"add {name} at {name} Labs")
+        app.conversation.handle(who, "/lead", f"referral #1 -> Sam at {name} Corp")
+        app.conversation.handle(who, "/lead", "interviewed #2")
+        app.conversation.handle(who, "/lead", "offer #2")
+        app.conversation.handle(who, "/lead", "accepted #2")
     posts = group_posts(db)
     assert len(posts) >= 4 * len(MARKUP)
     assert all(post.mention is None for post in posts)
@@ -248,12 +263,12 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FollowThr
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('fuzz')) / 'fuzz.db'}"
     with kit.services(url, SimulatedClock(START)) as services:
         app = services.app
-        app.join(ANA)
-        app.join(COACH)
-        app.handle(COACH, "/followthrough", "group channel C-group")
-        app.handle(ANA, "/followthrough", "share companies on")
-        app.handle(ANA, "/lead", "add Julie <!channel> at @here Labs")
-        app.handle(ANA, "/lead", "add @everyone at Acme")
+        app.conversation.join(ANA)
+        app.conversation.join(COACH)
+        app.conversation.handle(COACH, "/followthrough", "group channel C-group")
+        app.conversation.handle(ANA, "/followthrough", "share companies on")
+        app.conversation.handle(ANA, "/lead", "add Julie <!channel> at @here Labs")
+        app.conversation.handle(ANA, "/lead", "add @everyone at Acme")
         yield app, services.database
 
 
@@ -270,7 +285,7 @@ def test_any_input_gets_a_reply_and_a_refusal_changes_nothing(
     destructive = "forget-me" in text.lower()
     before = None if destructive else export(app, who)
 
-    answer = app.handle(who, command, text)
+    answer = app.conversation.handle(who, command, text)
 
     assert isinstance(answer, Message)
     assert FAILED not in answer.text, (command, text)
@@ -286,14 +301,17 @@ def test_any_input_gets_a_reply_and_a_refusal_changes_nothing(
 
 
 def test_zones_are_the_databases_own_names_in_any_case(app: FollowThrough) -> None:
-    answer = app.handle(ANA, "/followthrough", "me tz europe/berlin")
+    answer = app.conversation.handle(ANA, "/followthrough", "me tz europe/berlin")
     assert answer.text.startswith("Your mornings: 08:00 Europe/Berlin")
     for host_only in ("localtime", "Factory", "posixrules"):
-        assert app.handle(ANA, "/followthrough", f"me tz {host_only}").kind is MessageKind.ERROR
+        assert (
+            app.conversation.handle(ANA, "/followthrough", f"me tz {host_only}").kind
+            is MessageKind.ERROR
+        )
 
 
 def test_the_typed_path_cleans_values_like_the_text_path(app: FollowThrough) -> None:
-    answer = app.run(ANA, "followthrough", "me", {"tz": " Europe/Berlin\u200b\n"})
+    answer = app.conversation.run(ANA, "followthrough", "me", {"tz": " Europe/Berlin\u200b\n"})
     assert answer.text.startswith("Your mornings: 08:00 Europe/Berlin")
 
 
@@ -301,31 +319,31 @@ def test_a_display_name_is_cleaned_like_anything_else_typed(
     app: FollowThrough, db: Database
 ) -> None:
     spoof = Identity("slack", "T1", "U-eve", "Eve\u202e0001 :stniop\n> q\x00")
-    app.handle(spoof, "/lead", "add Julie at Acme")
-    app.handle(COACH, "/followthrough", "group channel C-group")
-    board = app.handle(spoof, "/leaderboard", "week").plain_text()
+    app.conversation.handle(spoof, "/lead", "add Julie at Acme")
+    app.conversation.handle(COACH, "/followthrough", "group channel C-group")
+    board = app.conversation.handle(spoof, "/leaderboard", "week").plain_text()
     assert "Eve0001 :stniop > q" in board and "\u202e" not in board and "\x00" not in board
 
 
 def test_leads_are_found_whatever_the_case_accents_or_digit_forms(app: FollowThrough) -> None:
-    app.handle(ANA, "/lead", "add Anna Gaßner at Acme")
-    app.handle(ANA, "/lead", "add José Luis at Globex")
+    app.conversation.handle(ANA, "/lead", "add Anna Gaßner at Acme")
+    app.conversation.handle(ANA, "/lead", "add José Luis at Globex")
     for ref in ("GASSNER", "jose\u0301", "#１"):
-        assert app.handle(ANA, "/lead", f"show {ref}").kind is MessageKind.REPLY, ref
+        assert app.conversation.handle(ANA, "/lead", f"show {ref}").kind is MessageKind.REPLY, ref
 
 
 def test_an_ambiguous_reference_lists_ten_candidates_at_most(app: FollowThrough) -> None:
     for n in range(15):
-        app.handle(ANA, "/lead", f"add Sam {n} at Acme")
-    answer = plain(app.handle(ANA, "/lead", "show sam").text)
+        app.conversation.handle(ANA, "/lead", f"add Sam {n} at Acme")
+    answer = plain(app.conversation.handle(ANA, "/lead", "show sam").text)
     assert answer.count("\n  #") == 10 and "…and 5 more" in answer
 
 
 def test_a_long_history_shows_the_newest_entries(app: FollowThrough) -> None:
-    app.handle(ANA, "/lead", "add Julie at Acme as [x](http://e.x) *role*")
+    app.conversation.handle(ANA, "/lead", "add Julie at Acme as [x](http://e.x) *role*")
     for n in range(40):
-        app.handle(ANA, "/lead", f"note #1 note {n} " + "n" * 500)
-    show = app.handle(ANA, "/lead", "show #1")
+        app.conversation.handle(ANA, "/lead", f"note #1 note {n} " + "n" * 500)
+    show = app.conversation.handle(ANA, "/lead", "show #1")
     text = show.plain_text()
     assert "note 39" in text and "note 5 " not in text and "earlier entries" in text
     assert len(text) < 8000
@@ -347,6 +365,6 @@ def test_a_member_whose_stored_zone_is_unknown_delays_nobody_else(
         )
         uow.commit()
     clock.advance_to(datetime(2026, 3, 2, 8, 30, tzinfo=UTC))
-    app.plan()
-    claimed = app.claim("test")
+    app.planner.plan()
+    claimed = app.outbox.claim("test")
     assert COACH.user_id in {d.user_id for d in claimed}

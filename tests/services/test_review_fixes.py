@@ -25,16 +25,18 @@ def suspended(db: Database) -> bool:
 def test_a_suspended_group_resumes_when_the_platform_delivers_a_command_again(
     app: FollowThrough, db: Database, clock: SimulatedClock
 ) -> None:
-    app.handle(ANA, "/lead", "add Julie at Acme")
+    app.conversation.handle(ANA, "/lead", "add Julie at Acme")
     clock.advance_to(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
-    app.plan()
-    (digest,) = app.claim("w1")
-    app.failed(digest, SendError("token_revoked", Failure.FATAL))
+    app.planner.plan()
+    (digest,) = app.outbox.claim("w1")
+    app.outbox.failed(digest, SendError("token_revoked", Failure.FATAL))
     assert suspended(db)
-    assert app.claim("w1") == []  # nothing goes out while the token is refused
-    app.handle(ANA, "/lead", "list")  # a reinstall: the platform delivers commands again
+    assert app.outbox.claim("w1") == []  # nothing goes out while the token is refused
+    app.conversation.handle(
+        ANA, "/lead", "list"
+    )  # a reinstall: the platform delivers commands again
     assert not suspended(db)
-    assert [d.key for d in app.claim("w1")] == [digest.key]
+    assert [d.key for d in app.outbox.claim("w1")] == [digest.key]
 
 
 @pytest.mark.postgres
@@ -45,7 +47,7 @@ def test_reads_for_autocomplete_and_home_never_wait_on_a_members_lock(
 
     with services(empty_postgres, clock) as built:
         app = built.app
-        app.handle(ANA, "/lead", "add Julie at Acme")
+        app.conversation.handle(ANA, "/lead", "add Julie at Acme")
         engine = built.database.engine
         with engine.connect() as holder:  # a long command or planning batch holds Ana
             holder.execute(text("SET LOCAL lock_timeout = '30s'"))
@@ -53,7 +55,11 @@ def test_reads_for_autocomplete_and_home_never_wait_on_a_members_lock(
             answers: list[object] = []
             reader = threading.Thread(
                 target=lambda: answers.extend(
-                    [app.lead_choices(ANA, "jul"), app.day_choices(ANA), app.home(ANA)]
+                    [
+                        app.conversation.lead_choices(ANA, "jul"),
+                        app.conversation.day_choices(ANA),
+                        app.conversation.home(ANA),
+                    ]
                 )
             )
             reader.start()
@@ -66,27 +72,27 @@ def test_reads_for_autocomplete_and_home_never_wait_on_a_members_lock(
 def test_a_new_zone_recounts_the_points_its_days_decide(
     app: FollowThrough, clock: SimulatedClock
 ) -> None:
-    app.handle(ANA, "/lead", "add Julie at Acme")  # Monday 07:00 UTC: 1 point
+    app.conversation.handle(ANA, "/lead", "add Julie at Acme")  # Monday 07:00 UTC: 1 point
     clock.advance_to(datetime(2026, 3, 2, 23, 30, tzinfo=UTC))
-    app.handle(ANA, "/lead", "emailed julie")  # Monday in UTC: 1 point
+    app.conversation.handle(ANA, "/lead", "emailed julie")  # Monday in UTC: 1 point
     clock.advance_to(datetime(2026, 3, 3, 0, 30, tzinfo=UTC))
-    app.handle(ANA, "/lead", "emailed julie")  # Tuesday in UTC: 1 more
-    assert "1. Ana: 3 points" in app.handle(ANA, "/leaderboard", "week").plain_text()
+    app.conversation.handle(ANA, "/lead", "emailed julie")  # Tuesday in UTC: 1 more
+    assert "1. Ana: 3 points" in app.conversation.handle(ANA, "/leaderboard", "week").plain_text()
     # In New York both emails were on Monday evening: the same email twice counts once.
-    app.handle(ANA, "/followthrough", "me tz America/New_York")
-    assert "1. Ana: 2 points" in app.handle(ANA, "/leaderboard", "week").plain_text()
+    app.conversation.handle(ANA, "/followthrough", "me tz America/New_York")
+    assert "1. Ana: 2 points" in app.conversation.handle(ANA, "/leaderboard", "week").plain_text()
 
 
 def test_a_press_with_a_key_is_applied_once_wherever_it_is_repeated(
     app: FollowThrough, db: Database
 ) -> None:
-    app.handle(ANA, "/lead", "add Julie at Acme")
-    first = app.handle(ANA, "/lead", "followedup #1", once="press:m1:done")
-    again = app.handle(ANA, "/lead", "followedup #1", once="press:m1:done")
+    app.conversation.handle(ANA, "/lead", "add Julie at Acme")
+    first = app.conversation.handle(ANA, "/lead", "followedup #1", once="press:m1:done")
+    again = app.conversation.handle(ANA, "/lead", "followedup #1", once="press:m1:done")
     assert first.plain_text().startswith("Logged: followedup")
     assert again.plain_text().startswith("Already done") and again.repeat
     assert not first.repeat
-    history = app.handle(ANA, "/lead", "show #1").plain_text()
+    history = app.conversation.handle(ANA, "/lead", "show #1").plain_text()
     assert history.count("followedup") == 1
 
 
@@ -95,12 +101,16 @@ def test_a_read_with_a_key_keeps_none_but_an_export_is_sent_once(
 ) -> None:
     """A read run again changes nothing: it answers again and writes no key (a key is a
     write, every read's on SQLite's one write lock). An export's file goes once."""
-    app.handle(ANA, "/lead", "add Julie at Acme")
+    app.conversation.handle(ANA, "/lead", "add Julie at Acme")
     for _ in range(2):
-        listed = app.handle(ANA, "/lead", "list", once="command:T1:trigger-list")
+        listed = app.conversation.handle(ANA, "/lead", "list", once="command:T1:trigger-list")
         assert "Julie" in listed.plain_text() and not listed.repeat
-    first = app.handle(ANA, "/followthrough", "export", once="command:T1:trigger-export")
-    again = app.handle(ANA, "/followthrough", "export", once="command:T1:trigger-export")
+    first = app.conversation.handle(
+        ANA, "/followthrough", "export", once="command:T1:trigger-export"
+    )
+    again = app.conversation.handle(
+        ANA, "/followthrough", "export", once="command:T1:trigger-export"
+    )
     assert first.attachments and not first.repeat
     assert again.repeat and not again.attachments
     with db.engine.connect() as connection:
@@ -109,8 +119,8 @@ def test_a_read_with_a_key_keeps_none_but_an_export_is_sent_once(
 
 
 def test_a_refused_press_keeps_no_key_so_it_can_be_pressed_again(app: FollowThrough) -> None:
-    refused = app.handle(ANA, "/lead", "followedup #1", once="press:m2:done")
+    refused = app.conversation.handle(ANA, "/lead", "followedup #1", once="press:m2:done")
     assert refused.kind == "error"  # there is no lead #1 yet
-    app.handle(ANA, "/lead", "add Julie at Acme")
-    applied = app.handle(ANA, "/lead", "followedup #1", once="press:m2:done")
+    app.conversation.handle(ANA, "/lead", "add Julie at Acme")
+    applied = app.conversation.handle(ANA, "/lead", "followedup #1", once="press:m2:done")
     assert applied.plain_text().startswith("Logged: followedup")

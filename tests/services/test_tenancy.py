@@ -32,37 +32,39 @@ def test_a_command_that_may_create_nothing_refuses_a_stranger_and_writes_nothing
     app: FollowThrough, db: Database
 ) -> None:
     for answer in (
-        app.handle(ANA, "/lead", "add Julie at Acme", create=False),
-        app.run(ANA, "lead", "list", {}, create=False),
+        app.conversation.handle(ANA, "/lead", "add Julie at Acme", create=False),
+        app.conversation.run(ANA, "lead", "list", {}, create=False),
     ):
         assert answer.text == NOT_JOINED
     assert set(rows(db).values()) == {0}
-    app.handle(BEN, "/lead", "add Zed at Initech")  # Ben's group exists; Ana isn't in it
+    app.conversation.handle(
+        BEN, "/lead", "add Zed at Initech"
+    )  # Ben's group exists; Ana isn't in it
     before = rows(db)
-    assert app.handle(ANA_ELSEWHERE, "/lead", "list", create=False).text == NOT_JOINED
+    assert app.conversation.handle(ANA_ELSEWHERE, "/lead", "list", create=False).text == NOT_JOINED
     assert rows(db) == before
-    app.handle(ANA, "/lead", "add Julie at Acme")
-    assert "Julie" in app.handle(ANA, "/lead", "list", create=False).plain_text()
+    app.conversation.handle(ANA, "/lead", "add Julie at Acme")
+    assert "Julie" in app.conversation.handle(ANA, "/lead", "list", create=False).plain_text()
 
 
 def test_a_members_groups_are_theirs_on_that_platform_only(app: FollowThrough) -> None:
-    app.handle(ANA, "/lead", "list")
-    app.handle(BEN, "/lead", "list")
-    app.handle(Identity("slack", "T9", "U-ana", "Ana"), "/lead", "list")
-    assert app.workspaces("discord", "U-ana") == ["G1"]
-    app.handle(ANA_ELSEWHERE, "/lead", "list")
-    assert app.workspaces("discord", "U-ana") == ["G1", "G2"]
-    assert app.workspaces("discord", "U-nobody") == []
+    app.conversation.handle(ANA, "/lead", "list")
+    app.conversation.handle(BEN, "/lead", "list")
+    app.conversation.handle(Identity("slack", "T9", "U-ana", "Ana"), "/lead", "list")
+    assert app.conversation.workspaces("discord", "U-ana") == ["G1"]
+    app.conversation.handle(ANA_ELSEWHERE, "/lead", "list")
+    assert app.conversation.workspaces("discord", "U-ana") == ["G1", "G2"]
+    assert app.conversation.workspaces("discord", "U-nobody") == []
 
 
 def test_a_sent_dms_buttons_are_its_recipients_alone(
     app: FollowThrough, db: Database, clock: SimulatedClock
 ) -> None:
-    app.handle(ANA, "/lead", "add Julie at Acme")
-    app.handle(ANA, "/lead", "emailed #1")
-    app.handle(BEN, "/lead", "add Zed at Initech")
+    app.conversation.handle(ANA, "/lead", "add Julie at Acme")
+    app.conversation.handle(ANA, "/lead", "emailed #1")
+    app.conversation.handle(BEN, "/lead", "add Zed at Initech")
     clock.advance_to(THURSDAY_MORNING)
-    app.plan()
+    app.planner.plan()
     with db.uow() as uow:
         ana = select(MemberRow.id).filter_by(external_id="U-ana").scalar_subquery()
         rows_ = uow.session.scalars(
@@ -72,12 +74,12 @@ def test_a_sent_dms_buttons_are_its_recipients_alone(
             .order_by(OutboxRow.id)
         )
         row = list(rows_)[-1]  # Thursday's, with the follow-up due
-    found = app.sent_button("discord", row, "U-ana", 0, 0)
+    found = app.conversation.sent_button("discord", row, "U-ana", 0, 0)
     assert found is not None
     workspace, button = found
     assert workspace == "G1" and button.command.endswith("#1")
-    assert app.sent_button("discord", row, "U-ben", 0, 0) is None  # not his
-    assert app.sent_button("slack", row, "U-ana", 0, 0) is None  # not on that platform
-    assert app.sent_button("discord", row, "U-ana", 0, 9) is None  # no such button
-    assert app.sent_button("discord", row, "U-ana", 5, 0) is None  # no such section
-    assert app.sent_button("discord", row + 1000, "U-ana", 0, 0) is None  # no such row
+    assert app.conversation.sent_button("discord", row, "U-ben", 0, 0) is None  # not his
+    assert app.conversation.sent_button("slack", row, "U-ana", 0, 0) is None  # not on that platform
+    assert app.conversation.sent_button("discord", row, "U-ana", 0, 9) is None  # no such button
+    assert app.conversation.sent_button("discord", row, "U-ana", 5, 0) is None  # no such section
+    assert app.conversation.sent_button("discord", row + 1000, "U-ana", 0, 0) is None  # no such row

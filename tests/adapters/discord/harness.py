@@ -81,7 +81,7 @@ class Harness:
             guild_ready_timeout=0.05,
             rate=1000,
         )
-        self.bot = Bot(self.app, options, self.services.core)  # as a process wires it
+        self.bot = Bot(self.app.conversation, options, self.services.core)  # as a process wires it
         await login(self.bot, self.fake.token)
         for guild in self.fake.guilds:  # what the gateway's GUILD_CREATEs would cache
             self.join(guild)
@@ -240,11 +240,11 @@ def due_digest(h: Harness, user_id: int, *, leads: int = 1, guild: str = GUILD) 
     assert isinstance(h.clock, SimulatedClock)
     member = who(user_id, guild=guild)
     for n in range(leads):
-        h.app.handle(member, "/lead", f"add Contact{n} Person at Company{n}")
-        h.app.handle(member, "/lead", f"emailed #{n + 1}")
+        h.app.conversation.handle(member, "/lead", f"add Contact{n} Person at Company{n}")
+        h.app.conversation.handle(member, "/lead", f"emailed #{n + 1}")
     # Three business days after Monday's email: Thursday's morning.
     h.clock.advance_to(datetime(2026, 3, 5, 8, 1, tzinfo=UTC))
-    h.app.plan()
+    h.app.planner.plan()
 
 
 async def deliver(h: Harness) -> int:
@@ -254,6 +254,9 @@ async def deliver(h: Harness) -> int:
 
     assert h.bot is not None
     deliverer = Deliverer(
-        h.app, {"discord": Platform(h.bot.messenger, RateLimiter(rate=1e6))}, "test", senders=4
+        h.app.outbox,
+        {"discord": Platform(h.bot.messenger, RateLimiter(rate=1e6))},
+        "test",
+        senders=4,
     )
     return await deliverer.drain()

@@ -40,7 +40,7 @@ def test_a_double_press_logs_once(tmp_path: Path) -> None:
             h.feed(second)
             await h.fake.wait(lambda: "footer" in str(h.fake.originals.get(first["token"])))
             await asyncio.sleep(0.2)
-            history = h.app.handle(who(USER), "/lead", "show #1").plain_text()
+            history = h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
             assert history.count("followedup") == 1
             assert h.fake.callbacks[int(second["id"])] == [{"type": 6}]  # acknowledged only
 
@@ -51,15 +51,21 @@ def test_a_press_by_someone_else_is_refused_and_changes_nothing(tmp_path: Path) 
     async def scenario() -> None:
         async with Harness(tmp_path) as h:
             due_digest(h, USER)
-            h.app.handle(who(OTHER, "Bo"), "/lead", "add Zed at Initech")
-            h.app.handle(who(OTHER, "Bo"), "/lead", "emailed #1")
+            h.app.conversation.handle(who(OTHER, "Bo"), "/lead", "add Zed at Initech")
+            h.app.conversation.handle(who(OTHER, "Bo"), "/lead", "emailed #1")
             await deliver(h)
             dm = h.fake.dm(USER)[0]
             intruder = press_of(h, dm, user=OTHER)
             answer = await h.interact(intruder)
             assert answer["flags"] & 64 and "someone else" in text_of(answer)
-            assert "followedup" not in h.app.handle(who(OTHER), "/lead", "show #1").plain_text()
-            assert "followedup" not in h.app.handle(who(USER), "/lead", "show #1").plain_text()
+            assert (
+                "followedup"
+                not in h.app.conversation.handle(who(OTHER), "/lead", "show #1").plain_text()
+            )
+            assert (
+                "followedup"
+                not in h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
+            )
 
     run(scenario())
 
@@ -70,7 +76,7 @@ def test_a_press_that_the_core_refuses_answers_and_keeps_the_buttons(tmp_path: P
             due_digest(h, USER)
             await deliver(h)
             [dm] = h.fake.dm(USER)
-            h.app.handle(who(USER), "/followthrough", "forget-me confirm")
+            h.app.conversation.handle(who(USER), "/followthrough", "forget-me confirm")
             answer = await h.interact(press_of(h, dm))
             assert answer["flags"] & 64
             assert press_of(h, dm)["token"] not in h.fake.originals
@@ -97,7 +103,7 @@ def test_a_press_applied_but_not_shown_says_so_and_a_retry_logs_nothing_twice(
             await asyncio.sleep(0.2)
             assert h.fake.callbacks[int(again["id"])] == [{"type": 6}]  # still claimed
             assert again["token"] not in h.fake.followups
-            history = h.app.handle(who(USER), "/lead", "show #1").plain_text()
+            history = h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
             assert history.count("followedup") == 1
 
     run(scenario())
@@ -119,7 +125,7 @@ def test_a_press_applied_before_a_restart_says_so_and_leaves_the_message(
             assert answer["flags"] & 64 and text_of(answer) == ALREADY_DONE
             assert h.fake.callbacks[int(again["id"])] == [{"type": 6}]
             assert again["token"] not in h.fake.originals, "the message is not edited"
-            history = h.app.handle(who(USER), "/lead", "show #1").plain_text()
+            history = h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
             assert history.count("followedup") == 1
 
     run(scenario())
@@ -131,7 +137,7 @@ def test_a_refused_press_not_shown_can_be_pressed_again(tmp_path: Path) -> None:
             due_digest(h, USER)
             await deliver(h)
             [dm] = h.fake.dm(USER)
-            h.app.handle(who(USER), "/followthrough", "forget-me confirm")
+            h.app.conversation.handle(who(USER), "/followthrough", "forget-me confirm")
             h.fake.fail("POST", r"/webhooks/\d+/[^/]+$", 400, 50035)  # the refusal, once
             answer = await h.interact(press_of(h, dm))
             assert text_of(answer) == SAYINGS["broken"]
@@ -160,7 +166,7 @@ def test_a_press_that_fails_before_the_core_can_be_pressed_again(tmp_path: Path)
             again = press_of(h, dm)
             h.feed(again)
             await h.fake.wait(lambda: "footer" in str(h.fake.originals.get(again["token"])))
-            history = h.app.handle(who(USER), "/lead", "show #1").plain_text()
+            history = h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
             assert history.count("followedup") == 1
 
     run(scenario())
@@ -229,8 +235,8 @@ def test_lead_autocomplete_offers_at_most_25_short_choices_of_ones_own_leads(
     async def scenario() -> None:
         async with Harness(tmp_path) as h:
             for n in range(30):
-                h.app.handle(who(USER), "/lead", f"add {'N' * 150}{n} at Acme{n}")
-            h.app.handle(who(OTHER), "/lead", "add Stranger at Acme")
+                h.app.conversation.handle(who(USER), "/lead", f"add {'N' * 150}{n} at Acme{n}")
+            h.app.conversation.handle(who(OTHER), "/lead", "add Stranger at Acme")
             payload = complete("lead", "", "lead", "emailed")
             await h.interact(payload)
             found = choices(h, payload)
@@ -248,7 +254,7 @@ def test_lead_autocomplete_on_a_slow_database_answers_empty_in_time(tmp_path: Pa
     async def scenario() -> None:
         async with Harness(tmp_path) as h:
             assert h.bot is not None
-            h.bot.app = SlowApp(h.app, 2.5)  # type: ignore[assignment]
+            h.bot.app = SlowApp(h.app.conversation, 2.5)  # type: ignore[assignment]
             payload = complete("lead", "ju", "lead", "emailed")
             started = time.monotonic()
             await h.interact(payload)
@@ -288,18 +294,18 @@ def test_removal_from_a_server_erases_its_group_but_an_outage_does_not(tmp_path:
             assert h.bot is not None
             state = h.bot._connection
             state.parse_guild_create(p.guild())  # type: ignore[arg-type]
-            h.app.handle(who(USER), "/lead", "add Julie at Acme")
+            h.app.conversation.handle(who(USER), "/lead", "add Julie at Acme")
             state.parse_guild_delete({"id": GUILD, "unavailable": True})  # type: ignore[arg-type]
             await asyncio.sleep(0.1)
-            assert h.app.lead_choices(who(USER), "") != []
+            assert h.app.conversation.lead_choices(who(USER), "") != []
             state.parse_guild_create(p.guild())  # type: ignore[arg-type]
             state.parse_guild_delete({"id": GUILD})  # type: ignore[arg-type]
             for _ in range(100):
-                if h.app.lead_choices(who(USER), "") == []:
+                if h.app.conversation.lead_choices(who(USER), "") == []:
                     break
                 await asyncio.sleep(0.02)
-            assert h.app.lead_choices(who(USER), "") == []
-            assert h.app.erase_group("discord", GUILD) is False  # nothing left
+            assert h.app.conversation.lead_choices(who(USER), "") == []
+            assert h.app.groups.erase_group("discord", GUILD) is False  # nothing left
 
     run(scenario())
 

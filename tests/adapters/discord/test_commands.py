@@ -277,7 +277,7 @@ def test_a_slow_database_never_misses_the_three_seconds(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with Harness(tmp_path) as h:
             assert h.bot is not None
-            h.bot.app = SlowApp(h.app, 2.0)  # type: ignore[assignment]
+            h.bot.app = SlowApp(h.app.conversation, 2.0)  # type: ignore[assignment]
             payload = lead("list")
             started = time.monotonic()
             h.feed(payload)
@@ -294,13 +294,13 @@ def test_a_close_lets_the_interactions_being_answered_finish(tmp_path: Path) -> 
     async def scenario() -> None:
         async with Harness(tmp_path) as h:
             assert h.bot is not None
-            h.bot.app = SlowApp(h.app, 0.5)  # type: ignore[assignment]
+            h.bot.app = SlowApp(h.app.conversation, 0.5)  # type: ignore[assignment]
             payload = lead("add", p.option("contact", "Julie"), p.option("company", "Acme"))
             h.feed(payload)
             await h.fake.wait(lambda: int(payload["id"]) in h.fake.callbacks, 1.0)
             await h.stop_bot()  # while the command is in the core
             assert "Julie" in text_of(h.fake.followups[payload["token"]][0])
-            assert "Julie" in h.app.handle(who(USER), "/lead", "list").plain_text()
+            assert "Julie" in h.app.conversation.handle(who(USER), "/lead", "list").plain_text()
 
     run(scenario())
 
@@ -333,7 +333,7 @@ def test_a_command_done_but_not_shown_says_so_and_is_not_done_twice(tmp_path: Pa
             assert answer["flags"] & 64
             assert text_of(answer) == SAYINGS["shown_not"]  # not "nothing was changed"
             assert len(h.fake.followups[payload["token"]]) == 1
-            listed = h.app.handle(who(USER), "/lead", "list").plain_text()
+            listed = h.app.conversation.handle(who(USER), "/lead", "list").plain_text()
             assert listed.count("Julie") == 1  # done, once
 
     run(scenario())

@@ -54,7 +54,7 @@ def delivery(**changes: Any) -> Delivery:
 def with_channel(h: Harness) -> None:
     """An organiser sets the group channel (which makes them the organiser)."""
     h.fake.add_channel(CHANNEL)
-    answer = h.app.run(
+    answer = h.app.conversation.run(
         who(ADMIN, "Org", admin=True), "followthrough", "group channel", {"channel": str(CHANNEL)}
     )
     assert answer.kind is not MessageKind.ERROR, answer.text
@@ -70,7 +70,7 @@ def test_the_dm_channel_is_opened_once_ever(tmp_path: Path) -> None:
             assert h.bot is not None
             for day in range(1, 12):  # the mornings after: whatever is due is DMed
                 h.clock.advance_to(datetime(2026, 3, 5, 8, 1, tzinfo=UTC) + timedelta(days=day))  # type: ignore[attr-defined]
-                h.app.plan()
+                h.app.planner.plan()
                 await deliver(h)
             assert len(h.fake.dm(USER)) >= 2
             assert h.fake.dm_opens == 1
@@ -86,8 +86,10 @@ def test_many_actions_due_are_one_dm_within_discords_limits(tmp_path: Path, name
     async def scenario() -> None:
         async with Harness(tmp_path) as h:
             for n in range(1, 13):
-                h.app.handle(who(USER), "/lead", f"add {name}{n} at {name}Co{n} as {name}")
-                h.app.handle(who(USER), "/lead", f"emailed #{n}")
+                h.app.conversation.handle(
+                    who(USER), "/lead", f"add {name}{n} at {name}Co{n} as {name}"
+                )
+                h.app.conversation.handle(who(USER), "/lead", f"emailed #{n}")
             due_digest(h, USER, leads=0)  # Thursday: all twelve follow-ups are due
             assert await deliver(h) == 1
             (dm,) = h.fake.dm(USER)  # the fake refuses more than 5 rows or 6,000 characters
@@ -235,7 +237,7 @@ def test_closed_dms_get_one_channel_notice_that_mentions_only_that_member(tmp_pa
             # The next morning: no DM is tried, and no second notice.
             tries = len(h.fake.requests("POST", r"/messages$"))
             h.clock.advance_to(datetime(2026, 3, 6, 8, 1, tzinfo=UTC))  # type: ignore[attr-defined]
-            h.app.plan()
+            h.app.planner.plan()
             await deliver(h)
             assert len(h.fake.requests("POST", r"/messages$")) == tries
 
@@ -248,8 +250,8 @@ def test_a_group_channel_that_is_gone_tells_the_organisers_by_dm(tmp_path: Path)
             with_channel(h)
             h.fake.gone.add(CHANNEL)
             # A referral posts a celebration to the group channel.
-            h.app.handle(who(USER), "/lead", "add Julie at Acme")
-            h.app.handle(who(USER), "/lead", "referral julie -> Sam Lee at Globex")
+            h.app.conversation.handle(who(USER), "/lead", "add Julie at Acme")
+            h.app.conversation.handle(who(USER), "/lead", "referral julie -> Sam Lee at Globex")
             await deliver(h)
             await deliver(h)
             assert h.fake.sent(CHANNEL) == []
@@ -270,7 +272,7 @@ def test_every_request_stays_under_the_global_limit_even_past_discord_py_buckets
         async with Harness(tmp_path, fake=fake) as h:
             await asyncio.sleep(1.05)  # the harness's own (unpaced) login is out of the window
             fake.global_limit = 5
-            bot = Bot(h.app, Options(sync=False, rate=5))
+            bot = Bot(h.app.conversation, Options(sync=False, rate=5))
             await login(bot, fake.token)
             try:
                 for n in range(6):  # 6 DM opens (one shared bucket) + 6 sends

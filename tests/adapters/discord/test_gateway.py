@@ -125,7 +125,7 @@ def test_a_bad_token_stops_with_a_clear_message_and_no_retry(tmp_path: Path) -> 
         try:
             point_at(fake.api_url, fake.gateway_url)
             async with Harness(tmp_path, fake=fake) as h:
-                bot = Bot(h.app, Options(sync=False))
+                bot = Bot(h.app.conversation, Options(sync=False))
                 with pytest.raises(BadToken, match="DISCORD_TOKEN"):
                     await login(bot, "not-the-token")
                 assert len(fake.requests("GET", "/users/@me")) == 2  # ours, then the harness's

@@ -50,18 +50,18 @@ async def two_guilds(h: Harness) -> tuple[dict[str, Any], dict[str, Any]]:
     h.join(p.guild(int(GUILD_B)))
     assert h.clock is not None
     ada, bo = who(ADA), who(BO, "Bo", guild=GUILD_B)
-    h.app.handle(ada, "/lead", f"add Julie at Acme as {SECRET[ADA]}")
-    h.app.handle(ada, "/lead", "emailed #1")
-    h.app.handle(bo, "/lead", f"add Zed at Initech as {SECRET[BO]}")
-    h.app.handle(bo, "/lead", "emailed #1")
+    h.app.conversation.handle(ada, "/lead", f"add Julie at Acme as {SECRET[ADA]}")
+    h.app.conversation.handle(ada, "/lead", "emailed #1")
+    h.app.conversation.handle(bo, "/lead", f"add Zed at Initech as {SECRET[BO]}")
+    h.app.conversation.handle(bo, "/lead", "emailed #1")
     h.clock.advance_to(datetime(2026, 3, 5, 8, 1, tzinfo=UTC))  # type: ignore[attr-defined]
-    h.app.plan()
+    h.app.planner.plan()
     assert await deliver(h) == 2
     return h.fake.dm(ADA)[0], h.fake.dm(BO)[0]
 
 
 def history(h: Harness, member: Any) -> str:
-    return h.app.handle(member, "/lead", "show #1").plain_text()
+    return h.app.conversation.handle(member, "/lead", "show #1").plain_text()
 
 
 def test_a_forged_custom_id_naming_another_guild_or_lead_changes_nothing(tmp_path: Path) -> None:
@@ -100,7 +100,7 @@ def test_a_forged_custom_id_naming_another_guild_or_lead_changes_nothing(tmp_pat
             refused = text_of(await h.interact(reply))
             assert "No lead matches" in refused and "Initech" not in refused
             assert SECRET[BO] not in refused
-            assert h.app.workspaces("discord", str(ADA)) == [GUILD]
+            assert h.app.conversation.workspaces("discord", str(ADA)) == [GUILD]
             assert "followedup" not in history(h, who(BO, "Bo", guild=GUILD_B))
             assert "followedup" not in history(h, who(ADA))
             # Her own button still works, in her group.
@@ -201,9 +201,9 @@ def test_a_reply_button_acts_for_the_presser_alone_in_a_dm_or_a_guild(tmp_path: 
     async def scenario() -> None:
         async with Harness(tmp_path) as h:
             h.join(p.guild(int(GUILD_B)))
-            h.app.handle(who(ADA), "/lead", f"add Julie at Acme as {SECRET[ADA]}")
-            h.app.handle(who(CY, "Cy"), "/lead", "add Uma at Umbrella")
-            h.app.handle(who(BO, "Bo", guild=GUILD_B), "/lead", "add Zed at Initech")
+            h.app.conversation.handle(who(ADA), "/lead", f"add Julie at Acme as {SECRET[ADA]}")
+            h.app.conversation.handle(who(CY, "Cy"), "/lead", "add Uma at Umbrella")
+            h.app.conversation.handle(who(BO, "Bo", guild=GUILD_B), "/lead", "add Zed at Initech")
             refusals = {SAYINGS[k] for k in ("not_yours", "no_group", "which_group", "not_added")}
             confirm = "ft2:r:0:followthrough:forget-me confirm"
             reply = p.forged(h.fake._message(p.CHANNEL_ID, {"flags": 64}), confirm)
@@ -241,10 +241,10 @@ def test_the_command_tree_says_where_each_command_can_be_used(tmp_path: Path) ->
 def test_a_press_on_a_message_at_the_embed_limit_stays_within_it(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with Harness(tmp_path) as h:
-            h.app.handle(who(ADA), "/lead", "add Julie at Acme")
-            h.app.handle(who(ADA), "/lead", "emailed #1")
+            h.app.conversation.handle(who(ADA), "/lead", "add Julie at Acme")
+            h.app.conversation.handle(who(ADA), "/lead", "emailed #1")
             h.clock.advance_to(datetime(2026, 3, 5, 8, 1, tzinfo=UTC))  # type: ignore[attr-defined]
-            h.app.plan()
+            h.app.planner.plan()
             await deliver(h)
             [dm] = h.fake.dm(ADA)
             # The message as Discord holds it, filled to 6,000 characters of embeds, with
@@ -378,7 +378,7 @@ def test_generated_interactions_never_reach_the_other_guilds_rows(tmp_path: Path
                     seen = str(answer) + str(h.fake.callbacks.get(int(sent["id"])))
                     enemy = BO if actor == ADA else ADA
                     assert SECRET[enemy] not in seen, seen
-                    assert other not in h.app.workspaces("discord", str(actor))
+                    assert other not in h.app.conversation.workspaces("discord", str(actor))
 
             loop.run_until_complete(asyncio.wait_for(play(), 30))
 

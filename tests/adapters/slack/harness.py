@@ -225,7 +225,7 @@ async def harness(
         slack.add_user(ORG, "Olga", admin=True)
         services = make_services(url, clock or SimulatedClock(START))
         server = SlackServer(  # the process's core threads, as `followthrough run` wires it
-            services.app,
+            services.app.conversation,
             config_for(slack, url, **config),
             core=services.core,
             watchdog_seconds=watchdog_seconds,

@@ -27,7 +27,7 @@ async def morning_digest(h: Harness, clock: SimulatedClock) -> tuple[str, str, d
     await h.ask("add Julie Martin at Acme")
     await h.ask("emailed julie")
     clock.advance_to(THURSDAY)
-    h.services.app.plan()
+    h.services.app.planner.plan()
     deliverer = h.services.deliverer({"slack": h.server.platform()})
     assert await deliverer.drain() == 1
     (post,) = h.fake.posts()
@@ -359,7 +359,7 @@ def test_a_press_that_fails_after_the_ack_is_logged_and_the_presser_is_told(
             def broken(*args: Any, **kwargs: Any) -> Any:
                 raise RuntimeError("the database went away")
 
-            monkeypatch.setattr(h.services.app, "handle", broken)
+            monkeypatch.setattr(h.services.app.conversation, "handle", broken)
             payload = press(h, channel, ts, post, ACTION_IDS["done"])
             assert (await h.interact(payload))[0] == 200
             (answer,) = await h.answers("press")
@@ -409,10 +409,12 @@ def test_many_actions_due_are_one_dm_within_slacks_limits(tmp_path: Path) -> Non
             core = h.services.app
             ada = Identity("slack", TEAM, ADA, "Ada")
             for n in range(1, 13):
-                core.handle(ada, "/lead", f"add Contact{n} Person at Company{n} as Engineer")
-                core.handle(ada, "/lead", f"emailed #{n}")
+                core.conversation.handle(
+                    ada, "/lead", f"add Contact{n} Person at Company{n} as Engineer"
+                )
+                core.conversation.handle(ada, "/lead", f"emailed #{n}")
             clock.advance_to(THURSDAY)
-            core.plan()
+            core.planner.plan()
             deliverer = h.services.deliverer({"slack": h.server.platform()})
             assert await deliverer.drain() == 1
             (post,) = h.fake.posts()

@@ -219,10 +219,10 @@ def follow_ups(h: Harness, clock: SimulatedClock, count: int) -> Message:
     answer, as the core gives it."""
     app = h.services.app
     for n in range(count):
-        app.handle(ADA_ID, "/lead", f"add Contact{n} Person at Company{n}")
-        app.handle(ADA_ID, "/lead", f"emailed contact{n}")
+        app.conversation.handle(ADA_ID, "/lead", f"add Contact{n} Person at Company{n}")
+        app.conversation.handle(ADA_ID, "/lead", f"emailed contact{n}")
     clock.advance_to(THURSDAY)
-    return app.handle(ADA_ID, "/lead", "today")
+    return app.conversation.handle(ADA_ID, "/lead", "today")
 
 
 def more_press(h: Harness, value: str, hook: str) -> dict[str, Any]:
@@ -385,7 +385,9 @@ def test_a_burst_of_home_redraws_keeps_to_the_workspaces_views_publish_limit(
                 for who in members
             ]
             await asyncio.sleep(0)
-            h.services.app.handle(ada, "/lead", "add Omar Diaz at Initech")  # mid-burst
+            h.services.app.conversation.handle(
+                ada, "/lead", "add Omar Diaz at Initech"
+            )  # mid-burst
             redraws += [
                 asyncio.ensure_future(slack.refresh_home(client, who))
                 for _ in range(10)

@@ -56,7 +56,9 @@ def test_the_manifest_declares_exactly_the_commands_events_and_scopes_handled(
 ) -> None:
     with services(f"sqlite:///{tmp_path / 'db.sqlite'}", SimulatedClock(START)) as built:
         fake = FakeSlack()  # never started: the app calls nothing while registering
-        app, _ = create_app(built.app, config_for(fake, built.settings.database_url), built.core)
+        app, _ = create_app(
+            built.app.conversation, config_for(fake, built.settings.database_url), built.core
+        )
         commands, events = handled(app)
     for url in ("https://bot.example.org", None):
         socket = url is None

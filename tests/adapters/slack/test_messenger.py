@@ -59,7 +59,7 @@ def sending(
                 async def token_for(team: str) -> str | None:
                     return token
 
-                messenger = SlackMessenger(built.app, config_for(fake, ""), token_for)
+                messenger = SlackMessenger(built.app.conversation, config_for(fake, ""), token_for)
                 try:
                     await check(fake, messenger)
                 finally:
@@ -218,7 +218,7 @@ def test_slack_unreachable_is_transient(tmp_path: Path) -> None:
             async def token_for(team: str) -> str | None:
                 return BOT_TOKEN
 
-            messenger = SlackMessenger(built.app, config, token_for)
+            messenger = SlackMessenger(built.app.conversation, config, token_for)
             try:
                 error = await failure_of(messenger, delivery(dm="D0ADA00001"))
             finally:

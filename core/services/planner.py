@@ -1,0 +1,49 @@
+"""The planner: what is due (Monday boards, members' mornings) into the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from core.services.boards import post_weekly_boards
+from core.services.mornings import plan_batch
+from core.services.ports import Clock, UnitOfWork
+
+PLANNING_BATCH = 500
+
+
+class Planner:
+    """Plans in batches, each in its own transaction; `catch_up` is how late a morning
+    may still be sent (after a restart) rather than skipped."""
+
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        *,
+        catch_up: timedelta = timedelta(hours=2),
+    ) -> None:
+        self._uow, self.clock, self.catch_up = uow, clock, catch_up
+
+    def plan(self) -> int:
+        """Plan what is due: Monday boards and members' digests into the outbox.
+
+        Returns how many messages were written.
+        """
+        now = self.clock.now()
+        with self._uow() as uow:
+            written = post_weekly_boards(uow, now)
+            uow.commit()
+        while True:
+            with self._uow() as uow:
+                members = uow.members.morning_due(now, PLANNING_BATCH)
+                if not members:
+                    return written
+                written += plan_batch(uow, members, now, self.catch_up)
+                uow.commit()
+
+    def next_wake(self) -> datetime | None:
+        """When the next morning or Monday board comes (for the simulator's clock)."""
+        with self._uow() as uow:
+            times = [uow.members.next_morning_at(), uow.groups.next_board_at()]
+        return min((t for t in times if t is not None), default=None)

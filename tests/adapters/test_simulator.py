@@ -17,7 +17,7 @@ import pytest
 from bots.cli import demo_script, main
 from bots.console.simulator import Output, ScriptError, run
 from core.services import MessageKind
-from tests.processes import importing_this_checkout, outside
+from testkit.processes import importing_this_checkout, outside
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -23,10 +23,10 @@ import pytest
 from bots import cli
 from bots.ops import compose, doctor
 from bots.settings import Settings
-from tests.fakes import discord as fake_discord
-from tests.fakes.discord import FakeDiscord
+from testkit import discord as fake_discord
+from testkit.discord import FakeDiscord
+from testkit.processes import outside
 from tests.ops.test_process import free_port, until
-from tests.processes import outside
 
 ROOT = Path(__file__).resolve().parents[2]
 

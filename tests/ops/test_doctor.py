@@ -16,10 +16,10 @@ from bots.ops import doctor
 from bots.ops.doctor import Report, examine
 from bots.ops.health import schema_head
 from bots.settings import Settings
-from tests.fakes import discord as fake_discord
-from tests.fakes import slack as fake_slack
+from testkit import discord as fake_discord
+from testkit import slack as fake_slack
+from testkit.doctor import DoctorDiscord, DoctorSlack
 from tests.ops.conftest import OwnDatabase
-from tests.ops.fakes import DoctorDiscord, DoctorSlack
 
 SLACK_CHANNEL = "C0COHORT01"
 GUILD = "900000000000000001"

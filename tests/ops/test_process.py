@@ -25,13 +25,13 @@ from bots.settings import Settings
 from core.domain.messages import Message, MessageKind, Section
 from core.storage.database import make_engine
 from core.storage.tables import GroupRow, MemberRow, OutboxRow
+from testkit import discord as fake_discord
+from testkit import discord_payloads as payloads
+from testkit import slack as fake_slack
+from testkit.discord import FakeDiscord
+from testkit.processes import outside
+from testkit.slack import FakeSlack
 from tests.conftest import _empty_postgres
-from tests.fakes import discord as fake_discord
-from tests.fakes import discord_payloads as payloads
-from tests.fakes import slack as fake_slack
-from tests.fakes.discord import FakeDiscord
-from tests.fakes.slack import FakeSlack
-from tests.processes import outside
 
 ROOT = Path(__file__).resolve().parents[2]
 SLACK_USERS = ("U0ADA00001", "U0BOB00002")

@@ -14,7 +14,7 @@ from bots.runtime.delivery import Platform
 from bots.runtime.ratelimit import RateLimiter
 from core.services import Delivery, Failure, Identity, SendError
 from core.services.policy import MAX_ATTEMPTS
-from tests.kit import MINUTE, PLATFORM, Bot
+from testkit.kit import MINUTE, PLATFORM, Bot
 
 TOKEN = "xoxb-1111-2222-SeCrEtToKeN"  # what a real messenger would hold; never to be logged
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)

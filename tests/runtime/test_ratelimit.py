@@ -16,7 +16,7 @@ from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.ratelimit import RateLimiter
 from core.services import Delivery, Failure, FollowThrough, Identity, SendError
 from core.services.ports import SimulatedClock
-from tests.kit import RecordingMessenger
+from testkit.kit import RecordingMessenger
 
 # -- the limiter on a fake clock ----------------------------------------------------------
 

@@ -23,8 +23,8 @@ from core.services import FollowThrough, Identity
 from core.services.ports import SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import OutboxRow
-from tests.kit import PLATFORM, WORKSPACE, RecordingMessenger
-from tests.processes import importing_this_checkout, outside
+from testkit.kit import PLATFORM, WORKSPACE, RecordingMessenger
+from testkit.processes import importing_this_checkout, outside
 
 EIGHT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday: every member's first digest
 

@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from bots.runtime.workers import POSTGRESQL_THREADS, CoreWorkers, InFlight, threads_for
-from tests.processes import importing_this_checkout, outside
+from testkit.processes import importing_this_checkout, outside
 
 
 def test_sqlite_gets_one_thread_its_one_writer_postgresql_a_few() -> None:

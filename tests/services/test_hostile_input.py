@@ -24,7 +24,7 @@ from core.services import COMMANDS, FollowThrough, Identity, Message, MessageKin
 from core.services.ports import SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import OutboxRow
-from tests import kit
+from testkit import kit
 from tests.conftest import START
 
 ANA = Identity("slack", "T1", "U-ana", "Ana")

@@ -41,7 +41,7 @@ def test_a_suspended_group_resumes_when_the_platform_delivers_a_command_again(
 def test_reads_for_autocomplete_and_home_never_wait_on_a_members_lock(
     empty_postgres: str, clock: SimulatedClock
 ) -> None:
-    from tests.kit import services
+    from testkit.kit import services
 
     with services(empty_postgres, clock) as built:
         app = built.app

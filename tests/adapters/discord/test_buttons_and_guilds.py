@@ -12,9 +12,9 @@ from bots.discord.views import CommandButton, Pointer, reply_id, sent_id, view
 from core.domain.replies import ALREADY_DONE
 from core.domain.text import typed
 from core.services import SAYINGS, Button, Message, MessageKind, Section, country_names
-from tests.adapters.discord.harness import GUILD, Harness, deliver, due_digest, run, text_of, who
+from testkit import discord_payloads as p
+from testkit.discord_harness import GUILD, Harness, deliver, due_digest, run, text_of, who
 from tests.adapters.discord.test_commands import SlowApp
-from tests.fakes import discord_payloads as p
 
 USER = 730000000000000001
 OTHER = 730000000000000002

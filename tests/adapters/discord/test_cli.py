@@ -9,10 +9,10 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.adapters.discord.harness import run, text_of
-from tests.fakes import discord_payloads as p
-from tests.fakes.discord import APP_ID, TOKEN, FakeDiscord
-from tests.processes import outside
+from testkit import discord_payloads as p
+from testkit.discord import APP_ID, TOKEN, FakeDiscord
+from testkit.discord_harness import run, text_of
+from testkit.processes import outside
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from core.services import SAYINGS
-from tests.adapters.discord.harness import Harness, run, text_of, who
-from tests.fakes import discord_payloads as p
+from testkit import discord_payloads as p
+from testkit.discord_harness import Harness, run, text_of, who
 
 USER = 730000000000000001
 OTHER = 730000000000000002

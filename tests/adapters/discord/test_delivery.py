@@ -15,7 +15,8 @@ import pytest
 
 from bots.discord.messenger import nonce
 from core.services import Delivery, Failure, Message, MessageKind, SendError
-from tests.adapters.discord.harness import (
+from testkit import discord_payloads as p
+from testkit.discord_harness import (
     GUILD,
     Harness,
     deliver,
@@ -24,7 +25,6 @@ from tests.adapters.discord.harness import (
     text_of,
     who,
 )
-from tests.fakes import discord_payloads as p
 
 USER = 730000000000000001
 ADMIN = 730000000000000009
@@ -263,7 +263,7 @@ def test_every_request_stays_under_the_global_limit_even_past_discord_py_buckets
     tmp_path: Path,
 ) -> None:
     from bots.discord.client import Bot, Options, login
-    from tests.fakes.discord import FakeDiscord
+    from testkit.discord import FakeDiscord
 
     async def scenario() -> None:
         fake = FakeDiscord()

@@ -11,9 +11,9 @@ import discord
 import pytest
 
 from bots.discord.client import BadToken, Bot, Options, invite_url, login, point_at
-from tests.adapters.discord.harness import Harness, deliver, due_digest, eventually, run, text_of
-from tests.fakes import discord_payloads as p
-from tests.fakes.discord import APP_ID, FakeDiscord
+from testkit import discord_payloads as p
+from testkit.discord import APP_ID, FakeDiscord
+from testkit.discord_harness import Harness, deliver, due_digest, eventually, run, text_of
 
 USER = 730000000000000001
 

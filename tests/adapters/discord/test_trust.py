@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from bots.discord import render
 from core.services import SAYINGS
-from tests.adapters.discord.harness import (
+from testkit import discord_payloads as p
+from testkit.discord_harness import (
     GUILD,
     Harness,
     deliver,
@@ -24,7 +25,6 @@ from tests.adapters.discord.harness import (
     text_of,
     who,
 )
-from tests.fakes import discord_payloads as p
 
 ADA = 730000000000000001
 BO = 730000000000000002

@@ -12,8 +12,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bots.slack import blocks
 from core.domain.text import typed
 from core.services import Button, Message, MessageKind, Section
-from tests.adapters.slack.harness import run
-from tests.fakes.slack import BOT_TOKEN, FakeSlack
+from testkit.slack import BOT_TOKEN, FakeSlack
+from testkit.slack_harness import run
 
 
 def test_member_text_is_escaped_and_kept_from_formatting() -> None:

@@ -14,10 +14,10 @@ from bots.slack.blocks import ACTION_IDS
 from core.domain.replies import ALREADY_DONE
 from core.services import SAYINGS, Failure, Identity, SendError
 from core.services.ports import SimulatedClock
-from tests.adapters.slack.harness import ADA, Harness, harness, run, wait_until
+from testkit.slack import TEAM
+from testkit.slack_harness import ADA, Harness, harness, run, wait_until
 from tests.adapters.slack.test_messenger import delivery
 from tests.conftest import START
-from tests.fakes.slack import TEAM
 
 THURSDAY = datetime(2026, 3, 5, 7, 30, tzinfo=UTC)  # 08:30 in Berlin, Ada's zone
 

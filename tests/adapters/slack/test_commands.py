@@ -21,9 +21,9 @@ from bots.slack.blocks import MORE
 from bots.slack.context import Gate
 from core.services import SAYINGS, Identity, Message
 from core.services.ports import SimulatedClock
-from tests.adapters.slack.harness import ADA, BEA, Harness, harness, run, wait_until
+from testkit.slack import BOT_TOKEN, TEAM, FakeSlack
+from testkit.slack_harness import ADA, BEA, Harness, harness, run, wait_until
 from tests.conftest import START
-from tests.fakes.slack import BOT_TOKEN, TEAM, FakeSlack
 
 
 def test_a_signed_command_is_answered_ephemerally_in_its_ack(tmp_path: Path) -> None:

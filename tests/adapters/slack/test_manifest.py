@@ -16,10 +16,10 @@ from bots.slack.app import create_app
 from bots.slack.manifest import BOT_SCOPES, manifest
 from core.services import COMMANDS
 from core.services.ports import SimulatedClock
-from tests.adapters.slack.harness import config_for
+from testkit.kit import services
+from testkit.slack import FakeSlack
+from testkit.slack_harness import config_for
 from tests.conftest import START
-from tests.fakes.slack import FakeSlack
-from tests.kit import services
 
 
 def handled(app: AsyncApp) -> tuple[set[str], set[str]]:

@@ -13,10 +13,10 @@ from bots.slack import blocks
 from bots.slack.messenger import Pacer, SlackMessenger
 from core.services import Button, Delivery, Failure, Message, MessageKind, Section, SendError
 from core.services.ports import SimulatedClock
-from tests.adapters.slack.harness import ADA, config_for, run
+from testkit.kit import services
+from testkit.slack import BOT_TOKEN, TEAM, FakeSlack
+from testkit.slack_harness import ADA, config_for, run
 from tests.conftest import START
-from tests.fakes.slack import BOT_TOKEN, TEAM, FakeSlack
-from tests.kit import services
 
 GROUP_CHANNEL = "C0GROUP001"
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import text
 
 from core.services import Message, Section
-from tests.adapters.slack.harness import ADA, Harness, harness, listeners_done, run, wait_until
-from tests.fakes.slack import TEAM
+from testkit.slack import TEAM
+from testkit.slack_harness import ADA, Harness, harness, listeners_done, run, wait_until
 
 GUEST_HOME = "T0GUEST001"  # a Slack Connect member's own workspace, which never installed us
 

@@ -15,9 +15,9 @@ from bots.settings import ConfigError
 from bots.slack.oauth import BUSY_SECONDS, MAX_STATES, STATE_SECONDS
 from core.services import SAYINGS
 from core.services.ports import SimulatedClock
-from tests.adapters.slack.harness import Harness, harness, run, wait_until
+from testkit.slack import TEAM
+from testkit.slack_harness import Harness, harness, run, wait_until
 from tests.conftest import START
-from tests.fakes.slack import TEAM
 
 OTHER, INSTALLER, MEMBER = "T0OTHER001", "U0INST0001", "U0MEMB0001"
 KEY = "yTHvMhkxXnvpl-T3xG4wZ1iwKD6-0lT4J6sT2F6yY2c="  # a Fernet key, for these tests only

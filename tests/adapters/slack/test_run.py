@@ -16,8 +16,8 @@ import pytest
 from bots.bootstrap import build
 from bots.ops.process import Roles, serve_roles
 from bots.settings import Settings
-from tests.adapters.slack.harness import ADA, run, wait_until
-from tests.fakes.slack import (
+from testkit.processes import outside
+from testkit.slack import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -27,7 +27,7 @@ from tests.fakes.slack import (
     form,
     sign,
 )
-from tests.processes import outside
+from testkit.slack_harness import ADA, run, wait_until
 
 
 def free_port() -> int:

@@ -22,7 +22,8 @@ from sqlalchemy import text
 
 from bots.slack.commands import add_lead_view
 from core.services import SAYINGS
-from tests.adapters.slack.harness import (
+from testkit.slack import APP_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, UnsteadySlack
+from testkit.slack_harness import (
     ADA,
     BEA,
     ORG,
@@ -34,7 +35,6 @@ from tests.adapters.slack.harness import (
 )
 from tests.adapters.slack.test_modal import submission
 from tests.adapters.slack.test_oauth import OAUTH, install
-from tests.fakes.slack import APP_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, UnsteadySlack
 
 CROWD = re.compile(r"<!(channel|here|everyone)|<!subteam")
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from tests.adapters.slack.harness import ADA, Harness, harness, run, wait_until
-from tests.fakes.slack import APP_TOKEN, TEAM, FakeSlack
+from testkit.slack import APP_TOKEN, TEAM, FakeSlack
+from testkit.slack_harness import ADA, Harness, harness, run, wait_until
 
 
 class CuttingSlack(FakeSlack):

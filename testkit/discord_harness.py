@@ -21,7 +21,7 @@ from bots.bootstrap import Services, build
 from bots.discord.client import Bot, Options, login, point_at
 from bots.settings import Settings
 from core.services.ports import Clock, SimulatedClock
-from tests.fakes.discord import FakeDiscord
+from testkit.discord import FakeDiscord
 
 T = TypeVar("T")
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # a Monday, before 08:00 UTC mornings
@@ -90,7 +90,7 @@ class Harness:
     def join(self, guild: dict[str, Any]) -> None:
         """The bot is in `guild` (a GUILD_CREATE payload): its interactions are served."""
         assert self.bot is not None
-        self.bot._connection.parse_guild_create(guild)  # type: ignore[arg-type]
+        self.bot._connection.parse_guild_create(guild)
 
     async def connect(self) -> None:
         """Open the gateway and wait for READY."""

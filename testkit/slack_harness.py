@@ -19,8 +19,9 @@ from bots.bootstrap import Services
 from bots.slack.config import SlackConfig
 from bots.slack.server import WATCHDOG_SECONDS, SlackServer
 from core.services.ports import Clock, SimulatedClock
-from tests.conftest import START
-from tests.fakes.slack import (
+from testkit.kit import START
+from testkit.kit import services as make_services
+from testkit.slack import (
     BOT_TOKEN,
     SIGNING_SECRET,
     TEAM,
@@ -29,7 +30,6 @@ from tests.fakes.slack import (
     message_refusal,
     sign,
 )
-from tests.kit import services as make_services
 
 T = TypeVar("T")
 ADA, BEA, ORG = "U0ADA00001", "U0BEA00001", "U0ORG00001"

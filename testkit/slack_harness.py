@@ -6,11 +6,11 @@ import asyncio
 import json
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 from sqlalchemy import text
@@ -31,12 +31,7 @@ from testkit.slack import (
     sign,
 )
 
-T = TypeVar("T")
 ADA, BEA, ORG = "U0ADA00001", "U0BEA00001", "U0ORG00001"
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
 
 
 async def wait_until(check: Callable[[], object], timeout: float = 5.0) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -22,42 +21,40 @@ from testkit.slack_harness import config_for
 from tests.conftest import START
 
 
-def handled(app: AsyncApp) -> tuple[set[str], set[str]]:
+async def handled(app: AsyncApp) -> tuple[set[str], set[str]]:
     """The slash commands and event types the app's listeners take, asked of each
     listener's own matchers (Bolt keeps no public list)."""
     commands = {
         name
         for name in ({f"/{spec.name}" for spec in COMMANDS} | {"/other"})
-        if _taken(app, {"type": "", "command": name})
+        if await _taken(app, {"type": "", "command": name})
     }
     kinds = ("app_home_opened", "app_uninstalled", "tokens_revoked", "app_mention", "message")
     events = {
-        kind for kind in kinds if _taken(app, {"type": "event_callback", "event": {"type": kind}})
+        kind
+        for kind in kinds
+        if await _taken(app, {"type": "event_callback", "event": {"type": kind}})
     }
     return commands, events
 
 
-def _taken(app: AsyncApp, body: dict[str, object]) -> bool:
+async def _taken(app: AsyncApp, body: dict[str, object]) -> bool:
     request = AsyncBoltRequest(
         body=json.dumps(body), headers={"content-type": ["application/json"]}
     )
-
-    async def ask() -> bool:
-        for listener in app._async_listeners:
-            if await listener.async_matches(req=request, resp=BoltResponse(status=404)):
-                return True
-        return False
-
-    return asyncio.run(ask())
+    for listener in app._async_listeners:
+        if await listener.async_matches(req=request, resp=BoltResponse(status=404)):
+            return True
+    return False
 
 
-def test_the_manifest_declares_exactly_the_commands_events_and_scopes_handled(
+async def test_the_manifest_declares_exactly_the_commands_events_and_scopes_handled(
     tmp_path: Path,
 ) -> None:
     with services(f"sqlite:///{tmp_path / 'db.sqlite'}", SimulatedClock(START)) as built:
         fake = FakeSlack()  # never started: the app calls nothing while registering
         app, _ = create_app(built.app, config_for(fake, built.settings.database_url), built.core)
-        commands, events = handled(app)
+        commands, events = await handled(app)
     for url in ("https://bot.example.org", None):
         socket = url is None
         declared = manifest(url=url)

@@ -9,11 +9,11 @@ the real gateway session for the few full-gateway tests.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from sqlalchemy import Engine, create_engine
 
@@ -23,17 +23,7 @@ from bots.settings import Settings
 from core.services.ports import Clock, SimulatedClock
 from testkit.discord import FakeDiscord
 
-T = TypeVar("T")
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # a Monday, before 08:00 UTC mornings
-
-
-def run(coro: Coroutine[Any, Any, T], timeout: float = 20.0) -> T:
-    """asyncio.run with a ceiling, so a hang fails the test instead of the suite."""
-
-    async def bounded() -> T:
-        return await asyncio.wait_for(coro, timeout)
-
-    return asyncio.run(bounded())
 
 
 class Harness:

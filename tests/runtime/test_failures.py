@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 from collections.abc import Callable
@@ -302,7 +301,7 @@ def test_an_unexpected_exception_in_send_does_not_kill_the_deliverer(
     assert bot.app.status()["sent"] == 3
 
 
-def test_an_unexpected_exception_in_route_does_not_kill_the_deliverer(bot: Bot) -> None:
+async def test_an_unexpected_exception_in_route_does_not_kill_the_deliverer(bot: Bot) -> None:
     """`route()` is the messenger's code too (e.g. a DM-channel lookup): when it raises,
     the rest of the batch is still sent and the row is not left claimed."""
     with_daily_digests(bot, "T1", ANA, BEN)
@@ -317,7 +316,7 @@ def test_an_unexpected_exception_in_route_does_not_kill_the_deliverer(bot: Bot) 
     messenger.route = route  # type: ignore[method-assign]
     bot.clock.advance_to(on(0, 8))
     bot.app.plan()
-    asyncio.run(bot.deliverer.drain())  # must not raise
+    await bot.deliverer.drain()  # must not raise
 
     assert [s.user for s in messenger.sent if s.kind == "digest"] == ["U-ben"]
     assert bot.app.status()["claimed"] == 0  # recorded as a failed try, not held for a lease

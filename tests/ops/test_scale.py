@@ -81,7 +81,7 @@ def quiet(proc: scale.Process) -> None:
     assert "Traceback" not in text and not errors, f"{proc.name}:\n{text[-4000:]}"
 
 
-def test_three_workers_and_a_gateway_deliver_a_morning_once_through_a_sigkill(
+async def test_three_workers_and_a_gateway_deliver_a_morning_once_through_a_sigkill(
     postgres_url: str, tmp_path: Path
 ) -> None:
     _empty_postgres(postgres_url)
@@ -90,7 +90,7 @@ def test_three_workers_and_a_gateway_deliver_a_morning_once_through_a_sigkill(
     engine = make_engine(postgres_url)
     try:
         roster = scale.seed(engine, slack=(4, 250), discord=(4, 250))
-        asyncio.run(asyncio.wait_for(_morning(engine, roster, postgres_url, tmp_path), 90))
+        await asyncio.wait_for(_morning(engine, roster, postgres_url, tmp_path), 90)
     finally:
         engine.dispose()
 

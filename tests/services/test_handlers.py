@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlalchemy import select
 
-from bots.bootstrap import Services
 from core.domain.text import plain
 from core.services import FollowThrough, Identity, MessageKind
 from core.services.ports import SimulatedClock
@@ -19,8 +18,7 @@ COACH = Identity("slack", "T1", "U-coach", "Coach", is_admin=True)
 
 
 @pytest.fixture
-def app(services: Services) -> FollowThrough:
-    app = services.app
+def app(app: FollowThrough) -> FollowThrough:
     app.join(COACH)  # known already: no welcome in the answers below
     return app
 

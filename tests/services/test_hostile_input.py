@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bots.bootstrap import Services
 from core.domain.text import MAX_COMMAND, plain
 from core.services import COMMANDS, FollowThrough, Identity, Message, MessageKind, render
 from core.services.ports import SimulatedClock
@@ -34,8 +33,7 @@ FAILED = "Something went wrong on my side"
 
 
 @pytest.fixture
-def app(services: Services) -> FollowThrough:
-    app = services.app
+def app(app: FollowThrough) -> FollowThrough:
     app.join(ANA)
     app.join(COACH)
     return app

@@ -23,9 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from bots.ops.doctor_platforms import check_discord, check_slack
 from bots.ops.findings import Finding, Report
 from bots.ops.health import schema_head
-from bots.slack.secrets import GENERATE
 from bots.runtime.lock import sqlite_path
 from bots.settings import PREFIX, ConfigError, Settings
+from bots.slack.secrets import GENERATE
 from core.storage.tables import GroupRow
 
 VARIABLES = (

@@ -29,9 +29,9 @@ from typing import Any
 from aiohttp import web
 
 from bots.bootstrap import Services, serve
+from bots.discord.lease import ShardConflict, ShardLease, ShardRangeError, Shards, holding
 from bots.ops import failures, metrics
 from bots.ops.health import HealthServer, Readiness, add_routes, database_check
-from bots.discord.lease import ShardConflict, ShardLease, ShardRangeError, Shards, holding
 from bots.ops.metrics import MeasuredFollowThrough, MeasuredMessenger
 from bots.runtime.delivery import Platform
 from bots.runtime.runner import Runner

@@ -30,10 +30,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bots.slack.secrets import EncryptedInstallationStore, TokenCipher
 from bots.slack import tables
 from bots.slack.config import SlackConfig
 from bots.slack.manifest import BOT_SCOPES
+from bots.slack.secrets import EncryptedInstallationStore, TokenCipher
 from core.services import SAYINGS
 from core.storage.tables import Base
 

@@ -50,7 +50,7 @@ from core.storage.repositories import SqlGroups
 from core.storage.tables import Base
 from testkit.processes import outside
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 DAY = date(2026, 3, 3)  # a Tuesday; no public holiday in GB
 TZ, COUNTRY = "Europe/London", "GB"

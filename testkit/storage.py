@@ -32,7 +32,18 @@ from core.domain.scoring import (
     Tally,
     counted,
 )
-from core.services.ports import Conflict, Delivery, Outgoing
+from core.services.ports import (
+    AppliedKeys,
+    Conflict,
+    Delivery,
+    EventRepository,
+    GroupRepository,
+    LeadRepository,
+    MemberRepository,
+    Outbox,
+    Outgoing,
+    UnitOfWork,
+)
 
 KEPT = timedelta(days=30)  # how long an applied key is remembered, as the real store does
 STATUSES = ("pending", "claimed", "sent", "failed", "missed")
@@ -122,7 +133,8 @@ class FakeStorage:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def uow(self) -> FakeUnitOfWork:
+    def uow(self) -> UnitOfWork:
+        """A unit of work; typed as the port, so that mypy holds the fake to it."""
         return FakeUnitOfWork(self)
 
     def next_id(self) -> int:
@@ -199,12 +211,12 @@ class FakeUnitOfWork:
     def __init__(self, storage: FakeStorage) -> None:
         self._storage = storage
         self.tx = storage.begin()
-        self.groups = FakeGroups(self)
-        self.members = FakeMembers(self)
-        self.leads = FakeLeads(self)
-        self.events = FakeEvents(self)
-        self.outbox = FakeOutbox(self)
-        self.applied = FakeApplied(self)
+        self.groups: GroupRepository = FakeGroups(self)
+        self.members: MemberRepository = FakeMembers(self)
+        self.leads: LeadRepository = FakeLeads(self)
+        self.events: EventRepository = FakeEvents(self)
+        self.outbox: Outbox = FakeOutbox(self)
+        self.applied: AppliedKeys = FakeApplied(self)
 
     def new_id(self) -> int:
         return self._storage.next_id()

@@ -4,7 +4,7 @@
         [--rate 50] [--limit 50] [--senders 8]
 
 The real discord.py client logs in (REST only) to the fake Discord of the test suite
-(tests/fakes/discord.py) on 127.0.0.1, run in a second process as the real Discord is
+(testkit/discord.py) on 127.0.0.1, run in a second process as the real Discord is
 elsewhere: the fake's own pauses (GC, CPU) don't hold back and then bunch the requests
 the bot paced, and the bot has this process to itself. The fake enforces `--limit`
 requests per second for the bot in any one-second window (429 with `global: true`
@@ -31,7 +31,7 @@ from benchmarks.common import Apart, receive
 from bots.discord.client import Bot, Options, login, point_at
 from bots.discord.messenger import DiscordMessenger
 from core.services import Delivery, Failure, Message, MessageKind, Section, SendError
-from tests.fakes.discord import FakeDiscord
+from testkit.discord import FakeDiscord
 
 USER_BASE = 732000000000000000
 GUILD = "710000000000000001"

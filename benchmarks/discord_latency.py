@@ -4,7 +4,7 @@
         [--members 100] [--database sqlite|postgresql|both] [--adapter-only]
 
 The real discord.py client logs in to the fake Discord of the test suite
-(tests/fakes/discord.py) on 127.0.0.1, run in a second process as the real Discord is
+(testkit/discord.py) on 127.0.0.1, run in a second process as the real Discord is
 elsewhere (the bot has this process to itself), opens its gateway session, and the fake
 dispatches `--interactions` INTERACTION_CREATE events over the websocket, `--in-flight`
 at a time, from `--members` members of one guild: a mix of `/lead add`, `/lead emailed`,
@@ -41,8 +41,8 @@ from bots.discord.client import Bot, Options, login, point_at
 from bots.runtime.workers import settle_garbage_collector
 from bots.settings import Settings
 from core.services.ports import SystemClock
-from tests.fakes import discord_payloads as p
-from tests.fakes.discord import FakeDiscord
+from testkit import discord_payloads as p
+from testkit.discord import FakeDiscord
 
 USER_BASE = 731000000000000000
 

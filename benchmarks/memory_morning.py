@@ -5,7 +5,7 @@
 
 One `followthrough run --slack --discord` process (bots.runtime.process.serve_roles: the
 Slack HTTP listener, the Discord gateway, the tick, planning and delivery; see
-tests/ops/scale.py) serves half the members in Slack workspaces of 1,000 and half in
+testkit/scale.py) serves half the members in Slack workspaces of 1,000 and half in
 Discord guilds of 1,000, each member with one lead whose follow-up is due on Tuesday
 2026-03-03 at 08:00 London (UTC), nine in ten with the DM channel stored from an earlier
 morning. Its simulated clock goes to 08:01 and then follows the wall clock; the process
@@ -42,7 +42,7 @@ from bots.bootstrap import build
 from bots.settings import Settings
 from core.storage.database import make_engine
 from core.storage.tables import OutboxRow
-from tests.ops import scale
+from testkit import scale
 
 TARGET_MB = 300.0
 PER_GROUP = 1_000

@@ -8,7 +8,7 @@ the local test server, in a schema of its own, `bench_scale_out`, reloaded for e
 and dropped afterwards): half the members in 25 Slack workspaces, half in 25 Discord
 guilds, each with one follow-up due on Tuesday 2026-03-03 at 08:00 (nine in ten with their
 DM channel stored from an earlier morning). N `followthrough run --worker` processes
-(bots.runtime.process.serve_roles, see tests/ops/scale.py) plan and deliver that morning to
+(bots.runtime.process.serve_roles, see testkit/scale.py) plan and deliver that morning to
 the fakes of the test suite, which answer 429 with Retry-After beyond their limits:
 
 - Slack: one chat.postMessage per second per channel (burst 3), and
@@ -47,7 +47,7 @@ from bots.bootstrap import build
 from bots.settings import Settings
 from core.storage.database import make_engine
 from core.storage.tables import OutboxRow
-from tests.ops import scale
+from testkit import scale
 
 PG_SCHEMA = "bench_scale_out"
 SLACK_WORKSPACES, DISCORD_GUILDS = 25, 25  # cohorts of 400 at 20,000 members

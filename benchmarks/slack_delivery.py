@@ -33,7 +33,7 @@ from bots.slack.config import SlackConfig
 from bots.slack.messenger import SlackMessenger
 from bots.slack.server import PROCESS_RATE
 from core.services import Delivery, Failure, Message, MessageKind, Section, SendError
-from tests.fakes.slack import BOT_TOKEN, TEAM, FakeSlack
+from testkit.slack import BOT_TOKEN, TEAM, FakeSlack
 
 NOW = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
 DIGEST = Message(

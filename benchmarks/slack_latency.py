@@ -4,7 +4,7 @@
         [--members 100] [--database sqlite|postgresql|both] [--adapter-only]
 
 The real Slack adapter (Bolt's AsyncApp served by aiohttp on 127.0.0.1) on a migrated
-database, its Web API faked on 127.0.0.1 (tests/fakes/slack.py) in a second process that
+database, its Web API faked on 127.0.0.1 (testkit/slack.py) in a second process that
 also sends the load, so that the app has this process to itself. Each member adds a
 lead, then the commands cycle through `list`, `emailed`, `note`, `show`, `today` and
 `/leaderboard`, signed as Slack signs them, `--in-flight` at a time. The latency is from
@@ -37,7 +37,8 @@ from bots.runtime.workers import settle_garbage_collector
 from bots.settings import Settings
 from bots.slack.config import SlackConfig
 from bots.slack.server import SlackServer
-from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, form, sign
+from core.storage.slack import SlackStorage
+from testkit.slack import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, form, sign
 
 SCRIPT = (
     ("/lead", "list"),
@@ -130,7 +131,9 @@ async def measure(
                 if adapter_only
                 else services.app.conversation
             )
-            server = SlackServer(app, config, core=services.core)
+            server = SlackServer(
+                app, config, SlackStorage(config.database_url, config.client_id), core=services.core
+            )
             await server.start()
             settle_garbage_collector()  # as `followthrough run` does once started
             apart.send(f"http://127.0.0.1:{server.port}/slack/events")

@@ -1,12 +1,11 @@
 """Fixtures for the whole suite: a network guard, databases on SQLite and PostgreSQL, and
-the app and bot of the test kit (tests/kit.py) on them."""
+the app and bot of the test kit (testkit/kit.py) on them."""
 
 from __future__ import annotations
 
 import os
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +16,11 @@ from bots.bootstrap import Services
 from core.services import FollowThrough
 from core.services.ports import SimulatedClock
 from core.storage.database import Database, make_engine
-from tests import kit
+from testkit import kit
+from testkit.kit import START
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 TEST_DATABASE_URL = "FOLLOWTHROUGH_TEST_DATABASE_URL"
-# A Monday morning, before the default 08:00 digest of a UTC group.
-START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
 
 # -- the network guard ---------------------------------------------------------------

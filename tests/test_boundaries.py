@@ -29,15 +29,6 @@ DATABASE = ("sqlalchemy", "alembic")
 # root, which builds what the adapter is handed).
 ADAPTERS = ("bots/slack", "bots/discord", "bots/console")
 COMPOSITION = "plugin.py"
-# Known offenders, (file, what it may still import), until their code moves: the
-# database code of the composition root, settings and diagnostics into core/storage; the
-# simulator's calendar and command parsing behind core.services; the Slack storage built
-# in app.py into bots/slack/plugin.py. Empty once they have (a stale entry fails below).
-ALLOWED = frozenset(
-    {
-        ("bots/slack/app.py", "core.storage"),
-    }
-)
 
 
 def under(module: str, names: tuple[str, ...]) -> str | None:
@@ -123,10 +114,8 @@ def offences(paths: list[Path], banned: Callable[[str], str | None]) -> set[tupl
 
 
 def report(found: set[tuple[str, str, int]]) -> list[str]:
-    """The offences not known, as `file:line imports name`."""
-    return [
-        f"{w}:{line} imports {name}" for w, name, line in sorted(found) if (w, name) not in ALLOWED
-    ]
+    """The offences, as `file:line imports name`."""
+    return [f"{w}:{line} imports {name}" for w, name, line in sorted(found)]
 
 
 def test_domain_and_services_import_no_storage_platform_or_scheduler() -> None:
@@ -172,14 +161,6 @@ def test_migrations_read_no_live_code_and_no_adapter() -> None:
 
     assert len(files_under("migrations/versions")) > 5
     assert found == [], "the migrations import live code:\n" + "\n".join(found)
-
-
-def test_every_known_offender_still_offends() -> None:
-    known = {(where, name) for where, name, _ in bots_database_offences() | adapter_offences()}
-
-    stale = sorted(ALLOWED - known)
-
-    assert stale == [], f"no longer offending: take them off ALLOWED: {stale}"
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""No process a test starts reads the checkout's `.env` (see tests/processes.py)."""
+"""No process a test starts reads the checkout's `.env` (see testkit/processes.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import ROOT, importing_this_checkout, outside
+from testkit.processes import ROOT, importing_this_checkout, outside
 
-CHECKED = ("tests", "benchmarks")
+CHECKED = ("tests", "testkit", "benchmarks")
 # The calls that start a process, by module; each must run it in `outside()`.
 LAUNCHES = {
     "subprocess": frozenset({"run", "Popen", "call", "check_call", "check_output"}),
@@ -69,7 +69,7 @@ def test_every_process_the_tests_start_runs_outside_the_checkout() -> None:
         for line in launches_elsewhere(path.read_text(encoding="utf-8"))
     ]
 
-    assert found == [], "start these in cwd=outside() (tests/processes.py):\n" + "\n".join(found)
+    assert found == [], "start these in cwd=outside() (testkit/processes.py):\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,6 @@ from bots.slack.config import SlackConfig
 from bots.slack.context import Slack
 from bots.slack.oauth import Installations
 from core.services import Conversation
-from core.storage.slack import SlackStorage
 
 log = logging.getLogger(__name__)
 BOLT_LOG = logging.getLogger("bots.slack.bolt")
@@ -78,12 +77,9 @@ def create_app(
     services: Conversation,
     config: SlackConfig,
     core: CoreWorkers,
-    installations: Installations | None = None,
+    installations: Installations,
 ) -> tuple[AsyncApp, Slack]:
     """The AsyncApp and the adapter state its listeners share."""
-    installations = installations or Installations(
-        config, SlackStorage(config.database_url, config.client_id), services.clock.now
-    )
     slack = Slack(services, config, installations, core)
     common = {
         "name": "followthrough",

@@ -53,10 +53,12 @@ class Slack:
         """The Slack listener, its HTTP routes on the process's server."""
         from bots.slack.config import SlackConfig
         from bots.slack.server import SlackServer
+        from core.storage.slack import SlackStorage
 
         services = host.services
         config = SlackConfig.from_settings(services.settings)
-        server = SlackServer(services.app.conversation, config, core=services.core)
+        storage = SlackStorage(config.database_url, config.client_id)
+        server = SlackServer(services.app.conversation, config, storage, core=services.core)
         # Registered first: /readyz answers 503 while the socket connects, not "ready".
         host.readiness.add(NAME, server.problem)
         try:

@@ -31,6 +31,7 @@ from bots.runtime.workers import CoreWorkers, threads_for
 from bots.slack import manifest
 from bots.slack.app import create_app
 from bots.slack.config import SlackConfig
+from bots.slack.oauth import Installations, Storage
 from bots.slack.people import reason
 from core.services import Conversation
 
@@ -76,17 +77,20 @@ class SlackServer:
         self,
         services: Conversation,
         config: SlackConfig,
+        storage: Storage,
         *,
         core: CoreWorkers | None = None,
         watchdog_seconds: float = WATCHDOG_SECONDS,
     ) -> None:
-        """`core`: the process's core threads, shared with its other adapters (and closed
-        by its owner); else the server has threads of its own."""
+        """`storage`: what Slack keeps in our database (its installations and install
+        states), closed with the server. `core`: the process's core threads, shared with
+        its other adapters (and closed by its owner); else the server has threads of its own."""
         self.config = config
         self.watchdog_seconds = watchdog_seconds
         self._own_core = core is None
         core = core or CoreWorkers(threads_for(config.database_url))
-        self.app, self.slack = create_app(services, config, core)
+        installations = Installations(config, storage, services.clock.now)
+        self.app, self.slack = create_app(services, config, core, installations)
         self.messenger = self.slack.messenger  # the listener's DMs share its cache
         self.socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None

@@ -19,7 +19,7 @@ import pytest
 
 from bots.console import console
 from core.services.ports import SimulatedClock
-from tests import kit
+from testkit import kit
 from tests.conftest import START
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -241,7 +241,7 @@ import signal, sys
 from datetime import timedelta
 from bots.console import console
 from core.services.ports import SimulatedClock
-from tests import kit
+from testkit import kit
 from tests.conftest import START
 
 clock = SimulatedClock(START)

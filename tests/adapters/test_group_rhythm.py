@@ -22,7 +22,7 @@ import pytest
 from bots.console.simulator import Output, run
 from core.services import Identity
 from core.services.ports import SimulatedClock
-from tests import kit
+from testkit import kit
 
 # Group: New York, US holidays (Fri 3 July 2026 is Independence Day, observed).
 # Priya lives in Berlin with German holidays (3 July is a working day there).

@@ -18,7 +18,7 @@ from bots.cli import main
 from bots.console.plugin import demo_script
 from bots.console.simulator import Output, ScriptError, run
 from core.services import MessageKind
-from tests.processes import importing_this_checkout, outside
+from testkit.processes import importing_this_checkout, outside
 
 ROOT = Path(__file__).resolve().parents[2]
 

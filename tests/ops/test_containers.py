@@ -23,10 +23,10 @@ import pytest
 from bots import cli
 from bots.ops import compose, doctor
 from bots.settings import Settings
-from tests.fakes import discord as fake_discord
-from tests.fakes.discord import FakeDiscord
+from testkit import discord as fake_discord
+from testkit.discord import FakeDiscord
+from testkit.processes import outside
 from tests.ops.test_process import free_port, until
-from tests.processes import outside
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -161,7 +161,7 @@ def test_the_dockerfile_is_slim_unprivileged_and_built_from_the_project() -> Non
     assert {".env", ".venv", ".git"} <= set(ignored)
 
 
-def test_the_env_example_names_every_setting_and_is_valid_as_it_ships() -> None:
+async def test_the_env_example_names_every_setting_and_is_valid_as_it_ships() -> None:
     env, named = {}, set()
     for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
         # A setting with a default is named commented out (`# NAME=default`).
@@ -172,13 +172,14 @@ def test_the_env_example_names_every_setting_and_is_valid_as_it_ships() -> None:
                 env[assignment[2]] = assignment[3]
     assert set(doctor.VARIABLES) <= named
     Settings.from_env(env)  # the empty example values are unset ones
-    report = asyncio.run(doctor.examine(env))
+    report = await doctor.examine(env)
     assert [f.text for f in report.problems] == [
         "neither Slack nor Discord is configured: the bot has nobody to serve"
     ]
 
 
-def test_the_commands_compose_runs_work_outside_containers(tmp_path: Path) -> None:
+@pytest.mark.timeout(60, func_only=True)
+async def test_the_commands_compose_runs_work_outside_containers(tmp_path: Path) -> None:
     """`db upgrade` (migrate), then the bot's `run` with its environment (SQLite instead of
     the postgres service), probed by the Dockerfile's HEALTHCHECK, stopped by SIGTERM."""
     url = f"sqlite:///{tmp_path / 'ft.db'}"
@@ -190,42 +191,39 @@ def test_the_commands_compose_runs_work_outside_containers(tmp_path: Path) -> No
     finally:
         del os.environ["FOLLOWTHROUGH_DATABASE_URL"]
 
-    async def scenario() -> None:
-        discord = await FakeDiscord().start()
-        port = free_port()
-        kept = {k: v for k, v in os.environ.items()
-                if not k.startswith(("SLACK_", "DISCORD_", "FOLLOWTHROUGH_"))}  # fmt: skip
-        env = {
-            **kept,
-            **bot["environment"],
-            "FOLLOWTHROUGH_DATABASE_URL": url,
-            "FOLLOWTHROUGH_HTTP_HOST": "127.0.0.1",  # the test's network guard: local only
-            "FOLLOWTHROUGH_HTTP_PORT": str(port),
-            "DISCORD_TOKEN": fake_discord.TOKEN,
-            "FOLLOWTHROUGH_DISCORD_API_URL": discord.api_url,
-            "FOLLOWTHROUGH_DISCORD_GATEWAY_URL": discord.gateway_url,
-            "XDG_DATA_HOME": str(tmp_path / "data"),
-            "PYTHONPATH": str(ROOT),
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bots.cli", *bot["command"], env=env, cwd=outside(),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            await until(lambda: discord.identifies == 1)  # `run` alone: Discord, configured
-            check = healthcheck_command()
-            assert check[0] == "python"
-            probe = await asyncio.create_subprocess_exec(
-                sys.executable, *check[1:], env=env, cwd=outside()
-            )
-            assert await asyncio.wait_for(probe.wait(), 10) == 0
-        finally:
-            process.send_signal(signal.SIGTERM)
-            _, err = await asyncio.wait_for(process.communicate(), 20)
-            await discord.close()
-        assert process.returncode == 0, err.decode()
-
-    asyncio.run(asyncio.wait_for(scenario(), 60))
+    discord = await FakeDiscord().start()
+    port = free_port()
+    kept = {k: v for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "DISCORD_", "FOLLOWTHROUGH_"))}  # fmt: skip
+    env = {
+        **kept,
+        **bot["environment"],
+        "FOLLOWTHROUGH_DATABASE_URL": url,
+        "FOLLOWTHROUGH_HTTP_HOST": "127.0.0.1",  # the test's network guard: local only
+        "FOLLOWTHROUGH_HTTP_PORT": str(port),
+        "DISCORD_TOKEN": fake_discord.TOKEN,
+        "FOLLOWTHROUGH_DISCORD_API_URL": discord.api_url,
+        "FOLLOWTHROUGH_DISCORD_GATEWAY_URL": discord.gateway_url,
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "PYTHONPATH": str(ROOT),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bots.cli", *bot["command"], env=env, cwd=outside(),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await until(lambda: discord.identifies == 1)  # `run` alone: Discord, configured
+        check = healthcheck_command()
+        assert check[0] == "python"
+        probe = await asyncio.create_subprocess_exec(
+            sys.executable, *check[1:], env=env, cwd=outside()
+        )
+        assert await asyncio.wait_for(probe.wait(), 10) == 0
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 20)
+        await discord.close()
+    assert process.returncode == 0, err.decode()
 
 
 @pytest.mark.postgres

@@ -16,10 +16,10 @@ from bots.ops import doctor
 from bots.ops.doctor import Report, examine
 from bots.settings import Settings
 from core.storage.schema import head as schema_head
-from tests.fakes import discord as fake_discord
-from tests.fakes import slack as fake_slack
+from testkit import discord as fake_discord
+from testkit import slack as fake_slack
+from testkit.doctor import DoctorDiscord, DoctorSlack
 from tests.ops.conftest import OwnDatabase
-from tests.ops.fakes import DoctorDiscord, DoctorSlack
 
 SLACK_CHANNEL = "C0COHORT01"
 GUILD = "900000000000000001"
@@ -33,41 +33,37 @@ def groups(url: str, discord_channel: int) -> None:
         services.app.groups.setup_group("discord", GUILD, channel=str(discord_channel))
 
 
-def examine_with(tmp_path: Path, arrange: Arrange | None = None) -> Report:
+async def examine_with(tmp_path: Path, arrange: Arrange | None = None) -> Report:
     """Doctor on a good setup (both platforms, groups with channels), once `arrange`d."""
-
-    async def run() -> Report:
-        slack, discord = DoctorSlack(), DoctorDiscord()
-        async with slack:
-            await discord.start()
-            try:
-                channel = discord.add_channel()
-                slack.channels[SLACK_CHANNEL] = {"name": "cohort"}
-                url = f"sqlite:///{tmp_path / 'ft.db'}"
-                await asyncio.to_thread(groups, url, channel)
-                env = {
-                    "FOLLOWTHROUGH_DATABASE_URL": url,
-                    "SLACK_BOT_TOKEN": fake_slack.BOT_TOKEN,
-                    "SLACK_APP_TOKEN": fake_slack.APP_TOKEN,
-                    "DISCORD_TOKEN": fake_discord.TOKEN,
-                    "FOLLOWTHROUGH_SLACK_API_URL": slack.api_url,
-                    "FOLLOWTHROUGH_DISCORD_API_URL": discord.api_url,
-                }
-                if arrange is not None:
-                    arrange(slack, discord, env)
-                return await examine(env)
-            finally:
-                await discord.close()
-
-    return asyncio.run(run())
+    slack, discord = DoctorSlack(), DoctorDiscord()
+    async with slack:
+        await discord.start()
+        try:
+            channel = discord.add_channel()
+            slack.channels[SLACK_CHANNEL] = {"name": "cohort"}
+            url = f"sqlite:///{tmp_path / 'ft.db'}"
+            await asyncio.to_thread(groups, url, channel)
+            env = {
+                "FOLLOWTHROUGH_DATABASE_URL": url,
+                "SLACK_BOT_TOKEN": fake_slack.BOT_TOKEN,
+                "SLACK_APP_TOKEN": fake_slack.APP_TOKEN,
+                "DISCORD_TOKEN": fake_discord.TOKEN,
+                "FOLLOWTHROUGH_SLACK_API_URL": slack.api_url,
+                "FOLLOWTHROUGH_DISCORD_API_URL": discord.api_url,
+            }
+            if arrange is not None:
+                arrange(slack, discord, env)
+            return await examine(env)
+        finally:
+            await discord.close()
 
 
 def problems(report: Report) -> list[str]:
     return [f.line() for f in report.problems]
 
 
-def test_a_good_setup_is_all_well(tmp_path: Path) -> None:
-    report = examine_with(tmp_path)
+async def test_a_good_setup_is_all_well(tmp_path: Path) -> None:
+    report = await examine_with(tmp_path)
     assert problems(report) == []
     lines = "\n".join(f.line() for f in report.findings)
     assert "ok       database: sqlite, schema at the newest migration" in lines
@@ -213,22 +209,22 @@ BROKEN: dict[str, tuple[Arrange, str]] = {
 
 
 @pytest.mark.parametrize("broken", list(BROKEN))
-def test_each_broken_setting_is_found(tmp_path: Path, broken: str) -> None:
+async def test_each_broken_setting_is_found(tmp_path: Path, broken: str) -> None:
     arrange, expected = BROKEN[broken]
-    found = problems(examine_with(tmp_path, arrange))
+    found = problems(await examine_with(tmp_path, arrange))
     assert len(found) == 1, found
     assert expected in found[0]
     assert found[0].startswith("PROBLEM  ") and " -> " in found[0]  # with how to fix it
 
 
-def test_several_broken_settings_are_all_found(tmp_path: Path) -> None:
+async def test_several_broken_settings_are_all_found(tmp_path: Path) -> None:
     arrange = set_env(
         FOLLOWTHROUGH_HTTP_PORT="0",
         FOLLOWTHROUGH_DISCORD_API_URL="discord.com",
         FOLLOWTHROUGH_DATABASE_URL="mysql+nodriver://x/y",
         SLACK_BOT_TOKEN="xoxb-revoked",
     )
-    found = problems(examine_with(tmp_path, arrange))
+    found = problems(await examine_with(tmp_path, arrange))
     assert len(found) == 4, found
     assert "FOLLOWTHROUGH_DATABASE_URL names a database SQLAlchemy doesn't know" in found[0]
     assert "FOLLOWTHROUGH_HTTP_PORT must be a port number" in found[1]
@@ -236,21 +232,21 @@ def test_several_broken_settings_are_all_found(tmp_path: Path) -> None:
     assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in found[3]
 
 
-def test_oauth_without_a_secret_key_is_a_problem(tmp_path: Path) -> None:
+async def test_oauth_without_a_secret_key_is_a_problem(tmp_path: Path) -> None:
     arrange = set_env(
         SLACK_BOT_TOKEN="", SLACK_APP_TOKEN="", SLACK_CLIENT_ID="123.456",
         SLACK_CLIENT_SECRET="shh", SLACK_SIGNING_SECRET="sig",
     )  # fmt: skip
-    found = problems(examine_with(tmp_path, arrange))
+    found = problems(await examine_with(tmp_path, arrange))
     assert len(found) == 1, found
     assert "FOLLOWTHROUGH_SECRET_KEY is not set, so they would be stored unencrypted" in found[0]
 
 
-def test_the_intents_and_shards_are_read_from_the_application(tmp_path: Path) -> None:
+async def test_the_intents_and_shards_are_read_from_the_application(tmp_path: Path) -> None:
     def big(slack: DoctorSlack, discord: DoctorDiscord, env: dict[str, str]) -> None:
         discord.guild_count = 6000
 
-    report = examine_with(tmp_path, big)
+    report = await examine_with(tmp_path, big)
     assert problems(report) == []
     assert any(
         "in about 6000 servers: run gateway processes with --shard-count 3" in f.line()

@@ -52,7 +52,7 @@ def samples(page: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-def test_healthz_answers_even_when_nothing_is_ready() -> None:
+async def test_healthz_answers_even_when_nothing_is_ready() -> None:
     readiness = Readiness()
 
     async def never() -> str | None:
@@ -60,16 +60,13 @@ def test_healthz_answers_even_when_nothing_is_ready() -> None:
 
     readiness.add("discord", never)
 
-    async def probe() -> tuple[tuple[int, str], tuple[int, str]]:
-        async with serving(readiness) as get:
-            return await get("/healthz"), await get("/readyz")
-
-    health, ready = asyncio.run(probe())
+    async with serving(readiness) as get:
+        health, ready = await get("/healthz"), await get("/readyz")
     assert health == (200, "ok\n")
     assert ready == (503, "discord: gateway not connected\n")
 
 
-def test_adapters_hooks_decide_readiness_and_each_failing_one_is_named() -> None:
+async def test_adapters_hooks_decide_readiness_and_each_failing_one_is_named() -> None:
     state = {"socket": False, "gateway": False}
     readiness = Readiness(timeout=0.5)
 
@@ -86,20 +83,17 @@ def test_adapters_hooks_decide_readiness_and_each_failing_one_is_named() -> None
         await asyncio.sleep(5)
         return None
 
-    async def probe() -> list[tuple[int, str]]:
-        async with serving(readiness) as get:
-            seen = [await get("/readyz")]
-            state["socket"] = True
-            seen.append(await get("/readyz"))
-            state["gateway"] = True
-            seen.append(await get("/readyz"))
-            readiness.add("slow", slow)
-            seen.append(await get("/readyz"))
-            readiness.remove("slow")
-            seen.append(await get("/readyz"))
-            return seen
-
-    assert asyncio.run(probe()) == [
+    async with serving(readiness) as get:
+        seen = [await get("/readyz")]
+        state["socket"] = True
+        seen.append(await get("/readyz"))
+        state["gateway"] = True
+        seen.append(await get("/readyz"))
+        readiness.add("slow", slow)
+        seen.append(await get("/readyz"))
+        readiness.remove("slow")
+        seen.append(await get("/readyz"))
+    assert seen == [
         (503, "slack: socket mode disconnected\ndiscord: gateway not connected\n"),
         (503, "discord: gateway not connected\n"),
         (200, "ready\n"),
@@ -108,7 +102,7 @@ def test_adapters_hooks_decide_readiness_and_each_failing_one_is_named() -> None
     ]
 
 
-def test_an_outdated_schema_is_not_ready(database_url: str) -> None:
+async def test_an_outdated_schema_is_not_ready(database_url: str) -> None:
     with build(Settings(database_url=database_url), SimulatedClock(START), migrate=True) as s:
         readiness = Readiness()
         readiness.add("database", database_check(s.database.engine))
@@ -120,16 +114,12 @@ def test_an_outdated_schema_is_not_ready(database_url: str) -> None:
                     text("UPDATE alembic_version SET version_num = :v"), {"v": version}
                 )
 
-        async def probe() -> list[tuple[int, str]]:
-            async with serving(readiness) as get:
-                seen = [await get("/readyz")]
-                await asyncio.to_thread(set_version, "0001")
-                seen.append(await get("/readyz"))
-                await asyncio.to_thread(set_version, schema_head())
-                seen.append(await get("/readyz"))
-                return seen
-
-        ready, outdated, again = asyncio.run(probe())
+        async with serving(readiness) as get:
+            ready = await get("/readyz")
+            await asyncio.to_thread(set_version, "0001")
+            outdated = await get("/readyz")
+            await asyncio.to_thread(set_version, schema_head())
+            again = await get("/readyz")
     assert ready == (200, "ready\n")
     assert outdated[0] == 503
     assert outdated[1] == (
@@ -139,41 +129,35 @@ def test_an_outdated_schema_is_not_ready(database_url: str) -> None:
     assert again == (200, "ready\n")
 
 
-def test_an_empty_database_is_not_ready(tmp_path: Any) -> None:
+async def test_an_empty_database_is_not_ready(tmp_path: Any) -> None:
     with build(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}"), migrate=False) as s:
         readiness = Readiness()
         readiness.add("database", database_check(s.database.engine))
 
-        async def probe() -> tuple[int, str]:
-            async with serving(readiness) as get:
-                return await get("/readyz")
-
-        assert asyncio.run(probe()) == (
+        async with serving(readiness) as get:
+            ready = await get("/readyz")
+        assert ready == (
             503,
             "database: the schema is empty: run `followthrough db upgrade`\n",
         )
 
 
 @pytest.mark.postgres
-def test_readyz_follows_the_database_away_and_back(own_postgres: OwnDatabase) -> None:
+async def test_readyz_follows_the_database_away_and_back(own_postgres: OwnDatabase) -> None:
     """The database refuses connections (and cuts the open ones): 503 with the reason;
     it accepts them again: 200, on the same engine, without a restart."""
     with build(Settings(database_url=own_postgres.url), SimulatedClock(START), migrate=True) as s:
         readiness = Readiness()
         readiness.add("database", database_check(s.database.engine))
 
-        async def probe() -> list[tuple[int, str]]:
-            async with serving(readiness) as get:
-                seen = [await get("/readyz")]
-                await asyncio.to_thread(own_postgres.close_to_connections)
-                seen.append(await get("/readyz"))  # the pooled connection was cut
-                seen.append(await get("/readyz"))  # a new one is refused
-                seen.append(await get("/healthz"))
-                await asyncio.to_thread(own_postgres.open_to_connections)
-                seen.append(await get("/readyz"))
-                return seen
-
-        ready, cut, gone, alive, back = asyncio.run(probe())
+        async with serving(readiness) as get:
+            ready = await get("/readyz")
+            await asyncio.to_thread(own_postgres.close_to_connections)
+            cut = await get("/readyz")  # the pooled connection was cut
+            gone = await get("/readyz")  # a new one is refused
+            alive = await get("/healthz")
+            await asyncio.to_thread(own_postgres.open_to_connections)
+            back = await get("/readyz")
     assert ready == (200, "ready\n")
     assert cut[0] == gone[0] == 503
     assert cut[1].startswith("database: unreachable (")
@@ -183,7 +167,7 @@ def test_readyz_follows_the_database_away_and_back(own_postgres: OwnDatabase) ->
     assert back == (200, "ready\n")
 
 
-def test_metrics_count_what_happened(database_url: str) -> None:
+async def test_metrics_count_what_happened(database_url: str) -> None:
     clock = SimulatedClock(START)
     with build(Settings(database_url=database_url), clock, migrate=True) as s:
         app = MeasuredFollowThrough(s.database.uow, clock)
@@ -203,16 +187,12 @@ def test_metrics_count_what_happened(database_url: str) -> None:
         planned_before = metrics.value("followthrough_planning_seconds_count")
         app.planner.plan()
 
-        async def scrape() -> str:
+        try:
             async with serving(Readiness()) as get:
                 status, page = await get("/metrics")
-                assert status == 200
-                return page
-
-        try:
-            page = asyncio.run(scrape())
         finally:
             metrics.watch_outbox(None)
+        assert status == 200
         counts = app.outbox.status()
     found = samples(page)
 
@@ -230,7 +210,7 @@ def test_metrics_count_what_happened(database_url: str) -> None:
     assert ("process_resident_memory_bytes", ()) in found
 
 
-def test_sends_are_counted_by_failure_class() -> None:
+async def test_sends_are_counted_by_failure_class() -> None:
     from core.services import Failure, SendError
 
     class Flaky:
@@ -261,12 +241,9 @@ def test_sends_are_counted_by_failure_class() -> None:
     before = {o: value(o) for o in metrics.SEND_OUTCOMES}
     limited = metrics.value("followthrough_rate_limited_total", {"platform": "discord"})
 
-    async def four() -> None:
-        for _ in range(4):
-            with suppress(Exception):
-                await messenger.send(cast(Delivery, None))  # Flaky never reads it
-
-    asyncio.run(four())
+    for _ in range(4):
+        with suppress(Exception):
+            await messenger.send(cast(Delivery, None))  # Flaky never reads it
     after = {o: value(o) - before[o] for o in metrics.SEND_OUTCOMES}
     assert after == {
         "sent": 1,

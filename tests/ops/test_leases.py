@@ -20,9 +20,9 @@ from bots.discord.lease import (
     Shards,
 )
 from core.services.ports import SimulatedClock
-from tests import kit
+from testkit import kit
+from testkit.processes import outside
 from tests.conftest import START, _empty_postgres
-from tests.processes import outside
 
 
 def lease(services: Services, shards: str, count: int, owner: str) -> ShardLease:

@@ -25,13 +25,13 @@ from bots.settings import Settings
 from core.domain.messages import Message, MessageKind, Section
 from core.storage.database import make_engine
 from core.storage.tables import GroupRow, MemberRow, OutboxRow
+from testkit import discord as fake_discord
+from testkit import discord_payloads as payloads
+from testkit import slack as fake_slack
+from testkit.discord import FakeDiscord
+from testkit.processes import outside
+from testkit.slack import FakeSlack
 from tests.conftest import _empty_postgres
-from tests.fakes import discord as fake_discord
-from tests.fakes import discord_payloads as payloads
-from tests.fakes import slack as fake_slack
-from tests.fakes.discord import FakeDiscord
-from tests.fakes.slack import FakeSlack
-from tests.processes import outside
 
 ROOT = Path(__file__).resolve().parents[2]
 SLACK_USERS = ("U0ADA00001", "U0BOB00002")
@@ -140,120 +140,101 @@ def sample(page: str, name: str) -> float:
     return total
 
 
-def bounded(scenario: Any, timeout: float = 60) -> None:
-    async def run() -> None:
-        await asyncio.wait_for(scenario, timeout)
-
-    asyncio.run(run())
-
-
-def test_a_worker_delivers_through_the_apis_without_a_gateway(tmp_path: Path) -> None:
+@pytest.mark.timeout(60, func_only=True)
+async def test_a_worker_delivers_through_the_apis_without_a_gateway(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ft.db'}"
     with build(Settings(database_url=url), migrate=True):
         pass
     seed_mornings(url)
 
-    async def scenario() -> None:
-        slack, discord = FakeSlack(), FakeDiscord()
-        async with slack:
-            await discord.start()
-            port = free_port()
-            env = environment(
-                tmp_path, url, port,
-                SLACK_BOT_TOKEN=fake_slack.BOT_TOKEN,
-                SLACK_SIGNING_SECRET=fake_slack.SIGNING_SECRET,
-                FOLLOWTHROUGH_SLACK_API_URL=slack.api_url,
-                DISCORD_TOKEN=fake_discord.TOKEN,
-                FOLLOWTHROUGH_DISCORD_API_URL=discord.api_url,
-                FOLLOWTHROUGH_DISCORD_GATEWAY_URL=discord.gateway_url,
-            )  # fmt: skip
-            process = await start(env, "--worker", "--tick", "0.3")
-            try:
-                await until(lambda: len(slack.posts()) == 2)
-                await until(lambda: all(discord.dm(int(u)) for u in DISCORD_USERS))
-                assert await get(port, "/healthz") == (200, "ok\n")
-                assert await get(port, "/readyz") == (200, "ready\n")
-                status, page = await get(port, "/metrics")
-                assert status == 200
-                assert (
-                    sample(page, 'followthrough_sends_total{outcome="sent",platform="slack"}') == 2
-                )
-                assert (
-                    sample(page, 'followthrough_sends_total{outcome="sent",platform="discord"}')
-                    == 2
-                )
-                assert sample(page, 'followthrough_outbox_messages{state="sent"}') == 4
-            finally:
-                await stop(process)
-                await discord.close()
-            assert discord.identifies == 0  # REST only: no gateway session
-            assert not slack.calls_to("apps.connections.open")  # no Socket Mode either
-            assert {p["channel"] for p in slack.posts()} == {"D0ADA00001", "D0BOB00002"}
-
-    bounded(scenario())
+    slack, discord = FakeSlack(), FakeDiscord()
+    async with slack:
+        await discord.start()
+        port = free_port()
+        env = environment(
+            tmp_path, url, port,
+            SLACK_BOT_TOKEN=fake_slack.BOT_TOKEN,
+            SLACK_SIGNING_SECRET=fake_slack.SIGNING_SECRET,
+            FOLLOWTHROUGH_SLACK_API_URL=slack.api_url,
+            DISCORD_TOKEN=fake_discord.TOKEN,
+            FOLLOWTHROUGH_DISCORD_API_URL=discord.api_url,
+            FOLLOWTHROUGH_DISCORD_GATEWAY_URL=discord.gateway_url,
+        )  # fmt: skip
+        process = await start(env, "--worker", "--tick", "0.3")
+        try:
+            await until(lambda: len(slack.posts()) == 2)
+            await until(lambda: all(discord.dm(int(u)) for u in DISCORD_USERS))
+            assert await get(port, "/healthz") == (200, "ok\n")
+            assert await get(port, "/readyz") == (200, "ready\n")
+            status, page = await get(port, "/metrics")
+            assert status == 200
+            assert sample(page, 'followthrough_sends_total{outcome="sent",platform="slack"}') == 2
+            assert sample(page, 'followthrough_sends_total{outcome="sent",platform="discord"}') == 2
+            assert sample(page, 'followthrough_outbox_messages{state="sent"}') == 4
+        finally:
+            await stop(process)
+            await discord.close()
+        assert discord.identifies == 0  # REST only: no gateway session
+        assert not slack.calls_to("apps.connections.open")  # no Socket Mode either
+        assert {p["channel"] for p in slack.posts()} == {"D0ADA00001", "D0BOB00002"}
 
 
-def test_one_process_serves_slack_discord_and_the_console_at_once(tmp_path: Path) -> None:
+@pytest.mark.timeout(90, func_only=True)
+async def test_one_process_serves_slack_discord_and_the_console_at_once(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ft.db'}"
     with build(Settings(database_url=url), migrate=True):
         pass
     seed_mornings(url)
 
-    async def scenario() -> None:
-        slack, discord = FakeSlack(), FakeDiscord()
-        async with slack:
-            await discord.start()
-            port = free_port()
-            env = environment(
-                tmp_path, url, port,
-                SLACK_BOT_TOKEN=fake_slack.BOT_TOKEN,
-                SLACK_APP_TOKEN=fake_slack.APP_TOKEN,
-                FOLLOWTHROUGH_SLACK_API_URL=slack.api_url,
-                DISCORD_TOKEN=fake_discord.TOKEN,
-                FOLLOWTHROUGH_DISCORD_API_URL=discord.api_url,
-                FOLLOWTHROUGH_DISCORD_GATEWAY_URL=discord.gateway_url,
+    slack, discord = FakeSlack(), FakeDiscord()
+    async with slack:
+        await discord.start()
+        port = free_port()
+        env = environment(
+            tmp_path, url, port,
+            SLACK_BOT_TOKEN=fake_slack.BOT_TOKEN,
+            SLACK_APP_TOKEN=fake_slack.APP_TOKEN,
+            FOLLOWTHROUGH_SLACK_API_URL=slack.api_url,
+            DISCORD_TOKEN=fake_discord.TOKEN,
+            FOLLOWTHROUGH_DISCORD_API_URL=discord.api_url,
+            FOLLOWTHROUGH_DISCORD_GATEWAY_URL=discord.gateway_url,
+        )  # fmt: skip
+        process = await start(env, "--slack", "--discord", "--console", "--tick", "0.3")
+        try:
+            await slack.connected(timeout=20)
+            await until(lambda: discord.identifies == 1)
+            # a command on each
+            ack = await slack.envelope(
+                "slash_commands",
+                {"command": "/lead", "text": "add Julie Martin at Acme",
+                 "user_id": "U0CAT00003", "user_name": "cat", "team_id": fake_slack.TEAM,
+                 "channel_id": "D0CAT00003", "trigger_id": "t-1",
+                 "response_url": slack.response_url("one"), "api_app_id": "A0APP00001"},
             )  # fmt: skip
-            process = await start(env, "--slack", "--discord", "--console", "--tick", "0.3")
-            try:
-                await slack.connected(timeout=20)
-                await until(lambda: discord.identifies == 1)
-                # a command on each
-                ack = await slack.envelope(
-                    "slash_commands",
-                    {"command": "/lead", "text": "add Julie Martin at Acme",
-                     "user_id": "U0CAT00003", "user_name": "cat", "team_id": fake_slack.TEAM,
-                     "channel_id": "D0CAT00003", "trigger_id": "t-1",
-                     "response_url": slack.response_url("one"), "api_app_id": "A0APP00001"},
-                )  # fmt: skip
-                assert ack["envelope_id"]
-                assert "Julie Martin" in ack["payload"]["text"]  # the answer rides in the ack
-                command = payloads.command(
-                    "lead", "add", payloads.option("contact", "Nadia"),
-                    payloads.option("company", "Globex"),
-                )  # fmt: skip
-                await discord.dispatch("INTERACTION_CREATE", command)
-                await until(lambda: command["token"] in discord.followups)
-                assert "Nadia" in str(discord.followups[command["token"]][0])
-                # the morning on each
-                await until(lambda: len(slack.posts()) >= 2)
-                await until(lambda: all(discord.dm(int(u)) for u in DISCORD_USERS))
-                # health on the Slack listener's port, the gateway and socket in /readyz
-                assert await get(port, "/healthz") == (200, "ok\n")
-                await until(lambda: _ready(port))
-                _status, page = await get(port, "/metrics")
-                assert (
-                    sample(page, 'followthrough_commands_total{outcome="ok",platform="slack"}') == 1
-                )
-                assert (
-                    sample(page, 'followthrough_commands_total{outcome="ok",platform="discord"}')
-                    == 1
-                )
-            finally:
-                await stop(process)
-                await discord.close()
-            assert discord.connected == 0  # the gateway was closed
-
-    bounded(scenario(), 90)
+            assert ack["envelope_id"]
+            assert "Julie Martin" in ack["payload"]["text"]  # the answer rides in the ack
+            command = payloads.command(
+                "lead", "add", payloads.option("contact", "Nadia"),
+                payloads.option("company", "Globex"),
+            )  # fmt: skip
+            await discord.dispatch("INTERACTION_CREATE", command)
+            await until(lambda: command["token"] in discord.followups)
+            assert "Nadia" in str(discord.followups[command["token"]][0])
+            # the morning on each
+            await until(lambda: len(slack.posts()) >= 2)
+            await until(lambda: all(discord.dm(int(u)) for u in DISCORD_USERS))
+            # health on the Slack listener's port, the gateway and socket in /readyz
+            assert await get(port, "/healthz") == (200, "ok\n")
+            await until(lambda: _ready(port))
+            _status, page = await get(port, "/metrics")
+            assert sample(page, 'followthrough_commands_total{outcome="ok",platform="slack"}') == 1
+            assert (
+                sample(page, 'followthrough_commands_total{outcome="ok",platform="discord"}') == 1
+            )
+        finally:
+            await stop(process)
+            await discord.close()
+        assert discord.connected == 0  # the gateway was closed
 
 
 async def _ready(port: int) -> bool:
@@ -261,61 +242,59 @@ async def _ready(port: int) -> bool:
 
 
 @pytest.mark.postgres
-def test_a_gateway_process_refuses_shards_another_live_process_owns(
+@pytest.mark.timeout(120, func_only=True)
+async def test_a_gateway_process_refuses_shards_another_live_process_owns(
     postgres_url: str, tmp_path: Path
 ) -> None:
     _empty_postgres(postgres_url)
     with build(Settings(database_url=postgres_url), migrate=True):
         pass
 
-    async def scenario() -> None:
-        discord = await FakeDiscord().start()
-        try:
+    discord = await FakeDiscord().start()
+    try:
 
-            def env(port: int) -> dict[str, str]:
-                return environment(
-                    tmp_path, postgres_url, port,
-                    DISCORD_TOKEN=fake_discord.TOKEN,
-                    FOLLOWTHROUGH_DISCORD_API_URL=discord.api_url,
-                    FOLLOWTHROUGH_DISCORD_GATEWAY_URL=discord.gateway_url,
-                )  # fmt: skip
+        def env(port: int) -> dict[str, str]:
+            return environment(
+                tmp_path, postgres_url, port,
+                DISCORD_TOKEN=fake_discord.TOKEN,
+                FOLLOWTHROUGH_DISCORD_API_URL=discord.api_url,
+                FOLLOWTHROUGH_DISCORD_GATEWAY_URL=discord.gateway_url,
+            )  # fmt: skip
 
-            first_port = free_port()
-            first = await start(env(first_port), "--discord", "--shards", "0-3",
-                                "--shard-count", "8", "--tick", "0.5")  # fmt: skip
-            await until(lambda: discord.identifies == 4)  # a session per shard
-            await until(lambda: _ready(first_port))
-            _, ready = await get(first_port, "/readyz")
-            assert ready == "ready\n"
-            overlapping = await start(env(free_port()), "--discord", "--shards", "2-5",
-                                      "--shard-count", "8")  # fmt: skip
-            _, err = await asyncio.wait_for(overlapping.communicate(), 20)
-            assert overlapping.returncode == 1
-            assert "already owns Discord shards 0-3 of 8, which overlaps shards 2-5 of 8" in (
-                err.decode()
-            )
-            assert discord.identifies == 4  # it refused before connecting
-            other_count = await start(env(free_port()), "--discord", "--shards", "4-7",
-                                      "--shard-count", "16")  # fmt: skip
-            _, err = await asyncio.wait_for(other_count.communicate(), 20)
-            assert other_count.returncode == 1
-            assert "every gateway process must use the same count" in err.decode()
-            second_port = free_port()
-            second = await start(env(second_port), "--discord", "--shards", "4-7",
-                                 "--shard-count", "8", "--tick", "0.5")  # fmt: skip
-            await until(lambda: discord.identifies == 8)
-            await until(lambda: _ready(second_port))
-            await stop(second)
-            await stop(first)
-            # Both gave their leases back: the whole range starts again at once.
-            again = await start(env(free_port()), "--discord", "--shards", "0-7",
-                                "--shard-count", "8", "--tick", "0.5")  # fmt: skip
-            await until(lambda: discord.identifies == 16)
-            await stop(again)
-        finally:
-            await discord.close()
-
-    bounded(scenario(), 120)
+        first_port = free_port()
+        first = await start(env(first_port), "--discord", "--shards", "0-3",
+                            "--shard-count", "8", "--tick", "0.5")  # fmt: skip
+        await until(lambda: discord.identifies == 4)  # a session per shard
+        await until(lambda: _ready(first_port))
+        _, ready = await get(first_port, "/readyz")
+        assert ready == "ready\n"
+        overlapping = await start(env(free_port()), "--discord", "--shards", "2-5",
+                                  "--shard-count", "8")  # fmt: skip
+        _, err = await asyncio.wait_for(overlapping.communicate(), 20)
+        assert overlapping.returncode == 1
+        assert "already owns Discord shards 0-3 of 8, which overlaps shards 2-5 of 8" in (
+            err.decode()
+        )
+        assert discord.identifies == 4  # it refused before connecting
+        other_count = await start(env(free_port()), "--discord", "--shards", "4-7",
+                                  "--shard-count", "16")  # fmt: skip
+        _, err = await asyncio.wait_for(other_count.communicate(), 20)
+        assert other_count.returncode == 1
+        assert "every gateway process must use the same count" in err.decode()
+        second_port = free_port()
+        second = await start(env(second_port), "--discord", "--shards", "4-7",
+                             "--shard-count", "8", "--tick", "0.5")  # fmt: skip
+        await until(lambda: discord.identifies == 8)
+        await until(lambda: _ready(second_port))
+        await stop(second)
+        await stop(first)
+        # Both gave their leases back: the whole range starts again at once.
+        again = await start(env(free_port()), "--discord", "--shards", "0-7",
+                            "--shard-count", "8", "--tick", "0.5")  # fmt: skip
+        await until(lambda: discord.identifies == 16)
+        await stop(again)
+    finally:
+        await discord.close()
 
 
 def test_roles_that_make_no_sense_are_refused(tmp_path: Path) -> None:

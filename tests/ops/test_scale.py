@@ -9,7 +9,7 @@ not recorded comes back as the first message when a survivor sends it again. Sla
 no such key: its repeats are counted and reported, and can only be sends the killed
 worker had in flight (at most one per sender).
 
-The processes are tests/ops/scale.py: `bots.runtime.process.serve_roles` (what
+The processes are testkit/scale.py: `bots.runtime.process.serve_roles` (what
 `followthrough run --worker` / `--discord` runs) on a simulated clock that the test
 moves through stdin, as the fault tests move theirs.
 """
@@ -31,10 +31,10 @@ from bots.bootstrap import build
 from bots.settings import Settings
 from core.storage.database import make_engine
 from core.storage.tables import OutboxRow
+from testkit import scale
+from testkit.discord import FakeDiscord
+from testkit.slack import FakeSlack
 from tests.conftest import _empty_postgres
-from tests.fakes.discord import FakeDiscord
-from tests.fakes.slack import FakeSlack
-from tests.ops import scale
 
 pytestmark = pytest.mark.postgres
 
@@ -81,7 +81,7 @@ def quiet(proc: scale.Process) -> None:
     assert "Traceback" not in text and not errors, f"{proc.name}:\n{text[-4000:]}"
 
 
-def test_three_workers_and_a_gateway_deliver_a_morning_once_through_a_sigkill(
+async def test_three_workers_and_a_gateway_deliver_a_morning_once_through_a_sigkill(
     postgres_url: str, tmp_path: Path
 ) -> None:
     _empty_postgres(postgres_url)
@@ -90,7 +90,7 @@ def test_three_workers_and_a_gateway_deliver_a_morning_once_through_a_sigkill(
     engine = make_engine(postgres_url)
     try:
         roster = scale.seed(engine, slack=(4, 250), discord=(4, 250))
-        asyncio.run(asyncio.wait_for(_morning(engine, roster, postgres_url, tmp_path), 90))
+        await asyncio.wait_for(_morning(engine, roster, postgres_url, tmp_path), 90)
     finally:
         engine.dispose()
 

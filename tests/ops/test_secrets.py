@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -57,32 +56,29 @@ def stored_tokens(url: str) -> list[str]:
         return [str(row) for row in rows]
 
 
-def test_a_database_dump_holds_no_token_and_the_store_gives_it_back(tmp_path: Path) -> None:
+async def test_a_database_dump_holds_no_token_and_the_store_gives_it_back(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ft.db'}"
     with build(Settings(database_url=url), migrate=True):
         pass
     key = generate_key()
 
-    async def scenario() -> str | None:
-        engine = create_async_engine(async_url(url))
-        try:
-            inner = AsyncSQLAlchemyInstallationStore(client_id="123.456", engine=engine)
-            store = EncryptedInstallationStore(inner, TokenCipher.from_setting(key))
-            await store.async_save(installation())
-            bot = await store.async_find_bot(enterprise_id=None, team_id="T0TEAM0001")
-            found = await store.async_find_installation(enterprise_id=None, team_id="T0TEAM0001")
-            assert found is not None and found.bot_token == TOKEN
-            raw = await inner.async_find_bot(enterprise_id=None, team_id="T0TEAM0001")
-            assert raw is not None and raw.bot_token is not None
-            assert raw.bot_token.startswith(MARK) and TOKEN not in raw.bot_token
-            await store.async_delete_all(enterprise_id=None, team_id="T0TEAM0001")
-            assert await store.async_find_bot(enterprise_id=None, team_id="T0TEAM0001") is None
-            await store.async_save(installation())
-            return None if bot is None else bot.bot_token
-        finally:
-            await engine.dispose()
-
-    assert asyncio.run(scenario()) == TOKEN
+    engine = create_async_engine(async_url(url))
+    try:
+        inner = AsyncSQLAlchemyInstallationStore(client_id="123.456", engine=engine)
+        store = EncryptedInstallationStore(inner, TokenCipher.from_setting(key))
+        await store.async_save(installation())
+        bot = await store.async_find_bot(enterprise_id=None, team_id="T0TEAM0001")
+        found = await store.async_find_installation(enterprise_id=None, team_id="T0TEAM0001")
+        assert found is not None and found.bot_token == TOKEN
+        raw = await inner.async_find_bot(enterprise_id=None, team_id="T0TEAM0001")
+        assert raw is not None and raw.bot_token is not None
+        assert raw.bot_token.startswith(MARK) and TOKEN not in raw.bot_token
+        await store.async_delete_all(enterprise_id=None, team_id="T0TEAM0001")
+        assert await store.async_find_bot(enterprise_id=None, team_id="T0TEAM0001") is None
+        await store.async_save(installation())
+    finally:
+        await engine.dispose()
+    assert bot is not None and bot.bot_token == TOKEN
     (dumped,) = stored_tokens(url)
     assert dumped.startswith(MARK) and TOKEN not in dumped
     assert TOKEN.encode() not in (tmp_path / "ft.db").read_bytes()  # nor anywhere in the file

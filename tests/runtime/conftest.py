@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.processes import outside
+from testkit.processes import outside
 
 
 @pytest.fixture

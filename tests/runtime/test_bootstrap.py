@@ -20,7 +20,7 @@ from bots.settings import Settings
 from core.services import Identity
 from core.services.ports import SimulatedClock
 from core.storage.tables import OutboxRow
-from tests.kit import PLATFORM, WORKSPACE, RecordingMessenger
+from testkit.kit import PLATFORM, WORKSPACE, RecordingMessenger
 
 EIGHT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 

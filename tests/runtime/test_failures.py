@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 from collections.abc import Callable
@@ -14,7 +13,7 @@ from bots.runtime.delivery import Platform
 from bots.runtime.ratelimit import RateLimiter
 from core.services import Delivery, Failure, Identity, SendError
 from core.services.policy import MAX_ATTEMPTS
-from tests.kit import MINUTE, PLATFORM, Bot
+from testkit.kit import MINUTE, PLATFORM, Bot
 
 TOKEN = "xoxb-1111-2222-SeCrEtToKeN"  # what a real messenger would hold; never to be logged
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
@@ -310,7 +309,7 @@ def test_an_unexpected_exception_in_send_does_not_kill_the_deliverer(
     assert bot.app.outbox.status()["sent"] == 3
 
 
-def test_an_unexpected_exception_in_route_does_not_kill_the_deliverer(bot: Bot) -> None:
+async def test_an_unexpected_exception_in_route_does_not_kill_the_deliverer(bot: Bot) -> None:
     """`route()` is the messenger's code too (e.g. a DM-channel lookup): when it raises,
     the rest of the batch is still sent and the row is not left claimed."""
     with_daily_digests(bot, "T1", ANA, BEN)
@@ -325,7 +324,7 @@ def test_an_unexpected_exception_in_route_does_not_kill_the_deliverer(bot: Bot) 
     messenger.route = route  # type: ignore[method-assign]
     bot.clock.advance_to(on(0, 8))
     bot.app.planner.plan()
-    asyncio.run(bot.deliverer.drain())  # must not raise
+    await bot.deliverer.drain()  # must not raise
 
     assert [s.user for s in messenger.sent if s.kind == "digest"] == ["U-ben"]
     assert bot.app.outbox.status()["claimed"] == 0  # recorded as a failed try, not held for a lease

@@ -43,8 +43,8 @@ from core.storage.database import Database, make_engine, upgrade
 from core.storage.outbox import SqlOutbox
 from core.storage.repositories import SqlGroups
 from core.storage.tables import GroupRow, MemberRow, OutboxRow
-from tests import kit
-from tests.processes import importing_this_checkout, outside
+from testkit import kit
+from testkit.processes import importing_this_checkout, outside
 
 pytestmark = pytest.mark.postgres
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.processes import importing_this_checkout, outside
+from testkit.processes import importing_this_checkout, outside
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,8 +16,8 @@ import pytest
 from bots import bootstrap
 from bots.cli import main
 from bots.settings import Settings
+from testkit.processes import outside
 from tests.ops.test_process import free_port
-from tests.processes import outside
 
 PASSWORD = "s3cret-pw"
 # PostgreSQL on a port where nothing listens: the connection is refused at once.

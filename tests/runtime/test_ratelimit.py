@@ -16,7 +16,7 @@ from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.ratelimit import RateLimiter
 from core.services import Delivery, Failure, FollowThrough, Identity, SendError
 from core.services.ports import SimulatedClock
-from tests.kit import RecordingMessenger
+from testkit.kit import RecordingMessenger
 
 # -- the limiter on a fake clock ----------------------------------------------------------
 
@@ -55,29 +55,25 @@ def limiter(fake: FakeTime, rate: float, burst: int | None = None) -> RateLimite
     return RateLimiter(rate, burst, clock=fake.clock, sleep=fake.sleep)
 
 
-def acquire_all(limit: RateLimiter, fake: FakeTime, routes: list[str]) -> list[float]:
+async def acquire_all(limit: RateLimiter, fake: FakeTime, routes: list[str]) -> list[float]:
     """Acquire each route in turn; the fake time at which each was granted."""
     granted = []
-
-    async def run() -> None:
-        for route in routes:
-            await limit.acquire(route)
-            granted.append(fake.now)
-
-    asyncio.run(run())
+    for route in routes:
+        await limit.acquire(route)
+        granted.append(fake.now)
     return granted
 
 
-def test_a_full_bucket_lets_a_burst_through_without_waiting() -> None:
+async def test_a_full_bucket_lets_a_burst_through_without_waiting() -> None:
     fake = FakeTime()
-    granted = acquire_all(limiter(fake, rate=10, burst=3), fake, ["a", "b", "c"])
+    granted = await acquire_all(limiter(fake, rate=10, burst=3), fake, ["a", "b", "c"])
     assert granted == [100.0] * 3
     assert fake.sleeps == []
 
 
-def test_after_the_burst_sends_are_spaced_at_the_rate() -> None:
+async def test_after_the_burst_sends_are_spaced_at_the_rate() -> None:
     fake = FakeTime()
-    granted = acquire_all(limiter(fake, rate=10, burst=3), fake, ["r"] * 23)
+    granted = await acquire_all(limiter(fake, rate=10, burst=3), fake, ["r"] * 23)
     assert granted[:3] == [100.0] * 3
     gaps = [b - a for a, b in itertools.pairwise(granted[3:])]
     assert gaps == pytest.approx([0.1] * 19, abs=2e-6)
@@ -87,37 +83,37 @@ def test_after_the_burst_sends_are_spaced_at_the_rate() -> None:
         assert n <= 3 + (at - 100.0) * 10 + 1e-9
 
 
-def test_an_idle_bucket_refills_up_to_the_burst_only() -> None:
+async def test_an_idle_bucket_refills_up_to_the_burst_only() -> None:
     fake = FakeTime()
     limit = limiter(fake, rate=10, burst=3)
-    acquire_all(limit, fake, ["r"] * 3)
+    await acquire_all(limit, fake, ["r"] * 3)
     fake.idle(60)  # a quiet minute refills 600 tokens' worth, capped at the burst
     start = fake.now
-    granted = acquire_all(limit, fake, ["r"] * 5)
+    granted = await acquire_all(limit, fake, ["r"] * 5)
     assert granted[:3] == [start] * 3
     assert granted[3:] == pytest.approx([start + 0.1, start + 0.2], abs=1e-5)
 
 
-def test_by_default_requests_are_paced_without_a_burst() -> None:
+async def test_by_default_requests_are_paced_without_a_burst() -> None:
     fake = FakeTime()
     assert limiter(fake, rate=50).burst == 1
     assert limiter(fake, rate=0.5).burst == 1
     other = FakeTime()
-    paced = acquire_all(limiter(other, rate=50), other, ["r"] * 3)
+    paced = await acquire_all(limiter(other, rate=50), other, ["r"] * 3)
     assert paced == pytest.approx([paced[0], paced[0] + 0.02, paced[0] + 0.04], abs=1e-5)
     slow = limiter(fake, rate=0.5)
-    granted = acquire_all(slow, fake, ["r", "r"])
+    granted = await acquire_all(slow, fake, ["r", "r"])
     assert granted == pytest.approx([100.0, 102.0], abs=1e-5)
 
 
-def test_a_blocked_route_waits_for_its_reset_and_other_routes_do_not() -> None:
+async def test_a_blocked_route_waits_for_its_reset_and_other_routes_do_not() -> None:
     fake = FakeTime()
     limit = limiter(fake, rate=1000, burst=10)
     limit.block("dm:U1", 5.0)
     assert limit.blocked_for("dm:U1") == pytest.approx(5.0)
     assert limit.blocked_for("dm:U2") == 0.0
 
-    granted = acquire_all(limit, fake, ["dm:U2", "#general", "dm:U1", "dm:U2"])
+    granted = await acquire_all(limit, fake, ["dm:U2", "#general", "dm:U1", "dm:U2"])
     assert granted[:2] == [100.0, 100.0]  # other routes go straight through
     assert granted[2] >= 105.0  # the blocked one only after its Retry-After
     assert granted[3] == granted[2]  # and the block is over once it passed
@@ -136,25 +132,21 @@ def test_a_shorter_block_never_shortens_a_longer_one() -> None:
     assert limit.blocked_for("r") == pytest.approx(8.0)
 
 
-def test_a_blocked_route_does_not_hold_up_concurrent_senders_on_other_routes() -> None:
+async def test_a_blocked_route_does_not_hold_up_concurrent_senders_on_other_routes() -> None:
     """With real asyncio sleeps: a sender waiting on a blocked route leaves the loop free."""
 
-    async def run() -> tuple[float, float]:
-        limit = RateLimiter(rate=1000)
-        limit.block("slow", 0.3)
-        started = time.monotonic()
-        done: dict[str, float] = {}
+    limit = RateLimiter(rate=1000)
+    limit.block("slow", 0.3)
+    started = time.monotonic()
+    done: dict[str, float] = {}
 
-        async def take(route: str) -> None:
-            await limit.acquire(route)
-            done[route] = time.monotonic() - started
+    async def take(route: str) -> None:
+        await limit.acquire(route)
+        done[route] = time.monotonic() - started
 
-        await asyncio.gather(take("slow"), take("fast"))
-        return done["fast"], done["slow"]
-
-    fast, slow = asyncio.run(run())
-    assert fast < 0.1
-    assert slow >= 0.29
+    await asyncio.gather(take("slow"), take("fast"))
+    assert done["fast"] < 0.1
+    assert done["slow"] >= 0.29
 
 
 # -- delivery against a platform that answers 429s ------------------------------------------
@@ -204,7 +196,7 @@ class LimitedPlatform(RecordingMessenger):
 MESSAGES = 200
 
 
-def test_429s_are_honoured_per_route_and_every_message_is_delivered_once(
+async def test_429s_are_honoured_per_route_and_every_message_is_delivered_once(
     app: FollowThrough, clock: SimulatedClock
 ) -> None:
     app.groups.setup_group("slack", "T1", tz="UTC")
@@ -218,14 +210,14 @@ def test_429s_are_honoured_per_route_and_every_message_is_delivered_once(
         app.outbox, {"slack": Platform(platform, RateLimiter(rate=1000))}, "w1", senders=4
     )
     started = time.monotonic()
-    asyncio.run(deliverer.drain())
+    await deliverer.drain()
     # A message limited too often goes back to the outbox with its Retry-After as its
     # backoff; the next ticks (a second apart) send it.
     for _ in range(10):
         if app.outbox.status()["pending"] == 0:
             break
         clock.advance_to(clock.now() + timedelta(seconds=1))
-        asyncio.run(deliverer.drain())
+        await deliverer.drain()
     elapsed = time.monotonic() - started
 
     assert platform.limited >= MESSAGES * LimitedPlatform.LIMITED_SHARE / 2  # it did bite

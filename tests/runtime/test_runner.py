@@ -23,8 +23,8 @@ from core.services import FollowThrough, Identity
 from core.services.ports import SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import OutboxRow
-from tests.kit import PLATFORM, WORKSPACE, RecordingMessenger
-from tests.processes import importing_this_checkout, outside
+from testkit.kit import PLATFORM, WORKSPACE, RecordingMessenger
+from testkit.processes import importing_this_checkout, outside
 
 EIGHT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday: every member's first digest
 
@@ -47,20 +47,20 @@ def runner(
 # -- the tick ------------------------------------------------------------------------------
 
 
-def test_a_tick_plans_and_delivers(app: FollowThrough, clock: SimulatedClock) -> None:
+async def test_a_tick_plans_and_delivers(app: FollowThrough, clock: SimulatedClock) -> None:
     members_with_a_digest_at_eight(app, clock, 3)
     messenger = RecordingMessenger(clock)
     worker = runner(app, messenger, worker="w1")
 
-    asyncio.run(worker.tick())
+    await worker.tick()
 
     assert sorted(messenger.keys()) == [f"digest:{i}:2026-03-02" for i in (1, 2, 3)]
     assert app.outbox.status()["sent"] == 3
-    asyncio.run(worker.tick())  # nothing new is due: nothing is sent twice
+    await worker.tick()  # nothing new is due: nothing is sent twice
     assert len(messenger.keys()) == 3
 
 
-def test_a_tick_does_its_database_work_off_the_event_loop(
+async def test_a_tick_does_its_database_work_off_the_event_loop(
     app: FollowThrough, clock: SimulatedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     members_with_a_digest_at_eight(app, clock, 2)
@@ -82,22 +82,18 @@ def test_a_tick_does_its_database_work_off_the_event_loop(
     spy(app.outbox, "claim")
     spy(app.outbox, "sent")
 
-    async def main() -> tuple[int, int]:
-        loop_thread = threading.get_ident()
-        beats = 0
+    loop_thread = threading.get_ident()
+    beats = 0
 
-        async def heartbeat() -> None:
-            nonlocal beats
-            while True:
-                await asyncio.sleep(0.01)
-                beats += 1
+    async def heartbeat() -> None:
+        nonlocal beats
+        while True:
+            await asyncio.sleep(0.01)
+            beats += 1
 
-        beating = asyncio.create_task(heartbeat())
-        await worker.tick()
-        beating.cancel()
-        return loop_thread, beats
-
-    loop_thread, beats = asyncio.run(main())
+    beating = asyncio.create_task(heartbeat())
+    await worker.tick()
+    beating.cancel()
 
     assert set(threads) == {"plan", "claim", "sent"}
     for name, idents in threads.items():
@@ -107,7 +103,7 @@ def test_a_tick_does_its_database_work_off_the_event_loop(
     assert len(messenger.keys()) == 2
 
 
-def test_what_is_due_is_delivered_even_when_planning_fails(
+async def test_what_is_due_is_delivered_even_when_planning_fails(
     app: FollowThrough,
     clock: SimulatedClock,
     monkeypatch: pytest.MonkeyPatch,
@@ -122,12 +118,12 @@ def test_what_is_due_is_delivered_even_when_planning_fails(
         raise RuntimeError("a planning bug")
 
     monkeypatch.setattr(app.planner, "plan", broken)
-    asyncio.run(worker.tick())
+    await worker.tick()
     assert "planning failed" in caplog.text
     assert messenger.keys() == ["digest:1:2026-03-02"]
 
 
-def test_a_failing_tick_is_logged_and_the_next_one_works(
+async def test_a_failing_tick_is_logged_and_the_next_one_works(
     app: FollowThrough,
     clock: SimulatedClock,
     monkeypatch: pytest.MonkeyPatch,
@@ -145,38 +141,35 @@ def test_a_failing_tick_is_logged_and_the_next_one_works(
         return real_plan()
 
     monkeypatch.setattr(app.planner, "plan", plan)
-    asyncio.run(worker.tick())  # does not raise
+    await worker.tick()  # does not raise
     assert "planning failed; the next tick retries" in caplog.text
-    asyncio.run(worker.tick())
+    await worker.tick()
     assert messenger.keys() == ["digest:1:2026-03-02"]
 
 
 # -- graceful stop -------------------------------------------------------------------------
 
 
-def stop_mid_batch(worker: Runner, messenger: RecordingMessenger) -> None:
+async def stop_mid_batch(worker: Runner, messenger: RecordingMessenger) -> None:
     """Run the worker; once 3 messages are out and more are in flight, stop it."""
 
-    async def main() -> None:
-        task = asyncio.create_task(worker.run())
-        await wait_for(
-            lambda: len(messenger.keys()) >= 3 and len(messenger.tried()) > len(messenger.keys()),
-            until_done=task,
-        )
-        worker.stop()
-        await asyncio.wait_for(task, timeout=10)
-
-    asyncio.run(main())
+    task = asyncio.create_task(worker.run())
+    await wait_for(
+        lambda: len(messenger.keys()) >= 3 and len(messenger.tried()) > len(messenger.keys()),
+        until_done=task,
+    )
+    worker.stop()
+    await asyncio.wait_for(task, timeout=10)
 
 
-def test_stop_ends_the_run_and_leaves_nothing_claimed(
+async def test_stop_ends_the_run_and_leaves_nothing_claimed(
     app: FollowThrough, clock: SimulatedClock, db: Database
 ) -> None:
     members_with_a_digest_at_eight(app, clock, 20)
     messenger = RecordingMessenger(clock, latency=0.05)
     worker = runner(app, messenger, worker="w1", tick_seconds=0.05)
 
-    stop_mid_batch(worker, messenger)
+    await stop_mid_batch(worker, messenger)
 
     status = app.outbox.status()
     assert status["claimed"] == 0
@@ -191,14 +184,16 @@ def test_stop_ends_the_run_and_leaves_nothing_claimed(
 
     # Another worker sends the rest.
     other = RecordingMessenger(clock)
-    asyncio.run(runner(app, other, worker="w2").tick())
+    await runner(app, other, worker="w2").tick()
     assert sorted(set(messenger.keys() + other.keys())) == sorted(
         f"digest:{i}:2026-03-02" for i in range(1, 21)
     )
     assert app.outbox.status()["sent"] == 20
 
 
-def test_stop_lets_the_sends_in_flight_finish(app: FollowThrough, clock: SimulatedClock) -> None:
+async def test_stop_lets_the_sends_in_flight_finish(
+    app: FollowThrough, clock: SimulatedClock
+) -> None:
     """A graceful stop finishes the sends in flight (Runner.stop's promise): a request cut
     off mid-way may have reached the platform, and the worker that takes the released row
     sends the message a second time."""
@@ -206,31 +201,28 @@ def test_stop_lets_the_sends_in_flight_finish(app: FollowThrough, clock: Simulat
     messenger = RecordingMessenger(clock, latency=0.05)
     worker = runner(app, messenger, worker="w1", tick_seconds=0.05)
 
-    stop_mid_batch(worker, messenger)
+    await stop_mid_batch(worker, messenger)
     cut_off = sorted(set(messenger.tried()) - set(messenger.keys()))
 
     other = RecordingMessenger(clock)
-    asyncio.run(runner(app, other, worker="w2").tick())
+    await runner(app, other, worker="w2").tick()
     requested_twice = sorted(set(messenger.tried()) & set(other.tried()))
     assert (cut_off, requested_twice) == ([], [])
 
 
-def test_run_keeps_ticking_until_stopped(app: FollowThrough, clock: SimulatedClock) -> None:
+async def test_run_keeps_ticking_until_stopped(app: FollowThrough, clock: SimulatedClock) -> None:
     """Work that comes due while the worker runs is delivered by a later tick."""
     members_with_a_digest_at_eight(app, clock, 1)
     messenger = RecordingMessenger(clock)
     worker = runner(app, messenger, worker="w1", tick_seconds=0.05)
 
-    async def main() -> None:
-        task = asyncio.create_task(worker.run())
-        await wait_for(lambda: len(messenger.keys()) == 1, until_done=task)
-        app.conversation.join(Identity(PLATFORM, WORKSPACE, "U-late", "Late"))
-        clock.advance_to(EIGHT + timedelta(days=1))  # Tuesday: the newcomer's first digest
-        await wait_for(lambda: len(messenger.keys()) == 2, until_done=task)
-        worker.stop()
-        await asyncio.wait_for(task, timeout=10)
-
-    asyncio.run(main())
+    task = asyncio.create_task(worker.run())
+    await wait_for(lambda: len(messenger.keys()) == 1, until_done=task)
+    app.conversation.join(Identity(PLATFORM, WORKSPACE, "U-late", "Late"))
+    clock.advance_to(EIGHT + timedelta(days=1))  # Tuesday: the newcomer's first digest
+    await wait_for(lambda: len(messenger.keys()) == 2, until_done=task)
+    worker.stop()
+    await asyncio.wait_for(task, timeout=10)
     assert messenger.keys()[-1].endswith(":2026-03-03")
     assert app.outbox.status()["claimed"] == 0
 

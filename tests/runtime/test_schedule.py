@@ -14,7 +14,7 @@ import pytest
 
 from core.services import Identity
 from core.services.ports import SimulatedClock
-from tests.kit import PLATFORM, WORKSPACE, Bot, Sent, member
+from testkit.kit import PLATFORM, WORKSPACE, Bot, Sent, member
 
 QUARTER = timedelta(minutes=15)
 MORNING = time(8, 0)

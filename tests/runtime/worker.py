@@ -36,7 +36,7 @@ from bots.runtime.runner import Runner  # noqa: E402
 from bots.settings import Settings  # noqa: E402
 from core.services import Delivery, Failure, SendError  # noqa: E402
 from core.services.ports import Clock, SimulatedClock, SystemClock  # noqa: E402
-from tests.kit import RecordingMessenger  # noqa: E402
+from testkit.kit import RecordingMessenger  # noqa: E402
 
 PLATFORMS = ("slack", "discord")
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bots.bootstrap import Services
 from core.domain.text import plain
 from core.services import FollowThrough, Identity, Message, MessageKind
 from core.services.ports import SimulatedClock
@@ -29,8 +28,7 @@ def clock() -> SimulatedClock:
 
 
 @pytest.fixture
-def app(services: Services) -> FollowThrough:
-    app = services.app  # the kit's, on this module's clock
+def app(app: FollowThrough) -> FollowThrough:
     for who in (ANA, BEN, COACH):
         app.conversation.join(who)
     return app

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bots.bootstrap import Services
 from core.domain.text import plain
 from core.services import FollowThrough, Identity, Message, Section
 from core.services.ports import Delivery, SimulatedClock
@@ -17,8 +16,7 @@ MONDAY_MORNING = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def app(services: Services) -> FollowThrough:
-    app = services.app
+def app(app: FollowThrough) -> FollowThrough:
     app.conversation.join(ANA)  # known already: no welcome in the answers below
     return app
 

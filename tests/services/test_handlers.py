@@ -1,13 +1,13 @@
-"""The handlers no other test reached: drop, pause, resume and the organiser settings."""
+"""The handlers no other test reached (drop, pause, resume and the organiser settings),
+and which commands apply once when a press or a retry repeats them."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from bots.bootstrap import Services
 from core.domain.catalog import COMMANDS, CommandSpec, SubcommandSpec
 from core.domain.text import plain
 from core.services import FollowThrough, Identity, MessageKind
@@ -21,8 +21,7 @@ COACH = Identity("slack", "T1", "U-coach", "Coach", is_admin=True)
 
 
 @pytest.fixture
-def app(services: Services) -> FollowThrough:
-    app = services.app
+def app(app: FollowThrough) -> FollowThrough:
     app.conversation.join(COACH)  # known already: no welcome in the answers below
     return app
 
@@ -135,6 +134,49 @@ def test_a_bad_group_value_from_an_organiser_gets_its_own_usage(app: FollowThrou
     assert "America is not a time zone I know" in plain(answer.text)
     assert "Usage: /followthrough group tz Zone/Name" in answer.text
     assert "Example: /followthrough group tz Europe/London" in answer.text
+
+
+def test_a_press_with_a_key_is_applied_once_wherever_it_is_repeated(
+    app: FollowThrough, db: Database
+) -> None:
+    app.conversation.handle(ANA, "/lead", "add Julie at Acme")
+    first = app.conversation.handle(ANA, "/lead", "followedup #1", once="press:m1:done")
+    again = app.conversation.handle(ANA, "/lead", "followedup #1", once="press:m1:done")
+    assert first.plain_text().startswith("Logged: followedup")
+    assert again.plain_text().startswith("Already done") and again.repeat
+    assert not first.repeat
+    history = app.conversation.handle(ANA, "/lead", "show #1").plain_text()
+    assert history.count("followedup") == 1
+
+
+def test_a_read_with_a_key_keeps_none_but_an_export_is_sent_once(
+    app: FollowThrough, db: Database
+) -> None:
+    """A read run again changes nothing: it answers again and writes no key (a key is a
+    write, every read's on SQLite's one write lock). An export's file goes once."""
+    app.conversation.handle(ANA, "/lead", "add Julie at Acme")
+    for _ in range(2):
+        listed = app.conversation.handle(ANA, "/lead", "list", once="command:T1:trigger-list")
+        assert "Julie" in listed.plain_text() and not listed.repeat
+    first = app.conversation.handle(
+        ANA, "/followthrough", "export", once="command:T1:trigger-export"
+    )
+    again = app.conversation.handle(
+        ANA, "/followthrough", "export", once="command:T1:trigger-export"
+    )
+    assert first.attachments and not first.repeat
+    assert again.repeat and not again.attachments
+    with db.engine.connect() as connection:
+        keys = connection.execute(text("SELECT key FROM applied_keys")).scalars().all()
+    assert keys == ["command:T1:trigger-export"]
+
+
+def test_a_refused_press_keeps_no_key_so_it_can_be_pressed_again(app: FollowThrough) -> None:
+    refused = app.conversation.handle(ANA, "/lead", "followedup #1", once="press:m2:done")
+    assert refused.kind == "error"  # there is no lead #1 yet
+    app.conversation.handle(ANA, "/lead", "add Julie at Acme")
+    applied = app.conversation.handle(ANA, "/lead", "followedup #1", once="press:m2:done")
+    assert applied.plain_text().startswith("Logged: followedup")
 
 
 def test_every_row_names_a_command_type_with_a_handler() -> None:

@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bots.bootstrap import Services
 from core.domain.text import MAX_COMMAND, plain
 from core.services import (
     COMMANDS,
@@ -32,7 +31,7 @@ from core.services import (
 from core.services.ports import SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import OutboxRow
-from tests import kit
+from testkit import kit
 from tests.conftest import START
 
 ANA = Identity("slack", "T1", "U-ana", "Ana")
@@ -42,8 +41,7 @@ FAILED = "Something went wrong on my side"
 
 
 @pytest.fixture
-def app(services: Services) -> FollowThrough:
-    app = services.app
+def app(app: FollowThrough) -> FollowThrough:
     app.conversation.join(ANA)
     app.conversation.join(COACH)
     return app
@@ -188,7 +186,7 @@ def test_each_usage_answer_shows_its_own_usage_and_an_example(app: FollowThrough
     for spec in COMMANDS[0].subcommands:
         if spec.options and spec.options[0].required:
             answer = app.conversation.handle(ANA, "/lead", spec.name)
-            assert answer.kind is MessageKind.ERROR
+            assert answer.kind is MessageKind.ERROR and answer.outcome is Outcome.REFUSED
             assert f"Usage: {spec.usage}" in answer.text, spec.name
             assert f"Example: {spec.example}" in answer.text, spec.name
 

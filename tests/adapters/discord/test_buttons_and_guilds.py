@@ -12,9 +12,9 @@ from bots.discord.views import CommandButton, Pointer, reply_id, sent_id, view
 from core.domain.replies import ALREADY_DONE
 from core.domain.text import typed
 from core.services import SAYINGS, Button, Message, MessageKind, Section, country_names
-from tests.adapters.discord.harness import GUILD, Harness, deliver, due_digest, run, text_of, who
+from testkit import discord_payloads as p
+from testkit.discord_harness import GUILD, Harness, deliver, due_digest, text_of, who
 from tests.adapters.discord.test_commands import SlowApp
-from tests.fakes import discord_payloads as p
 
 USER = 730000000000000001
 OTHER = 730000000000000002
@@ -29,147 +29,126 @@ def press_of(h: Harness, message: dict[str, Any], index: int = 0, user: int = US
     )
 
 
-def test_a_double_press_logs_once(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            due_digest(h, USER)
-            await deliver(h)
-            [dm] = h.fake.dm(USER)
-            first, second = press_of(h, dm), press_of(h, dm)
-            h.feed(first)
-            h.feed(second)
-            await h.fake.wait(lambda: "footer" in str(h.fake.originals.get(first["token"])))
-            await asyncio.sleep(0.2)
-            history = h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
-            assert history.count("followedup") == 1
-            assert h.fake.callbacks[int(second["id"])] == [{"type": 6}]  # acknowledged only
-
-    run(scenario())
+async def test_a_double_press_logs_once(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        due_digest(h, USER)
+        await deliver(h)
+        [dm] = h.fake.dm(USER)
+        first, second = press_of(h, dm), press_of(h, dm)
+        h.feed(first)
+        h.feed(second)
+        await h.fake.wait(lambda: "footer" in str(h.fake.originals.get(first["token"])))
+        await asyncio.sleep(0.2)
+        history = h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
+        assert history.count("followedup") == 1
+        assert h.fake.callbacks[int(second["id"])] == [{"type": 6}]  # acknowledged only
 
 
-def test_a_press_by_someone_else_is_refused_and_changes_nothing(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            due_digest(h, USER)
-            h.app.conversation.handle(who(OTHER, "Bo"), "/lead", "add Zed at Initech")
-            h.app.conversation.handle(who(OTHER, "Bo"), "/lead", "emailed #1")
-            await deliver(h)
-            dm = h.fake.dm(USER)[0]
-            intruder = press_of(h, dm, user=OTHER)
-            answer = await h.interact(intruder)
-            assert answer["flags"] & 64 and "someone else" in text_of(answer)
-            assert (
-                "followedup"
-                not in h.app.conversation.handle(who(OTHER), "/lead", "show #1").plain_text()
-            )
-            assert (
-                "followedup"
-                not in h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
-            )
-
-    run(scenario())
+async def test_a_press_by_someone_else_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        due_digest(h, USER)
+        h.app.conversation.handle(who(OTHER, "Bo"), "/lead", "add Zed at Initech")
+        h.app.conversation.handle(who(OTHER, "Bo"), "/lead", "emailed #1")
+        await deliver(h)
+        dm = h.fake.dm(USER)[0]
+        intruder = press_of(h, dm, user=OTHER)
+        answer = await h.interact(intruder)
+        assert answer["flags"] & 64 and "someone else" in text_of(answer)
+        assert (
+            "followedup"
+            not in h.app.conversation.handle(who(OTHER), "/lead", "show #1").plain_text()
+        )
+        assert (
+            "followedup"
+            not in h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
+        )
 
 
-def test_a_press_that_the_core_refuses_answers_and_keeps_the_buttons(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            due_digest(h, USER)
-            await deliver(h)
-            [dm] = h.fake.dm(USER)
-            h.app.conversation.handle(who(USER), "/followthrough", "forget-me confirm")
-            answer = await h.interact(press_of(h, dm))
-            assert answer["flags"] & 64
-            assert press_of(h, dm)["token"] not in h.fake.originals
-
-    run(scenario())
+async def test_a_press_that_the_core_refuses_answers_and_keeps_the_buttons(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        due_digest(h, USER)
+        await deliver(h)
+        [dm] = h.fake.dm(USER)
+        h.app.conversation.handle(who(USER), "/followthrough", "forget-me confirm")
+        answer = await h.interact(press_of(h, dm))
+        assert answer["flags"] & 64
+        assert press_of(h, dm)["token"] not in h.fake.originals
 
 
-def test_a_press_applied_but_not_shown_says_so_and_a_retry_logs_nothing_twice(
+async def test_a_press_applied_but_not_shown_says_so_and_a_retry_logs_nothing_twice(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            due_digest(h, USER)
-            await deliver(h)
-            [dm] = h.fake.dm(USER)
-            h.fake.fail("PATCH", "/messages/@original$", 400, 50035)  # the tick, once
-            first = press_of(h, dm)
-            answer = await h.interact(first)
-            assert answer["flags"] & 64
-            assert text_of(answer) == SAYINGS["shown_not"]  # not "nothing was changed"
-            again = press_of(h, dm)
-            h.feed(again)
-            await h.fake.wait(lambda: int(again["id"]) in h.fake.callbacks)
-            await asyncio.sleep(0.2)
-            assert h.fake.callbacks[int(again["id"])] == [{"type": 6}]  # still claimed
-            assert again["token"] not in h.fake.followups
-            history = h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
-            assert history.count("followedup") == 1
-
-    run(scenario())
+    async with Harness(tmp_path) as h:
+        due_digest(h, USER)
+        await deliver(h)
+        [dm] = h.fake.dm(USER)
+        h.fake.fail("PATCH", "/messages/@original$", 400, 50035)  # the tick, once
+        first = press_of(h, dm)
+        answer = await h.interact(first)
+        assert answer["flags"] & 64
+        assert text_of(answer) == SAYINGS["shown_not"]  # not "nothing was changed"
+        again = press_of(h, dm)
+        h.feed(again)
+        await h.fake.wait(lambda: int(again["id"]) in h.fake.callbacks)
+        await asyncio.sleep(0.2)
+        assert h.fake.callbacks[int(again["id"])] == [{"type": 6}]  # still claimed
+        assert again["token"] not in h.fake.followups
+        history = h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
+        assert history.count("followedup") == 1
 
 
-def test_a_press_applied_before_a_restart_says_so_and_leaves_the_message(
+async def test_a_press_applied_before_a_restart_says_so_and_leaves_the_message(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            due_digest(h, USER)
-            await deliver(h)
-            [dm] = h.fake.dm(USER)
-            h.fake.fail("PATCH", "/messages/@original$", 400, 50035)  # the tick, once
-            await h.interact(press_of(h, dm))  # logged: the buttons stay
-            await h.restart()  # a new process: no claims of its own
-            again = press_of(h, dm)
-            answer = await h.interact(again)
-            assert answer["flags"] & 64 and text_of(answer) == ALREADY_DONE
-            assert h.fake.callbacks[int(again["id"])] == [{"type": 6}]
-            assert again["token"] not in h.fake.originals, "the message is not edited"
-            history = h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
-            assert history.count("followedup") == 1
-
-    run(scenario())
+    async with Harness(tmp_path) as h:
+        due_digest(h, USER)
+        await deliver(h)
+        [dm] = h.fake.dm(USER)
+        h.fake.fail("PATCH", "/messages/@original$", 400, 50035)  # the tick, once
+        await h.interact(press_of(h, dm))  # logged: the buttons stay
+        await h.restart()  # a new process: no claims of its own
+        again = press_of(h, dm)
+        answer = await h.interact(again)
+        assert answer["flags"] & 64 and text_of(answer) == ALREADY_DONE
+        assert h.fake.callbacks[int(again["id"])] == [{"type": 6}]
+        assert again["token"] not in h.fake.originals, "the message is not edited"
+        history = h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
+        assert history.count("followedup") == 1
 
 
-def test_a_refused_press_not_shown_can_be_pressed_again(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            due_digest(h, USER)
-            await deliver(h)
-            [dm] = h.fake.dm(USER)
-            h.app.conversation.handle(who(USER), "/followthrough", "forget-me confirm")
-            h.fake.fail("POST", r"/webhooks/\d+/[^/]+$", 400, 50035)  # the refusal, once
-            answer = await h.interact(press_of(h, dm))
-            assert text_of(answer) == SAYINGS["broken"]
-            again = press_of(h, dm)
-            answer = await h.interact(again)  # released: the core is asked again
-            assert answer["flags"] & 64 and text_of(answer) != SAYINGS["broken"]
-
-    run(scenario())
+async def test_a_refused_press_not_shown_can_be_pressed_again(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        due_digest(h, USER)
+        await deliver(h)
+        [dm] = h.fake.dm(USER)
+        h.app.conversation.handle(who(USER), "/followthrough", "forget-me confirm")
+        h.fake.fail("POST", r"/webhooks/\d+/[^/]+$", 400, 50035)  # the refusal, once
+        answer = await h.interact(press_of(h, dm))
+        assert text_of(answer) == SAYINGS["broken"]
+        again = press_of(h, dm)
+        answer = await h.interact(again)  # released: the core is asked again
+        assert answer["flags"] & 64 and text_of(answer) != SAYINGS["broken"]
 
 
-def test_a_press_that_fails_before_the_core_can_be_pressed_again(tmp_path: Path) -> None:
+async def test_a_press_that_fails_before_the_core_can_be_pressed_again(tmp_path: Path) -> None:
     class Broken:
         def __getattr__(self, name: str) -> Any:
             raise RuntimeError("database on fire")
 
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            due_digest(h, USER)
-            await deliver(h)
-            [dm] = h.fake.dm(USER)
-            assert h.bot is not None
-            app, h.bot.app = h.bot.app, Broken()  # type: ignore[assignment]
-            answer = await h.interact(press_of(h, dm))
-            assert text_of(answer) == SAYINGS["broken"]
-            h.bot.app = app
-            again = press_of(h, dm)
-            h.feed(again)
-            await h.fake.wait(lambda: "footer" in str(h.fake.originals.get(again["token"])))
-            history = h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
-            assert history.count("followedup") == 1
-
-    run(scenario())
+    async with Harness(tmp_path) as h:
+        due_digest(h, USER)
+        await deliver(h)
+        [dm] = h.fake.dm(USER)
+        assert h.bot is not None
+        app, h.bot.app = h.bot.app, Broken()  # type: ignore[assignment]
+        answer = await h.interact(press_of(h, dm))
+        assert text_of(answer) == SAYINGS["broken"]
+        h.bot.app = app
+        again = press_of(h, dm)
+        h.feed(again)
+        await h.fake.wait(lambda: "footer" in str(h.fake.originals.get(again["token"])))
+        history = h.app.conversation.handle(who(USER), "/lead", "show #1").plain_text()
+        assert history.count("followedup") == 1
 
 
 def test_a_long_digest_stays_within_discords_limits() -> None:
@@ -229,85 +208,75 @@ def choices(h: Harness, payload: dict[str, Any]) -> list[dict[str, Any]]:
     return result
 
 
-def test_lead_autocomplete_offers_at_most_25_short_choices_of_ones_own_leads(
+async def test_lead_autocomplete_offers_at_most_25_short_choices_of_ones_own_leads(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            for n in range(30):
-                h.app.conversation.handle(who(USER), "/lead", f"add {'N' * 150}{n} at Acme{n}")
-            h.app.conversation.handle(who(OTHER), "/lead", "add Stranger at Acme")
-            payload = complete("lead", "", "lead", "emailed")
-            await h.interact(payload)
-            found = choices(h, payload)
-            assert 0 < len(found) <= 25
-            assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in found)
-            assert not any("Stranger" in c["name"] for c in found)
-            narrow = complete("lead", "acme29", "lead", "emailed")
-            await h.interact(narrow)
-            assert [c["value"] for c in choices(h, narrow)] == ["#30"]
-
-    run(scenario())
+    async with Harness(tmp_path) as h:
+        for n in range(30):
+            h.app.conversation.handle(who(USER), "/lead", f"add {'N' * 150}{n} at Acme{n}")
+        h.app.conversation.handle(who(OTHER), "/lead", "add Stranger at Acme")
+        payload = complete("lead", "", "lead", "emailed")
+        await h.interact(payload)
+        found = choices(h, payload)
+        assert 0 < len(found) <= 25
+        assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in found)
+        assert not any("Stranger" in c["name"] for c in found)
+        narrow = complete("lead", "acme29", "lead", "emailed")
+        await h.interact(narrow)
+        assert [c["value"] for c in choices(h, narrow)] == ["#30"]
 
 
-def test_lead_autocomplete_on_a_slow_database_answers_empty_in_time(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            h.bot.app = SlowApp(h.app.conversation, 2.5)  # type: ignore[assignment]
-            payload = complete("lead", "ju", "lead", "emailed")
-            started = time.monotonic()
-            await h.interact(payload)
-            assert time.monotonic() - started < 2.8
-            assert choices(h, payload) == []
-
-    run(scenario())
+async def test_lead_autocomplete_on_a_slow_database_answers_empty_in_time(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.bot.app = SlowApp(h.app.conversation, 2.5)  # type: ignore[assignment]
+        payload = complete("lead", "ju", "lead", "emailed")
+        started = time.monotonic()
+        await h.interact(payload)
+        assert time.monotonic() - started < 2.8
+        assert choices(h, payload) == []
 
 
-def test_zone_and_country_autocomplete(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            tz = complete("tz", "berl", "followthrough", "me")
-            await h.interact(tz)
-            assert "Europe/Berlin" in [c["value"] for c in choices(h, tz)]
-            every = complete("tz", "", "followthrough", "me")
-            await h.interact(every)
-            assert len(choices(h, every)) == 25
-            country = complete("country", "ger", "followthrough", "me")
-            await h.interact(country)
-            assert "DE" in [c["value"] for c in choices(h, country)]
-            named = dict(country_names())
-            for choice in choices(h, country):  # the core's names, labelled "code · name"
-                code = choice["value"]
-                assert choice["name"] in (f"{code} · {named[code]}", code)
-            assert {"name": "DE · Germany", "value": "DE"} in choices(h, country)
-
-    run(scenario())
+async def test_zone_and_country_autocomplete(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        tz = complete("tz", "berl", "followthrough", "me")
+        await h.interact(tz)
+        assert "Europe/Berlin" in [c["value"] for c in choices(h, tz)]
+        every = complete("tz", "", "followthrough", "me")
+        await h.interact(every)
+        assert len(choices(h, every)) == 25
+        country = complete("country", "ger", "followthrough", "me")
+        await h.interact(country)
+        assert "DE" in [c["value"] for c in choices(h, country)]
+        named = dict(country_names())
+        for choice in choices(h, country):  # the core's names, labelled "code · name"
+            code = choice["value"]
+            assert choice["name"] in (f"{code} · {named[code]}", code)
+        assert {"name": "DE · Germany", "value": "DE"} in choices(h, country)
 
 
 # -- guilds ---------------------------------------------------------------------------------
 
 
-def test_removal_from_a_server_erases_its_group_but_an_outage_does_not(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            state = h.bot._connection
-            state.parse_guild_create(p.guild())  # type: ignore[arg-type]
-            h.app.conversation.handle(who(USER), "/lead", "add Julie at Acme")
-            state.parse_guild_delete({"id": GUILD, "unavailable": True})  # type: ignore[arg-type]
-            await asyncio.sleep(0.1)
-            assert h.app.conversation.lead_choices(who(USER), "") != []
-            state.parse_guild_create(p.guild())  # type: ignore[arg-type]
-            state.parse_guild_delete({"id": GUILD})  # type: ignore[arg-type]
-            for _ in range(100):
-                if h.app.conversation.lead_choices(who(USER), "") == []:
-                    break
-                await asyncio.sleep(0.02)
-            assert h.app.conversation.lead_choices(who(USER), "") == []
-            assert h.app.groups.erase_group("discord", GUILD) is False  # nothing left
-
-    run(scenario())
+async def test_removal_from_a_server_erases_its_group_but_an_outage_does_not(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        state = h.bot._connection
+        state.parse_guild_create(p.guild())  # type: ignore[arg-type]
+        h.app.conversation.handle(who(USER), "/lead", "add Julie at Acme")
+        state.parse_guild_delete({"id": GUILD, "unavailable": True})  # type: ignore[arg-type]
+        await asyncio.sleep(0.1)
+        assert h.app.conversation.lead_choices(who(USER), "") != []
+        state.parse_guild_create(p.guild())  # type: ignore[arg-type]
+        state.parse_guild_delete({"id": GUILD})  # type: ignore[arg-type]
+        for _ in range(100):
+            if h.app.conversation.lead_choices(who(USER), "") == []:
+                break
+            await asyncio.sleep(0.02)
+        assert h.app.conversation.lead_choices(who(USER), "") == []
+        assert h.app.groups.erase_group("discord", GUILD) is False  # nothing left
 
 
 def test_member_text_is_escaped_in_linear_time_and_drafts_cannot_break_their_fence() -> None:

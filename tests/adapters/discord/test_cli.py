@@ -9,10 +9,12 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.adapters.discord.harness import run, text_of
-from tests.fakes import discord_payloads as p
-from tests.fakes.discord import APP_ID, TOKEN, FakeDiscord
-from tests.processes import outside
+import pytest
+
+from testkit import discord_payloads as p
+from testkit.discord import APP_ID, TOKEN, FakeDiscord
+from testkit.discord_harness import text_of
+from testkit.processes import outside
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -44,61 +46,55 @@ async def start(
     )
 
 
-def test_run_discord_serves_commands_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        fake = await FakeDiscord().start()
-        try:
-            process = await start(fake, tmp_path, "run", "--discord", "--tick", "0.5")
-            await fake.wait(lambda: fake.identifies == 1, timeout=20)
-            assert len(fake.requests("PUT", "/commands$")) == 1  # first start: synced
-            payload = p.command(
-                "lead", "add", p.option("contact", "Julie"), p.option("company", "Acme")
-            )
-            await fake.dispatch("INTERACTION_CREATE", payload)
-            await fake.wait(lambda: payload["token"] in fake.followups, timeout=10)
-            assert "Added #1 Julie" in text_of(fake.followups[payload["token"]][0])
-            process.send_signal(signal.SIGTERM)
-            _, err = await asyncio.wait_for(process.communicate(), 15)
-            assert process.returncode == 0, err.decode()
-        finally:
-            await fake.close()
-
-    run(scenario(), timeout=40)
+@pytest.mark.timeout(40, func_only=True)
+async def test_run_discord_serves_commands_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    fake = await FakeDiscord().start()
+    try:
+        process = await start(fake, tmp_path, "run", "--discord", "--tick", "0.5")
+        await fake.wait(lambda: fake.identifies == 1, timeout=20)
+        assert len(fake.requests("PUT", "/commands$")) == 1  # first start: synced
+        payload = p.command(
+            "lead", "add", p.option("contact", "Julie"), p.option("company", "Acme")
+        )
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        await fake.wait(lambda: payload["token"] in fake.followups, timeout=10)
+        assert "Added #1 Julie" in text_of(fake.followups[payload["token"]][0])
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 15)
+        assert process.returncode == 0, err.decode()
+    finally:
+        await fake.close()
 
 
-def test_a_bad_token_exits_non_zero_with_a_clear_message(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        fake = await FakeDiscord().start()
-        try:
-            process = await start(fake, tmp_path, "run", "--discord", token="wrong-token-xyz")
-            out, err = await asyncio.wait_for(process.communicate(), 20)
-            assert process.returncode == 1
-            assert "DISCORD_TOKEN" in err.decode()
-            assert "wrong-token-xyz" not in (out + err).decode()
-            assert len(fake.requests("GET", "/users/@me$")) == 1  # no restart loop
-        finally:
-            await fake.close()
-
-    run(scenario(), timeout=40)
+@pytest.mark.timeout(40, func_only=True)
+async def test_a_bad_token_exits_non_zero_with_a_clear_message(tmp_path: Path) -> None:
+    fake = await FakeDiscord().start()
+    try:
+        process = await start(fake, tmp_path, "run", "--discord", token="wrong-token-xyz")
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+        assert process.returncode == 1
+        assert "DISCORD_TOKEN" in err.decode()
+        assert "wrong-token-xyz" not in (out + err).decode()
+        assert len(fake.requests("GET", "/users/@me$")) == 1  # no restart loop
+    finally:
+        await fake.close()
 
 
-def test_invite_and_sync(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        fake = await FakeDiscord().start()
-        try:
-            process = await start(fake, tmp_path, "discord", "invite")
-            out, err = await asyncio.wait_for(process.communicate(), 20)
-            assert process.returncode == 0, err.decode()
-            assert out.decode().strip() == (
-                f"https://discord.com/oauth2/authorize?client_id={APP_ID}"
-                "&scope=bot+applications.commands&permissions=52224"
-            )
-            process = await start(fake, tmp_path, "discord", "sync")
-            out, err = await asyncio.wait_for(process.communicate(), 20)
-            assert process.returncode == 0, err.decode()
-            assert "synced" in out.decode()
-            assert len(fake.requests("PUT", "/commands$")) == 1
-        finally:
-            await fake.close()
-
-    run(scenario(), timeout=40)
+@pytest.mark.timeout(40, func_only=True)
+async def test_invite_and_sync(tmp_path: Path) -> None:
+    fake = await FakeDiscord().start()
+    try:
+        process = await start(fake, tmp_path, "discord", "invite")
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+        assert process.returncode == 0, err.decode()
+        assert out.decode().strip() == (
+            f"https://discord.com/oauth2/authorize?client_id={APP_ID}"
+            "&scope=bot+applications.commands&permissions=52224"
+        )
+        process = await start(fake, tmp_path, "discord", "sync")
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+        assert process.returncode == 0, err.decode()
+        assert "synced" in out.decode()
+        assert len(fake.requests("PUT", "/commands$")) == 1
+    finally:
+        await fake.close()

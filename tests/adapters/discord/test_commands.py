@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from core.services import SAYINGS
-from tests.adapters.discord.harness import Harness, run, text_of, who
-from tests.fakes import discord_payloads as p
+from testkit import discord_payloads as p
+from testkit.discord_harness import Harness, text_of, who
 
 USER = 730000000000000001
 OTHER = 730000000000000002
@@ -21,7 +21,7 @@ def lead(*parts: Any, **kwargs: Any) -> dict[str, Any]:
     return p.command("lead", *parts, **kwargs)
 
 
-def test_every_member_command_answers_ephemerally(tmp_path: Path) -> None:
+async def test_every_member_command_answers_ephemerally(tmp_path: Path) -> None:
     steps: list[tuple[dict[str, Any], str]] = [
         (
             lead(
@@ -68,120 +68,93 @@ def test_every_member_command_answers_ephemerally(tmp_path: Path) -> None:
         (p.command("followthrough", "help"), "/lead add"),
     ]
 
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            for payload, expected in steps:
-                answer = await h.interact(payload)
-                [callback] = h.fake.callbacks[int(payload["id"])]
-                assert callback == {"type": 5, "data": {"flags": 64}}  # deferred, ephemeral
-                assert answer["flags"] & 64, payload["data"]
-                assert expected in text_of(answer), (payload["data"], text_of(answer))
-                assert answer["allowed_mentions"] == {"parse": []}
-
-    run(scenario())
-
-
-def test_the_first_reply_says_which_zone_and_country_the_mornings_use(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            first = text_of(await h.interact(lead("list", nick="Ada L.")))
-            second = text_of(await h.interact(lead("list", nick="Ada L.")))
-            assert "UTC" in first and "/followthrough me" in first and "Ada L." in first
-            assert "Welcome" not in second
-
-    run(scenario())
-
-
-def test_a_usage_error_answers_with_the_usage_and_writes_nothing(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            answer = await h.interact(lead("emailed", p.option("lead", "nobody")))
-            assert answer["flags"] & 64
-            assert "nobody" in text_of(answer)
-            listing = text_of(await h.interact(lead("list")))
-            assert "#1" not in listing
-
-    run(scenario())
-
-
-def test_export_arrives_as_files_in_the_ephemeral_reply(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
-            payload = p.command("followthrough", "export")
+    async with Harness(tmp_path) as h:
+        for payload, expected in steps:
             answer = await h.interact(payload)
-            call = h.fake.requests("POST", "/webhooks/")[-1]
-            assert call.files, "sent as multipart attachments"
-            names = set(answer["_files"])
-            assert {n.rsplit(".", 1)[-1] for n in names} >= {"json", "csv"}
-            data = next(v for n, v in answer["_files"].items() if n.endswith(".json"))
-            assert "Julie" in data and json.loads(data)
-            assert answer["flags"] & 64
-
-    run(scenario())
+            [callback] = h.fake.callbacks[int(payload["id"])]
+            assert callback == {"type": 5, "data": {"flags": 64}}  # deferred, ephemeral
+            assert answer["flags"] & 64, payload["data"]
+            assert expected in text_of(answer), (payload["data"], text_of(answer))
+            assert answer["allowed_mentions"] == {"parse": []}
 
 
-def test_an_export_too_big_to_attach_answers_the_cores_saying(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
-            payload = p.command("followthrough", "export")
-            payload["attachment_size_limit"] = 10  # bytes: nothing fits
-            answer = await h.interact(payload)
-            assert text_of(answer) == SAYINGS["too_big"]
-            assert not answer["_files"] and answer["flags"] & 64
-
-    run(scenario())
+async def test_the_first_reply_says_which_zone_and_country_the_mornings_use(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        first = text_of(await h.interact(lead("list", nick="Ada L.")))
+        second = text_of(await h.interact(lead("list", nick="Ada L.")))
+        assert "UTC" in first and "/followthrough me" in first and "Ada L." in first
+        assert "Welcome" not in second
 
 
-def test_a_command_this_build_does_not_know_says_it_is_being_updated(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            answer = await h.interact(p.command("retired", "thing"))
-            assert answer["flags"] & 64 and text_of(answer) == SAYINGS["updating"]
-
-    run(scenario())
-
-
-def test_forget_me_asks_first_and_its_button_erases_the_member(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
-            asked = await h.interact(p.command("followthrough", "forget-me"))
-            assert asked["flags"] & 64 and "Nothing is erased until you confirm" in text_of(asked)
-            assert "Julie" in text_of(await h.interact(lead("list")))
-            (erase,) = p.custom_ids(asked)
-            assert erase.endswith(":followthrough:forget-me confirm")
-            press = p.press_in_guild(erase, user_id=USER, message=asked)
-            h.feed(press)
-            await h.answered(press)
-            assert "Done: your 1 lead" in str(h.fake.originals[press["token"]])
-            assert "Julie" not in text_of(await h.interact(lead("list")))
-
-    run(scenario())
+async def test_a_usage_error_answers_with_the_usage_and_writes_nothing(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        answer = await h.interact(lead("emailed", p.option("lead", "nobody")))
+        assert answer["flags"] & 64
+        assert "nobody" in text_of(answer)
+        listing = text_of(await h.interact(lead("list")))
+        assert "#1" not in listing
 
 
-def test_forget_me_confirm_as_a_typed_option_erases_at_once(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
-            answer = await h.interact(
-                p.command("followthrough", "forget-me", p.option("confirm", True))
-            )
-            assert "erased" in text_of(answer)
-            assert "Julie" not in text_of(await h.interact(lead("list")))
+async def test_export_arrives_as_files_in_the_ephemeral_reply(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
+        payload = p.command("followthrough", "export")
+        answer = await h.interact(payload)
+        call = h.fake.requests("POST", "/webhooks/")[-1]
+        assert call.files, "sent as multipart attachments"
+        names = set(answer["_files"])
+        assert {n.rsplit(".", 1)[-1] for n in names} >= {"json", "csv"}
+        data = next(v for n, v in answer["_files"].items() if n.endswith(".json"))
+        assert "Julie" in data and json.loads(data)
+        assert answer["flags"] & 64
 
-    run(scenario())
+
+async def test_an_export_too_big_to_attach_answers_the_cores_saying(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
+        payload = p.command("followthrough", "export")
+        payload["attachment_size_limit"] = 10  # bytes: nothing fits
+        answer = await h.interact(payload)
+        assert text_of(answer) == SAYINGS["too_big"]
+        assert not answer["_files"] and answer["flags"] & 64
 
 
-def test_members_only_reach_their_own_leads(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
-            answer = await h.interact(lead("show", p.option("lead", "#1"), user_id=OTHER))
-            assert "Julie" not in text_of(answer)
+async def test_a_command_this_build_does_not_know_says_it_is_being_updated(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        answer = await h.interact(p.command("retired", "thing"))
+        assert answer["flags"] & 64 and text_of(answer) == SAYINGS["updating"]
 
-    run(scenario())
+
+async def test_forget_me_asks_first_and_its_button_erases_the_member(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
+        asked = await h.interact(p.command("followthrough", "forget-me"))
+        assert asked["flags"] & 64 and "Nothing is erased until you confirm" in text_of(asked)
+        assert "Julie" in text_of(await h.interact(lead("list")))
+        (erase,) = p.custom_ids(asked)
+        assert erase.endswith(":followthrough:forget-me confirm")
+        press = p.press_in_guild(erase, user_id=USER, message=asked)
+        h.feed(press)
+        await h.answered(press)
+        assert "Done: your 1 lead" in str(h.fake.originals[press["token"]])
+        assert "Julie" not in text_of(await h.interact(lead("list")))
+
+
+async def test_forget_me_confirm_as_a_typed_option_erases_at_once(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
+        answer = await h.interact(
+            p.command("followthrough", "forget-me", p.option("confirm", True))
+        )
+        assert "erased" in text_of(answer)
+        assert "Julie" not in text_of(await h.interact(lead("list")))
+
+
+async def test_members_only_reach_their_own_leads(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
+        answer = await h.interact(lead("show", p.option("lead", "#1"), user_id=OTHER))
+        assert "Julie" not in text_of(answer)
 
 
 # -- organisers ------------------------------------------------------------------------
@@ -191,65 +164,56 @@ def group(*parts: Any, **kwargs: Any) -> dict[str, Any]:
     return p.command("followthrough-group", *parts, **kwargs)
 
 
-def test_a_non_organiser_is_refused(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            payload = group("time", p.option("time", "09:00"))
-            answer = await h.interact(payload)
-            assert answer["flags"] & 64
-            assert "organis" in text_of(answer).lower()
-            assert "changed" not in text_of(answer).lower() or "nothing" in text_of(answer).lower()
-
-    run(scenario())
+async def test_a_non_organiser_is_refused(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        payload = group("time", p.option("time", "09:00"))
+        answer = await h.interact(payload)
+        assert answer["flags"] & 64
+        assert "organis" in text_of(answer).lower()
+        assert "changed" not in text_of(answer).lower() or "nothing" in text_of(answer).lower()
 
 
-def test_an_organiser_picks_the_channel_with_no_cache(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            channel = 740000000000000001
-            assert h.bot is not None and h.bot.get_channel(channel) is None  # not cached
-            payload = group(
-                "channel",
-                p.option("channel", str(channel), kind=7),
-                permissions=p.MANAGE_GUILD | p.MEMBER_PERMISSIONS,
-                resolved=p.resolved_channel(channel),
-            )
-            answer = await h.interact(payload)
-            assert str(channel) in text_of(answer) or "channel" in text_of(answer)
-            assert "organis" not in text_of(answer).lower()
-            admin = await h.interact(
-                group("tz", p.option("tz", "Europe/Paris"), permissions=p.ADMINISTRATOR)
-            )
-            assert "Europe/Paris" in text_of(admin)
-
-    run(scenario())
+async def test_an_organiser_picks_the_channel_with_no_cache(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        channel = 740000000000000001
+        assert h.bot is not None and h.bot.get_channel(channel) is None  # not cached
+        payload = group(
+            "channel",
+            p.option("channel", str(channel), kind=7),
+            permissions=p.MANAGE_GUILD | p.MEMBER_PERMISSIONS,
+            resolved=p.resolved_channel(channel),
+        )
+        answer = await h.interact(payload)
+        assert str(channel) in text_of(answer) or "channel" in text_of(answer)
+        assert "organis" not in text_of(answer).lower()
+        admin = await h.interact(
+            group("tz", p.option("tz", "Europe/Paris"), permissions=p.ADMINISTRATOR)
+        )
+        assert "Europe/Paris" in text_of(admin)
 
 
-def test_the_synced_organiser_command_is_marked_for_manage_server(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path, sync=True) as h:
-            commands = {c["name"]: c for c in h.fake.requests("PUT", "/commands$")[0].body}
-        admin = commands["followthrough-group"]
-        assert int(admin["default_member_permissions"]) == 1 << 5
-        assert admin["contexts"] == [0]
-        assert commands["lead"]["default_member_permissions"] is None
-        assert "group" not in {o["name"] for o in commands["followthrough"]["options"]}
-        channel = next(o for o in admin["options"] if o["name"] == "channel")["options"][0]
-        assert channel["type"] == 7 and channel["channel_types"] == [0, 5]
-        snooze = next(o for o in commands["lead"]["options"] if o["name"] == "snooze")
-        days = next(o for o in snooze["options"] if o["name"] == "days")
-        assert (days["min_value"], days["max_value"]) == (1, 365)
-        emailed = next(o for o in commands["lead"]["options"] if o["name"] == "emailed")
-        assert emailed["options"][0] == {
-            **emailed["options"][0],
-            "name": "lead",
-            "autocomplete": True,
-            "required": True,
-        }
-        for command in commands.values():
-            assert len(json.dumps(command)) < 8000
-
-    run(scenario())
+async def test_the_synced_organiser_command_is_marked_for_manage_server(tmp_path: Path) -> None:
+    async with Harness(tmp_path, sync=True) as h:
+        commands = {c["name"]: c for c in h.fake.requests("PUT", "/commands$")[0].body}
+    admin = commands["followthrough-group"]
+    assert int(admin["default_member_permissions"]) == 1 << 5
+    assert admin["contexts"] == [0]
+    assert commands["lead"]["default_member_permissions"] is None
+    assert "group" not in {o["name"] for o in commands["followthrough"]["options"]}
+    channel = next(o for o in admin["options"] if o["name"] == "channel")["options"][0]
+    assert channel["type"] == 7 and channel["channel_types"] == [0, 5]
+    snooze = next(o for o in commands["lead"]["options"] if o["name"] == "snooze")
+    days = next(o for o in snooze["options"] if o["name"] == "days")
+    assert (days["min_value"], days["max_value"]) == (1, 365)
+    emailed = next(o for o in commands["lead"]["options"] if o["name"] == "emailed")
+    assert emailed["options"][0] == {
+        **emailed["options"][0],
+        "name": "lead",
+        "autocomplete": True,
+        "required": True,
+    }
+    for command in commands.values():
+        assert len(json.dumps(command)) < 8000
 
 
 # -- timing and failures -----------------------------------------------------------------
@@ -273,110 +237,89 @@ class SlowApp:
         return slow
 
 
-def test_a_slow_database_never_misses_the_three_seconds(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            h.bot.app = SlowApp(h.app.conversation, 2.0)  # type: ignore[assignment]
-            payload = lead("list")
-            started = time.monotonic()
-            h.feed(payload)
-            await h.fake.wait(lambda: int(payload["id"]) in h.fake.callbacks, 1.0)
-            first = h.fake.requests("POST", "/callback")[-1].at - started
-            assert first < 0.5
-            await h.answered(payload, timeout=5)
-            assert len(h.fake.followups[payload["token"]]) == 1
-
-    run(scenario())
+async def test_a_slow_database_never_misses_the_three_seconds(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.bot.app = SlowApp(h.app.conversation, 2.0)  # type: ignore[assignment]
+        payload = lead("list")
+        started = time.monotonic()
+        h.feed(payload)
+        await h.fake.wait(lambda: int(payload["id"]) in h.fake.callbacks, 1.0)
+        first = h.fake.requests("POST", "/callback")[-1].at - started
+        assert first < 0.5
+        await h.answered(payload, timeout=5)
+        assert len(h.fake.followups[payload["token"]]) == 1
 
 
-def test_a_close_lets_the_interactions_being_answered_finish(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            h.bot.app = SlowApp(h.app.conversation, 0.5)  # type: ignore[assignment]
-            payload = lead("add", p.option("contact", "Julie"), p.option("company", "Acme"))
-            h.feed(payload)
-            await h.fake.wait(lambda: int(payload["id"]) in h.fake.callbacks, 1.0)
-            await h.stop_bot()  # while the command is in the core
-            assert "Julie" in text_of(h.fake.followups[payload["token"]][0])
-            assert "Julie" in h.app.conversation.handle(who(USER), "/lead", "list").plain_text()
-
-    run(scenario())
+async def test_a_close_lets_the_interactions_being_answered_finish(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.bot.app = SlowApp(h.app.conversation, 0.5)  # type: ignore[assignment]
+        payload = lead("add", p.option("contact", "Julie"), p.option("company", "Acme"))
+        h.feed(payload)
+        await h.fake.wait(lambda: int(payload["id"]) in h.fake.callbacks, 1.0)
+        await h.stop_bot()  # while the command is in the core
+        assert "Julie" in text_of(h.fake.followups[payload["token"]][0])
+        assert "Julie" in h.app.conversation.handle(who(USER), "/lead", "list").plain_text()
 
 
-def test_a_failure_answers_once(tmp_path: Path) -> None:
+async def test_a_failure_answers_once(tmp_path: Path) -> None:
     class Broken:
         def __getattr__(self, name: str) -> Any:
             raise RuntimeError("database on fire")
 
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            h.bot.app = Broken()  # type: ignore[assignment]
-            payload = lead("list")
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.bot.app = Broken()  # type: ignore[assignment]
+        payload = lead("list")
+        answer = await h.interact(payload)
+        assert answer["flags"] & 64 and "nothing was changed" in text_of(answer)
+        await asyncio.sleep(0.1)
+        assert len(h.fake.callbacks[int(payload["id"])]) == 1
+        assert len(h.fake.followups[payload["token"]]) == 1
+
+
+async def test_a_command_done_but_not_shown_says_so_and_is_not_done_twice(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        h.fake.fail("POST", r"/webhooks/\d+/[^/]+$", 400, 50035)  # the answer, once
+        payload = lead("add", p.option("contact", "Julie"), p.option("company", "Acme"))
+        answer = await h.interact(payload)
+        assert answer["flags"] & 64
+        assert text_of(answer) == SAYINGS["shown_not"]  # not "nothing was changed"
+        assert len(h.fake.followups[payload["token"]]) == 1
+        listed = h.app.conversation.handle(who(USER), "/lead", "list").plain_text()
+        assert listed.count("Julie") == 1  # done, once
+
+
+async def test_a_refusal_not_shown_says_nothing_was_changed(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        h.fake.fail("POST", r"/webhooks/\d+/[^/]+$", 400, 50035)
+        answer = await h.interact(lead("show", p.option("lead", "#9")))
+        assert text_of(answer) == SAYINGS["broken"]
+
+
+async def test_a_dead_interaction_token_is_left_alone(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        h.fake.fail("POST", "/callback$", 404, 10062)
+        payload = lead("list")
+        h.feed(payload)
+        await h.fake.wait(lambda: bool(h.fake.requests("POST", "/callback$")))
+        await asyncio.sleep(0.2)
+        assert payload["token"] not in h.fake.followups
+        assert len(h.fake.requests("POST", "/callback$")) == 1
+
+
+async def test_no_answer_can_ping_a_crowd(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        snowflake = "123456789012345678"
+        nasty = f"@everyone @here <@&{snowflake}> <@{snowflake}> <#{snowflake}> **x**"
+        await h.interact(lead("add", p.option("contact", nasty), p.option("company", "Acme")))
+        for payload in (lead("list"), lead("show", p.option("lead", "#1"))):
             answer = await h.interact(payload)
-            assert answer["flags"] & 64 and "nothing was changed" in text_of(answer)
-            await asyncio.sleep(0.1)
-            assert len(h.fake.callbacks[int(payload["id"])]) == 1
-            assert len(h.fake.followups[payload["token"]]) == 1
-
-    run(scenario())
-
-
-def test_a_command_done_but_not_shown_says_so_and_is_not_done_twice(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            h.fake.fail("POST", r"/webhooks/\d+/[^/]+$", 400, 50035)  # the answer, once
-            payload = lead("add", p.option("contact", "Julie"), p.option("company", "Acme"))
-            answer = await h.interact(payload)
-            assert answer["flags"] & 64
-            assert text_of(answer) == SAYINGS["shown_not"]  # not "nothing was changed"
-            assert len(h.fake.followups[payload["token"]]) == 1
-            listed = h.app.conversation.handle(who(USER), "/lead", "list").plain_text()
-            assert listed.count("Julie") == 1  # done, once
-
-    run(scenario())
-
-
-def test_a_refusal_not_shown_says_nothing_was_changed(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            h.fake.fail("POST", r"/webhooks/\d+/[^/]+$", 400, 50035)
-            answer = await h.interact(lead("show", p.option("lead", "#9")))
-            assert text_of(answer) == SAYINGS["broken"]
-
-    run(scenario())
-
-
-def test_a_dead_interaction_token_is_left_alone(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            h.fake.fail("POST", "/callback$", 404, 10062)
-            payload = lead("list")
-            h.feed(payload)
-            await h.fake.wait(lambda: bool(h.fake.requests("POST", "/callback$")))
-            await asyncio.sleep(0.2)
-            assert payload["token"] not in h.fake.followups
-            assert len(h.fake.requests("POST", "/callback$")) == 1
-
-    run(scenario())
-
-
-def test_no_answer_can_ping_a_crowd(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            snowflake = "123456789012345678"
-            nasty = f"@everyone @here <@&{snowflake}> <@{snowflake}> <#{snowflake}> **x**"
-            await h.interact(lead("add", p.option("contact", nasty), p.option("company", "Acme")))
-            for payload in (lead("list"), lead("show", p.option("lead", "#1"))):
-                answer = await h.interact(payload)
-                text = text_of(answer)
-                for ping in ("@everyone", "@here", "<@&1", "<@1", "<#1"):
-                    assert ping not in text, (ping, text)
-                assert "\\*\\*x\\*\\*" in text
-            for messages in h.fake.followups.values():
-                for message in messages:
-                    assert message["allowed_mentions"] == {"parse": []}
-
-    run(scenario())
+            text = text_of(answer)
+            for ping in ("@everyone", "@here", "<@&1", "<@1", "<#1"):
+                assert ping not in text, (ping, text)
+            assert "\\*\\*x\\*\\*" in text
+        for messages in h.fake.followups.values():
+            for message in messages:
+                assert message["allowed_mentions"] == {"parse": []}

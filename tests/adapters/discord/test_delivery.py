@@ -15,16 +15,15 @@ import pytest
 
 from bots.discord.messenger import nonce
 from core.services import Delivery, Failure, Message, MessageKind, SendError
-from tests.adapters.discord.harness import (
+from testkit import discord_payloads as p
+from testkit.discord_harness import (
     GUILD,
     Harness,
     deliver,
     due_digest,
-    run,
     text_of,
     who,
 )
-from tests.fakes import discord_payloads as p
 
 USER = 730000000000000001
 ADMIN = 730000000000000009
@@ -60,69 +59,57 @@ def with_channel(h: Harness) -> None:
     assert answer.kind is not MessageKind.ERROR, answer.text
 
 
-def test_the_dm_channel_is_opened_once_ever(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            due_digest(h, USER)
-            assert await deliver(h) == 1
-            await h.restart()  # a new process reads the stored channel id
-            assert h.bot is not None
-            for day in range(1, 12):  # the mornings after: whatever is due is DMed
-                h.clock.advance_to(datetime(2026, 3, 5, 8, 1, tzinfo=UTC) + timedelta(days=day))  # type: ignore[attr-defined]
-                h.app.planner.plan()
-                await deliver(h)
-            assert len(h.fake.dm(USER)) >= 2
-            assert h.fake.dm_opens == 1
-
-    run(scenario())
+async def test_the_dm_channel_is_opened_once_ever(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        due_digest(h, USER)
+        assert await deliver(h) == 1
+        await h.restart()  # a new process reads the stored channel id
+        assert h.bot is not None
+        for day in range(1, 12):  # the mornings after: whatever is due is DMed
+            h.clock.advance_to(datetime(2026, 3, 5, 8, 1, tzinfo=UTC) + timedelta(days=day))  # type: ignore[attr-defined]
+            h.app.planner.plan()
+            await deliver(h)
+        assert len(h.fake.dm(USER)) >= 2
+        assert h.fake.dm_opens == 1
 
 
 @pytest.mark.parametrize("name", ["Person", "*" * 190])
-def test_many_actions_due_are_one_dm_within_discords_limits(tmp_path: Path, name: str) -> None:
+async def test_many_actions_due_are_one_dm_within_discords_limits(
+    tmp_path: Path, name: str
+) -> None:
     """Five actions with their buttons (one row each), and how many more there are; names
     of the longest kind (every character escaped) fit fewer actions, never two messages."""
 
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            for n in range(1, 13):
-                h.app.conversation.handle(
-                    who(USER), "/lead", f"add {name}{n} at {name}Co{n} as {name}"
-                )
-                h.app.conversation.handle(who(USER), "/lead", f"emailed #{n}")
-            due_digest(h, USER, leads=0)  # Thursday: all twelve follow-ups are due
-            assert await deliver(h) == 1
-            (dm,) = h.fake.dm(USER)  # the fake refuses more than 5 rows or 6,000 characters
-            shown = len(dm["components"])
-            assert shown == 5 if name == "Person" else 1 <= shown < 5
-            assert f"{12 - shown} more things to do today: `/lead today`" in text_of(dm)
-
-    run(scenario())
+    async with Harness(tmp_path) as h:
+        for n in range(1, 13):
+            h.app.conversation.handle(who(USER), "/lead", f"add {name}{n} at {name}Co{n} as {name}")
+            h.app.conversation.handle(who(USER), "/lead", f"emailed #{n}")
+        due_digest(h, USER, leads=0)  # Thursday: all twelve follow-ups are due
+        assert await deliver(h) == 1
+        (dm,) = h.fake.dm(USER)  # the fake refuses more than 5 rows or 6,000 characters
+        shown = len(dm["components"])
+        assert shown == 5 if name == "Person" else 1 <= shown < 5
+        assert f"{12 - shown} more things to do today: `/lead today`" in text_of(dm)
 
 
-def test_a_resend_with_the_same_key_returns_the_first_message(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            d = delivery()
-            first = await h.bot.messenger.send(d)
-            again = await h.bot.messenger.send(replace(d, dm_channel=str(h.fake.dm_channels[USER])))
-            assert first == again
-            assert len(h.fake.dm(USER)) == 1
-            assert nonce(d.key) == h.fake.dm(USER)[0]["nonce"] and len(nonce(d.key)) <= 25
-            assert nonce(d.key) != nonce("digest:1:2026-03-06")
-
-    run(scenario())
+async def test_a_resend_with_the_same_key_returns_the_first_message(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        d = delivery()
+        first = await h.bot.messenger.send(d)
+        again = await h.bot.messenger.send(replace(d, dm_channel=str(h.fake.dm_channels[USER])))
+        assert first == again
+        assert len(h.fake.dm(USER)) == 1
+        assert nonce(d.key) == h.fake.dm(USER)[0]["nonce"] and len(nonce(d.key)) <= 25
+        assert nonce(d.key) != nonce("digest:1:2026-03-06")
 
 
-def test_a_stored_dm_channel_that_is_gone_is_opened_again_once(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            await h.bot.messenger.send(delivery(dm_channel="799999999999999999", key="a"))
-            assert h.fake.dm_opens == 1 and len(h.fake.dm(USER)) == 1
-
-    run(scenario())
+async def test_a_stored_dm_channel_that_is_gone_is_opened_again_once(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        await h.bot.messenger.send(delivery(dm_channel="799999999999999999", key="a"))
+        assert h.fake.dm_opens == 1 and len(h.fake.dm(USER)) == 1
 
 
 CASES = [
@@ -144,184 +131,158 @@ CASES = [
 
 
 @pytest.mark.parametrize(("status", "code", "channel", "failure"), CASES)
-def test_each_error_code_maps_to_its_failure_without_a_blind_retry(
+async def test_each_error_code_maps_to_its_failure_without_a_blind_retry(
     tmp_path: Path, status: int, code: int, channel: bool, failure: Failure
 ) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            h.fake.add_channel(CHANNEL)
-            target = (
-                delivery(user_id=None, channel=str(CHANNEL), key="board")
-                if channel
-                else delivery(dm_channel=str(h.fake.new_id()))
-            )
-            if not channel:
-                h.fake.dm_channels[USER] = int(target.dm_channel or 0)
-            h.fake.fail("POST", r"/channels/\d+/messages$", status, code)
-            with pytest.raises(SendError) as raised:
-                await h.bot.messenger.send(target)
-            assert raised.value.kind is failure
-            assert raised.value.tell_in_channel is (code in (50007, 50278))
-            assert len(h.fake.requests("POST", r"/channels/\d+/messages$")) == 1
-            if status in (401, 403):
-                assert h.bot.invalid.recent() == 1
-
-    run(scenario())
-
-
-def test_closed_dms_when_opening_the_channel_are_unreachable(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            h.fake.fail("POST", "/users/@me/channels$", 400, 50007)
-            with pytest.raises(SendError) as raised:
-                await h.bot.messenger.send(delivery())
-            assert raised.value.kind is Failure.UNREACHABLE
-
-    run(scenario())
-
-
-def test_a_short_429_is_waited_out_by_the_library_and_counted(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            h.fake.fail("POST", r"/channels/\d+/messages$", 429, retry_after=0.05)
-            assert await h.bot.messenger.send(delivery())
-            assert [c.status for c in h.fake.requests("POST", r"/messages$")] == [429, 200]
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.fake.add_channel(CHANNEL)
+        target = (
+            delivery(user_id=None, channel=str(CHANNEL), key="board")
+            if channel
+            else delivery(dm_channel=str(h.fake.new_id()))
+        )
+        if not channel:
+            h.fake.dm_channels[USER] = int(target.dm_channel or 0)
+        h.fake.fail("POST", r"/channels/\d+/messages$", status, code)
+        with pytest.raises(SendError) as raised:
+            await h.bot.messenger.send(target)
+        assert raised.value.kind is failure
+        assert raised.value.tell_in_channel is (code in (50007, 50278))
+        assert len(h.fake.requests("POST", r"/channels/\d+/messages$")) == 1
+        if status in (401, 403):
             assert h.bot.invalid.recent() == 1
 
-    run(scenario())
+
+async def test_closed_dms_when_opening_the_channel_are_unreachable(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.fake.fail("POST", "/users/@me/channels$", 400, 50007)
+        with pytest.raises(SendError) as raised:
+            await h.bot.messenger.send(delivery())
+        assert raised.value.kind is Failure.UNREACHABLE
 
 
-def test_a_long_429_goes_back_to_the_outbox_with_its_wait(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            h.fake.fail("POST", r"/channels/\d+/messages$", 429, retry_after=120)
-            with pytest.raises(SendError) as raised:
-                await h.bot.messenger.send(delivery())
-            assert raised.value.kind is Failure.RATE_LIMITED and raised.value.retry_after == 120
-            assert len(h.fake.requests("POST", r"/messages$")) == 1
-
-    run(scenario())
+async def test_a_short_429_is_waited_out_by_the_library_and_counted(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.fake.fail("POST", r"/channels/\d+/messages$", 429, retry_after=0.05)
+        assert await h.bot.messenger.send(delivery())
+        assert [c.status for c in h.fake.requests("POST", r"/messages$")] == [429, 200]
+        assert h.bot.invalid.recent() == 1
 
 
-def test_a_cloudflare_ban_is_not_retried(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            h.fake.fail("POST", r"/channels/\d+/messages$", 429, retry_after=600, cloudflare=True)
-            with pytest.raises(SendError) as raised:
-                await h.bot.messenger.send(delivery())
-            assert raised.value.kind is Failure.RATE_LIMITED and raised.value.retry_after == 600
-            assert len(h.fake.requests("POST", r"/messages$")) == 1
-
-    run(scenario())
+async def test_a_long_429_goes_back_to_the_outbox_with_its_wait(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.fake.fail("POST", r"/channels/\d+/messages$", 429, retry_after=120)
+        with pytest.raises(SendError) as raised:
+            await h.bot.messenger.send(delivery())
+        assert raised.value.kind is Failure.RATE_LIMITED and raised.value.retry_after == 120
+        assert len(h.fake.requests("POST", r"/messages$")) == 1
 
 
-def test_closed_dms_get_one_channel_notice_that_mentions_only_that_member(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            with_channel(h)
-            h.fake.closed_dms.add(USER)
-            due_digest(h, USER)
-            await deliver(h)  # the digest fails: 403 50007
-            await deliver(h)  # what that caused: the notice, the organiser's DM
-            [notice] = h.fake.sent(CHANNEL)
-            assert notice["content"].startswith(f"<@{USER}> ")
-            assert "allow direct messages" in notice["content"]
-            assert notice["allowed_mentions"] == {"parse": [], "users": [USER]}
-            [admin_dm] = [m for m in h.fake.dm(ADMIN) if "Ada" in text_of(m)]
-            assert admin_dm["allowed_mentions"] == {"parse": []}
-            # The next morning: no DM is tried, and no second notice.
-            tries = len(h.fake.requests("POST", r"/messages$"))
-            h.clock.advance_to(datetime(2026, 3, 6, 8, 1, tzinfo=UTC))  # type: ignore[attr-defined]
-            h.app.planner.plan()
-            await deliver(h)
-            assert len(h.fake.requests("POST", r"/messages$")) == tries
-
-    run(scenario())
+async def test_a_cloudflare_ban_is_not_retried(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.fake.fail("POST", r"/channels/\d+/messages$", 429, retry_after=600, cloudflare=True)
+        with pytest.raises(SendError) as raised:
+            await h.bot.messenger.send(delivery())
+        assert raised.value.kind is Failure.RATE_LIMITED and raised.value.retry_after == 600
+        assert len(h.fake.requests("POST", r"/messages$")) == 1
 
 
-def test_a_group_channel_that_is_gone_tells_the_organisers_by_dm(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            with_channel(h)
-            h.fake.gone.add(CHANNEL)
-            # A referral posts a celebration to the group channel.
-            h.app.conversation.handle(who(USER), "/lead", "add Julie at Acme")
-            h.app.conversation.handle(who(USER), "/lead", "referral julie -> Sam Lee at Globex")
-            await deliver(h)
-            await deliver(h)
-            assert h.fake.sent(CHANNEL) == []
-            assert len([m for m in h.fake.dm(ADMIN) if "channel" in text_of(m)]) == 1
-            assert h.fake.dm(USER) == []
+async def test_closed_dms_get_one_channel_notice_that_mentions_only_that_member(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        with_channel(h)
+        h.fake.closed_dms.add(USER)
+        due_digest(h, USER)
+        await deliver(h)  # the digest fails: 403 50007
+        await deliver(h)  # what that caused: the notice, the organiser's DM
+        [notice] = h.fake.sent(CHANNEL)
+        assert notice["content"].startswith(f"<@{USER}> ")
+        assert "allow direct messages" in notice["content"]
+        assert notice["allowed_mentions"] == {"parse": [], "users": [USER]}
+        [admin_dm] = [m for m in h.fake.dm(ADMIN) if "Ada" in text_of(m)]
+        assert admin_dm["allowed_mentions"] == {"parse": []}
+        # The next morning: no DM is tried, and no second notice.
+        tries = len(h.fake.requests("POST", r"/messages$"))
+        h.clock.advance_to(datetime(2026, 3, 6, 8, 1, tzinfo=UTC))  # type: ignore[attr-defined]
+        h.app.planner.plan()
+        await deliver(h)
+        assert len(h.fake.requests("POST", r"/messages$")) == tries
 
-    run(scenario())
+
+async def test_a_group_channel_that_is_gone_tells_the_organisers_by_dm(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        with_channel(h)
+        h.fake.gone.add(CHANNEL)
+        # A referral posts a celebration to the group channel.
+        h.app.conversation.handle(who(USER), "/lead", "add Julie at Acme")
+        h.app.conversation.handle(who(USER), "/lead", "referral julie -> Sam Lee at Globex")
+        await deliver(h)
+        await deliver(h)
+        assert h.fake.sent(CHANNEL) == []
+        assert len([m for m in h.fake.dm(ADMIN) if "channel" in text_of(m)]) == 1
+        assert h.fake.dm(USER) == []
 
 
-def test_every_request_stays_under_the_global_limit_even_past_discord_py_buckets(
+async def test_every_request_stays_under_the_global_limit_even_past_discord_py_buckets(
     tmp_path: Path,
 ) -> None:
     from bots.discord.client import Bot, Options, login
-    from tests.fakes.discord import FakeDiscord
+    from testkit.discord import FakeDiscord
 
-    async def scenario() -> None:
-        fake = FakeDiscord()
-        async with Harness(tmp_path, fake=fake) as h:
-            await asyncio.sleep(1.05)  # the harness's own (unpaced) login is out of the window
-            fake.global_limit = 5
-            bot = Bot(h.app.conversation, Options(sync=False, rate=5))
-            await login(bot, fake.token)
-            try:
-                for n in range(6):  # 6 DM opens (one shared bucket) + 6 sends
-                    await bot.messenger.send(delivery(user_id=str(USER + n), key=f"k{n}"))
-            finally:
-                await bot.close()
-            assert fake.rate_limited == 0
-            assert fake.dm_opens == 6
-
-    run(scenario())
+    fake = FakeDiscord()
+    async with Harness(tmp_path, fake=fake) as h:
+        await asyncio.sleep(1.05)  # the harness's own (unpaced) login is out of the window
+        fake.global_limit = 5
+        bot = Bot(h.app.conversation, Options(sync=False, rate=5))
+        await login(bot, fake.token)
+        try:
+            for n in range(6):  # 6 DM opens (one shared bucket) + 6 sends
+                await bot.messenger.send(delivery(user_id=str(USER + n), key=f"k{n}"))
+        finally:
+            await bot.close()
+        assert fake.rate_limited == 0
+        assert fake.dm_opens == 6
 
 
-def test_a_request_answered_late_stays_in_the_window_until_discord_can_have_counted_it() -> None:
+async def test_a_request_answered_late_stays_in_the_window_until_discord_can_have_counted_it() -> (
+    None
+):
     """A pause on the way in holds a request we let go on time: Discord counts it late,
     so the window keeps it until its answer's arrival less the fastest round trip."""
     import time
 
     from bots.discord.messenger import Window
 
-    async def scenario() -> None:
-        window = Window(limit=1, period=0.3, margin=0.0)
-        first = await window.acquire("POST /channels/{id}/messages")
-        window.answered(first)  # at once: the fastest round trip, ~0
-        second = await window.acquire("POST /channels/{id}/messages")
-        assert second.granted - first.granted >= 0.29
-        await asyncio.sleep(0.2)  # its answer takes 0.2 s longer than the fastest
-        window.answered(second)
-        assert second.seen - second.granted >= 0.19
-        third = await window.acquire("POST /channels/{id}/messages")
-        # Not 0.3 s after `second` left, but 0.3 s after Discord can have counted it.
-        assert third.granted - second.granted >= 0.48
-        assert time.monotonic() - third.granted < 0.1
-
-    run(scenario())
+    window = Window(limit=1, period=0.3, margin=0.0)
+    first = await window.acquire("POST /channels/{id}/messages")
+    window.answered(first)  # at once: the fastest round trip, ~0
+    second = await window.acquire("POST /channels/{id}/messages")
+    assert second.granted - first.granted >= 0.29
+    await asyncio.sleep(0.2)  # its answer takes 0.2 s longer than the fastest
+    window.answered(second)
+    assert second.seen - second.granted >= 0.19
+    third = await window.acquire("POST /channels/{id}/messages")
+    # Not 0.3 s after `second` left, but 0.3 s after Discord can have counted it.
+    assert third.granted - second.granted >= 0.48
+    assert time.monotonic() - third.granted < 0.1
 
 
-def test_a_request_in_flight_holds_its_place_in_the_window() -> None:
+async def test_a_request_in_flight_holds_its_place_in_the_window() -> None:
     from bots.discord.messenger import Window
 
-    async def scenario() -> None:
-        window = Window(limit=1, period=0.2, margin=0.0)
-        first = await window.acquire("GET /users/@me")
-        with pytest.raises(TimeoutError):  # no answer yet: it may still be counted
-            await asyncio.wait_for(window.acquire("GET /users/@me"), 0.5)
-        window.failed(first)  # the connection broke: counted until now at the latest
-        second = await window.acquire("GET /users/@me")
-        assert second.granted - first.seen >= 0.19
-
-    run(scenario())
+    window = Window(limit=1, period=0.2, margin=0.0)
+    first = await window.acquire("GET /users/@me")
+    with pytest.raises(TimeoutError):  # no answer yet: it may still be counted
+        await asyncio.wait_for(window.acquire("GET /users/@me"), 0.5)
+    window.failed(first)  # the connection broke: counted until now at the latest
+    second = await window.acquire("GET /users/@me")
+    assert second.granted - first.seen >= 0.19
 
 
 # -- what Discord refuses ------------------------------------------------------------------
@@ -360,56 +321,50 @@ OVER_THE_LIMIT: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("where", list(OVER_THE_LIMIT))
-def test_the_fake_refuses_a_message_discord_would_refuse(tmp_path: Path, where: str) -> None:
+async def test_the_fake_refuses_a_message_discord_would_refuse(tmp_path: Path, where: str) -> None:
     from discord.http import Route
 
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            assert h.bot is not None
-            h.fake.add_channel(CHANNEL)
-            route = Route("POST", "/channels/{channel_id}/messages", channel_id=CHANNEL)
-            with pytest.raises(discord.HTTPException) as refused:
-                await h.bot.http.request(route, json=OVER_THE_LIMIT[where])
-            assert refused.value.status == 400 and refused.value.code == 50035
-            assert "Invalid Form Body" in str(refused.value)
-            assert where.split(" ")[0] in str(refused.value)  # where it broke, as Discord says
-            assert h.fake.sent(CHANNEL) == []
-            # At the limits exactly, Discord takes it.
-            fits = {
-                "content": "x" * 2000,
-                "nonce": "x" * 25,
-                "embeds": [embed("x" * 4096, title="t" * 256), embed("y" * (6000 - 4352))],
-                "components": [
-                    {"type": 1, "components": [button(f"{r}{n}" * 50, "l" * 80) for n in range(5)]}
-                    for r in range(5)
-                ],
-            }
-            await h.bot.http.request(route, json=fits)
-            assert len(h.fake.sent(CHANNEL)) == 1
-
-    run(scenario())
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.fake.add_channel(CHANNEL)
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=CHANNEL)
+        with pytest.raises(discord.HTTPException) as refused:
+            await h.bot.http.request(route, json=OVER_THE_LIMIT[where])
+        assert refused.value.status == 400 and refused.value.code == 50035
+        assert "Invalid Form Body" in str(refused.value)
+        assert where.split(" ")[0] in str(refused.value)  # where it broke, as Discord says
+        assert h.fake.sent(CHANNEL) == []
+        # At the limits exactly, Discord takes it.
+        fits = {
+            "content": "x" * 2000,
+            "nonce": "x" * 25,
+            "embeds": [embed("x" * 4096, title="t" * 256), embed("y" * (6000 - 4352))],
+            "components": [
+                {"type": 1, "components": [button(f"{r}{n}" * 50, "l" * 80) for n in range(5)]}
+                for r in range(5)
+            ],
+        }
+        await h.bot.http.request(route, json=fits)
+        assert len(h.fake.sent(CHANNEL)) == 1
 
 
-def test_the_fake_refuses_interaction_answers_over_the_limits(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with Harness(tmp_path) as h:
-            async with aiohttp.ClientSession() as session:
-                base = h.fake.api_url
-                too_long = {"type": 4, "data": {"embeds": [embed("x" * 4097)]}}
-                choices = {"type": 8, "data": {"choices": [{"name": "n", "value": "v"}] * 26}}
-                for body in (too_long, choices):
-                    url = f"{base}/interactions/{p.new_id()}/token/callback"
-                    async with session.post(url, json=body) as response:
-                        assert response.status == 400
-                        answer = await response.json()
-                        assert answer["code"] == 50035 and answer["message"] == "Invalid Form Body"
-                        assert "data" in answer["errors"]
-                url = f"{base}/webhooks/{p.new_id()}/token"
-                async with session.post(url, json={"content": "x" * 2001}) as response:
+async def test_the_fake_refuses_interaction_answers_over_the_limits(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        async with aiohttp.ClientSession() as session:
+            base = h.fake.api_url
+            too_long = {"type": 4, "data": {"embeds": [embed("x" * 4097)]}}
+            choices = {"type": 8, "data": {"choices": [{"name": "n", "value": "v"}] * 26}}
+            for body in (too_long, choices):
+                url = f"{base}/interactions/{p.new_id()}/token/callback"
+                async with session.post(url, json=body) as response:
                     assert response.status == 400
-                    assert (await response.json())["errors"]["content"]["_errors"]
-                async with session.patch(f"{url}/messages/@original", json=too_long["data"]) as r:
-                    assert r.status == 400
-            assert h.fake.callbacks == {} and h.fake.followups == {}
-
-    run(scenario())
+                    answer = await response.json()
+                    assert answer["code"] == 50035 and answer["message"] == "Invalid Form Body"
+                    assert "data" in answer["errors"]
+            url = f"{base}/webhooks/{p.new_id()}/token"
+            async with session.post(url, json={"content": "x" * 2001}) as response:
+                assert response.status == 400
+                assert (await response.json())["errors"]["content"]["_errors"]
+            async with session.patch(f"{url}/messages/@original", json=too_long["data"]) as r:
+                assert r.status == 400
+        assert h.fake.callbacks == {} and h.fake.followups == {}

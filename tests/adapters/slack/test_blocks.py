@@ -12,8 +12,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bots.slack import blocks
 from core.domain.text import typed
 from core.services import Button, Message, MessageKind, Section
-from tests.adapters.slack.harness import run
-from tests.fakes.slack import BOT_TOKEN, FakeSlack
+from testkit.slack import BOT_TOKEN, FakeSlack
 
 
 def test_member_text_is_escaped_and_kept_from_formatting() -> None:
@@ -128,31 +127,28 @@ def test_a_section_cut_at_3000_keeps_an_entity_and_the_mention_whole() -> None:
     assert blocks.fallback(long).startswith("<@U0ADA00001> ")
 
 
-def test_the_fake_refuses_what_slack_would_not_show() -> None:
-    async def scenario() -> None:
-        async with FakeSlack() as fake:
-            client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url)
-            divider = {"type": "divider"}
-            for refused in (
-                [divider] * 51,
-                [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
-                [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
-            ):
-                with pytest.raises(SlackApiError) as error:
-                    await client.chat_postMessage(channel="D0ADA00001", text="t", blocks=refused)
-                assert error.value.response.status_code == 200
-                assert error.value.response["error"] == "invalid_blocks"
-            await client.chat_postMessage(channel="D0ADA00002", text="t", blocks=[divider] * 50)
+async def test_the_fake_refuses_what_slack_would_not_show() -> None:
+    async with FakeSlack() as fake:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url)
+        divider = {"type": "divider"}
+        for refused in (
+            [divider] * 51,
+            [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+            [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
+        ):
             with pytest.raises(SlackApiError) as error:
-                await client.views_publish(
-                    user_id="U0ADA00001", view={"type": "home", "blocks": [divider] * 101}
-                )
-            assert error.value.response["error"] == "invalid_arguments"
-            hook = AsyncWebhookClient(fake.response_url("five"))
-            sent = [await hook.send(text=f"page {n}") for n in range(6)]
-            assert [r.status_code for r in sent] == [200] * 5 + [404]
-            assert sent[-1].body == "used_url"
-            assert len(fake.invalid) == 4
-            fake.invalid.clear()
-
-    run(scenario())
+                await client.chat_postMessage(channel="D0ADA00001", text="t", blocks=refused)
+            assert error.value.response.status_code == 200
+            assert error.value.response["error"] == "invalid_blocks"
+        await client.chat_postMessage(channel="D0ADA00002", text="t", blocks=[divider] * 50)
+        with pytest.raises(SlackApiError) as error:
+            await client.views_publish(
+                user_id="U0ADA00001", view={"type": "home", "blocks": [divider] * 101}
+            )
+        assert error.value.response["error"] == "invalid_arguments"
+        hook = AsyncWebhookClient(fake.response_url("five"))
+        sent = [await hook.send(text=f"page {n}") for n in range(6)]
+        assert [r.status_code for r in sent] == [200] * 5 + [404]
+        assert sent[-1].body == "used_url"
+        assert len(fake.invalid) == 4
+        fake.invalid.clear()

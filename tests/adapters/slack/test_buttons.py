@@ -14,10 +14,10 @@ from bots.slack.blocks import ACTION_IDS
 from core.domain.replies import ALREADY_DONE
 from core.services import SAYINGS, Failure, Identity, SendError
 from core.services.ports import SimulatedClock
-from tests.adapters.slack.harness import ADA, Harness, harness, run, wait_until
+from testkit.slack import TEAM
+from testkit.slack_harness import ADA, Harness, harness, wait_until
 from tests.adapters.slack.test_messenger import delivery
 from tests.conftest import START
-from tests.fakes.slack import TEAM
 
 THURSDAY = datetime(2026, 3, 5, 7, 30, tzinfo=UTC)  # 08:30 in Berlin, Ada's zone
 
@@ -61,166 +61,144 @@ def press(h: Harness, channel: str, ts: str, post: dict[str, Any], action: str) 
     }
 
 
-def test_the_digest_is_block_kit_in_the_members_dm_with_the_three_buttons(
+async def test_the_digest_is_block_kit_in_the_members_dm_with_the_three_buttons(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        clock = SimulatedClock(START)
-        async with harness(tmp_path, clock=clock) as h:
-            channel, _, post = await morning_digest(h, clock)
-            assert channel == h.fake.dm_channel(ADA)  # a D... id, never the U... id
-            assert post["text"] and "Julie" in post["text"]  # the fallback
-            assert post["blocks"][0]["type"] == "header"
-            (row,) = [b for b in post["blocks"] if b["type"] == "actions"]
-            ids = [e["action_id"] for e in row["elements"]]
-            assert ids == ["digest_done", "digest_replied", "digest_snooze_2d"]
-            assert all(e["value"].startswith("/lead ") for e in row["elements"])
-            assert any(
-                b["type"] == "section" and b["text"]["text"].startswith("```")
-                for b in post["blocks"]
-            ), "the draft, easy to copy"
-            assert len(h.fake.calls_to("conversations.open")) == 1
-
-    run(scenario())
+    clock = SimulatedClock(START)
+    async with harness(tmp_path, clock=clock) as h:
+        channel, _, post = await morning_digest(h, clock)
+        assert channel == h.fake.dm_channel(ADA)  # a D... id, never the U... id
+        assert post["text"] and "Julie" in post["text"]  # the fallback
+        assert post["blocks"][0]["type"] == "header"
+        (row,) = [b for b in post["blocks"] if b["type"] == "actions"]
+        ids = [e["action_id"] for e in row["elements"]]
+        assert ids == ["digest_done", "digest_replied", "digest_snooze_2d"]
+        assert all(e["value"].startswith("/lead ") for e in row["elements"])
+        assert any(
+            b["type"] == "section" and b["text"]["text"].startswith("```") for b in post["blocks"]
+        ), "the draft, easy to copy"
+        assert len(h.fake.calls_to("conversations.open")) == 1
 
 
-def test_done_logs_once_and_the_message_shows_it_without_its_buttons(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        clock = SimulatedClock(START)
-        async with harness(tmp_path, clock=clock) as h:
-            channel, ts, post = await morning_digest(h, clock)
-            payload = press(h, channel, ts, post, ACTION_IDS["done"])
-            status, body = await h.interact(payload)
-            assert (status, body) == (200, "")
-            await wait_until(lambda: h.fake.calls_to("chat.update"))
-            again = await h.interact(payload)  # a double click: the same payload again
-            assert again[0] == 200
-            await wait_until(lambda: len(h.fake.calls_to("views.publish")) >= 1)
-            (update,) = h.fake.calls_to("chat.update")
-            assert update.args["channel"] == channel and update.args["ts"] == ts
-            assert not [b for b in update.args["blocks"] if b["type"] == "actions"]
-            row = payload["actions"][0]["block_id"]
-            (logged,) = [b for b in update.args["blocks"] if b.get("block_id") == f"{row}-done"]
-            assert "Julie" in json.dumps(logged), update.args["blocks"]
-            shown = await h.ask("show julie")
-            assert shown.split("History:")[1].count("followedup") == 1, shown
-
-    run(scenario())
+async def test_done_logs_once_and_the_message_shows_it_without_its_buttons(tmp_path: Path) -> None:
+    clock = SimulatedClock(START)
+    async with harness(tmp_path, clock=clock) as h:
+        channel, ts, post = await morning_digest(h, clock)
+        payload = press(h, channel, ts, post, ACTION_IDS["done"])
+        status, body = await h.interact(payload)
+        assert (status, body) == (200, "")
+        await wait_until(lambda: h.fake.calls_to("chat.update"))
+        again = await h.interact(payload)  # a double click: the same payload again
+        assert again[0] == 200
+        await wait_until(lambda: len(h.fake.calls_to("views.publish")) >= 1)
+        (update,) = h.fake.calls_to("chat.update")
+        assert update.args["channel"] == channel and update.args["ts"] == ts
+        assert not [b for b in update.args["blocks"] if b["type"] == "actions"]
+        row = payload["actions"][0]["block_id"]
+        (logged,) = [b for b in update.args["blocks"] if b.get("block_id") == f"{row}-done"]
+        assert "Julie" in json.dumps(logged), update.args["blocks"]
+        shown = await h.ask("show julie")
+        assert shown.split("History:")[1].count("followedup") == 1, shown
 
 
-def test_a_press_applied_already_tells_the_presser_alone_and_leaves_the_message(
+async def test_a_press_applied_already_tells_the_presser_alone_and_leaves_the_message(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        clock = SimulatedClock(START)
-        async with harness(tmp_path, clock=clock) as h:
-            channel, ts, post = await morning_digest(h, clock)
-            h.fake.fail_next("chat.update", "internal_error")  # logged, but not shown
-            payload = press(h, channel, ts, post, ACTION_IDS["done"])
-            assert (await h.interact(payload))[0] == 200
-            await wait_until(lambda: h.fake.calls_to("chat.update"))
-            # The buttons are still there: Ada presses again (a new response_url, as
-            # Slack gives every press).
-            again = {**payload, "response_url": h.fake.response_url("again")}
-            assert (await h.interact(again))[0] == 200
-            (answer,) = await h.answers("again")
-            assert answer["response_type"] == "ephemeral" and not answer["replace_original"]
-            assert answer["text"] == ALREADY_DONE
-            await _settle()
-            assert len(h.fake.calls_to("chat.update")) == 1, "the repeat edits nothing"
-            # The first press was logged: its presser was told so, though the edit failed.
-            (first,) = [r for r in h.fake.responses if r[0] == "press"]
-            assert "followed up" in json.dumps(first).lower(), first
-            shown = await h.ask("show julie")
-            assert shown.split("History:")[1].count("followedup") == 1, shown
-
-    run(scenario())
+    clock = SimulatedClock(START)
+    async with harness(tmp_path, clock=clock) as h:
+        channel, ts, post = await morning_digest(h, clock)
+        h.fake.fail_next("chat.update", "internal_error")  # logged, but not shown
+        payload = press(h, channel, ts, post, ACTION_IDS["done"])
+        assert (await h.interact(payload))[0] == 200
+        await wait_until(lambda: h.fake.calls_to("chat.update"))
+        # The buttons are still there: Ada presses again (a new response_url, as
+        # Slack gives every press).
+        again = {**payload, "response_url": h.fake.response_url("again")}
+        assert (await h.interact(again))[0] == 200
+        (answer,) = await h.answers("again")
+        assert answer["response_type"] == "ephemeral" and not answer["replace_original"]
+        assert answer["text"] == ALREADY_DONE
+        await _settle()
+        assert len(h.fake.calls_to("chat.update")) == 1, "the repeat edits nothing"
+        # The first press was logged: its presser was told so, though the edit failed.
+        (first,) = [r for r in h.fake.responses if r[0] == "press"]
+        assert "followed up" in json.dumps(first).lower(), first
+        shown = await h.ask("show julie")
+        assert shown.split("History:")[1].count("followedup") == 1, shown
 
 
-def test_a_home_tab_press_applied_already_says_so_if_it_can_and_is_silent_otherwise(
+async def test_a_home_tab_press_applied_already_says_so_if_it_can_and_is_silent_otherwise(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        clock = SimulatedClock(START)
-        async with harness(tmp_path, clock=clock) as h:
-            channel, ts, post = await morning_digest(h, clock)
-            payload = press(h, channel, ts, post, ACTION_IDS["snooze"])
-            payload["container"] = {"type": "view", "view_id": "V1"}
-            payload["view"] = {"id": "V1", "hash": "1.a", "type": "home", "blocks": []}
-            del payload["message"], payload["channel"]
-            before = len(h.fake.calls_to("views.publish"))
-            assert (await h.interact(payload))[0] == 200
-            await wait_until(lambda: len(h.fake.calls_to("views.publish")) > before)
-            published = len(h.fake.calls_to("views.publish"))
-            assert [r for r in h.fake.responses if r[0] == "press"] == []
-            again = {**payload, "response_url": h.fake.response_url("again")}
-            assert (await h.interact(again))[0] == 200
-            (answer,) = await h.answers("again")
-            assert answer["response_type"] == "ephemeral" and answer["text"] == ALREADY_DONE
-            silent = {k: v for k, v in payload.items() if k != "response_url"}
-            assert (await h.interact(silent))[0] == 200
-            await _settle()
-            assert [r[0] for r in h.fake.responses if r[0] in ("press", "again")] == ["again"]
-            assert len(h.fake.calls_to("views.publish")) == published, "nothing changed"
-            assert h.fake.calls_to("chat.update") == []
-
-    run(scenario())
+    clock = SimulatedClock(START)
+    async with harness(tmp_path, clock=clock) as h:
+        channel, ts, post = await morning_digest(h, clock)
+        payload = press(h, channel, ts, post, ACTION_IDS["snooze"])
+        payload["container"] = {"type": "view", "view_id": "V1"}
+        payload["view"] = {"id": "V1", "hash": "1.a", "type": "home", "blocks": []}
+        del payload["message"], payload["channel"]
+        before = len(h.fake.calls_to("views.publish"))
+        assert (await h.interact(payload))[0] == 200
+        await wait_until(lambda: len(h.fake.calls_to("views.publish")) > before)
+        published = len(h.fake.calls_to("views.publish"))
+        assert [r for r in h.fake.responses if r[0] == "press"] == []
+        again = {**payload, "response_url": h.fake.response_url("again")}
+        assert (await h.interact(again))[0] == 200
+        (answer,) = await h.answers("again")
+        assert answer["response_type"] == "ephemeral" and answer["text"] == ALREADY_DONE
+        silent = {k: v for k, v in payload.items() if k != "response_url"}
+        assert (await h.interact(silent))[0] == 200
+        await _settle()
+        assert [r[0] for r in h.fake.responses if r[0] in ("press", "again")] == ["again"]
+        assert len(h.fake.calls_to("views.publish")) == published, "nothing changed"
+        assert h.fake.calls_to("chat.update") == []
 
 
-def test_a_press_in_the_home_tab_republishes_the_view(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        clock = SimulatedClock(START)
-        async with harness(tmp_path, clock=clock) as h:
-            channel, ts, post = await morning_digest(h, clock)
-            payload = press(h, channel, ts, post, ACTION_IDS["snooze"])
-            payload["container"] = {"type": "view", "view_id": "V1"}
-            payload["view"] = {"id": "V1", "hash": "1.a", "type": "home", "blocks": []}
-            del payload["message"], payload["response_url"], payload["channel"]
-            before = len(h.fake.calls_to("views.publish"))
-            status, _ = await h.interact(payload)
-            assert status == 200
-            await wait_until(lambda: len(h.fake.calls_to("views.publish")) > before)
-            assert h.fake.calls_to("chat.update") == []
-            assert h.fake.responses == [r for r in h.fake.responses if r[0] != "press"]
-
-    run(scenario())
+async def test_a_press_in_the_home_tab_republishes_the_view(tmp_path: Path) -> None:
+    clock = SimulatedClock(START)
+    async with harness(tmp_path, clock=clock) as h:
+        channel, ts, post = await morning_digest(h, clock)
+        payload = press(h, channel, ts, post, ACTION_IDS["snooze"])
+        payload["container"] = {"type": "view", "view_id": "V1"}
+        payload["view"] = {"id": "V1", "hash": "1.a", "type": "home", "blocks": []}
+        del payload["message"], payload["response_url"], payload["channel"]
+        before = len(h.fake.calls_to("views.publish"))
+        status, _ = await h.interact(payload)
+        assert status == 200
+        await wait_until(lambda: len(h.fake.calls_to("views.publish")) > before)
+        assert h.fake.calls_to("chat.update") == []
+        assert h.fake.responses == [r for r in h.fake.responses if r[0] != "press"]
 
 
-def test_app_home_is_published_for_the_home_tab_only(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            await h.ask("add Julie Martin at Acme")
-            await wait_until(lambda: h.fake.calls_to("views.publish"))
-            published = len(h.fake.calls_to("views.publish"))
-            event = {"type": "app_home_opened", "user": ADA, "channel": "D1", "tab": "messages"}
-            assert (await h.event(event, event_id="Ev1"))[0] == 200
-            await h.event({**event, "tab": "home"}, event_id="Ev2")
-            await wait_until(lambda: len(h.fake.calls_to("views.publish")) > published)
-            await _settle()
-            assert len(h.fake.calls_to("views.publish")) == published + 1
-            view = h.fake.calls_to("views.publish")[-1].args
-            assert view["user_id"] == ADA and view["view"]["type"] == "home"
-            assert "Julie" in json.dumps(view["view"]["blocks"])
-            assert len(view["view"]["blocks"]) <= 100
-
-    run(scenario())
+async def test_app_home_is_published_for_the_home_tab_only(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        await h.ask("add Julie Martin at Acme")
+        await wait_until(lambda: h.fake.calls_to("views.publish"))
+        published = len(h.fake.calls_to("views.publish"))
+        event = {"type": "app_home_opened", "user": ADA, "channel": "D1", "tab": "messages"}
+        assert (await h.event(event, event_id="Ev1"))[0] == 200
+        await h.event({**event, "tab": "home"}, event_id="Ev2")
+        await wait_until(lambda: len(h.fake.calls_to("views.publish")) > published)
+        await _settle()
+        assert len(h.fake.calls_to("views.publish")) == published + 1
+        view = h.fake.calls_to("views.publish")[-1].args
+        assert view["user_id"] == ADA and view["view"]["type"] == "home"
+        assert "Julie" in json.dumps(view["view"]["blocks"])
+        assert len(view["view"]["blocks"]) <= 100
 
 
-def test_the_export_is_uploaded_to_the_members_dm_in_three_steps(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            await h.ask("add Julie Martin at Acme")
-            await h.ask("export", command="/followthrough")
-            await wait_until(lambda: h.fake.calls_to("files.completeUploadExternal"))
-            await wait_until(lambda: len(h.fake.calls_to("files.completeUploadExternal")) >= 2)
-            steps = h.fake.calls_to("files.getUploadURLExternal")
-            assert {c.args["filename"] for c in steps} >= {f for f in _names(steps)}
-            completes = h.fake.calls_to("files.completeUploadExternal")
-            assert {c.args["channel_id"] for c in completes} == {h.fake.dm_channel(ADA)}
-            contents = b"".join(h.fake.uploads.values())
-            assert b"Julie" in contents
-
-    run(scenario())
+async def test_the_export_is_uploaded_to_the_members_dm_in_three_steps(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        await h.ask("add Julie Martin at Acme")
+        await h.ask("export", command="/followthrough")
+        await wait_until(lambda: h.fake.calls_to("files.completeUploadExternal"))
+        await wait_until(lambda: len(h.fake.calls_to("files.completeUploadExternal")) >= 2)
+        steps = h.fake.calls_to("files.getUploadURLExternal")
+        assert {c.args["filename"] for c in steps} >= {f for f in _names(steps)}
+        completes = h.fake.calls_to("files.completeUploadExternal")
+        assert {c.args["channel_id"] for c in completes} == {h.fake.dm_channel(ADA)}
+        contents = b"".join(h.fake.uploads.values())
+        assert b"Julie" in contents
 
 
 def _names(calls: list[Any]) -> set[str]:
@@ -233,194 +211,170 @@ async def _settle() -> None:
     await asyncio.sleep(0.2)
 
 
-def test_a_refused_press_keeps_the_buttons_and_can_be_tried_again(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        clock = SimulatedClock(START)
-        async with harness(tmp_path, clock=clock) as h:
-            channel, ts, post = await morning_digest(h, clock)
-            await h.ask("forget-me confirm", command="/followthrough")  # lead #1 is gone
-            await _settle()
-            published = len(h.fake.calls_to("views.publish"))
+async def test_a_refused_press_keeps_the_buttons_and_can_be_tried_again(tmp_path: Path) -> None:
+    clock = SimulatedClock(START)
+    async with harness(tmp_path, clock=clock) as h:
+        channel, ts, post = await morning_digest(h, clock)
+        await h.ask("forget-me confirm", command="/followthrough")  # lead #1 is gone
+        await _settle()
+        published = len(h.fake.calls_to("views.publish"))
+        payload = press(h, channel, ts, post, ACTION_IDS["done"])
+        assert (await h.interact(payload))[0] == 200
+        (answer,) = await h.answers("press")
+        assert answer["response_type"] == "ephemeral" and not answer["replace_original"]
+        assert "no lead #1" in answer["text"]
+        assert h.fake.calls_to("chat.update") == []  # the digest keeps its buttons
+        await _settle()
+        assert len(h.fake.calls_to("views.publish")) == published, "nothing to show at Home"
+        await h.ask("add Julie Martin at Acme")  # #1 again
+        await h.interact(payload)  # the press was not used up: it applies now
+        await wait_until(lambda: h.fake.calls_to("chat.update"))
+
+
+async def test_a_press_is_applied_when_users_info_cannot_be_reached(tmp_path: Path) -> None:
+    clock = SimulatedClock(START)
+    async with harness(tmp_path, clock=clock) as h:
+        channel, ts, post = await morning_digest(h, clock)
+        h.server.slack.people.forget(TEAM)  # nothing cached to fall back on
+        h.fake.drop["users.info"] = 100  # every try, the client's retries included
+        payload = press(h, channel, ts, post, ACTION_IDS["done"])
+        assert (await h.interact(payload))[0] == 200
+        await wait_until(lambda: h.fake.calls_to("chat.update"))
+        assert h.fake.drop["users.info"] < 100, "users.info was cut off"
+        h.fake.drop.clear()
+        shown = await h.ask("show julie")
+        assert shown.split("History:")[1].count("followedup") == 1, shown
+
+
+async def test_a_press_that_fails_before_it_is_applied_can_be_pressed_again(tmp_path: Path) -> None:
+    clock = SimulatedClock(START)
+    async with harness(tmp_path, clock=clock) as h:
+        channel, ts, post = await morning_digest(h, clock)
+        core = h.server.slack.services
+        real = core.handle
+        failed: list[str] = []
+
+        def down(*args: Any, **kwargs: Any) -> Any:
+            if not failed:
+                # After a while, as a database connection times out. (Bolt answers 404
+                # to a listener that fails within 10 ms of its ack: a race of its own.)
+                time.sleep(0.05)
+                failed.append("once")
+                raise ConnectionError("the database went away")
+            return real(*args, **kwargs)
+
+        core.handle = down  # type: ignore[method-assign,assignment]
+        try:
             payload = press(h, channel, ts, post, ACTION_IDS["done"])
             assert (await h.interact(payload))[0] == 200
-            (answer,) = await h.answers("press")
-            assert answer["response_type"] == "ephemeral" and not answer["replace_original"]
-            assert "no lead #1" in answer["text"]
-            assert h.fake.calls_to("chat.update") == []  # the digest keeps its buttons
+            await wait_until(lambda: failed)
             await _settle()
-            assert len(h.fake.calls_to("views.publish")) == published, "nothing to show at Home"
-            await h.ask("add Julie Martin at Acme")  # #1 again
-            await h.interact(payload)  # the press was not used up: it applies now
+            assert h.fake.calls_to("chat.update") == []
+            await h.interact(payload)  # no key was kept: the same press applies
             await wait_until(lambda: h.fake.calls_to("chat.update"))
-
-    run(scenario())
-
-
-def test_a_press_is_applied_when_users_info_cannot_be_reached(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        clock = SimulatedClock(START)
-        async with harness(tmp_path, clock=clock) as h:
-            channel, ts, post = await morning_digest(h, clock)
-            h.server.slack.people.forget(TEAM)  # nothing cached to fall back on
-            h.fake.drop["users.info"] = 100  # every try, the client's retries included
-            payload = press(h, channel, ts, post, ACTION_IDS["done"])
-            assert (await h.interact(payload))[0] == 200
-            await wait_until(lambda: h.fake.calls_to("chat.update"))
-            assert h.fake.drop["users.info"] < 100, "users.info was cut off"
-            h.fake.drop.clear()
-            shown = await h.ask("show julie")
-            assert shown.split("History:")[1].count("followedup") == 1, shown
-
-    run(scenario())
+        finally:
+            del core.handle
+        shown = await h.ask("show julie")
+        assert shown.split("History:")[1].count("followedup") == 1, shown
 
 
-def test_a_press_that_fails_before_it_is_applied_can_be_pressed_again(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        clock = SimulatedClock(START)
-        async with harness(tmp_path, clock=clock) as h:
-            channel, ts, post = await morning_digest(h, clock)
-            core = h.server.slack.services
-            real = core.handle
-            failed: list[str] = []
-
-            def down(*args: Any, **kwargs: Any) -> Any:
-                if not failed:
-                    # After a while, as a database connection times out. (Bolt answers 404
-                    # to a listener that fails within 10 ms of its ack: a race of its own.)
-                    time.sleep(0.05)
-                    failed.append("once")
-                    raise ConnectionError("the database went away")
-                return real(*args, **kwargs)
-
-            core.handle = down  # type: ignore[method-assign,assignment]
-            try:
-                payload = press(h, channel, ts, post, ACTION_IDS["done"])
-                assert (await h.interact(payload))[0] == 200
-                await wait_until(lambda: failed)
-                await _settle()
-                assert h.fake.calls_to("chat.update") == []
-                await h.interact(payload)  # no key was kept: the same press applies
-                await wait_until(lambda: h.fake.calls_to("chat.update"))
-            finally:
-                del core.handle
-            shown = await h.ask("show julie")
-            assert shown.split("History:")[1].count("followedup") == 1, shown
-
-    run(scenario())
+async def test_the_listener_dms_a_member_where_deliveries_found_them(tmp_path: Path) -> None:
+    clock = SimulatedClock(START)
+    async with harness(tmp_path, clock=clock) as h:
+        channel, _, _ = await morning_digest(h, clock)  # opens Ada's DM, once
+        await h.ask("export", command="/followthrough")
+        await wait_until(lambda: h.fake.calls_to("files.completeUploadExternal"))
+        completes = h.fake.calls_to("files.completeUploadExternal")
+        assert {c.args["channel_id"] for c in completes} == {channel}
+        assert len(h.fake.calls_to("conversations.open")) == 1
 
 
-def test_the_listener_dms_a_member_where_deliveries_found_them(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        clock = SimulatedClock(START)
-        async with harness(tmp_path, clock=clock) as h:
-            channel, _, _ = await morning_digest(h, clock)  # opens Ada's DM, once
-            await h.ask("export", command="/followthrough")
-            await wait_until(lambda: h.fake.calls_to("files.completeUploadExternal"))
-            completes = h.fake.calls_to("files.completeUploadExternal")
-            assert {c.args["channel_id"] for c in completes} == {channel}
-            assert len(h.fake.calls_to("conversations.open")) == 1
-
-    run(scenario())
-
-
-def test_after_a_429_on_conversations_open_the_listener_waits_like_deliveries(
+async def test_after_a_429_on_conversations_open_the_listener_waits_like_deliveries(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        clock = SimulatedClock(START)
-        async with harness(tmp_path, clock=clock) as h:
-            await h.ask("add Julie Martin at Acme")
-            h.fake.fail_next("conversations.open", "ratelimited", status=429, retry_after=30)
-            with pytest.raises(SendError) as held:  # a delivery to Ada: Slack says wait 30 s
-                await h.server.messenger.send(delivery(ADA))
-            assert held.value.kind is Failure.RATE_LIMITED
-            status, _, hook = await h.command("export", command="/followthrough")
-            assert status == 200
-            answer, sorry = await h.answers(hook, 2)
-            assert "followthrough-" in answer["text"]  # the files it would attach
-            assert sorry["text"] == SAYINGS["broken"], "the export could not reach the DM"
-            assert len(h.fake.calls_to("conversations.open")) == 1, "no open inside the hold"
-            assert h.fake.calls_to("files.completeUploadExternal") == []
-
-    run(scenario())
+    clock = SimulatedClock(START)
+    async with harness(tmp_path, clock=clock) as h:
+        await h.ask("add Julie Martin at Acme")
+        h.fake.fail_next("conversations.open", "ratelimited", status=429, retry_after=30)
+        with pytest.raises(SendError) as held:  # a delivery to Ada: Slack says wait 30 s
+            await h.server.messenger.send(delivery(ADA))
+        assert held.value.kind is Failure.RATE_LIMITED
+        status, _, hook = await h.command("export", command="/followthrough")
+        assert status == 200
+        answer, sorry = await h.answers(hook, 2)
+        assert "followthrough-" in answer["text"]  # the files it would attach
+        assert sorry["text"] == SAYINGS["broken"], "the export could not reach the DM"
+        assert len(h.fake.calls_to("conversations.open")) == 1, "no open inside the hold"
+        assert h.fake.calls_to("files.completeUploadExternal") == []
 
 
-def test_a_press_that_fails_after_the_ack_is_logged_and_the_presser_is_told(
+async def test_a_press_that_fails_after_the_ack_is_logged_and_the_presser_is_told(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Bolt answers Slack 404 for a listener that raises after its ack (Slack then shows
     the member an error of its own): the listener logs it and tells the presser itself."""
 
-    async def scenario() -> None:
-        clock = SimulatedClock(START)
-        async with harness(tmp_path, clock=clock) as h:
-            channel, ts, post = await morning_digest(h, clock)
+    clock = SimulatedClock(START)
+    async with harness(tmp_path, clock=clock) as h:
+        channel, ts, post = await morning_digest(h, clock)
 
-            def broken(*args: Any, **kwargs: Any) -> Any:
-                raise RuntimeError("the database went away")
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("the database went away")
 
-            monkeypatch.setattr(h.services.app.conversation, "handle", broken)
-            payload = press(h, channel, ts, post, ACTION_IDS["done"])
-            assert (await h.interact(payload))[0] == 200
-            (answer,) = await h.answers("press")
-            assert answer["response_type"] == "ephemeral"
-            assert answer["text"] == SAYINGS["unsure"]
-            assert h.fake.calls_to("chat.update") == []
-
-    run(scenario())
+        monkeypatch.setattr(h.services.app.conversation, "handle", broken)
+        payload = press(h, channel, ts, post, ACTION_IDS["done"])
+        assert (await h.interact(payload))[0] == 200
+        (answer,) = await h.answers("press")
+        assert answer["response_type"] == "ephemeral"
+        assert answer["text"] == SAYINGS["unsure"]
+        assert h.fake.calls_to("chat.update") == []
     assert "slack listener pressed failed" in caplog.text
 
 
-def test_forget_me_asks_with_a_button_in_the_ephemeral_answer_and_its_press_erases(
+async def test_forget_me_asks_with_a_button_in_the_ephemeral_answer_and_its_press_erases(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            await h.ask("add Julie Martin at Acme")
-            status, _, hook = await h.command("forget-me", command="/followthrough")
-            (asked,) = await h.answers(hook)
-            assert status == 200 and asked["response_type"] == "ephemeral"
-            assert "Nothing is erased until you confirm" in asked["text"]
-            (row,) = [b for b in asked["blocks"] if b["type"] == "actions"]
-            (button,) = row["elements"]
-            assert button["value"] == "/followthrough forget-me confirm"
-            assert "Julie" in await h.ask("list")  # nothing erased yet
-            ts, channel = "1700000000.000200", "D0CHANNEL1"
-            payload = press(h, channel, ts, asked, button["action_id"])
-            # An ephemeral message: Slack sends no copy of it, and chat.update can't
-            # change it.
-            payload["container"]["is_ephemeral"] = True
-            del payload["message"], payload["channel"]
-            assert (await h.interact(payload))[0] == 200
-            (answer,) = await h.answers("press")
-            assert answer["text"].startswith("Done: your 1 lead")
-            assert answer["replace_original"], "the confirmation's button is gone"
-            assert h.fake.calls_to("chat.update") == []  # Slack can't update an ephemeral
-            assert "Julie" not in await h.ask("list")
-
-    run(scenario())
+    async with harness(tmp_path) as h:
+        await h.ask("add Julie Martin at Acme")
+        status, _, hook = await h.command("forget-me", command="/followthrough")
+        (asked,) = await h.answers(hook)
+        assert status == 200 and asked["response_type"] == "ephemeral"
+        assert "Nothing is erased until you confirm" in asked["text"]
+        (row,) = [b for b in asked["blocks"] if b["type"] == "actions"]
+        (button,) = row["elements"]
+        assert button["value"] == "/followthrough forget-me confirm"
+        assert "Julie" in await h.ask("list")  # nothing erased yet
+        ts, channel = "1700000000.000200", "D0CHANNEL1"
+        payload = press(h, channel, ts, asked, button["action_id"])
+        # An ephemeral message: Slack sends no copy of it, and chat.update can't
+        # change it.
+        payload["container"]["is_ephemeral"] = True
+        del payload["message"], payload["channel"]
+        assert (await h.interact(payload))[0] == 200
+        (answer,) = await h.answers("press")
+        assert answer["text"].startswith("Done: your 1 lead")
+        assert answer["replace_original"], "the confirmation's button is gone"
+        assert h.fake.calls_to("chat.update") == []  # Slack can't update an ephemeral
+        assert "Julie" not in await h.ask("list")
 
 
-def test_many_actions_due_are_one_dm_within_slacks_limits(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        clock = SimulatedClock(START)
-        async with harness(tmp_path, clock=clock) as h:
-            await h.ask("list")  # Ada, with her profile's zone
-            core = h.services.app
-            ada = Identity("slack", TEAM, ADA, "Ada")
-            for n in range(1, 13):
-                core.conversation.handle(
-                    ada, "/lead", f"add Contact{n} Person at Company{n} as Engineer"
-                )
-                core.conversation.handle(ada, "/lead", f"emailed #{n}")
-            clock.advance_to(THURSDAY)
-            core.planner.plan()
-            deliverer = h.services.deliverer({"slack": h.server.platform()})
-            assert await deliverer.drain() == 1
-            (post,) = h.fake.posts()
-            assert len(post["blocks"]) <= 50
-            rows = [b for b in post["blocks"] if b["type"] == "actions"]
-            assert len(rows) == 5
-            assert "7 more things to do today: `/lead today` shows them all." in post["text"]
-
-    run(scenario())
+async def test_many_actions_due_are_one_dm_within_slacks_limits(tmp_path: Path) -> None:
+    clock = SimulatedClock(START)
+    async with harness(tmp_path, clock=clock) as h:
+        await h.ask("list")  # Ada, with her profile's zone
+        core = h.services.app
+        ada = Identity("slack", TEAM, ADA, "Ada")
+        for n in range(1, 13):
+            core.conversation.handle(
+                ada, "/lead", f"add Contact{n} Person at Company{n} as Engineer"
+            )
+            core.conversation.handle(ada, "/lead", f"emailed #{n}")
+        clock.advance_to(THURSDAY)
+        core.planner.plan()
+        deliverer = h.services.deliverer({"slack": h.server.platform()})
+        assert await deliverer.drain() == 1
+        (post,) = h.fake.posts()
+        assert len(post["blocks"]) <= 50
+        rows = [b for b in post["blocks"] if b["type"] == "actions"]
+        assert len(rows) == 5
+        assert "7 more things to do today: `/lead today` shows them all." in post["text"]

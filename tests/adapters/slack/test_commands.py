@@ -21,91 +21,78 @@ from bots.slack.blocks import MORE
 from bots.slack.context import Gate
 from core.services import SAYINGS, Identity, Message
 from core.services.ports import SimulatedClock
-from tests.adapters.slack.harness import ADA, BEA, Harness, harness, run, wait_until
+from testkit.slack import BOT_TOKEN, TEAM, FakeSlack
+from testkit.slack_harness import ADA, BEA, Harness, harness, wait_until
 from tests.conftest import START
-from tests.fakes.slack import BOT_TOKEN, TEAM, FakeSlack
 
 
-def test_a_signed_command_is_answered_ephemerally_in_its_ack(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            status, ack, _ = await h.command("add Julie Martin at Acme as EM")
-            assert status == 200
-            answer = json.loads(ack)  # one round trip: nothing on the response_url
-            assert answer["response_type"] == "ephemeral"
-            assert "Julie Martin" in answer["text"]
-            assert answer["blocks"]
-            listed = await h.ask("list")
-            assert "Acme" in listed
-            assert [name for name, _ in h.fake.responses] == []
-
-    run(scenario())
+async def test_a_signed_command_is_answered_ephemerally_in_its_ack(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        status, ack, _ = await h.command("add Julie Martin at Acme as EM")
+        assert status == 200
+        answer = json.loads(ack)  # one round trip: nothing on the response_url
+        assert answer["response_type"] == "ephemeral"
+        assert "Julie Martin" in answer["text"]
+        assert answer["blocks"]
+        listed = await h.ask("list")
+        assert "Acme" in listed
+        assert [name for name, _ in h.fake.responses] == []
 
 
-def test_an_answer_not_ready_in_time_follows_an_empty_ack_on_the_response_url(
+async def test_an_answer_not_ready_in_time_follows_an_empty_ack_on_the_response_url(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        # Slack's users.info answers in 0.5 s: Bea's first answer isn't ready in 0.1 s.
-        async with harness(tmp_path, fake=FakeSlack(delay=0.5), answer_in_ack=0.1) as h:
-            await h.ask("list")  # the first request pays auth.test once
-            started = time.monotonic()
-            status, ack, hook = await h.command("add Julie Martin at Acme", user=BEA)
-            assert (status, ack) == (200, "")
-            assert time.monotonic() - started < 0.45  # the empty ack did not wait
-            (answer,) = await h.answers(hook)
-            assert answer["response_type"] == "ephemeral"
-            assert "Julie Martin" in answer["text"]
-
-    run(scenario())
+    # Slack's users.info answers in 0.5 s: Bea's first answer isn't ready in 0.1 s.
+    async with harness(tmp_path, fake=FakeSlack(delay=0.5), answer_in_ack=0.1) as h:
+        await h.ask("list")  # the first request pays auth.test once
+        started = time.monotonic()
+        status, ack, hook = await h.command("add Julie Martin at Acme", user=BEA)
+        assert (status, ack) == (200, "")
+        assert time.monotonic() - started < 0.45  # the empty ack did not wait
+        (answer,) = await h.answers(hook)
+        assert answer["response_type"] == "ephemeral"
+        assert "Julie Martin" in answer["text"]
 
 
-def test_the_first_answer_names_the_zone_taken_from_the_slack_profile(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            answer = await h.ask("list", user=BEA)
-            assert "America/New_York" in answer
-
-    run(scenario())
+async def test_the_first_answer_names_the_zone_taken_from_the_slack_profile(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        answer = await h.ask("list", user=BEA)
+        assert "America/New_York" in answer
 
 
-def test_the_home_tab_is_published_after_a_change_not_after_a_read_or_a_refusal(
+async def test_the_home_tab_is_published_after_a_change_not_after_a_read_or_a_refusal(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            await h.ask("add Julie Martin at Acme")
-            await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 1)
-            refused = await h.ask("emailed nobody-like-that")
-            assert "nobody-like-that" in refused.lower() or "no lead" in refused.lower()
-            await h.ask("list")
-            await h.ask("leaderboard", command="/leaderboard")
-            await asyncio.sleep(0.3)
-            assert len(h.fake.calls_to("views.publish")) == 1, "nothing changed to show"
-            await h.ask("emailed julie")
-            await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 2)
-            (view,) = [c.args for c in h.fake.calls_to("views.publish")][1:]
-            assert view["user_id"] == ADA and "Julie" in json.dumps(view["view"]["blocks"])
-
-    run(scenario())
+    async with harness(tmp_path) as h:
+        await h.ask("add Julie Martin at Acme")
+        await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 1)
+        refused = await h.ask("emailed nobody-like-that")
+        assert "nobody-like-that" in refused.lower() or "no lead" in refused.lower()
+        await h.ask("list")
+        await h.ask("leaderboard", command="/leaderboard")
+        await asyncio.sleep(0.3)
+        assert len(h.fake.calls_to("views.publish")) == 1, "nothing changed to show"
+        await h.ask("emailed julie")
+        await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 2)
+        (view,) = [c.args for c in h.fake.calls_to("views.publish")][1:]
+        assert view["user_id"] == ADA and "Julie" in json.dumps(view["view"]["blocks"])
 
 
-def test_the_home_tab_after_a_burst_of_changes_shows_every_one_of_them(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            contacts = ("Julie Martin", "Omar Diaz", "Carla Sousa")
-            await asyncio.gather(*(h.ask(f"add {name} at Acme") for name in contacts))
+async def test_the_home_tab_after_a_burst_of_changes_shows_every_one_of_them(
+    tmp_path: Path,
+) -> None:
+    async with harness(tmp_path) as h:
+        contacts = ("Julie Martin", "Omar Diaz", "Carla Sousa")
+        await asyncio.gather(*(h.ask(f"add {name} at Acme") for name in contacts))
 
-            def last_view() -> str:
-                views = h.fake.calls_to("views.publish")
-                return json.dumps(views[-1].args["view"]["blocks"]) if views else ""
+        def last_view() -> str:
+            views = h.fake.calls_to("views.publish")
+            return json.dumps(views[-1].args["view"]["blocks"]) if views else ""
 
-            # Redraws asked for while one is queued are folded into it, but a change
-            # always has a redraw that starts after it: the last one shows all three.
-            await wait_until(lambda: all(name in last_view() for name in contacts))
-            assert len(h.fake.calls_to("views.publish")) <= len(contacts)
-
-    run(scenario())
+        # Redraws asked for while one is queued are folded into it, but a change
+        # always has a redraw that starts after it: the last one shows all three.
+        await wait_until(lambda: all(name in last_view() for name in contacts))
+        assert len(h.fake.calls_to("views.publish")) <= len(contacts)
 
 
 async def adas_home(h: Harness) -> tuple[AsyncWebClient, Identity]:
@@ -116,98 +103,89 @@ async def adas_home(h: Harness) -> tuple[AsyncWebClient, Identity]:
     return client, Identity("slack", TEAM, ADA, "Ada")
 
 
-def test_home_tab_redraws_asked_for_while_one_waits_for_the_core_are_one_redraw(
+async def test_home_tab_redraws_asked_for_while_one_waits_for_the_core_are_one_redraw(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            client, who = await adas_home(h)
-            slack = h.server.slack
-            started, release = threading.Event(), threading.Event()
+    async with harness(tmp_path) as h:
+        client, who = await adas_home(h)
+        slack = h.server.slack
+        started, release = threading.Event(), threading.Event()
 
-            def busy() -> None:  # the core's one thread, answering somebody else
-                started.set()
-                release.wait(5)
+        def busy() -> None:  # the core's one thread, answering somebody else
+            started.set()
+            release.wait(5)
 
-            blocked = asyncio.ensure_future(slack.core(busy))
-            assert await asyncio.to_thread(started.wait, 5)
-            redraws = [asyncio.ensure_future(slack.refresh_home(client, who)) for _ in range(3)]
-            await asyncio.sleep(0.05)
-            assert len(h.fake.calls_to("views.publish")) == 1, "none before the core is free"
-            release.set()
-            await asyncio.gather(blocked, *redraws)
-            assert len(h.fake.calls_to("views.publish")) == 2, "three asked for, one drawn"
-            await slack.refresh_home(client, who)  # nothing queued any more: drawn again
-            assert len(h.fake.calls_to("views.publish")) == 3
-
-    run(scenario())
+        blocked = asyncio.ensure_future(slack.core(busy))
+        assert await asyncio.to_thread(started.wait, 5)
+        redraws = [asyncio.ensure_future(slack.refresh_home(client, who)) for _ in range(3)]
+        await asyncio.sleep(0.05)
+        assert len(h.fake.calls_to("views.publish")) == 1, "none before the core is free"
+        release.set()
+        await asyncio.gather(blocked, *redraws)
+        assert len(h.fake.calls_to("views.publish")) == 2, "three asked for, one drawn"
+        await slack.refresh_home(client, who)  # nothing queued any more: drawn again
+        assert len(h.fake.calls_to("views.publish")) == 3
 
 
-def test_a_change_during_a_redraw_gets_one_more_redraw_however_many_follow_it(
+async def test_a_change_during_a_redraw_gets_one_more_redraw_however_many_follow_it(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            client, who = await adas_home(h)
-            slack, app = h.server.slack, h.server.slack.services
-            real_home = app.home
-            drawing, drawn = threading.Event(), threading.Event()
+    async with harness(tmp_path) as h:
+        client, who = await adas_home(h)
+        slack, app = h.server.slack, h.server.slack.services
+        real_home = app.home
+        drawing, drawn = threading.Event(), threading.Event()
 
-            def slow_home(who: Identity) -> Any:  # the first redraw takes its time
-                drawing.set()
-                drawn.wait(5)
-                return real_home(who)
+        def slow_home(who: Identity) -> Any:  # the first redraw takes its time
+            drawing.set()
+            drawn.wait(5)
+            return real_home(who)
 
-            busy, free = threading.Event(), threading.Event()
+        busy, free = threading.Event(), threading.Event()
 
-            def answering() -> None:  # an answer the core gives after that redraw
-                busy.set()
-                free.wait(5)
+        def answering() -> None:  # an answer the core gives after that redraw
+            busy.set()
+            free.wait(5)
 
-            app.home = slow_home  # type: ignore[method-assign]
-            first = asyncio.ensure_future(slack.refresh_home(client, who))
-            assert await asyncio.to_thread(drawing.wait, 5)
-            app.home = real_home  # type: ignore[method-assign]
-            answer = asyncio.ensure_future(slack.core(answering))
-            second = asyncio.ensure_future(slack.refresh_home(client, who))  # a change
-            await asyncio.sleep(0.05)
-            drawn.set()
-            await first
-            assert await asyncio.to_thread(busy.wait, 5)
-            third = asyncio.ensure_future(slack.refresh_home(client, who))  # another
-            await asyncio.sleep(0.05)
-            free.set()
-            await asyncio.gather(answer, second, third)
-            # The first redraw, then one for both changes made while it was drawn.
-            assert len(h.fake.calls_to("views.publish")) == 3
-
-    run(scenario())
+        app.home = slow_home  # type: ignore[method-assign]
+        first = asyncio.ensure_future(slack.refresh_home(client, who))
+        assert await asyncio.to_thread(drawing.wait, 5)
+        app.home = real_home  # type: ignore[method-assign]
+        answer = asyncio.ensure_future(slack.core(answering))
+        second = asyncio.ensure_future(slack.refresh_home(client, who))  # a change
+        await asyncio.sleep(0.05)
+        drawn.set()
+        await first
+        assert await asyncio.to_thread(busy.wait, 5)
+        third = asyncio.ensure_future(slack.refresh_home(client, who))  # another
+        await asyncio.sleep(0.05)
+        free.set()
+        await asyncio.gather(answer, second, third)
+        # The first redraw, then one for both changes made while it was drawn.
+        assert len(h.fake.calls_to("views.publish")) == 3
 
 
-def test_a_stop_lets_an_acked_command_finish_and_answer(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path, answer_in_ack=0.05) as h:
-            await h.ask("list")  # Ada is known; the first request paid auth.test
-            core = h.server.slack.services
-            real = core.handle
+async def test_a_stop_lets_an_acked_command_finish_and_answer(tmp_path: Path) -> None:
+    async with harness(tmp_path, answer_in_ack=0.05) as h:
+        await h.ask("list")  # Ada is known; the first request paid auth.test
+        core = h.server.slack.services
+        real = core.handle
 
-            def slow(*args: Any, **kwargs: Any) -> Any:
-                time.sleep(0.4)  # a slow database: the ack goes empty first
-                return real(*args, **kwargs)
+        def slow(*args: Any, **kwargs: Any) -> Any:
+            time.sleep(0.4)  # a slow database: the ack goes empty first
+            return real(*args, **kwargs)
 
-            core.handle = slow  # type: ignore[method-assign]
-            try:
-                status, ack, hook = await h.command("add Julie Martin at Acme")
-                assert (status, ack) == (200, "")
-                await h.server.stop()  # while the command is in the core
-                (answer,) = await h.answers(hook, timeout=1)
-                assert "Julie Martin" in answer["text"]
-            finally:
-                del core.handle
-            listed = core.handle(Identity("slack", TEAM, ADA, "Ada"), "/lead", "list")
-            assert "Julie Martin" in listed.plain_text()
-
-    run(scenario())
+        core.handle = slow  # type: ignore[method-assign]
+        try:
+            status, ack, hook = await h.command("add Julie Martin at Acme")
+            assert (status, ack) == (200, "")
+            await h.server.stop()  # while the command is in the core
+            (answer,) = await h.answers(hook, timeout=1)
+            assert "Julie Martin" in answer["text"]
+        finally:
+            del core.handle
+        listed = core.handle(Identity("slack", TEAM, ADA, "Ada"), "/lead", "list")
+        assert "Julie Martin" in listed.plain_text()
 
 
 THURSDAY = datetime(2026, 3, 5, 7, 30, tzinfo=UTC)  # three business days after Monday
@@ -276,65 +254,57 @@ async def every_post(h: Harness, hook: str, left: int) -> list[dict[str, Any]]:
     return posts()
 
 
-def test_a_long_answer_reaches_the_member_whole_in_five_posts_a_response_url(
+async def test_a_long_answer_reaches_the_member_whole_in_five_posts_a_response_url(
     tmp_path: Path,
 ) -> None:
     """Slack takes five posts on a response_url: an answer of more pages ends its fifth
     in "Show more", whose press (with a response_url of its own) shows the rest."""
 
-    async def scenario() -> None:
-        clock = SimulatedClock(START)
-        async with harness(tmp_path, clock=clock) as h:
-            answer = follow_ups(h, clock, 70)
-            expected = blocks.message_blocks(answer)
-            assert len(blocks.pages(answer)) > 5, "more pages than a response_url takes"
-            status, ack, hook = await h.command("today")
-            assert (status, ack) == (200, "")  # several pages: all on the response_url
-            posts = await h.answers(hook, 5)
-            shown = [b for post in posts for b in post["blocks"] if b.get("block_id") != MORE]
-            presses = 0
-            while (token := more_button(posts[-1])) is not None:
-                presses += 1
-                hook = f"more{presses}"
-                assert (await h.interact(more_press(h, token, hook)))[0] == 200
-                posts = await every_post(h, hook, len(expected) - len(shown))
-                assert posts[0]["replace_original"], "the used button is taken away"
-                assert posts[0]["blocks"] == [b for b in shown[-(blocks.MAX_BLOCKS - 1) :]], (
-                    "the page it was under stays"
-                )
-                shown += [
-                    b for post in posts[1:] for b in post["blocks"] if b.get("block_id") != MORE
-                ]
-            assert presses >= 1
-            assert shown == expected, "every block of the answer, once, in order"
-            counts = Counter(name for name, _ in h.fake.responses)
-            assert max(counts.values()) <= 5 and h.fake.used_up == []
-            assert all(len(post["blocks"]) <= 50 for _, post in h.fake.responses)
-            # A double click on a used "Show more" shows nothing twice.
-            again = more_press(h, more_button(h.fake.responses[4][1]) or "", "again")
-            assert (await h.interact(again))[0] == 200
-            await asyncio.sleep(0.2)
-            assert "again" not in counts and "again" not in h.fake.answered
-
-    run(scenario())
+    clock = SimulatedClock(START)
+    async with harness(tmp_path, clock=clock) as h:
+        answer = follow_ups(h, clock, 70)
+        expected = blocks.message_blocks(answer)
+        assert len(blocks.pages(answer)) > 5, "more pages than a response_url takes"
+        status, ack, hook = await h.command("today")
+        assert (status, ack) == (200, "")  # several pages: all on the response_url
+        posts = await h.answers(hook, 5)
+        shown = [b for post in posts for b in post["blocks"] if b.get("block_id") != MORE]
+        presses = 0
+        while (token := more_button(posts[-1])) is not None:
+            presses += 1
+            hook = f"more{presses}"
+            assert (await h.interact(more_press(h, token, hook)))[0] == 200
+            posts = await every_post(h, hook, len(expected) - len(shown))
+            assert posts[0]["replace_original"], "the used button is taken away"
+            assert posts[0]["blocks"] == [b for b in shown[-(blocks.MAX_BLOCKS - 1) :]], (
+                "the page it was under stays"
+            )
+            shown += [b for post in posts[1:] for b in post["blocks"] if b.get("block_id") != MORE]
+        assert presses >= 1
+        assert shown == expected, "every block of the answer, once, in order"
+        counts = Counter(name for name, _ in h.fake.responses)
+        assert max(counts.values()) <= 5 and h.fake.used_up == []
+        assert all(len(post["blocks"]) <= 50 for _, post in h.fake.responses)
+        # A double click on a used "Show more" shows nothing twice.
+        again = more_press(h, more_button(h.fake.responses[4][1]) or "", "again")
+        assert (await h.interact(again))[0] == 200
+        await asyncio.sleep(0.2)
+        assert "again" not in counts and "again" not in h.fake.answered
 
 
-def test_a_show_more_this_process_no_longer_has_says_to_ask_again(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            await h.ask("list")
-            assert (await h.interact(more_press(h, "not-a-kept-token", "gone")))[0] == 200
-            (answer,) = await h.answers("gone")
-            assert answer["text"] == SAYINGS["more_gone"]
-            assert answer["response_type"] == "ephemeral"
-
-    run(scenario())
+async def test_a_show_more_this_process_no_longer_has_says_to_ask_again(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        await h.ask("list")
+        assert (await h.interact(more_press(h, "not-a-kept-token", "gone")))[0] == 200
+        (answer,) = await h.answers("gone")
+        assert answer["text"] == SAYINGS["more_gone"]
+        assert answer["response_type"] == "ephemeral"
 
 
-def test_an_answer_its_response_url_refuses_is_logged_and_reaches_the_member_by_dm(
+async def test_an_answer_its_response_url_refuses_is_logged_and_reaches_the_member_by_dm(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def scenario() -> None:
+    with caplog.at_level(logging.WARNING, logger="bots.slack.context"):
         async with harness(tmp_path, answer_in_ack=0) as h:
             await h.ask("add Julie Martin at Acme")
             used = AsyncWebhookClient(h.fake.response_url("used"))
@@ -347,9 +317,6 @@ def test_an_answer_its_response_url_refuses_is_logged_and_reaches_the_member_by_
             assert note["text"] == SAYINGS["by_dm"]
             assert "Julie Martin" in listed["text"]
             assert h.fake.used_up == ["used"]
-
-    with caplog.at_level(logging.WARNING, logger="bots.slack.context"):
-        run(scenario())
     assert "slack refused post 1 of 1 to a response_url: 404 used_url" in caplog.text
 
 
@@ -362,7 +329,7 @@ def most_in_any_window(times: list[float], window: float) -> int:
     )
 
 
-def test_a_burst_of_home_redraws_keeps_to_the_workspaces_views_publish_limit(
+async def test_a_burst_of_home_redraws_keeps_to_the_workspaces_views_publish_limit(
     tmp_path: Path,
 ) -> None:
     """400 redraws asked for across 20 members: each member's fold into one, and the
@@ -371,44 +338,37 @@ def test_a_burst_of_home_redraws_keeps_to_the_workspaces_views_publish_limit(
     arrive late, on a busy test machine, cannot crowd into the next), and what each
     shows is what is true after the burst."""
 
-    async def scenario() -> None:
-        fake = FakeSlack(publish_per_window=10, publish_window=1.0)
-        async with harness(tmp_path, fake=fake, home_limit=5, home_window=1.0) as h:
-            client, ada = await adas_home(h)
-            slack = h.server.slack
-            members = [ada] + [
-                Identity("slack", TEAM, f"U0MEMBER{n:02d}", f"M{n}") for n in range(19)
-            ]
-            redraws = [
-                asyncio.ensure_future(slack.refresh_home(client, who))
-                for _ in range(10)
-                for who in members
-            ]
-            await asyncio.sleep(0)
-            h.services.app.conversation.handle(
-                ada, "/lead", "add Omar Diaz at Initech"
-            )  # mid-burst
-            redraws += [
-                asyncio.ensure_future(slack.refresh_home(client, who))
-                for _ in range(10)
-                for who in members
-            ]
-            await asyncio.gather(*redraws)
-            publishes = h.fake.calls_to("views.publish")[1:]
-            assert h.fake.limited["views.publish"] == 0, "Slack never had to say wait"
-            assert most_in_any_window([c.at for c in publishes], 1.0) <= 10
-            assert len(publishes) <= 2 * len(members), "a member's redraws fold into one"
-            assert {c.args["user_id"] for c in publishes} == {m.user_id for m in members}
-            last = [c for c in publishes if c.args["user_id"] == ADA][-1]
-            assert "Omar" in json.dumps(last.args["view"]["blocks"]), "the last state shows"
-
-    run(scenario())
+    fake = FakeSlack(publish_per_window=10, publish_window=1.0)
+    async with harness(tmp_path, fake=fake, home_limit=5, home_window=1.0) as h:
+        client, ada = await adas_home(h)
+        slack = h.server.slack
+        members = [ada] + [Identity("slack", TEAM, f"U0MEMBER{n:02d}", f"M{n}") for n in range(19)]
+        redraws = [
+            asyncio.ensure_future(slack.refresh_home(client, who))
+            for _ in range(10)
+            for who in members
+        ]
+        await asyncio.sleep(0)
+        h.services.app.conversation.handle(ada, "/lead", "add Omar Diaz at Initech")  # mid-burst
+        redraws += [
+            asyncio.ensure_future(slack.refresh_home(client, who))
+            for _ in range(10)
+            for who in members
+        ]
+        await asyncio.gather(*redraws)
+        publishes = h.fake.calls_to("views.publish")[1:]
+        assert h.fake.limited["views.publish"] == 0, "Slack never had to say wait"
+        assert most_in_any_window([c.at for c in publishes], 1.0) <= 10
+        assert len(publishes) <= 2 * len(members), "a member's redraws fold into one"
+        assert {c.args["user_id"] for c in publishes} == {m.user_id for m in members}
+        last = [c for c in publishes if c.args["user_id"] == ADA][-1]
+        assert "Omar" in json.dumps(last.args["view"]["blocks"]), "the last state shows"
 
 
-def test_a_home_redraw_slack_rate_limits_waits_its_retry_after_with_the_workspace(
+async def test_a_home_redraw_slack_rate_limits_waits_its_retry_after_with_the_workspace(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def scenario() -> None:
+    with caplog.at_level(logging.WARNING, logger="bots.slack.context"):
         async with harness(tmp_path) as h:
             client, ada = await adas_home(h)
             slack = h.server.slack
@@ -426,9 +386,6 @@ def test_a_home_redraw_slack_rate_limits_waits_its_retry_after_with_the_workspac
             held, *after = h.fake.calls_to("views.publish")[3:]
             assert {c.args["user_id"] for c in after} == {ADA, BEA} and len(after) == 2
             assert all(c.at - held.at >= 1.0 for c in after)
-
-    with caplog.at_level(logging.WARNING, logger="bots.slack.context"):
-        run(scenario())
     assert "views.publish rate limited in T0TEAM0001: held 1s" in caplog.text
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -14,52 +13,54 @@ from slack_bolt.response import BoltResponse
 from bots.cli import main
 from bots.slack.app import create_app
 from bots.slack.manifest import BOT_SCOPES, manifest
+from bots.slack.oauth import Installations
 from core.services import COMMANDS
 from core.services.ports import SimulatedClock
-from tests.adapters.slack.harness import config_for
+from core.storage.slack import SlackStorage
+from testkit.kit import services
+from testkit.slack import FakeSlack
+from testkit.slack_harness import config_for
 from tests.conftest import START
-from tests.fakes.slack import FakeSlack
-from tests.kit import services
 
 
-def handled(app: AsyncApp) -> tuple[set[str], set[str]]:
+async def handled(app: AsyncApp) -> tuple[set[str], set[str]]:
     """The slash commands and event types the app's listeners take, asked of each
     listener's own matchers (Bolt keeps no public list)."""
     commands = {
         name
         for name in ({f"/{spec.name}" for spec in COMMANDS} | {"/other"})
-        if _taken(app, {"type": "", "command": name})
+        if await _taken(app, {"type": "", "command": name})
     }
     kinds = ("app_home_opened", "app_uninstalled", "tokens_revoked", "app_mention", "message")
     events = {
-        kind for kind in kinds if _taken(app, {"type": "event_callback", "event": {"type": kind}})
+        kind
+        for kind in kinds
+        if await _taken(app, {"type": "event_callback", "event": {"type": kind}})
     }
     return commands, events
 
 
-def _taken(app: AsyncApp, body: dict[str, object]) -> bool:
+async def _taken(app: AsyncApp, body: dict[str, object]) -> bool:
     request = AsyncBoltRequest(
         body=json.dumps(body), headers={"content-type": ["application/json"]}
     )
-
-    async def ask() -> bool:
-        for listener in app._async_listeners:
-            if await listener.async_matches(req=request, resp=BoltResponse(status=404)):
-                return True
-        return False
-
-    return asyncio.run(ask())
+    for listener in app._async_listeners:
+        if await listener.async_matches(req=request, resp=BoltResponse(status=404)):
+            return True
+    return False
 
 
-def test_the_manifest_declares_exactly_the_commands_events_and_scopes_handled(
+async def test_the_manifest_declares_exactly_the_commands_events_and_scopes_handled(
     tmp_path: Path,
 ) -> None:
     with services(f"sqlite:///{tmp_path / 'db.sqlite'}", SimulatedClock(START)) as built:
         fake = FakeSlack()  # never started: the app calls nothing while registering
+        config = config_for(fake, built.settings.database_url)
+        storage = SlackStorage(config.database_url, config.client_id)
         app, _ = create_app(
-            built.app.conversation, config_for(fake, built.settings.database_url), built.core
+            built.app.conversation, config, built.core, Installations(config, storage)
         )
-        commands, events = handled(app)
+        commands, events = await handled(app)
     for url in ("https://bot.example.org", None):
         socket = url is None
         declared = manifest(url=url)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -13,10 +14,10 @@ from bots.slack import blocks
 from bots.slack.messenger import Pacer, SlackMessenger
 from core.services import Button, Delivery, Failure, Message, MessageKind, Section, SendError
 from core.services.ports import SimulatedClock
-from tests.adapters.slack.harness import ADA, config_for, run
+from testkit.kit import services
+from testkit.slack import BOT_TOKEN, TEAM, FakeSlack
+from testkit.slack_harness import ADA, config_for
 from tests.conftest import START
-from tests.fakes.slack import BOT_TOKEN, TEAM, FakeSlack
-from tests.kit import services
 
 GROUP_CHANNEL = "C0GROUP001"
 
@@ -47,26 +48,24 @@ def delivery(
     )
 
 
-def sending(
-    tmp_path: Path,
-    check: Callable[[FakeSlack, SlackMessenger], Awaitable[None]],
-    token: str | None = BOT_TOKEN,
-) -> None:
-    async def scenario() -> None:
-        with services(f"sqlite:///{tmp_path / 'db.sqlite'}", SimulatedClock(START)) as built:
-            async with FakeSlack() as fake:
+@asynccontextmanager
+async def sending(
+    tmp_path: Path, token: str | None = BOT_TOKEN
+) -> AsyncIterator[tuple[FakeSlack, SlackMessenger]]:
+    """The fake Slack and a messenger sending to it with `token`; afterwards, Slack would
+    have shown everything sent."""
+    with services(f"sqlite:///{tmp_path / 'db.sqlite'}", SimulatedClock(START)) as built:
+        async with FakeSlack() as fake:
 
-                async def token_for(team: str) -> str | None:
-                    return token
+            async def token_for(team: str) -> str | None:
+                return token
 
-                messenger = SlackMessenger(built.app.conversation, config_for(fake, ""), token_for)
-                try:
-                    await check(fake, messenger)
-                finally:
-                    await messenger.close()
-                assert fake.invalid == [], f"Slack would refuse these: {fake.invalid}"
-
-    run(scenario())
+            messenger = SlackMessenger(built.app.conversation, config_for(fake, ""), token_for)
+            try:
+                yield fake, messenger
+            finally:
+                await messenger.close()
+            assert fake.invalid == [], f"Slack would refuse these: {fake.invalid}"
 
 
 async def failure_of(messenger: SlackMessenger, item: Delivery) -> SendError:
@@ -75,8 +74,8 @@ async def failure_of(messenger: SlackMessenger, item: Delivery) -> SendError:
     return raised.value
 
 
-def test_a_dm_goes_to_the_d_channel_opened_once_per_member(tmp_path: Path) -> None:
-    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+async def test_a_dm_goes_to_the_d_channel_opened_once_per_member(tmp_path: Path) -> None:
+    async with sending(tmp_path) as (fake, messenger):
         first = await messenger.send(delivery())
         second = await messenger.send(delivery())
         stored = await messenger.send(delivery("U0OTHER001", dm="D0STORED01"))
@@ -87,13 +86,11 @@ def test_a_dm_goes_to_the_d_channel_opened_once_per_member(tmp_path: Path) -> No
         assert opened == [ADA]
         assert all(p["text"] for p in fake.posts())
 
-    sending(tmp_path, check)
 
-
-def test_a_long_digest_goes_as_messages_slack_takes_each_with_its_fallback(
+async def test_a_long_digest_goes_as_messages_slack_takes_each_with_its_fallback(
     tmp_path: Path,
 ) -> None:
-    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+    async with sending(tmp_path) as (fake, messenger):
         sections = tuple(
             Section(
                 f"Follow up with Contact{n} & co <{n}>",
@@ -111,11 +108,9 @@ def test_a_long_digest_goes_as_messages_slack_takes_each_with_its_fallback(
         assert [b for p in posts for b in p["blocks"]] == blocks.message_blocks(long)
         assert all(p["text"] for p in posts)  # fake.invalid is checked when it ends
 
-    sending(tmp_path, check)
 
-
-def test_an_admin_notice_stores_the_dm_it_opened_for_its_organiser(tmp_path: Path) -> None:
-    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+async def test_an_admin_notice_stores_the_dm_it_opened_for_its_organiser(tmp_path: Path) -> None:
+    async with sending(tmp_path) as (fake, messenger):
         stored: list[tuple[int, str]] = []
 
         def remember(member: int, channel: str) -> None:
@@ -127,115 +122,94 @@ def test_an_admin_notice_stores_the_dm_it_opened_for_its_organiser(tmp_path: Pat
         assert sent and sent.startswith(fake.dm_channel("U0ORG00001") + ":")
         assert stored == [(7, fake.dm_channel("U0ORG00001"))]
 
-    sending(tmp_path, check)
 
-
-def test_a_stale_dm_channel_is_opened_again_once(tmp_path: Path) -> None:
-    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+async def test_a_stale_dm_channel_is_opened_again_once(tmp_path: Path) -> None:
+    async with sending(tmp_path) as (fake, messenger):
         fake.channel_errors["D0STALE001"] = "channel_not_found"
         sent = await messenger.send(delivery(dm="D0STALE001"))
         assert sent and sent.startswith(fake.dm_channel(ADA))
 
-    sending(tmp_path, check)
-
 
 @pytest.mark.parametrize("code", ["user_not_found", "user_disabled", "cannot_dm_bot"])
-def test_a_member_slack_will_not_let_us_dm_is_unreachable(tmp_path: Path, code: str) -> None:
-    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+async def test_a_member_slack_will_not_let_us_dm_is_unreachable(tmp_path: Path, code: str) -> None:
+    async with sending(tmp_path) as (fake, messenger):
         fake.unreachable[ADA] = code
         error = await failure_of(messenger, delivery())
         assert error.kind is Failure.UNREACHABLE and code in str(error)
-
-    sending(tmp_path, check)
 
 
 @pytest.mark.parametrize(
     "code", ["invalid_auth", "account_inactive", "token_revoked", "team_disabled"]
 )
-def test_a_dead_workspace_token_is_fatal(tmp_path: Path, code: str) -> None:
-    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+async def test_a_dead_workspace_token_is_fatal(tmp_path: Path, code: str) -> None:
+    async with sending(tmp_path) as (fake, messenger):
         fake.fail_next("conversations.open", code)
         error = await failure_of(messenger, delivery())
         assert error.kind is Failure.FATAL
 
-    sending(tmp_path, check)
 
-
-def test_a_workspace_without_an_installation_is_fatal(tmp_path: Path) -> None:
-    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+async def test_a_workspace_without_an_installation_is_fatal(tmp_path: Path) -> None:
+    async with sending(tmp_path, token=None) as (_, messenger):
         assert (await failure_of(messenger, delivery())).kind is Failure.FATAL
-
-    sending(tmp_path, check, token=None)
 
 
 @pytest.mark.parametrize("code", ["channel_not_found", "not_in_channel", "is_archived"])
-def test_a_group_channel_that_is_gone_says_so(tmp_path: Path, code: str) -> None:
-    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+async def test_a_group_channel_that_is_gone_says_so(tmp_path: Path, code: str) -> None:
+    async with sending(tmp_path) as (fake, messenger):
         fake.channel_errors[GROUP_CHANNEL] = code
         error = await failure_of(messenger, delivery(None, kind="leaderboard"))
         assert error.kind is Failure.CHANNEL_GONE
 
-    sending(tmp_path, check)
 
-
-def test_a_group_post_reaches_the_channel(tmp_path: Path) -> None:
-    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+async def test_a_group_post_reaches_the_channel(tmp_path: Path) -> None:
+    async with sending(tmp_path) as (fake, messenger):
         sent = await messenger.send(delivery(None, kind="leaderboard"))
         assert sent and sent.startswith(GROUP_CHANNEL + ":")
         assert fake.calls_to("conversations.open") == []
 
-    sending(tmp_path, check)
 
-
-def test_a_429_is_rate_limited_with_its_retry_after(tmp_path: Path) -> None:
-    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+async def test_a_429_is_rate_limited_with_its_retry_after(tmp_path: Path) -> None:
+    async with sending(tmp_path) as (fake, messenger):
         fake.fail_next("chat.postMessage", "ratelimited", status=429, retry_after=7)
         error = await failure_of(messenger, delivery(dm="D0ADA00001"))
         assert error.kind is Failure.RATE_LIMITED and error.retry_after == 7
-
-    sending(tmp_path, check)
 
 
 @pytest.mark.parametrize(
     "status,code", [(500, "internal_error"), (503, "service_unavailable"), (200, "fatal_error")]
 )
-def test_slack_having_a_bad_moment_is_transient(tmp_path: Path, status: int, code: str) -> None:
-    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+async def test_slack_having_a_bad_moment_is_transient(
+    tmp_path: Path, status: int, code: str
+) -> None:
+    async with sending(tmp_path) as (fake, messenger):
         fake.fail_next("chat.postMessage", code, status=status)
         error = await failure_of(messenger, delivery(dm="D0ADA00001"))
         assert error.kind is Failure.TRANSIENT
 
-    sending(tmp_path, check)
 
+async def test_slack_unreachable_is_transient(tmp_path: Path) -> None:
+    with services(f"sqlite:///{tmp_path / 'db.sqlite'}", SimulatedClock(START)) as built:
+        async with FakeSlack() as fake:
+            config = config_for(fake, "")
+        # The fake is gone: its port refuses connections.
 
-def test_slack_unreachable_is_transient(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        with services(f"sqlite:///{tmp_path / 'db.sqlite'}", SimulatedClock(START)) as built:
-            async with FakeSlack() as fake:
-                config = config_for(fake, "")
-            # The fake is gone: its port refuses connections.
+        async def token_for(team: str) -> str | None:
+            return BOT_TOKEN
 
-            async def token_for(team: str) -> str | None:
-                return BOT_TOKEN
-
-            messenger = SlackMessenger(built.app.conversation, config, token_for)
-            try:
-                error = await failure_of(messenger, delivery(dm="D0ADA00001"))
-            finally:
-                await messenger.close()
-            assert error.kind is Failure.TRANSIENT
-
-    run(scenario())
+        messenger = SlackMessenger(built.app.conversation, config, token_for)
+        try:
+            error = await failure_of(messenger, delivery(dm="D0ADA00001"))
+        finally:
+            await messenger.close()
+        assert error.kind is Failure.TRANSIENT
 
 
 @pytest.mark.parametrize("code", ["invalid_blocks", "msg_too_long", "no_text"])
-def test_what_slack_refuses_to_show_is_a_payload_bug(tmp_path: Path, code: str) -> None:
-    async def check(fake: FakeSlack, messenger: SlackMessenger) -> None:
+async def test_what_slack_refuses_to_show_is_a_payload_bug(tmp_path: Path, code: str) -> None:
+    async with sending(tmp_path) as (fake, messenger):
         fake.fail_next("chat.postMessage", code)
         error = await failure_of(messenger, delivery(dm="D0ADA00001"))
         assert error.kind is Failure.PAYLOAD
-
-    sending(tmp_path, check)
 
 
 def test_the_pacer_keeps_a_channel_to_one_a_second_and_a_workspace_to_its_rate() -> None:

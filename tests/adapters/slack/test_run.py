@@ -17,8 +17,8 @@ from bots.bootstrap import build
 from bots.runtime.process import Roles, serve_roles
 from bots.settings import Settings
 from bots.slack.settings import SlackSettings
-from tests.adapters.slack.harness import ADA, run, wait_until
-from tests.fakes.slack import (
+from testkit.processes import outside
+from testkit.slack import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -28,7 +28,7 @@ from tests.fakes.slack import (
     form,
     sign,
 )
-from tests.processes import outside
+from testkit.slack_harness import ADA, wait_until
 
 
 def free_port() -> int:
@@ -37,49 +37,46 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_run_slack_serves_commands_beside_the_runner_until_sigterm(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with FakeSlack() as fake:
-            fake.add_user(ADA, "Ada")
-            port = free_port()
-            settings = Settings(
-                database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
-                http_port=port,
-                platforms={
-                    "slack": SlackSettings(
-                        bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake.api_url
-                    )
-                },
-            )
-            with build(settings, migrate=True) as services:
-                started = asyncio.Event()
-                roles = Roles({"slack": None}, tick_seconds=0.2)
-                task = asyncio.create_task(serve_roles(services, roles, started=started))
-                await asyncio.wait_for(started.wait(), 10)
-                body = form(
-                    command="/lead",
-                    text="add Julie at Acme",
-                    user_id=ADA,
-                    team_id=TEAM,
-                    user_name="ada",
-                    response_url=fake.response_url("run"),
-                    trigger_id="t",
+async def test_run_slack_serves_commands_beside_the_runner_until_sigterm(tmp_path: Path) -> None:
+    async with FakeSlack() as fake:
+        fake.add_user(ADA, "Ada")
+        port = free_port()
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+            http_port=port,
+            platforms={
+                "slack": SlackSettings(
+                    bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake.api_url
                 )
-                async with aiohttp.ClientSession() as http:
-                    async with http.post(
-                        f"http://127.0.0.1:{port}/slack/events",
-                        data=body.encode(),
-                        headers={**sign(body), "Content-Type": "application/x-www-form-urlencoded"},
-                    ) as response:
-                        assert response.status == 200
-                        assert "Julie" in (await response.json())["text"]  # in the ack
-                    # The process's health routes share the Slack listener's port.
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
-                        assert (health.status, await health.text()) == (200, "ok\n")
-                os.kill(os.getpid(), signal.SIGTERM)
-                await asyncio.wait_for(task, 10)
-
-    run(scenario())
+            },
+        )
+        with build(settings, migrate=True) as services:
+            started = asyncio.Event()
+            roles = Roles({"slack": None}, tick_seconds=0.2)
+            task = asyncio.create_task(serve_roles(services, roles, started=started))
+            await asyncio.wait_for(started.wait(), 10)
+            body = form(
+                command="/lead",
+                text="add Julie at Acme",
+                user_id=ADA,
+                team_id=TEAM,
+                user_name="ada",
+                response_url=fake.response_url("run"),
+                trigger_id="t",
+            )
+            async with aiohttp.ClientSession() as http:
+                async with http.post(
+                    f"http://127.0.0.1:{port}/slack/events",
+                    data=body.encode(),
+                    headers={**sign(body), "Content-Type": "application/x-www-form-urlencoded"},
+                ) as response:
+                    assert response.status == 200
+                    assert "Julie" in (await response.json())["text"]  # in the ack
+                # The process's health routes share the Slack listener's port.
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
+                    assert (health.status, await health.text()) == (200, "ok\n")
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.wait_for(task, 10)
 
 
 def test_the_manifest_command_prints_json(capsys: object) -> None:
@@ -133,82 +130,69 @@ def slack_env(fake: FakeSlack, tmp_path: Path, **env: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("role", ["--slack", "--worker"])
-def test_a_refused_bot_token_stops_run_with_one_line(role: str, tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with FakeSlack() as fake:
-            env = slack_env(
-                fake, tmp_path, SLACK_BOT_TOKEN="xoxb-revoked", SLACK_SIGNING_SECRET=SIGNING_SECRET
-            )
-            code, err = await followthrough("run", role, **env)
-            assert code == 1
-            assert err == [
-                "followthrough run: Slack refused SLACK_BOT_TOKEN (invalid_auth): copy the Bot"
-                " User OAuth Token (xoxb-...) again from OAuth & Permissions, or reinstall the"
-                " app to the workspace, and start again"
-            ]
-            assert [call.method for call in fake.calls] == ["auth.test"]
-
-    run(scenario())
+async def test_a_refused_bot_token_stops_run_with_one_line(role: str, tmp_path: Path) -> None:
+    async with FakeSlack() as fake:
+        env = slack_env(
+            fake, tmp_path, SLACK_BOT_TOKEN="xoxb-revoked", SLACK_SIGNING_SECRET=SIGNING_SECRET
+        )
+        code, err = await followthrough("run", role, **env)
+        assert code == 1
+        assert err == [
+            "followthrough run: Slack refused SLACK_BOT_TOKEN (invalid_auth): copy the Bot"
+            " User OAuth Token (xoxb-...) again from OAuth & Permissions, or reinstall the"
+            " app to the workspace, and start again"
+        ]
+        assert [call.method for call in fake.calls] == ["auth.test"]
 
 
-def test_a_refused_app_token_stops_run_with_one_line_and_no_retry(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with FakeSlack() as fake:
-            env = slack_env(fake, tmp_path, SLACK_APP_TOKEN="xapp-revoked")
-            code, err = await followthrough("run", "--slack", **env)
-            assert code == 1
-            assert len(err) == 1 and err[0].startswith(
-                "followthrough run: Slack refused SLACK_APP_TOKEN (invalid_auth): enable"
-                " Socket Mode"
-            ), err
-            assert len(fake.calls_to("apps.connections.open")) == 1
-
-    run(scenario())
-
-
-def test_run_without_slack_reachable_says_so_in_one_line(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with FakeSlack() as fake:
-            env = slack_env(fake, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
-        # The fake is gone: nothing answers on its port any more.
+async def test_a_refused_app_token_stops_run_with_one_line_and_no_retry(tmp_path: Path) -> None:
+    async with FakeSlack() as fake:
+        env = slack_env(fake, tmp_path, SLACK_APP_TOKEN="xapp-revoked")
         code, err = await followthrough("run", "--slack", **env)
         assert code == 1
-        assert len(err) == 1 and err[0].startswith("followthrough run: cannot reach 127.0.0.1:")
+        assert len(err) == 1 and err[0].startswith(
+            "followthrough run: Slack refused SLACK_APP_TOKEN (invalid_auth): enable Socket Mode"
+        ), err
+        assert len(fake.calls_to("apps.connections.open")) == 1
 
-    run(scenario())
+
+async def test_run_without_slack_reachable_says_so_in_one_line(tmp_path: Path) -> None:
+    async with FakeSlack() as fake:
+        env = slack_env(fake, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    # The fake is gone: nothing answers on its port any more.
+    code, err = await followthrough("run", "--slack", **env)
+    assert code == 1
+    assert len(err) == 1 and err[0].startswith("followthrough run: cannot reach 127.0.0.1:")
 
 
-def test_readyz_answers_503_until_the_socket_has_connected(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with UnsteadySlack() as fake:
-            fake.hold_links()
-            port = free_port()
-            settings = Settings(
-                database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
-                http_port=port,
-                platforms={
-                    "slack": SlackSettings(
-                        bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url=fake.api_url
-                    )
-                },
-            )
-            with build(settings, migrate=True) as services:
-                started = asyncio.Event()
-                roles = Roles({"slack": None}, tick_seconds=0.2)
-                task = asyncio.create_task(serve_roles(services, roles, started=started))
-                async with aiohttp.ClientSession() as http:
+async def test_readyz_answers_503_until_the_socket_has_connected(tmp_path: Path) -> None:
+    async with UnsteadySlack() as fake:
+        fake.hold_links()
+        port = free_port()
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+            http_port=port,
+            platforms={
+                "slack": SlackSettings(
+                    bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url=fake.api_url
+                )
+            },
+        )
+        with build(settings, migrate=True) as services:
+            started = asyncio.Event()
+            roles = Roles({"slack": None}, tick_seconds=0.2)
+            task = asyncio.create_task(serve_roles(services, roles, started=started))
+            async with aiohttp.ClientSession() as http:
 
-                    async def readyz() -> tuple[int, str]:
-                        url = f"http://127.0.0.1:{port}/readyz"
-                        async with http.get(url) as response:
-                            return response.status, await response.text()
+                async def readyz() -> tuple[int, str]:
+                    url = f"http://127.0.0.1:{port}/readyz"
+                    async with http.get(url) as response:
+                        return response.status, await response.text()
 
-                    await wait_until(lambda: fake.knocked == 1, timeout=10)
-                    assert await readyz() == (503, "slack: socket mode not connected\n")
-                    fake.let_links_in()
-                    await asyncio.wait_for(started.wait(), 10)
-                    assert await readyz() == (200, "ready\n")
-                os.kill(os.getpid(), signal.SIGTERM)
-                await asyncio.wait_for(task, 10)
-
-    run(scenario())
+                await wait_until(lambda: fake.knocked == 1, timeout=10)
+                assert await readyz() == (503, "slack: socket mode not connected\n")
+                fake.let_links_in()
+                await asyncio.wait_for(started.wait(), 10)
+                assert await readyz() == (200, "ready\n")
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.wait_for(task, 10)

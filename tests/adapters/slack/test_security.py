@@ -22,19 +22,18 @@ from sqlalchemy import text
 
 from bots.slack.commands import add_lead_view
 from core.services import SAYINGS
-from tests.adapters.slack.harness import (
+from testkit.slack import APP_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, UnsteadySlack
+from testkit.slack_harness import (
     ADA,
     BEA,
     ORG,
     Harness,
     harness,
     listeners_done,
-    run,
     wait_until,
 )
 from tests.adapters.slack.test_modal import submission
 from tests.adapters.slack.test_oauth import OAUTH, install
-from tests.fakes.slack import APP_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, UnsteadySlack
 
 CROWD = re.compile(r"<!(channel|here|everyone)|<!subteam")
 
@@ -50,37 +49,28 @@ def texts(value: Any) -> list[str]:
     return []
 
 
-def test_a_request_signed_299_seconds_ago_is_accepted(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            status, _, hook = await h.command("list", age=299)
-            assert status == 200
-            await h.answers(hook)
-
-    run(scenario())
+async def test_a_request_signed_299_seconds_ago_is_accepted(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        status, _, hook = await h.command("list", age=299)
+        assert status == 200
+        await h.answers(hook)
 
 
-def test_a_request_signed_301_seconds_ago_is_refused_and_reaches_no_listener(
+async def test_a_request_signed_301_seconds_ago_is_refused_and_reaches_no_listener(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            status, _, _hook = await h.command("add Julie at Acme", age=301)
-            assert status == 401
-            await _nothing_happened(h)
-
-    run(scenario())
+    async with harness(tmp_path) as h:
+        status, _, _hook = await h.command("add Julie at Acme", age=301)
+        assert status == 401
+        await _nothing_happened(h)
 
 
-def test_a_bad_signature_gets_401_and_reaches_no_listener(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            _, body = h.command_body("add Julie at Acme")
-            status, _ = await h.post(body, secret="not-the-secret")
-            assert status == 401
-            await _nothing_happened(h)
-
-    run(scenario())
+async def test_a_bad_signature_gets_401_and_reaches_no_listener(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        _, body = h.command_body("add Julie at Acme")
+        status, _ = await h.post(body, secret="not-the-secret")
+        assert status == 401
+        await _nothing_happened(h)
 
 
 async def _nothing_happened(h: Any) -> None:
@@ -92,59 +82,48 @@ async def _nothing_happened(h: Any) -> None:
     assert not h.has_group(TEAM)
 
 
-def test_the_ack_comes_in_time_while_slack_answers_slowly(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path, fake=FakeSlack(delay=2.0)) as h:
-            await h.ask("list")  # the first request pays auth.test once
-            started = time.monotonic()
-            # Bea's first command waits 2 s for her users.info: past the answer's 1 s in
-            # the ack, well within Slack's 3 s.
-            status, ack, hook = await h.command("add Julie at Acme", user=BEA)
-            acked = time.monotonic() - started
-            assert status == 200 and ack == ""
-            assert acked < 2.0, f"acked after {acked:.2f}s"
-            (answer,) = await h.answers(hook, timeout=10)
-            assert "Julie" in answer["text"]
-
-    run(scenario())
+async def test_the_ack_comes_in_time_while_slack_answers_slowly(tmp_path: Path) -> None:
+    async with harness(tmp_path, fake=FakeSlack(delay=2.0)) as h:
+        await h.ask("list")  # the first request pays auth.test once
+        started = time.monotonic()
+        # Bea's first command waits 2 s for her users.info: past the answer's 1 s in
+        # the ack, well within Slack's 3 s.
+        status, ack, hook = await h.command("add Julie at Acme", user=BEA)
+        acked = time.monotonic() - started
+        assert status == 200 and ack == ""
+        assert acked < 2.0, f"acked after {acked:.2f}s"
+        (answer,) = await h.answers(hook, timeout=10)
+        assert "Julie" in answer["text"]
 
 
-def test_what_a_member_types_can_never_ping_a_crowd(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            # As Slack sends it with escaping on: mentions in brackets, & < > as entities.
-            typed = (
-                "add <!here> Eve &lt;!channel&gt; at *Acme* &amp; <!everyone> <!subteam^S1|@devs>"
-            )
-            status, _, hook = await h.command(typed)
-            assert status == 200
-            (answer,) = await h.answers(hook)
-            said = texts(answer)
-            assert said and not any(CROWD.search(text) for text in said), said
-            assert not any("<@" in text for text in said)
-            listed = await h.ask("list")
-            shown = listed.replace("\u200b", "")  # zero-width spaces keep it inert
-            assert "@here Eve" in shown and "&lt;!channel&gt;" in listed
-            assert "\u200b*\u200bAcme\u200b*\u200b" in listed  # shown as typed, not bold
-
-    run(scenario())
+async def test_what_a_member_types_can_never_ping_a_crowd(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        # As Slack sends it with escaping on: mentions in brackets, & < > as entities.
+        typed = "add <!here> Eve &lt;!channel&gt; at *Acme* &amp; <!everyone> <!subteam^S1|@devs>"
+        status, _, hook = await h.command(typed)
+        assert status == 200
+        (answer,) = await h.answers(hook)
+        said = texts(answer)
+        assert said and not any(CROWD.search(text) for text in said), said
+        assert not any("<@" in text for text in said)
+        listed = await h.ask("list")
+        shown = listed.replace("\u200b", "")  # zero-width spaces keep it inert
+        assert "@here Eve" in shown and "&lt;!channel&gt;" in listed
+        assert "\u200b*\u200bAcme\u200b*\u200b" in listed  # shown as typed, not bold
 
 
-def test_a_channel_mention_reaches_the_core_as_the_channel_id(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            answer = await h.ask(
-                "group channel <#C0JOBS0001|job-search>", command="/followthrough", user=ORG
-            )
-            assert channel_of(h) == "C0JOBS0001", answer  # the id, not "#job-search"
-            refused = await h.ask(
-                "group channel <#C0JOBS0001|job-search>", command="/followthrough", user=ADA
-            )
-            assert refused != answer
-            info = [c.args["user"] for c in h.fake.calls_to("users.info")]
-            assert ORG in info and ADA in info
-
-    run(scenario())
+async def test_a_channel_mention_reaches_the_core_as_the_channel_id(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        answer = await h.ask(
+            "group channel <#C0JOBS0001|job-search>", command="/followthrough", user=ORG
+        )
+        assert channel_of(h) == "C0JOBS0001", answer  # the id, not "#job-search"
+        refused = await h.ask(
+            "group channel <#C0JOBS0001|job-search>", command="/followthrough", user=ADA
+        )
+        assert refused != answer
+        info = [c.args["user"] for c in h.fake.calls_to("users.info")]
+        assert ORG in info and ADA in info
 
 
 def channel_of(h: Harness) -> str | None:
@@ -153,37 +132,33 @@ def channel_of(h: Harness) -> str | None:
         return connection.execute(query).scalar_one_or_none()
 
 
-def test_an_organiser_command_reads_the_admin_flag_again_after_a_minute(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            now = [1000.0]
-            h.server.slack.people._clock = lambda: now[0]
-            set_channel = "Group Channel <#C0JOBS0001|job-search>"  # as typed, any case
-            await h.ask(set_channel, command="/followthrough", user=ORG)
-            assert channel_of(h) == "C0JOBS0001"
-            h.fake.users[ORG]["is_admin"] = False  # Olga is no longer a workspace admin
-            now[0] += 61
-            asked = len(h.fake.calls_to("users.info"))
-            await h.ask("list", user=ORG)  # a member's command: her name is fresh enough
-            assert len(h.fake.calls_to("users.info")) == asked
-            refused = await h.ask(
-                "group channel <#C0OTHER001|other>", command="/followthrough", user=ORG
-            )
-            assert len(h.fake.calls_to("users.info")) == asked + 1, "the admin flag re-read"
-            assert channel_of(h) == "C0JOBS0001", refused
+async def test_an_organiser_command_reads_the_admin_flag_again_after_a_minute(
+    tmp_path: Path,
+) -> None:
+    async with harness(tmp_path) as h:
+        now = [1000.0]
+        h.server.slack.people._clock = lambda: now[0]
+        set_channel = "Group Channel <#C0JOBS0001|job-search>"  # as typed, any case
+        await h.ask(set_channel, command="/followthrough", user=ORG)
+        assert channel_of(h) == "C0JOBS0001"
+        h.fake.users[ORG]["is_admin"] = False  # Olga is no longer a workspace admin
+        now[0] += 61
+        asked = len(h.fake.calls_to("users.info"))
+        await h.ask("list", user=ORG)  # a member's command: her name is fresh enough
+        assert len(h.fake.calls_to("users.info")) == asked
+        refused = await h.ask(
+            "group channel <#C0OTHER001|other>", command="/followthrough", user=ORG
+        )
+        assert len(h.fake.calls_to("users.info")) == asked + 1, "the admin flag re-read"
+        assert channel_of(h) == "C0JOBS0001", refused
 
-    run(scenario())
 
-
-def test_json_payloads_are_what_slack_would_accept(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            _, _, hook = await h.command("help")
-            (answer,) = await h.answers(hook)
-            assert len(answer["blocks"]) <= 50
-            assert all(len(json.dumps(b)) < 3100 for b in answer["blocks"])
-
-    run(scenario())
+async def test_json_payloads_are_what_slack_would_accept(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        _, _, hook = await h.command("help")
+        (answer,) = await h.answers(hook)
+        assert len(answer["blocks"]) <= 50
+        assert all(len(json.dumps(b)) < 3100 for b in answer["blocks"])
 
 
 # -- malformed and unsigned bodies: 400 or 401, never a 500 ----------------------------------
@@ -217,10 +192,10 @@ def _no_tracebacks(caplog: Any) -> None:
     assert failed == [], [r.getMessage() for r in failed]
 
 
-def test_a_malformed_body_gets_400_when_signed_and_401_when_not_with_no_traceback(
+async def test_a_malformed_body_gets_400_when_signed_and_401_when_not_with_no_traceback(
     tmp_path: Path, caplog: Any
 ) -> None:
-    async def scenario() -> None:
+    with caplog.at_level(logging.DEBUG):
         async with harness(tmp_path) as h:
             for name, (body, content_type) in MALFORMED.items():
                 kind = {"Content-Type": content_type}
@@ -233,16 +208,13 @@ def test_a_malformed_body_gets_400_when_signed_and_401_when_not_with_no_tracebac
                     401,
                 ), name
             await _nothing_happened(h)
-
-    with caplog.at_level(logging.DEBUG):
-        run(scenario())
     _no_tracebacks(caplog)
 
 
-def test_a_timestamp_that_is_not_a_number_gets_401_with_no_traceback(
+async def test_a_timestamp_that_is_not_a_number_gets_401_with_no_traceback(
     tmp_path: Path, caplog: Any
 ) -> None:
-    async def scenario() -> None:
+    with caplog.at_level(logging.DEBUG):
         async with harness(tmp_path) as h:
             _, body = h.command_body("add Julie at Acme")
             kind = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -254,14 +226,11 @@ def test_a_timestamp_that_is_not_a_number_gets_401_with_no_traceback(
             headers = {**kind, **_signed_bytes(body.encode()), "X-Slack-Signature": "v0=é"}
             assert await _post_raw(h, body.encode(), headers) == 401
             await _nothing_happened(h)
-
-    with caplog.at_level(logging.DEBUG):
-        run(scenario())
     _no_tracebacks(caplog)
 
 
-def test_a_request_with_no_signature_at_all_gets_401(tmp_path: Path, caplog: Any) -> None:
-    async def scenario() -> None:
+async def test_a_request_with_no_signature_at_all_gets_401(tmp_path: Path, caplog: Any) -> None:
+    with caplog.at_level(logging.DEBUG):
         async with harness(tmp_path) as h:
             _, body = h.command_body("add Julie at Acme")
             kind = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -269,9 +238,6 @@ def test_a_request_with_no_signature_at_all_gets_401(tmp_path: Path, caplog: Any
             stamp_only = {**kind, "X-Slack-Request-Timestamp": str(int(time.time()))}
             assert await _post_raw(h, body.encode(), stamp_only) == 401
             await _nothing_happened(h)
-
-    with caplog.at_level(logging.DEBUG):
-        run(scenario())
     _no_tracebacks(caplog)
 
 
@@ -298,29 +264,26 @@ def lead_count(h: Harness) -> int:
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 
 
-def test_a_slash_command_replayed_within_its_window_is_applied_once(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        # Answers ride in the ack when ready within 2.5 s: a busy machine's too.
-        async with harness(tmp_path, answer_in_ack=2.5) as h:
-            hook, body = h.command_body("add Julie at Acme")
-            status, first = await h.post(body)
+async def test_a_slash_command_replayed_within_its_window_is_applied_once(tmp_path: Path) -> None:
+    # Answers ride in the ack when ready within 2.5 s: a busy machine's too.
+    async with harness(tmp_path, answer_in_ack=2.5) as h:
+        hook, body = h.command_body("add Julie at Acme")
+        status, first = await h.post(body)
+        assert status == 200
+        # The same signed body again, within its 5 minutes: replayed, and retried.
+        replays = [await h.post(body), await h.post(body, headers=RETRY)]
+        await listeners_done()
+        assert lead_count(h) == 1
+        for status, answer in replays:  # whoever replayed it hears so, in the ack
             assert status == 200
-            # The same signed body again, within its 5 minutes: replayed, and retried.
-            replays = [await h.post(body), await h.post(body, headers=RETRY)]
-            await listeners_done()
-            assert lead_count(h) == 1
-            for status, answer in replays:  # whoever replayed it hears so, in the ack
-                assert status == 200
-                assert json.loads(answer)["text"] == SAYINGS["replayed"]
-            # Ada heard the first answer once, and nothing of the replays.
-            heard = [json.loads(first)] if first else []
-            heard += [answer for name, answer in h.fake.responses if name == hook]
-            (answer,) = heard
-            assert "Julie" in answer["text"]
-            assert len(h.fake.calls_to("views.publish")) == 1  # her Home tab, redrawn once
-            assert "Julie" in await h.ask("list")  # a new command is a new trigger_id
-
-    run(scenario())
+            assert json.loads(answer)["text"] == SAYINGS["replayed"]
+        # Ada heard the first answer once, and nothing of the replays.
+        heard = [json.loads(first)] if first else []
+        heard += [answer for name, answer in h.fake.responses if name == hook]
+        (answer,) = heard
+        assert "Julie" in answer["text"]
+        assert len(h.fake.calls_to("views.publish")) == 1  # her Home tab, redrawn once
+        assert "Julie" in await h.ask("list")  # a new command is a new trigger_id
 
 
 # -- users.info gone wrong: the command still works, by the request's name ----------------
@@ -350,65 +313,56 @@ USERS_INFO_GONE_WRONG: dict[str, Callable[[], web.Response] | float] = {
 }
 
 
-def test_a_command_works_by_the_requests_name_whatever_users_info_answers(
+async def test_a_command_works_by_the_requests_name_whatever_users_info_answers(
     tmp_path: Path,
 ) -> None:
-    async def scenario() -> None:
-        fake = UnsteadySlack()
-        async with harness(tmp_path, fake=fake) as h:
-            h.server.slack.people.timeout = 0.3
-            for number, (case, answer) in enumerate(USERS_INFO_GONE_WRONG.items(), 1):
-                user = f"U0CASE{number:04d}"
-                fake.add_user(user, "Real Name", admin=True)  # what users.info would say
-                fake.users_info_answers.append(answer)
-                said = await h.ask("add Julie Martin at Acme", user=user)
-                assert fake.users_info_answers == [], case  # this command was given it
-                # The welcome names the member as the request did (its user_name).
-                assert f"Welcome, {user.lower()}!" in said, (case, said)
-                # Not an organiser on an answer that never said so (asked again, unless
-                # the last answer was a user object, ill-typed or not, and was kept).
-                fake.users_info_answers.append(answer)
-                refused = await h.ask(
-                    "group channel <#C0JOBS0001|jobs>", command="/followthrough", user=user
-                )
-                assert channel_of(h) is None, (case, refused)
-                fake.users_info_answers.clear()
-                assert "Julie Martin" in await h.ask("list", user=user), case
-
-    run(scenario())
+    fake = UnsteadySlack()
+    async with harness(tmp_path, fake=fake) as h:
+        h.server.slack.people.timeout = 0.3
+        for number, (case, answer) in enumerate(USERS_INFO_GONE_WRONG.items(), 1):
+            user = f"U0CASE{number:04d}"
+            fake.add_user(user, "Real Name", admin=True)  # what users.info would say
+            fake.users_info_answers.append(answer)
+            said = await h.ask("add Julie Martin at Acme", user=user)
+            assert fake.users_info_answers == [], case  # this command was given it
+            # The welcome names the member as the request did (its user_name).
+            assert f"Welcome, {user.lower()}!" in said, (case, said)
+            # Not an organiser on an answer that never said so (asked again, unless
+            # the last answer was a user object, ill-typed or not, and was kept).
+            fake.users_info_answers.append(answer)
+            refused = await h.ask(
+                "group channel <#C0JOBS0001|jobs>", command="/followthrough", user=user
+            )
+            assert channel_of(h) is None, (case, refused)
+            fake.users_info_answers.clear()
+            assert "Julie Martin" in await h.ask("list", user=user), case
 
 
-def test_a_replayed_lead_command_opens_its_modal_once(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            _, body = h.command_body("")
-            for headers in ({}, {}, RETRY):
-                assert await h.post(body, headers=headers) == (200, "")
-            await listeners_done()
-            assert len(h.fake.calls_to("views.open")) == 1
-            # Slack refuses a used trigger_id: the replays tried nothing to fail on.
-            assert [name for name, _ in h.fake.responses] == []
-
-    run(scenario())
+async def test_a_replayed_lead_command_opens_its_modal_once(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        _, body = h.command_body("")
+        for headers in ({}, {}, RETRY):
+            assert await h.post(body, headers=headers) == (200, "")
+        await listeners_done()
+        assert len(h.fake.calls_to("views.open")) == 1
+        # Slack refuses a used trigger_id: the replays tried nothing to fail on.
+        assert [name for name, _ in h.fake.responses] == []
 
 
-def test_an_event_delivered_twice_publishes_the_home_tab_once(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path) as h:
-            opened = {"type": "app_home_opened", "user": ADA, "tab": "home"}
-            assert (await h.event(opened, event_id="Ev0HOME0001"))[0] == 200
-            await wait_until(lambda: h.fake.calls_to("views.publish"))
-            # Slack thought the ack late: the same event_id again, then once more.
-            assert (await h.event(opened, event_id="Ev0HOME0001", retry=1))[0] == 200
-            assert (await h.event(opened, event_id="Ev0HOME0001", retry=2))[0] == 200
-            await listeners_done()
-            (published,) = h.fake.calls_to("views.publish")
-            assert published.args["user_id"] == ADA
-            # Another visit is another event: published again.
-            assert (await h.event(opened, event_id="Ev0HOME0002"))[0] == 200
-            await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 2)
-
-    run(scenario())
+async def test_an_event_delivered_twice_publishes_the_home_tab_once(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        opened = {"type": "app_home_opened", "user": ADA, "tab": "home"}
+        assert (await h.event(opened, event_id="Ev0HOME0001"))[0] == 200
+        await wait_until(lambda: h.fake.calls_to("views.publish"))
+        # Slack thought the ack late: the same event_id again, then once more.
+        assert (await h.event(opened, event_id="Ev0HOME0001", retry=1))[0] == 200
+        assert (await h.event(opened, event_id="Ev0HOME0001", retry=2))[0] == 200
+        await listeners_done()
+        (published,) = h.fake.calls_to("views.publish")
+        assert published.args["user_id"] == ADA
+        # Another visit is another event: published again.
+        assert (await h.event(opened, event_id="Ev0HOME0002"))[0] == 200
+        await wait_until(lambda: len(h.fake.calls_to("views.publish")) == 2)
 
 
 # -- isolation: what one workspace sends never reaches another's rows ------------------

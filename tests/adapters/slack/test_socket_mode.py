@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from tests.adapters.slack.harness import ADA, Harness, harness, run, wait_until
-from tests.fakes.slack import APP_TOKEN, TEAM, FakeSlack
+from testkit.slack import APP_TOKEN, TEAM, FakeSlack
+from testkit.slack_harness import ADA, Harness, harness, wait_until
 
 
 class CuttingSlack(FakeSlack):
@@ -66,43 +66,37 @@ async def health_turns(h: Harness, status: int, timeout: float = 2.0) -> None:
         await asyncio.sleep(0.01)
 
 
-def test_a_slash_command_envelope_is_acked_and_answered(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path, app_token=APP_TOKEN) as h:
-            await h.fake.connected()
-            assert await health(h) == 200
-            payload = command_payload(h, "add Julie Martin at Acme", "socket")
-            ack = await h.fake.envelope("slash_commands", payload)
-            assert ack["envelope_id"].startswith("env-")
-            answer = ack["payload"]  # the answer rides in the ack
-            assert "Julie Martin" in answer["text"]
-
-    run(scenario())
+async def test_a_slash_command_envelope_is_acked_and_answered(tmp_path: Path) -> None:
+    async with harness(tmp_path, app_token=APP_TOKEN) as h:
+        await h.fake.connected()
+        assert await health(h) == 200
+        payload = command_payload(h, "add Julie Martin at Acme", "socket")
+        ack = await h.fake.envelope("slash_commands", payload)
+        assert ack["envelope_id"].startswith("env-")
+        answer = ack["payload"]  # the answer rides in the ack
+        assert "Julie Martin" in answer["text"]
 
 
-def test_an_event_retried_over_the_socket_applies_once(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with harness(tmp_path, app_token=APP_TOKEN) as h:
-            await h.ask("add Julie at Acme")
-            body = {
-                "type": "event_callback",
-                "team_id": TEAM,
-                "api_app_id": "A0APP00001",
-                "event_id": "Ev0SOCKET1",
-                "event_time": 1,
-                "event": {"type": "app_uninstalled"},
-            }
-            await h.fake.envelope("events_api", body)
-            await wait_until(lambda: not h.has_group(TEAM))
-            await h.ask("add Sam at Globex")  # back again, a new group
-            await h.fake.envelope("events_api", body, retry_attempt=1)
-            await asyncio.sleep(0.3)  # the event is acked before its listener runs
-            assert "Sam" in await h.ask("list")
-
-    run(scenario())
+async def test_an_event_retried_over_the_socket_applies_once(tmp_path: Path) -> None:
+    async with harness(tmp_path, app_token=APP_TOKEN) as h:
+        await h.ask("add Julie at Acme")
+        body = {
+            "type": "event_callback",
+            "team_id": TEAM,
+            "api_app_id": "A0APP00001",
+            "event_id": "Ev0SOCKET1",
+            "event_time": 1,
+            "event": {"type": "app_uninstalled"},
+        }
+        await h.fake.envelope("events_api", body)
+        await wait_until(lambda: not h.has_group(TEAM))
+        await h.ask("add Sam at Globex")  # back again, a new group
+        await h.fake.envelope("events_api", body, retry_attempt=1)
+        await asyncio.sleep(0.3)  # the event is acked before its listener runs
+        assert "Sam" in await h.ask("list")
 
 
-def test_the_watchdog_replaces_a_link_that_died_without_a_close_frame(
+async def test_the_watchdog_replaces_a_link_that_died_without_a_close_frame(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The fake aborts the websocket's TCP connection and refuses apps.connections.open
@@ -120,7 +114,7 @@ def test_the_watchdog_replaces_a_link_that_died_without_a_close_frame(
     lines are the watchdog's; slack-sdk alone would recover too, 10 s late.
     """
 
-    async def scenario() -> None:
+    with caplog.at_level(logging.WARNING, logger="bots.slack.server"):
         fake = CuttingSlack()
         async with harness(tmp_path, fake=fake, app_token=APP_TOKEN, watchdog_seconds=0.2) as h:
             await fake.connected()
@@ -143,9 +137,6 @@ def test_the_watchdog_replaces_a_link_that_died_without_a_close_frame(
             answer = ack["payload"]
             assert "Sam Lee" in answer["text"]
             assert await health(h) == 200
-
-    with caplog.at_level(logging.WARNING, logger="bots.slack.server"):
-        run(scenario())
     messages = [r.getMessage() for r in caplog.records if r.name == "bots.slack.server"]
     assert "slack: socket mode link lost; reconnecting" in messages
     # Slack refusing is expected while it lasts: one line, no traceback.

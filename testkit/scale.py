@@ -2,7 +2,7 @@
 and the process runner shared by tests/ops/test_scale.py, benchmarks/memory_morning.py and
 benchmarks/scale_out.py (run as a script, never collected).
 
-    python -m tests.ops.scale --role worker|gateway|listener --start ISO
+    python -m testkit.scale --role worker|gateway|listener --start ISO
         [--tick 0.2] [--slack-rate R] [--discord-rate R]
 
 The process is `bots.runtime.process.serve_roles`, what `followthrough run` runs, in the role
@@ -48,9 +48,9 @@ from core.domain.members import Group, Member
 from core.domain.planning import refresh, schedule
 from core.storage.repositories import SqlGroups
 from core.storage.tables import Base
-from tests.processes import outside
+from testkit.processes import outside
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 DAY = date(2026, 3, 3)  # a Tuesday; no public holiday in GB
 TZ, COUNTRY = "Europe/London", "GB"
@@ -227,7 +227,7 @@ def lean_discord(**options: Any) -> Any:
     """The test suite's fake Discord, with its DM channels indexed: the fake looks up a
     message's DM recipient by building the reverse map of every DM channel on every
     message, which is nothing for a test and quadratic for 50,000 members."""
-    from tests.fakes import discord as fake
+    from testkit import discord as fake
 
     class LeanDiscord(fake.FakeDiscord):
         def __post_init__(self) -> None:
@@ -267,7 +267,7 @@ def workspace_slack(team_of: Mapping[str, str], per_workspace: float | None, **o
     """The test suite's fake Slack, also limiting chat.postMessage to `per_workspace`
     a second in each workspace (`team_of`: DM channel -> team; one bot token serves
     them all here), answering 429 with Retry-After beyond it."""
-    from tests.fakes import slack as fake
+    from testkit import slack as fake
 
     class WorkspaceSlack(fake.FakeSlack):
         def __init__(self) -> None:
@@ -316,8 +316,8 @@ def environment(
         PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
         PYTHONUNBUFFERED="1",
     )
-    from tests.fakes import discord as fake_discord
-    from tests.fakes import slack as fake_slack
+    from testkit import discord as fake_discord
+    from testkit import slack as fake_slack
 
     if slack_api is not None:
         env.update(
@@ -335,7 +335,7 @@ def environment(
 
 
 def command(role: str, start: datetime, *options: str) -> list[str]:
-    return [sys.executable, "-m", "tests.ops.scale", "--role", role, "--start",
+    return [sys.executable, "-m", "testkit.scale", "--role", role, "--start",
             start.isoformat(), *options]  # fmt: skip
 
 

@@ -9,11 +9,11 @@ the real gateway session for the few full-gateway tests.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from sqlalchemy import Engine, create_engine
 
@@ -21,19 +21,9 @@ from bots.bootstrap import Services, build
 from bots.discord.client import Bot, Options, login, point_at
 from bots.settings import Settings
 from core.services.ports import Clock, SimulatedClock
-from tests.fakes.discord import FakeDiscord
+from testkit.discord import FakeDiscord
 
-T = TypeVar("T")
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # a Monday, before 08:00 UTC mornings
-
-
-def run(coro: Coroutine[Any, Any, T], timeout: float = 20.0) -> T:
-    """asyncio.run with a ceiling, so a hang fails the test instead of the suite."""
-
-    async def bounded() -> T:
-        return await asyncio.wait_for(coro, timeout)
-
-    return asyncio.run(bounded())
 
 
 class Harness:
@@ -90,7 +80,7 @@ class Harness:
     def join(self, guild: dict[str, Any]) -> None:
         """The bot is in `guild` (a GUILD_CREATE payload): its interactions are served."""
         assert self.bot is not None
-        self.bot._connection.parse_guild_create(guild)  # type: ignore[arg-type]
+        self.bot._connection.parse_guild_create(guild)
 
     async def connect(self) -> None:
         """Open the gateway and wait for READY."""

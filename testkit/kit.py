@@ -37,6 +37,8 @@ from core.services.ports import Clock, SimulatedClock
 from core.storage.database import make_engine, upgrade
 
 PLATFORM, WORKSPACE = "slack", "T1"
+# A Monday morning, before the default 08:00 digest of a UTC group.
+START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 
 

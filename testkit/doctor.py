@@ -1,6 +1,6 @@
-"""The adapters' fake Slack and Discord (tests/fakes), with the few methods `doctor`
-calls that the adapters never do: scopes on auth.test, conversations.info,
-GET /applications/@me and GET /channels/{id}."""
+"""The adapters' fake Slack and Discord (testkit.slack, testkit.discord), with the few
+methods `doctor` calls that the adapters never do: scopes on auth.test,
+conversations.info, GET /applications/@me and GET /channels/{id}."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 from aiohttp import web
 
 from bots.slack.manifest import BOT_SCOPES
-from tests.fakes import discord as fake_discord
-from tests.fakes.discord import FakeDiscord
-from tests.fakes.slack import FakeSlack
+from testkit import discord as fake_discord
+from testkit.discord import FakeDiscord
+from testkit.slack import FakeSlack
 
 
 class DoctorSlack(FakeSlack):

@@ -6,11 +6,11 @@ import asyncio
 import json
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 from sqlalchemy import text
@@ -19,8 +19,10 @@ from bots.bootstrap import Services
 from bots.slack.config import SlackConfig
 from bots.slack.server import WATCHDOG_SECONDS, SlackServer
 from core.services.ports import Clock, SimulatedClock
-from tests.conftest import START
-from tests.fakes.slack import (
+from core.storage.slack import SlackStorage
+from testkit.kit import START
+from testkit.kit import services as make_services
+from testkit.slack import (
     BOT_TOKEN,
     SIGNING_SECRET,
     TEAM,
@@ -29,14 +31,8 @@ from tests.fakes.slack import (
     message_refusal,
     sign,
 )
-from tests.kit import services as make_services
 
-T = TypeVar("T")
 ADA, BEA, ORG = "U0ADA00001", "U0BEA00001", "U0ORG00001"
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
 
 
 async def wait_until(check: Callable[[], object], timeout: float = 5.0) -> None:
@@ -224,9 +220,11 @@ async def harness(
         slack.add_user(BEA, "Bea", tz="America/New_York")
         slack.add_user(ORG, "Olga", admin=True)
         services = make_services(url, clock or SimulatedClock(START))
+        slack_config = config_for(slack, url, **config)
         server = SlackServer(  # the process's core threads, as `followthrough run` wires it
             services.app.conversation,
-            config_for(slack, url, **config),
+            slack_config,
+            SlackStorage(url, slack_config.client_id),
             core=services.core,
             watchdog_seconds=watchdog_seconds,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from tests.fakes.discord import APP_ID
+from testkit.discord import APP_ID
 
 GUILD_ID = 710000000000000001
 CHANNEL_ID = 710000000000000002  # where members type their commands

@@ -9,7 +9,7 @@ channel (`gone`, `forbidden`). A body Discord would refuse (over its limits on c
 embeds, components, nonce or autocomplete choices) gets its 400 Invalid Form Body.
 Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY (+ GUILD_CREATE of each of `guilds`),
 RESUME, and `dispatch()` of any event. Payload builders live in
-`tests/fakes/discord_payloads.py`.
+`testkit/discord_payloads.py`.
 """
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ def _invalid(errors: dict[str, Any]) -> web.Response:
 
 
 def _test_guild() -> dict[str, Any]:
-    from tests.fakes.discord_payloads import guild  # which builds on this module
+    from testkit.discord_payloads import guild  # which builds on this module
 
     return guild()
 
@@ -414,7 +414,7 @@ class FakeDiscord:
                 if key != "payload_json"
             ]
             for key, value in form.items():
-                if key != "payload_json" and hasattr(value, "file"):
+                if key != "payload_json" and isinstance(value, web.FileField):
                     payload.setdefault("_files", {})[value.filename] = value.file.read().decode()
             return payload, files
         raw = await request.read()
@@ -701,7 +701,7 @@ class FakeDiscord:
         return ws
 
     async def _on_frame(self, ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
-        op, data = frame.get("op"), frame.get("d")
+        op, data = frame.get("op"), frame.get("d") or {}
         if op == 1:
             await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
         elif op == 2:

@@ -1,0 +1,757 @@
+"""The services' storage ports (core.services.ports) in memory: a unit of work and its
+repositories over dictionaries, for service tests that assert answers in milliseconds.
+
+`FakeStorage().uow` is what `Database.uow` is to the real storage: a factory of units
+of work. Each unit of work reads a copy of what was committed when it began and writes
+to it; `commit` applies its writes, leaving it rolls back. tests/services/
+test_ports_contract.py runs the same cases on this, SQLite and PostgreSQL, so that it
+behaves as the real storage does. Locks and concurrent planners are not modelled: tests
+of those stay on the real databases.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime, timedelta
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+
+from core.domain.calendar import BusinessCalendar
+from core.domain.leads import Action, Event, Lead
+from core.domain.members import Group, Member
+from core.domain.messages import Message
+from core.domain.scoring import (
+    DEFAULT_POINTS,
+    REJECTION_CALL_BONUS,
+    TALLIED,
+    Standings,
+    Tally,
+    counted,
+)
+from core.services.ports import (
+    AppliedKeys,
+    Conflict,
+    Delivery,
+    EventRepository,
+    GroupRepository,
+    LeadRepository,
+    MemberRepository,
+    Outbox,
+    Outgoing,
+    UnitOfWork,
+)
+
+KEPT = timedelta(days=30)  # how long an applied key is remembered, as the real store does
+STATUSES = ("pending", "claimed", "sent", "failed", "missed")
+PLANNED_MEMBER_FIELDS = ("next_morning_at", "last_planned_on", "last_pipeline_on")
+PLANNED_LEAD_FIELDS = ("nudge_rule", "nudge_count", "nudged_on", "nudge_asked", "due_on")
+SCORING = tuple(Action(a) for a in DEFAULT_POINTS)
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    group_id: int
+    member_id: int
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class DayTally:
+    """What one member's counted actions came to on one group-local day."""
+
+    counts: Mapping[Action, int]
+    bonuses: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    id: int
+    key: str
+    group_id: int
+    member_id: int | None
+    to_channel: bool
+    message: Message
+    not_before: datetime
+    expires_at: datetime | None
+    status: str = "pending"
+    attempts: int = 0
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = None
+    platform_message_id: str | None = None
+    error: str | None = None
+
+
+TallyKey = tuple[int, int, date]  # group, member, group-local day
+
+
+class Tables:
+    """What is committed: one dictionary per table, rows never changed in place."""
+
+    def __init__(self) -> None:
+        self.groups: dict[int, Group] = {}
+        self.members: dict[int, Member] = {}
+        self.leads: dict[int, Lead] = {}
+        self.events: dict[int, StoredEvent] = {}
+        self.tallies: dict[TallyKey, DayTally] = {}
+        self.outbox: dict[int, OutboxEntry] = {}
+        self.applied: dict[str, datetime] = {}
+
+
+class Table(Generic[K, V]):
+    """One table as a transaction sees it: what was committed when it began, and its
+    own writes (`changed`, None for a deleted row)."""
+
+    def __init__(self, committed: dict[K, V]) -> None:
+        self.rows = dict(committed)
+        self.changed: dict[K, V | None] = {}
+
+    def put(self, key: K, value: V) -> None:
+        self.rows[key] = value
+        self.changed[key] = value
+
+    def drop(self, key: K) -> None:
+        if self.rows.pop(key, None) is not None:
+            self.changed[key] = None
+
+    def where(self, keep: Callable[[V], bool]) -> list[V]:
+        return [row for row in self.rows.values() if keep(row)]
+
+
+class FakeStorage:
+    """The committed tables and their id sequences, shared by every unit of work."""
+
+    def __init__(self) -> None:
+        self.tables = Tables()
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def uow(self) -> UnitOfWork:
+        """A unit of work; typed as the port, so that mypy holds the fake to it."""
+        return FakeUnitOfWork(self)
+
+    def next_id(self) -> int:
+        with self._lock:
+            return next(self._ids)
+
+    def begin(self) -> Transaction:
+        with self._lock:
+            return Transaction(self.tables)
+
+    def apply(self, tx: Transaction) -> None:
+        """Write a transaction's changes; Conflict (and nothing written) if a group or
+        member it added was added meanwhile by another."""
+        with self._lock:
+            committed = self.tables
+            groups = {(g.platform, g.external_id): i for i, g in committed.groups.items()}
+            for group in (g for g in tx.groups.changed.values() if g is not None):
+                if groups.get((group.platform, group.external_id), _id(group)) != _id(group):
+                    raise Conflict(f"group {group.platform} {group.external_id} exists")
+            members = {(m.group_id, m.external_id): i for i, m in committed.members.items()}
+            for member in (m for m in tx.members.changed.values() if m is not None):
+                if members.get((member.group_id, member.external_id), _id(member)) != _id(member):
+                    raise Conflict(f"member {member.external_id} exists")
+            for name in ("groups", "members", "leads", "events", "tallies", "outbox", "applied"):
+                table: dict[Any, Any] = getattr(committed, name)
+                for key, value in getattr(tx, name).changed.items():
+                    if value is None:
+                        table.pop(key, None)
+                    else:
+                        table[key] = value
+
+
+def _id(row: Group | Member | Lead) -> int:
+    assert row.id is not None
+    return row.id
+
+
+class Transaction:
+    """The tables as one unit of work sees them."""
+
+    def __init__(self, committed: Tables) -> None:
+        self.groups = Table(committed.groups)
+        self.members = Table(committed.members)
+        self.leads = Table(committed.leads)
+        self.events = Table(committed.events)
+        self.tallies = Table(committed.tallies)
+        self.outbox = Table(committed.outbox)
+        self.applied = Table(committed.applied)
+
+
+# -- copies in and out: a caller's object is never the stored one ---------------------
+
+
+def _group(group: Group) -> Group:
+    # Stored settings hold the group's points; read back over the defaults.
+    return replace(group, points={**DEFAULT_POINTS, **group.points})
+
+
+def _member(member: Member) -> Member:
+    return replace(member)
+
+
+def _lead(lead: Lead) -> Lead:
+    return replace(lead)
+
+
+def _lead_values(lead: Lead) -> tuple[Any, ...]:
+    return tuple(getattr(lead, f.name) for f in fields(Lead))
+
+
+class FakeUnitOfWork:
+    """One transaction over `FakeStorage`: `with uow: ...; uow.commit()`."""
+
+    def __init__(self, storage: FakeStorage) -> None:
+        self._storage = storage
+        self.tx = storage.begin()
+        self.groups: GroupRepository = FakeGroups(self)
+        self.members: MemberRepository = FakeMembers(self)
+        self.leads: LeadRepository = FakeLeads(self)
+        self.events: EventRepository = FakeEvents(self)
+        self.outbox: Outbox = FakeOutbox(self)
+        self.applied: AppliedKeys = FakeApplied(self)
+
+    def new_id(self) -> int:
+        return self._storage.next_id()
+
+    def __enter__(self) -> Self:
+        self.tx = self._storage.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        try:
+            self._storage.apply(self.tx)
+        finally:
+            self.tx = self._storage.begin()  # what comes next sees what is committed
+
+    def rollback(self) -> None:
+        self.tx = self._storage.begin()
+
+
+class FakeGroups:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _rows(self) -> Table[int, Group]:
+        return self._uow.tx.groups
+
+    def get(self, platform: str, external_id: str) -> Group | None:
+        found = self._rows.where(lambda g: (g.platform, g.external_id) == (platform, external_id))
+        return _group(found[0]) if found else None
+
+    def by_id(self, group_id: int) -> Group:
+        return _group(self._rows.rows[group_id])
+
+    def add(self, group: Group) -> Group:
+        if self.get(group.platform, group.external_id) is not None:
+            raise Conflict(f"group {group.platform} {group.external_id} exists")
+        group.id = self._uow.new_id()
+        self._rows.put(group.id, _group(group))
+        return group
+
+    def save(self, group: Group) -> None:
+        if group.id in self._rows.rows:
+            self._rows.put(group.id, _group(group))
+
+    def board_due(self, now: datetime) -> list[Group]:
+        due = self._rows.where(lambda g: g.next_board_at is not None and g.next_board_at <= now)
+        return [_group(g) for g in sorted(due, key=_id)]
+
+    def next_board_at(self) -> datetime | None:
+        return min(
+            (g.next_board_at for g in self._rows.rows.values() if g.next_board_at), default=None
+        )
+
+    def delete(self, group: Group) -> None:
+        if group.id is None:
+            return
+        tx = self._uow.tx
+        for member in tx.members.where(lambda m: m.group_id == group.id):
+            self._uow.members.delete(member)
+        for entry in tx.outbox.where(lambda o: o.group_id == group.id):
+            tx.outbox.drop(entry.id)
+        self._rows.drop(group.id)
+
+
+class FakeMembers:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _rows(self) -> Table[int, Member]:
+        return self._uow.tx.members
+
+    def _sorted(self, keep: Callable[[Member], bool]) -> list[Member]:
+        return [_member(m) for m in sorted(self._rows.where(keep), key=_id)]
+
+    def get(self, group_id: int, external_id: str, *, lock: bool = True) -> Member | None:
+        found = self._sorted(lambda m: (m.group_id, m.external_id) == (group_id, external_id))
+        return found[0] if found else None
+
+    def add(self, member: Member) -> Member:
+        if self.get(member.group_id, member.external_id) is not None:
+            raise Conflict(f"member {member.external_id} exists")
+        member.id = self._uow.new_id()
+        self._rows.put(member.id, _member(member))
+        return member
+
+    def save(self, member: Member) -> None:
+        if member.id in self._rows.rows:
+            self._rows.put(member.id, _member(member))
+
+    def delete(self, member: Member) -> None:
+        tx = self._uow.tx
+        for entry in tx.outbox.where(lambda o: o.member_id == member.id):
+            tx.outbox.drop(entry.id)
+        for key in [k for k in tx.tallies.rows if k[1] == member.id]:
+            tx.tallies.drop(key)
+        for event_id in [i for i, e in tx.events.rows.items() if e.member_id == member.id]:
+            tx.events.drop(event_id)
+        gone = {_id(lead) for lead in tx.leads.where(lambda lead: lead.member_id == member.id)}
+        for lead in tx.leads.where(lambda lead: lead.parent_id in gone):
+            tx.leads.put(_id(lead), replace(lead, parent_id=None))  # ON DELETE SET NULL
+        for lead_id in gone:
+            tx.leads.drop(lead_id)
+        if member.id is not None:
+            self._rows.drop(member.id)
+
+    def in_group(self, group_id: int) -> list[Member]:
+        return self._sorted(lambda m: m.group_id == group_id)
+
+    def by_id(self, member_id: int, *, lock: bool = False) -> Member | None:
+        found = self._rows.rows.get(member_id)
+        return None if found is None else _member(found)
+
+    def morning_due(self, now: datetime, limit: int) -> list[Member]:
+        due = self._rows.where(lambda m: m.next_morning_at is not None and m.next_morning_at <= now)
+        due.sort(key=lambda m: (m.next_morning_at, m.id))
+        return [_member(m) for m in due[:limit]]
+
+    def save_planned(self, members: list[Member]) -> None:
+        for member in members:
+            stored = self._rows.rows.get(_id(member))
+            if stored is not None:
+                planned = {name: getattr(member, name) for name in PLANNED_MEMBER_FIELDS}
+                self._rows.put(_id(member), replace(stored, **planned))
+
+    def next_morning_at(self) -> datetime | None:
+        times = (m.next_morning_at for m in self._rows.rows.values() if m.next_morning_at)
+        return min(times, default=None)
+
+    def roster(self, group_id: int) -> list[Member]:
+        return self.in_group(group_id)
+
+    def organisers(self, group_id: int) -> list[Member]:
+        return self._sorted(lambda m: m.group_id == group_id and m.organiser)
+
+    def workspaces_of(self, platform: str, external_id: str) -> list[str]:
+        groups = self._uow.tx.groups.rows
+        return sorted(
+            groups[m.group_id].external_id
+            for m in self._rows.rows.values()
+            if m.external_id == external_id and groups[m.group_id].platform == platform
+        )
+
+    def set_dm_channel(self, member_id: int, channel: str | None) -> None:
+        stored = self._rows.rows.get(member_id)
+        if stored is not None:
+            self._rows.put(member_id, replace(stored, dm_channel=channel))
+
+
+class FakeMemberLeads:
+    """One member's leads: saving a lead that is, or was stored as, another member's
+    raises PermissionError and writes nothing."""
+
+    def __init__(self, uow: FakeUnitOfWork, member_id: int) -> None:
+        self._uow, self.member_id = uow, member_id
+        self._seen: dict[int, tuple[Any, ...]] = {}  # as read or written here
+
+    @property
+    def _rows(self) -> Table[int, Lead]:
+        return self._uow.tx.leads
+
+    def all(self) -> list[Lead]:
+        found = sorted(self._rows.where(lambda x: x.member_id == self.member_id), key=_number)
+        for lead in found:
+            self._seen[_id(lead)] = _lead_values(lead)
+        return [_lead(lead) for lead in found]
+
+    def add(self, lead: Lead) -> Lead:
+        self._check(lead.member_id)
+        if self._rows.where(lambda x: (x.member_id, x.number) == (lead.member_id, lead.number)):
+            raise Conflict(f"lead #{lead.number} of member {lead.member_id} exists")
+        lead.id = self._uow.new_id()
+        self._rows.put(lead.id, _lead(lead))
+        self._seen[lead.id] = _lead_values(lead)
+        return lead
+
+    def save(self, lead: Lead) -> None:
+        self._check(lead.member_id)
+        values = _lead_values(lead)
+        if self._seen.get(_id(lead)) == values:
+            return  # unchanged since read here: nothing to write
+        stored = self._rows.rows.get(_id(lead))
+        if stored is None or stored.member_id != self.member_id:
+            raise PermissionError("a lead can only be written by its own member")
+        self._rows.put(_id(lead), _lead(lead))
+        self._seen[_id(lead)] = values
+
+    def _check(self, member_id: int) -> None:
+        if member_id != self.member_id:
+            raise PermissionError("a lead can only be written by its own member")
+
+
+def _number(lead: Lead) -> int:
+    return lead.number
+
+
+class FakeLeads:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _rows(self) -> Table[int, Lead]:
+        return self._uow.tx.leads
+
+    def of(self, member_id: int) -> FakeMemberLeads:
+        return FakeMemberLeads(self._uow, member_id)
+
+    def for_member(self, member_id: int) -> list[Lead]:
+        return self.of(member_id).all()
+
+    def add(self, lead: Lead) -> Lead:
+        return self.of(lead.member_id).add(lead)
+
+    def save(self, lead: Lead) -> None:
+        self.of(lead.member_id).save(lead)
+
+    def due(self, days: dict[int, date]) -> list[Lead]:
+        found = self._rows.where(
+            lambda x: x.member_id in days and x.due_on is not None and x.due_on <= days[x.member_id]
+        )
+        return [_lead(x) for x in sorted(found, key=lambda x: (x.member_id, x.number))]
+
+    def save_planned(self, leads: list[Lead]) -> None:
+        for lead in leads:
+            stored = self._rows.rows.get(_id(lead))
+            if stored is not None:
+                planned = {name: getattr(lead, name) for name in PLANNED_LEAD_FIELDS}
+                self._rows.put(_id(lead), replace(stored, **planned))
+
+    def contacts(self, wanted: dict[int, set[int]]) -> dict[int, str]:
+        return {
+            _id(lead): lead.contact
+            for lead in self._rows.rows.values()
+            if _id(lead) in wanted.get(lead.member_id, ())
+        }
+
+
+# -- events and their tallies -----------------------------------------------------------
+
+Tallied = Counter[tuple[date, Action]]
+
+
+def tally(
+    events: Iterable[Event], member_cal: BusinessCalendar, group_cal: BusinessCalendar
+) -> tuple[Tallied, Tallied]:
+    """Times counted and bonuses earned per (group-local day, action) by `events`."""
+    times, bonuses = Tallied(), Tallied()
+    for event, bonus in counted(events, member_cal):
+        if event.action.value in DEFAULT_POINTS:
+            key = (group_cal.local_date(event.at), event.action)
+            times[key] += 1
+            bonuses[key] += bonus
+    return times, bonuses
+
+
+class FakeEvents:
+    """Events, and per member and group-local day what they count for: written with
+    each event and counted again on `retally`, as the real tallies are."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def _in_order(self, keep: Callable[[StoredEvent], bool]) -> list[Event]:
+        stored = self._uow.tx.events.where(keep)
+        return [s.event for s in sorted(stored, key=lambda s: (s.event.at, s.event.id))]
+
+    def add(self, group_id: int, member_id: int, event: Event) -> None:
+        history = self._in_order(lambda s: s.event.lead_id == event.lead_id)
+        event = replace(event, id=self._uow.new_id())
+        self._uow.tx.events.put(_event_id(event), StoredEvent(group_id, member_id, event))
+        if event.action not in TALLIED:
+            return
+        member_cal, group_cal = self._calendars(group_id, member_id)
+        times_before, bonuses_before = tally(history, member_cal, group_cal)
+        times, bonuses = tally([*history, event], member_cal, group_cal)
+        times.subtract(times_before)
+        bonuses.subtract(bonuses_before)
+        self._add_tallies(group_id, member_id, times, bonuses)
+
+    def for_member(self, member_id: int) -> list[Event]:
+        return self._in_order(lambda s: s.member_id == member_id)
+
+    def retally(self, group_id: int, member_id: int | None = None) -> None:
+        tallies = self._uow.tx.tallies
+        for key in list(tallies.rows):
+            if key[0] == group_id and member_id in (None, key[1]):
+                tallies.drop(key)
+        members = {
+            s.member_id
+            for s in self._uow.tx.events.rows.values()
+            if s.group_id == group_id and member_id in (None, s.member_id)
+        }
+        for member in sorted(members):
+            calendars = self._calendars(group_id, member)
+            self._add_tallies(group_id, member, *tally(self.for_member(member), *calendars))
+
+    def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:
+        result: dict[int, Tally] = {}
+        for member_id, days in self._in_range(group_id, first, until).items():
+            counts: Counter[Action] = Counter()
+            for day in days:
+                counts.update(day.counts)
+            result[member_id] = Tally(+counts, sum(day.bonuses for day in days))
+        return result
+
+    def standings(
+        self, group_id: int, first: date, until: date | None, points: Mapping[str, int]
+    ) -> Standings:
+        found, totals = {}, Counter[Action]()
+        for member_id, tally_ in self.tallies(group_id, first, until).items():
+            worth = {a: n for a, n in tally_.counts.items() if a in SCORING}
+            earned = sum(n * points.get(a.value, 0) for a, n in worth.items())
+            found[member_id] = earned + tally_.bonuses * REJECTION_CALL_BONUS
+            totals.update(worth)
+        return Standings(found, +totals)
+
+    def _in_range(
+        self, group_id: int, first: date, until: date | None
+    ) -> dict[int, list[DayTally]]:
+        days: dict[int, list[DayTally]] = {}
+        for (group, member, day), row in sorted(self._uow.tx.tallies.rows.items()):
+            if group == group_id and first <= day and (until is None or day < until):
+                days.setdefault(member, []).append(row)
+        return days
+
+    def _calendars(
+        self, group_id: int, member_id: int
+    ) -> tuple[BusinessCalendar, BusinessCalendar]:
+        group = self._uow.tx.groups.rows[group_id]
+        member = self._uow.tx.members.rows[member_id]
+        return (
+            BusinessCalendar.of(member.tz or group.tz, member.country or group.country),
+            BusinessCalendar.of(group.tz, group.country),
+        )
+
+    def _add_tallies(self, group_id: int, member_id: int, times: Tallied, bonuses: Tallied) -> None:
+        """Add `times` and `bonuses` (either may be negative) to the member's days; a day
+        not stored yet is stored only if it changes anything."""
+        tallies = self._uow.tx.tallies
+        for day in sorted({d for d, _ in times} | {d for d, _ in bonuses}):
+            added = Counter({a: times[day, a] for a in SCORING if times[day, a]})
+            extra = sum(bonuses[day, a] for a in SCORING)
+            key = (group_id, member_id, day)
+            stored = tallies.rows.get(key)
+            if stored is None and not (added or extra):
+                continue
+            counts = Counter(stored.counts if stored else {})
+            counts.update(added)
+            tallies.put(key, DayTally(counts, (stored.bonuses if stored else 0) + extra))
+
+
+def _event_id(event: Event) -> int:
+    assert event.id is not None
+    return event.id
+
+
+# -- the outbox and the applied keys ------------------------------------------------------
+
+
+class FakeOutbox:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _rows(self) -> Table[int, OutboxEntry]:
+        return self._uow.tx.outbox
+
+    def add(self, item: Outgoing, now: datetime) -> bool:
+        return self.add_many([item], now) == 1
+
+    def add_many(self, items: list[Outgoing], now: datetime) -> int:
+        written, keys = 0, {o.key for o in self._rows.rows.values()}
+        for item in items:
+            if item.key in keys:
+                continue
+            keys.add(item.key)
+            entry = OutboxEntry(
+                id=self._uow.new_id(),
+                key=item.key,
+                group_id=item.group_id,
+                member_id=item.member_id,
+                to_channel=item.to_channel,
+                message=Message.from_dict(item.message.to_dict()),
+                not_before=item.not_before,
+                expires_at=item.expires_at,
+                status=item.status,
+            )
+            self._rows.put(entry.id, entry)
+            written += 1
+        return written
+
+    def claim(
+        self,
+        now: datetime,
+        worker: str,
+        limit: int,
+        lease_seconds: int,
+        platforms: frozenset[str] | None = None,
+    ) -> list[Delivery]:
+        def claimable(o: OutboxEntry) -> bool:
+            return o.status == "pending" and (o.claimed_until is None or o.claimed_until < now)
+
+        for o in self._rows.where(claimable):
+            if o.expires_at is not None and o.expires_at < now:
+                self._rows.put(o.id, replace(o, status="missed", claimed_until=None))
+        groups = self._uow.tx.groups.rows
+
+        def sendable(o: OutboxEntry) -> bool:
+            group = groups[o.group_id]
+            live = not group.suspended and (platforms is None or group.platform in platforms)
+            return claimable(o) and o.not_before <= now and live
+
+        chosen = sorted(self._rows.where(sendable), key=lambda o: (o.not_before, o.id))[:limit]
+        until = now + timedelta(seconds=lease_seconds)
+        claimed = []
+        for o in chosen:
+            o = replace(o, claimed_by=worker, claimed_until=until)
+            self._rows.put(o.id, o)
+            claimed.append(self._delivery(o, worker, until))
+        return claimed
+
+    def _delivery(self, o: OutboxEntry, worker: str, until: datetime) -> Delivery:
+        group = self._uow.tx.groups.rows[o.group_id]
+        member = None if o.member_id is None else self._uow.tx.members.rows.get(o.member_id)
+        dm = None if o.to_channel else member
+        return Delivery(
+            id=o.id,
+            key=o.key,
+            platform=group.platform,
+            workspace_id=group.external_id,
+            user_id=None if dm is None else dm.external_id,
+            channel=group.channel,
+            recipient_tz=group.tz if dm is None else (dm.tz or group.tz),
+            recipient_name="#group" if dm is None else dm.name,
+            message=o.message,
+            attempts=o.attempts,
+            group_id=o.group_id,
+            member_id=o.member_id,
+            worker=worker,
+            lease_until=until,
+            dm_channel=None if dm is None else dm.dm_channel,
+        )
+
+    def mark_sent(self, delivery: Delivery, at: datetime, platform_message_id: str | None) -> bool:
+        return self._update_mine(
+            delivery,
+            lambda o: replace(
+                o,
+                status="sent",
+                sent_at=at,
+                platform_message_id=platform_message_id,
+                claimed_until=None,
+                attempts=o.attempts + 1,
+            ),
+        )
+
+    def mark_failed(
+        self,
+        delivery: Delivery,
+        error: str,
+        retry_at: datetime | None,
+        *,
+        count_attempt: bool = True,
+    ) -> bool:
+        def failed(o: OutboxEntry) -> OutboxEntry:
+            o = replace(o, error=error[:2000], claimed_until=None)
+            if count_attempt:
+                o = replace(o, attempts=o.attempts + 1)
+            if retry_at is None:
+                return replace(o, status="failed")
+            return replace(o, not_before=retry_at)
+
+        return self._update_mine(delivery, failed)
+
+    def _update_mine(
+        self, delivery: Delivery, change: Callable[[OutboxEntry], OutboxEntry]
+    ) -> bool:
+        """Change the row if this delivery's claim still holds; whether it did."""
+        o = self._rows.rows.get(delivery.id)
+        if o is None or o.status != "pending" or o.claimed_by != delivery.worker:
+            return False
+        self._rows.put(o.id, change(o))
+        return True
+
+    def release(self, outbox_id: int | None = None, worker: str | None = None) -> None:
+        for o in self._rows.where(
+            lambda o: (
+                o.status == "pending"
+                and outbox_id in (None, o.id)
+                and worker in (None, o.claimed_by)
+            )
+        ):
+            self._rows.put(o.id, replace(o, claimed_until=None, claimed_by=None))
+
+    def direct(self, outbox_id: int) -> tuple[str, str, str, Message] | None:
+        o = self._rows.rows.get(outbox_id)
+        if o is None or o.to_channel or o.member_id is None:
+            return None
+        member = self._uow.tx.members.rows.get(o.member_id)
+        if member is None:
+            return None
+        group = self._uow.tx.groups.rows[o.group_id]
+        return group.platform, group.external_id, member.external_id, o.message
+
+    def pending_for(self, member_id: int) -> int:
+        return len(self._rows.where(lambda o: o.member_id == member_id and o.status == "pending"))
+
+    def counts(self, now: datetime) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        for o in self._rows.rows.values():
+            live = o.claimed_until is not None and o.claimed_until >= now
+            counts["claimed" if o.status == "pending" and live else o.status] += 1
+        return counts
+
+
+class FakeApplied:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def first(self, key: str, now: datetime) -> bool:
+        applied = self._uow.tx.applied
+        if key in applied.rows:
+            return False
+        applied.put(key, now)
+        for old in [k for k, at in applied.rows.items() if at < now - KEPT]:
+            applied.drop(old)
+        return True
+
+    def forget(self, key: str) -> None:
+        self._uow.tx.applied.drop(key)

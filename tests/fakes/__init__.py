@@ -1,1 +1,0 @@
-"""Fake platform APIs that the real client libraries talk to, on 127.0.0.1."""

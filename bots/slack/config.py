@@ -58,17 +58,6 @@ class SlackConfig:
     def redirect_uri(self) -> str | None:
         return None if self.public_url is None else f"{self.public_url}/slack/oauth_redirect"
 
-    def secrets(self) -> list[str]:
-        """Values that must never reach a log line."""
-        values = (
-            self.signing_secret,
-            self.bot_token,
-            self.app_token,
-            self.client_secret,
-            self.secret_key,
-        )
-        return [value for value in values if value]
-
     def __repr__(self) -> str:
         transport = "socket" if self.socket_mode else "http"
         return f"SlackConfig(mode={self.mode}, transport={transport}, api={self.api_url})"

@@ -252,11 +252,11 @@ class Result:
 
 async def deliver(deliverer: Deliverer) -> float:
     """Drain until nothing is pending or claimed; returns the seconds it took."""
-    app = deliverer.app
+    outbox = deliverer.outbox
     start = time.perf_counter()
     while True:
         sent = await deliverer.drain()
-        counts = await asyncio.to_thread(app.outbox.status)
+        counts = await asyncio.to_thread(outbox.status)
         if counts["pending"] + counts["claimed"] == 0:
             return time.perf_counter() - start
         if not sent:

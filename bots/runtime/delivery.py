@@ -37,7 +37,7 @@ class _Item:
 class Deliverer:
     """Delivers claimed outbox rows with a few concurrent senders per process."""
 
-    app: Outbox
+    outbox: Outbox
     platforms: Mapping[str, Platform]
     worker: str
     senders: int = 4
@@ -58,7 +58,7 @@ class Deliverer:
         self._stopped_groups.clear()  # the database now knows which groups are suspended
         while not self._stopping:
             claimed = await asyncio.to_thread(
-                self.app.claim,
+                self.outbox.claim,
                 self.worker,
                 self.batch,
                 self.lease_seconds,
@@ -88,7 +88,7 @@ class Deliverer:
     async def _send(self, item: _Item, queue: asyncio.Queue[_Item]) -> None:
         delivery = item.delivery
         if delivery.group_id in self._stopped_groups:
-            await asyncio.to_thread(self.app.release, delivery)
+            await asyncio.to_thread(self.outbox.release, delivery)
             return
         platform = self.platforms[delivery.platform]  # claims are for our platforms only
         route = "?"
@@ -113,14 +113,14 @@ class Deliverer:
             log.exception("unexpected send error: key=%s", delivery.key)
             await self._failed(delivery, SendError(f"{type(error).__name__}: {error}"))
             return
-        await asyncio.to_thread(self.app.sent, delivery, platform_id)
+        await asyncio.to_thread(self.outbox.sent, delivery, platform_id)
         self.sent += 1
 
     def _lease_running_out(self, delivery: Delivery) -> bool:
         margin = timedelta(seconds=min(self.lease_margin_seconds, self.lease_seconds / 10))
-        return self.app.clock.now() >= delivery.lease_until - margin
+        return self.outbox.clock.now() >= delivery.lease_until - margin
 
     async def _failed(self, delivery: Delivery, error: SendError) -> None:
         if error.kind is Failure.FATAL:
             self._stopped_groups.add(delivery.group_id)
-        await asyncio.to_thread(self.app.failed, delivery, error)
+        await asyncio.to_thread(self.outbox.failed, delivery, error)

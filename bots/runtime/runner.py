@@ -86,7 +86,7 @@ class Runner:
             async with self._busy:
                 pass
             scheduler.shutdown(wait=False)
-            await asyncio.to_thread(self.deliverer.app.release, worker=self.worker)
+            await asyncio.to_thread(self.deliverer.outbox.release, worker=self.worker)
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
             log.info("worker %s stopped", self.worker)

@@ -58,7 +58,7 @@ def test_the_runner_runs_the_deliverer_it_is_given(tmp_path: Path, clock: Simula
         deliverer = services.deliverer({PLATFORM: Platform(messenger, RateLimiter(rate=1e6))})
         runner = Runner(deliverer, services.app.planner)
         assert runner.deliverer is deliverer
-        assert (runner.deliverer.app, runner.worker) == (services.app.outbox, deliverer.worker)
+        assert (runner.deliverer.outbox, runner.worker) == (services.app.outbox, deliverer.worker)
 
 
 # -- a SQLite database in a folder that doesn't exist yet ---------------------------------

@@ -237,7 +237,9 @@ class AdapterOnly:
     def handle(self, who: Any, command: str, text: str, **kwargs: Any) -> Message:
         return self._answer((command, text), lambda: parser.parse(command, text))
 
-    def run(self, who: Any, command: str, subcommand: str, options: parser.Options) -> Message:
+    def run(
+        self, who: Any, command: str, subcommand: str, options: parser.Options, **kwargs: Any
+    ) -> Message:
         key = (command, subcommand, tuple(sorted(options.items())))
         return self._answer(key, lambda: parser.build(command, subcommand, options))
 

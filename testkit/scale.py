@@ -1,6 +1,6 @@
 """Many members through one morning, with real `followthrough run` processes: the seeding
-and the process runner shared by tests/ops/test_scale.py, benchmarks/memory_morning.py and
-benchmarks/scale_out.py (run as a script, never collected).
+and the process runner shared by tests/runtime/test_process_at_scale.py,
+benchmarks/memory_morning.py and benchmarks/scale_out.py (run as a script, never collected).
 
     python -m testkit.scale --role worker|gateway|listener --start ISO
         [--tick 0.2] [--slack-rate R] [--discord-rate R]

@@ -1,23 +1,17 @@
-"""The words of a nudge (what, why, a ready draft), the digest that carries them, its
-buttons, and messages as adapters store and render them."""
+"""The words of a nudge (core.domain.drafts): what, why, a ready draft, and every step of
+PLAYBOOK.md's "what the member is told to do"."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 import pytest
 
-from core.domain.calendar import BusinessCalendar
-from core.domain.commands import Drop, LogAction, Snooze
-from core.domain.digest import digest, today_message
 from core.domain.drafts import WHY, DraftFacts, Nudge, nudge, pipeline_nudge
-from core.domain.leads import Action, Lead, Stage, apply
-from core.domain.messages import Attachment, Button, Message, Section, reply
-from core.domain.parser import parse
-from core.domain.rules import Context, Rule, nudge_for
-from core.domain.settings import PlaybookSettings
+from core.domain.leads import Lead
+from core.domain.rules import Rule
 from core.domain.text import plain
+from tests.domain.nudges import FACTS, lead, worded
 
 LEAD_RULES = [rule for rule in Rule if rule is not Rule.PIPELINE]
 WRITTEN = [
@@ -27,22 +21,6 @@ WRITTEN = [
     Rule.KEEP_IN_TOUCH,
     Rule.OFFER_LEVERAGE,
 ]
-FACTS = DraftFacts("Ana", last_message_on=date(2026, 3, 2), referred_by="Bob Stone")
-US = BusinessCalendar.of("America/New_York", "US")
-
-
-def lead(role: str | None = None, **fields: object) -> Lead:
-    fields = {"number": 7, "contact": "Julie Martin", "company": "Acme", **fields}
-    return Lead(
-        member_id=1,
-        created_at=datetime(2026, 3, 2, 14, 0, tzinfo=UTC),
-        role=role,
-        **fields,  # type: ignore[arg-type]
-    )
-
-
-def worded(rule: Rule, facts: DraftFacts = FACTS, **fields: object) -> Nudge:
-    return nudge(rule, lead(**fields), facts)  # type: ignore[arg-type]
 
 
 def texts(n: Nudge) -> str:
@@ -193,181 +171,63 @@ def test_the_pipeline_is_not_a_nudge_about_one_lead() -> None:
         nudge(Rule.PIPELINE, lead(), FACTS)
 
 
-# --- the digest and its buttons ----------------------------------------------------------
+# --- every step of the playbook ---------------------------------------------------------
 
 
-DONE = {
-    Rule.EMAIL_FOLLOW_UP: "/lead followedup #7",
-    Rule.CALL_AFTER_FOLLOW_UP: "/lead called #7",
-    Rule.POST_INTERVIEW_CHECK_IN: "/lead emailed #7",
-    Rule.REJECTION_CALL: "/lead called #7",
-    Rule.REACH_REFERRAL: "/lead emailed #7",
-    Rule.KEEP_IN_TOUCH: "/lead emailed #7",
-    Rule.OFFER_LEVERAGE: "/lead emailed #7",
+PLAYBOOK_LEAD = Lead(
+    member_id=1,
+    number=7,
+    contact="Julie Martin",
+    company="Acme",
+    created_at=datetime(2026, 2, 2, tzinfo=UTC),
+)
+PLAYBOOK_FACTS = DraftFacts("Ana", date(2026, 2, 27), referred_by="Bob Stone")
+
+STEPS = {
+    Rule.EMAIL_FOLLOW_UP: [
+        "Forward your email",
+        'turn "Fw:" into "Re:"',
+        "two sentences",
+        "a friendly reminder of your earlier note",
+        "a request for a few minutes to talk",
+    ],
+    Rule.CALL_AFTER_FOLLOW_UP: ["Call", "before 9 a.m. their time"],
+    Rule.POST_INTERVIEW_CHECK_IN: [
+        "short check-in",
+        "forwarding your last correspondence",
+        "restate your strong interest",
+        "other conversations are moving forward",
+        "offer any further information that helps their decision",
+        "Optionally, share a genuinely useful link or idea",
+    ],
+    Rule.REJECTION_CALL: [
+        "Call (don't email)",
+        "around 8:30 a.m.",
+        "be gracious and wish them well with the hire",
+        "ask for feedback on your interview",
+        "anyone else in the organisation or elsewhere to talk to",
+        "suggest keeping in touch",
+    ],
+    Rule.REACH_REFERRAL: ["Contact Julie Martin", "naming Bob Stone who referred you"],
+    Rule.KEEP_IN_TOUCH: ["something truly of interest, or a short update"],
+    Rule.OFFER_LEVERAGE: ["that an offer has arrived", "ask about their timeline"],
 }
 
 
-def buttons_of(rule: Rule) -> tuple[Button, ...]:
-    return digest("Ana", date(2026, 3, 5), [worded(rule)]).sections[0].buttons
+@pytest.mark.parametrize("rule", list(STEPS))
+def test_the_instruction_carries_every_step_of_the_playbook(rule: Rule) -> None:
+    what = plain(nudge(rule, PLAYBOOK_LEAD, PLAYBOOK_FACTS).what)
+    missing = [step for step in STEPS[rule] if step not in what]
+    assert missing == [], what
 
 
-@pytest.mark.parametrize("rule", list(DONE))
-def test_done_logs_what_the_nudge_asked_for(rule: Rule) -> None:
-    done, replied, snooze = buttons_of(rule)
-    assert (done.label, done.command) == ("Done", DONE[rule])
-    assert (replied.label, replied.command) == ("They replied", "/lead replied #7")
-    assert (snooze.label, snooze.command) == ("Snooze 2 days", "/lead snooze #7 2")
+def test_the_pipeline_nudge_says_to_add_leads_and_reach_out() -> None:
+    what = plain(pipeline_nudge(2, 5).what)
+    assert "aim for at least 5" in what and "reach out today" in what and "/lead add" in what
 
 
-@pytest.mark.parametrize("rule", list(DONE))
-def test_every_button_is_a_command_the_grammar_understands(rule: Rule) -> None:
-    done, replied, snooze = (parse(*b.parts) for b in buttons_of(rule))
-    assert isinstance(done, LogAction) and done.ref == "#7"
-    assert replied == LogAction(Action.REPLIED, "#7")
-    assert snooze == Snooze("#7", 2)
-
-
-def test_the_still_pursuing_buttons_keep_or_drop_the_lead() -> None:
-    keep, drop = buttons_of(Rule.STILL_PURSUING)
-    assert keep.label == "Yes: remind me in a week"
-    assert parse(*keep.parts) == Snooze("#7", 7)
-    assert drop.label == "No, drop it"
-    assert parse(*drop.parts) == Drop("#7")
-
-
-@pytest.mark.parametrize(
-    ("stage_steps", "rule"),
-    [
-        ([Action.EMAILED], Rule.EMAIL_FOLLOW_UP),
-        ([Action.FOLLOWED_UP], Rule.CALL_AFTER_FOLLOW_UP),
-        ([Action.REJECTED], Rule.REJECTION_CALL),
-        ([Action.INTERVIEWED], Rule.POST_INTERVIEW_CHECK_IN),
-    ],
-)
-def test_pressing_done_answers_the_nudge(stage_steps: list[Action], rule: Rule) -> None:
-    ctx = Context(US, PlaybookSettings())
-    target = lead()
-    for action in stage_steps:
-        apply(target, action, US.at(date(2026, 2, 2), time(10)))
-    today = date(2026, 3, 2)
-    assert nudge_for(target, ctx, today) is rule
-    command = parse(*buttons_of(rule)[0].parts)
-    assert isinstance(command, LogAction)
-    apply(target, command.action, US.at(today, time(8, 15)))
-    assert nudge_for(target, ctx, date(2026, 3, 3)) is None
-
-
-def test_the_rejection_call_done_closes_the_lead_as_a_network_contact() -> None:
-    target = lead(stage=Stage.REJECTED)
-    command = parse(*buttons_of(Rule.REJECTION_CALL)[0].parts)
-    assert isinstance(command, LogAction)
-    apply(target, command.action, US.at(date(2026, 3, 2), time(8, 30)))
-    assert (target.stage, target.network) == (Stage.CLOSED, True)
-
-
-def test_the_pipeline_nudge_has_no_buttons() -> None:
-    m = digest("Ana", date(2026, 3, 2), [pipeline_nudge(2, 5)])
-    assert m.sections[0].buttons == ()
-
-
-def test_the_digest_headline_greets_and_counts() -> None:
-    one = digest("Ana", date(2026, 3, 5), [worded(Rule.EMAIL_FOLLOW_UP)])
-    assert one.kind == "digest"
-    assert plain(one.text) == "Good morning, Ana! 1 thing to do this Thursday, March 5:"
-    two = digest("Ana", date(2026, 3, 5), [worded(Rule.REJECTION_CALL), pipeline_nudge(1, 5)])
-    assert plain(two.text) == "Good morning, Ana! 2 things to do this Thursday, March 5:"
-    assert two.rules == ("rejection-call", "pipeline")
-
-
-def test_a_section_carries_the_nudges_words() -> None:
-    n = worded(Rule.EMAIL_FOLLOW_UP)
-    section = digest("Ana", date(2026, 3, 5), [n]).sections[0]
-    assert (section.text, section.why, section.draft) == (n.what, n.why, n.draft)
-
-
-def test_today_with_nothing_due_says_so() -> None:
-    m = today_message("Ana", date(2026, 3, 5), [], paused=False)
-    assert m.kind == "reply" and plain(m.text) == "Nothing is due today, Ana. Nice work."
-
-
-def test_today_with_nudges_shows_the_same_sections_as_the_digest() -> None:
-    nudges = [worded(Rule.EMAIL_FOLLOW_UP)]
-    m = today_message("Ana", date(2026, 3, 5), nudges, paused=False)
-    assert m.kind == "reply"
-    assert m.text == "Due today (Thursday, March 5):"
-    assert m.sections == digest("Ana", date(2026, 3, 5), nudges).sections
-
-
-def test_today_shows_every_action_due_where_the_digest_counts_the_rest() -> None:
-    nudges = [worded(Rule.EMAIL_FOLLOW_UP)] * 7
-    m = today_message("Ana", date(2026, 3, 5), nudges, paused=False)
-    morning = digest("Ana", date(2026, 3, 5), nudges)
-    assert len(m.sections) == 7 and len(morning.sections) == 6
-    assert m.sections[:5] == morning.sections[:5]
-
-
-def test_today_tells_a_paused_member_they_are_paused_and_still_shows_what_is_due() -> None:
-    due = today_message("Ana", date(2026, 3, 5), [worded(Rule.EMAIL_FOLLOW_UP)], paused=True)
-    assert due.text == (
-        "Due today (Thursday, March 5):\n"
-        "Your morning digests are paused (`/followthrough resume` starts them again)."
-    )
-    assert len(due.sections) == 1
-    nothing = today_message("Ana", date(2026, 3, 5), [], paused=True)
-    assert plain(nothing.text).startswith("Nothing is due today, Ana. Nice work.\nYour morning")
-
-
-def test_a_digest_shows_at_most_five_actions_and_counts_the_rest() -> None:
-    nudges = [worded(Rule.REJECTION_CALL, number=n) for n in range(1, 8)]
-    m = digest("Ana", date(2026, 3, 5), nudges)
-    assert len(m.rules) == 5 and len(m.sections) == 6
-    assert m.sections[-1] == Section("2 more things to do today: `/lead today` shows them all.")
-    assert len(digest("Ana", date(2026, 3, 5), nudges[:5]).sections) == 5  # nothing more
-
-
-def test_very_long_names_show_fewer_actions_so_the_digest_stays_one_message() -> None:
-    """The longest names (200 characters, every one of them escaped) fit two actions."""
-    longest = {"contact": "*" * 200, "company": "_" * 200, "role": "~" * 200}
-    facts = DraftFacts("`" * 128, last_message_on=date(2026, 3, 2))
-    nudges = [worded(Rule.POST_INTERVIEW_CHECK_IN, facts, **longest) for _ in range(5)]
-    m = digest("Ana", date(2026, 3, 5), nudges)
-    assert len(m.rules) == 2
-    assert plain(m.sections[-1].text).startswith("3 more things to do today")
-
-
-# --- messages ----------------------------------------------------------------------------
-
-
-def full_message() -> Message:
-    m = digest("Ana", date(2026, 3, 5), [worded(Rule.REJECTION_CALL), pipeline_nudge(1, 5)])
-    return Message(
-        m.kind,
-        m.text,
-        m.sections,
-        m.rules,
-        attachments=(Attachment("export.csv", "date,lead\n2026-03-02,#7\n", "text/csv"),),
-    )
-
-
-def test_a_message_survives_to_dict_and_from_dict() -> None:
-    m = full_message()
-    assert Message.from_dict(m.to_dict()) == m
-
-
-def test_a_message_survives_json() -> None:
-    m = full_message()
-    assert Message.from_dict(json.loads(json.dumps(m.to_dict()))) == m
-
-
-def test_a_minimal_stored_message_gets_defaults() -> None:
-    assert Message.from_dict({"kind": "reply", "text": "hi"}) == reply("hi")
-    stored = {"kind": "reply", "text": "hi", "sections": [{"text": "a"}]}
-    assert Message.from_dict(stored).sections == (Section("a"),)
-
-
-def test_plain_text_quotes_the_draft_and_lists_attachments() -> None:
-    text = full_message().plain_text()
-    assert text.startswith("Good morning, Ana! 2 things to do")
-    assert "#7 Call (don't email) Julie Martin at Acme" in text
-    assert "> Hi Julie, it's Ana." in text
-    assert "[attached: export.csv]" in text
+@pytest.mark.parametrize("rule", [r for r in STEPS if r is not Rule.OFFER_LEVERAGE])
+def test_only_offer_leverage_asks_about_the_status_or_timeline(rule: Rule) -> None:
+    n = nudge(rule, PLAYBOOK_LEAD, PLAYBOOK_FACTS)
+    text = plain(f"{n.what} {n.draft}").lower()
+    assert "status" not in text and "timeline" not in text

@@ -26,7 +26,7 @@ from bots.settings import Settings
 from testkit import discord as fake_discord
 from testkit.discord import FakeDiscord
 from testkit.processes import outside
-from tests.ops.test_process import free_port, until
+from tests.runtime.test_process import free_port, until
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,9 +1,15 @@
-"""The migrations are the only source of the schema, and they match the tables exactly."""
+"""The migrations are the only source of the schema, and they match the tables exactly;
+`make migration` works: the `alembic` command reads the project's settings, and on a
+database at the newest revision it finds nothing to generate."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -17,6 +23,9 @@ from core.services.ports import SimulatedClock
 from core.storage.database import Database, alembic_config, is_current, make_engine, upgrade
 from core.storage.events import ALL_TIME
 from core.storage.tables import Base
+from testkit.processes import importing_this_checkout, outside
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -153,3 +162,38 @@ def test_upgrading_from_0007_keeps_the_slack_events_applied_as_once_only_keys(
         assert not uow.applied.first("event:T0TEAM0001:Ev0UNINST1", now)
         assert not uow.applied.first("modal:T0TEAM0001:1.2.abc", now)
         assert uow.applied.first("event:T0TEAM0001:Ev0OTHER01", now)
+
+
+# -- `make migration`: the alembic command reads the project's settings --------------
+
+
+def alembic(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = importing_this_checkout({**os.environ, "FOLLOWTHROUGH_DATABASE_URL": database_url})
+    return subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", str(ROOT / "alembic.ini"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=outside(),
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_alembic_command_upgrades_the_configured_database_and_finds_no_drift(
+    database_url: str,
+) -> None:
+    upgraded = alembic(database_url, "upgrade", "head")
+    assert upgraded.returncode == 0, upgraded.stderr
+    checked = alembic(database_url, "check")  # autogenerate, comparing: what a new revision holds
+    assert checked.returncode == 0, checked.stderr
+    assert "No new upgrade operations detected" in checked.stdout + checked.stderr
+
+
+def test_the_alembic_command_creates_a_sqlite_folder_that_is_not_there_yet(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "new" / "followthrough.db"
+    done = alembic(f"sqlite:///{database}", "upgrade", "head")
+    assert done.returncode == 0, done.stderr
+    assert database.exists()

@@ -32,7 +32,7 @@ from testkit.slack_harness import (
     listeners_done,
     wait_until,
 )
-from tests.adapters.slack.test_modal import submission
+from tests.adapters.slack.test_commands import submission
 from tests.adapters.slack.test_oauth import OAUTH, install
 
 CROWD = re.compile(r"<!(channel|here|everyone)|<!subteam")

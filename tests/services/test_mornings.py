@@ -1,5 +1,5 @@
-"""The morning digest as a member meets it: one message, counted right, and `/lead today`
-showing what the digest says."""
+"""The morning digest (core.services.mornings) as a member meets it: one message, counted
+right, its five most pressing actions first."""
 
 from __future__ import annotations
 
@@ -42,37 +42,6 @@ def test_the_pipeline_nudge_counts_the_leads_just_added(
         say(app, f"/lead add {name}")
     (digest,) = morning(app, clock, MONDAY_MORNING)
     assert "You have 4 active leads; aim for at least 5." in plain(digest.message.plain_text())
-
-
-def test_lead_today_shows_the_pipeline_nudge_this_mornings_digest_gave(
-    app: FollowThrough, clock: SimulatedClock
-) -> None:
-    say(app, "/lead add Julie at Acme")
-    (digest,) = morning(app, clock, MONDAY_MORNING)
-    assert digest.message.rules == ("pipeline",)
-    clock.advance_to(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
-    today = say(app, "/lead today")
-    assert today.text == "Due today (Monday, March 2):"
-    assert today.sections == digest.message.sections
-
-
-def test_a_paused_member_is_told_so_by_lead_today_and_still_sees_what_is_due(
-    app: FollowThrough, clock: SimulatedClock
-) -> None:
-    say(app, "/lead add Julie at Acme")
-    say(app, "/lead emailed julie")
-    say(app, "/followthrough pause")
-    assert morning(app, clock, datetime(2026, 3, 5, 8, 0, tzinfo=UTC)) == []  # no digest
-    today = say(app, "/lead today")
-    assert "Your morning digests are paused (`/followthrough resume`" in today.text
-    assert today.rules == ("email-follow-up", "pipeline")
-    say(app, "/lead replied julie")
-    say(app, "/lead add Sam at Globex")
-    say(app, "/lead add Li at Initech")
-    say(app, "/lead add Kim at Umbrella")
-    say(app, "/lead add Bo at Hooli")
-    nothing = plain(say(app, "/lead today").text)
-    assert nothing.startswith("Nothing is due today, Ana. Nice work.\nYour morning digests are")
 
 
 def test_many_actions_due_make_one_digest_of_the_five_most_pressing(

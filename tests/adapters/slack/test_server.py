@@ -1,4 +1,5 @@
-"""Socket Mode: envelopes over a real websocket, acked, answered like HTTP requests."""
+"""Socket Mode (bots.slack.server): envelopes over a real websocket, acked, answered like
+HTTP requests."""
 
 from __future__ import annotations
 

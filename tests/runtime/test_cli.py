@@ -17,7 +17,7 @@ from bots import bootstrap
 from bots.cli import main
 from bots.settings import Settings
 from testkit.processes import outside
-from tests.ops.test_process import free_port
+from tests.runtime.test_process import free_port
 
 PASSWORD = "s3cret-pw"
 # PostgreSQL on a port where nothing listens: the connection is refused at once.

@@ -1,4 +1,5 @@
-"""The morning DM in Block Kit, its buttons, the App Home tab and the export upload."""
+"""Buttons (bots.slack.actions): the morning DM in Block Kit and its buttons, presses in
+the App Home tab, and the export upload."""
 
 from __future__ import annotations
 

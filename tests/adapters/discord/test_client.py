@@ -1,8 +1,10 @@
-"""The few full-gateway tests: login, command sync, READY, an interaction answered over
-the gateway, a DM with its nonce, and a press on an old message after a restart."""
+"""The discord.py client (bots.discord.client), in the few full-gateway tests: login,
+command sync, READY, an interaction answered over the gateway, a DM with its nonce, and a
+press on an old message after a restart; removal from a server erases its group."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ import pytest
 from bots.discord.client import BadToken, Bot, Options, invite_url, login, point_at
 from testkit import discord_payloads as p
 from testkit.discord import APP_ID, FakeDiscord
-from testkit.discord_harness import Harness, deliver, due_digest, eventually, text_of
+from testkit.discord_harness import GUILD, Harness, deliver, due_digest, eventually, text_of, who
 
 USER = 730000000000000001
 
@@ -148,3 +150,27 @@ async def test_on_ready_twice_changes_nothing(tmp_path: Path) -> None:
         await h.bot.on_ready()
         await eventually(lambda: h.fake.connected == 1)
         assert len(h.fake.requests("PUT", r"/commands$")) == 0
+
+
+# -- guilds: removal from a server ---------------------------------------------------
+
+
+async def test_removal_from_a_server_erases_its_group_but_an_outage_does_not(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        state = h.bot._connection
+        state.parse_guild_create(p.guild())  # type: ignore[arg-type]
+        h.app.conversation.handle(who(USER), "/lead", "add Julie at Acme")
+        state.parse_guild_delete({"id": GUILD, "unavailable": True})  # type: ignore[arg-type]
+        await asyncio.sleep(0.1)
+        assert h.app.conversation.lead_choices(who(USER), "") != []
+        state.parse_guild_create(p.guild())  # type: ignore[arg-type]
+        state.parse_guild_delete({"id": GUILD})  # type: ignore[arg-type]
+        for _ in range(100):
+            if h.app.conversation.lead_choices(who(USER), "") == []:
+                break
+            await asyncio.sleep(0.02)
+        assert h.app.conversation.lead_choices(who(USER), "") == []
+        assert h.app.groups.erase_group("discord", GUILD) is False  # nothing left

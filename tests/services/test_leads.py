@@ -1,4 +1,5 @@
-"""Log it when it happened: `/lead emailed julie on fri`, typed on Monday morning."""
+"""A lead's actions (core.services.leads) logged when they happened: `/lead emailed julie on
+fri`, typed on Monday morning."""
 
 from __future__ import annotations
 

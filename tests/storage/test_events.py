@@ -20,7 +20,7 @@ from core.domain.members import Member
 from core.domain.scoring import DEFAULT_POINTS, score
 from core.storage.database import Database, SqlUnitOfWork, alembic_config, upgrade
 from core.storage.tables import TallyRow
-from tests.storage.test_repositories import NOW, add_group, add_lead, add_member, count
+from tests.storage.rows import NOW, add_group, add_lead, add_member, count
 
 NY = BusinessCalendar.of("America/New_York", "US")
 FIRST = date(2026, 6, 29)  # a Monday; July 3 is a US holiday (observed)

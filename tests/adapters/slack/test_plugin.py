@@ -1,5 +1,6 @@
-"""`followthrough run --slack` (bots.runtime.process): the server, the tick and delivery in
-one event loop, health on the Slack port."""
+"""Slack as a platform of the bot (bots.slack.plugin): `followthrough run --slack` runs the
+server, the tick and delivery in one event loop with health on the Slack port, checks the
+tokens at start-up, and `followthrough slack manifest` prints the manifest."""
 
 from __future__ import annotations
 

@@ -1,0 +1,77 @@
+"""Autocomplete from the command tree (bots.discord.tree): at most 25 short choices of
+one's own leads, in time on a slow database, and the core's zones and countries."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from core.services import country_names
+from testkit import discord_payloads as p
+from testkit.discord_harness import Harness, who
+from tests.adapters.discord.test_interactions import SlowApp
+
+USER = 730000000000000001
+OTHER = 730000000000000002
+
+
+def complete(option: str, typed: str, *path: str, **kwargs: Any) -> dict[str, Any]:
+    command, *subs = path
+    return p.command(
+        command, *subs, p.option(option, typed, focused=True), autocomplete=True, **kwargs
+    )
+
+
+def choices(h: Harness, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    [callback] = h.fake.callbacks[int(payload["id"])]
+    assert callback["type"] == 8
+    result: list[dict[str, Any]] = callback["data"]["choices"]
+    return result
+
+
+async def test_lead_autocomplete_offers_at_most_25_short_choices_of_ones_own_leads(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        for n in range(30):
+            h.app.conversation.handle(who(USER), "/lead", f"add {'N' * 150}{n} at Acme{n}")
+        h.app.conversation.handle(who(OTHER), "/lead", "add Stranger at Acme")
+        payload = complete("lead", "", "lead", "emailed")
+        await h.interact(payload)
+        found = choices(h, payload)
+        assert 0 < len(found) <= 25
+        assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in found)
+        assert not any("Stranger" in c["name"] for c in found)
+        narrow = complete("lead", "acme29", "lead", "emailed")
+        await h.interact(narrow)
+        assert [c["value"] for c in choices(h, narrow)] == ["#30"]
+
+
+async def test_lead_autocomplete_on_a_slow_database_answers_empty_in_time(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.bot.app = SlowApp(h.app.conversation, 2.5)  # type: ignore[assignment]
+        payload = complete("lead", "ju", "lead", "emailed")
+        started = time.monotonic()
+        await h.interact(payload)
+        assert time.monotonic() - started < 2.8
+        assert choices(h, payload) == []
+
+
+async def test_zone_and_country_autocomplete(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        tz = complete("tz", "berl", "followthrough", "me")
+        await h.interact(tz)
+        assert "Europe/Berlin" in [c["value"] for c in choices(h, tz)]
+        every = complete("tz", "", "followthrough", "me")
+        await h.interact(every)
+        assert len(choices(h, every)) == 25
+        country = complete("country", "ger", "followthrough", "me")
+        await h.interact(country)
+        assert "DE" in [c["value"] for c in choices(h, country)]
+        named = dict(country_names())
+        for choice in choices(h, country):  # the core's names, labelled "code · name"
+            code = choice["value"]
+            assert choice["name"] in (f"{code} · {named[code]}", code)
+        assert {"name": "DE · Germany", "value": "DE"} in choices(h, country)

@@ -9,13 +9,15 @@ come due, above the prompt while it waits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import logging
+import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import FrameType, ModuleType, TracebackType
 from typing import Self, TextIO
 
 import platformdirs
@@ -33,6 +35,9 @@ PROMPT = "> "
 # How often the prompt looks for what has come due (`run` ticks every minute).
 TICK_SECONDS = 15.0
 HISTORY_LINES = 1000
+# While readline waits for a key, the main thread is woken this often to run the
+# signal handlers that came meanwhile (a Ctrl-C waits no longer than this).
+WAKE_SECONDS = 0.1
 # Terminal chrome: the console's own words, not the bot's.
 GREETING = "FollowThrough console as {name}. Type /lead help; Ctrl-D quits."
 QUIT_HINT = "(Ctrl-C again or Ctrl-D quits)"
@@ -93,6 +98,15 @@ def platform(show: Callable[[str], None] = _print) -> Platform:
     return Platform(PrintingMessenger(show), RateLimiter(rate=100))
 
 
+def _can_wake_the_main_thread() -> bool:
+    """Signal handlers are set from the main thread, on POSIX (not pyreadline's Windows)."""
+    return hasattr(signal, "pthread_kill") and threading.current_thread() is threading.main_thread()
+
+
+def _wake_up(signum: int, frame: FrameType | None) -> None:
+    """SIGURG: nothing but an interrupted wait, in which the other handlers run."""
+
+
 class Terminal:
     """Lines in, text out. Text shown while a line is being read (from the tick's thread)
     goes above the prompt, which is drawn again with what was typed so far.
@@ -103,9 +117,12 @@ class Terminal:
     def __init__(self, stdin: TextIO, stdout: TextIO, history: Path | None = None) -> None:
         self.stdin, self.stdout = stdin, stdout
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a read began, or the end came
         self._reading = False
+        self._ended = False
         self._history = history
         self._readline: ModuleType | None = None
+        self._exit = contextlib.ExitStack()
         # input() edits lines only on the process's own terminal.
         if stdin is sys.stdin and stdout is sys.stdout and stdin.isatty() and stdout.isatty():
             try:
@@ -119,6 +136,8 @@ class Terminal:
                 readline.parse_and_bind("tab: complete")
 
     def __enter__(self) -> Self:
+        if self._readline is not None and _can_wake_the_main_thread():
+            self._exit.enter_context(self._waking())
         if self._readline is not None and self._history is not None:
             self._readline.set_history_length(HISTORY_LINES)
             try:
@@ -135,6 +154,7 @@ class Terminal:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._exit.close()
         if self._readline is not None and self._history is not None:
             try:
                 self._history.parent.mkdir(parents=True, exist_ok=True)
@@ -147,8 +167,9 @@ class Terminal:
         # The prompt is written inside the try: a Ctrl-C right after it (as soon as it
         # shows) must still end the read, or the next line shown would redraw a prompt.
         try:
-            with self._lock:
+            with self._changed:
                 self._reading = True
+                self._changed.notify_all()
                 if self._readline is None:
                     self.stdout.write(PROMPT)
                     self.stdout.flush()
@@ -161,6 +182,41 @@ class Terminal:
         finally:
             with self._lock:
                 self._reading = False
+
+    @contextlib.contextmanager
+    def _waking(self) -> Iterator[None]:
+        """While a line is read, the main thread is interrupted every WAKE_SECONDS.
+
+        readline (CPython's Modules/readline.c) waits for a key in select() and runs the
+        signal handlers only when a signal interrupts that select(). A SIGINT that comes
+        while the main thread is anywhere else, if only drawing the key just typed, or
+        that the kernel gives to another of the process's threads, is noted and then
+        waits for the next key: a Ctrl-C that does nothing. The interrupting signal is
+        SIGURG, of no meaning here: ignored by default (one that comes late is harmless),
+        and the system calls it interrupts are restarted, but select() never is."""
+        previous = signal.signal(signal.SIGURG, _wake_up)
+        signal.siginterrupt(signal.SIGURG, False)
+        waker = threading.Thread(target=self._wake, name="console-waker", daemon=True)
+        waker.start()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._ended = True
+                self._changed.notify_all()
+            waker.join()
+            signal.signal(signal.SIGURG, previous)
+
+    def _wake(self) -> None:
+        main = threading.main_thread().ident
+        assert main is not None
+        with self._changed:
+            while not self._ended:
+                if self._reading:
+                    signal.pthread_kill(main, signal.SIGURG)
+                    self._changed.wait(WAKE_SECONDS)
+                else:
+                    self._changed.wait()
 
     def _complete(self, text: str, state: int) -> str | None:
         offered = completions(self.typed()[: self._readline.get_endidx()] if self._readline else "")

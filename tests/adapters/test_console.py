@@ -274,3 +274,42 @@ def test_a_digest_prints_above_the_prompt_and_keeps_what_was_being_typed(
     assert "#1 Julie Martin at Acme · emailed" in terminal.expect("> ")
     terminal.type(CTRL_D)
     assert terminal.exit_code() == 0
+
+
+# The console, and another of its process's threads that takes a SIGINT once the test
+# writes to a FIFO: noted by Python, but the main thread's wait for a key goes on (as for
+# a Ctrl-C the kernel gives another thread, or the main one just outside that wait).
+INTERRUPTED_ELSEWHERE = """
+import signal, sys, threading
+from bots.console import console
+from core.services.ports import SimulatedClock
+from testkit import kit
+from tests.conftest import START
+
+def interrupt_here():
+    with open(sys.argv[2], "rb") as fifo:
+        fifo.read(1)
+    signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+threading.Thread(target=interrupt_here, daemon=True).start()
+with kit.services(sys.argv[1], SimulatedClock(START)) as built:
+    sys.exit(console.run(built, "Ana"))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_a_ctrl_c_noted_while_readline_waits_still_drops_the_line(tmp_path: Path) -> None:
+    fifo = tmp_path / "interrupt"
+    os.mkfifo(fifo)
+    url = f"sqlite:///{tmp_path / 'interrupted.db'}"
+    terminal = Terminal(tmp_path, ["-c", INTERRUPTED_ELSEWHERE, url, str(fifo)])
+    terminal.expect("> ")
+    terminal.type("/lead add Julie")
+    terminal.expect("Julie")
+    with open(fifo, "wb") as interrupt:
+        interrupt.write(b"!")
+    terminal.expect("> ")  # the half-typed line went, without another key
+    terminal.type("/lead list\r")
+    assert "No leads yet" in terminal.expect("\n> ")
+    terminal.type(CTRL_D)
+    assert terminal.exit_code() == 0

@@ -22,7 +22,7 @@ from core.services.ports import SimulatedClock
 from testkit import kit
 from tests.conftest import START
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 WAIT = 20.0  # seconds: a slow, shared machine
 
 

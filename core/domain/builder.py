@@ -108,7 +108,7 @@ class Values:
 
     def name(self, option: str) -> str | None:
         """A contact's, company's or role's name: required unless its option says not."""
-        value, limit = clean(self.text(option)), self._limit(option)
+        value, limit = self.text(option), self._limit(option)
         if self._option(option).required and not value:
             raise usage_error(self.key, f"The {option} is missing.")
         if len(value) > limit:
@@ -116,7 +116,7 @@ class Values:
         return value or None
 
     def ref(self) -> str:
-        value, limit = clean(self.text("lead")), self._limit("lead")
+        value, limit = self.text("lead"), self._limit("lead")
         if not value:
             raise usage_error(self.key, "Which lead? Give its #number or part of a name.")
         if len(value) > limit:
@@ -126,7 +126,7 @@ class Values:
         return value
 
     def note(self, option: str) -> str:
-        value, limit = clean(self.text(option)), self._limit(option)
+        value, limit = self.text(option), self._limit(option)
         if self._option(option).required and not value:
             raise usage_error(self.key, "What should the note say?")
         if len(value) > limit:
@@ -144,7 +144,7 @@ class Values:
 
     def choice(self, option: str) -> str | None:
         """One of the option's choices (any case), None if left out."""
-        value = clean(self.text(option))
+        value = self.text(option)
         if not value:
             return None
         choices = self._option(option).choices
@@ -158,7 +158,7 @@ class Values:
         value = self.options.get(option)
         if isinstance(value, bool):
             return value
-        word = clean(self.text(option)).lower()
+        word = self.text(option).lower()
         if word not in self._option(option).choices:
             raise usage_error(self.key, "Say `on` or `off`.")
         return word == "on"
@@ -173,13 +173,13 @@ class Values:
     def zone(self, option: str) -> str:
         """The canonical name of a zone (`europe/berlin` -> `Europe/Berlin`)."""
         try:
-            return zone(clean(self.text(option))).key
+            return zone(self.text(option)).key
         except UsageError as error:
             raise usage_error(self.key, str(error)) from None
 
     def country(self, option: str) -> str:
         try:
-            return check_country(clean(self.text(option)))
+            return check_country(self.text(option))
         except UsageError as error:
             raise usage_error(self.key, str(error)) from None
 
@@ -196,7 +196,7 @@ class Values:
             case "date":
                 return self.when()
             case "time":
-                return parse_time(clean(self.text(option.name)), self.key) if given else None
+                return parse_time(self.text(option.name), self.key) if given else None
             case "tz":
                 return self.zone(option.name) if given else None
             case "country":
@@ -263,7 +263,7 @@ def _snooze(v: Values) -> c.Snooze:
 
 def _my_settings(v: Values) -> c.MySettings:
     # An option left out, or typed empty, keeps what the member has.
-    nudge_time = parse_time(clean(v.text("time")), v.key) if v.raw("time") else None
+    nudge_time = parse_time(v.text("time"), v.key) if v.raw("time") else None
     tz, country = v.raw("tz"), v.raw("country")
     if nudge_time is None and not tz and not country:
         raise usage_error(
@@ -275,14 +275,14 @@ def _my_settings(v: Values) -> c.MySettings:
 
 
 def _channel(v: Values) -> c.GroupChannel:
-    value = clean(v.text("channel")).lstrip("#")
+    value = v.text("channel").lstrip("#")
     if not value or len(value) > v._limit("channel"):
         raise usage_error(v.key, "Which channel? Name one, e.g. #job-search.")
     return c.GroupChannel(value)
 
 
 def _playbook(v: Values) -> c.GroupCommand:
-    name, value = clean(v.text("name")).lower(), clean(v.text("value"))
+    name, value = v.text("name").lower(), v.text("value")
     other = next((s for s in GROUP.subcommands if s.name == name and len(s.options) == 1), None)
     if other is not None:  # `group setting tz Europe/Berlin`: the group's own `tz`
         assert other.command is not None
@@ -309,7 +309,7 @@ def _points(v: Values) -> c.GroupPoints:
     points = v.raw("points")
     if not isinstance(points, int):
         raise usage_error(v.key, "Points are a whole number, e.g. 4.")
-    action = clean(v.text("action")).lower()[: v._limit("action")]
+    action = v.text("action").lower()[: v._limit("action")]
     if isinstance(points, bool):
         raise usage_error(v.key)
     try:
@@ -320,7 +320,7 @@ def _points(v: Values) -> c.GroupPoints:
 
 
 def _leaderboard(v: Values) -> c.Leaderboard:
-    period = clean(v.text("period")).lower() or "week"
+    period = v.text("period").lower() or "week"
     if period not in v._option("period").choices:
         raise usage_error(v.key, f"Choose {_either(v._option('period').choices)}.")
     return c.Leaderboard(period)
@@ -337,7 +337,7 @@ MAKERS: dict[type[c.Command], Callable[[Values], c.Command]] = {
     c.ShareCompanies: lambda v: c.ShareCompanies(v.on_off("companies")),
     c.Board: lambda v: c.Board(v.on_off("board")),
     c.GroupChannel: _channel,
-    c.GroupMorning: lambda v: c.GroupMorning(parse_time(clean(v.text("time")), v.key)),
+    c.GroupMorning: lambda v: c.GroupMorning(parse_time(v.text("time"), v.key)),
     c.GroupZone: lambda v: c.GroupZone(v.zone("tz")),
     c.GroupCountry: lambda v: c.GroupCountry(v.country("country")),
     c.GroupPlaybook: _playbook,
@@ -374,6 +374,8 @@ def build(command: str, subcommand: str, options: Options) -> c.Command:
     for value in options.values():
         if isinstance(value, str):
             too_long(value)
+    # The same hygiene as typed text: spaces, invisible characters, composed accents.
+    options = {key: clean(v) if isinstance(v, str) else v for key, v in options.items()}
     name, path = clean(command).lstrip("/").lower(), clean(subcommand).lower()
     top = command_spec(name)
     if top is not None and top.command is not None:

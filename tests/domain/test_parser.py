@@ -311,6 +311,22 @@ def test_text_is_split_into_the_options_typed_input_delivers(
     assert parse(command, text) == build(name, path, tokens)
 
 
+@pytest.mark.parametrize(
+    ("subcommand", "typed", "plain"),
+    [
+        ("emailed", {"lead": "julie", "when": "fri\u200b"}, {"lead": "julie", "when": "fri"}),
+        ("emailed", {"lead": "  julie\u00a0", "note": "ok\u200b"}, {"lead": "julie", "note": "ok"}),
+        ("snooze", {"lead": "julie", "days": 3}, {"lead": "julie", "days": 3}),
+    ],
+)
+def test_typed_options_are_cleaned_as_typed_text_is(
+    subcommand: str, typed: dict[str, object], plain: dict[str, object]
+) -> None:
+    # Discord delivers what the member typed in an option as is: invisible characters and
+    # stray spaces are dropped there too, before any value is read.
+    assert build("lead", subcommand, typed) == build("lead", subcommand, plain)
+
+
 def test_the_preview_reads_only_the_first_words() -> None:
     assert preview("/followthrough", "group channel <#C1|jobs>") == Preview(True, True)
     assert preview("/followthrough", "group points called " + "x" * 5000) == Preview(True, False)

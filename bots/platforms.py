@@ -92,9 +92,9 @@ class Plugin(Protocol):
         """Options of `followthrough run` that only this platform reads."""
         ...
 
-    def run_options(self, args: argparse.Namespace, listening: bool) -> Any:
-        """Its run options from `args`; a ConfigError if they make no sense (given without
-        `--<name>`, or malformed)."""
+    def run_options(self, args: argparse.Namespace, named: bool) -> Any:
+        """Its run options from `args`; `named`: whether `--<name>` was given. A ConfigError
+        if they make no sense (given without `--<name>`, or malformed)."""
         ...
 
     def check_start(self, settings: Settings, *, listening: bool) -> None:

@@ -54,7 +54,7 @@ class Console:
     def add_run_options(self, run: argparse.ArgumentParser) -> None:
         pass
 
-    def run_options(self, args: argparse.Namespace, listening: bool) -> None:
+    def run_options(self, args: argparse.Namespace, named: bool) -> None:
         return None
 
     def check_start(self, settings: Settings, *, listening: bool) -> None:

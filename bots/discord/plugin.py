@@ -44,12 +44,12 @@ class Discord:
         run.add_argument("--shards", help="the Discord gateway shards of this process, e.g. 0-3")
         run.add_argument("--shard-count", type=int, help="Discord shards across all processes")
 
-    def run_options(self, args: argparse.Namespace, listening: bool) -> Shards:
+    def run_options(self, args: argparse.Namespace, named: bool) -> Shards:
         """The gateway shards of this process (shard 0 of 1 without `--shards`)."""
         from bots.discord.lease import ShardRangeError, Shards
 
         shards, count = getattr(args, "shards", None), getattr(args, "shard_count", None)
-        if (shards is not None or count is not None) and not listening:
+        if (shards is not None or count is not None) and not named:
             raise ConfigError(
                 "--shards and --shard-count are for the Discord gateway: add --discord"
             )

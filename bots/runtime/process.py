@@ -49,8 +49,9 @@ class Roles:
         """The roles asked for; none at all: every platform `settings` configure (what the
         container runs, so that one image serves any platform it is configured for)."""
         plugins = registry()
-        asked = {plugin.name for plugin in plugins if getattr(args, plugin.name, False)}
+        named = {plugin.name for plugin in plugins if getattr(args, plugin.name, False)}
         worker = bool(getattr(args, "worker", False))
+        asked = set(named)
         if not asked and not worker and settings is not None:
             asked = set(bootstrap.configured(settings))
         remote = [p for p in plugins if p.name in asked and p.needs]  # those with an API
@@ -60,7 +61,9 @@ class Roles:
                 "--worker runs no listener: it delivers to every configured platform through"
                 f" its API; run {flags} in another process"
             )
-        listeners = {p.name: p.run_options(args, p.name in asked) for p in plugins}
+        # A platform's own options go with its flag, named: `--shards` alone is refused
+        # rather than run every configured platform on those shards.
+        listeners = {p.name: p.run_options(args, p.name in named) for p in plugins}
         roles = cls(
             {name: options for name, options in listeners.items() if name in asked},
             worker,

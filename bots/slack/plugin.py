@@ -36,7 +36,7 @@ class Slack:
     def add_run_options(self, run: argparse.ArgumentParser) -> None:
         pass  # the settings say everything: HTTP or Socket Mode, one workspace or OAuth
 
-    def run_options(self, args: argparse.Namespace, listening: bool) -> None:
+    def run_options(self, args: argparse.Namespace, named: bool) -> None:
         return None
 
     def check_start(self, settings: Settings, *, listening: bool) -> None:

@@ -311,6 +311,24 @@ def test_roles_that_make_no_sense_are_refused(tmp_path: Path) -> None:
         del os.environ["FOLLOWTHROUGH_DATABASE_URL"]
 
 
+def test_shards_without_the_discord_flag_are_refused_even_with_every_platform_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # With no role, `run` serves every configured platform; shards named without
+    # --discord must not start a process that also serves Slack on every shard.
+    from bots import cli
+
+    for name in [n for n in os.environ if n.startswith(("SLACK_", "DISCORD_", "FOLLOWTHROUGH_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("FOLLOWTHROUGH_DATABASE_URL", f"sqlite:///{tmp_path / 'ft.db'}")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", fake_slack.BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", fake_slack.SIGNING_SECRET)
+    monkeypatch.setenv("DISCORD_TOKEN", fake_discord.TOKEN)
+
+    assert cli.main(["run", "--shards", "0-3", "--shard-count", "8"]) == 2
+    assert "add --discord" in capsys.readouterr().err
+
+
 def test_oauth_mode_refuses_to_start_without_the_secret_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -37,7 +37,7 @@ from bots.runtime.workers import settle_garbage_collector
 from bots.settings import Settings
 from bots.slack.config import SlackConfig
 from bots.slack.server import SlackServer
-from core.storage.slack import SlackStorage
+from core.storage.platforms.slack import SlackStorage
 from testkit.slack import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, form, sign
 
 SCRIPT = (

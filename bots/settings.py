@@ -1,8 +1,8 @@
 """Settings are data: read once from the environment, validated, never printed whole.
 
-The shared part is here (the database, the HTTP server, the logs); each platform reads
-its own part (bots/<platform>/plugin.py), which `platforms` holds by platform name. The
-platforms' credentials keep the names their own docs use (SLACK_BOT_TOKEN,
+The shared part is here (the database, the HTTP server, the logs); each platform's own
+part is in bots/<platform>/settings.py, read by its plugin and held in `platforms` by
+platform name. The platforms' credentials keep the names their own docs use (SLACK_BOT_TOKEN,
 DISCORD_TOKEN, ...); everything else carries the FOLLOWTHROUGH_ prefix. A `.env` file in
 the working directory fills in what the environment leaves unset, as docker compose
 reads one; an empty value is an unset one, in either.

@@ -19,7 +19,7 @@ from bots.bootstrap import Services
 from bots.slack.config import SlackConfig
 from bots.slack.server import WATCHDOG_SECONDS, SlackServer
 from core.services.ports import Clock, SimulatedClock
-from core.storage.slack import SlackStorage
+from core.storage.platforms.slack import SlackStorage
 from testkit.kit import START
 from testkit.kit import services as make_services
 from testkit.slack import (

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bots.platforms import registry
+
 ROOT = Path(__file__).resolve().parents[1]
 CHECKED = ("core/domain", "core/services")
 FORBIDDEN = (
@@ -27,7 +29,7 @@ FORBIDDEN = (
 DATABASE = ("sqlalchemy", "alembic")
 # The adapters: each platform's folder, but its plugin.py (its share of the composition
 # root, which builds what the adapter is handed).
-ADAPTERS = ("bots/slack", "bots/discord", "bots/console")
+ADAPTERS = tuple(f"bots/{plugin.name}" for plugin in registry())
 COMPOSITION = "plugin.py"
 
 
@@ -194,7 +196,7 @@ def test_the_check_catches_what_it_should(source: str, caught: bool) -> None:
         ("from core import services", None),
         ("from core.services.ports import Clock", None),
         ("from core.domain.messages import Message", "core.domain"),
-        ("from core.storage.slack import SlackStorage", "core.storage"),
+        ("from core.storage.platforms.slack import SlackStorage", "core.storage"),
         ("from core import storage", "core.storage"),
         ("from ...core import domain", "core.domain"),
         ("import sqlalchemy", None),

@@ -53,7 +53,7 @@ class Slack:
         """The Slack listener, its HTTP routes on the process's server."""
         from bots.slack.config import SlackConfig
         from bots.slack.server import SlackServer
-        from core.storage.slack import SlackStorage
+        from core.storage.platforms.slack import SlackStorage
 
         services = host.services
         config = SlackConfig.from_settings(services.settings)
@@ -126,7 +126,7 @@ async def _sender(host: Host) -> AsyncIterator[Platform]:
     from bots.slack.messenger import SlackMessenger
     from bots.slack.oauth import Installations
     from bots.slack.server import PROCESS_RATE, check_tokens
-    from core.storage.slack import SlackStorage
+    from core.storage.platforms.slack import SlackStorage
 
     services = host.services
     config = SlackConfig.from_settings(services.settings)

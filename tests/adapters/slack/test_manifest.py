@@ -16,7 +16,7 @@ from bots.slack.manifest import BOT_SCOPES, manifest
 from bots.slack.oauth import Installations
 from core.services import COMMANDS
 from core.services.ports import SimulatedClock
-from core.storage.slack import SlackStorage
+from core.storage.platforms.slack import SlackStorage
 from testkit.kit import services
 from testkit.slack import FakeSlack
 from testkit.slack_harness import config_for

@@ -29,7 +29,7 @@ from bots.slack.secrets import (
     require_key,
 )
 from bots.slack.settings import SlackSettings
-from core.storage.slack import async_url
+from core.storage.platforms.slack import async_url
 
 TOKEN = "xoxb-1111-2222-SeCrEtBoTtOkEn"
 

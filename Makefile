@@ -54,7 +54,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.delivery_rate --database sqlite
 	$(BIN)/python -m benchmarks.delivery_rate --database postgresql
 
-# A new migration from the difference between core/storage/tables.py and the migrations:
+# A new migration from the difference between the tables core/storage declares and the migrations:
 #   make migration m="add members.pronouns"
 # Autogenerate compares against a scratch SQLite database brought to the newest revision
 # (your own database is not touched); review the file it writes in migrations/versions/.

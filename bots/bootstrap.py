@@ -20,9 +20,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from bots import platforms as registry
 from bots.ops import metrics
-from bots.ops.metrics import MeasuredFollowThrough, MeasuredMessenger
+from bots.ops.metrics import MeasuredMessenger, measured_app
+from bots.platforms import Host, configurable, either, registry
 from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.lock import single_process, sqlite_path
 from bots.runtime.runner import worker_id
@@ -118,7 +118,7 @@ def build(
         raise
     database = Database(engine, clock)
     # The app that records each command and planning pass for /metrics.
-    return Services(settings, database, MeasuredFollowThrough(database.uow, clock))
+    return Services(settings, database, measured_app(database.uow, clock))
 
 
 @contextmanager
@@ -161,13 +161,13 @@ async def platforms(
     readiness = Readiness()
     readiness.add("database", database_check(services.database.engine))
     http = HttpServer(readiness, settings.http_host, settings.http_port)
-    host = registry.Host(services, readiness, http.app, ended or asyncio.Event(), http.start)
+    host = Host(services, readiness, http.app, ended or asyncio.Event(), http.start)
     metrics.watch_outbox(services.app.outbox.status)
     started: dict[str, Platform] = {}
     async with contextlib.AsyncExitStack() as stack:
         stack.callback(metrics.watch_outbox, None)
         stack.push_async_callback(http.stop)  # a platform may start it, and then fail
-        for plugin in registry.registry():
+        for plugin in registry():
             if plugin.name in listeners:
                 listener = plugin.listener(host, listeners[plugin.name])
                 started[plugin.name] = await stack.enter_async_context(listener)
@@ -176,10 +176,8 @@ async def platforms(
                 if sender is not None:
                     started[plugin.name] = await stack.enter_async_context(sender)
         if worker and not started:
-            names = [f"{p.title} ({p.needs})" for p in registry.configurable()]
-            raise ConfigError(
-                f"--worker has nothing to deliver to: configure {registry.either(names)}"
-            )
+            names = [f"{p.title} ({p.needs})" for p in configurable()]
+            raise ConfigError(f"--worker has nothing to deliver to: configure {either(names)}")
         await http.start()  # if no platform started it to mount its routes on
         stack.push_async_callback(http.stop)  # the first thing stopped: no new requests
         yield measured(started)
@@ -197,6 +195,6 @@ def configured(settings: Settings) -> list[str]:
     """The names of the platforms `settings` set up, in the registry's order."""
     return [
         plugin.name
-        for plugin in registry.registry()
+        for plugin in registry()
         if plugin.name in settings.platforms and settings.platforms[plugin.name].configured()
     ]

@@ -28,8 +28,11 @@ if TYPE_CHECKING:
     from bots.runtime.delivery import Platform
     from bots.settings import Settings
 
+    # What `add_commands` adds its parsers to (argparse keeps the class private).
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
 # (workspace or guild id, channel) of each of a platform's groups; None: not known.
-Groups = list[tuple[str, str | None]] | None
+GroupChannels = list[tuple[str, str | None]] | None
 
 
 class PlatformSettings(Protocol):
@@ -116,7 +119,7 @@ class Plugin(Protocol):
         another process owns): a restart would be refused again."""
         ...
 
-    def add_commands(self, commands: Any) -> None:
+    def add_commands(self, commands: Commands) -> None:
         """Its own `followthrough <name> ...` commands; each parser's `handler` default
         runs it: `handler(args, settings)` (settings None for a command that needs none,
         marked with `settings_free=True`)."""
@@ -127,7 +130,7 @@ class Plugin(Protocol):
         for its other checks."""
         ...
 
-    async def doctor(self, settings: Settings, report: Report, groups: Groups) -> None:
+    async def doctor(self, settings: Settings, report: Report, groups: GroupChannels) -> None:
         """`doctor`: its tokens, what they may do, and each group's channel."""
         ...
 
@@ -157,5 +160,5 @@ def configurable() -> tuple[Plugin, ...]:
 
 
 def either(words: list[str], joint: str = "or") -> str:
-    """"a, b or c"."""
+    """ "a, b or c"."""
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {joint} {words[-1]}"

@@ -3,7 +3,8 @@
 - `RecordingMessenger` is the Messenger every test sends through: it records each try
   and each message "sent", and can be told to wait or to fail.
 - `services(url, clock)` is FollowThrough as the composition root wires it, on a migrated
-  database (the `services`, `app` and `db` fixtures of conftest.py use it). A new SQLite
+  database (the `services` and `db` fixtures of conftest.py use it; the services' tests
+  that ask for `app` alone run on testkit/storage.py instead). A new SQLite
   file starts as a copy of one this process migrated already: what migrating it would
   leave, in milliseconds instead of a few hundred (the migrations are still run, once
   per process, and tested on their own in tests/storage/test_migrations.py).

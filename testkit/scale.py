@@ -12,7 +12,7 @@ one difference: the services run on a SimulatedClock. Each line on stdin is an I
 instant the clock moves to (the answer on stdout is `at <instant>`); ticks run every
 `--tick` seconds of wall time, on whatever the clock says. That is how the fault tests
 move time for their worker processes (tests/runtime/worker.py), with the real roles,
-platforms, health server and Runner instead of a recording messenger.
+platforms, HTTP server and Runner instead of a recording messenger.
 
 `--slack-rate` and `--discord-rate` set what one process allows itself per workspace
 (Slack's messenger paces 1 message/s per workspace) and for the whole bot (Discord's

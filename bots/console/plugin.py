@@ -11,12 +11,15 @@ import sys
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from bots.ops.findings import Report
-from bots.platforms import Groups, Host, Plugin
+from bots.platforms import GroupChannels, Host, Plugin
 from bots.runtime.delivery import Platform
 from bots.settings import Settings
+
+if TYPE_CHECKING:
+    from bots.platforms import Commands
 
 RANK = 30  # after the platforms the environment configures
 
@@ -72,7 +75,7 @@ class Console:
     def refused(self, error: BaseException) -> bool:
         return False
 
-    def add_commands(self, commands: Any) -> None:
+    def add_commands(self, commands: Commands) -> None:
         con = commands.add_parser(self.name, help="an interactive prompt on the real clock")
         con.add_argument("--as", dest="name", required=True, help="your name in the console group")
 
@@ -111,7 +114,7 @@ class Console:
     def check_settings(self, settings: Settings, report: Report) -> bool:
         return True
 
-    async def doctor(self, settings: Settings, report: Report, groups: Groups) -> None:
+    async def doctor(self, settings: Settings, report: Report, groups: GroupChannels) -> None:
         pass  # nothing to reach
 
 

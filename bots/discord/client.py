@@ -143,7 +143,7 @@ class Bot(discord.Client):
         on_guild_unavailable instead: nothing is erased then.
         """
         assert self.app is not None
-        erased = await self.core(self.app.groups.erase_group, PLATFORM, str(guild.id))
+        erased = await self.core(self.app.erase_group, PLATFORM, str(guild.id))
         log.info("removed from guild %s: group %s", guild.id, "erased" if erased else "absent")
 
     async def close(self) -> None:

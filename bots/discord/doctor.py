@@ -10,7 +10,7 @@ import aiohttp
 
 from bots.discord.settings import DiscordSettings
 from bots.ops.findings import Report
-from bots.platforms import Groups
+from bots.platforms import GroupChannels
 from bots.settings import PREFIX
 
 TIMEOUT = 10
@@ -26,17 +26,12 @@ PRIVILEGED = {
 def needed_intents() -> dict[str, bool]:
     """The intents the Discord client asks for (read from the client itself)."""
     from bots.discord.client import Bot
-    from core.services.app import FollowThrough
-    from core.services.ports import SystemClock
 
-    def no_database() -> Any:
-        raise RuntimeError("doctor builds the client only to read its intents")
-
-    bot = Bot(FollowThrough(no_database, SystemClock()).conversation)
+    bot = Bot(None)  # no core: only its intents are read
     return dict(bot.intents)
 
 
-async def check(settings: DiscordSettings, report: Report, groups: Groups) -> None:
+async def check(settings: DiscordSettings, report: Report, groups: GroupChannels) -> None:
     """The token, the application's intents and size, and each group's channel."""
     assert settings.token is not None
     api = settings.api_url

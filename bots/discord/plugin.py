@@ -10,17 +10,18 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bots.discord.settings import NAME, VARIABLES, DiscordSettings
 from bots.ops.findings import Report
-from bots.platforms import Groups, Host, Plugin
+from bots.platforms import GroupChannels, Host, Plugin
 from bots.runtime.delivery import Platform
 from bots.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
     from bots.discord.client import Bot
     from bots.discord.lease import Shards
+    from bots.platforms import Commands
 
 RANK = 20  # after Slack in the flags, the doctor and the messages
 
@@ -72,14 +73,15 @@ class Discord:
 
     def refused(self, error: BaseException) -> bool:
         # A module never imported raised none of its errors.
-        client, lease = sys.modules.get("bots.discord.client"), sys.modules.get(
-            "bots.discord.lease"
+        client, lease = (
+            sys.modules.get("bots.discord.client"),
+            sys.modules.get("bots.discord.lease"),
         )
         return (client is not None and isinstance(error, client.BadToken)) or (
             lease is not None and isinstance(error, lease.ShardConflict)
         )
 
-    def add_commands(self, commands: Any) -> None:
+    def add_commands(self, commands: Commands) -> None:
         dsc = commands.add_parser(NAME, help="Discord: the invite link, the slash commands")
         actions = dsc.add_subparsers(dest="discord_command", required=True, metavar="ACTION")
         invite = actions.add_parser("invite", help="print the link that adds the bot to a server")
@@ -99,7 +101,7 @@ class Discord:
     def check_settings(self, settings: Settings, report: Report) -> bool:
         return True  # DISCORD_TOKEN set or not: nothing else to get wrong
 
-    async def doctor(self, settings: Settings, report: Report, groups: Groups) -> None:
+    async def doctor(self, settings: Settings, report: Report, groups: GroupChannels) -> None:
         from bots.discord import doctor
 
         await doctor.check(DiscordSettings.of(settings), report, groups)

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from bots import settings as shared
 from bots.ops.findings import Finding, Report
-from bots.platforms import Groups, Plugin, configurable, registry
+from bots.platforms import GroupChannels, Plugin, configurable, registry
 from bots.runtime.lock import sqlite_path
 from bots.settings import PREFIX, ConfigError, Settings
 from core.storage import schema
@@ -174,7 +174,7 @@ async def examine(env: Mapping[str, str]) -> Report:
     return report
 
 
-async def _groups(engine: schema.Engine | None, platform: str) -> Groups:
+async def _groups(engine: schema.Engine | None, platform: str) -> GroupChannels:
     if engine is None:
         return None
     try:

@@ -113,10 +113,6 @@ class HttpServer:
         self.app = application(readiness)
         self._runner: web.AppRunner | None = None
 
-    @property
-    def listening(self) -> bool:
-        return self._runner is not None
-
     async def start(self) -> None:
         """Listen (once: a second call does nothing)."""
         if self._runner is not None:

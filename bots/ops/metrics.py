@@ -5,7 +5,7 @@ libraries register there never leaks into ours). Adapters and the runtime record
 `command(...)`, `send(...)`, `planned(...)`; what lives in the database (the outbox) is
 read at scrape time by a collector (a platform registers its own the same way).
 
-`MeasuredFollowThrough` and `MeasuredMessenger` record commands, planning and sends
+`measured_app` and `MeasuredMessenger` record commands, planning and sends
 around the real app and messengers, so that no adapter has to remember to.
 """
 
@@ -15,7 +15,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 
 from prometheus_client import (
     CollectorRegistry,
@@ -219,20 +218,10 @@ class MeasuredPlanner(Planner):
         return written
 
 
-class MeasuredFollowThrough(FollowThrough):
+def measured_app(uow: Callable[[], UnitOfWork], clock: Clock) -> FollowThrough:
     """FollowThrough whose adapters' part records each command and whose planner records
-    each pass; the composition root builds this one instead of the plain one."""
-
-    def __init__(
-        self,
-        uow: Callable[[], UnitOfWork],
-        clock: Clock,
-        *,
-        catch_up: timedelta = timedelta(hours=2),
-    ) -> None:
-        super().__init__(uow, clock, catch_up=catch_up)
-        self.conversation = MeasuredConversation(uow, clock, self.groups)
-        self.planner = MeasuredPlanner(uow, clock, catch_up=catch_up)
+    each pass: what the composition root builds."""
+    return FollowThrough(uow, clock, conversation=MeasuredConversation, planner=MeasuredPlanner)
 
 
 def _command(who: Identity, answer: Message, start: float) -> None:

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.ops.findings import Report
-from bots.platforms import Groups
+from bots.platforms import GroupChannels
 from bots.settings import PREFIX, ConfigError
 from bots.slack.manifest import BOT_SCOPES
 from bots.slack.secrets import GENERATE, SecretKeyError, TokenCipher
@@ -71,7 +71,7 @@ def secret_key_problem(value: str) -> str | None:
     return None
 
 
-async def check(settings: SlackSettings, report: Report, groups: Groups) -> None:
+async def check(settings: SlackSettings, report: Report, groups: GroupChannels) -> None:
     """The bot token and its scopes, the app token, and each group's channel."""
     mode = settings.mode()
     api = settings.api_url

@@ -22,7 +22,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
     async def erase(team: str, event_id: str | None) -> None:
         for attempt, wait in enumerate((*slack.erase_waits, None), start=1):
             try:
-                erased = await slack.core(slack.services.groups.erase_group, PLATFORM, team)
+                erased = await slack.core(slack.services.erase_group, PLATFORM, team)
                 await slack.installations.forget(team)
                 break
             except Exception as error:

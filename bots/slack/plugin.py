@@ -8,13 +8,16 @@ import argparse
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bots.ops.findings import Report
-from bots.platforms import Groups, Host, Plugin
+from bots.platforms import GroupChannels, Host, Plugin
 from bots.runtime.delivery import Platform
 from bots.settings import Settings
 from bots.slack.settings import NAME, VARIABLES, SlackSettings
+
+if TYPE_CHECKING:
+    from bots.platforms import Commands
 
 RANK = 10  # first in the flags, the doctor and the messages
 
@@ -58,7 +61,11 @@ class Slack:
         services = host.services
         config = SlackConfig.from_settings(services.settings)
         storage = SlackStorage(config.database_url, config.client_id)
-        server = SlackServer(services.app.conversation, config, storage, core=services.core)
+        try:
+            server = SlackServer(services.app.conversation, config, storage, core=services.core)
+        except BaseException:
+            await storage.close()  # the server closes it from here on
+            raise
         # Registered first: /readyz answers 503 while the socket connects, not "ready".
         host.readiness.add(NAME, server.problem)
         try:
@@ -76,7 +83,7 @@ class Slack:
         server = sys.modules.get("bots.slack.server")  # never imported: it raised nothing
         return server is not None and isinstance(error, server.BadToken)
 
-    def add_commands(self, commands: Any) -> None:
+    def add_commands(self, commands: Commands) -> None:
         from bots.slack.manifest import public_url
 
         slk = commands.add_parser(NAME, help="Slack: the manifest to create the app from")
@@ -112,7 +119,7 @@ class Slack:
 
         return doctor.check_settings(SlackSettings.of(settings), report)
 
-    async def doctor(self, settings: Settings, report: Report, groups: Groups) -> None:
+    async def doctor(self, settings: Settings, report: Report, groups: GroupChannels) -> None:
         from bots.slack import doctor
 
         await doctor.check(SlackSettings.of(settings), report, groups)
@@ -133,7 +140,11 @@ async def _sender(host: Host) -> AsyncIterator[Platform]:
     # A refused bot token stops the worker at start, as it stops the listener.
     await check_tokens(config, socket=False)
     storage = SlackStorage(config.database_url, config.client_id)
-    installations = Installations(config, storage)  # OAuth: its stored tokens are encrypted
+    try:  # OAuth: its stored tokens are encrypted
+        installations = Installations(config, storage, services.app.clock.now)
+    except BaseException:
+        await storage.close()  # the installations close it from here on
+        raise
     messenger = SlackMessenger(services.app.conversation, config, installations.bot_token)
     try:
         # The messenger paces each channel and workspace itself, as the listener's does.

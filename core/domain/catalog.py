@@ -56,9 +56,6 @@ class SubcommandSpec:
     command: type[Any] | None = None  # None: only its subcommands build one
     writes: bool = False
 
-    def option(self, name: str) -> OptionSpec:
-        return next(option for option in self.options if option.name == name)
-
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:

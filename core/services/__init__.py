@@ -5,10 +5,9 @@ platform's input into an `Identity` plus a command, asks `Conversation.preview` 
 must know first (an organiser command, a channel named), calls `Conversation.handle`
 (text) or `Conversation.run` (typed options), and renders the `Message` that comes back
 (its `outcome`: done, refused or failed); outgoing messages reach it through its
-`Messenger`. Member-typed
-text inside a message is marked: pass every text through `render` with the platform's
-escape function. The command table `COMMANDS` is data: manifests, command trees and help
-are generated from it.
+`Messenger`. Member-typed text inside a message is marked: pass every text through
+`render` with the platform's escape function. The command table `COMMANDS` is data:
+manifests, command trees and help are generated from it.
 """
 
 from core.domain.builder import parse_time

@@ -15,7 +15,8 @@ from core.services.ports import Clock, UnitOfWork
 
 
 class FollowThrough:
-    """The four parts over one unit of work and one clock."""
+    """The four parts over one unit of work and one clock. `conversation` and `planner`
+    are the classes of those parts: the composition root passes measured ones."""
 
     def __init__(
         self,
@@ -23,9 +24,11 @@ class FollowThrough:
         clock: Clock,
         *,
         catch_up: timedelta = timedelta(hours=2),
+        conversation: type[Conversation] = Conversation,
+        planner: type[Planner] = Planner,
     ) -> None:
-        self.clock, self.catch_up = clock, catch_up
+        self.clock = clock
         self.groups = Groups(uow, clock)
-        self.conversation = Conversation(uow, clock, self.groups)
-        self.planner = Planner(uow, clock, catch_up=catch_up)
+        self.conversation = conversation(uow, clock, self.groups)
+        self.planner = planner(uow, clock, catch_up=catch_up)
         self.outbox = Outbox(uow, clock)

@@ -34,11 +34,15 @@ class Conversation:
 
     Every method is synchronous and does database work: an adapter on an event loop
     calls it in a worker thread (`await asyncio.to_thread(conversation.handle, ...)`).
-    `groups` is there for the one lifecycle event a platform reports: the bot removed.
+    Of the groups' lifecycle it offers the one event a platform reports: the bot removed.
     """
 
     def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, groups: Groups) -> None:
-        self._uow, self.clock, self.groups = uow, clock, groups
+        self._uow, self.clock, self._groups = uow, clock, groups
+
+    def erase_group(self, platform: str, workspace_id: str) -> bool:
+        """The bot was removed from a workspace or guild: `Groups.erase_group`."""
+        return self._groups.erase_group(platform, workspace_id)
 
     def _enter(
         self, uow: UnitOfWork, who: Identity, create: bool = True
@@ -260,7 +264,6 @@ class Conversation:
         cal = member.calendar(group) if member is not None else group.calendar()
         return recent_days(cal.local_date(self.clock.now()))
 
-
     def first_time(self, key: str) -> bool:
         """Record `key` (a platform event, a modal opened: what runs no command); False if
         it was recorded before, by this process or any other."""
@@ -274,6 +277,7 @@ class Conversation:
         with self._uow() as uow:
             uow.applied.forget(key)
             uow.commit()
+
 
 def _profile_zone(tz: str | None, group: Group) -> str | None:
     """A platform profile's zone, if it is a real one that differs from the group's."""

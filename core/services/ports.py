@@ -199,7 +199,8 @@ class Outbox(Protocol):
 
 class AppliedKeys(Protocol):
     def first(self, key: str, now: datetime) -> bool:
-        """Record `key`; False if a committed (or concurrent) command recorded it before."""
+        """Record `key` (a command's, an event's); False if a committed (or concurrent)
+        unit of work recorded it before."""
         ...
 
     def forget(self, key: str) -> None:

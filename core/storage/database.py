@@ -1,4 +1,6 @@
-"""Engines, migrations and the unit of work: the only door to the database."""
+"""Engines, migrations and the unit of work: the core's door to the database (schema.py
+checks the schema for the operator's tools, leases.py keeps the processes' leases,
+platforms/ holds each platform's own tables)."""
 
 from __future__ import annotations
 

@@ -236,9 +236,9 @@ class ProcessLeaseRow(Base):
 
 
 class AppliedKeyRow(Base):
-    """A command applied once whatever its repeats (a button pressed twice, the same press
-    reaching two processes, or pressed again after a restart): written in the command's
-    own transaction."""
+    """What is applied once whatever its repeats: a command (a button pressed twice, the
+    same press reaching two processes, or pressed again after a restart), written in the
+    command's own transaction, or a platform's event or opened modal (`first_time`)."""
 
     __tablename__ = "applied_keys"
 

@@ -16,7 +16,7 @@ from bots.bootstrap import build
 from bots.discord.gauges import watch_invalid
 from bots.ops import metrics
 from bots.ops.health import HttpServer, Readiness, database_check
-from bots.ops.metrics import MeasuredFollowThrough
+from bots.ops.metrics import measured_app
 from bots.settings import Settings
 from core.services import Delivery, Identity
 from core.services.ports import SimulatedClock
@@ -170,7 +170,7 @@ async def test_readyz_follows_the_database_away_and_back(own_postgres: OwnDataba
 async def test_metrics_count_what_happened(database_url: str) -> None:
     clock = SimulatedClock(START)
     with build(Settings(database_url=database_url), clock, migrate=True) as s:
-        app = MeasuredFollowThrough(s.database.uow, clock)
+        app = measured_app(s.database.uow, clock)
         who = Identity("slack", "T-metrics", "U1", "Ada")
         before = {
             outcome: metrics.value(

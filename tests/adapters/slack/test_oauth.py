@@ -180,7 +180,7 @@ class Down:
     """`erase_group` refusing its first `times` calls, as a database briefly down."""
 
     def __init__(self, h: Harness, times: int) -> None:
-        self.core, self.times, self.calls = h.server.slack.services.groups, times, 0
+        self.core, self.times, self.calls = h.server.slack.services, times, 0
         self.real = self.core.erase_group
         self.waits: list[float] = []
         h.server.slack.erase_waits = (1.0, 2.0, 4.0)

@@ -10,30 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from core.domain.text import plain
-from core.services import FollowThrough, Identity, MessageKind
+from core.services import FollowThrough, MessageKind
 from core.storage.database import Database
-from core.storage.tables import GroupRow, MemberRow
-
-ANA = Identity("slack", "T1", "U-ana", "Ana")
-COACH = Identity("slack", "T1", "U-coach", "Coach", is_admin=True)
+from core.storage.tables import GroupRow
+from tests.services.test_handlers import ANA, COACH, member, say
 
 
 @pytest.fixture
 def app(app: FollowThrough) -> FollowThrough:
     app.conversation.join(COACH)  # known already: no welcome in the answers below
     return app
-
-
-def say(app: FollowThrough, who: Identity, line: str) -> str:
-    command, _, text = line.partition(" ")
-    return plain(app.conversation.handle(who, command, text).plain_text())
-
-
-def member(db: Database, who: Identity) -> MemberRow:
-    with db.uow() as uow:
-        row = uow.session.scalars(select(MemberRow).filter_by(external_id=who.user_id)).one()
-        uow.session.expunge(row)
-        return row
 
 
 def group(db: Database) -> GroupRow:

@@ -8,33 +8,15 @@ from datetime import UTC, datetime
 import pytest
 
 from core.domain.text import plain
-from core.services import FollowThrough, Identity, Message
-from core.services.ports import Delivery, SimulatedClock
-
-ANA = Identity("slack", "T1", "U-ana", "Ana")
-
-
-MONDAY_MORNING = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+from core.services import FollowThrough
+from core.services.ports import SimulatedClock
+from tests.services.test_mornings import ANA, MONDAY_MORNING, morning, say
 
 
 @pytest.fixture
 def app(app: FollowThrough) -> FollowThrough:
     app.conversation.join(ANA)  # known already: no welcome in the answers below
     return app
-
-
-def say(app: FollowThrough, line: str) -> Message:
-    command, _, text = line.partition(" ")
-    return app.conversation.handle(ANA, command, text)
-
-
-def morning(app: FollowThrough, clock: SimulatedClock, at: datetime) -> list[Delivery]:
-    """What planning `at` wrote for Ana (left in the outbox)."""
-    clock.advance_to(at)
-    app.planner.plan()
-    claimed = app.outbox.claim("test")
-    app.outbox.release(worker="test")
-    return [d for d in claimed if d.user_id == ANA.user_id]
 
 
 def test_lead_today_shows_the_pipeline_nudge_this_mornings_digest_gave(

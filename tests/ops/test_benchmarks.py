@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from benchmarks import command_cost
+from benchmarks import command_cost, pipeline_cost
 
 
 def test_command_cost_prints_every_command_of_the_script(
@@ -18,6 +18,19 @@ def test_command_cost_prints_every_command_of_the_script(
     assert plain.startswith("sqlite") and "once key" in keyed and "keyed/plain" in ratio
     for name in ("list", "emailed", "note", "show", "today", "leaderboard", "home"):
         assert f" {name} " in plain and f" {name} " in keyed
+
+
+def test_pipeline_cost_prints_each_commands_ratio_between_sizes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline_cost, "TARGET", 0.0)  # every command over: all profiled
+    argv = ["--sizes", "5,20", "--runs", "1", "--database", "sqlite", "--profile"]
+    assert pipeline_cost.main(argv) == 0
+    out = capsys.readouterr().out
+    for name in ("add", "emailed", "note", "show", "list"):
+        assert f"ratio {name:<8} 20/5 leads: " in out
+    assert "over target: add, emailed, note, show" in out
+    assert "profile of `/lead show #11` at 20 leads" in out
 
 
 # Every other benchmark, on a load small enough for the suite: (module, argv, a line it

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import re
 
 import pytest
 
-from benchmarks import command_cost
+from benchmarks import command_cost, discord_latency, slack_latency
+from benchmarks.common import Plan
 
 
 def test_command_cost_prints_every_command_of_the_script(
@@ -84,6 +86,37 @@ def test_each_benchmark_runs_on_a_tiny_load(
 
     assert benchmark.main(argv) in (0, None)
     assert printed in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("module", ["slack_latency", "discord_latency"])
+def test_each_latency_benchmark_compares_the_app_with_its_floor_in_an_open_loop(
+    module: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    benchmark = importlib.import_module(f"benchmarks.{module}")
+    argv = ["--rate", "20", "--seconds", "1", "--rounds", "1", "--members", "3"]
+
+    assert benchmark.main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rounds = [line for line in lines if " round 1 " in line]
+    assert len(rounds) == 2 and all(" 0 unanswered;" in line for line in rounds)
+    assert "app " in rounds[0] and "floor" in rounds[1]
+    assert re.fullmatch(r"p99 app/floor \d+\.\d\d at 20/s", lines[-1])
+
+
+def test_an_open_loop_of_adds_sends_nothing_but_fresh_adds(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["--rate", "20", "--seconds", "1", "--rounds", "1", "--members", "3", "--only", "add"]
+
+    assert slack_latency.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "(add)" in out and out.count(" 0 unanswered;") == 2
+    assert [slack_latency.command(n, ["U1", "U2"], Plan(1, 1, only_add=True)) for n in (0, 1)] == [
+        ("U1", "/lead", "add Contact 0 at Company 0"),
+        ("U2", "/lead", "add Contact 1 at Company 1"),
+    ]
+    (add,) = discord_latency.payload(4, 3, only_add=True)["data"]["options"]
+    assert add["name"] == "add" and add["options"][0]["value"] == "Contact 4"
 
 
 @pytest.mark.postgres

@@ -267,6 +267,7 @@ class Plan:
     only_add: bool = False
     seed: int = 7
     deadline: float = 5.0
+    drain: float = 0.0  # after the deadline, how long the late answers may still take
 
 
 @dataclass
@@ -304,14 +305,19 @@ async def open_loop(send: Callable[[int], Awaitable[float]], plan: Plan) -> Roun
     found = Round(len(tasks), sending=max(plan.seconds, time.perf_counter() - start))
     if tasks:
         await asyncio.wait(tasks, timeout=plan.deadline)
+    late = []
     for task in tasks:
         if task.done() and not task.cancelled() and task.exception() is None:
             found.latencies.append(task.result())
         else:
-            task.cancel()
+            late.append(task)
             found.unanswered += 1
-    await asyncio.gather(*tasks, return_exceptions=True)
     found.answering = max(finished, default=start) - start
+    if late and plan.drain:  # the backlog clears before whatever runs next
+        await asyncio.wait(late, timeout=plan.drain)
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     return found
 
 
@@ -356,6 +362,75 @@ def ratio_lines(app: list[Round], floor: list[Round], rate: float) -> list[str]:
         f"p99 over {len(app)} round(s) each: app {milliseconds(mine)}, floor {milliseconds(under)}",
         f"p99 app/floor {ratio:.2f} at {rate:g}/s",
     ]
+
+
+@dataclass(frozen=True)
+class Search:
+    """The highest arrival rate with p99 under `limit` seconds: probes of `seconds` each,
+    doubling the rate from `start` until one fails (or passes `ceiling`), then
+    `bisections` halvings of the gap between the last pass and the first failure."""
+
+    seconds: float
+    only_add: bool = False
+    start: float = 50.0
+    limit: float = 0.1
+    bisections: int = 3
+    ceiling: float = 3200.0
+
+    def passes(self, found: Round) -> bool:
+        return quantile(waits([found]), 99) < self.limit
+
+
+async def search_capacity(
+    probe: Callable[[Plan], Awaitable[Round]], search: Search
+) -> list[tuple[float, Round]]:
+    """Each rate `search` probes with `probe(plan)` (one open loop), and what it saw."""
+    probes: list[tuple[float, Round]] = []
+
+    async def passes(rate: float) -> bool:
+        plan = Plan(
+            rate, search.seconds, search.only_add, seed=7 + len(probes), deadline=1.0, drain=10.0
+        )
+        probes.append((rate, await probe(plan)))
+        return search.passes(probes[-1][1])
+
+    good, bad = 0.0, search.start
+    while await passes(bad):
+        good, bad = bad, 2 * bad
+        if bad > search.ceiling:
+            return probes
+    for _ in range(search.bisections):
+        middle = (good + bad) / 2
+        if await passes(middle):
+            good = middle
+        else:
+            bad = middle
+    return probes
+
+
+def capacity_lines(
+    name: str, app: list[tuple[float, Round]], floor: list[tuple[float, Round]], search: Search
+) -> list[str]:
+    """Every probe of the app and of its floor, then the highest rate each sustained and
+    their ratio."""
+    lines: list[str] = []
+    highest: dict[str, float] = {}
+    for kind, probes in (("app", app), ("floor", floor)):
+        for rate, found in probes:
+            lines.append(round_line(f"{name} {kind:<5} at {rate:.0f}/s", found))
+        passed = [rate for rate, found in probes if search.passes(found)]
+        highest[kind] = max(passed, default=0.0)
+    ratio = highest["app"] / highest["floor"] if highest["floor"] else math.inf
+    limit = f"{1000 * search.limit:g} ms"
+
+    def shown(rate: float) -> str:
+        return f"{rate:.0f}/s" + (" (the search's ceiling)" if rate >= search.ceiling else "")
+
+    lines.append(
+        f"capacity (p99 under {limit}): app {shown(highest['app'])},"
+        f" floor {shown(highest['floor'])}, app/floor {ratio:.2f}"
+    )
+    return lines
 
 
 def alternate(rounds: int) -> Iterator[tuple[int, bool]]:

@@ -35,12 +35,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import logging
 import multiprocessing.connection
 import os
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,10 +52,13 @@ from benchmarks.common import (
     Apart,
     Plan,
     Round,
+    Search,
+    capacity_lines,
     compare,
     databases,
     open_loop,
     receive,
+    search_capacity,
 )
 from bots.bootstrap import build
 from bots.discord.client import Bot, Options, login, point_at
@@ -131,16 +136,23 @@ async def _load(conn: multiprocessing.connection.Connection, args: argparse.Name
         errors = 0
 
         if args.plan is not None:
-            plan: Plan = args.plan
+            plan: Plan | Search = args.plan
+            numbers = itertools.count()  # fresh names across a search's probes
 
-            async def answer(n: int) -> float:
-                data = payload(n, args.members, plan.only_add)
+            async def answer(_: int) -> float:
+                data = payload(next(numbers), args.members, plan.only_add)
                 sent = time.monotonic()
                 await fake.dispatch("INTERACTION_CREATE", data)
                 answered: float = await fake.until_answered(data["token"], 60)
                 return answered - sent
 
-            conn.send(await open_loop(answer, plan))
+            def sent(each: Plan) -> Awaitable[Round]:
+                return open_loop(answer, each)
+
+            if isinstance(plan, Search):
+                conn.send(await search_capacity(sent, plan))
+            else:
+                conn.send(await sent(plan))
             await receive(conn)  # the bot has closed
             return
 
@@ -194,7 +206,7 @@ async def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> A
                 if gateway is not None:
                     await asyncio.gather(gateway, return_exceptions=True)
         apart.send("closed")
-        if isinstance(seen, Round):
+        if isinstance(seen, Round | list):
             return seen
         seconds, acks, answers, errors = seen
         return Result(name, args.interactions, args.in_flight, seconds, acks, answers, errors)
@@ -234,20 +246,53 @@ def main(argv: list[str] | None = None) -> int:
         help="answer every command with a constant reply: the adapter's own cost",
     )
     parser.add_argument("--rate", type=float, help="open loop: interactions arriving per second")
-    parser.add_argument("--seconds", type=float, default=10.0, help="open loop: for how long")
+    parser.add_argument(
+        "--capacity",
+        action="store_true",
+        help="search the highest rate with p99 under 100 ms, for the bot and its floor",
+    )
+    parser.add_argument(
+        "--seconds", type=float, help="open loop: for how long (10; each capacity probe: 3)"
+    )
     parser.add_argument("--rounds", type=int, default=2, help="open loop: rounds of app and floor")
     parser.add_argument("--only", choices=("add",), help="open loop: nothing but /lead add")
     args = parser.parse_args(argv)
+    only_add = args.only == "add"
     args.plan = (
-        None if args.rate is None else Plan(args.rate, args.seconds, only_add=args.only == "add")
+        Search(args.seconds or 3.0, only_add=only_add)
+        if args.capacity
+        else None
+        if args.rate is None
+        else Plan(args.rate, args.seconds or 10.0, only_add=only_add)
     )
     logging.basicConfig(level=logging.ERROR)
     print(f"machine: {os.cpu_count()} CPUs; discord.py against the fake on 127.0.0.1")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
+        if isinstance(args.plan, Search):
+            print(
+                f"capacity: interactions ({args.only or 'the usual mix'}), probes of"
+                f" {args.plan.seconds:g}s from {args.plan.start:g}/s, {args.members} members",
+                flush=True,
+            )
+            for database, url in databases(args.database or "sqlite", "bench_discord_latency"):
+                app, floor = (
+                    asyncio.run(
+                        measure(
+                            url,
+                            database,
+                            argparse.Namespace(**{**vars(args), "adapter_only": adapter_only}),
+                            tmp,
+                        )
+                    )
+                    for adapter_only in (False, True)
+                )
+                for line in capacity_lines(database, app, floor, args.plan):
+                    print(line, flush=True)
+            return 0
         if args.plan is not None:
             print(
-                f"interactions arriving at {args.rate:g}/s for {args.seconds:g}s"
+                f"interactions arriving at {args.rate:g}/s for {args.plan.seconds:g}s"
                 f" ({args.only or 'the usual mix'}), {args.members} members, app and floor"
                 f" in turn; dispatch -> follow-up",
                 flush=True,

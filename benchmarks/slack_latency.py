@@ -38,6 +38,7 @@ import itertools
 import statistics
 import sys
 import time
+from collections.abc import Awaitable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -48,10 +49,13 @@ from benchmarks.common import (
     Apart,
     Plan,
     Round,
+    Search,
+    capacity_lines,
     compare,
     databases,
     open_loop,
     receive,
+    search_capacity,
 )
 from bots.bootstrap import build
 from bots.runtime.workers import settle_garbage_collector
@@ -78,14 +82,19 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def load(
-    conn: Connection, commands: int, in_flight: int, members: int, plan: Plan | None = None
+    conn: Connection,
+    commands: int,
+    in_flight: int,
+    members: int,
+    plan: Plan | Search | None = None,
 ) -> None:
     """The child process: the fake Slack, and the signed commands sent to the app, at most
-    `in_flight` at a time, or as the open loop of `plan` says."""
+    `in_flight` at a time, or as the open loop of `plan` says, or in the open loops of a
+    capacity search."""
     asyncio.run(_load(conn, commands, in_flight, members, plan))
 
 
-def command(n: int, users: list[str], plan: Plan | None) -> tuple[str, str, str]:
+def command(n: int, users: list[str], plan: Plan | Search | None) -> tuple[str, str, str]:
     """The n-th command: (user, command, text)."""
     members = len(users)
     if plan is not None and plan.only_add:
@@ -94,7 +103,7 @@ def command(n: int, users: list[str], plan: Plan | None) -> tuple[str, str, str]
 
 
 async def _load(
-    conn: Connection, commands: int, in_flight: int, members: int, plan: Plan | None
+    conn: Connection, commands: int, in_flight: int, members: int, plan: Plan | Search | None
 ) -> None:
     async with FakeSlack(post_per_channel=None) as fake:
         users = [f"U{n:09d}" for n in range(members)]
@@ -138,10 +147,16 @@ async def _load(
 
             # Warm-up, not timed: auth.test once; each member's first lead.
             await asyncio.gather(*(one(u, "/lead", f"add Julie {u} at Acme", False) for u in users))
-            if plan is not None:
-                found: Round | list[float] = await open_loop(
-                    lambda n: one(*command(n, users, plan), False), plan
-                )
+            numbers = itertools.count()  # fresh names across a search's probes
+
+            def sent(each: Plan) -> Awaitable[Round]:
+                return open_loop(lambda _: one(*command(next(numbers), users, each), False), each)
+
+            found: Any
+            if isinstance(plan, Search):
+                found = await search_capacity(sent, plan)
+            elif plan is not None:
+                found = await sent(plan)
             else:
                 work = [command(i, users, None) for i in range(commands)]
                 await asyncio.gather(*(one(user, c, t, True) for user, c, t in work))
@@ -156,7 +171,7 @@ async def measure(
     in_flight: int,
     members: int,
     adapter_only: bool = False,
-    plan: Plan | None = None,
+    plan: Plan | Search | None = None,
 ) -> Any:
     """This process: the app on `url`, served to the load of the child process; what the
     load saw (each latency, or the open loop's Round)."""
@@ -215,14 +230,36 @@ def main(argv: list[str] | None = None) -> int:
         help="answer every command with a constant reply: the adapter's own cost",
     )
     parser.add_argument("--rate", type=float, help="open loop: commands arriving per second")
-    parser.add_argument("--seconds", type=float, default=10.0, help="open loop: for how long")
+    parser.add_argument(
+        "--capacity",
+        action="store_true",
+        help="search the highest rate with p99 under 100 ms, for the app and its floor",
+    )
+    parser.add_argument(
+        "--seconds", type=float, help="open loop: for how long (10; each capacity probe: 3)"
+    )
     parser.add_argument("--rounds", type=int, default=2, help="open loop: rounds of app and floor")
     parser.add_argument("--only", choices=("add",), help="open loop: nothing but /lead add")
     args = parser.parse_args(argv)
-    if args.rate is not None:
-        plan = Plan(args.rate, args.seconds, only_add=args.only == "add")
+    if args.capacity:
+        search = Search(args.seconds or 3.0, only_add=args.only == "add")
         print(
-            f"signed slash commands arriving at {args.rate:g}/s for {args.seconds:g}s"
+            f"capacity: signed slash commands ({args.only or 'the usual mix'}), probes of"
+            f" {search.seconds:g}s from {search.start:g}/s, {args.members} members",
+            flush=True,
+        )
+        for database, url in databases(args.database or "sqlite", "bench_slack_latency"):
+            app, floor = (
+                asyncio.run(measure(url, 0, 0, args.members, adapter_only, search))
+                for adapter_only in (False, True)
+            )
+            for line in capacity_lines(database, app, floor, search):
+                print(line, flush=True)
+        return 0
+    if args.rate is not None:
+        plan = Plan(args.rate, args.seconds or 10.0, only_add=args.only == "add")
+        print(
+            f"signed slash commands arriving at {args.rate:g}/s for {plan.seconds:g}s"
             f" ({args.only or 'the usual mix'}), {args.members} members, app and floor in"
             f" turn; request -> answer",
             flush=True,

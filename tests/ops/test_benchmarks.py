@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import re
 
 import pytest
 
 from benchmarks import command_cost, discord_latency, slack_latency
-from benchmarks.common import Plan
+from benchmarks.common import Plan, Round, Search, capacity_lines, search_capacity
 
 
 def test_command_cost_prints_every_command_of_the_script(
@@ -117,6 +118,27 @@ def test_an_open_loop_of_adds_sends_nothing_but_fresh_adds(
     ]
     (add,) = discord_latency.payload(4, 3, only_add=True)["data"]["options"]
     assert add["name"] == "add" and add["options"][0]["value"] == "Contact 4"
+
+
+def test_a_capacity_search_doubles_the_rate_until_it_fails_then_bisects() -> None:
+    async def probe(plan: Plan) -> Round:  # p99 under 100 ms up to 300/s
+        return Round(10, [0.05 if plan.rate <= 300 else 0.5] * 10, sending=1.0)
+
+    search = Search(seconds=1.0)
+    probes = asyncio.run(search_capacity(probe, search))
+
+    assert [rate for rate, _ in probes] == [50, 100, 200, 400, 300, 350, 325]
+    *_, last = capacity_lines("sqlite", probes, probes[:3], search)
+    assert last == "capacity (p99 under 100 ms): app 300/s, floor 200/s, app/floor 1.50"
+
+
+def test_a_capacity_search_counts_an_unanswered_command_as_a_failure() -> None:
+    async def probe(plan: Plan) -> Round:
+        return Round(100, [0.001] * 98, unanswered=2 if plan.rate > 100 else 0, sending=1.0)
+
+    probes = asyncio.run(search_capacity(probe, Search(seconds=1.0, bisections=1)))
+
+    assert [rate for rate, _ in probes] == [50, 100, 200, 150]
 
 
 @pytest.mark.postgres

@@ -1,5 +1,6 @@
 """What every benchmark needs: its own PostgreSQL schema, rows in the tables' shape,
-names to give generated people, and a timer.
+names to give generated people, a timer, and the open loop the latency benchmarks send
+their commands in.
 
 PostgreSQL: FOLLOWTHROUGH_TEST_DATABASE_URL or the local test server, always in a schema
 of the benchmark's own (dropped afterwards), so that it never touches the tests' tables
@@ -9,6 +10,7 @@ or another benchmark's.
 from __future__ import annotations
 
 import asyncio
+import math
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -16,9 +18,9 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import suppress
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -248,3 +250,210 @@ class AdapterOnly:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._app, name)
+
+
+# -- the open loop --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Commands arriving at `rate` a second for `seconds`, as a Poisson process (gaps drawn
+    from a seeded random.Random), each sent on a task of its own whatever the bot's speed;
+    a command with no answer `deadline` seconds after the last one was sent is unanswered.
+    `only_add`: nothing but `/lead add` of fresh names, else the benchmark's usual mix."""
+
+    rate: float
+    seconds: float
+    only_add: bool = False
+    seed: int = 7
+    deadline: float = 5.0
+    drain: float = 0.0  # after the deadline, how long the late answers may still take
+
+
+@dataclass
+class Round:
+    """What one open-loop round saw: the latency of every command answered (seconds), how
+    many were sent and left unanswered, over how long they were sent and answered."""
+
+    sent: int
+    latencies: list[float] = field(default_factory=list)
+    unanswered: int = 0
+    sending: float = 0.0
+    answering: float = 0.0
+
+
+async def open_loop(send: Callable[[int], Awaitable[float]], plan: Plan) -> Round:
+    """Send command n with `send(n)` (its latency once answered) at the plan's arrival
+    times; wait for the answers until the plan's deadline after the last send."""
+    rng = random.Random(plan.seed)
+    tasks: list[asyncio.Task[float]] = []
+    finished: list[float] = []
+    start = time.perf_counter()
+
+    async def timed_send(n: int) -> float:
+        latency = await send(n)
+        finished.append(time.perf_counter())
+        return latency
+
+    due = rng.expovariate(plan.rate)
+    while due < plan.seconds:
+        delay = start + due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(timed_send(len(tasks))))
+        due += rng.expovariate(plan.rate)
+    found = Round(len(tasks), sending=max(plan.seconds, time.perf_counter() - start))
+    if tasks:
+        await asyncio.wait(tasks, timeout=plan.deadline)
+    late = []
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is None:
+            found.latencies.append(task.result())
+        else:
+            late.append(task)
+            found.unanswered += 1
+    found.answering = max(finished, default=start) - start
+    if late and plan.drain:  # the backlog clears before whatever runs next
+        await asyncio.wait(late, timeout=plan.drain)
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return found
+
+
+def quantile(values: list[float], p: float) -> float:
+    """The `p`-th percentile (nearest rank) of `values`; inf if there are none."""
+    if not values:
+        return math.inf
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+
+
+def waits(rounds: list[Round]) -> list[float]:
+    """Every command's wait in `rounds`, in seconds, an unanswered one counted as endless."""
+    return [x for r in rounds for x in r.latencies] + [math.inf] * sum(r.unanswered for r in rounds)
+
+
+def milliseconds(seconds: float) -> str:
+    return "none" if math.isinf(seconds) else f"{1000 * seconds:.1f} ms"
+
+
+def round_line(label: str, found: Round) -> str:
+    """One round: what was sent and answered, at what rate, and the latency percentiles
+    (over every command sent: an unanswered one counts as beyond every answer)."""
+    every = waits([found])
+    sent_rate = found.sent / found.sending if found.sending else 0.0
+    answered = len(found.latencies)
+    answer_rate = answered / max(found.answering, found.sending) if answered else 0.0
+    return (
+        f"{label}: {found.sent} sent at {sent_rate:.0f}/s, {answered} answered"
+        f" ({answer_rate:.0f}/s), {found.unanswered} unanswered;"
+        f" p50 {milliseconds(quantile(every, 50))}, p95 {milliseconds(quantile(every, 95))},"
+        f" p99 {milliseconds(quantile(every, 99))}, max {milliseconds(quantile(every, 100))}"
+    )
+
+
+def ratio_lines(app: list[Round], floor: list[Round], rate: float) -> list[str]:
+    """The app's p99 beside its floor's over all their rounds, ending with the one line
+    `p99 app/floor <ratio> at <rate>/s`."""
+    mine, under = quantile(waits(app), 99), quantile(waits(floor), 99)
+    ratio = mine / under if under and not math.isinf(under) else math.inf
+    return [
+        f"p99 over {len(app)} round(s) each: app {milliseconds(mine)}, floor {milliseconds(under)}",
+        f"p99 app/floor {ratio:.2f} at {rate:g}/s",
+    ]
+
+
+@dataclass(frozen=True)
+class Search:
+    """The highest arrival rate with p99 under `limit` seconds: probes of `seconds` each,
+    doubling the rate from `start` until one fails (or passes `ceiling`), then
+    `bisections` halvings of the gap between the last pass and the first failure."""
+
+    seconds: float
+    only_add: bool = False
+    start: float = 50.0
+    limit: float = 0.1
+    bisections: int = 3
+    ceiling: float = 3200.0
+
+    def passes(self, found: Round) -> bool:
+        return quantile(waits([found]), 99) < self.limit
+
+
+async def search_capacity(
+    probe: Callable[[Plan], Awaitable[Round]], search: Search
+) -> list[tuple[float, Round]]:
+    """Each rate `search` probes with `probe(plan)` (one open loop), and what it saw."""
+    probes: list[tuple[float, Round]] = []
+
+    async def passes(rate: float) -> bool:
+        plan = Plan(
+            rate, search.seconds, search.only_add, seed=7 + len(probes), deadline=1.0, drain=10.0
+        )
+        probes.append((rate, await probe(plan)))
+        return search.passes(probes[-1][1])
+
+    good, bad = 0.0, search.start
+    while await passes(bad):
+        good, bad = bad, 2 * bad
+        if bad > search.ceiling:
+            return probes
+    for _ in range(search.bisections):
+        middle = (good + bad) / 2
+        if await passes(middle):
+            good = middle
+        else:
+            bad = middle
+    return probes
+
+
+def capacity_lines(
+    name: str, app: list[tuple[float, Round]], floor: list[tuple[float, Round]], search: Search
+) -> list[str]:
+    """Every probe of the app and of its floor, then the highest rate each sustained and
+    their ratio."""
+    lines: list[str] = []
+    highest: dict[str, float] = {}
+    for kind, probes in (("app", app), ("floor", floor)):
+        for rate, found in probes:
+            lines.append(round_line(f"{name} {kind:<5} at {rate:.0f}/s", found))
+        passed = [rate for rate, found in probes if search.passes(found)]
+        highest[kind] = max(passed, default=0.0)
+    ratio = highest["app"] / highest["floor"] if highest["floor"] else math.inf
+    limit = f"{1000 * search.limit:g} ms"
+
+    def shown(rate: float) -> str:
+        return f"{rate:.0f}/s" + (" (the search's ceiling)" if rate >= search.ceiling else "")
+
+    lines.append(
+        f"capacity (p99 under {limit}): app {shown(highest['app'])},"
+        f" floor {shown(highest['floor'])}, app/floor {ratio:.2f}"
+    )
+    return lines
+
+
+def alternate(rounds: int) -> Iterator[tuple[int, bool]]:
+    """(round number, adapter only) of each run: app, floor, app, floor, ..."""
+    for number in range(1, rounds + 1):
+        yield number, False
+        yield number, True
+
+
+def compare(
+    run: Callable[[str, bool], Round], database: str, schema: str, rounds: int, rate: float
+) -> None:
+    """`run(url, adapter_only)` the app and its floor in alternate rounds, each on a fresh
+    database; print every round, then their p99 and its ratio (per database)."""
+    for name in ("sqlite", "postgresql") if database == "both" else (database,):
+        app: list[Round] = []
+        floor: list[Round] = []
+        for number, adapter_only in alternate(rounds):
+            for _, url in databases(name, schema):
+                found = run(url, adapter_only)
+                (floor if adapter_only else app).append(found)
+                label = f"{name} round {number} {'floor' if adapter_only else 'app  '}"
+                print(round_line(label, found), flush=True)
+        if app and floor:
+            for line in ratio_lines(app, floor, rate):
+                print(line, flush=True)

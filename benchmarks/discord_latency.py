@@ -2,6 +2,8 @@
 
     .venv/bin/python -m benchmarks.discord_latency [--interactions 1000] [--in-flight 50]
         [--members 100] [--database sqlite|postgresql|both] [--adapter-only]
+    .venv/bin/python -m benchmarks.discord_latency --rate 200 [--seconds 10] [--rounds 2]
+        [--only add] [--members 100] [--database sqlite|postgresql|both]
 
 The real discord.py client logs in to the fake Discord of the test suite
 (testkit/discord.py) on 127.0.0.1, run in a second process as the real Discord is
@@ -16,6 +18,14 @@ deferral (Discord's 3-second deadline) and the follow-up (what the member sees).
 `--adapter-only` answers every command with the same short reply (benchmarks/common.py
 AdapterOnly): the figures are then the adapter's own cost, the floor under the latency.
 
+`--rate R` dispatches the interactions in an open loop instead, as members send them:
+arriving at R a second (a Poisson process) for `--seconds`, each on its own, whatever the
+bot's speed, and counts every interaction with no follow-up 5 s after the last dispatch.
+It runs the app and its floor in alternate rounds (`--rounds` of each, each on a fresh
+database, SQLite unless `--database` says otherwise), prints each round, and ends with the
+line `p99 app/floor <ratio> at <rate>/s`. `--only add` sends nothing but `/lead add` of
+fresh names.
+
 SQLite: a file in a temporary directory. PostgreSQL: FOLLOWTHROUGH_TEST_DATABASE_URL or
 postgresql+psycopg://postgres@127.0.0.1:5432/test, in a schema of its own
 (`bench_discord_latency`, dropped afterwards).
@@ -25,17 +35,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import logging
 import multiprocessing.connection
 import os
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import AdapterOnly, Apart, databases, receive
+from benchmarks.common import (
+    AdapterOnly,
+    Apart,
+    Plan,
+    Round,
+    Search,
+    capacity_lines,
+    compare,
+    databases,
+    open_loop,
+    receive,
+    search_capacity,
+)
 from bots.bootstrap import build
 from bots.discord.client import Bot, Options, login, point_at
 from bots.runtime.workers import settle_garbage_collector
@@ -63,9 +87,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def payload(n: int, members: int) -> dict[str, Any]:
+def payload(n: int, members: int, only_add: bool = False) -> dict[str, Any]:
     user = USER_BASE + n % members
     round_ = n // members  # each member's n-th command
+    if only_add:
+        return p.command(
+            "lead",
+            "add",
+            p.option("contact", f"Contact {n}"),
+            p.option("company", f"Company {n}"),
+            user_id=user,
+        )
     match round_ % 5:
         case 0:
             return p.command(
@@ -103,6 +135,27 @@ async def _load(conn: multiprocessing.connection.Connection, args: argparse.Name
         answers: list[float] = []
         errors = 0
 
+        if args.plan is not None:
+            plan: Plan | Search = args.plan
+            numbers = itertools.count()  # fresh names across a search's probes
+
+            async def answer(_: int) -> float:
+                data = payload(next(numbers), args.members, plan.only_add)
+                sent = time.monotonic()
+                await fake.dispatch("INTERACTION_CREATE", data)
+                answered: float = await fake.until_answered(data["token"], 60)
+                return answered - sent
+
+            def sent(each: Plan) -> Awaitable[Round]:
+                return open_loop(answer, each)
+
+            if isinstance(plan, Search):
+                conn.send(await search_capacity(sent, plan))
+            else:
+                conn.send(await sent(plan))
+            await receive(conn)  # the bot has closed
+            return
+
         async def one(n: int) -> None:
             nonlocal errors
             async with slots:
@@ -125,8 +178,9 @@ async def _load(conn: multiprocessing.connection.Connection, args: argparse.Name
         await fake.close()
 
 
-async def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> Result:
-    """This process: the bot on `url`, logged in to the fake of the child process."""
+async def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> Any:
+    """This process: the bot on `url`, logged in to the fake of the child process; what
+    the load saw (a Result, or the open loop's Round)."""
     apart = Apart(load, args)
     try:
         api_url, gateway_url, token = await apart.recv()
@@ -146,12 +200,15 @@ async def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> R
                 await asyncio.wait_for(bot.wait_until_ready(), 10)
                 settle_garbage_collector()  # as `followthrough run` does once started
                 apart.send("ready")
-                seconds, acks, answers, errors = await apart.recv()
+                seen = await apart.recv()
             finally:
                 await bot.close()
                 if gateway is not None:
                     await asyncio.gather(gateway, return_exceptions=True)
         apart.send("closed")
+        if isinstance(seen, Round | list):
+            return seen
+        seconds, acks, answers, errors = seen
         return Result(name, args.interactions, args.in_flight, seconds, acks, answers, errors)
     finally:
         apart.close()
@@ -178,18 +235,77 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interactions", type=int, default=1000)
     parser.add_argument("--in-flight", type=int, default=50)
     parser.add_argument("--members", type=int, default=100)
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql", "both"),
+        help="both unless --rate, then sqlite",
+    )
     parser.add_argument(
         "--adapter-only",
         action="store_true",
         help="answer every command with a constant reply: the adapter's own cost",
     )
+    parser.add_argument("--rate", type=float, help="open loop: interactions arriving per second")
+    parser.add_argument(
+        "--capacity",
+        action="store_true",
+        help="search the highest rate with p99 under 100 ms, for the bot and its floor",
+    )
+    parser.add_argument(
+        "--seconds", type=float, help="open loop: for how long (10; each capacity probe: 3)"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="open loop: rounds of app and floor")
+    parser.add_argument("--only", choices=("add",), help="open loop: nothing but /lead add")
     args = parser.parse_args(argv)
+    only_add = args.only == "add"
+    args.plan = (
+        Search(args.seconds or 3.0, only_add=only_add)
+        if args.capacity
+        else None
+        if args.rate is None
+        else Plan(args.rate, args.seconds or 10.0, only_add=only_add)
+    )
     logging.basicConfig(level=logging.ERROR)
     print(f"machine: {os.cpu_count()} CPUs; discord.py against the fake on 127.0.0.1")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        for database, url in databases(args.database, "bench_discord_latency"):
+        if isinstance(args.plan, Search):
+            print(
+                f"capacity: interactions ({args.only or 'the usual mix'}), probes of"
+                f" {args.plan.seconds:g}s from {args.plan.start:g}/s, {args.members} members",
+                flush=True,
+            )
+            for database, url in databases(args.database or "sqlite", "bench_discord_latency"):
+                app, floor = (
+                    asyncio.run(
+                        measure(
+                            url,
+                            database,
+                            argparse.Namespace(**{**vars(args), "adapter_only": adapter_only}),
+                            tmp,
+                        )
+                    )
+                    for adapter_only in (False, True)
+                )
+                for line in capacity_lines(database, app, floor, args.plan):
+                    print(line, flush=True)
+            return 0
+        if args.plan is not None:
+            print(
+                f"interactions arriving at {args.rate:g}/s for {args.plan.seconds:g}s"
+                f" ({args.only or 'the usual mix'}), {args.members} members, app and floor"
+                f" in turn; dispatch -> follow-up",
+                flush=True,
+            )
+
+            def run(url: str, adapter_only: bool) -> Round:
+                chosen = argparse.Namespace(**{**vars(args), "adapter_only": adapter_only})
+                found: Round = asyncio.run(measure(url, "", chosen, tmp))
+                return found
+
+            compare(run, args.database or "sqlite", "bench_discord_latency", args.rounds, args.rate)
+            return 0
+        for database, url in databases(args.database or "both", "bench_discord_latency"):
             for line in report(asyncio.run(measure(url, database, args, tmp))):
                 print(line, flush=True)
     return 0

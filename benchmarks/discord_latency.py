@@ -57,6 +57,7 @@ from benchmarks.common import (
     compare,
     databases,
     open_loop,
+    quantile,
     receive,
     search_capacity,
 )
@@ -80,11 +81,6 @@ class Result:
     acks: list[float]
     answers: list[float]
     errors: int
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def payload(n: int, members: int, only_add: bool = False) -> dict[str, Any]:
@@ -221,10 +217,10 @@ def report(result: Result) -> list[str]:
         f"{result.database}: {result.interactions} interactions, {result.in_flight} in flight,"
         f" {result.seconds:.1f} s ({result.interactions / result.seconds:.0f}/s),"
         f" {result.errors} unanswered",
-        f"  answer (follow-up)  p50 {percentile(ms, 50):6.1f} ms  p95 {percentile(ms, 95):6.1f} ms"
-        f"  p99 {percentile(ms, 99):6.1f} ms  max {max(ms):6.1f} ms",
-        f"  ack (deferral)      p50 {percentile(acks, 50):6.1f} ms  p95 {percentile(acks, 95):6.1f}"
-        f" ms  p99 {percentile(acks, 99):6.1f} ms  max {max(acks):6.1f} ms"
+        f"  answer (follow-up)  p50 {quantile(ms, 50):6.1f} ms  p95 {quantile(ms, 95):6.1f} ms"
+        f"  p99 {quantile(ms, 99):6.1f} ms  max {max(ms):6.1f} ms",
+        f"  ack (deferral)      p50 {quantile(acks, 50):6.1f} ms  p95 {quantile(acks, 95):6.1f}"
+        f" ms  p99 {quantile(acks, 99):6.1f} ms  max {max(acks):6.1f} ms"
         f"  (Discord allows 3000 ms)",
         f"  mean answer {statistics.mean(ms):.1f} ms",
     ]

@@ -54,6 +54,7 @@ from benchmarks.common import (
     compare,
     databases,
     open_loop,
+    quantile,
     receive,
     search_capacity,
 )
@@ -73,12 +74,6 @@ SCRIPT = (
     ("/lead", "today"),
     ("/leaderboard", ""),
 )
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
-    return ordered[index]
 
 
 def load(
@@ -208,8 +203,8 @@ async def measure(
 def report(name: str, latencies: list[float], wall: float) -> str:
     ms = [1000 * x for x in latencies]
     return (
-        f"{name:<10} {len(ms)} commands in {wall:.1f}s: p50 {percentile(ms, 50):.1f} ms,"
-        f" p95 {percentile(ms, 95):.1f} ms, p99 {percentile(ms, 99):.1f} ms,"
+        f"{name:<10} {len(ms)} commands in {wall:.1f}s: p50 {quantile(ms, 50):.1f} ms,"
+        f" p95 {quantile(ms, 95):.1f} ms, p99 {quantile(ms, 99):.1f} ms,"
         f" max {max(ms):.1f} ms, mean {statistics.fmean(ms):.1f} ms"
     )
 

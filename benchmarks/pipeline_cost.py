@@ -31,7 +31,6 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 from sqlalchemy import func, insert, select
 
@@ -43,6 +42,7 @@ from core.domain.messages import MessageKind
 from core.domain.planning import refresh
 from core.services import FollowThrough, Identity
 from core.storage.events import tally, tally_rows
+from core.storage.mapping import event_values
 from core.storage.tables import EventRow, LeadRow, TallyRow
 
 SIZES = (10, 100, 1000, 2000)
@@ -125,7 +125,7 @@ def load(services: Services, size: int, seed: int) -> None:
         refresh(member, group, leads)
         member.next_lead_number = size + 1
         tallies = tally_rows(group.id, member.id, *tally(events, cal, group.calendar()))
-        rows = [event_row(group.id, member.id, event) for event in events]
+        rows = [event_values(group.id, member.id, event) for event in events]
         uow.members.save(member)
         uow.commit()
     with database.engine.begin() as conn:
@@ -133,19 +133,6 @@ def load(services: Services, size: int, seed: int) -> None:
         conn.execute(insert(EventRow), rows)
         conn.execute(insert(TallyRow), tallies)
         fix_sequences(conn, ("leads",))
-
-
-def event_row(group_id: int, member_id: int, event: Event) -> dict[str, Any]:
-    return {
-        "group_id": group_id,
-        "lead_id": event.lead_id,
-        "member_id": member_id,
-        "action": event.action.value,
-        "at": event.at,
-        "stage_after": event.stage_after.value,
-        "note": event.note,
-        "logged_at": None,
-    }
 
 
 # -- timing -------------------------------------------------------------------------------

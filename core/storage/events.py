@@ -87,17 +87,7 @@ class SqlEvents:
         """
         tallied = event.action in TALLIED
         history = self._lead_history(event.lead_id) if tallied else []  # before it is added
-        row = {
-            "group_id": group_id,
-            "lead_id": event.lead_id,
-            "member_id": member_id,
-            "action": event.action.value,
-            "at": event.at,
-            "stage_after": event.stage_after.value,
-            "note": event.note,
-            "logged_at": event.logged_at,
-        }
-        mapping.run(self._s, _ADD_EVENT, row)
+        mapping.run(self._s, _ADD_EVENT, mapping.event_values(group_id, member_id, event))
         if not tallied:
             return
         member_cal, group_cal = calendars(self._s, group_id, member_id)

@@ -199,6 +199,20 @@ def lead_values(lead: Lead) -> dict[str, Any]:
     return values
 
 
+def event_values(group_id: int, member_id: int, event: Event) -> dict[str, Any]:
+    """The `events` row of `event`, a member's in a group."""
+    return {
+        "group_id": group_id,
+        "lead_id": event.lead_id,
+        "member_id": member_id,
+        "action": event.action.value,
+        "at": event.at,
+        "stage_after": event.stage_after.value,
+        "note": event.note,
+        "logged_at": event.logged_at,
+    }
+
+
 def member(row: MemberRow | Row[tuple[Any, ...]]) -> Member:
     return Member(**{name: getattr(row, name) for name in MEMBER_FIELDS}, id=row.id)
 

@@ -84,6 +84,7 @@ ROLE = OptionSpec("role", "The role you're after", required=False, max_length=MA
 ON_OFF = ("on", "off")
 
 LOG_DESCRIPTIONS = {
+    Action.APPLIED: "You applied for the job: online, by email, in person or by mail",
     Action.EMAILED: "You sent a first email or LinkedIn message",
     Action.FOLLOWED_UP: 'You forwarded your email again as "Re:"',
     Action.CALLED: "You phoned them (reached them or left a voicemail)",

@@ -13,6 +13,7 @@ from core.domain.text import echo, typed
 
 class Stage(enum.StrEnum):
     NEW = "new"
+    APPLIED = "applied"
     EMAILED = "emailed"
     FOLLOWED_UP = "followed_up"
     CALLED = "called"
@@ -27,6 +28,7 @@ class Action(enum.StrEnum):
     """What a member can log about a lead; the values are the words they type."""
 
     ADDED = "added"
+    APPLIED = "applied"
     EMAILED = "emailed"
     FOLLOWED_UP = "followedup"
     CALLED = "called"
@@ -44,6 +46,7 @@ class Action(enum.StrEnum):
 
 # Actions the member types as `/lead <action> <lead>`.
 LOGGABLE = (
+    Action.APPLIED,
     Action.EMAILED,
     Action.FOLLOWED_UP,
     Action.CALLED,
@@ -56,7 +59,7 @@ LOGGABLE = (
 )
 
 # Outreach before any answer: a new touch of the same kind moves the lead along.
-_OUTREACH = frozenset({Stage.NEW, Stage.EMAILED, Stage.FOLLOWED_UP, Stage.CALLED})
+_OUTREACH = frozenset({Stage.NEW, Stage.APPLIED, Stage.EMAILED, Stage.FOLLOWED_UP, Stage.CALLED})
 
 # Actions that are a communication with the lead (they reset "time since last touch"):
 # everything a member logs about it, and the conversation in which a referral was made.
@@ -91,6 +94,14 @@ class Lead:
     # The local date the next nudge becomes due (None: nothing pending); kept by the
     # service so that planning reads only the leads that are due.
     due_on: date | None = None
+    # Details a work-search log asks for (`/lead set julie email ...`): all optional.
+    title: str | None = None  # the contact's
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    address: str | None = None
+    job_ref: str | None = None  # the posting's reference number
+    url: str | None = None  # the posting
     id: int | None = None
 
     @property
@@ -107,6 +118,8 @@ class Lead:
 
     @property
     def label(self) -> str:
+        if not self.contact:  # an employer with no person yet
+            return f"{self.ref} {typed(self.company)}"
         return f"{self.ref} {typed(self.contact)} at {typed(self.company)}"
 
 
@@ -122,6 +135,7 @@ class Event:
     id: int | None = field(default=None, compare=False)
     # When it was logged, if later than it happened (`/lead emailed julie on fri`).
     logged_at: datetime | None = field(default=None, compare=False)
+    how: str | None = None  # how an application was sent: online, email, in person, mail
 
     @property
     def logged(self) -> datetime:
@@ -158,11 +172,16 @@ def apply(lead: Lead, action: Action, at: datetime) -> None:
     match action:
         # Outreach moves forward only: an email after the Re: or a call is just a touch
         # (its clock restarts through last_touch_at), never a step back.
-        case Action.EMAILED if stage in (Stage.NEW, Stage.EMAILED) and not contact:
+        case Action.APPLIED if stage is Stage.NEW and not contact:
+            new_stage = Stage.APPLIED  # waits for a reply: no rule of its own
+        case Action.EMAILED if stage in (Stage.NEW, Stage.APPLIED, Stage.EMAILED) and not contact:
             new_stage = Stage.EMAILED
-        case Action.FOLLOWED_UP if stage in (Stage.NEW, Stage.EMAILED, Stage.FOLLOWED_UP) and (
-            not contact
-        ):
+        case Action.FOLLOWED_UP if stage in (
+            Stage.NEW,
+            Stage.APPLIED,
+            Stage.EMAILED,
+            Stage.FOLLOWED_UP,
+        ) and (not contact):
             new_stage = Stage.FOLLOWED_UP
         case Action.CALLED if stage is Stage.REJECTED:
             # The rejection call: the lead stays in the member's network.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from core.domain.calendar import BusinessCalendar
 from core.domain.scoring import DEFAULT_POINTS, Streak
@@ -24,6 +25,7 @@ class Group:
     points: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_POINTS))
     next_board_at: datetime | None = None  # UTC instant of the next Monday board
     suspended: bool = False  # the platform refused our token: delivery stopped
+    log_preset: str | None = None  # the work-search log preset members start with
     id: int | None = None
 
     def calendar(self) -> BusinessCalendar:
@@ -55,6 +57,8 @@ class Member:
     on_board: bool = True
     organiser: bool = False  # installed the app or ran an organiser command: gets admin notices
     dm_channel: str | None = None  # the platform's DM channel id, opened once
+    # Their work-search log (core.domain.worklog.LogSettings.to_dict()); {}: the group's.
+    log_settings: dict[str, Any] = field(default_factory=dict)
     next_lead_number: int = 1
     # Kept by the services so that planning is an indexed read:
     next_morning_at: datetime | None = None  # UTC instant of the next digest to plan

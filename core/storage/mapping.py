@@ -172,6 +172,7 @@ def group(row: GroupRow | Row[tuple[Any, ...]]) -> Group:
         points={**DEFAULT_POINTS, **row.settings.get("points", {})},
         next_board_at=row.next_board_at,
         suspended=row.suspended,
+        log_preset=row.settings.get("log_preset"),
         id=row.id,
     )
 
@@ -185,7 +186,11 @@ def group_values(group: Group) -> dict[str, Any]:
         "channel": group.channel,
         "next_board_at": group.next_board_at,
         "suspended": group.suspended,
-        "settings": {**group.settings.to_dict(), "points": dict(group.points)},
+        "settings": {
+            **group.settings.to_dict(),
+            "points": dict(group.points),
+            **({"log_preset": group.log_preset} if group.log_preset else {}),
+        },
     }
 
 
@@ -210,6 +215,7 @@ def event_values(group_id: int, member_id: int, event: Event) -> dict[str, Any]:
         "stage_after": event.stage_after.value,
         "note": event.note,
         "logged_at": event.logged_at,
+        "how": event.how,
     }
 
 
@@ -232,4 +238,5 @@ def event(row: EventRow | Row[tuple[Any, ...]]) -> Event:
         row.note,
         row.id,
         row.logged_at,
+        row.how,
     )

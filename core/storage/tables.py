@@ -105,6 +105,8 @@ class MemberRow(Base):
     streak_last: Mapped[date | None] = mapped_column(Date)
     organiser: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     dm_channel: Mapped[str | None] = mapped_column(String(64))
+    # The member's work-search log (core.domain.worklog.LogSettings), {} for none.
+    log_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
 
 
@@ -135,6 +137,14 @@ class LeadRow(Base):
     nudged_on: Mapped[date | None] = mapped_column(Date)
     nudge_asked: Mapped[bool] = mapped_column(Boolean, default=False)
     due_on: Mapped[date | None] = mapped_column(Date)
+    # What a work-search log asks for, all optional (`/lead set`).
+    title: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(200))
+    job_ref: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
 
 
@@ -151,6 +161,25 @@ class EventRow(Base):
     at: Mapped[datetime]
     stage_after: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+    logged_at: Mapped[datetime | None]  # None: logged when it happened
+    how: Mapped[str | None] = mapped_column(String(16))  # an application's: online, mail...
+
+
+class ActivityRow(Base):
+    """Something a member did for their search that is not about one lead (a job fair,
+    a workshop, hours of search): a row of their work-search log."""
+
+    __tablename__ = "activities"
+    __table_args__ = (Index(None, "member_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    what: Mapped[str] = mapped_column(String(200), default="")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime]
     logged_at: Mapped[datetime | None]  # None: logged when it happened
 
 

@@ -273,7 +273,7 @@ def test_the_help_shows_the_usage_of_every_other_command() -> None:
         for sub in command.subcommands:
             if sub.name not in ("help", *(a.value for a in LOGGABLE)):
                 assert sub.usage in HELP, sub.name
-    assert "/lead emailed|followedup|" in HELP
+    assert "/lead applied|emailed|followedup|" in HELP
     assert "/leaderboard [week|month|all]" in HELP
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import enum
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,9 +65,44 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
+    """A file sent with a message: text (an export's CSV) or bytes (a PDF), as made.
+
+    Adapters send `data`, the bytes; `content` stays as the core made it, so a reader can
+    tell a text file (shown in a terminal) from a binary one (only named there).
+    """
+
     filename: str
-    content: str
+    content: str | bytes
     media_type: str
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes: text as UTF-8."""
+        return self.content.encode("utf-8") if isinstance(self.content, str) else self.content
+
+    @property
+    def size(self) -> int:
+        """The file's size in bytes (what the platforms' upload limits count)."""
+        return len(self.data)
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready: text as it is, bytes as base64 marked `"encoding": "base64"`."""
+        stored = {"filename": self.filename, "media_type": self.media_type}
+        if isinstance(self.content, str):
+            return stored | {"content": self.content}
+        encoded = base64.b64encode(self.content).decode("ascii")
+        return stored | {"content": encoded, "encoding": "base64"}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Attachment:
+        """What `to_dict` made; a payload stored before bytes were possible is text."""
+        encoding = data.get("encoding")
+        if encoding is None:
+            return cls(data["filename"], data["content"], data["media_type"])
+        if encoding != "base64":
+            raise ValueError(f"attachment {data['filename']!r}: unknown encoding {encoding!r}")
+        content = base64.b64decode(data["content"], validate=True)
+        return cls(data["filename"], content, data["media_type"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +163,7 @@ class Message:
                 }
                 for s in self.sections
             ],
-            "attachments": [
-                {"filename": a.filename, "content": a.content, "media_type": a.media_type}
-                for a in self.attachments
-            ],
+            "attachments": [a.to_dict() for a in self.attachments],
         }
 
     @classmethod
@@ -152,10 +185,7 @@ class Message:
                 )
                 for s in data.get("sections", ())
             ),
-            attachments=tuple(
-                Attachment(a["filename"], a["content"], a["media_type"])
-                for a in data.get("attachments", ())
-            ),
+            attachments=tuple(Attachment.from_dict(a) for a in data.get("attachments", ())),
         )
 
 

@@ -4,7 +4,8 @@ It answers the methods the adapter calls, records every request, enforces the li
 that shape delivery (one chat.postMessage per second per channel, Tier 3 on
 conversations.open, views.publish per workspace if asked, 429 with Retry-After),
 serves response_urls (five posts each, as Slack allows), the three steps of a file
-upload, oauth.v2.access, and a Socket Mode websocket. Failures are injected per method
+upload (kept byte for byte, `files`), oauth.v2.access, and a Socket Mode websocket.
+Failures are injected per method
 (`fail`, or `drop` for a connection cut mid-request), per user (`unreachable`) or per
 channel (`channel_errors`).
 
@@ -14,6 +15,13 @@ the way Slack answers: a Web API method with HTTP 200 and `ok: false` (`invalid_
 with its `errors`, `msg_too_long`, `invalid_arguments`, `view_too_large`), a
 response_url with an HTTP error and the code as its body. Each refusal of a payload is
 kept in `invalid`, which the harnesses check is empty when a test ends.
+
+A file upload is refused as Slack refuses it: files.getUploadURLExternal wants a
+filename and a length in bytes, of at least 1 (0 is `missing_argument`) and at most
+Slack's 1 GB (or a workspace's own `upload_limit`: `file_upload_size_restricted`); the
+upload URL takes exactly the bytes announced (anything else is a non-200, which the SDK
+raises); files.completeUploadExternal shares only uploaded files, into a conversation id
+(`^[CGDZ][A-Z0-9]{8,}$`, SLACK.md §6: never a U... id).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import hmac
 import itertools
 import json
 import math
+import re
 import time
 import urllib.parse
 from collections import Counter
@@ -52,6 +61,8 @@ _TEXT_LIMITS = {"section": 3000, "header": 150, "context": 3000}
 _ELEMENT_LIMITS = {"context": 10, "actions": 25}
 _ID_LIMIT = 255
 _BLOCK_TYPES = {"section", "header", "context", "actions", "divider", "input", "image"}
+MAX_FILE_BYTES = 1024 * 1024 * 1024  # files.upload v2: 1 GB (slack_sdk's MAX_V2_FILE_SIZE)
+_CONVERSATION = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")  # where files.completeUploadExternal shares
 
 
 def block_errors(blocks: object, *, limit: int = MESSAGE_BLOCKS) -> list[str]:
@@ -181,6 +192,18 @@ class Call:
 
 
 @dataclass
+class Upload:
+    """A file as Slack has it: announced by files.getUploadURLExternal, its bytes posted
+    to its upload URL, shared by files.completeUploadExternal."""
+
+    filename: str
+    length: int
+    data: bytes | None = None
+    channel: str | None = None
+    title: str | None = None
+
+
+@dataclass
 class Bucket:
     """A token bucket: `rate` per second, up to `burst` at once."""
 
@@ -215,6 +238,7 @@ class FakeSlack:
         publish_per_window: int | None = None,
         publish_window: float = 60.0,
         delay: float = 0.0,
+        upload_limit: int = MAX_FILE_BYTES,
     ) -> None:
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url id, body)
@@ -229,7 +253,8 @@ class FakeSlack:
         self.fail: dict[str, list[tuple[int, str, float | None]]] = {}  # method -> queue
         self.drop: Counter[str] = Counter()  # method -> requests to cut without an answer
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> args
-        self.uploads: dict[str, bytes] = {}
+        self.files: dict[str, Upload] = {}  # file id -> the file
+        self.upload_limit = upload_limit  # a workspace may restrict uploads below 1 GB
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.views: list[dict[str, Any]] = []
         self.limited: Counter[str] = Counter()  # method -> requests answered 429
@@ -299,6 +324,19 @@ class FakeSlack:
 
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
+
+    @property
+    def uploads(self) -> dict[str, bytes]:
+        """The bytes posted to each file's upload URL, by file id."""
+        return {key: f.data for key, f in self.files.items() if f.data is not None}
+
+    def shared(self, channel: str) -> list[tuple[str, bytes]]:
+        """(filename, bytes) of each file shared into `channel`, in order."""
+        return [
+            (f.filename, f.data)
+            for f in self.files.values()
+            if f.channel == channel and f.data is not None
+        ]
 
     def posts(self, channel: str | None = None) -> list[dict[str, Any]]:
         return [
@@ -541,18 +579,37 @@ class FakeSlack:
     async def _files_getUploadURLExternal(
         self, args: dict[str, Any], token: str | None
     ) -> web.Response:
+        filename = str(args.get("filename") or "")
+        try:
+            length = int(args.get("length") or 0)
+        except ValueError:
+            return self._file_refused("files.getUploadURLExternal", "invalid_arguments")
+        if not filename or length < 1:  # an empty file: Slack says a length is missing
+            return self._file_refused("files.getUploadURLExternal", "missing_argument")
+        if length > min(self.upload_limit, MAX_FILE_BYTES):
+            return self._file_refused("files.getUploadURLExternal", "file_upload_size_restricted")
         file_id = f"F{next(self._ids):09d}"
+        self.files[file_id] = Upload(filename, length)
         return _ok(file_id=file_id, upload_url=f"{self.base}/upload/{file_id}")
+
+    def _file_refused(self, method: str, code: str) -> web.Response:
+        self.invalid.append((method, code))
+        return _error(code)
 
     async def _files_completeUploadExternal(
         self, args: dict[str, Any], token: str | None
     ) -> web.Response:
         channel = str(args.get("channel_id", ""))
-        if channel[:1] not in ("C", "G", "D"):
-            return _error("invalid_channel")
-        files = args.get("files", [])
-        if any(f["id"] not in self.uploads for f in files):
-            return _error("file_not_found")
+        if not _CONVERSATION.match(channel):
+            return self._file_refused("files.completeUploadExternal", "invalid_channel")
+        files = args.get("files") or []
+        if not files:
+            return self._file_refused("files.completeUploadExternal", "invalid_arguments")
+        if any(f.get("id") not in self.uploads for f in files):
+            return self._file_refused("files.completeUploadExternal", "file_not_found")
+        for shared in files:
+            upload = self.files[shared["id"]]
+            upload.channel, upload.title = channel, shared.get("title")
         return _ok(files=[{"id": f["id"], "title": f.get("title")} for f in files])
 
     async def _oauth_v2_access(self, args: dict[str, Any], token: str | None) -> web.Response:
@@ -568,7 +625,15 @@ class FakeSlack:
     # -- the other endpoints -----------------------------------------------------------
 
     async def _upload(self, request: web.Request) -> web.Response:
-        self.uploads[request.match_info["file_id"]] = await request.read()
+        """The file's bytes, posted raw (as slack-sdk does) to the URL of its announcement."""
+        upload = self.files.get(request.match_info["file_id"])
+        if upload is None or upload.data is not None:
+            return web.Response(status=404, text="not found")
+        data = await request.read()
+        if len(data) != upload.length:
+            self.invalid.append(("upload", f"{upload.length} bytes announced, {len(data)} posted"))
+            return web.Response(status=400, text="length mismatch")
+        upload.data = data
         return web.Response(text="OK - ok")
 
     async def _response(self, request: web.Request) -> web.Response:

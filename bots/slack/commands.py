@@ -15,9 +15,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.slack import blocks
+from bots.slack import blocks, messenger
 from bots.slack.context import Slack, member_of
 from bots.slack.manifest import slash_commands
 from bots.slack.once import once_key
@@ -197,13 +198,17 @@ async def upload(
         broken = Message(MessageKind.ERROR, SAYINGS["broken"])
         await slack.respond(response_url, broken, member=(who.workspace_id, who.user_id))
         return
-    for attachment in answer.attachments:
-        await client.files_upload_v2(
-            channel=channel,
-            content=attachment.content,
-            filename=attachment.filename,
-            title=attachment.filename,
-        )
+    try:
+        for attachment in answer.attachments:
+            await messenger.upload(client, channel, attachment)
+    except (SlackApiError, SlackRequestError) as error:
+        # Refused (a file over the workspace's limit, no files taken there at all): the
+        # member hears that their files didn't come, rather than waiting for them.
+        log.warning("files not uploaded to %s: %s", channel, error)
+        code = error.response.get("error") if isinstance(error, SlackApiError) else None
+        saying = SAYINGS["too_big" if code == "file_upload_size_restricted" else "broken"]
+        refused = Message(MessageKind.ERROR, saying)
+        await slack.respond(response_url, refused, member=(who.workspace_id, who.user_id))
 
 
 def _input(option: OptionSpec) -> dict[str, Any]:

@@ -9,13 +9,13 @@ import time
 from collections.abc import Awaitable, Callable
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks
 from bots.slack.config import SlackConfig
-from core.services import Conversation, Delivery, Failure, SendError
+from core.services import Attachment, Conversation, Delivery, Failure, SendError
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,12 @@ PAYLOAD = frozenset(
         "too_many_attachments",
         "invalid_form_data",
         "view_too_large",
+        # files.getUploadURLExternal: the file is empty, or the workspace won't take it
+        "missing_argument",
+        "file_uploads_disabled",
+        "file_uploads_except_images_disabled",
+        "file_upload_size_restricted",
+        "file_type_not_allowed",
     }
 )
 
@@ -88,6 +94,21 @@ def failure(error: SlackApiError, *, group_post: bool) -> SendError:
     if code in PAYLOAD:
         return SendError(f"slack: {code}", Failure.PAYLOAD)
     return SendError(f"slack: {code or status}", Failure.TRANSIENT)  # 5xx, internal_error, ...
+
+
+async def upload(client: AsyncWebClient, channel: str, attachment: Attachment) -> None:
+    """One file into `channel` (a D... or C... id: uploads refuse U... ids), its bytes
+    unchanged, in files_upload_v2's three steps.
+
+    `file=` takes bytes as they are; `content=` is there for text (a str it encodes as
+    UTF-8). `data` is always bytes (a text file's UTF-8), so one call serves a CSV and a
+    PDF alike, and never a str, which `file=` would take for a path to open."""
+    await client.files_upload_v2(
+        channel=channel,
+        file=attachment.data,
+        filename=attachment.filename,
+        title=attachment.filename,
+    )
 
 
 class Pacer:
@@ -179,6 +200,11 @@ class SlackMessenger:
                 return await self._post(client, delivery, channel)
         except SlackApiError as error:
             raise failure(error, group_post=group_post) from None
+        except SlackRequestError as error:
+            # Refused before Slack's API answered: a file the SDK won't send (over 1 GB),
+            # or one its upload URL refused (not the length announced). Sent again, it
+            # would be refused again.
+            raise SendError(f"slack: upload refused ({error})", Failure.PAYLOAD) from None
         except (aiohttp.ClientError, TimeoutError) as error:
             raise SendError(f"slack: {type(error).__name__}", Failure.TRANSIENT) from None
 
@@ -254,9 +280,7 @@ class SlackMessenger:
             )
             first = first or f"{response['channel']}:{response['ts']}"
         for attachment in message.attachments:
-            await client.files_upload_v2(
-                channel=channel, content=attachment.content, filename=attachment.filename
-            )
+            await upload(client, channel, attachment)
         return first or channel
 
     async def close(self) -> None:

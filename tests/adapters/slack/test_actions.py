@@ -15,8 +15,9 @@ from bots.slack.blocks import ACTION_IDS
 from core.domain.replies import ALREADY_DONE
 from core.services import SAYINGS, Failure, Identity, SendError
 from core.services.ports import SimulatedClock
-from testkit.slack import TEAM
+from testkit.slack import TEAM, FakeSlack
 from testkit.slack_harness import ADA, Harness, harness, wait_until
+from tests.adapters.attachments import CSV, LOG, LOG_CSV, PDF, answer_with_files
 from tests.adapters.slack.test_messenger import delivery
 from tests.conftest import START
 
@@ -200,6 +201,36 @@ async def test_the_export_is_uploaded_to_the_members_dm_in_three_steps(tmp_path:
         assert {c.args["channel_id"] for c in completes} == {h.fake.dm_channel(ADA)}
         contents = b"".join(h.fake.uploads.values())
         assert b"Julie" in contents
+
+
+async def test_a_binary_file_reaches_the_members_dm_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer_with_files(monkeypatch)  # a PDF (not UTF-8) and a CSV with a non-ASCII name
+    async with harness(tmp_path) as h:
+        await h.ask("export", command="/followthrough")
+        await wait_until(lambda: len(h.fake.calls_to("files.completeUploadExternal")) >= 2)
+        assert h.fake.shared(h.fake.dm_channel(ADA)) == [
+            (LOG.filename, PDF),
+            (LOG_CSV.filename, CSV.encode()),
+        ]
+        announced = [int(c.args["length"]) for c in h.fake.calls_to("files.getUploadURLExternal")]
+        assert announced == [len(PDF), len(CSV.encode())]  # bytes, not characters
+
+
+async def test_files_over_the_workspaces_limit_are_told_to_the_member(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer_with_files(monkeypatch)
+    async with harness(tmp_path, fake=FakeSlack(upload_limit=len(PDF) - 1)) as h:
+        status, _, hook = await h.command("export", command="/followthrough")
+        assert status == 200
+        answer, sorry = await h.answers(hook, 2)
+        assert "[followthrough-log.pdf]" in answer["text"]
+        assert sorry["text"] == SAYINGS["too_big"], "told the files didn't come"
+        assert h.fake.calls_to("files.completeUploadExternal") == []
+        assert h.fake.invalid == [("files.getUploadURLExternal", "file_upload_size_restricted")]
+        h.fake.invalid.clear()
 
 
 def _names(calls: list[Any]) -> set[str]:

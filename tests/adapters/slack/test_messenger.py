@@ -7,16 +7,28 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 
 from bots.slack import blocks
 from bots.slack.messenger import Pacer, SlackMessenger
-from core.services import Button, Delivery, Failure, Message, MessageKind, Section, SendError
+from core.services import (
+    Attachment,
+    Button,
+    Delivery,
+    Failure,
+    Message,
+    MessageKind,
+    Section,
+    SendError,
+)
 from core.services.ports import SimulatedClock
 from testkit.kit import services
 from testkit.slack import BOT_TOKEN, TEAM, FakeSlack
-from testkit.slack_harness import ADA, config_for
+from testkit.slack_harness import ADA, config_for, harness
+from tests.adapters.attachments import CSV, LOG, LOG_CSV, PDF, queue_dm
 from tests.conftest import START
 
 GROUP_CHANNEL = "C0GROUP001"
@@ -219,3 +231,55 @@ def test_the_pacer_keeps_a_channel_to_one_a_second_and_a_workspace_to_its_rate()
     assert waits == [0.0, 0.25, 0.5, 0.75]
     assert pacer.reserve("T1", "D0") == 1.0  # D0's next second, after the queue
     assert pacer.reserve("T2", "D0") == 0.0  # another workspace has its own budget
+
+
+async def test_a_dm_with_a_binary_file_comes_out_of_the_outbox_byte_for_byte(
+    tmp_path: Path,
+) -> None:
+    async with harness(tmp_path) as h:
+        await h.ask("add Julie Martin at Acme")  # Ada is a member
+        message = Message(MessageKind.REPLY, "Your work-search log.", attachments=(LOG, LOG_CSV))
+        queue_dm(h.services, "slack", TEAM, ADA, message)  # stored as JSON, read back
+        deliverer = h.services.deliverer({"slack": h.server.platform()})
+        assert await deliverer.drain() == 1
+        dm = h.fake.dm_channel(ADA)
+        assert [p["text"] for p in h.fake.posts(dm)][-1].startswith("Your work-search log.")
+        assert h.fake.shared(dm) == [(LOG.filename, PDF), (LOG_CSV.filename, CSV.encode())]
+
+
+async def test_a_file_slack_refuses_fails_the_delivery_for_good(tmp_path: Path) -> None:
+    async with sending(tmp_path) as (fake, messenger):
+        empty = Message(
+            MessageKind.REPLY, "Nothing", attachments=(Attachment("x.csv", "", "text/csv"),)
+        )
+        error = await failure_of(messenger, replace(delivery(dm="D0ADA00001"), message=empty))
+        assert error.kind is Failure.PAYLOAD and "missing_argument" in str(error)
+        assert fake.invalid == [("files.getUploadURLExternal", "missing_argument")]
+        fake.invalid.clear()
+
+
+async def test_the_fake_takes_only_the_bytes_announced_and_shares_them_in_a_conversation(
+    tmp_path: Path,
+) -> None:
+    async with FakeSlack() as fake, aiohttp.ClientSession() as http:
+        auth = {"Authorization": f"Bearer {BOT_TOKEN}"}
+
+        async def call(method: str, **args: Any) -> dict[str, Any]:
+            async with http.post(fake.api_url + method, json=args, headers=auth) as response:
+                return dict(await response.json())
+
+        announced = await call("files.getUploadURLExternal", filename="log.pdf", length=10)
+        async with http.post(announced["upload_url"], data=PDF[:9]) as short:
+            assert short.status != 200  # not the length announced
+        async with http.post(announced["upload_url"], data=PDF[:10]) as exact:
+            assert exact.status == 200
+        files = [{"id": announced["file_id"], "title": "log.pdf"}]
+        refused = await call("files.completeUploadExternal", files=files, channel_id=ADA)
+        assert refused["error"] == "invalid_channel"  # a U... id, never a conversation
+        shared = await call("files.completeUploadExternal", files=files, channel_id="D0ADA00001")
+        assert shared["ok"] and fake.shared("D0ADA00001") == [("log.pdf", PDF[:10])]
+        assert [code for _, code in fake.invalid] == [
+            "10 bytes announced, 9 posted",
+            "invalid_channel",
+        ]
+        fake.invalid.clear()

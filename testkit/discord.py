@@ -6,7 +6,10 @@ webhooks. Limits: a global requests-per-second window (interaction endpoints exe
 on Discord) and per-route buckets with real `X-RateLimit-*` headers; every request is
 recorded. Failures are injected per route (`fail`), per user (`closed_dms`) or per
 channel (`gone`, `forbidden`). A body Discord would refuse (over its limits on content,
-embeds, components, nonce or autocomplete choices) gets its 400 Invalid Form Body.
+embeds, components, nonce or autocomplete choices) gets its 400 Invalid Form Body; files
+over Discord's limits (`attachment_limit` a file, 25 MiB a request) its 413, and more than
+10 files a 400. A message's files are kept byte for byte under `_files` (filename ->
+bytes; null in the JSON answers, where Discord gives URLs).
 Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY (+ GUILD_CREATE of each of `guilds`),
 RESUME, and `dispatch()` of any event. Payload builders live in
 `testkit/discord_payloads.py`.
@@ -98,7 +101,14 @@ class Bucket:
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # discord.py reads a body as JSON only if Content-Type is exactly application/json.
     out = {"Content-Type": "application/json", **(headers or {})}
-    return web.Response(body=json.dumps(data).encode(), status=status, headers=out)
+    # A message's `_files` (the fake's own record) hold bytes: answered as null.
+    body = json.dumps(data, default=_no_bytes).encode()
+    return web.Response(body=body, status=status, headers=out)
+
+
+def _no_bytes(value: object) -> None:
+    if not isinstance(value, bytes):
+        raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _error(status: int, code: int, message: str) -> web.Response:
@@ -119,6 +129,9 @@ EMBED_LIMITS = {"title": 256, "description": 4096}
 FIELD_LIMITS = {"name": 256, "value": 1024}
 MAX_FIELDS = 25
 BUTTON_LIMITS = {"custom_id": 100, "label": 80}
+MAX_FILES = 10  # files[0] to files[9]
+MAX_REQUEST = 25 * 1024 * 1024  # a message's request, its files included (DISCORD.md §4)
+FILE_LIMIT = 10 * 1024 * 1024  # a file, without boosts: discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
 
 
 def _too_long(limit: int) -> dict[str, Any]:
@@ -225,6 +238,17 @@ def choice_errors(data: dict[str, Any]) -> dict[str, Any]:
     return {"choices": errors} if errors else {}
 
 
+def file_refusal(files: dict[str, bytes], limit: int) -> web.Response | None:
+    """Discord's answer to files it won't take (each up to `limit` bytes, 25 MiB in all,
+    10 at most), or None."""
+    if len(files) > MAX_FILES:
+        return _invalid({"files": _too_long(MAX_FILES)})
+    sizes = [len(data) for data in files.values()]
+    if any(size > limit for size in sizes) or sum(sizes) > MAX_REQUEST:
+        return _error(413, 40005, "Request entity too large")
+    return None
+
+
 def _invalid(errors: dict[str, Any]) -> web.Response:
     """Discord's answer to a body it refuses: 400, code 50035, and where it broke."""
     return _json({"code": 50035, "message": "Invalid Form Body", "errors": errors}, 400)
@@ -271,6 +295,7 @@ class FakeDiscord:
     globally_limited: int = 0  # of which for the global limit
     identifies: int = 0
     heartbeat_interval_ms: int = 41250
+    attachment_limit: int = FILE_LIMIT  # bytes a file may have
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(800000000000000000)
@@ -415,7 +440,7 @@ class FakeDiscord:
             ]
             for key, value in form.items():
                 if key != "payload_json" and isinstance(value, web.FileField):
-                    payload.setdefault("_files", {})[value.filename] = value.file.read().decode()
+                    payload.setdefault("_files", {})[value.filename] = value.file.read()
             return payload, files
         raw = await request.read()
         return (json.loads(raw) if raw else None), []
@@ -482,7 +507,9 @@ class FakeDiscord:
                     **bucket.headers(now),
                 },
             )
-        response = self._route(method, path, call)
+        files = call.body.get("_files") if isinstance(call.body, dict) else None
+        refused = file_refusal(files or {}, self.attachment_limit)
+        response = refused or self._route(method, path, call)
         if bucket is not None:
             response.headers.update(bucket.headers(now))
         return response
@@ -636,11 +663,11 @@ class FakeDiscord:
                 {
                     "id": str(self.new_id()),
                     "filename": name,
-                    "size": len(text),
+                    "size": len(data),
                     "url": "http://127.0.0.1/x",
                     "proxy_url": "http://127.0.0.1/x",
                 }
-                for name, text in (body.get("_files") or {}).items()
+                for name, data in (body.get("_files") or {}).items()
             ],
             "embeds": body.get("embeds") or [],
             "components": body.get("components") or [],

@@ -86,10 +86,7 @@ async def tenant(
 async def send(interaction: discord.Interaction[Any], message: Message) -> None:
     """The message as ephemeral follow-ups of a deferred interaction (parts, files); its
     buttons run their commands as whoever presses them (only the asker sees them)."""
-    attachments = message.attachments
-    if attachments and render.attachment_bytes(message) > interaction.filesize_limit:
-        message = Message(MessageKind.ERROR, SAYINGS["too_big"])
-        attachments = ()
+    message = render.within(message, interaction.filesize_limit)
     for index, part in enumerate(render.parts(message)):
         kwargs: dict[str, Any] = {
             "embeds": part.embeds,
@@ -99,7 +96,7 @@ async def send(interaction: discord.Interaction[Any], message: Message) -> None:
         view = views.view(part)
         if view is not None:
             kwargs["view"] = view
-        if index == 0 and attachments:
+        if index == 0 and message.attachments:
             kwargs["files"] = render.files(message)
         await interaction.followup.send(part.content or "", **kwargs)
 

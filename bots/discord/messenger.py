@@ -278,7 +278,7 @@ class DiscordMessenger:
         return channel_id
 
     async def _post(self, channel: discord.PartialMessageable, delivery: Delivery) -> str:
-        message = delivery.message
+        message = render.within(delivery.message, render.DEFAULT_FILE_LIMIT)
         pieces = render.parts(message)
         first: str | None = None
         for index, part in enumerate(pieces):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from core.services import Button, Message, Section, plain, render
+from core.services import SAYINGS, Button, Message, MessageKind, Section, plain, render
 
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
@@ -27,6 +27,9 @@ MAX_FOOTER = 2048
 MAX_AUTHOR = 256
 MAX_ROWS = 5
 MAX_LABEL = 80
+# What Discord takes in files without boosts (DISCORD.md §4): a DM's limit, and an
+# interaction's unless it says otherwise (its `attachment_size_limit`).
+DEFAULT_FILE_LIMIT = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
 COLOUR = discord.Colour(0x2F7D6D)
 
 # Each pattern is linear in its input: a member's 2,000-character note costs microseconds
@@ -215,12 +218,20 @@ def parts(message: Message) -> list[Part]:
 
 
 def files(message: Message) -> list[discord.File]:
-    """Fresh File objects (discord.py's are single use) for the message's attachments."""
-    return [
-        discord.File(io.BytesIO(a.content.encode("utf-8")), filename=a.filename)
-        for a in message.attachments
-    ]
+    """Fresh File objects (discord.py's are single use) for the message's attachments,
+    their bytes as they are (a bare `bytes` would be taken for a path)."""
+    return [discord.File(io.BytesIO(a.data), filename=a.filename) for a in message.attachments]
 
 
 def attachment_bytes(message: Message) -> int:
-    return sum(len(a.content.encode("utf-8")) for a in message.attachments)
+    """The message's files together, in bytes."""
+    return sum(a.size for a in message.attachments)
+
+
+def within(message: Message, limit: int) -> Message:
+    """`message` if its files fit in `limit` bytes, else the saying that tells the member
+    they are too big: a file is never silently left behind. Discord counts its limit per
+    file; counted together, they fit however it is counted."""
+    if message.attachments and attachment_bytes(message) > limit:
+        return Message(MessageKind.ERROR, SAYINGS["too_big"])
+    return message

@@ -9,9 +9,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from core.services import SAYINGS
 from testkit import discord_payloads as p
 from testkit.discord_harness import Harness, text_of, who
+from tests.adapters.attachments import CSV, LOG, LOG_CSV, PDF, answer_with_files
 
 USER = 730000000000000001
 OTHER = 730000000000000002
@@ -105,8 +108,33 @@ async def test_export_arrives_as_files_in_the_ephemeral_reply(tmp_path: Path) ->
         names = set(answer["_files"])
         assert {n.rsplit(".", 1)[-1] for n in names} >= {"json", "csv"}
         data = next(v for n, v in answer["_files"].items() if n.endswith(".json"))
-        assert "Julie" in data and json.loads(data)
+        assert b"Julie" in data and json.loads(data)
         assert answer["flags"] & 64
+
+
+async def test_a_binary_file_arrives_in_the_ephemeral_answer_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer_with_files(monkeypatch)  # a PDF (not UTF-8) and a CSV with a non-ASCII name
+    async with Harness(tmp_path) as h:
+        await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
+        answer = await h.interact(p.command("followthrough", "export"))
+        assert answer["_files"] == {LOG.filename: PDF, LOG_CSV.filename: CSV.encode()}
+        sizes = {a["filename"]: a["size"] for a in answer["attachments"]}
+        assert sizes == {LOG.filename: len(PDF), LOG_CSV.filename: len(CSV.encode())}
+        assert answer["flags"] & 64
+
+
+async def test_files_over_the_interactions_limit_are_told_not_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer_with_files(monkeypatch)
+    async with Harness(tmp_path) as h:
+        await h.interact(lead("add", p.option("contact", "Julie"), p.option("company", "Acme")))
+        payload = p.command("followthrough", "export")
+        payload["attachment_size_limit"] = len(PDF) + len(CSV)  # characters: the bytes are more
+        answer = await h.interact(payload)
+        assert text_of(answer) == SAYINGS["too_big"] and not answer["_files"]
 
 
 async def test_an_export_too_big_to_attach_answers_the_cores_saying(tmp_path: Path) -> None:

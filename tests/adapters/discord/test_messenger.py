@@ -14,8 +14,9 @@ import discord
 import pytest
 
 from bots.discord.messenger import nonce
-from core.services import Delivery, Failure, Message, MessageKind, SendError
+from core.services import SAYINGS, Attachment, Delivery, Failure, Message, MessageKind, SendError
 from testkit import discord_payloads as p
+from testkit.discord import FILE_LIMIT, FakeDiscord
 from testkit.discord_harness import (
     GUILD,
     Harness,
@@ -24,6 +25,7 @@ from testkit.discord_harness import (
     text_of,
     who,
 )
+from tests.adapters.attachments import CSV, LOG, LOG_CSV, PDF, queue_dm
 
 USER = 730000000000000001
 ADMIN = 730000000000000009
@@ -368,3 +370,39 @@ async def test_the_fake_refuses_interaction_answers_over_the_limits(tmp_path: Pa
             async with session.patch(f"{url}/messages/@original", json=too_long["data"]) as r:
                 assert r.status == 400
         assert h.fake.callbacks == {} and h.fake.followups == {}
+
+
+async def test_a_dm_with_a_binary_file_comes_out_of_the_outbox_byte_for_byte(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        h.app.conversation.handle(who(USER), "/lead", "add Julie at Acme")  # a member
+        message = Message(MessageKind.REPLY, "Your work-search log.", attachments=(LOG, LOG_CSV))
+        queue_dm(h.services, "discord", GUILD, str(USER), message)  # stored as JSON, read back
+        assert await deliver(h) == 1
+        (sent,) = h.fake.dm(USER)
+        assert "Your work-search log." in text_of(sent)
+        assert sent["_files"] == {LOG.filename: PDF, LOG_CSV.filename: CSV.encode()}
+
+
+async def test_a_dm_whose_files_are_over_discords_limit_tells_the_member_instead(
+    tmp_path: Path,
+) -> None:
+    big = Attachment("followthrough-log.pdf", PDF * (FILE_LIMIT // len(PDF) + 1), "application/pdf")
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        await h.bot.messenger.send(
+            delivery(message=Message(MessageKind.REPLY, "Log", attachments=(big,)))
+        )
+        (sent,) = h.fake.dm(USER)
+        assert text_of(sent) == SAYINGS["too_big"] and not sent["_files"]
+
+
+async def test_discord_refuses_a_file_over_its_limit(tmp_path: Path) -> None:
+    async with Harness(tmp_path, fake=FakeDiscord(attachment_limit=len(PDF) - 1)) as h:
+        assert h.bot is not None
+        message = Message(MessageKind.REPLY, "Log", attachments=(LOG,))
+        with pytest.raises(SendError) as refused:
+            await h.bot.messenger.send(delivery(message=message))
+        assert refused.value.kind is Failure.PAYLOAD and "413" in str(refused.value)
+        assert h.fake.dm(USER) == []

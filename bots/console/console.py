@@ -23,6 +23,7 @@ from typing import Self, TextIO
 import platformdirs
 
 from bots.bootstrap import Services
+from bots.console.files import Folder, FolderError, describe
 from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.ratelimit import RateLimiter
 from core.services import COMMANDS, FollowThrough, Identity, Message
@@ -71,9 +72,20 @@ def delivery_text(delivery: Delivery) -> str:
 
 
 def answer_text(answer: Message) -> str:
-    parts = [answer.plain_text()]
-    parts += [f"--- {a.filename} ---\n{a.content}" for a in answer.attachments]
-    return "\n\n".join(parts)
+    """An answer as the terminal shows it: a text file in full, a binary one named."""
+    return "\n\n".join([answer.plain_text(), *map(describe, answer.attachments)])
+
+
+def keep(files: Folder | None, message: Message, show: Callable[[str], None]) -> None:
+    """Write the message's attachments into `files`, if given, saying where each went (or
+    why it wasn't written: the prompt carries on)."""
+    if files is None:
+        return
+    for attachment in message.attachments:
+        try:
+            show(f"saved {files.save(attachment)}")
+        except FolderError as error:
+            show(f"not saved: {error}")
 
 
 def _print(text: str) -> None:
@@ -81,21 +93,23 @@ def _print(text: str) -> None:
 
 
 class PrintingMessenger:
-    """Messages for the console's members, shown on the terminal."""
+    """Messages for the console's members, shown on the terminal (their files written
+    into `files`, if given)."""
 
-    def __init__(self, show: Callable[[str], None] = _print) -> None:
-        self._show = show
+    def __init__(self, show: Callable[[str], None] = _print, files: Folder | None = None) -> None:
+        self._show, self._files = show, files
 
     def route(self, delivery: Delivery) -> str:
         return "console"
 
     async def send(self, delivery: Delivery) -> str:
         self._show(delivery_text(delivery))
+        keep(self._files, delivery.message, self._show)
         return "console"
 
 
-def platform(show: Callable[[str], None] = _print) -> Platform:
-    return Platform(PrintingMessenger(show), RateLimiter(rate=100))
+def platform(show: Callable[[str], None] = _print, files: Folder | None = None) -> Platform:
+    return Platform(PrintingMessenger(show, files), RateLimiter(rate=100))
 
 
 def _can_wake_the_main_thread() -> bool:
@@ -249,10 +263,12 @@ class Console:
         who: Identity,
         terminal: Terminal,
         tick_seconds: float = TICK_SECONDS,
+        files: Folder | None = None,
     ) -> None:
         self.app, self.deliverer, self.who = app, deliverer, who
         self.terminal = terminal
         self.tick_seconds = tick_seconds
+        self.files = files  # where an answer's attachments are written, if anywhere
         # One caller into the core at a time: the prompt's command or the tick.
         self._core = threading.Lock()
         self._stop = threading.Event()
@@ -315,6 +331,7 @@ class Console:
                 self.who, words[0], words[1] if len(words) > 1 else ""
             )
         self.terminal.show(answer_text(answer))
+        keep(self.files, answer, self.terminal.show)
         self.tick()  # what the command caused (a celebration) shows after its answer
 
 
@@ -326,10 +343,12 @@ def run(
     stdout: TextIO | None = None,
     history: Path | None = None,
     tick_seconds: float = TICK_SECONDS,
+    files: Folder | None = None,
 ) -> int:
-    """The interactive prompt on the process's terminal (or the streams given): 0."""
+    """The interactive prompt on the process's terminal (or the streams given): 0.
+    `files`: where the answers' attachments are written."""
     terminal = Terminal(stdin or sys.stdin, stdout or sys.stdout, history or history_file())
     who = Identity(PLATFORM, WORKSPACE, f"{getpass.getuser()}:{name}", name, is_admin=True)
-    deliverer = services.deliverer({PLATFORM: platform(terminal.show)}, senders=1)
+    deliverer = services.deliverer({PLATFORM: platform(terminal.show, files)}, senders=1)
     with terminal:
-        return Console(services.app, deliverer, who, terminal, tick_seconds).run()
+        return Console(services.app, deliverer, who, terminal, tick_seconds, files).run()

@@ -11,6 +11,7 @@ import sys
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from bots.ops.findings import Report
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from bots.platforms import Commands
 
 RANK = 30  # after the platforms the environment configures
+FILES_HELP = "write the files the bot attaches (an export) into DIR, made if missing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +80,21 @@ class Console:
     def add_commands(self, commands: Commands) -> None:
         con = commands.add_parser(self.name, help="an interactive prompt on the real clock")
         con.add_argument("--as", dest="name", required=True, help="your name in the console group")
+        con.add_argument("--files", type=Path, metavar="DIR", help=FILES_HELP)
 
         def prompt(args: argparse.Namespace, settings: Settings | None) -> int:
             from bots.bootstrap import serve
             from bots.console import console
+            from bots.console.files import Folder, FolderError
 
             assert settings is not None
+            try:
+                files = None if args.files is None else Folder(args.files)
+            except FolderError as error:
+                print(f"followthrough console: {error}", file=sys.stderr)
+                return 2
             with serve(settings) as services:
-                return console.run(services, args.name)
+                return console.run(services, args.name, files=files)
 
         con.set_defaults(handler=prompt)
 
@@ -96,10 +105,11 @@ class Console:
             help="the script file, UTF-8 (- for standard input)",
         )
         sim.add_argument("--json", action="store_true", help="one JSON object per message")
+        sim.add_argument("--files", type=Path, metavar="DIR", help=FILES_HELP)
 
         def simulate(args: argparse.Namespace, settings: Settings | None) -> int:
             with args.script as script:
-                return _simulate(script.read(), args.json)
+                return _simulate(script.read(), args.json, args.files)
 
         sim.set_defaults(handler=simulate, settings_free=True)  # its own database, in memory
 
@@ -123,17 +133,32 @@ def demo_script() -> str:
     return resources.files("bots.console").joinpath("demo.script").read_text(encoding="utf-8")
 
 
-def _simulate(script: bytes, as_json: bool) -> int:
+def _simulate(script: bytes, as_json: bool, files: Path | None = None) -> int:
+    """Play `script`, printing each message; with `files`, each attachment is written
+    there too, and where it went is printed on stderr (stdout stays the transcript)."""
     from bots.console import simulator
+    from bots.console.files import Folder, FolderError
+
+    try:
+        folder = None if files is None else Folder(files)
+    except FolderError as error:
+        print(f"followthrough simulate: {error}", file=sys.stderr)
+        return 2
 
     def emit(output: simulator.Output) -> None:
         print(output.to_json() if as_json else output.to_text() + "\n", flush=True)
+        if folder is not None:
+            for attachment in output.message.attachments:
+                print(f"saved {folder.save(attachment)}", file=sys.stderr, flush=True)
 
     try:
         simulator.run(simulator.script_lines(script), emit)
     except simulator.ScriptError as error:
         print(f"followthrough simulate: {error}", file=sys.stderr)
         return 2
+    except FolderError as error:  # the script was fine: the disk wasn't
+        print(f"followthrough simulate: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -19,6 +19,7 @@ from bots.console.plugin import demo_script
 from bots.console.simulator import Output, ScriptError, run
 from core.services import MessageKind
 from testkit.processes import importing_this_checkout, outside
+from tests.adapters.attachments import CSV, PDF, answer_with_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -236,6 +237,67 @@ def test_cli_simulate_prints_json_lines_and_fails_with_status_2_on_errors(
     bad.write_text("group tz UTC\nnonsense\n")
     assert main(["simulate", str(bad)]) == 2
     assert "line 2: unknown instruction" in capsys.readouterr().err
+
+
+# -- --files DIR: what the commands attach, written -----------------------------------------
+
+EXPORTS = SCRIPT + "ana: /followthrough export\nana: /followthrough export\n"
+
+
+def test_simulate_files_writes_every_attachment_byte_for_byte_numbering_repeats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer_with_files(monkeypatch)  # a PDF (not UTF-8) and a CSV
+    script = tmp_path / "exports.script"
+    script.write_text(EXPORTS, encoding="utf-8")
+    out = tmp_path / "made" / "for" / "files"  # made if missing
+    assert main(["simulate", str(script), "--json", "--files", str(out)]) == 0
+    written = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert written == {
+        "followthrough-log.pdf": PDF,
+        "followthrough-log.csv": CSV.encode(),
+        "followthrough-log-2.pdf": PDF,
+        "followthrough-log-2.csv": CSV.encode(),
+    }
+    printed = capsys.readouterr()
+    assert all(json.loads(line) for line in printed.out.splitlines())  # stdout: the transcript
+    order = ["followthrough-log.pdf", "followthrough-log.csv"]
+    order += ["followthrough-log-2.pdf", "followthrough-log-2.csv"]
+    assert printed.err.splitlines() == [f"saved {out / name}" for name in order]
+
+
+def test_simulate_files_writes_the_export_and_without_it_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = tmp_path / "exports.script"
+    script.write_text(EXPORTS, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["simulate", str(script)]) == 0
+    assert [path.name for path in tmp_path.iterdir()] == ["exports.script"]
+    assert "[attached: followthrough-2026-03-05.json]" in capsys.readouterr().out
+
+    assert main(["simulate", str(script), "--files", "out"]) == 0
+    names = sorted(path.name for path in (tmp_path / "out").iterdir())
+    assert names == [
+        "followthrough-2026-03-05-2.csv",
+        "followthrough-2026-03-05-2.json",
+        "followthrough-2026-03-05.csv",
+        "followthrough-2026-03-05.json",
+    ]
+    document = json.loads((tmp_path / "out" / "followthrough-2026-03-05.json").read_text())
+    assert document["leads"][0]["contact"] == "Julie Martin"
+
+
+def test_simulate_files_into_a_folder_that_cannot_be_made_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "exports.script"
+    script.write_text(EXPORTS, encoding="utf-8")
+    assert main(["simulate", str(script), "--files", str(script / "out")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("followthrough simulate: can't make the folder") and "Traceback" not in err
+    )
 
 
 def test_the_demo_tells_the_story_it_promises() -> None:

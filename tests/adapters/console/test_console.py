@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 
 from bots.console import console
+from bots.console.files import Folder
 from core.services.ports import SimulatedClock
 from testkit import kit
+from tests.adapters.attachments import CSV, PDF, answer_with_files
 from tests.conftest import START
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -93,6 +95,44 @@ def test_a_line_that_is_no_command_is_answered_by_the_core_with_the_help(
     assert "I don't know `hello`" in screen
     assert "/lead add <contact> at <company>" in screen
     assert "No leads yet" in screen  # and the prompt goes on
+
+
+def test_a_binary_file_shows_as_one_line_and_a_text_file_in_full(
+    services: tuple[kit.Services, SimulatedClock],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built, _ = services
+    answer_with_files(monkeypatch)  # a PDF (not UTF-8) and a CSV
+    screen = play(built, "/followthrough export\n", tmp_path)
+    assert f"\n--- followthrough-log.pdf (PDF, {len(PDF)} bytes) ---\n" in screen
+    assert "%PDF" not in screen and "\x00" not in screen  # no bytes on the terminal
+    assert f"--- followthrough-log.csv ---\n{CSV}" in screen
+    assert not list(tmp_path.glob("*.pdf")), "nothing written without --files"
+
+
+def test_with_files_each_answers_files_are_written_and_a_repeat_is_numbered(
+    services: tuple[kit.Services, SimulatedClock],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built, _ = services
+    answer_with_files(monkeypatch)
+    out = tmp_path / "out"
+    screen = Screen()
+    typed = io.StringIO("/followthrough export\n/followthrough export\n")
+    code = console.run(
+        built, "Ana", stdin=typed, stdout=screen, history=tmp_path / "h", files=Folder(out)
+    )
+    assert code == 0
+    written = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert written == {
+        "followthrough-log.pdf": PDF,
+        "followthrough-log.csv": CSV.encode(),
+        "followthrough-log-2.pdf": PDF,
+        "followthrough-log-2.csv": CSV.encode(),
+    }
+    assert f"saved {out / 'followthrough-log-2.pdf'}" in screen.text
 
 
 def test_a_digest_that_comes_due_while_the_prompt_waits_prints_above_it(
@@ -240,8 +280,10 @@ ON_A_CLOCK = """
 import signal, sys
 from datetime import timedelta
 from bots.console import console
+from bots.console.files import Folder
 from core.services.ports import SimulatedClock
 from testkit import kit
+from tests.adapters.attachments import CSV, PDF, answer_with_files
 from tests.conftest import START
 
 clock = SimulatedClock(START)
@@ -282,8 +324,10 @@ def test_a_digest_prints_above_the_prompt_and_keeps_what_was_being_typed(
 INTERRUPTED_ELSEWHERE = """
 import signal, sys, threading
 from bots.console import console
+from bots.console.files import Folder
 from core.services.ports import SimulatedClock
 from testkit import kit
+from tests.adapters.attachments import CSV, PDF, answer_with_files
 from tests.conftest import START
 
 def interrupt_here():

@@ -31,8 +31,11 @@ from core.domain.scoring import (
     Standings,
     Tally,
     counted,
+    scored_as,
 )
+from core.domain.worklog import Activity
 from core.services.ports import (
+    ActivityRepository,
     AppliedKeys,
     Conflict,
     Delivery,
@@ -60,6 +63,13 @@ class StoredEvent:
     group_id: int
     member_id: int
     event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class StoredActivity:
+    group_id: int
+    member_id: int
+    activity: Activity
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +110,7 @@ class Tables:
         self.members: dict[int, Member] = {}
         self.leads: dict[int, Lead] = {}
         self.events: dict[int, StoredEvent] = {}
+        self.activities: dict[int, StoredActivity] = {}
         self.tallies: dict[TallyKey, DayTally] = {}
         self.outbox: dict[int, OutboxEntry] = {}
         self.applied: dict[str, datetime] = {}
@@ -158,13 +169,16 @@ class FakeStorage:
             for member in (m for m in tx.members.changed.values() if m is not None):
                 if members.get((member.group_id, member.external_id), _id(member)) != _id(member):
                     raise Conflict(f"member {member.external_id} exists")
-            for name in ("groups", "members", "leads", "events", "tallies", "outbox", "applied"):
+            for name in TABLES:
                 table: dict[Any, Any] = getattr(committed, name)
                 for key, value in getattr(tx, name).changed.items():
                     if value is None:
                         table.pop(key, None)
                     else:
                         table[key] = value
+
+
+TABLES = ("groups", "members", "leads", "events", "activities", "tallies", "outbox", "applied")
 
 
 def _id(row: Group | Member | Lead) -> int:
@@ -180,6 +194,7 @@ class Transaction:
         self.members = Table(committed.members)
         self.leads = Table(committed.leads)
         self.events = Table(committed.events)
+        self.activities = Table(committed.activities)
         self.tallies = Table(committed.tallies)
         self.outbox = Table(committed.outbox)
         self.applied = Table(committed.applied)
@@ -215,6 +230,7 @@ class FakeUnitOfWork:
         self.members: MemberRepository = FakeMembers(self)
         self.leads: LeadRepository = FakeLeads(self)
         self.events: EventRepository = FakeEvents(self)
+        self.activities: ActivityRepository = FakeActivities(self)
         self.outbox: Outbox = FakeOutbox(self)
         self.applied: AppliedKeys = FakeApplied(self)
 
@@ -323,6 +339,8 @@ class FakeMembers:
             tx.tallies.drop(key)
         for event_id in [i for i, e in tx.events.rows.items() if e.member_id == member.id]:
             tx.events.drop(event_id)
+        for row_id in [i for i, a in tx.activities.rows.items() if a.member_id == member.id]:
+            tx.activities.drop(row_id)
         gone = {_id(lead) for lead in tx.leads.where(lambda lead: lead.member_id == member.id)}
         for lead in tx.leads.where(lambda lead: lead.parent_id in gone):
             tx.leads.put(_id(lead), replace(lead, parent_id=None))  # ON DELETE SET NULL
@@ -473,11 +491,44 @@ def tally(
     """Times counted and bonuses earned per (group-local day, action) by `events`."""
     times, bonuses = Tallied(), Tallied()
     for event, bonus in counted(events, member_cal):
-        if event.action.value in DEFAULT_POINTS:
-            key = (group_cal.local_date(event.at), event.action)
+        action = scored_as(event.action)
+        if action.value in DEFAULT_POINTS:
+            key = (group_cal.local_date(event.at), action)
             times[key] += 1
             bonuses[key] += bonus
     return times, bonuses
+
+
+class FakeActivities:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, group_id: int, member_id: int, activity: Activity) -> Activity:
+        stored = replace(activity, id=self._uow.new_id())
+        assert stored.id is not None
+        self._uow.tx.activities.put(stored.id, StoredActivity(group_id, member_id, stored))
+        return stored
+
+    def for_member(
+        self, member_id: int, first: datetime | None = None, until: datetime | None = None
+    ) -> list[Activity]:
+        found = [
+            s.activity
+            for s in self._uow.tx.activities.where(lambda s: s.member_id == member_id)
+            if (first is None or s.activity.at >= first)
+            and (until is None or s.activity.at < until)
+        ]
+        return sorted(found, key=lambda a: (a.at, a.id or 0))
+
+    def between(
+        self, member_ids: list[int], first: datetime, until: datetime
+    ) -> dict[int, list[Activity]]:
+        found: dict[int, list[Activity]] = {}
+        for member_id in member_ids:
+            mine = self.for_member(member_id, first, until)
+            if mine:
+                found[member_id] = mine
+        return found
 
 
 class FakeEvents:
@@ -506,6 +557,20 @@ class FakeEvents:
 
     def for_member(self, member_id: int) -> list[Event]:
         return self._in_order(lambda s: s.member_id == member_id)
+
+    def between(
+        self, member_ids: list[int], first: datetime, until: datetime
+    ) -> dict[int, list[Event]]:
+        wanted = set(member_ids)
+        found: dict[int, list[Event]] = {}
+        for stored in sorted(
+            self._uow.tx.events.where(
+                lambda s: s.member_id in wanted and first <= s.event.at < until
+            ),
+            key=lambda s: (s.event.at, s.event.id),
+        ):
+            found.setdefault(stored.member_id, []).append(stored.event)
+        return found
 
     def retally(self, group_id: int, member_id: int | None = None) -> None:
         tallies = self._uow.tx.tallies

@@ -13,6 +13,7 @@ from core.domain.leads import Event, Lead
 from core.domain.members import Group, Member
 from core.domain.messages import Message
 from core.domain.scoring import Standings, Tally
+from core.domain.worklog import Activity
 
 
 class Clock(Protocol):
@@ -146,6 +147,12 @@ class LeadRepository(Protocol):
 class EventRepository(Protocol):
     def add(self, group_id: int, member_id: int, event: Event) -> None: ...
     def for_member(self, member_id: int) -> list[Event]: ...
+    def between(
+        self, member_ids: list[int], first: datetime, until: datetime
+    ) -> dict[int, list[Event]]:
+        """Per member, their events that happened in [first, until), in time order."""
+        ...
+
     def retally(self, group_id: int, member_id: int | None = None) -> None:
         """Recount the tallies of a member (or a group) whose calendar changed."""
         ...
@@ -160,6 +167,23 @@ class EventRepository(Protocol):
     def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:
         """Per member, what their counted actions come to over the group-local days
         [first, until) (None: up to now); members with nothing counted are left out."""
+        ...
+
+
+class ActivityRepository(Protocol):
+    """What members did for their search that is not about one lead."""
+
+    def add(self, group_id: int, member_id: int, activity: Activity) -> Activity: ...
+    def for_member(
+        self, member_id: int, first: datetime | None = None, until: datetime | None = None
+    ) -> list[Activity]:
+        """The member's activities that happened in [first, until), in time order."""
+        ...
+
+    def between(
+        self, member_ids: list[int], first: datetime, until: datetime
+    ) -> dict[int, list[Activity]]:
+        """Per member, their activities that happened in [first, until), in time order."""
         ...
 
 
@@ -213,6 +237,7 @@ class UnitOfWork(Protocol):
     members: MemberRepository
     leads: LeadRepository
     events: EventRepository
+    activities: ActivityRepository
     outbox: Outbox
     applied: AppliedKeys
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from core.services.ports import (
+    ActivityRepository,
     AppliedKeys,
     Clock,
     Conflict,
@@ -27,6 +28,7 @@ from core.services.ports import (
     MemberRepository,
     Outbox,
 )
+from core.storage.activities import SqlActivities
 from core.storage.applied import SqlApplied
 from core.storage.events import SqlEvents
 from core.storage.leases import SqlLeases
@@ -90,6 +92,7 @@ class SqlUnitOfWork:
         self.members: MemberRepository = SqlMembers(self.session, now)
         self.leads: LeadRepository = SqlLeads(self.session, now)
         self.events: EventRepository = SqlEvents(self.session)
+        self.activities: ActivityRepository = SqlActivities(self.session)
         self.outbox: Outbox = SqlOutbox(self.session)
         self.applied: AppliedKeys = SqlApplied(self.session)
         return self

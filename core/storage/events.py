@@ -6,7 +6,7 @@ import functools
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeAlias
 
 from sqlalchemy import (
@@ -35,6 +35,7 @@ from core.domain.scoring import (
     Standings,
     Tally,
     counted,
+    scored_as,
 )
 from core.storage import mapping
 from core.storage.tables import EventRow, GroupRow, MemberRow, TallyRow
@@ -110,6 +111,20 @@ class SqlEvents:
     def for_member(self, member_id: int) -> list[Event]:
         rows = mapping.run(self._s, _MEMBER_EVENTS, {"member_id": member_id})
         return [mapping.event(r) for r in rows]
+
+    def between(
+        self, member_ids: list[int], first: datetime, until: datetime
+    ) -> dict[int, list[Event]]:
+        found: dict[int, list[Event]] = {}
+        for chunk in mapping.chunks(member_ids):
+            query = (
+                select(_EVENTS)
+                .where(EventRow.member_id.in_(chunk), EventRow.at >= first, EventRow.at < until)
+                .order_by(EventRow.at, EventRow.id)
+            )
+            for row in mapping.run(self._s, query):
+                found.setdefault(row.member_id, []).append(mapping.event(row))
+        return found
 
     def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:
         """Each member's tally over the group-local days [first, until) (None: up to now),
@@ -244,9 +259,10 @@ def tally(
     `events` (or one lead's)."""
     times, bonuses = Tallied(), Tallied()
     for event, bonus in counted(events, member_cal):
-        if event.action.value not in DEFAULT_POINTS:
+        action = scored_as(event.action)
+        if action.value not in DEFAULT_POINTS:
             continue  # earns nothing at any points: no board needs it
-        key = (group_cal.local_date(event.at), event.action)
+        key = (group_cal.local_date(event.at), action)
         times[key] += 1
         bonuses[key] += bonus
     return times, bonuses

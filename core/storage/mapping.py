@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields
 from typing import Any, TypeAlias, TypeVar
 
@@ -55,6 +55,15 @@ def run(
     """A Core statement on the unit of work's own connection. (`Session.execute` would
     add its ORM execution path to every statement, a good part of their cost.)"""
     return session.connection().execute(statement, params)
+
+
+CHUNK = 500  # ids in one IN (...): well under SQLite's and PostgreSQL's limits
+
+
+def chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+    """`ids` in slices of at most `size`, for statements that list them."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def table(entity: type[Base]) -> Table:

@@ -64,12 +64,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite 3.35 and later have it): a batch copy of `members` or
+    # `leads` would drop the old table, and with it, through ON DELETE CASCADE, every
+    # row that refers to it.
     op.drop_index(op.f("ix_activities_member_id_at"), table_name="activities")
     op.drop_table("activities")
-    with op.batch_alter_table("members") as batch:
-        batch.drop_column("log_settings")
-    with op.batch_alter_table("events") as batch:
-        batch.drop_column("how")
-    with op.batch_alter_table("leads") as batch:
-        for name, _ in reversed(LEAD_DETAILS):
-            batch.drop_column(name)
+    op.drop_column("members", "log_settings")
+    op.drop_column("events", "how")
+    for name, _ in reversed(LEAD_DETAILS):
+        op.drop_column("leads", name)

@@ -16,6 +16,7 @@ from core.domain.leads import Action, Event, Lead, Stage
 from core.domain.members import Group, Member
 from core.domain.messages import Message, MessageKind
 from core.domain.scoring import Standings, Tally
+from core.domain.worklog import Activity
 from core.services.ports import Conflict, Outgoing, SimulatedClock, UnitOfWork
 from testkit import kit
 from testkit.storage import FakeStorage
@@ -514,3 +515,78 @@ def test_erasing_a_member_or_a_group_takes_everything_of_theirs(uow: Uow) -> Non
         assert u.groups.get("slack", "T1") is None and u.members.by_id(bea.id or 0) is None
         assert u.outbox.counts(START)["pending"] == 0
         assert u.members.by_id(stays.id or 0) is not None
+
+
+# -- the work-search log: activities, details, settings -----------------------------------
+
+
+def test_activities_are_read_by_member_and_time_and_go_with_the_member(uow: Uow) -> None:
+    group = add_group(uow)
+    ana, ben = add_member(uow, group, "U-ana"), add_member(uow, group, "U-ben")
+    assert group.id is not None and ana.id is not None and ben.id is not None
+    fair = Activity("fair", START, "Tech Expo", "Javits", 180)
+    later = Activity("search", START + 3 * HOUR, minutes=60, logged_at=START + 30 * HOUR)
+    with uow() as u:
+        stored = u.activities.add(group.id, ana.id, later)
+        u.activities.add(group.id, ana.id, fair)
+        u.activities.add(group.id, ben.id, Activity("workshop", START + HOUR))
+        u.commit()
+    assert stored.id is not None and stored == replace(later, id=stored.id)
+    with uow() as u:
+        assert [a.kind for a in u.activities.for_member(ana.id)] == ["fair", "search"]
+        assert u.activities.for_member(ana.id, START + HOUR, START + 4 * HOUR) == [stored]
+        both = u.activities.between([ana.id, ben.id], START, START + 2 * HOUR)
+        assert {m: [a.kind for a in found] for m, found in both.items()} == {
+            ana.id: ["fair"],
+            ben.id: ["workshop"],
+        }
+        u.members.delete(ana)
+        u.commit()
+    with uow() as u:
+        assert u.activities.for_member(ana.id) == []
+        assert len(u.activities.for_member(ben.id)) == 1
+
+
+def test_events_between_are_read_for_many_members_at_once(uow: Uow) -> None:
+    group = add_group(uow)
+    ana, ben = add_member(uow, group, "U-ana"), add_member(uow, group, "U-ben")
+    assert group.id is not None and ana.id is not None and ben.id is not None
+    a_lead, b_lead = add_lead(uow, ana), add_lead(uow, ben)
+    assert a_lead.id is not None and b_lead.id is not None
+    with uow() as u:
+        u.events.add(
+            group.id, ana.id, Event(a_lead.id, Action.APPLIED, START, Stage.APPLIED, how="mail")
+        )
+        u.events.add(
+            group.id, ben.id, Event(b_lead.id, Action.EMAILED, START + 5 * HOUR, Stage.EMAILED)
+        )
+        u.commit()
+    with uow() as u:
+        found = u.events.between([ana.id, ben.id], START, START + HOUR)
+        assert list(found) == [ana.id]
+        assert [(e.action, e.how) for e in found[ana.id]] == [(Action.APPLIED, "mail")]
+
+
+def test_a_leads_details_and_a_members_log_settings_are_kept(uow: Uow) -> None:
+    group = add_group(uow, log_preset="US-NY")
+    ana = add_member(uow, group, "U-ana", log_settings={"minimum": 3, "period": "week"})
+    details = {
+        "title": "CTO",
+        "email": "j@acme.com",
+        "phone": "+1 212 555 0100",
+        "website": "https://acme.com",
+        "address": "1 Main St",
+        "job_ref": "R-1",
+        "url": "https://acme.com/jobs/1",
+    }
+    assert ana.id is not None and group.id is not None
+    with uow() as u:
+        u.leads.of(ana.id).add(Lead(ana.id, 1, "", "Acme", START, stage=Stage.APPLIED, **details))  # type: ignore[arg-type]
+        u.commit()
+    with uow() as u:
+        (lead,) = u.leads.of(ana.id).all()
+        assert {name: getattr(lead, name) for name in details} == details
+        assert (lead.contact, lead.stage) == ("", Stage.APPLIED)
+        member = u.members.by_id(ana.id)
+        assert member is not None and member.log_settings == {"minimum": 3, "period": "week"}
+        assert u.groups.by_id(group.id).log_preset == "US-NY"

@@ -12,12 +12,17 @@ from collections.abc import Callable, Mapping
 from datetime import time
 
 from core.domain import commands as c
+from core.domain import details
 from core.domain.calendar import check_country, zone
 from core.domain.catalog import (
     COMMANDS,
+    DETAILS,
     FOLLOWTHROUGH,
     GROUP,
     HELP,
+    LOG_OPTIONS,
+    MAX_NAME,
+    SETTABLE,
     CommandSpec,
     OptionSpec,
     SubcommandSpec,
@@ -30,6 +35,15 @@ from core.domain.leads import Action
 from core.domain.scoring import DEFAULT_POINTS, points_with
 from core.domain.settings import PlaybookSettings
 from core.domain.text import MAX_COMMAND, clean, echo
+from core.domain.worklog import (
+    ACTIVITY_ALIASES,
+    NEVER_STORED,
+    PRESETS,
+    WEEKDAYS,
+    looks_like_id,
+    parse_minutes,
+    preset,
+)
 
 Options = Mapping[str, str | int | bool | None]
 Spec = SubcommandSpec | CommandSpec
@@ -234,15 +248,65 @@ def _plain(v: Values) -> c.Command:
     return made
 
 
+def _detail(v: Values, option: str, value: str) -> str:
+    """A lead's detail, checked (details.check), or the usage with what was wrong."""
+    try:
+        return details.check(DETAILS.get(option, option), value)
+    except UsageError as error:
+        raise usage_error(v.key, str(error)) from None
+
+
 def _add(v: Values) -> c.AddLead:
     contact, company, role = v.name("contact"), v.name("company"), v.name("role")
-    assert contact is not None and company is not None
-    return c.AddLead(contact, company, role, v.choice("via"), v.flag("network"))
+    assert company is not None
+    found = ((DETAILS[o], v.name(o)) for o in DETAILS)
+    extra = tuple((name, _detail(v, name, value)) for name, value in found if value)
+    return c.AddLead(contact or "", company, role, v.choice("via"), v.flag("network"), extra)
 
 
 def _log(v: Values) -> c.LogAction:
     when = v.when()
-    return c.LogAction(Action(v.spec.name), v.ref(), v.note("note"), when)
+    how = v.choice("how") if any(o.name == "how" for o in v.spec.options) else None
+    return c.LogAction(Action(v.spec.name), v.ref(), v.note("note"), when, how)
+
+
+def _set(v: Values) -> c.SetDetail:
+    ref, field = v.ref(), v.choice("field")
+    if field is None:
+        raise usage_error(v.key, f"Which detail? One of {', '.join(SETTABLE)}.")
+    value = v.name("value")
+    if value is None and field == "company":
+        raise usage_error(v.key, "A lead keeps its company: give the new name.")
+    if value is not None and len(value) > MAX_NAME and field != "url":
+        raise usage_error(v.key, f"The {field} is too long (at most {MAX_NAME} characters).")
+    name = DETAILS.get(field, field)
+    return c.SetDetail(ref, name, None if value is None else _detail(v, name, value))
+
+
+def _activity(v: Values) -> c.LogActivity:
+    typed = v.text("kind").lower()
+    kind = v.choice("kind") if typed not in ACTIVITY_ALIASES else ACTIVITY_ALIASES[typed]
+    assert kind is not None
+    minutes = None
+    if v.text("hours"):
+        try:
+            minutes = parse_minutes(v.text("hours"))
+        except UsageError as error:
+            raise usage_error(v.key, str(error)) from None
+    what, where = v.name("what") or "", v.name("where") or ""
+    return c.LogActivity(kind, what, where, v.when(), minutes)
+
+
+def _work_log(v: Values) -> c.WorkLog:
+    text = v.text("period").lower().strip()
+    if text in ("", "this", "this week", "this month"):
+        return c.WorkLog()
+    if text in ("last", "last week", "last month"):
+        return c.WorkLog(last=True)
+    try:
+        return c.WorkLog(when=parse_when(text))
+    except UsageError as error:
+        raise usage_error(v.key, f"{error} Or say `this` or `last`.") from None
 
 
 def _referral(v: Values) -> c.AddReferral:
@@ -261,17 +325,56 @@ def _snooze(v: Values) -> c.Snooze:
     return c.Snooze(ref, v.in_range("days", days, problem))
 
 
+def _log_change(v: Values) -> c.LogChange | None:
+    """What the `log_...` options change; None if none was given (`me log` alone gives
+    `log_show`: the log's settings are shown)."""
+    given = [o.name for o in LOG_OPTIONS if v.raw(o.name) not in (None, "")]
+    if not given and not v.flag("log_show"):
+        return None
+    minimum = v.raw("log_minimum")
+    if minimum is not None and not isinstance(minimum, int):
+        raise usage_error("me log", "The minimum is a whole number, e.g. 3.")
+    if minimum is not None:
+        problem = "The minimum is a whole number from {low} to {high} (0: none)."
+        minimum = v.in_range("log_minimum", minimum, problem)
+    code = v.text("log_preset")
+    if code and preset(code) is None:
+        raise usage_error(
+            "me log", f"There is no preset {echo(code, 12)}. Presets: {', '.join(PRESETS)}."
+        )
+    start = v.choice("log_start")
+    days = v.choice("log_days")
+    return c.LogChange(
+        preset=preset(code).code if code else None,  # type: ignore[union-attr]
+        minimum=minimum,
+        period=v.choice("log_period"),
+        unit=v.choice("log_unit"),
+        week_starts=None if start is None else WEEKDAYS.index(start),
+        different_days=None if days is None else days == "on",
+    )
+
+
 def _my_settings(v: Values) -> c.MySettings:
     # An option left out, or typed empty, keeps what the member has.
     nudge_time = parse_time(v.text("time"), v.key) if v.raw("time") else None
     tz, country = v.raw("tz"), v.raw("country")
-    if nudge_time is None and not tz and not country:
-        raise usage_error(
-            v.key, f"Which setting? {_either(tuple(o.name for o in v.spec.options))}."
-        )
+    log = _log_change(v)
+    if nudge_time is None and not tz and not country and log is None:
+        names = tuple(o.name for o in v.spec.options if o not in LOG_OPTIONS)
+        raise usage_error(v.key, f"Which setting? {_either((*names, 'log'))}.")
     return c.MySettings(
-        nudge_time, v.zone("tz") if tz else None, v.country("country") if country else None
+        nudge_time, v.zone("tz") if tz else None, v.country("country") if country else None, log
     )
+
+
+def _group_log(v: Values) -> c.GroupLog:
+    code = v.text("preset")
+    if code.lower() == "off":
+        return c.GroupLog(None)
+    found = preset(code)
+    if found is None:
+        raise usage_error(v.key, f"Choose a preset ({', '.join(PRESETS)}) or off.")
+    return c.GroupLog(found.code)
 
 
 def _channel(v: Values) -> c.GroupChannel:
@@ -329,6 +432,10 @@ def _leaderboard(v: Values) -> c.Leaderboard:
 MAKERS: dict[type[c.Command], Callable[[Values], c.Command]] = {
     c.AddLead: _add,
     c.LogAction: _log,
+    c.SetDetail: _set,
+    c.LogActivity: _activity,
+    c.WorkLog: _work_log,
+    c.GroupLog: _group_log,
     c.AddReferral: _referral,
     c.AddNote: lambda v: c.AddNote(v.ref(), v.note("text")),
     c.Snooze: _snooze,
@@ -374,6 +481,8 @@ def build(command: str, subcommand: str, options: Options) -> c.Command:
     for value in options.values():
         if isinstance(value, str):
             too_long(value)
+            if looks_like_id(value):
+                raise UsageError(NEVER_STORED)
     # The same hygiene as typed text: spaces, invisible characters, composed accents.
     options = {key: clean(v) if isinstance(v, str) else v for key, v in options.items()}
     name, path = clean(command).lstrip("/").lower(), clean(subcommand).lower()

@@ -13,6 +13,15 @@ from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE, VIA, Action
 from core.domain.scoring import DEFAULT_POINTS, MAX_POINTS
 from core.domain.settings import MAX_VALUE, PlaybookSettings
+from core.domain.worklog import (
+    ACTIVITY_KINDS,
+    APPLIED_HOW,
+    MAX_MINIMUM,
+    PERIODS,
+    PRESETS,
+    UNITS,
+    WEEKDAYS,
+)
 
 SNOOZE_RANGE = (1, 365)
 MAX_NAME = 200  # a contact's, company's or role's name
@@ -79,9 +88,38 @@ WHEN = OptionSpec(
     "when", "When it happened, if not now: fri, yesterday, 3 days ago, 2026-11-27", "date", False
 )
 CONTACT = OptionSpec("contact", "The person, ideally the hiring manager", max_length=MAX_NAME)
+PERSON = OptionSpec(
+    "contact",
+    "The person, ideally the hiring manager (none yet: leave it out)",
+    required=False,
+    max_length=MAX_NAME,
+)
 COMPANY = OptionSpec("company", "Their organisation", max_length=MAX_NAME)
 ROLE = OptionSpec("role", "The role you're after", required=False, max_length=MAX_NAME)
 ON_OFF = ("on", "off")
+
+# A lead's optional details (what a work-search log asks for): option -> Lead field.
+DETAILS = {
+    "title": "title",
+    "email": "email",
+    "phone": "phone",
+    "website": "website",
+    "address": "address",
+    "ref": "job_ref",
+    "url": "url",
+}
+DETAIL_OPTIONS = (
+    OptionSpec("title", "The contact's job title", required=False, max_length=MAX_NAME),
+    OptionSpec("email", "The contact's email address", required=False, max_length=MAX_NAME),
+    OptionSpec("phone", "Their phone number", required=False, max_length=40),
+    OptionSpec("website", "The employer's website", required=False, max_length=MAX_NAME),
+    OptionSpec("address", "The employer's address", required=False, max_length=MAX_NAME),
+    OptionSpec("ref", "The job's reference number", required=False, max_length=MAX_NAME),
+    OptionSpec("url", "The job posting's web address", required=False, max_length=500),
+)
+# What `/lead set` may change: the details, and the names the lead was added with.
+SETTABLE = ("contact", "company", "role", *DETAILS)
+MAX_DURATION = 24 * 60  # minutes an activity can last, as logged once
 
 LOG_DESCRIPTIONS = {
     Action.APPLIED: "You applied for the job: online, by email, in person or by mail",
@@ -98,7 +136,20 @@ LOG_DESCRIPTIONS = {
 LOG_USAGE = "/lead " + "|".join(a.value for a in LOGGABLE) + " <lead> [on <day>] [note...]"
 
 
+HOW = OptionSpec("how", "How you applied", "choice", False, APPLIED_HOW)
+
+
 def _log(action: Action) -> SubcommandSpec:
+    if action is Action.APPLIED:
+        return SubcommandSpec(
+            action.value,
+            LOG_DESCRIPTIONS[action],
+            "/lead applied <lead> [online|email|in person|mail] [on <day>] [note...]",
+            "/lead applied acme online on mon",
+            (_lead(), HOW, NOTE, WHEN),
+            command=c.LogAction,
+            writes=True,
+        )
     return SubcommandSpec(
         action.value,
         LOG_DESCRIPTIONS[action],
@@ -117,23 +168,57 @@ LEAD = CommandSpec(
     (
         SubcommandSpec(
             "add",
-            "Add a lead: a person at an organisation",
-            "/lead add <contact> at <company> [as <role>] [via email|linkedin|phone|intro]"
+            "Add a lead: a person at an organisation (or the organisation alone)",
+            "/lead add [<contact>] at <company> [as <role>] [via email|linkedin|phone|intro]"
             " [network]",
             "/lead add Julie Martin at Acme as Engineering Manager via email",
             (
-                CONTACT,
+                PERSON,
                 COMPANY,
                 ROLE,
                 OptionSpec("via", "How you reach them", "choice", required=False, choices=VIA),
                 OptionSpec(
                     "network", "A contact to keep in touch with, not a job lead", "flag", False
                 ),
+                *DETAIL_OPTIONS,
             ),
             command=c.AddLead,
             writes=True,
         ),
         *(_log(action) for action in LOGGABLE),
+        SubcommandSpec(
+            "set",
+            "A detail of a lead, for your work-search log: title, email, phone, url...",
+            f"/lead set <lead> {'|'.join(SETTABLE)} [value]  (no value: clear it)",
+            "/lead set julie email julie@acme.com",
+            (
+                _lead(),
+                OptionSpec("field", "What to set", "choice", choices=SETTABLE),
+                OptionSpec(
+                    "value", "Its value (leave out to clear it)", required=False, max_length=500
+                ),
+            ),
+            command=c.SetDetail,
+            writes=True,
+        ),
+        SubcommandSpec(
+            "activity",
+            "Log a job fair, workshop, agency appointment or hours of search",
+            f"/lead activity {'|'.join(ACTIVITY_KINDS)} [what] [at <where>] [on <day>]"
+            " [for <hours>]",
+            "/lead activity fair Tech Jobs Expo at Javits Center on fri for 3h",
+            (
+                OptionSpec(
+                    "kind", "What kind of activity", "choice", choices=tuple(ACTIVITY_KINDS)
+                ),
+                OptionSpec("what", "What it was", required=False, max_length=MAX_NAME),
+                OptionSpec("where", "Where, or who ran it", required=False, max_length=MAX_NAME),
+                WHEN,
+                OptionSpec("hours", "How long: 3h, 90m, 1.5 hours", required=False, max_length=20),
+            ),
+            command=c.LogActivity,
+            writes=True,
+        ),
         SubcommandSpec(
             "referral",
             "They referred you to someone: a new lead in the chain",
@@ -198,11 +283,34 @@ LEAD = CommandSpec(
     ),
 )
 
+LOG_OPTIONS = (
+    OptionSpec(
+        "log_preset", "Your log's rules from an agency's preset", "choice", False, tuple(PRESETS)
+    ),
+    OptionSpec(
+        "log_minimum",
+        f"Activities (or hours) a period, 0 for none (at most {MAX_MINIMUM})",
+        "integer",
+        False,
+        (),
+        0,
+        MAX_MINIMUM,
+    ),
+    OptionSpec("log_period", "Your log's period", "choice", False, PERIODS),
+    OptionSpec("log_unit", "What the minimum counts", "choice", False, UNITS),
+    OptionSpec("log_start", "The day your log's week starts", "choice", False, WEEKDAYS),
+    OptionSpec("log_days", "Must activities fall on different days?", "choice", False, ON_OFF),
+)
+ME_LOG_USAGE = (
+    "/followthrough me log [preset <code>] [minimum <n> [week|month] [hours]] [start <day>]"
+    " [days on|off] | me log off"
+)
+
 GROUP = SubcommandSpec(
     "group",
-    "Organisers: the group's channel, morning, zone, holidays and scoring",
+    "Organisers: the group's channel, morning, zone, holidays, log preset and scoring",
     "/followthrough group channel <channel> | time HH:MM | tz Zone/Name | country CC"
-    " | points <action> <n> | setting <name> <n>",
+    " | log <preset>|off | points <action> <n> | setting <name> <n>",
     "/followthrough group channel #job-search",
     admin=True,
     subcommands=(
@@ -244,6 +352,20 @@ GROUP = SubcommandSpec(
             (OptionSpec("country", "An ISO country code", "country"),),
             admin=True,
             command=c.GroupCountry,
+            writes=True,
+        ),
+        SubcommandSpec(
+            "log",
+            "The work-search log preset new members start with",
+            "/followthrough group log <preset>|off",
+            "/followthrough group log US-NY",
+            (
+                OptionSpec(
+                    "preset", "A preset, or off", "choice", choices=(*PRESETS, "off"), max_length=8
+                ),
+            ),
+            admin=True,
+            command=c.GroupLog,
             writes=True,
         ),
         SubcommandSpec(
@@ -290,13 +412,14 @@ FOLLOWTHROUGH = CommandSpec(
     (
         SubcommandSpec(
             "me",
-            "Your morning time, time zone and holidays",
+            "Your morning time, time zone, holidays and work-search log",
             "/followthrough me [time HH:MM] [tz Zone/Name] [country CC]",
             "/followthrough me time 07:45 tz Europe/Berlin country DE",
             (
                 OptionSpec("time", "Your morning, 24-hour HH:MM", "time", required=False),
                 OptionSpec("tz", "Your IANA time zone", "tz", required=False),
                 OptionSpec("country", "Whose public holidays you keep", "country", False),
+                *LOG_OPTIONS,
             ),
             command=c.MySettings,
             writes=True,
@@ -334,6 +457,21 @@ FOLLOWTHROUGH = CommandSpec(
             (OptionSpec("board", "on or off", "choice", choices=ON_OFF),),
             command=c.Board,
             writes=True,
+        ),
+        SubcommandSpec(
+            "log",
+            "Your work-search log for a week (or month): PDF and CSV",
+            "/followthrough log [this|last|<day>]",
+            "/followthrough log last",
+            (
+                OptionSpec(
+                    "period",
+                    "this (default), last, or a day in the period: 2026-11-27, 3 days ago",
+                    required=False,
+                    max_length=40,
+                ),
+            ),
+            command=c.WorkLog,
         ),
         SubcommandSpec(
             "export",
@@ -403,6 +541,8 @@ def _usage_of(key: str) -> tuple[str, str]:
     """(usage, example) of `key`: a subcommand's name or path (`group tz`, `log`)."""
     if key == "log":
         return LOG_USAGE, "/lead emailed julie"
+    if key == "me log":
+        return ME_LOG_USAGE, "/followthrough me log preset US-NY"
     if key == "leaderboard":
         return "/leaderboard [week|month|all]", "/leaderboard month"
     path = key.split()
@@ -435,6 +575,9 @@ Log what you did:
 {_lines("lead", ("add", "log", "referral", "note", "snooze", "drop"))}
 See your search:
 {_lines("lead", ("list", "show", "today", "leaderboard"))}
+Your work-search log (proof of job search for an unemployment claim):
+{_lines("lead", ("applied", "activity", "set"))}
+{_lines("followthrough", ("followthrough log", "me log"))}
 Your settings (each also works after `/followthrough me`):
 {_lines("followthrough", ("me", "pause", "resume", "share", "board", "export", "forget-me"))}
 Organisers:

@@ -13,14 +13,17 @@ from datetime import time
 from core.domain.dates import When
 from core.domain.leads import Action
 
+Details = tuple[tuple[str, str], ...]  # (a Lead field, its value): `(("email", "j@a.com"),)`
+
 
 @dataclass(frozen=True, slots=True)
 class AddLead:
-    contact: str
+    contact: str  # "" for an employer with no person yet
     company: str
     role: str | None = None
     via: str | None = None
     network: bool = False
+    details: Details = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,36 @@ class LogAction:
     ref: str
     note: str = ""
     when: When | None = None  # None: it happened now
+    how: str | None = None  # an application's: online, email, in person, mail
+
+
+@dataclass(frozen=True, slots=True)
+class SetDetail:
+    """`/lead set julie email julie@acme.com`: one field of a lead, None to clear it."""
+
+    ref: str
+    field: str  # a Lead field
+    value: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LogActivity:
+    """Something done for the search that is not about one lead (a job fair...)."""
+
+    kind: str  # a key of core.domain.worklog.ACTIVITY_KINDS
+    what: str = ""
+    where: str = ""
+    when: When | None = None
+    minutes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkLog:
+    """`/followthrough log [this|last|<day>]`: the period holding `when` (None: today's),
+    or the one before today's."""
+
+    when: When | None = None
+    last: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +106,23 @@ class Today:
 
 
 @dataclass(frozen=True, slots=True)
+class LogChange:
+    """What `/followthrough me log ...` changes in the member's log; None keeps it."""
+
+    preset: str | None = None
+    minimum: int | None = None  # 0: no minimum
+    period: str | None = None
+    unit: str | None = None
+    week_starts: int | None = None
+    different_days: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MySettings:
     nudge_time: time | None = None
     tz: str | None = None
     country: str | None = None
+    log: LogChange | None = None  # `me log` alone: LogChange() (shows the log's settings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +178,11 @@ class GroupCountry:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupLog:
+    preset: str | None  # a preset's code; None: none
+
+
+@dataclass(frozen=True, slots=True)
 class GroupPlaybook:
     name: str  # a PlaybookSettings field
     value: int
@@ -153,11 +204,16 @@ class Help:
     pass
 
 
-GroupCommand = GroupChannel | GroupMorning | GroupZone | GroupCountry | GroupPlaybook | GroupPoints
+GroupCommand = (
+    GroupChannel | GroupMorning | GroupZone | GroupCountry | GroupLog | GroupPlaybook | GroupPoints
+)
 
 Command = (
     AddLead
     | LogAction
+    | SetDetail
+    | LogActivity
+    | WorkLog
     | AddReferral
     | AddNote
     | Snooze

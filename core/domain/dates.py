@@ -63,10 +63,11 @@ class When:
     day: int | None = None
     year: int | None = None
 
-    def resolve(self, today: date) -> date:
-        """The day meant, checked: not in the future, at most 30 days back."""
+    def resolve(self, today: date, back: int | None = MAX_DAYS_BACK) -> date:
+        """The day meant, checked: not in the future, at most `back` days back (None:
+        any past day, for reading what was logged)."""
         if self.days_ago is not None:
-            if self.days_ago > MAX_DAYS_BACK:
+            if back is not None and self.days_ago > back:
                 raise UsageError(
                     f"{self.days_ago} days ago is more than {MAX_DAYS_BACK};"
                     " I can only date actions in the last month."
@@ -80,7 +81,7 @@ class When:
             meant = self._calendar_date(today)
         if meant > today:
             raise UsageError(f"{_day(meant)} is in the future: log it once it has happened.")
-        if (today - meant).days > MAX_DAYS_BACK:
+        if back is not None and (today - meant).days > back:
             raise UsageError(
                 f"{_day(meant)} is more than {MAX_DAYS_BACK} days ago;"
                 " I can only date actions in the last month."

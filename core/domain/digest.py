@@ -66,13 +66,17 @@ def told(nudges: list[Nudge]) -> list[Nudge]:
     return shown
 
 
-def digest(member_name: str, day: date, nudges: list[Nudge]) -> Message:
+def digest(member_name: str, day: date, nudges: list[Nudge], log: str | None = None) -> Message:
     """The morning's one message: the most pressing actions (`nudges` come sorted), and
-    how many more there are, which `/lead today` shows."""
+    how many more there are, which `/lead today` shows; and `log`, the line about the
+    member's work-search log when they are behind (the digest's only line, if nothing
+    else is due)."""
     count = len(nudges)
     headline = (
         f"Good morning, {typed(member_name)}! {plural(count, 'thing')} to do"
         f" this {day:%A}, {day:%B} {day.day}:"
+        if count
+        else f"Good morning, {typed(member_name)}!"
     )
     shown = told(nudges)
     sections = [section(n) for n in shown]
@@ -83,21 +87,30 @@ def digest(member_name: str, day: date, nudges: list[Nudge]) -> Message:
                 " `/lead today` shows them all."
             )
         )
+    if log is not None:
+        sections.append(Section(log))
     return Message(
         MessageKind.DIGEST, headline, tuple(sections), rules=tuple(n.rule.value for n in shown)
     )
 
 
-def today_message(member_name: str, day: date, nudges: list[Nudge], *, paused: bool) -> Message:
-    """The answer to `/lead today`: every action due, in the digest's order and words; a
-    paused member is told they are paused, and still sees what is due."""
+def today_message(
+    member_name: str, day: date, nudges: list[Nudge], *, paused: bool, log: str | None = None
+) -> Message:
+    """The answer to `/lead today`: every action due, in the digest's order and words,
+    and the digest's line about the work-search log; a paused member is told they are
+    paused, and still sees what is due."""
     note = PAUSED_NOTE if paused else ""
+    after = () if log is None else (Section(log),)
     if not nudges:
-        return reply(f"Nothing is due today, {typed(member_name)}. Nice work.{note}")
+        text = f"Nothing is due today, {typed(member_name)}. Nice work.{note}"
+        return (
+            reply(text, *after) if log is None else reply(text.replace(" Nice work.", ""), *after)
+        )
     return Message(
         MessageKind.REPLY,
         f"Due today ({day:%A}, {day:%B} {day.day}):{note}",
-        tuple(section(n) for n in nudges),
+        (*(section(n) for n in nudges), *after),
         tuple(n.rule.value for n in nudges),
     )
 

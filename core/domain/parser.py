@@ -26,6 +26,7 @@ from core.domain.dates import take
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE
 from core.domain.text import MAX_COMMAND, clean, echo
+from core.domain.worklog import APPLIED_HOW, NEVER_STORED, UNITS, parse_minutes
 
 __all__ = ["Options", "Preview", "build", "parse", "preview", "tokenise"]
 
@@ -33,7 +34,13 @@ Tokens = tuple[str, dict[str, str | int | bool | None]]  # a subcommand's path, 
 
 _LOGGABLE = frozenset(action.value for action in LOGGABLE)
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’"}
-_ME = tuple(o.name for s in FOLLOWTHROUGH.subcommands if s.name == "me" for o in s.options)
+_ME = tuple(
+    o.name
+    for s in FOLLOWTHROUGH.subcommands
+    if s.name == "me"
+    for o in s.options
+    if not o.name.startswith("log_")  # typed as `me log ...`
+)
 _GROUP = {sub.name: sub for sub in GROUP.subcommands}
 
 
@@ -87,7 +94,8 @@ def _keyword(words: list[str], word: str, start: int = 1) -> int:
 def new_contact(text: str, key: str) -> dict[str, str | bool | None]:
     """`<contact> at <company> [as <role>] [via <how>] [network]`, word by word."""
     words = text.split(" ") if text else []
-    at = _keyword(words, "at")
+    # `at Acme as Data Engineer`: an employer with no person yet.
+    at = 0 if len(words) > 1 and words[0].lower() == "at" else _keyword(words, "at")
     if at < 0:
         raise usage_error(key, "Write `at` between the person and their organisation.")
     contact, rest = words[:at], words[at + 1 :]
@@ -156,10 +164,23 @@ def _lead(verb: str, rest: str) -> Tokens:
         return "help", {}
     if verb == "add":
         return verb, {**new_contact(rest, "add")}
+    if verb == "applied":
+        ref, tail = split_ref(rest, verb)
+        how, tail = _how(tail)
+        when, note = _dated(tail, verb)
+        return verb, {"lead": ref, "how": how, "note": note, "when": when}
     if verb in _LOGGABLE:
         ref, tail = split_ref(rest, verb)
         when, note = _dated(tail, verb)
         return verb, {"lead": ref, "note": note, "when": when}
+    if verb == "set":
+        ref, tail = split_ref(rest, verb)
+        field, _, value = tail.partition(" ")
+        if not field:
+            raise usage_error("set", "Which detail? e.g. `/lead set julie email julie@acme.com`.")
+        return verb, {"lead": ref, "field": field.lower(), "value": value.strip() or None}
+    if verb == "activity":
+        return verb, _activity(rest)
     if verb == "referral":
         ref, tail = split_ref(rest, "referral")
         when, tail = _dated(tail, "referral")
@@ -191,8 +212,97 @@ def _lead(verb: str, rest: str) -> Tokens:
     return _in_order("lead", verb, rest)  # `today`, and any subcommand added since
 
 
+def _how(text: str) -> tuple[str | None, str]:
+    """How an application went (`online`, `in person`...) at the start of `text`."""
+    lowered = text.lower()
+    for how in (*APPLIED_HOW, "in-person"):
+        if lowered == how or lowered.startswith(how + " "):
+            return how.replace("-", " "), text[len(how) :].strip()
+    return None, text
+
+
+def _duration(words: list[str]) -> tuple[str | None, list[str]]:
+    """A closing `for 3h` / `for 1.5 hours` / `for 2 hours 15 min`, and the words before."""
+    for start in range(max(len(words) - 5, 0), len(words) - 1):
+        if words[start].lower() == "for":
+            phrase = " ".join(words[start + 1 :])
+            try:
+                parse_minutes(phrase)
+            except UsageError:
+                continue
+            return phrase, words[:start]
+    return None, words
+
+
+def _activity(text: str) -> dict[str, str | int | bool | None]:
+    """`<kind> [what] [at <where>] [on <day>] [for <hours>]`."""
+    words = text.split(" ") if text else []
+    if not words:
+        raise usage_error("activity", "What kind of activity?")
+    kind, words = words[0], words[1:]
+    hours, words = _duration(words)
+    when = None
+    for start in range(len(words)):  # a date phrase closes the text
+        try:
+            found, rest = take([word.lower() for word in words[start:]])
+        except UsageError:
+            continue
+        if found is not None and not rest:
+            when, words = " ".join(words[start:]), words[:start]
+            break
+    at = _keyword(["", *words], "at") - 1 if words else -1
+    what, where = (words, []) if at < 0 else (words[:at], words[at + 1 :])
+    return {
+        "kind": kind,
+        "what": " ".join(what) or None,
+        "where": " ".join(where) or None,
+        "when": when,
+        "hours": hours,
+    }
+
+
+_LOG_WORDS = {"preset": "log_preset", "start": "log_start", "days": "log_days"}
+
+
+def _me_log(words: list[str]) -> Tokens:
+    """`me log [preset X] [minimum N [week|month] [hours]] [start <day>] [days on|off]`,
+    `me log off` (no minimum), or `me log` alone (show the log's settings)."""
+    values: dict[str, str | int | bool | None] = {}
+    if not words:
+        return "me", {"log_show": True}
+    if [w.lower() for w in words] == ["off"]:
+        return "me", {"log_minimum": 0}
+    i = 0
+    while i < len(words):
+        word = words[i].lower()
+        if word == "claim":
+            raise UsageError(NEVER_STORED)
+        if word in ("minimum", "min"):
+            if i + 1 >= len(words) or not is_number(words[i + 1]) or len(words[i + 1]) > 3:
+                raise usage_error("me log", "The minimum is a whole number, e.g. `minimum 3`.")
+            values["log_minimum"] = int(words[i + 1])
+            i += 2
+            while i < len(words) and words[i].lower() in ("week", "month", "a", "per", *UNITS):
+                unit = words[i].lower()
+                if unit in ("week", "month"):
+                    values["log_period"] = unit
+                elif unit in UNITS:
+                    values["log_unit"] = unit
+                i += 1
+            continue
+        option = _LOG_WORDS.get(word)
+        if option is None or i + 1 >= len(words):
+            raise usage_error("me log", f"I didn't expect {echo(words[i], 20)} there.")
+        value = words[i + 1]
+        values[option] = value.lower()[:3] if option == "log_start" else value
+        i += 2
+    return "me", values
+
+
 def _me(rest: str) -> Tokens:
     words = rest.split(" ") if rest else []
+    if words and words[0].lower() == "log":
+        return _me_log(words[1:])
     if words and words[0].lower() in MEMBER_VERBS:
         return _followthrough(words[0].lower(), " ".join(words[1:]))  # `me board off`
     if not words or len(words) % 2:

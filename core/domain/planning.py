@@ -120,6 +120,7 @@ def plan_morning(
     referrers: dict[int, str],
     now: datetime,
     catch_up: timedelta,
+    log: str | None = None,
 ) -> Morning:
     """Plan the member's due morning and move them on to the next one.
 
@@ -133,8 +134,8 @@ def plan_morning(
     message = None
     if not (member.paused or member.unreachable):
         nudges = nudges_for_day(member, group, due_leads, referrers, day)
-        if nudges:
-            message = digest(member.name, day, nudges)
+        if nudges or log is not None:
+            message = digest(member.name, day, nudges, log)
             if not missed:
                 remember_told(member, group, told(nudges), day)
     member.last_planned_on = day

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from core.domain import group_posts
+from core.domain import group_posts, worklog
 from core.domain.catalog import HELP
 from core.domain.dates import shown
 from core.domain.leads import Event, Lead
-from core.domain.messages import Button, Message, Section, plural, reply
+from core.domain.messages import Attachment, Button, Message, Section, plural, reply
 from core.domain.rules import Context, Rule, waiting_for
 from core.domain.text import echo, typed
 
@@ -77,6 +77,8 @@ def show(lead: Lead, leads: list[Lead], events: list[Event], ctx: Context, today
             for x in (lead.role and f"role: {typed(lead.role)}", lead.via and f"via {lead.via}")
             if x
         )
+    if details(lead):
+        head += "\n" + details(lead)
     sections = []
     chain = group_posts.chain(lead, by_id)
     children = [other for other in leads if other.parent_id == lead.id]
@@ -331,3 +333,106 @@ SAYINGS = {
         "Too many installs are under way right now; please try again in a few minutes."
     ),
 }
+
+
+# -- the work-search log --------------------------------------------------------------
+
+MAX_LOG_ROWS_SHOWN = 15  # rows of a period the chat answer lists; the files hold all
+
+
+def detail_set(lead: Lead, field: str, value: str | None) -> Message:
+    name = {"job_ref": "reference"}.get(field, field)
+    if value is None:
+        return reply(f"Cleared the {name} of {lead.label}.")
+    return reply(f"{lead.label}: {name} {typed(value)}.")
+
+
+def details(lead: Lead) -> str:
+    """`title: Engineering Manager · email: j@acme.com · ...` ("" if it has none)."""
+    pairs = (
+        ("title", lead.title),
+        ("email", lead.email),
+        ("phone", lead.phone),
+        ("website", lead.website),
+        ("address", lead.address),
+        ("reference", lead.job_ref),
+        ("posting", lead.url),
+    )
+    return " · ".join(f"{name}: {typed(value)}" for name, value in pairs if value)
+
+
+def activity_logged(activity: worklog.Activity, on: date, today: date, tally: str) -> Message:
+    parts = [activity.label]
+    if activity.what:
+        parts.append(typed(activity.what))
+    if activity.where:
+        parts.append(f"at {typed(activity.where)}")
+    length = worklog.hours(activity.minutes)
+    when = f" on {day(on, today)}" if on != today else ""
+    text = f"Logged: {' '.join(parts)}{when}" + (f", {length} h." if length else ".")
+    return reply(f"{text} Your work-search log: {tally}.")
+
+
+def log_settings(settings: worklog.LogSettings, note: str = "") -> Message:
+    """What the member's log now counts, and where its rules come from."""
+    text = f"Your work-search log: {settings.rule}."
+    found = None if settings.preset is None else worklog.preset(settings.preset)
+    if found is not None:
+        text += f"\nPreset {found.code}: {found.name} (source: {found.source})."
+        if found.note:
+            text += f" {found.note}"
+    if settings.minimum is not None:
+        text += "\nWhen you are behind near the end of a period, your morning digest says so."
+    text += (
+        "\nCheck your own claim letter: agencies change their rules, and yours may differ."
+        " Never type your Social Security or claim number here: the printed log has a blank"
+        " line for it."
+    )
+    text += f"\nSee it: /followthrough log{note}"
+    return reply(text)
+
+
+def _row_line(row: worklog.LogRow, today: date) -> str:
+    what = " · ".join(
+        typed(x) for x in (row.employer, row.position, row.contact) if x
+    )  # member-typed
+    line = f"{day(row.day, today)} · {row.type or row.kind}" + (f" · {what}" if what else "")
+    if row.method:
+        line += f" · {row.method}"
+    if row.minutes:
+        line += f" · {worklog.hours(row.minutes)} h"
+    if row.logged is not None:
+        line += f" · logged {day(row.logged, today)}"
+    return line
+
+
+def work_log(period: worklog.Period, today: date, attachments: tuple[Attachment, ...]) -> Message:
+    """The chat answer to `/followthrough log`: the count against the minimum, the rows,
+    and the PDF and CSV."""
+    span = f"{day(period.start, today)} – {day(period.end, today)}"
+    verdict = {True: " Minimum met.", False: " Minimum not met yet.", None: ""}[period.met]
+    text = f"Work-search log, {span}: {period.tally}.{verdict}"
+    if not period.rows:
+        text += (
+            "\nNothing logged in this period. Applications, emails, calls and interviews count,"
+            " and so do activities: /lead activity fair|workshop|... "
+        )
+    lines = [_row_line(row, today) for row in period.rows[:MAX_LOG_ROWS_SHOWN]]
+    if len(period.rows) > MAX_LOG_ROWS_SHOWN:
+        lines.append(f"…and {len(period.rows) - MAX_LOG_ROWS_SHOWN} more: the files have them all")
+    sections = (Section("\n".join(lines)),) if lines else ()
+    return reply(
+        text + "\nThe PDF prints on Letter or A4; the CSV is for typing into a state's website.",
+        *sections,
+        attachments=attachments,
+    )
+
+
+def group_log(found: worklog.Preset | None) -> Message:
+    if found is None:
+        return reply("Members' work-search logs start with no preset (no minimum).")
+    return reply(
+        f"New members' work-search logs start with preset {found.code}:"
+        f" {found.name}, {found.settings.rule}. Members who set their own keep theirs;"
+        " anyone can change theirs with /followthrough me log."
+    )

@@ -21,11 +21,13 @@ DEFAULT_POINTS: Mapping[str, int] = {
     Action.OFFER.value: 10,
 }
 MAX_POINTS = 100  # what an organiser may make one action worth
+# An application earns what an email does, and counts with the emails on a board.
+SCORED_AS = {Action.APPLIED: Action.EMAILED}
 REJECTION_CALL_BONUS = 2
 # What can change a count of `counted`: a scoring action, and a rejection (the call that
 # answers it earns a bonus). Any other event counts for nothing and changes nothing that
 # counts: duplicates are told apart by their action, and only a rejection sets a bonus.
-TALLIED = frozenset({*(Action(a) for a in DEFAULT_POINTS), Action.REJECTED})
+TALLIED = frozenset({*(Action(a) for a in DEFAULT_POINTS), *SCORED_AS, Action.REJECTED})
 # Bookkeeping is not an action taken: it neither scores nor keeps a streak alive.
 BOOKKEEPING = frozenset({Action.NOTE, Action.SNOOZED, Action.DROPPED})
 # The totals a board shows, in order, with their labels.
@@ -37,6 +39,11 @@ TOTALS = {
     Action.INTERVIEWED: "interview",
     Action.OFFER: "offer",
 }
+
+
+def scored_as(action: Action) -> Action:
+    """The action whose points and board column `action` counts under."""
+    return SCORED_AS.get(action, action)
 
 
 def points_with(points: Mapping[str, int], action: str, value: int) -> dict[str, int]:
@@ -121,7 +128,7 @@ def score(
     by the rules of `counted`."""
     counts, bonuses = Counter[Action](), 0
     for event, bonus in counted(events, cal, since=since):
-        counts[event.action] += 1
+        counts[scored_as(event.action)] += 1
         bonuses += bonus
     return points_for(counts, bonuses, points), counts
 

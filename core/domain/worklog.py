@@ -11,17 +11,21 @@ import calendar as months
 import math
 import re
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from core.domain.calendar import BusinessCalendar
+from core.domain.commands import LogChange
+from core.domain.errors import UsageError
 from core.domain.leads import Action, Event, Lead, Stage
 from core.domain.messages import plural
+from core.domain.text import echo
 
 PERIODS = ("week", "month")
 UNITS = ("activities", "hours")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_MINIMUM = 100  # activities or hours a period: more is a typo
+MIDNIGHT = time(0, 0)
 
 # What a member did that is not about one lead, with the words they type for it.
 ACTIVITY_KINDS: dict[str, str] = {
@@ -129,9 +133,8 @@ class LogSettings:
         if self.minimum is None:
             text = f"no minimum set, {span}ly periods"
         else:
-            text = f"{plural(self.minimum, self.unit[:-1] if self.minimum == 1 else self.unit)}"
-            text = text.replace("activitie ", "activity ").replace("activitie", "activity")
-            text += f" a {span}"
+            one = "activity" if self.unit == "activities" else "hour"
+            text = f"{plural(self.minimum, one, self.unit)} a {span}"
             if self.different_days and self.unit == "activities":
                 text += ", on different days"
         if self.period == "week":
@@ -430,6 +433,8 @@ class Period:
         """`2 of 3 activities, on 2 different days` (or without a minimum: `4 activities`)."""
         minimum, unit = self.settings.minimum, self.settings.unit
         count = hours(round(self.count * 60)) or "0" if unit == "hours" else str(int(self.count))
+        one = count == "1" and minimum in (None, 1)
+        unit = {"activities": "activity", "hours": "hour"}[unit] if one else unit
         text = f"{count} {unit}" if minimum is None else f"{count} of {minimum} {unit}"
         if self.needs_days:
             text += f", on {plural(self.days, 'different day')}"
@@ -480,13 +485,105 @@ def behind(period: Period, today: date, cal: BusinessCalendar) -> str | None:
 
 # -- what must never be stored ---------------------------------------------------------
 
-_SSN = re.compile(r"(?<!\d)\d{3}[- ]\d{2}[- ]\d{4}(?!\d)|\b(ssn|social security)\b", re.I)
+_ID = re.compile(
+    r"(?<![0-9])[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}(?![0-9])"  # a US Social Security number
+    r"|\bclaim\s*(?:no\.?|number|num|id|#)\s*:?\s*[0-9][0-9 -]{4,}",  # a claim's number
+    re.IGNORECASE,
+)
+NEVER_STORED = (
+    "That looks like a Social Security or claim number. FollowThrough never stores one:"
+    " the printed log has a blank line where you write it by hand. Nothing was changed."
+)
 
 
-def looks_like_ssn(text: str) -> bool:
-    """Whether `text` holds what looks like a US Social Security number (or names one)."""
-    return _SSN.search(text) is not None
+def looks_like_id(text: str) -> bool:
+    """Whether `text` holds what looks like a US Social Security number or a claim
+    number, which the bot refuses to store anywhere."""
+    return _ID.search(text) is not None
 
 
-def shift(settings: LogSettings, **changes: Any) -> LogSettings:
-    return replace(settings, **changes)
+_DURATION = re.compile(
+    r"(?:(?P<hours>[0-9]{1,2}(?:[.,][0-9]{1,2})?)\s*(?:hours|hour|hrs|hr|h))?\s*"
+    r"(?:(?P<minutes>[0-9]{1,4})\s*(?:minutes|minute|mins|min|m)?)?",
+    re.IGNORECASE,
+)
+
+
+def parse_minutes(text: str) -> int:
+    """How long an activity took: `3h`, `1.5 hours`, `90m`, `1h30`, `2 hours 15 min`."""
+    found = _DURATION.fullmatch(text.strip())
+    if found is None or not (found["hours"] or found["minutes"]):
+        raise UsageError(f"{echo(text, 20)} is not a duration; say e.g. 3h, 90m or 1.5 hours.")
+    minutes = round(float((found["hours"] or "0").replace(",", ".")) * 60)
+    if found["minutes"]:
+        minutes += int(found["minutes"])
+    if not 0 < minutes <= MAX_MINUTES:
+        raise UsageError(f"An activity lasts from a minute to {MAX_MINUTES // 60} hours.")
+    return minutes
+
+
+MAX_MINUTES = 16 * 60  # one activity, logged once
+
+
+def settings_of(own: dict[str, Any], group_preset: str | None) -> LogSettings:
+    """A member's log settings: their own if they set any, else their group's preset,
+    else none (no minimum, weeks from Monday)."""
+    if own:
+        return LogSettings.from_dict(own)
+    found = None if group_preset is None else preset(group_preset)
+    return LogSettings() if found is None else found.settings
+
+
+def changed(settings: LogSettings, change: LogChange) -> LogSettings:
+    """`settings` with what `/followthrough me log ...` changes: a preset first (all of
+    its rules), then each value given."""
+    if change.preset is not None:
+        found = preset(change.preset)
+        assert found is not None  # checked when the command was built
+        settings = found.settings
+    values: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("period", change.period),
+            ("unit", change.unit),
+            ("week_starts", change.week_starts),
+            ("different_days", change.different_days),
+        )
+        if value is not None
+    }
+    if change.minimum is not None:
+        values["minimum"] = change.minimum or None  # 0: no minimum
+    if values and change.preset is None:
+        values["preset"] = None  # their own rules now, not a preset's
+    return replace(settings, **values)
+
+
+def window(start: date, end: date, cal: BusinessCalendar) -> tuple[datetime, datetime]:
+    """The UTC instants [first, until) of the local days `start` to `end`."""
+    return cal.at(start, MIDNIGHT), cal.at(end + timedelta(days=1), MIDNIGHT)
+
+
+def reminder(
+    settings: LogSettings,
+    today: date,
+    cal: BusinessCalendar,
+    events: list[Event],
+    activities: list[Activity],
+) -> str | None:
+    """The digest's and `/lead today`'s line when the member is behind (see `behind`),
+    from their events and activities (any span holding today's period)."""
+    if settings.minimum is None:
+        return None
+    start, end = period_of(today, settings)
+    first, until = window(start, end, cal)
+    counted = [
+        LogRow(cal.local_date(e.at), "employer contact")
+        for e in events
+        if e.action in CONTACTS and first <= e.at < until
+    ]
+    counted += [
+        LogRow(cal.local_date(a.at), a.label, minutes=a.minutes)
+        for a in activities
+        if first <= a.at < until
+    ]
+    return behind(Period(start, end, tuple(counted), settings), today, cal)

@@ -269,7 +269,7 @@ def _period(doc: _Document, ink: Ink, log: WorkLog, period: Period) -> None:
     dates = f"{_day(period.start)} to {_day(period.end)}"
     doc.period = (ink.text(f"Work-search log of {log.member}, {dates}"), doc.page_no())
     _lines(doc, ink.text(f"Work-search log: {log.member}", bold=True), size=11, bold=True)
-    _lines(doc, f"Period: {dates}")
+    _lines(doc, f"Period: {dates} · rules: {period.settings.rule}")
     doc.ln(1.5)
     _lines(doc, CLAIM_LINE)
     doc.ln(2)

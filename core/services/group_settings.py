@@ -1,4 +1,5 @@
-"""Handlers of the organisers' settings: channel, morning, zone, holidays, scoring."""
+"""Handlers of the organisers' settings: channel, morning, zone, holidays, log preset,
+scoring."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from core.domain.errors import NotAllowed
 from core.domain.messages import Message
 from core.domain.planning import refresh, schedule
 from core.domain.scoring import points_with
+from core.domain.worklog import preset
 from core.services.turn import Turn
 
 
@@ -24,6 +26,15 @@ def points(turn: Turn, cmd: c.GroupPoints) -> Message:
     turn.group.points = points_with(turn.group.points, cmd.action, cmd.points)
     turn.uow.groups.save(turn.group)
     return replies.points_changed(cmd.action, cmd.points)
+
+
+def log_preset(turn: Turn, cmd: c.GroupLog) -> Message:
+    """The work-search log preset of members who haven't set their own."""
+    organiser(turn)
+    turn.group.log_preset = cmd.preset
+    turn.uow.groups.save(turn.group)
+    found = None if cmd.preset is None else preset(cmd.preset)
+    return replies.group_log(found)
 
 
 def channel(turn: Turn, cmd: c.GroupChannel) -> Message:

@@ -8,13 +8,16 @@ from typing import Any
 from core.domain import commands as c
 from core.domain.builder import writes
 from core.domain.messages import Message
-from core.services import group_settings, leads, member_settings, reads
+from core.services import group_settings, leads, member_settings, reads, worklog
 from core.services.turn import Turn
 
 HANDLERS: dict[type[Any], Callable[[Turn, Any], Message]] = {
     c.AddLead: leads.add,
     c.LogAction: leads.log,
     c.AddReferral: leads.referral,
+    c.SetDetail: worklog.set_detail,
+    c.LogActivity: worklog.activity,
+    c.WorkLog: worklog.work_log,
     c.AddNote: leads.note,
     c.Snooze: leads.snooze,
     c.Drop: leads.drop,
@@ -36,6 +39,7 @@ HANDLERS: dict[type[Any], Callable[[Turn, Any], Message]] = {
     c.GroupCountry: group_settings.country,
     c.GroupPlaybook: group_settings.playbook,
     c.GroupPoints: group_settings.points,
+    c.GroupLog: group_settings.log_preset,
 }
 
 

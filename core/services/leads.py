@@ -15,7 +15,9 @@ from core.services.turn import Turn
 
 
 def add(turn: Turn, cmd: c.AddLead) -> Message:
-    lead = turn.new_lead(cmd.contact, cmd.company, cmd.role, cmd.via, cmd.network)
+    lead = turn.new_lead(
+        cmd.contact, cmd.company, cmd.role, cmd.via, cmd.network, details=cmd.details
+    )
     turn.save()
     return replies.added(lead)
 
@@ -23,7 +25,7 @@ def add(turn: Turn, cmd: c.AddLead) -> Message:
 def log(turn: Turn, cmd: c.LogAction) -> Message:
     lead = turn.lead(cmd.ref)
     at = turn.moment(cmd.when, lead)
-    turn.record(lead, cmd.action, cmd.note, at)
+    turn.record(lead, cmd.action, cmd.note, at, cmd.how)
     turn.celebrate(lead, cmd.action)
     if cmd.action is Action.ACCEPTED:
         graduate(turn, lead)

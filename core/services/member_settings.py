@@ -6,10 +6,15 @@ from core.domain import commands as c
 from core.domain import replies
 from core.domain.messages import Message, reply
 from core.domain.planning import schedule
+from core.services import worklog
 from core.services.turn import Turn
 
 
 def my_settings(turn: Turn, cmd: c.MySettings) -> Message:
+    if cmd.log is not None:
+        if cmd.nudge_time is None and cmd.tz is None and cmd.country is None:
+            return worklog.my_log(turn, cmd.log)
+        worklog.my_log(turn, cmd.log)  # with other settings: the mornings' answer says it
     member = turn.member
     calendar = (member.tz, member.country)
     if cmd.nudge_time is not None:

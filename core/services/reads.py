@@ -12,7 +12,7 @@ from core.domain.drafts import Nudge
 from core.domain.export import export as export_files
 from core.domain.messages import Message, MessageKind, reply
 from core.domain.planning import nudges_for_day
-from core.services import boards
+from core.services import boards, worklog
 from core.services.turn import Turn
 
 
@@ -34,7 +34,9 @@ def nudges_today(turn: Turn) -> list[Nudge]:
 
 def today(turn: Turn, cmd: c.Today) -> Message:
     nudges = nudges_today(turn)
-    return today_message(turn.member.name, turn.today, nudges, paused=turn.member.paused)
+    return today_message(
+        turn.member.name, turn.today, nudges, paused=turn.member.paused, log=worklog.behind(turn)
+    )
 
 
 def leaderboard(turn: Turn, cmd: c.Leaderboard) -> Message:
@@ -44,7 +46,9 @@ def leaderboard(turn: Turn, cmd: c.Leaderboard) -> Message:
 
 def export(turn: Turn, cmd: c.Export) -> Message:
     cal = turn.member.calendar(turn.group)
-    return export_files(turn.member.name, turn.leads, turn.events(), cal, turn.now)
+    assert turn.member.id is not None
+    activities = turn.uow.activities.for_member(turn.member.id)
+    return export_files(turn.member.name, turn.leads, turn.events(), cal, turn.now, activities)
 
 
 def help_(turn: Turn, cmd: c.Help) -> Message:

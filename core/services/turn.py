@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from core.domain import replies
 from core.domain.calendar import BusinessCalendar
+from core.domain.commands import Details
 from core.domain.dates import When
 from core.domain.errors import DomainError
 from core.domain.group_posts import chain, chain_celebration
@@ -17,6 +18,7 @@ from core.domain.messages import Message
 from core.domain.planning import context, refresh
 from core.domain.rules import Context
 from core.domain.scoring import BOOKKEEPING
+from core.domain.worklog import LogSettings, settings_of
 from core.services.ports import Outgoing, UnitOfWork
 
 
@@ -67,6 +69,11 @@ class Turn:
     def lead(self, ref: str) -> Lead:
         return find(ref, self.leads)
 
+    @property
+    def log_settings(self) -> LogSettings:
+        """The member's work-search log: their own, else their group's preset."""
+        return settings_of(self.member.log_settings, self.group.log_preset)
+
     def preferences(self) -> replies.Preferences:
         """The member's own settings, as they are shown to them."""
         member = self.member
@@ -87,7 +94,7 @@ class Turn:
             self._events = self.uow.events.for_member(self.member.id)
         return self._events
 
-    def moment(self, when: When | None, lead: Lead) -> datetime:
+    def moment(self, when: When | None, lead: Lead | None = None) -> datetime:
         """When an action the member dates (`on fri`) happened: that day, at this time of
         day, in their own calendar; refused in the future, over 30 days back, or before
         the last thing logged about the lead (its history stays in order)."""
@@ -97,31 +104,41 @@ class Turn:
         day = when.resolve(self.today)
         if day == self.today:
             return self.now
+        at = cal.at(day, self.now.astimezone(cal.tz).time())
+        if lead is None:
+            return at
         touches = [e.at for e in self.events() if e.lead_id == lead.id and e.action in TOUCHES]
         last = max(touches, default=None)
         if last is not None and day < cal.local_date(last):
             raise DomainError(replies.out_of_order(day, lead, cal.local_date(last), self.today))
-        at = cal.at(day, self.now.astimezone(cal.tz).time())
         return at if last is None else max(at, last)
 
     def record(
-        self, lead: Lead, action: Action, note: str = "", at: datetime | None = None
+        self,
+        lead: Lead,
+        action: Action,
+        note: str = "",
+        at: datetime | None = None,
+        how: str | None = None,
     ) -> None:
         """Apply `action` to `lead` as of `at` (default now), and keep it in its history."""
         at = at or self.now
         apply(lead, action, at)
         assert lead.id is not None and self.member.id is not None and self.group.id is not None
         logged_at = None if at == self.now else self.now
-        event = Event(lead.id, action, at, lead.stage, note, logged_at=logged_at)
+        event = Event(lead.id, action, at, lead.stage, note, logged_at=logged_at, how=how)
         self.uow.events.add(self.group.id, self.member.id, event)
         if self._events is not None:  # in the order of when things happened, as stored
             self._events.append(event)
             self._events.sort(key=lambda e: e.at)
-        if action in BOOKKEEPING:
-            return
+        if action not in BOOKKEEPING:
+            self.kept_streak(at)
+
+    def kept_streak(self, at: datetime) -> None:
+        """Count what happened at `at` (logged now) for the member's streak."""
         cal = self.member.calendar(self.group)
         day = cal.local_date(at)
-        if logged_at is None:
+        if at == self.now:
             self.member.streak = self.member.streak.logged(day, cal)
         else:
             self.member.streak = self.member.streak.dated(
@@ -172,25 +189,27 @@ class Turn:
         via: str | None = None,
         network: bool = False,
         parent: Lead | None = None,
+        details: Details = (),
     ) -> Lead:
         assert self.member.id is not None
         # Read the member's leads before the new one is stored: read after, they would
         # include it already, and the append below would count it twice.
         leads = self.leads
-        lead = self.own_leads.add(
-            Lead(
-                member_id=self.member.id,
-                number=self.member.next_lead_number,
-                contact=contact,
-                company=company,
-                role=role,
-                via=via,
-                network=network,
-                parent_id=None if parent is None else parent.id,
-                created_at=self.now,
-                stage_since=self.now,
-            )
+        lead = Lead(
+            member_id=self.member.id,
+            number=self.member.next_lead_number,
+            contact=contact,
+            company=company,
+            role=role,
+            via=via,
+            network=network,
+            parent_id=None if parent is None else parent.id,
+            created_at=self.now,
+            stage_since=self.now,
         )
+        for name, value in details:
+            setattr(lead, name, value)
+        lead = self.own_leads.add(lead)
         self.member.next_lead_number += 1
         leads.append(lead)
         self.record(lead, Action.ADDED)

@@ -227,7 +227,7 @@ def test_each_period_ends_with_its_tally_against_the_minimum_and_the_day_produce
     assert "Different days: 1 of 3 needed, not met." in text
     assert "Total: 3 of 3 activities, on 3 different days: minimum met." in text
     assert "Different days: 3 of 3 needed, met." in text
-    assert "Total: 1 activities: no minimum set." in text
+    assert "Total: 1 activity: no minimum set." in text
     assert "Total: 10 of 35 hours: minimum not met." in text
     assert text.count("Different days:") == 2  # only where the rule asks for them
     assert text.count("Produced 2025-03-12.") == 4

@@ -309,7 +309,7 @@ SAYINGS = {
     "broken": "Something went wrong on my side and nothing was changed. Please try again.",
     "updating": "This command is being updated; please try again in a minute.",
     "not_yours": "These buttons belong to someone else's digest.",
-    "too_big": "Your export is larger than I can attach here; ask your organiser for it.",
+    "too_big": "Your files are larger than I can attach here; ask your organiser for them.",
     "shown_not": "Done, but I couldn't show it here: /lead show has it.",
     "unsure": (
         "Something went wrong on my side before I could answer. /lead list shows whether"

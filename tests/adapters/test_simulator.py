@@ -365,3 +365,25 @@ def test_the_readme_links_only_to_files_in_the_repository() -> None:
         if "://" not in target:
             assert (ROOT / target).resolve().is_relative_to(ROOT), target
             assert (ROOT / target).is_file(), target
+
+
+LOG_SCRIPT = SCRIPT + (
+    "ana: /followthrough me log preset US-NY\n"
+    "ana: /lead activity workshop CV clinic at career centre for 2h\n"
+    "ana: /followthrough log\n"
+)
+
+
+def test_simulate_files_writes_the_work_search_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "log.script"
+    script.write_text(LOG_SCRIPT, encoding="utf-8")
+    assert main(["simulate", str(script), "--files", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert "Work-search log, Mon Mar 2 – Sun Mar 8: 2 of 3 activities" in printed
+    names = sorted(path.name for path in (tmp_path / "out").iterdir())
+    assert names == ["work-search-log-2026-03-02.csv", "work-search-log-2026-03-02.pdf"]
+    assert (tmp_path / "out" / names[1]).read_bytes().startswith(b"%PDF-")
+    rows = (tmp_path / "out" / names[0]).read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 3 and "CV clinic" in rows[2]

@@ -366,3 +366,54 @@ async def test_no_answer_can_ping_a_crowd(tmp_path: Path) -> None:
         for messages in h.fake.followups.values():
             for message in messages:
                 assert message["allowed_mentions"] == {"parse": []}
+
+
+# -- the work-search log ------------------------------------------------------------------
+
+
+async def test_the_work_search_log_is_built_from_typed_options_and_attached(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        settings = await h.interact(
+            p.command("followthrough", "me", p.option("log_preset", "US-NY"))
+        )
+        assert "3 activities a week, on different days" in text_of(settings)
+        await h.interact(
+            lead(
+                "add",
+                p.option("company", "Acme"),
+                p.option("role", "Data Engineer"),
+                p.option("email", "jobs@acme.com"),
+            )
+        )
+        applied = await h.interact(
+            lead("applied", p.option("lead", "acme"), p.option("how", "mail"))
+        )
+        assert "applied #1 Acme" in text_of(applied)
+        fair = await h.interact(
+            lead(
+                "activity",
+                p.option("kind", "fair"),
+                p.option("what", "Tech Expo"),
+                p.option("where", "Javits"),
+                p.option("hours", "2.5h"),
+            )
+        )
+        assert "Logged: job fair Tech Expo at Javits, 2.5 h." in text_of(fair)
+        answer = await h.interact(p.command("followthrough", "log"))
+        assert "2 of 3 activities" in text_of(answer) and answer["flags"] & 64
+        files = answer["_files"]
+        pdf = next(data for name, data in files.items() if name.endswith(".pdf"))
+        sheet = next(data for name, data in files.items() if name.endswith(".csv"))
+        assert pdf.startswith(b"%PDF-")
+        assert b"jobs@acme.com" in sheet and b"Tech Expo" in sheet
+
+
+async def test_a_bad_detail_typed_as_an_option_is_refused(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        answer = await h.interact(
+            lead("add", p.option("company", "Acme"), p.option("email", "jobs-at-acme"))
+        )
+        assert "doesn't look like an email address" in text_of(answer)
+        assert "#1" not in text_of(await h.interact(lead("list")))

@@ -410,3 +410,16 @@ async def test_many_actions_due_are_one_dm_within_slacks_limits(tmp_path: Path) 
         rows = [b for b in post["blocks"] if b["type"] == "actions"]
         assert len(rows) == 5
         assert "7 more things to do today: `/lead today` shows them all." in post["text"]
+
+
+async def test_the_work_search_log_is_uploaded_to_the_dm_as_pdf_and_csv(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        await h.ask("add at Acme as Data Engineer")
+        await h.ask("applied acme online")
+        await h.ask("log", command="/followthrough")
+        await wait_until(lambda: len(h.fake.calls_to("files.completeUploadExternal")) >= 2)
+        shared = dict(h.fake.shared(h.fake.dm_channel(ADA)))
+        pdf = next(data for name, data in shared.items() if name.endswith(".pdf"))
+        sheet = next(data for name, data in shared.items() if name.endswith(".csv"))
+        assert pdf.startswith(b"%PDF-")
+        assert b"Acme" in sheet and b"application" in sheet

@@ -414,8 +414,6 @@ class FakeMemberLeads:
         return next(iter(self._read(lambda x: x.number == number)), None)
 
     def named(self, text: str) -> list[Lead]:
-        # Exactly the leads `find` matches: the fewest the port allows, so that a service
-        # that wrongly counts on the real storage's few more fails here.
         return self._read(lambda x: named(x, text))
 
     def referred_by(self, lead_id: int) -> list[Lead]:

@@ -139,9 +139,9 @@ class MemberLeadRepository(Protocol):
         ...
 
     def named(self, text: str) -> list[Lead]:
-        """In number order, every lead whose contact or company, folded as
-        `core.domain.leads.folded` folds them, holds the folded `text`; perhaps a few
-        more (`find` picks among them), never fewer."""
+        """In number order, the leads whose contact or company, folded as
+        `core.domain.leads.folded` folds them, holds the folded `text` (what `find`
+        picks among, as `named` matches)."""
         ...
 
     def referred_by(self, lead_id: int) -> list[Lead]:

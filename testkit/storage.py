@@ -14,14 +14,14 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 from core.domain.calendar import BusinessCalendar
-from core.domain.leads import Action, Event, Lead
+from core.domain.leads import Action, Event, Lead, Stage, named
 from core.domain.members import Group, Member
 from core.domain.messages import Message
 from core.domain.scoring import (
@@ -405,7 +405,28 @@ class FakeMemberLeads:
         return self._uow.tx.leads
 
     def all(self) -> list[Lead]:
-        found = sorted(self._rows.where(lambda x: x.member_id == self.member_id), key=_number)
+        return self._read(lambda _: True)
+
+    def get(self, lead_id: int) -> Lead | None:
+        return next(iter(self._read(lambda x: x.id == lead_id)), None)
+
+    def numbered(self, number: int) -> Lead | None:
+        return next(iter(self._read(lambda x: x.number == number)), None)
+
+    def named(self, text: str) -> list[Lead]:
+        return self._read(lambda x: named(x, text))
+
+    def referred_by(self, lead_id: int) -> list[Lead]:
+        return self._read(lambda x: x.parent_id == lead_id)
+
+    def in_stages(self, stages: Collection[Stage]) -> list[Lead]:
+        return self._read(lambda x: x.stage in stages)
+
+    def _read(self, keep: Callable[[Lead], bool]) -> list[Lead]:
+        """The member's leads that `keep` keeps, in number order, remembered as read."""
+        found = sorted(
+            self._rows.where(lambda x: x.member_id == self.member_id and keep(x)), key=_number
+        )
         for lead in found:
             self._seen[_id(lead)] = _lead_values(lead)
         return [_lead(lead) for lead in found]
@@ -557,6 +578,13 @@ class FakeEvents:
 
     def for_member(self, member_id: int) -> list[Event]:
         return self._in_order(lambda s: s.member_id == member_id)
+
+    def for_lead(self, member_id: int, lead_id: int) -> list[Event]:
+        return self._in_order(lambda s: s.member_id == member_id and s.event.lead_id == lead_id)
+
+    def times(self, member_id: int, actions: Collection[Action]) -> list[tuple[datetime, datetime]]:
+        mine = self.for_member(member_id)
+        return [(event.at, event.logged) for event in mine if event.action in actions]
 
     def between(
         self, member_ids: list[int], first: datetime, until: datetime

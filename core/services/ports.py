@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from core.domain.leads import Event, Lead
+from core.domain.leads import Action, Event, Lead, Stage
 from core.domain.members import Group, Member
 from core.domain.messages import Message
 from core.domain.scoring import Standings, Tally
@@ -130,6 +130,27 @@ class MemberLeadRepository(Protocol):
     def all(self) -> list[Lead]: ...
     def add(self, lead: Lead) -> Lead: ...
     def save(self, lead: Lead) -> None: ...
+    def get(self, lead_id: int) -> Lead | None:
+        """The lead with this id, if it is this member's."""
+        ...
+
+    def numbered(self, number: int) -> Lead | None:
+        """The lead `#number`."""
+        ...
+
+    def named(self, text: str) -> list[Lead]:
+        """In number order, the leads whose contact or company, folded as
+        `core.domain.leads.folded` folds them, holds the folded `text` (what `find`
+        picks among, as `named` matches)."""
+        ...
+
+    def referred_by(self, lead_id: int) -> list[Lead]:
+        """The leads whose referrer is the lead `lead_id`, in number order."""
+        ...
+
+    def in_stages(self, stages: Collection[Stage]) -> list[Lead]:
+        """The leads now in one of `stages`, in number order."""
+        ...
 
 
 class LeadRepository(Protocol):
@@ -147,6 +168,16 @@ class LeadRepository(Protocol):
 class EventRepository(Protocol):
     def add(self, group_id: int, member_id: int, event: Event) -> None: ...
     def for_member(self, member_id: int) -> list[Event]: ...
+    def for_lead(self, member_id: int, lead_id: int) -> list[Event]:
+        """The history of one of the member's leads, in time order (nothing for a lead
+        that isn't theirs)."""
+        ...
+
+    def times(self, member_id: int, actions: Collection[Action]) -> list[tuple[datetime, datetime]]:
+        """(when it happened, when it was logged) of each of the member's events of
+        `actions`, in no particular order: what a streak is counted from."""
+        ...
+
     def between(
         self, member_ids: list[int], first: datetime, until: datetime
     ) -> dict[int, list[Event]]:

@@ -22,7 +22,8 @@ def list_leads(turn: Turn, cmd: c.ListLeads) -> Message:
 
 def show(turn: Turn, cmd: c.Show) -> Message:
     lead = turn.lead(cmd.ref)
-    return replies.show(lead, turn.leads, turn.events(), turn.context, turn.today)
+    family = [*turn.chain(lead), *turn.referred_by(lead)]  # the leads the answer names
+    return replies.show(lead, family, turn.history(lead), turn.context, turn.today)
 
 
 def nudges_today(turn: Turn) -> list[Nudge]:

@@ -6,17 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from core.domain import replies
+from core.domain import group_posts, replies
 from core.domain.calendar import BusinessCalendar
 from core.domain.commands import Details
 from core.domain.dates import When
 from core.domain.errors import DomainError
-from core.domain.group_posts import chain, chain_celebration
-from core.domain.leads import TOUCHES, Action, Event, Lead, apply, find
+from core.domain.group_posts import chain_celebration
+from core.domain.leads import TOUCHES, Action, Event, Lead, Stage, apply, find, folded
 from core.domain.members import Group, Member
 from core.domain.messages import Message
 from core.domain.planning import context, refresh
-from core.domain.rules import Context
+from core.domain.rules import Context, due_on
 from core.domain.scoring import BOOKKEEPING
 from core.domain.worklog import LogSettings, settings_of
 from core.services.ports import Outgoing, UnitOfWork
@@ -39,8 +39,24 @@ class Identity:
     tz: str | None = None
 
 
+# The stages whose due date depends on the member's pending offer (offer leverage).
+LEVERAGED = frozenset({Stage.TALKING, Stage.INTERVIEWED})
+
+
+def _offer_at(lead: Lead) -> datetime | None:
+    """When the lead's offer arrived, if it is a pending offer (what `offer_since` reads)."""
+    return (lead.stage_since or lead.created_at) if lead.stage is Stage.OFFER else None
+
+
 class Turn:
-    """One command's turn: the caller's group, member and (lazily) leads."""
+    """One command's turn: the caller's group, member, and the leads it reads.
+
+    A command about one lead reads that lead (and its chain, or what it takes to find
+    it), never the whole pipeline: its cost stays the same at 10 leads or 2,000. Only
+    what lists the leads reads them all (`leads`). `save` writes the leads found by
+    `lead`, added by `new_lead`, or, once read, all of `leads`; the others read (a
+    chain, the leads referred on) are for reading.
+    """
 
     def __init__(
         self, uow: UnitOfWork, now: datetime, group: Group, member: Member, who: Identity
@@ -49,14 +65,36 @@ class Turn:
         assert member.id is not None
         # This member's leads only: a lead of anyone else can't be read, added or saved.
         self.own_leads = uow.leads.of(member.id)
-        self._leads: list[Lead] | None = None
+        # Every lead read in this turn, one object each however it was read, so that a
+        # change made through one read is what another read sees and what is saved.
+        self._read: dict[int, Lead] = {}
+        self._all: list[Lead] | None = None
+        # The leads this turn may change, with what planning counted of them before it:
+        # (active, when its pending offer arrived). A lead added now counted nothing.
+        self._before: dict[int, tuple[bool, datetime | None]] = {}
         self._events: list[Event] | None = None
 
     @property
     def leads(self) -> list[Lead]:
-        if self._leads is None:
-            self._leads = self.own_leads.all()
-        return self._leads
+        """Every lead of the member, in number order: for what lists or counts them all."""
+        if self._all is None:
+            self._all = self._known(self.own_leads.all())
+        return self._all
+
+    def _known(self, leads: list[Lead]) -> list[Lead]:
+        """`leads` as just read, each replaced by the object this turn holds of it."""
+        return [self._read.setdefault(lead.id, lead) for lead in leads if lead.id is not None]
+
+    def _changing(self, lead: Lead) -> Lead:
+        """`lead`, remembered as one this turn may change (and saves)."""
+        assert lead.id is not None
+        self._before.setdefault(lead.id, self._counted(lead))
+        return lead
+
+    @staticmethod
+    def _counted(lead: Lead) -> tuple[bool, datetime | None]:
+        """What planning counts of `lead`: whether it is active, when its offer came."""
+        return lead.active, _offer_at(lead)
 
     @property
     def context(self) -> Context:
@@ -67,7 +105,49 @@ class Turn:
         return self.member.calendar(self.group).local_date(self.now)
 
     def lead(self, ref: str) -> Lead:
-        return find(ref, self.leads)
+        """The lead `ref` names, as `find` finds it, from the few leads it may mean."""
+        return self._changing(find(ref, self._candidates(ref)))
+
+    def _candidates(self, ref: str) -> list[Lead]:
+        """Leads among which `find(ref, ...)` picks what it would pick among them all:
+        the one numbered (read as `find` reads a number), or those that may be named."""
+        if self._all is not None:
+            return self._all
+        text = folded(ref)
+        number = text.removeprefix("#")
+        if number.isascii() and number.isdigit() and len(number) < 10:
+            found = self.own_leads.numbered(int(number))
+            return [] if found is None else self._known([found])
+        return self._known(self.own_leads.named(text)) if text else []
+
+    def _by_id(self, lead_id: int) -> Lead | None:
+        if lead_id in self._read:
+            return self._read[lead_id]
+        found = self.own_leads.get(lead_id)
+        return None if found is None else self._known([found])[0]
+
+    def chain(self, lead: Lead) -> list[Lead]:
+        """The referral chain from its first lead down to `lead`: its ancestors, read one
+        by one (a chain is a few leads long)."""
+        ancestors: dict[int, Lead] = {}
+        parent_id = lead.parent_id
+        while parent_id is not None and parent_id != lead.id and parent_id not in ancestors:
+            parent = self._by_id(parent_id)
+            if parent is None:
+                break
+            ancestors[parent_id] = parent
+            parent_id = parent.parent_id
+        return group_posts.chain(lead, ancestors)  # which also refuses a chain that loops
+
+    def referred_by(self, lead: Lead) -> list[Lead]:
+        """The leads `lead` referred the member on to, in number order."""
+        assert lead.id is not None
+        return self._known(self.own_leads.referred_by(lead.id))
+
+    def history(self, lead: Lead) -> list[Event]:
+        """What was logged about `lead`, in the order it happened."""
+        assert self.member.id is not None and lead.id is not None
+        return self.uow.events.for_lead(self.member.id, lead.id)
 
     @property
     def log_settings(self) -> LogSettings:
@@ -107,7 +187,7 @@ class Turn:
         at = cal.at(day, self.now.astimezone(cal.tz).time())
         if lead is None:
             return at
-        touches = [e.at for e in self.events() if e.lead_id == lead.id and e.action in TOUCHES]
+        touches = [e.at for e in self.history(lead) if e.action in TOUCHES]
         last = max(touches, default=None)
         if last is not None and day < cal.local_date(last):
             raise DomainError(replies.out_of_order(day, lead, cal.local_date(last), self.today))
@@ -138,21 +218,27 @@ class Turn:
         """Count what happened at `at` (logged now) for the member's streak."""
         cal = self.member.calendar(self.group)
         day = cal.local_date(at)
+        streak = self.member.streak
         if at == self.now:
-            self.member.streak = self.member.streak.logged(day, cal)
-        else:
-            self.member.streak = self.member.streak.dated(
-                day, self.today, cal, self._streak_days(cal)
-            )
+            self.member.streak = streak.logged(day, cal)
+            return
+        # The days are read only for a day at or before the streak's last, the one case
+        # in which `dated` rebuilds the streak from them.
+        rebuilt = streak.last is not None and day <= streak.last
+        days = self._streak_days(cal) if rebuilt else set()
+        self.member.streak = streak.dated(day, self.today, cal, days)
 
     def _streak_days(self, cal: BusinessCalendar) -> set[date]:
         """Every local day with an action that counted for the streak when logged."""
+        assert self.member.id is not None
+        if self._events is not None:
+            times = [(e.at, e.logged) for e in self._events if e.action not in BOOKKEEPING]
+        else:
+            times = self.uow.events.times(self.member.id, set(Action) - BOOKKEEPING)
         days = set()
-        for event in self.events():
-            if event.action in BOOKKEEPING:
-                continue
-            day = cal.local_date(event.at)
-            if cal.local_date(event.logged) <= cal.next_business_day(day):
+        for at, logged in times:
+            day = cal.local_date(at)
+            if cal.local_date(logged) <= cal.next_business_day(day):
                 days.add(day)
         return days
 
@@ -175,9 +261,8 @@ class Turn:
 
     def celebrate(self, lead: Lead, action: Action) -> None:
         """Celebrate a referral chain that grew, or reached an interview or an offer."""
-        by_id = {x.id: x for x in self.leads if x.id is not None}
         message = chain_celebration(
-            self.member.name, chain(lead, by_id), action, self.member.share_companies
+            self.member.name, self.chain(lead), action, self.member.share_companies
         )
         self.post(f"chain:{lead.id}:{action.value}", message)
 
@@ -192,9 +277,6 @@ class Turn:
         details: Details = (),
     ) -> Lead:
         assert self.member.id is not None
-        # Read the member's leads before the new one is stored: read after, they would
-        # include it already, and the append below would count it twice.
-        leads = self.leads
         lead = Lead(
             member_id=self.member.id,
             number=self.member.next_lead_number,
@@ -210,15 +292,48 @@ class Turn:
         for name, value in details:
             setattr(lead, name, value)
         lead = self.own_leads.add(lead)
+        assert lead.id is not None
         self.member.next_lead_number += 1
-        leads.append(lead)
+        self._read[lead.id] = lead
+        self._before[lead.id] = (False, None)  # it counted for nothing before
+        if self._all is not None:
+            self._all.append(lead)
         self.record(lead, Action.ADDED)
         return lead
 
     def save(self) -> None:
-        """Recompute what planning reads, then write the member and their leads."""
-        if self._leads is not None:
-            refresh(self.member, self.group, self._leads)
-            for lead in self._leads:
-                self.own_leads.save(lead)
+        """Recompute what planning reads, then write the member and the leads changed."""
+        if self._all is not None:  # the whole pipeline is at hand: recompute it all
+            refresh(self.member, self.group, self._all)
+            changed = self._all
+        else:
+            changed = self._refresh_changed()
+        for lead in changed:
+            self.own_leads.save(lead)  # only what changed in it is written
         self.uow.members.save(self.member)
+
+    def _refresh_changed(self) -> list[Lead]:
+        """What `refresh` would recompute, from the leads this turn changed alone: the
+        member's count of active leads moves by theirs; their pending offers, if they
+        changed, are read again with the others (a few); and the due dates are those of
+        the leads changed and, if the member's offer moved, of the leads it leverages.
+        The leads whose due date may have changed."""
+        member = self.member
+        changed = [self._read[lead_id] for lead_id in self._before]
+        before = self._before.values()
+        member.active_leads += sum(lead.active for lead in changed)
+        member.active_leads -= sum(active for active, _ in before)
+        if [offer for _, offer in before] != [_offer_at(lead) for lead in changed]:
+            offers = self._known(self.own_leads.in_stages({Stage.OFFER}))  # as stored
+            pending = {id(lead): _offer_at(lead) for lead in [*offers, *changed]}.values()
+            offer_since = min((at for at in pending if at is not None), default=None)
+            if offer_since != member.offer_since:
+                member.offer_since = offer_since
+                leveraged = self._known(self.own_leads.in_stages(LEVERAGED))
+                changed += [lead for lead in leveraged if lead.id not in self._before]
+        ctx = context(member, self.group)
+        for lead in changed:
+            lead.due_on = due_on(lead, ctx)
+        # Counted now: a second save in this turn starts from here.
+        self._before = {lead_id: self._counted(self._read[lead_id]) for lead_id in self._before}
+        return changed

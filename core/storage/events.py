@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, TypeAlias
 
@@ -55,6 +55,17 @@ _MEMBER_EVENTS = (
     select(_EVENTS)
     .where(EventRow.member_id == bindparam("member_id"))
     .order_by(EventRow.at, EventRow.id)
+)
+# By the lead alone, its member checked on the rows: with the member in the WHERE,
+# SQLite may walk the member's whole history by (member_id, at) for its order.
+_LEAD_EVENTS = (
+    select(_EVENTS)
+    .where(EventRow.lead_id == bindparam("lead_id"))
+    .order_by(EventRow.at, EventRow.id)
+)
+_TIMES = select(EventRow.at, EventRow.logged_at).where(
+    EventRow.member_id == bindparam("member_id"),
+    EventRow.action.in_(bindparam("actions", expanding=True)),
 )
 _CALENDARS = (
     select(MemberRow.tz, MemberRow.country, GroupRow.tz, GroupRow.country)
@@ -111,6 +122,14 @@ class SqlEvents:
     def for_member(self, member_id: int) -> list[Event]:
         rows = mapping.run(self._s, _MEMBER_EVENTS, {"member_id": member_id})
         return [mapping.event(r) for r in rows]
+
+    def for_lead(self, member_id: int, lead_id: int) -> list[Event]:
+        rows = mapping.run(self._s, _LEAD_EVENTS, {"lead_id": lead_id})
+        return [mapping.event(r) for r in rows if r.member_id == member_id]
+
+    def times(self, member_id: int, actions: Collection[Action]) -> list[tuple[datetime, datetime]]:
+        params = {"member_id": member_id, "actions": [action.value for action in actions]}
+        return [(at, logged or at) for at, logged in mapping.run(self._s, _TIMES, params)]
 
     def between(
         self, member_ids: list[int], first: datetime, until: datetime

@@ -5,14 +5,28 @@ Events and their tallies live in `events.py`, the outbox in `outbox.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    LargeBinary,
+    Row,
+    Select,
+    String,
+    bindparam,
+    cast,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from core.domain.leads import Lead
+from core.domain.leads import Lead, Stage, folded
 from core.domain.members import Group, Member
 from core.storage import mapping
 from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow, OutboxRow, TallyRow
@@ -40,11 +54,12 @@ _MEMBER = select(*_MEMBER_COLUMNS).where(
 )
 _MEMBER_LOCKED = _MEMBER.with_for_update()
 _MEMBER_BY_ID = select(*_MEMBER_COLUMNS).where(_MEMBERS.c.id == bindparam("id"))
-_LEADS = (
-    select(*_LEAD_COLUMNS)
-    .where(_LEADS_TABLE.c.member_id == bindparam("member_id"))
-    .order_by(_LEADS_TABLE.c.number)
-)
+_OWN_LEADS = select(*_LEAD_COLUMNS).where(_LEADS_TABLE.c.member_id == bindparam("member_id"))
+_LEADS = _OWN_LEADS.order_by(_LEADS_TABLE.c.number)
+_LEAD_BY_ID = _OWN_LEADS.where(_LEADS_TABLE.c.id == bindparam("id"))
+_LEAD_NUMBERED = _OWN_LEADS.where(_LEADS_TABLE.c.number == bindparam("number"))
+_LEADS_REFERRED_BY = _LEADS.where(_LEADS_TABLE.c.parent_id == bindparam("parent_id"))
+_LEADS_IN_STAGES = _LEADS.where(_LEADS_TABLE.c.stage.in_(bindparam("stages", expanding=True)))
 
 
 class SqlGroups:
@@ -205,7 +220,33 @@ class SqlMemberLeads:
         self._seen = mapping.Seen()  # read here: this member's, as stored
 
     def all(self) -> list[Lead]:
-        rows = mapping.run(self._s, _LEADS, {"member_id": self.member_id})
+        return self._read(_LEADS)
+
+    def get(self, lead_id: int) -> Lead | None:
+        return next(iter(self._read(_LEAD_BY_ID, id=lead_id)), None)
+
+    def numbered(self, number: int) -> Lead | None:
+        return next(iter(self._read(_LEAD_NUMBERED, number=number)), None)
+
+    def named(self, text: str) -> list[Lead]:
+        """Exactly the leads whose folded contact or company holds folded `text`. The
+        database narrows them down to those that may (see `_maybe_named`); only Python
+        folds as `find` does, and it decides among those few before any becomes a lead."""
+        dialect = self._s.get_bind().dialect.name
+        escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        params = {"member_id": self.member_id, "pattern": f"%{escaped}%"}
+        rows = mapping.run(self._s, _maybe_named(dialect), params)
+        held = (r for r in rows if text in folded(r.contact) or text in folded(r.company))
+        return self._seen.read(held, mapping.lead, mapping.lead_values)
+
+    def referred_by(self, lead_id: int) -> list[Lead]:
+        return self._read(_LEADS_REFERRED_BY, parent_id=lead_id)
+
+    def in_stages(self, stages: Collection[Stage]) -> list[Lead]:
+        return self._read(_LEADS_IN_STAGES, stages=[stage.value for stage in stages])
+
+    def _read(self, query: Select[Any], **params: object) -> list[Lead]:
+        rows = mapping.run(self._s, query, {"member_id": self.member_id, **params})
         return self._seen.read(rows, mapping.lead, mapping.lead_values)
 
     def add(self, lead: Lead) -> Lead:
@@ -230,6 +271,42 @@ class SqlMemberLeads:
     def _check(self, member_id: int) -> None:
         if member_id != self.member_id:
             raise PermissionError("a lead can only be written by its own member")
+
+
+@functools.cache
+def _maybe_named(dialect: str) -> Select[Any]:
+    """The member's leads whose contact or company may hold the LIKE `pattern` (lower
+    case, `/` its escape): the ASCII names that hold it, whatever their case, and every
+    name that is not ASCII.
+
+    For an ASCII name, folding (NFKC, then casefold) is lowering its ASCII letters:
+    SQLite's LIKE ignores the case of ASCII letters by itself (and lower() would double
+    the cost of the scan); PostgreSQL's LIKE does not, so it compares the name lowered
+    in the "C" collation, which lowers ASCII alone, whatever the database's locale. A
+    name with anything beyond ASCII may fold to something else (`Gaßner` to gassner,
+    `ＡＣＭＥ` to acme), so it is always read.
+    """
+    leads = _LEADS_TABLE.c
+
+    def ascii_lower(column: ColumnElement[str]) -> ColumnElement[str]:
+        return func.lower(column.collate("C")) if dialect == "postgresql" else column
+
+    def beyond_ascii(column: ColumnElement[str]) -> ColumnElement[bool]:
+        # In UTF-8, a text is ASCII when it has as many bytes as characters.
+        if dialect == "postgresql":
+            size = func.octet_length(column)
+        else:
+            size = func.length(cast(column, LargeBinary))  # SQLite: a BLOB's length is bytes
+        return size != func.length(column)
+
+    names = (leads.contact, leads.company)
+    pattern = bindparam("pattern", type_=String)
+    return _LEADS.where(
+        or_(
+            *(ascii_lower(name).like(pattern, escape="/") for name in names),
+            *(beyond_ascii(name) for name in names),
+        )
+    )
 
 
 class SqlLeads:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.domain.leads import Action, Event, Lead, Stage
+from core.domain.leads import Action, Event, Lead, Stage, folded, named
 from core.domain.members import Group, Member
 from core.domain.messages import Message, MessageKind
 from core.domain.scoring import Standings, Tally
@@ -272,7 +272,106 @@ def test_contacts_only_of_the_leads_each_member_owns(uow: Uow) -> None:
         assert u.leads.contacts({}) == {}
 
 
+# Names whose folding (NFKC, then casefold) is not their lower case, and names with
+# what LIKE reads as wildcards: each lead is (contact, company).
+FOLDED_NAMES = [
+    ("Anna Gaßner", "Acme"),
+    ("José Luis", "Straße GmbH"),  # é composed
+    ("Jose\u0301 Diaz", "Globex"),  # é as e and a combining accent
+    ("ＺＥＬＤＡ Ｑｕｉｌｌ", "Ｑｕｉｌｌworks"),  # fullwidth
+    ("ZELDA Upper", "INITECH"),
+    ("Дмитрий Петров", "Яндекс"),
+    ("\u212aate Kelvin", "ﬁnch & co"),  # the Kelvin sign; the fi ligature
+    ("İsmail Demir", "Pat 100% sure"),
+    ("Under_Score", "slash/dash"),
+    ("", "Hooli"),  # an employer with nobody named yet
+]
+# What a member types: every one of these must find what `find` would among all leads.
+REFERENCES = [
+    "GASSNER", "gaßner", "jose\u0301", "josé", "jose", "zelda", "ＺＥＬＤＡ", "quill",
+    "QUILLWORKS", "дмитрий", "ДМИТРИЙ", "strasse", "kate", "finch", "smail", "i̇smail",
+    "100%", "%", "_", "r_s", "/", "h/d", "a", "hooli", "nobody", " Acme ",
+]  # fmt: skip
+
+
+def test_a_lead_is_read_by_its_number_id_or_any_folding_of_a_name(uow: Uow) -> None:
+    group = add_group(uow)
+    ada, bea = add_member(uow, group, "U1"), add_member(uow, group, "U2")
+    assert ada.id is not None and bea.id is not None
+    with uow() as u:
+        for number, (contact, company) in enumerate(FOLDED_NAMES, start=1):
+            u.leads.of(ada.id).add(Lead(ada.id, number, contact, company, START))
+        beas = u.leads.of(bea.id).add(Lead(bea.id, 1, "Anna Gassner", "Acme", START))
+        u.commit()
+    with uow() as u:
+        adas = u.leads.of(ada.id)
+        every = adas.all()
+        for ref in REFERENCES:
+            text = folded(ref)
+            wanted = [lead.number for lead in every if named(lead, text)]
+            assert [lead.number for lead in adas.named(text)] == wanted, ref
+        found = adas.numbered(4)
+        assert found is not None and found.contact == "ＺＥＬＤＡ Ｑｕｉｌｌ"
+        assert adas.numbered(99) is None
+        assert adas.get(found.id or 0) == found
+        assert adas.get(beas.id or 0) is None  # Bea's: not Ada's to read
+
+
+def test_leads_read_by_their_referrer_or_their_stage_are_the_members_own(uow: Uow) -> None:
+    group = add_group(uow)
+    ada, bea = add_member(uow, group, "U1"), add_member(uow, group, "U2")
+    parent = add_lead(uow, ada, 1, stage=Stage.TALKING)
+    add_lead(uow, ada, 3, parent_id=parent.id, stage=Stage.OFFER)
+    add_lead(uow, ada, 2, parent_id=parent.id)
+    add_lead(uow, ada, 4, stage=Stage.INTERVIEWED)
+    add_lead(uow, bea, 1, parent_id=parent.id, stage=Stage.TALKING)  # not Ada's
+    with uow() as u:
+        adas = u.leads.of(ada.id or 0)
+        assert [lead.number for lead in adas.referred_by(parent.id or 0)] == [2, 3]
+        assert adas.referred_by(0) == []
+        leveraged = adas.in_stages({Stage.TALKING, Stage.INTERVIEWED})
+        assert [lead.number for lead in leveraged] == [1, 4]
+        assert adas.in_stages(set()) == []
+
+
+def test_a_lead_read_alone_is_saved_like_one_read_with_all(uow: Uow) -> None:
+    group = add_group(uow)
+    ada = add_member(uow, group, "U1")
+    add_lead(uow, ada, 1)
+    with uow() as u:
+        lead = u.leads.of(ada.id or 0).numbered(1)
+        assert lead is not None
+        lead.stage = Stage.EMAILED
+        u.leads.of(ada.id or 0).save(lead)
+        u.commit()
+    with uow() as u:
+        assert u.leads.for_member(ada.id or 0)[0].stage is Stage.EMAILED
+
+
 # -- events and tallies -------------------------------------------------------------------
+
+
+def test_a_leads_history_and_when_a_members_actions_happened(uow: Uow) -> None:
+    group = add_group(uow)
+    ada, bea = add_member(uow, group, "U1"), add_member(uow, group, "U2")
+    lead, other, beas = add_lead(uow, ada, 1), add_lead(uow, ada, 2), add_lead(uow, bea, 1)
+    monday, tuesday = START, START + 24 * HOUR
+    with uow() as u:
+        late = Event(lead.id or 0, Action.EMAILED, monday, Stage.EMAILED, logged_at=tuesday)
+        u.events.add(group.id or 0, ada.id or 0, late)
+        u.commit()
+    log(uow, ada, lead, Action.ADDED, monday - HOUR, Stage.NEW)
+    log(uow, ada, lead, Action.NOTE, tuesday, Stage.EMAILED)
+    log(uow, ada, other, Action.CALLED, tuesday, Stage.CALLED)
+    log(uow, bea, beas, Action.CALLED, tuesday, Stage.CALLED)
+    with uow() as u:
+        history = u.events.for_lead(ada.id or 0, lead.id or 0)
+        assert [e.action for e in history] == [Action.ADDED, Action.EMAILED, Action.NOTE]
+        assert history[1].logged_at == tuesday
+        assert u.events.for_lead(ada.id or 0, beas.id or 0) == []  # Bea's lead
+        times = u.events.times(ada.id or 0, {Action.EMAILED, Action.CALLED})
+        assert sorted(times) == [(monday, tuesday), (tuesday, tuesday)]
+        assert u.events.times(ada.id or 0, set()) == []
 
 
 def log(uow: Uow, member: Member, lead: Lead, action: Action, at: datetime, stage: Stage) -> None:

@@ -15,9 +15,11 @@ from sqlalchemy.exc import StatementError
 from core.domain.leads import Action, Event, Stage
 from core.domain.members import Group, Member
 from core.domain.settings import PlaybookSettings
+from core.services import FollowThrough, Identity
 from core.services.ports import Conflict, SimulatedClock
 from core.storage.database import Database, make_engine
 from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow, OutboxRow
+from testkit.storage import FakeStorage
 from tests.storage.rows import NOW, add_group, add_lead, add_member, count, outgoing
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -459,3 +461,33 @@ def test_concurrent_planners_take_disjoint_members(
 
     assert [m.external_id for m in mine] == ["U0", "U1"]
     assert [m.external_id for m in theirs] == ["U2", "U3", "U4"]
+
+
+# -- finding one lead -----------------------------------------------------------------
+
+
+def test_a_command_finds_a_lead_by_any_folding_of_its_name_as_among_all_leads(
+    app: FollowThrough, clock: SimulatedClock
+) -> None:
+    """The database reads only the leads a name may mean; the answer is the one the
+    in-memory storage gives, which matches names against every lead."""
+    fake = FollowThrough(FakeStorage().uow, clock)
+    ana = Identity("slack", "T1", "U-ana", "Ana")
+    names = [
+        "Anna Gaßner at Acme",
+        "ＺＥＬＤＡ Quill at Ｑｕｉｌｌworks",
+        "Zelda Upper at Initech",
+        "Jose\u0301 Diaz at Straße GmbH",
+        "Дмитрий at Яндекс",
+        "Sam 100% at Under_Score",
+        "Sam Other at Globex",
+    ]
+    for both in (app, fake):
+        for name in names:
+            both.conversation.handle(ana, "/lead", f"add {name}")
+        both.conversation.handle(ana, "/lead", "drop #7")  # closed: the other Sam wins
+    refs = ["GASSNER", "zelda", "quill", "jose\u0301", "strasse", "ДМИТРИЙ", "100%", "sam"]
+    refs += ["_", "%", "#１", "#3", "#99", "nobody", "a"]
+    for ref in refs:
+        answer = app.conversation.handle(ana, "/lead", f"show {ref}")
+        assert answer == fake.conversation.handle(ana, "/lead", f"show {ref}"), ref

@@ -120,6 +120,11 @@ class Turn:
             return [] if found is None else self._known([found])
         return self._known(self.own_leads.named(text)) if text else []
 
+    def leads_by_id(self, lead_ids: set[int]) -> list[Lead]:
+        """The member's leads with these ids (another member's are never among them)."""
+        found = (self._by_id(lead_id) for lead_id in sorted(lead_ids))
+        return [lead for lead in found if lead is not None]
+
     def _by_id(self, lead_id: int) -> Lead | None:
         if lead_id in self._read:
             return self._read[lead_id]

@@ -44,10 +44,12 @@ def period(turn: Turn, day: date) -> worklog.Period:
     start, end = worklog.period_of(day, settings)
     cal = turn.member.calendar(turn.group)
     first, until = worklog.window(start, end, cal)
-    events = [e for e in turn.events() if first <= e.at < until]
-    assert turn.member.id is not None
-    activities = turn.uow.activities.for_member(turn.member.id, first, until)
-    leads = {lead.id: lead for lead in turn.leads if lead.id is not None}
+    member_id = turn.member.id
+    assert member_id is not None
+    # The period's events and the leads they are about: not the member's whole search.
+    events = turn.uow.events.between([member_id], first, until).get(member_id, [])
+    activities = turn.uow.activities.for_member(member_id, first, until)
+    leads = {lead.id: lead for lead in turn.leads_by_id({e.lead_id for e in events})}
     rows = worklog.rows(leads, events, activities, cal)
     return worklog.Period(start, end, tuple(rows), settings)
 
@@ -60,9 +62,11 @@ def behind(turn: Turn) -> str | None:
         return None
     cal = turn.member.calendar(turn.group)
     first, until = worklog.window(*worklog.period_of(turn.today, settings), cal)
-    assert turn.member.id is not None
-    activities = turn.uow.activities.for_member(turn.member.id, first, until)
-    return worklog.reminder(settings, turn.today, cal, turn.events(), activities)
+    member_id = turn.member.id
+    assert member_id is not None
+    events = turn.uow.events.between([member_id], first, until).get(member_id, [])
+    activities = turn.uow.activities.for_member(member_id, first, until)
+    return worklog.reminder(settings, turn.today, cal, events, activities)
 
 
 def work_log(turn: Turn, cmd: c.WorkLog) -> Message:

@@ -234,6 +234,24 @@ def _duration(words: list[str]) -> tuple[str | None, list[str]]:
     return None, words
 
 
+_DATE_WORDS = 4  # the longest date phrase `take` reads: `on 3 days ago`
+
+
+def _closing_date(words: list[str]) -> tuple[str | None, list[str]]:
+    """A date phrase that closes `words` (`... on fri`), and the words before it.
+
+    Only the last few words can hold one, so only they are tried: the text before is
+    never read again, whatever its length."""
+    for start in range(max(len(words) - _DATE_WORDS, 0), len(words)):
+        try:
+            found, rest = take([word.lower() for word in words[start:]])
+        except UsageError:
+            continue
+        if found is not None and not rest:
+            return " ".join(words[start:]), words[:start]
+    return None, words
+
+
 def _activity(text: str) -> dict[str, str | int | bool | None]:
     """`<kind> [what] [at <where>] [on <day>] [for <hours>]`."""
     words = text.split(" ") if text else []
@@ -241,15 +259,7 @@ def _activity(text: str) -> dict[str, str | int | bool | None]:
         raise usage_error("activity", "What kind of activity?")
     kind, words = words[0], words[1:]
     hours, words = _duration(words)
-    when = None
-    for start in range(len(words)):  # a date phrase closes the text
-        try:
-            found, rest = take([word.lower() for word in words[start:]])
-        except UsageError:
-            continue
-        if found is not None and not rest:
-            when, words = " ".join(words[start:]), words[:start]
-            break
+    when, words = _closing_date(words)
     at = _keyword(["", *words], "at") - 1 if words else -1
     what, where = (words, []) if at < 0 else (words[:at], words[at + 1 :])
     return {

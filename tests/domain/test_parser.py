@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import time
 
 import pytest
@@ -34,6 +35,7 @@ from core.domain.commands import (
     Snooze,
     Today,
 )
+from core.domain.dates import take
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE, Action
 from core.domain.parser import Preview, build, parse, preview, tokenise
@@ -332,3 +334,33 @@ def test_the_preview_reads_only_the_first_words() -> None:
     assert preview("/followthrough", "group points called " + "x" * 5000) == Preview(True, False)
     assert preview("followthrough", "group tz") == Preview(True, False)  # a typed path
     assert preview("/lead", "emailed julie") == Preview(False, False)
+
+
+# --- the work-search log's commands --------------------------------------------------------
+
+
+def words_read_by_take(monkeypatch: pytest.MonkeyPatch, text: str) -> int:
+    """How many words the date reader is handed while `/lead <text>` is parsed."""
+    from core.domain import parser
+
+    handed: list[int] = []
+
+    def counting(words: list[str]) -> object:
+        handed.append(len(words))
+        return take(words)
+
+    monkeypatch.setattr(parser, "take", counting)
+    with contextlib.suppress(UsageError):
+        tokenise("/lead", text)
+    return sum(handed)
+
+
+@pytest.mark.parametrize("filler", ["a ", "on fir ", "1 ", "on ", "3 days ago "])
+def test_an_activity_is_read_in_one_pass_whatever_its_length(
+    monkeypatch: pytest.MonkeyPatch, filler: str
+) -> None:
+    # A closing date phrase has at most four words: only those are tried, so a 4,000
+    # character activity costs what a short one does (it once cost a pass per word).
+    short = words_read_by_take(monkeypatch, "activity fair " + filler * 10)
+    long = words_read_by_take(monkeypatch, "activity fair " + filler * (3980 // len(filler)))
+    assert long == short <= 20

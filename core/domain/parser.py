@@ -26,7 +26,7 @@ from core.domain.dates import take
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE
 from core.domain.text import MAX_COMMAND, clean, echo
-from core.domain.worklog import APPLIED_HOW, NEVER_STORED, UNITS, parse_minutes
+from core.domain.worklog import APPLIED_HOW, NEVER_STORED, UNITS, is_duration, parse_minutes
 
 __all__ = ["Options", "Preview", "build", "parse", "preview", "tokenise"]
 
@@ -222,15 +222,21 @@ def _how(text: str) -> tuple[str | None, str]:
 
 
 def _duration(words: list[str]) -> tuple[str | None, list[str]]:
-    """A closing `for 3h` / `for 1.5 hours` / `for 2 hours 15 min`, and the words before."""
+    """A closing `for 3h` / `for 1.5 hours` / `for 2 hours 15 min`, and the words before.
+
+    What is written as a length is taken as one even when it is out of bounds (`for
+    100h`, `for -1h`), for the builder to refuse: kept as text, it was logged without
+    its length and without a word to the member."""
     for start in range(max(len(words) - 5, 0), len(words) - 1):
-        if words[start].lower() == "for":
-            phrase = " ".join(words[start + 1 :])
-            try:
-                parse_minutes(phrase)
-            except UsageError:
-                continue
-            return phrase, words[:start]
+        if words[start].lower() != "for":
+            continue
+        phrase = " ".join(words[start + 1 :])
+        try:
+            parse_minutes(phrase)
+        except UsageError:
+            if not is_duration(phrase):
+                continue  # `for veterans`, `for 2026`: words of the description
+        return phrase, words[:start]
     return None, words
 
 
@@ -241,11 +247,14 @@ def _closing_date(words: list[str]) -> tuple[str | None, list[str]]:
     """A date phrase that closes `words` (`... on fri`), and the words before it.
 
     Only the last few words can hold one, so only they are tried: the text before is
-    never read again, whatever its length."""
+    never read again, whatever its length. A try at a day in the last two (`on fir`) is
+    refused, as in a lead's note: kept as text, it was logged as done today."""
     for start in range(max(len(words) - _DATE_WORDS, 0), len(words)):
         try:
             found, rest = take([word.lower() for word in words[start:]])
-        except UsageError:
+        except UsageError as error:
+            if start == len(words) - 2:
+                raise usage_error("activity", str(error)) from None
             continue
         if found is not None and not rest:
             return " ".join(words[start:]), words[:start]
@@ -260,6 +269,8 @@ def _activity(text: str) -> dict[str, str | int | bool | None]:
     kind, words = words[0], words[1:]
     hours, words = _duration(words)
     when, words = _closing_date(words)
+    if hours is None and when is not None:  # `for 3h on fri`: the other order
+        hours, words = _duration(words)
     at = _keyword(["", *words], "at") - 1 if words else -1
     what, where = (words, []) if at < 0 else (words[:at], words[at + 1 :])
     return {

@@ -502,24 +502,42 @@ def looks_like_id(text: str) -> bool:
     return _ID.search(text) is not None
 
 
+# Any number of digits and a minus sign are read, so that `100h` or `-1h` is refused as
+# a length instead of passing for text; each quantifier is separated by a literal, so
+# nothing backtracks more than once over the text.
 _DURATION = re.compile(
-    r"(?:(?P<hours>[0-9]{1,2}(?:[.,][0-9]{1,2})?)\s*(?:hours|hour|hrs|hr|h))?\s*"
-    r"(?:(?P<minutes>[0-9]{1,4})\s*(?:minutes|minute|mins|min|m)?)?",
+    r"(?P<sign>[-\u2212])?"
+    r"(?:(?P<hours>[0-9]+(?:[.,][0-9]+)?)\s*(?P<h>hours|hour|hrs|hr|h))?\s*"
+    r"(?:(?P<minutes>[0-9]+)\s*(?P<m>minutes|minute|mins|min|m)?)?",
     re.IGNORECASE,
 )
 
 
+def _duration(text: str) -> re.Match[str] | None:
+    found = _DURATION.fullmatch(text.strip())
+    return found if found is not None and (found["hours"] or found["minutes"]) else None
+
+
+def is_duration(text: str) -> bool:
+    """Whether `text` is written as a length with its unit (`3h`, `90 min`, and `100h`
+    or `-1h` too): after `for`, it is what an activity lasted, right or wrong, never a
+    few words of its description. A bare number (`for 2026`) is not."""
+    found = _duration(text)
+    return found is not None and bool(found["h"] or found["m"])
+
+
 def parse_minutes(text: str) -> int:
     """How long an activity took: `3h`, `1.5 hours`, `90m`, `1h30`, `2 hours 15 min`."""
-    found = _DURATION.fullmatch(text.strip())
-    if found is None or not (found["hours"] or found["minutes"]):
+    found = _duration(text)
+    if found is None:
         raise UsageError(f"{echo(text, 20)} is not a duration; say e.g. 3h, 90m or 1.5 hours.")
-    minutes = round(float((found["hours"] or "0").replace(",", ".")) * 60)
-    if found["minutes"]:
-        minutes += int(found["minutes"])
-    if not 0 < minutes <= MAX_MINUTES:
+    hours, minutes = found["hours"] or "0", found["minutes"] or "0"
+    if found["sign"] or len(hours) > 6 or len(minutes) > 6:  # float("9" * 400) is inf
         raise UsageError(f"An activity lasts from a minute to {MAX_MINUTES // 60} hours.")
-    return minutes
+    total = round(float(hours.replace(",", ".")) * 60) + int(minutes)
+    if not 0 < total <= MAX_MINUTES:
+        raise UsageError(f"An activity lasts from a minute to {MAX_MINUTES // 60} hours.")
+    return total
 
 
 MAX_MINUTES = 16 * 60  # one activity, logged once

@@ -27,6 +27,7 @@ from core.domain.commands import (
     Leaderboard,
     ListLeads,
     LogAction,
+    LogActivity,
     MySettings,
     Pause,
     Resume,
@@ -35,7 +36,7 @@ from core.domain.commands import (
     Snooze,
     Today,
 )
-from core.domain.dates import take
+from core.domain.dates import When, take
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE, Action
 from core.domain.parser import Preview, build, parse, preview, tokenise
@@ -364,3 +365,42 @@ def test_an_activity_is_read_in_one_pass_whatever_its_length(
     short = words_read_by_take(monkeypatch, "activity fair " + filler * 10)
     long = words_read_by_take(monkeypatch, "activity fair " + filler * (3980 // len(filler)))
     assert long == short <= 20
+
+
+def test_an_activity_with_what_where_when_and_how_long() -> None:
+    assert lead("activity fair Tech Jobs Expo at Javits Center on fri for 3h") == LogActivity(
+        "fair", "Tech Jobs Expo", "Javits Center", When(weekday=4), 180
+    )
+    assert lead("activity search") == LogActivity("search")
+
+
+def test_an_activitys_length_may_come_before_its_day() -> None:
+    assert lead("activity fair Expo for 3h on fri") == lead("activity fair Expo on fri for 3h")
+
+
+@pytest.mark.parametrize("length", ["100h", "-1h", "0h", "0 min", "17 hours", "9" * 30 + "h"])
+def test_a_length_out_of_bounds_is_refused_not_kept_as_words(length: str) -> None:
+    # Once, `for 100h` became part of what the activity was: logged without its length,
+    # and without a word to the member.
+    message = usage_error("/lead", f"activity fair Expo for {length}")
+    assert message.startswith("An activity lasts from a minute to 16 hours.")
+    assert usage("activity") in message
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("activity fair Careers for 2026", "Careers for 2026"),
+        ("activity fair Jobs for veterans", "Jobs for veterans"),
+        ("activity workshop on the phone", "on the phone"),
+    ],
+)
+def test_words_that_are_no_length_or_day_stay_the_description(text: str, what: str) -> None:
+    assert lead(text) == LogActivity(text.split(" ")[1], what)
+
+
+@pytest.mark.parametrize("day", ["on fir", "on firday", "on 2026-13-01", "on 5th"])
+def test_a_try_at_a_day_closing_an_activity_is_refused_not_logged_as_today(day: str) -> None:
+    message = usage_error("/lead", f"activity fair Expo {day} for 2h")
+    assert "Say when: `on fri`" in message
+    assert usage("activity") in message

@@ -7,6 +7,7 @@ from datetime import time
 
 import pytest
 
+from core.domain import details
 from core.domain.catalog import COMMANDS, HELP, SNOOZE_RANGE, usage
 from core.domain.commands import (
     AddLead,
@@ -31,6 +32,7 @@ from core.domain.commands import (
     MySettings,
     Pause,
     Resume,
+    SetDetail,
     ShareCompanies,
     Show,
     Snooze,
@@ -404,3 +406,63 @@ def test_a_try_at_a_day_closing_an_activity_is_refused_not_logged_as_today(day: 
     message = usage_error("/lead", f"activity fair Expo {day} for 2h")
     assert "Say when: `on fri`" in message
     assert usage("activity") in message
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("set julie email julie.m+jobs@mail.acme.co.uk", "julie.m+jobs@mail.acme.co.uk"),
+        ("set julie email jörg@müller.de", "jörg@müller.de"),
+        (
+            "set julie url https://acme.com:8443/jobs?id=42#apply",
+            "https://acme.com:8443/jobs?id=42#apply",
+        ),
+        ("set julie website www.acme.co.uk/careers", "https://www.acme.co.uk/careers"),
+        ("set julie phone (212) 555-0100 ext 12", "(212) 555-0100 ext 12"),
+    ],
+)
+def test_a_detail_that_is_what_it_says_is_kept_as_typed(text: str, stored: str) -> None:
+    detail = lead(text)
+    assert isinstance(detail, SetDetail) and detail.value == stored
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "a@b"),
+        ("email", "a@b.c"),
+        ("email", "a@1.2"),
+        ("email", "a,b@acme.com"),
+        ("email", "julie@acme.com;bcc"),
+        ("email", "julie@acme_corp.com"),
+        ("url", "javascript:alert(1)"),
+        ("url", "http://[oops"),  # once a crash: urlsplit raises on it
+        ("url", "https://."),
+        ("url", "https://acme..com/x"),
+        ("url", "https://acme.com:js/x"),
+        ("url", "https://acme.com:99999/x"),
+        ("url", "https://acme.com@evil.example/x"),
+        ("url", "https://acme.com/<script>"),
+        ("url", "https://acme.com\\@evil.example"),
+        ("website", "mailto:jobs@acme.com"),
+        ("website", "acme.com:alert(1)"),
+        ("website", "localhost"),
+        ("phone", "call me maybe"),
+        ("phone", "1-800-FLOWERS"),
+        ("phone", "123"),
+    ],
+)
+def test_a_detail_that_is_not_what_it_says_is_refused_with_the_usage(
+    field: str, value: str
+) -> None:
+    message = usage_error("/lead", f"set julie {field} {value}")
+    assert usage("set") in message
+    typed = {"lead": "julie", "field": field, "value": value}
+    with pytest.raises(UsageError, match="Usage: /lead set"):
+        build("lead", "set", typed)
+
+
+def test_a_web_address_with_a_space_or_a_control_character_is_refused() -> None:
+    for value in ("https://acme.com/a b", "https://acme.com/\x07", "https://acme.com/\u200bx"):
+        with pytest.raises(UsageError):
+            details.check("url", value)

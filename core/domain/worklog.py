@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar as months
 import math
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from core.domain.commands import LogChange
 from core.domain.errors import UsageError
 from core.domain.leads import Action, Event, Lead, Stage
 from core.domain.messages import plural
-from core.domain.text import echo
+from core.domain.text import clean, echo
 
 PERIODS = ("week", "month")
 UNITS = ("activities", "hours")
@@ -485,9 +486,15 @@ def behind(period: Period, today: date, cal: BusinessCalendar) -> str | None:
 
 # -- what must never be stored ---------------------------------------------------------
 
+# Read after `clean` and NFKC, so that invisible characters, other spaces and other forms
+# of digits (`１２３`, `١٢٣`: \d is any script's) can't hide one. No repeat here holds
+# another that can match the same text: each is read in one pass.
+_SEP = r"(?: ?[-\u2010-\u2015\u2212./] ?| )"  # hyphens, dashes, a dot, a slash or a space
 _ID = re.compile(
-    r"(?<![0-9])[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}(?![0-9])"  # a US Social Security number
-    r"|\bclaim\s*(?:no\.?|number|num|id|#)\s*:?\s*[0-9][0-9 -]{4,}",  # a claim's number
+    rf"(?<!\d)\d{{3}}{_SEP}\d{{2}}{_SEP}\d{{4}}(?!\d)"  # a US Social Security number
+    r"|\b(?:ssn|social security)(?![a-z])\D{0,20}\d{9}(?!\d)"  # one named, digits together
+    r"|\bclaim(?:ant)?(?:[\s#:.-]{0,3}(?:no|nr|number|num|id|ref|reference)\b)?"
+    r"[\s#:.-]{0,3}(?:is )?\d(?:[\s-]?\d){4,}",  # a claim's number: five digits or more
     re.IGNORECASE,
 )
 NEVER_STORED = (
@@ -499,7 +506,7 @@ NEVER_STORED = (
 def looks_like_id(text: str) -> bool:
     """Whether `text` holds what looks like a US Social Security number or a claim
     number, which the bot refuses to store anywhere."""
-    return _ID.search(text) is not None
+    return _ID.search(unicodedata.normalize("NFKC", clean(text))) is not None
 
 
 # Any number of digits and a minus sign are read, so that `100h` or `-1h` is refused as

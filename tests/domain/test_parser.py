@@ -466,3 +466,47 @@ def test_a_web_address_with_a_space_or_a_control_character_is_refused() -> None:
     for value in ("https://acme.com/a b", "https://acme.com/\x07", "https://acme.com/\u200bx"):
         with pytest.raises(UsageError):
             details.check("url", value)
+
+
+HIDDEN_SSNS = [
+    "123-45-6789",
+    "123\u200b-45-6789",  # a zero-width space, dropped when cleaned
+    "123\t45\t6789",  # a tab, a space once cleaned
+    "１２３-４５-６７８９",  # full-width digits
+    "١٢٣-٤٥-٦٧٨٩",  # Arabic-Indic digits
+    "123.45.6789",
+    "123 – 45 – 6789",
+    "SSN: 123456789",
+    "social security number is 123456789",
+    "claim no. 1234567",
+    "my claim is 1234 5678",
+    "claimant ID 12-345-678",
+]
+
+
+@pytest.mark.parametrize("ssn", HIDDEN_SSNS)
+def test_an_ssn_or_claim_number_is_refused_in_any_disguise_on_both_ways_in(ssn: str) -> None:
+    for text in (f"note julie {ssn}", f"set julie ref {ssn}", f"activity agency {ssn}"):
+        assert usage_error("/lead", text).startswith("That looks like a Social Security")
+    for subcommand, typed in [
+        ("note", {"lead": "julie", "text": ssn}),
+        ("set", {"lead": "julie", "field": "title", "value": ssn}),
+        ("add", {"company": "Acme", "address": ssn}),
+        ("activity", {"kind": "agency", "where": ssn}),
+    ]:
+        with pytest.raises(UsageError, match="never stores one"):
+            build("lead", subcommand, typed)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "set julie phone +1 212 555 0100",
+        "set julie ref 123456789",
+        "note julie claim 3 jobs a week",
+        "note julie claimed 12345 jobs in 2026-03-05",
+        "set julie phone 555-123-4567",
+    ],
+)
+def test_numbers_that_are_no_ssn_or_claim_number_are_kept(text: str) -> None:
+    lead(text)

@@ -37,6 +37,8 @@ from core.domain.settings import PlaybookSettings
 from core.domain.text import MAX_COMMAND, clean, echo
 from core.domain.worklog import (
     ACTIVITY_ALIASES,
+    LOG_DAYS_BACK,
+    MIN_YEAR,
     NEVER_STORED,
     PRESETS,
     WEEKDAYS,
@@ -304,9 +306,16 @@ def _work_log(v: Values) -> c.WorkLog:
     if text in ("last", "last week", "last month"):
         return c.WorkLog(last=True)
     try:
-        return c.WorkLog(when=parse_when(text))
+        when = parse_when(text)
     except UsageError as error:
         raise usage_error(v.key, f"{error} Or say `this` or `last`.") from None
+    # What the day is resolved against is the service's; what is out of reach whatever
+    # today is, is refused here (`999999 days ago` once overflowed the calendar).
+    if when.days_ago is not None and when.days_ago < 0:
+        raise usage_error(v.key, "The log holds what has happened: say `this` or a past day.")
+    if (when.days_ago or 0) > LOG_DAYS_BACK or (when.year or MIN_YEAR) < MIN_YEAR:
+        raise usage_error(v.key, f"The log goes back {LOG_DAYS_BACK} days at most.")
+    return c.WorkLog(when=when)
 
 
 def _referral(v: Values) -> c.AddReferral:
@@ -464,11 +473,12 @@ _WRITES = frozenset(
 
 def usage_key(command: str, path: str) -> str:
     """The key of the usage shown with a refusal: the subcommand's path (`group tz`), or
-    the command's own name where the path alone is another's (`followthrough help`)."""
+    the command's own name where the path alone is another's (`followthrough help`,
+    `followthrough log`: `log` alone is the usage of /lead's actions)."""
     if command == "leaderboard":
         return "leaderboard"
-    if command == "followthrough" and path == "help":
-        return "followthrough help"
+    if command == "followthrough" and path in ("help", "log"):  # `/lead help`, `/lead <log>`
+        return f"followthrough {path}"
     return path
 
 

@@ -26,6 +26,11 @@ PERIODS = ("week", "month")
 UNITS = ("activities", "hours")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_MINIMUM = 100  # activities or hours a period: more is a typo
+# How far back /followthrough log reads: a year (agencies ask to keep the log that long,
+# Washington's 30 days past the benefit year), and no year before MIN_YEAR, which is
+# also far from the first date a calendar can hold.
+LOG_DAYS_BACK = 400
+MIN_YEAR = 1900
 MIDNIGHT = time(0, 0)
 
 # What a member did that is not about one lead, with the words they type for it.

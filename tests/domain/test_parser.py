@@ -37,11 +37,13 @@ from core.domain.commands import (
     Show,
     Snooze,
     Today,
+    WorkLog,
 )
 from core.domain.dates import When, take
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE, Action
 from core.domain.parser import Preview, build, parse, preview, tokenise
+from core.domain.text import plain
 
 
 def lead(text: str) -> Command:
@@ -510,3 +512,26 @@ def test_an_ssn_or_claim_number_is_refused_in_any_disguise_on_both_ways_in(ssn: 
 )
 def test_numbers_that_are_no_ssn_or_claim_number_are_kept(text: str) -> None:
     lead(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("log tomorrow", "The log holds what has happened"),
+        ("log 999999 days ago", "goes back 400 days at most"),  # once: the calendar overflowed
+        ("log 999999 weeks ago", "goes back 400 days at most"),
+        ("log 0001-01-01", "goes back 400 days at most"),  # once: the calendar overflowed
+        ("log next week", "Or say `this` or `last`"),
+    ],
+)
+def test_a_log_out_of_reach_is_refused_with_the_logs_usage(text: str, said: str) -> None:
+    message = plain(usage_error("/followthrough", text))
+    assert said in message
+    assert usage("followthrough log") in message  # once: the usage of /lead's actions
+
+
+def test_the_log_of_this_last_or_a_past_period() -> None:
+    assert ft("log") == ft("log this week") == WorkLog()
+    assert ft("log last") == WorkLog(last=True)
+    assert ft("log 400 days ago") == WorkLog(When(days_ago=400))
+    assert ft("log 2025-03-01") == WorkLog(When(month=3, day=1, year=2025))

@@ -29,6 +29,7 @@ from core.domain.catalog import (
     usage_error,
 )
 from core.domain.catalog import command as command_spec
+from core.domain.dates import WEEKDAYS as DAY_NAMES
 from core.domain.dates import When, parse_when
 from core.domain.errors import UsageError
 from core.domain.leads import Action
@@ -340,26 +341,31 @@ def _log_change(v: Values) -> c.LogChange | None:
     given = [o.name for o in LOG_OPTIONS if v.raw(o.name) not in (None, "")]
     if not given and not v.flag("log_show"):
         return None
-    minimum = v.raw("log_minimum")
+    log = Values(v.spec, v.options, "me log")  # refused with `me log`'s usage, not `me`'s
+    minimum = log.raw("log_minimum")
     if minimum is not None and not isinstance(minimum, int):
-        raise usage_error("me log", "The minimum is a whole number, e.g. 3.")
+        raise usage_error(log.key, "The minimum is a whole number, e.g. 3.")
     if minimum is not None:
         problem = "The minimum is a whole number from {low} to {high} (0: none)."
-        minimum = v.in_range("log_minimum", minimum, problem)
-    code = v.text("log_preset")
+        minimum = log.in_range("log_minimum", minimum, problem)
+    code = log.text("log_preset")
     if code and preset(code) is None:
         raise usage_error(
-            "me log", f"There is no preset {echo(code, 12)}. Presets: {', '.join(PRESETS)}."
+            log.key, f"There is no preset {echo(code, 12)}. Presets: {', '.join(PRESETS)}."
         )
-    start = v.choice("log_start")
-    days = v.choice("log_days")
+    # A day as it is written (`sun`, `sunday`, `tues`), never a word that begins like one:
+    # `start monkey` once set weeks from Monday.
+    start = log.text("log_start").lower()
+    if start and start not in DAY_NAMES:
+        raise usage_error(log.key, f"{echo(start, 20)} is not a day: say {_either(WEEKDAYS)}.")
+    days = None if log.raw("log_days") in (None, "") else log.on_off("log_days")
     return c.LogChange(
         preset=preset(code).code if code else None,  # type: ignore[union-attr]
         minimum=minimum,
-        period=v.choice("log_period"),
-        unit=v.choice("log_unit"),
-        week_starts=None if start is None else WEEKDAYS.index(start),
-        different_days=None if days is None else days == "on",
+        period=log.choice("log_period"),
+        unit=log.choice("log_unit"),
+        week_starts=DAY_NAMES.get(start),
+        different_days=days,
     )
 
 

@@ -26,7 +26,14 @@ from core.domain.dates import take
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE
 from core.domain.text import MAX_COMMAND, clean, echo
-from core.domain.worklog import APPLIED_HOW, NEVER_STORED, UNITS, is_duration, parse_minutes
+from core.domain.worklog import (
+    APPLIED_HOW,
+    MAX_MINIMUM,
+    NEVER_STORED,
+    UNITS,
+    is_duration,
+    parse_minutes,
+)
 
 __all__ = ["Options", "Preview", "build", "parse", "preview", "tokenise"]
 
@@ -283,6 +290,7 @@ def _activity(text: str) -> dict[str, str | int | bool | None]:
 
 
 _LOG_WORDS = {"preset": "log_preset", "start": "log_start", "days": "log_days"}
+_LOG_EXAMPLES = {"preset": "preset US-NY", "start": "start sun", "days": "days on"}
 
 
 def _me_log(words: list[str]) -> Tokens:
@@ -299,9 +307,12 @@ def _me_log(words: list[str]) -> Tokens:
         if word == "claim":
             raise UsageError(NEVER_STORED)
         if word in ("minimum", "min"):
-            if i + 1 >= len(words) or not is_number(words[i + 1]) or len(words[i + 1]) > 3:
-                raise usage_error("me log", "The minimum is a whole number, e.g. `minimum 3`.")
-            values["log_minimum"] = int(words[i + 1])
+            if i + 1 >= len(words) or not is_number(words[i + 1]):
+                raise usage_error(
+                    "me log",
+                    f"The minimum is a whole number from 0 to {MAX_MINIMUM}, e.g. `minimum 3`.",
+                )
+            values["log_minimum"] = int(words[i + 1])  # the builder checks its bounds
             i += 2
             while i < len(words) and words[i].lower() in ("week", "month", "a", "per", *UNITS):
                 unit = words[i].lower()
@@ -312,10 +323,11 @@ def _me_log(words: list[str]) -> Tokens:
                 i += 1
             continue
         option = _LOG_WORDS.get(word)
-        if option is None or i + 1 >= len(words):
+        if option is None:
             raise usage_error("me log", f"I didn't expect {echo(words[i], 20)} there.")
-        value = words[i + 1]
-        values[option] = value.lower()[:3] if option == "log_start" else value
+        if i + 1 >= len(words):
+            raise usage_error("me log", f"Give `{word}` a value, e.g. `{_LOG_EXAMPLES[word]}`.")
+        values[option] = words[i + 1]
         i += 2
     return "me", values
 

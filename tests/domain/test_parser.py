@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import time
 
 import pytest
@@ -29,6 +30,7 @@ from core.domain.commands import (
     ListLeads,
     LogAction,
     LogActivity,
+    LogChange,
     MySettings,
     Pause,
     Resume,
@@ -512,6 +514,45 @@ def test_an_ssn_or_claim_number_is_refused_in_any_disguise_on_both_ways_in(ssn: 
 )
 def test_numbers_that_are_no_ssn_or_claim_number_are_kept(text: str) -> None:
     lead(text)
+
+
+def test_me_log_sets_the_logs_rules_in_words() -> None:
+    assert ft("me log preset us-ny start sunday days off") == MySettings(
+        log=LogChange(preset="US-NY", week_starts=6, different_days=False)
+    )
+    assert ft("me log minimum 35 hours") == MySettings(log=LogChange(minimum=35, unit="hours"))
+    assert ft("me log start tues") == MySettings(log=LogChange(week_starts=1))
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("me log minimum 999", "from 0 to 100"),
+        ("me log minimum 1000", "from 0 to 100"),  # once: "a whole number", which it is
+        ("me log minimum -1", "from 0 to 100"),
+        ("me log minimum", "from 0 to 100"),
+        ("me log start funday", "funday is not a day"),
+        ("me log start monkey", "monkey is not a day"),  # once: weeks from Monday
+        ("me log start", "Give `start` a value"),
+        ("me log preset", "Give `preset` a value"),  # once: "I didn't expect preset there"
+        ("me log days", "Give `days` a value"),
+        ("me log days maybe", "Say `on` or `off`"),
+        ("me log preset XX", "There is no preset XX"),
+        ("me log colour blue", "I didn't expect colour there"),
+    ],
+)
+def test_a_bad_log_setting_says_what_is_wrong_with_the_usage_of_me_log(
+    text: str, said: str
+) -> None:
+    message = plain(usage_error("/followthrough", text))
+    assert said in message
+    assert usage("me log") in message  # not `me`'s, which has no word about the log
+
+
+def test_a_typed_log_setting_is_refused_with_the_usage_of_me_log() -> None:
+    for typed in ({"log_minimum": 500}, {"log_start": "funday"}, {"log_days": "maybe"}):
+        with pytest.raises(UsageError, match=re.escape(usage("me log"))):
+            build("followthrough", "me", typed)
 
 
 @pytest.mark.parametrize(

@@ -289,7 +289,8 @@ def _set(v: Values) -> c.SetDetail:
 def _activity(v: Values) -> c.LogActivity:
     typed = v.text("kind").lower()
     kind = v.choice("kind") if typed not in ACTIVITY_ALIASES else ACTIVITY_ALIASES[typed]
-    assert kind is not None
+    if kind is None:  # typed options may leave it out, required or not
+        raise usage_error(v.key, "What kind of activity?")
     minutes = None
     if v.text("hours"):
         try:

@@ -576,3 +576,10 @@ def test_the_log_of_this_last_or_a_past_period() -> None:
     assert ft("log last") == WorkLog(last=True)
     assert ft("log 400 days ago") == WorkLog(When(days_ago=400))
     assert ft("log 2025-03-01") == WorkLog(When(month=3, day=1, year=2025))
+
+
+@pytest.mark.parametrize("kind", [None, ""])
+def test_a_typed_activity_without_its_kind_is_refused_with_the_usage(kind: str | None) -> None:
+    # Once an assertion failed: the command ended in "Something went wrong".
+    with pytest.raises(UsageError, match="What kind of activity"):
+        build("lead", "activity", {"kind": kind, "what": "Expo"})

@@ -13,6 +13,7 @@ from core.domain.text import echo
 # in one pass, whatever its length.
 _LOCAL = re.compile(r"[^@\s<>()\[\]\\,;:\"]+")  # an address's part before the @
 _LABEL = re.compile(r"[^\W_]+(?:-+[^\W_]+)*")  # letters or digits, hyphens inside
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://", re.I)
 _PHONE = re.compile(r"\+?[0-9 ()./-]+(?: ?(?:x|ext\.?) ?[0-9]{1,6})?", re.I)
 MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 5, 17
 # Never in a web address as typed (RFC 3986): shown as they are, they can close the
@@ -73,7 +74,8 @@ def check(field: str, value: str) -> str:
         case "url":
             return _web(value, "a web address")
         case "website":
-            # `acme.com` is a website too: stored with its https://.
-            bare = "://" not in value
+            # `acme.com` is a website too: stored with its https://. A `://` further on
+            # (`acme.com/go?to=https://...`) is no scheme of its own.
+            bare = _SCHEME.match(value) is None
             return _web(f"https://{value}" if bare else value, "a website")
     return value

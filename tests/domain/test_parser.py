@@ -422,6 +422,8 @@ def test_a_try_at_a_day_closing_an_activity_is_refused_not_logged_as_today(day: 
             "https://acme.com:8443/jobs?id=42#apply",
         ),
         ("set julie website www.acme.co.uk/careers", "https://www.acme.co.uk/careers"),
+        ("set julie website acme.com/go?to=https://x.io", "https://acme.com/go?to=https://x.io"),
+        ("set julie website HTTP://acme.com", "HTTP://acme.com"),
         ("set julie phone (212) 555-0100 ext 12", "(212) 555-0100 ext 12"),
     ],
 )

@@ -484,7 +484,7 @@ def usage_key(command: str, path: str) -> str:
     `followthrough log`: `log` alone is the usage of /lead's actions)."""
     if command == "leaderboard":
         return "leaderboard"
-    if command == "followthrough" and path in ("help", "log"):  # `/lead help`, `/lead <log>`
+    if command == "followthrough" and path in ("help", "log"):  # alone, /lead's usages
         return f"followthrough {path}"
     return path
 

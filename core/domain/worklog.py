@@ -544,11 +544,12 @@ def parse_minutes(text: str) -> int:
     if found is None:
         raise UsageError(f"{echo(text, 20)} is not a duration; say e.g. 3h, 90m or 1.5 hours.")
     hours, minutes = found["hours"] or "0", found["minutes"] or "0"
+    out_of_bounds = UsageError(f"An activity lasts from a minute to {MAX_MINUTES // 60} hours.")
     if found["sign"] or len(hours) > 6 or len(minutes) > 6:  # float("9" * 400) is inf
-        raise UsageError(f"An activity lasts from a minute to {MAX_MINUTES // 60} hours.")
+        raise out_of_bounds
     total = round(float(hours.replace(",", ".")) * 60) + int(minutes)
     if not 0 < total <= MAX_MINUTES:
-        raise UsageError(f"An activity lasts from a minute to {MAX_MINUTES // 60} hours.")
+        raise out_of_bounds
     return total
 
 

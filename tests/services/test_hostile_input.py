@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -34,6 +34,7 @@ from core.services.ports import SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import OutboxRow
 from testkit import kit
+from testkit.storage import FakeStorage
 from tests.conftest import START
 
 ANA = Identity("slack", "T1", "U-ana", "Ana")
@@ -581,7 +582,7 @@ FORGED = st.builds(
 
 
 @settings(
-    max_examples=25,
+    max_examples=12,  # each renders a PDF: about 0.1 s
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -592,29 +593,24 @@ FORGED = st.builds(
 def test_another_members_leads_and_activities_never_reach_a_members_log(
     other: Identity, secrets: list[str]
 ) -> None:
-    from core.services.ports import SimulatedClock
-    from testkit.storage import FakeStorage
-
+    assume((other.platform, other.workspace_id, other.user_id) != ("slack", "T1", "U-ana"))
     app = FollowThrough(FakeStorage().uow, SimulatedClock(START))
-    if (other.platform, other.workspace_id, other.user_id) == ("slack", "T1", "U-ana"):
-        return  # Ana herself
     say(app, "/lead add Julie at Acme")
     say(app, "/lead applied julie")
     for n, kind in enumerate(secrets):
-        say(app, f"/lead add at Secretco{n}", other)
-        say(app, f"/lead applied #1 online secret-{n}", other)
-        say(app, f"/lead set #1 email secret{n}@secretco.com", other)
-        say(app, f"/lead activity {kind} Secret-{n} at Hidden-{n} for 2h", other)
+        for line in (
+            f"/lead add at Secretco{n}",
+            f"/lead applied #1 online secret-{n}",  # their #1, never Ana's
+            f"/lead set #1 email secret{n}@secretco.com",
+            f"/lead activity {kind} Secret-{n} at Hidden-{n} for 2h",
+        ):
+            assert say(app, line, other).kind is MessageKind.REPLY, line
     mine = say(app, "/followthrough log")
     (sheet,) = [a for a in mine.attachments if a.filename.endswith(".csv")]
     assert isinstance(sheet.content, str)
     assert "ecret" not in sheet.content and "idden" not in sheet.content
     assert [row["employer"] for row in csv.DictReader(io.StringIO(sheet.content))] == ["Acme"]
     assert plain(mine.text).startswith("Work-search log, Mon Mar 2 – Sun Mar 8: 1 activity.")
-    theirs = say(app, "/followthrough log", other)
-    (their_sheet,) = [a for a in theirs.attachments if a.filename.endswith(".csv")]
-    assert isinstance(their_sheet.content, str)
-    assert "Acme" not in their_sheet.content and "Julie" not in their_sheet.content
 
 
 @pytest.mark.xfail(

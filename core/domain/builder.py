@@ -29,6 +29,7 @@ from core.domain.catalog import (
     usage_error,
 )
 from core.domain.catalog import command as command_spec
+from core.domain.dates import WEEKDAYS as DAY_NAMES
 from core.domain.dates import When, parse_when
 from core.domain.errors import UsageError
 from core.domain.leads import Action
@@ -37,6 +38,8 @@ from core.domain.settings import PlaybookSettings
 from core.domain.text import MAX_COMMAND, clean, echo
 from core.domain.worklog import (
     ACTIVITY_ALIASES,
+    LOG_DAYS_BACK,
+    MIN_YEAR,
     NEVER_STORED,
     PRESETS,
     WEEKDAYS,
@@ -286,7 +289,8 @@ def _set(v: Values) -> c.SetDetail:
 def _activity(v: Values) -> c.LogActivity:
     typed = v.text("kind").lower()
     kind = v.choice("kind") if typed not in ACTIVITY_ALIASES else ACTIVITY_ALIASES[typed]
-    assert kind is not None
+    if kind is None:  # typed options may leave it out, required or not
+        raise usage_error(v.key, "What kind of activity?")
     minutes = None
     if v.text("hours"):
         try:
@@ -304,9 +308,16 @@ def _work_log(v: Values) -> c.WorkLog:
     if text in ("last", "last week", "last month"):
         return c.WorkLog(last=True)
     try:
-        return c.WorkLog(when=parse_when(text))
+        when = parse_when(text)
     except UsageError as error:
         raise usage_error(v.key, f"{error} Or say `this` or `last`.") from None
+    # What the day is resolved against is the service's; what is out of reach whatever
+    # today is, is refused here (`999999 days ago` once overflowed the calendar).
+    if when.days_ago is not None and when.days_ago < 0:
+        raise usage_error(v.key, "The log holds what has happened: say `this` or a past day.")
+    if (when.days_ago or 0) > LOG_DAYS_BACK or (when.year or MIN_YEAR) < MIN_YEAR:
+        raise usage_error(v.key, f"The log goes back {LOG_DAYS_BACK} days at most.")
+    return c.WorkLog(when=when)
 
 
 def _referral(v: Values) -> c.AddReferral:
@@ -331,26 +342,31 @@ def _log_change(v: Values) -> c.LogChange | None:
     given = [o.name for o in LOG_OPTIONS if v.raw(o.name) not in (None, "")]
     if not given and not v.flag("log_show"):
         return None
-    minimum = v.raw("log_minimum")
+    log = Values(v.spec, v.options, "me log")  # refused with `me log`'s usage, not `me`'s
+    minimum = log.raw("log_minimum")
     if minimum is not None and not isinstance(minimum, int):
-        raise usage_error("me log", "The minimum is a whole number, e.g. 3.")
+        raise usage_error(log.key, "The minimum is a whole number, e.g. 3.")
     if minimum is not None:
         problem = "The minimum is a whole number from {low} to {high} (0: none)."
-        minimum = v.in_range("log_minimum", minimum, problem)
-    code = v.text("log_preset")
+        minimum = log.in_range("log_minimum", minimum, problem)
+    code = log.text("log_preset")
     if code and preset(code) is None:
         raise usage_error(
-            "me log", f"There is no preset {echo(code, 12)}. Presets: {', '.join(PRESETS)}."
+            log.key, f"There is no preset {echo(code, 12)}. Presets: {', '.join(PRESETS)}."
         )
-    start = v.choice("log_start")
-    days = v.choice("log_days")
+    # A day as it is written (`sun`, `sunday`, `tues`), never a word that begins like one:
+    # `start monkey` once set weeks from Monday.
+    start = log.text("log_start").lower()
+    if start and start not in DAY_NAMES:
+        raise usage_error(log.key, f"{echo(start, 20)} is not a day: say {_either(WEEKDAYS)}.")
+    days = None if log.raw("log_days") in (None, "") else log.on_off("log_days")
     return c.LogChange(
         preset=preset(code).code if code else None,  # type: ignore[union-attr]
         minimum=minimum,
-        period=v.choice("log_period"),
-        unit=v.choice("log_unit"),
-        week_starts=None if start is None else WEEKDAYS.index(start),
-        different_days=None if days is None else days == "on",
+        period=log.choice("log_period"),
+        unit=log.choice("log_unit"),
+        week_starts=DAY_NAMES.get(start),
+        different_days=days,
     )
 
 
@@ -464,11 +480,12 @@ _WRITES = frozenset(
 
 def usage_key(command: str, path: str) -> str:
     """The key of the usage shown with a refusal: the subcommand's path (`group tz`), or
-    the command's own name where the path alone is another's (`followthrough help`)."""
+    the command's own name where the path alone is another's (`followthrough help`,
+    `followthrough log`: `log` alone is the usage of /lead's actions)."""
     if command == "leaderboard":
         return "leaderboard"
-    if command == "followthrough" and path == "help":
-        return "followthrough help"
+    if command == "followthrough" and path in ("help", "log"):  # alone, /lead's usages
+        return f"followthrough {path}"
     return path
 
 

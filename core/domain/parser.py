@@ -26,7 +26,14 @@ from core.domain.dates import take
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE
 from core.domain.text import MAX_COMMAND, clean, echo
-from core.domain.worklog import APPLIED_HOW, NEVER_STORED, UNITS, parse_minutes
+from core.domain.worklog import (
+    APPLIED_HOW,
+    MAX_MINIMUM,
+    NEVER_STORED,
+    UNITS,
+    is_duration,
+    parse_minutes,
+)
 
 __all__ = ["Options", "Preview", "build", "parse", "preview", "tokenise"]
 
@@ -222,15 +229,42 @@ def _how(text: str) -> tuple[str | None, str]:
 
 
 def _duration(words: list[str]) -> tuple[str | None, list[str]]:
-    """A closing `for 3h` / `for 1.5 hours` / `for 2 hours 15 min`, and the words before."""
+    """A closing `for 3h` / `for 1.5 hours` / `for 2 hours 15 min`, and the words before.
+
+    What is written as a length is taken as one even when it is out of bounds (`for
+    100h`, `for -1h`), for the builder to refuse: kept as text, it was logged without
+    its length and without a word to the member."""
     for start in range(max(len(words) - 5, 0), len(words) - 1):
-        if words[start].lower() == "for":
-            phrase = " ".join(words[start + 1 :])
-            try:
-                parse_minutes(phrase)
-            except UsageError:
-                continue
-            return phrase, words[:start]
+        if words[start].lower() != "for":
+            continue
+        phrase = " ".join(words[start + 1 :])
+        try:
+            parse_minutes(phrase)
+        except UsageError:
+            if not is_duration(phrase):
+                continue  # `for veterans`, `for 2026`: words of the description
+        return phrase, words[:start]
+    return None, words
+
+
+_DATE_WORDS = 4  # the longest date phrase `take` reads: `on 3 days ago`
+
+
+def _closing_date(words: list[str]) -> tuple[str | None, list[str]]:
+    """A date phrase that closes `words` (`... on fri`), and the words before it.
+
+    Only the last few words can hold one, so only they are tried: the text before is
+    never read again, whatever its length. A try at a day in the last two (`on fir`) is
+    refused, as in a lead's note: kept as text, it was logged as done today."""
+    for start in range(max(len(words) - _DATE_WORDS, 0), len(words)):
+        try:
+            found, rest = take([word.lower() for word in words[start:]])
+        except UsageError as error:
+            if start == len(words) - 2:
+                raise usage_error("activity", str(error)) from None
+            continue
+        if found is not None and not rest:
+            return " ".join(words[start:]), words[:start]
     return None, words
 
 
@@ -241,15 +275,9 @@ def _activity(text: str) -> dict[str, str | int | bool | None]:
         raise usage_error("activity", "What kind of activity?")
     kind, words = words[0], words[1:]
     hours, words = _duration(words)
-    when = None
-    for start in range(len(words)):  # a date phrase closes the text
-        try:
-            found, rest = take([word.lower() for word in words[start:]])
-        except UsageError:
-            continue
-        if found is not None and not rest:
-            when, words = " ".join(words[start:]), words[:start]
-            break
+    when, words = _closing_date(words)
+    if hours is None and when is not None:  # `for 3h on fri`: the other order
+        hours, words = _duration(words)
     at = _keyword(["", *words], "at") - 1 if words else -1
     what, where = (words, []) if at < 0 else (words[:at], words[at + 1 :])
     return {
@@ -262,6 +290,7 @@ def _activity(text: str) -> dict[str, str | int | bool | None]:
 
 
 _LOG_WORDS = {"preset": "log_preset", "start": "log_start", "days": "log_days"}
+_LOG_EXAMPLES = {"preset": "preset US-NY", "start": "start sun", "days": "days on"}
 
 
 def _me_log(words: list[str]) -> Tokens:
@@ -278,9 +307,12 @@ def _me_log(words: list[str]) -> Tokens:
         if word == "claim":
             raise UsageError(NEVER_STORED)
         if word in ("minimum", "min"):
-            if i + 1 >= len(words) or not is_number(words[i + 1]) or len(words[i + 1]) > 3:
-                raise usage_error("me log", "The minimum is a whole number, e.g. `minimum 3`.")
-            values["log_minimum"] = int(words[i + 1])
+            if i + 1 >= len(words) or not is_number(words[i + 1]):
+                raise usage_error(
+                    "me log",
+                    f"The minimum is a whole number from 0 to {MAX_MINIMUM}, e.g. `minimum 3`.",
+                )
+            values["log_minimum"] = int(words[i + 1])  # the builder checks its bounds
             i += 2
             while i < len(words) and words[i].lower() in ("week", "month", "a", "per", *UNITS):
                 unit = words[i].lower()
@@ -291,10 +323,11 @@ def _me_log(words: list[str]) -> Tokens:
                 i += 1
             continue
         option = _LOG_WORDS.get(word)
-        if option is None or i + 1 >= len(words):
+        if option is None:
             raise usage_error("me log", f"I didn't expect {echo(words[i], 20)} there.")
-        value = words[i + 1]
-        values[option] = value.lower()[:3] if option == "log_start" else value
+        if i + 1 >= len(words):
+            raise usage_error("me log", f"Give `{word}` a value, e.g. `{_LOG_EXAMPLES[word]}`.")
+        values[option] = words[i + 1]
         i += 2
     return "me", values
 

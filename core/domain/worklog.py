@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar as months
 import math
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -19,12 +20,17 @@ from core.domain.commands import LogChange
 from core.domain.errors import UsageError
 from core.domain.leads import Action, Event, Lead, Stage
 from core.domain.messages import plural
-from core.domain.text import echo
+from core.domain.text import clean, echo
 
 PERIODS = ("week", "month")
 UNITS = ("activities", "hours")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_MINIMUM = 100  # activities or hours a period: more is a typo
+# How far back /followthrough log reads: a year (agencies ask to keep the log that long,
+# Washington's 30 days past the benefit year), and no year before MIN_YEAR, which is
+# also far from the first date a calendar can hold.
+LOG_DAYS_BACK = 400
+MIN_YEAR = 1900
 MIDNIGHT = time(0, 0)
 
 # What a member did that is not about one lead, with the words they type for it.
@@ -485,9 +491,15 @@ def behind(period: Period, today: date, cal: BusinessCalendar) -> str | None:
 
 # -- what must never be stored ---------------------------------------------------------
 
+# Read after `clean` and NFKC, so that invisible characters, other spaces and other forms
+# of digits (`１２３`, `١٢٣`: \d is any script's) can't hide one. No repeat here holds
+# another that can match the same text: each is read in one pass.
+_SEP = r"(?: ?[-\u2010-\u2015\u2212./] ?| )"  # hyphens, dashes, a dot, a slash or a space
 _ID = re.compile(
-    r"(?<![0-9])[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}(?![0-9])"  # a US Social Security number
-    r"|\bclaim\s*(?:no\.?|number|num|id|#)\s*:?\s*[0-9][0-9 -]{4,}",  # a claim's number
+    rf"(?<!\d)\d{{3}}{_SEP}\d{{2}}{_SEP}\d{{4}}(?!\d)"  # a US Social Security number
+    r"|\b(?:ssn|social security)(?![a-z])\D{0,20}\d{9}(?!\d)"  # one named, digits together
+    r"|\bclaim(?:ant)?(?:[\s#:.-]{0,3}(?:no|nr|number|num|id|ref|reference)\b)?"
+    r"[\s#:.-]{0,3}(?:is )?\d(?:[\s-]?\d){4,}",  # a claim's number: five digits or more
     re.IGNORECASE,
 )
 NEVER_STORED = (
@@ -499,27 +511,46 @@ NEVER_STORED = (
 def looks_like_id(text: str) -> bool:
     """Whether `text` holds what looks like a US Social Security number or a claim
     number, which the bot refuses to store anywhere."""
-    return _ID.search(text) is not None
+    return _ID.search(unicodedata.normalize("NFKC", clean(text))) is not None
 
 
+# Any number of digits and a minus sign are read, so that `100h` or `-1h` is refused as
+# a length instead of passing for text; each quantifier is separated by a literal, so
+# nothing backtracks more than once over the text.
 _DURATION = re.compile(
-    r"(?:(?P<hours>[0-9]{1,2}(?:[.,][0-9]{1,2})?)\s*(?:hours|hour|hrs|hr|h))?\s*"
-    r"(?:(?P<minutes>[0-9]{1,4})\s*(?:minutes|minute|mins|min|m)?)?",
+    r"(?P<sign>[-\u2212])?"
+    r"(?:(?P<hours>[0-9]+(?:[.,][0-9]+)?)\s*(?P<h>hours|hour|hrs|hr|h))?\s*"
+    r"(?:(?P<minutes>[0-9]+)\s*(?P<m>minutes|minute|mins|min|m)?)?",
     re.IGNORECASE,
 )
 
 
+def _duration(text: str) -> re.Match[str] | None:
+    found = _DURATION.fullmatch(text.strip())
+    return found if found is not None and (found["hours"] or found["minutes"]) else None
+
+
+def is_duration(text: str) -> bool:
+    """Whether `text` is written as a length with its unit (`3h`, `90 min`, and `100h`
+    or `-1h` too): after `for`, it is what an activity lasted, right or wrong, never a
+    few words of its description. A bare number (`for 2026`) is not."""
+    found = _duration(text)
+    return found is not None and bool(found["h"] or found["m"])
+
+
 def parse_minutes(text: str) -> int:
     """How long an activity took: `3h`, `1.5 hours`, `90m`, `1h30`, `2 hours 15 min`."""
-    found = _DURATION.fullmatch(text.strip())
-    if found is None or not (found["hours"] or found["minutes"]):
+    found = _duration(text)
+    if found is None:
         raise UsageError(f"{echo(text, 20)} is not a duration; say e.g. 3h, 90m or 1.5 hours.")
-    minutes = round(float((found["hours"] or "0").replace(",", ".")) * 60)
-    if found["minutes"]:
-        minutes += int(found["minutes"])
-    if not 0 < minutes <= MAX_MINUTES:
-        raise UsageError(f"An activity lasts from a minute to {MAX_MINUTES // 60} hours.")
-    return minutes
+    hours, minutes = found["hours"] or "0", found["minutes"] or "0"
+    out_of_bounds = UsageError(f"An activity lasts from a minute to {MAX_MINUTES // 60} hours.")
+    if found["sign"] or len(hours) > 6 or len(minutes) > 6:  # float("9" * 400) is inf
+        raise out_of_bounds
+    total = round(float(hours.replace(",", ".")) * 60) + int(minutes)
+    if not 0 < total <= MAX_MINUTES:
+        raise out_of_bounds
+    return total
 
 
 MAX_MINUTES = 16 * 60  # one activity, logged once

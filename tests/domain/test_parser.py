@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 from datetime import time
 
 import pytest
 
+from core.domain import details
 from core.domain.catalog import COMMANDS, HELP, SNOOZE_RANGE, usage
 from core.domain.commands import (
     AddLead,
@@ -26,17 +29,23 @@ from core.domain.commands import (
     Leaderboard,
     ListLeads,
     LogAction,
+    LogActivity,
+    LogChange,
     MySettings,
     Pause,
     Resume,
+    SetDetail,
     ShareCompanies,
     Show,
     Snooze,
     Today,
+    WorkLog,
 )
+from core.domain.dates import When, take
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE, Action
 from core.domain.parser import Preview, build, parse, preview, tokenise
+from core.domain.text import plain
 
 
 def lead(text: str) -> Command:
@@ -332,3 +341,247 @@ def test_the_preview_reads_only_the_first_words() -> None:
     assert preview("/followthrough", "group points called " + "x" * 5000) == Preview(True, False)
     assert preview("followthrough", "group tz") == Preview(True, False)  # a typed path
     assert preview("/lead", "emailed julie") == Preview(False, False)
+
+
+# --- the work-search log's commands --------------------------------------------------------
+
+
+def words_read_by_take(monkeypatch: pytest.MonkeyPatch, text: str) -> int:
+    """How many words the date reader is handed while `/lead <text>` is parsed."""
+    from core.domain import parser
+
+    handed: list[int] = []
+
+    def counting(words: list[str]) -> object:
+        handed.append(len(words))
+        return take(words)
+
+    monkeypatch.setattr(parser, "take", counting)
+    with contextlib.suppress(UsageError):
+        tokenise("/lead", text)
+    return sum(handed)
+
+
+@pytest.mark.parametrize("filler", ["a ", "on fir ", "1 ", "on ", "3 days ago "])
+def test_an_activity_is_read_in_one_pass_whatever_its_length(
+    monkeypatch: pytest.MonkeyPatch, filler: str
+) -> None:
+    # A closing date phrase has at most four words: only those are tried, so a 4,000
+    # character activity costs what a short one does (it once cost a pass per word).
+    short = words_read_by_take(monkeypatch, "activity fair " + filler * 10)
+    long = words_read_by_take(monkeypatch, "activity fair " + filler * (3980 // len(filler)))
+    assert long == short <= 20
+
+
+def test_an_activity_with_what_where_when_and_how_long() -> None:
+    assert lead("activity fair Tech Jobs Expo at Javits Center on fri for 3h") == LogActivity(
+        "fair", "Tech Jobs Expo", "Javits Center", When(weekday=4), 180
+    )
+    assert lead("activity search") == LogActivity("search")
+
+
+def test_an_activitys_length_may_come_before_its_day() -> None:
+    assert lead("activity fair Expo for 3h on fri") == lead("activity fair Expo on fri for 3h")
+
+
+@pytest.mark.parametrize("length", ["100h", "-1h", "0h", "0 min", "17 hours", "9" * 30 + "h"])
+def test_a_length_out_of_bounds_is_refused_not_kept_as_words(length: str) -> None:
+    # Once, `for 100h` became part of what the activity was: logged without its length,
+    # and without a word to the member.
+    message = usage_error("/lead", f"activity fair Expo for {length}")
+    assert message.startswith("An activity lasts from a minute to 16 hours.")
+    assert usage("activity") in message
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("activity fair Careers for 2026", "Careers for 2026"),
+        ("activity fair Jobs for veterans", "Jobs for veterans"),
+        ("activity workshop on the phone", "on the phone"),
+    ],
+)
+def test_words_that_are_no_length_or_day_stay_the_description(text: str, what: str) -> None:
+    assert lead(text) == LogActivity(text.split(" ")[1], what)
+
+
+@pytest.mark.parametrize("day", ["on fir", "on firday", "on 2026-13-01", "on 5th"])
+def test_a_try_at_a_day_closing_an_activity_is_refused_not_logged_as_today(day: str) -> None:
+    message = usage_error("/lead", f"activity fair Expo {day} for 2h")
+    assert "Say when: `on fri`" in message
+    assert usage("activity") in message
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("set julie email julie.m+jobs@mail.acme.co.uk", "julie.m+jobs@mail.acme.co.uk"),
+        ("set julie email jörg@müller.de", "jörg@müller.de"),
+        (
+            "set julie url https://acme.com:8443/jobs?id=42#apply",
+            "https://acme.com:8443/jobs?id=42#apply",
+        ),
+        ("set julie website www.acme.co.uk/careers", "https://www.acme.co.uk/careers"),
+        ("set julie website acme.com/go?to=https://x.io", "https://acme.com/go?to=https://x.io"),
+        ("set julie website HTTP://acme.com", "HTTP://acme.com"),
+        ("set julie phone (212) 555-0100 ext 12", "(212) 555-0100 ext 12"),
+    ],
+)
+def test_a_detail_that_is_what_it_says_is_kept_as_typed(text: str, stored: str) -> None:
+    detail = lead(text)
+    assert isinstance(detail, SetDetail) and detail.value == stored
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "a@b"),
+        ("email", "a@b.c"),
+        ("email", "a@1.2"),
+        ("email", "a,b@acme.com"),
+        ("email", "julie@acme.com;bcc"),
+        ("email", "julie@acme_corp.com"),
+        ("url", "javascript:alert(1)"),
+        ("url", "http://[oops"),  # once a crash: urlsplit raises on it
+        ("url", "https://."),
+        ("url", "https://acme..com/x"),
+        ("url", "https://acme.com:js/x"),
+        ("url", "https://acme.com:99999/x"),
+        ("url", "https://acme.com@evil.example/x"),
+        ("url", "https://acme.com/<script>"),
+        ("url", "https://acme.com\\@evil.example"),
+        ("website", "mailto:jobs@acme.com"),
+        ("website", "acme.com:alert(1)"),
+        ("website", "localhost"),
+        ("phone", "call me maybe"),
+        ("phone", "1-800-FLOWERS"),
+        ("phone", "123"),
+    ],
+)
+def test_a_detail_that_is_not_what_it_says_is_refused_with_the_usage(
+    field: str, value: str
+) -> None:
+    message = usage_error("/lead", f"set julie {field} {value}")
+    assert usage("set") in message
+    typed = {"lead": "julie", "field": field, "value": value}
+    with pytest.raises(UsageError, match="Usage: /lead set"):
+        build("lead", "set", typed)
+
+
+def test_a_web_address_with_a_space_or_a_control_character_is_refused() -> None:
+    for value in ("https://acme.com/a b", "https://acme.com/\x07", "https://acme.com/\u200bx"):
+        with pytest.raises(UsageError):
+            details.check("url", value)
+
+
+HIDDEN_SSNS = [
+    "123-45-6789",
+    "123\u200b-45-6789",  # a zero-width space, dropped when cleaned
+    "123\t45\t6789",  # a tab, a space once cleaned
+    "１２３-４５-６７８９",  # full-width digits
+    "١٢٣-٤٥-٦٧٨٩",  # Arabic-Indic digits
+    "123.45.6789",
+    "123 – 45 – 6789",
+    "SSN: 123456789",
+    "social security number is 123456789",
+    "claim no. 1234567",
+    "my claim is 1234 5678",
+    "claimant ID 12-345-678",
+]
+
+
+@pytest.mark.parametrize("ssn", HIDDEN_SSNS)
+def test_an_ssn_or_claim_number_is_refused_in_any_disguise_on_both_ways_in(ssn: str) -> None:
+    for text in (f"note julie {ssn}", f"set julie ref {ssn}", f"activity agency {ssn}"):
+        assert usage_error("/lead", text).startswith("That looks like a Social Security")
+    for subcommand, typed in [
+        ("note", {"lead": "julie", "text": ssn}),
+        ("set", {"lead": "julie", "field": "title", "value": ssn}),
+        ("add", {"company": "Acme", "address": ssn}),
+        ("activity", {"kind": "agency", "where": ssn}),
+    ]:
+        with pytest.raises(UsageError, match="never stores one"):
+            build("lead", subcommand, typed)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "set julie phone +1 212 555 0100",
+        "set julie ref 123456789",
+        "note julie claim 3 jobs a week",
+        "note julie claimed 12345 jobs in 2026-03-05",
+        "set julie phone 555-123-4567",
+    ],
+)
+def test_numbers_that_are_no_ssn_or_claim_number_are_kept(text: str) -> None:
+    lead(text)
+
+
+def test_me_log_sets_the_logs_rules_in_words() -> None:
+    assert ft("me log preset us-ny start sunday days off") == MySettings(
+        log=LogChange(preset="US-NY", week_starts=6, different_days=False)
+    )
+    assert ft("me log minimum 35 hours") == MySettings(log=LogChange(minimum=35, unit="hours"))
+    assert ft("me log start tues") == MySettings(log=LogChange(week_starts=1))
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("me log minimum 999", "from 0 to 100"),
+        ("me log minimum 1000", "from 0 to 100"),  # once: "a whole number", which it is
+        ("me log minimum -1", "from 0 to 100"),
+        ("me log minimum", "from 0 to 100"),
+        ("me log start funday", "funday is not a day"),
+        ("me log start monkey", "monkey is not a day"),  # once: weeks from Monday
+        ("me log start", "Give `start` a value"),
+        ("me log preset", "Give `preset` a value"),  # once: "I didn't expect preset there"
+        ("me log days", "Give `days` a value"),
+        ("me log days maybe", "Say `on` or `off`"),
+        ("me log preset XX", "There is no preset XX"),
+        ("me log colour blue", "I didn't expect colour there"),
+    ],
+)
+def test_a_bad_log_setting_says_what_is_wrong_with_the_usage_of_me_log(
+    text: str, said: str
+) -> None:
+    message = plain(usage_error("/followthrough", text))
+    assert said in message
+    assert usage("me log") in message  # not `me`'s, which has no word about the log
+
+
+def test_a_typed_log_setting_is_refused_with_the_usage_of_me_log() -> None:
+    for typed in ({"log_minimum": 500}, {"log_start": "funday"}, {"log_days": "maybe"}):
+        with pytest.raises(UsageError, match=re.escape(usage("me log"))):
+            build("followthrough", "me", typed)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("log tomorrow", "The log holds what has happened"),
+        ("log 999999 days ago", "goes back 400 days at most"),  # once: the calendar overflowed
+        ("log 999999 weeks ago", "goes back 400 days at most"),
+        ("log 0001-01-01", "goes back 400 days at most"),  # once: the calendar overflowed
+        ("log next week", "Or say `this` or `last`"),
+    ],
+)
+def test_a_log_out_of_reach_is_refused_with_the_logs_usage(text: str, said: str) -> None:
+    message = plain(usage_error("/followthrough", text))
+    assert said in message
+    assert usage("followthrough log") in message  # once: the usage of /lead's actions
+
+
+def test_the_log_of_this_last_or_a_past_period() -> None:
+    assert ft("log") == ft("log this week") == WorkLog()
+    assert ft("log last") == WorkLog(last=True)
+    assert ft("log 400 days ago") == WorkLog(When(days_ago=400))
+    assert ft("log 2025-03-01") == WorkLog(When(month=3, day=1, year=2025))
+
+
+@pytest.mark.parametrize("kind", [None, ""])
+def test_a_typed_activity_without_its_kind_is_refused_with_the_usage(kind: str | None) -> None:
+    # Once an assertion failed: the command ended in "Something went wrong".
+    with pytest.raises(UsageError, match="What kind of activity"):
+        build("lead", "activity", {"kind": kind, "what": "Expo"})

@@ -6,6 +6,8 @@ then throws generated input at every command through the real services on SQLite
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import re
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -32,6 +34,7 @@ from core.services.ports import SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import OutboxRow
 from testkit import kit
+from testkit.storage import FakeStorage
 from tests.conftest import START
 
 ANA = Identity("slack", "T1", "U-ana", "Ana")
@@ -245,6 +248,8 @@ WORDS = sorted(
     | {"0", "1", "365", "366", "-1", "100", "101", "999999", "Europe/Berlin", "America", "DE"}
     | {"email", "week", "month", *MARKUP, "*bold*", "_x_", "`x`", "```", "~~x~~", "||x||"}
     | {"&amp;", "&lt;", '"quoted', "“julie”", "'", "\u00a0", "\t", "\n", "\ue000", "\ue001"}
+    | {"for", "3h", "-1h", "100h", "1.5", "minimum", "preset", "start", "days", "US-NY", "sun"}
+    | {"fair", "online", "in", "person", "url", "phone", "http://[x", "a@b", "123-45-6789"}
 )
 word = st.one_of(st.sampled_from(WORDS), st.text(max_size=12))
 line = st.one_of(
@@ -366,3 +371,270 @@ def test_a_member_whose_stored_zone_is_unknown_delays_nobody_else(
     app.planner.plan()
     claimed = app.outbox.claim("test")
     assert COACH.user_id in {d.user_id for d in claimed}
+
+
+# -- the work-search log's commands (issue 20) ----------------------------------------------
+
+
+def say(app: FollowThrough, line: str, who: Identity = ANA) -> Message:
+    command, _, text = line.partition(" ")
+    return app.conversation.handle(who, command, text)
+
+
+def refused(answer: Message) -> str:
+    """The refusal's text; fails unless the member was refused (not failed on)."""
+    assert answer.kind is MessageKind.ERROR and answer.outcome is Outcome.REFUSED, answer.text
+    return plain(answer.text)
+
+
+def log_settings(app: FollowThrough) -> str:
+    return plain(say(app, "/followthrough me log").text).split("\n")[0]
+
+
+@pytest.mark.parametrize(
+    "filler", ["a ", "on fir ", "for ", "1 ", "at ", "3 days ago ", "on ", "for 1h ", "-"]
+)
+def test_a_4000_character_activity_or_detail_is_refused_and_nothing_is_written(
+    app: FollowThrough, filler: str
+) -> None:
+    say(app, "/lead add Julie at Acme")
+    before = export(app, ANA)
+    for head in ("activity fair ", "set julie email ", "set julie url https://", "applied julie "):
+        text = head + filler * ((MAX_COMMAND - len(head)) // len(filler))
+        answer = say(app, f"/lead {text}")
+        assert FAILED not in answer.text and text not in answer.plain_text()
+        if answer.kind is MessageKind.ERROR:
+            assert export(app, ANA) == before
+
+
+SSNS = [
+    "123-45-6789",
+    "123\u200b-45-6789",
+    "１２３-４５-６７８９",
+    "123 – 45 – 6789",
+    "SSN: 123456789",
+    "claimant ID 12-345-678",
+]
+
+
+@pytest.mark.parametrize("ssn", SSNS)
+def test_an_ssn_reaches_no_field_through_text_typed_options_or_the_add_lead_modal(
+    app: FollowThrough, ssn: str
+) -> None:
+    say(app, "/lead add Julie at Acme")
+    before = export(app, ANA)
+    typed = [
+        ("lead", "set", {"lead": "julie", "field": field, "value": ssn})
+        for field in ("contact", "company", "role", "title", "address", "ref")
+    ] + [
+        ("lead", "add", {"company": "Globex", "address": ssn}),  # the Slack modal's fields
+        ("lead", "add", {"contact": ssn, "company": "Globex"}),
+        ("lead", "applied", {"lead": "julie", "note": ssn}),
+        ("lead", "activity", {"kind": "agency", "what": ssn}),
+        ("lead", "activity", {"kind": "agency", "where": ssn}),
+        ("followthrough", "me", {"log_preset": ssn}),
+    ]
+    for command, subcommand, options in typed:
+        answer = app.conversation.run(ANA, command, subcommand, options)
+        assert "never stores one" in refused(answer), (subcommand, options)
+    for line in (
+        f"/lead set julie title {ssn}",
+        f"/lead add {ssn} at Globex",
+        f"/lead add at Globex as {ssn}",
+        f"/lead applied julie online {ssn}",
+        f"/lead activity agency visit at {ssn}",
+        f"/lead note julie {ssn}",
+    ):
+        assert "never stores one" in refused(say(app, line)), line
+    assert export(app, ANA) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "a@b"),
+        ("email", "julie@acme.com;bcc"),
+        ("url", "javascript:alert(1)"),
+        ("url", "http://[oops"),  # once "Something went wrong": urlsplit raised
+        ("url", "https://acme.com/a b"),
+        ("website", "acme.com:alert(1)"),
+        ("website", "mailto:jobs@acme.com"),
+        ("phone", "call me maybe"),
+    ],
+)
+def test_a_detail_that_is_not_what_it_says_is_refused_and_nothing_changes(
+    app: FollowThrough, field: str, value: str
+) -> None:
+    say(app, "/lead add Julie at Acme")
+    before = export(app, ANA)
+    assert "Usage: /lead set" in refused(say(app, f"/lead set julie {field} {value}"))
+    typed = {"lead": "julie", "field": field, "value": value}
+    assert "Usage: /lead set" in refused(app.conversation.run(ANA, "lead", "set", typed))
+    modal = {"company": "Globex", field: value}
+    assert "Usage: /lead add" in refused(app.conversation.run(ANA, "lead", "add", modal))
+    assert export(app, ANA) == before
+
+
+@pytest.mark.parametrize("length", ["100h", "-1h", "0h", "17 hours", "99999999999999999999h"])
+def test_an_activitys_length_out_of_bounds_is_refused_and_nothing_is_logged(
+    app: FollowThrough, length: str
+) -> None:
+    before = export(app, ANA)
+    assert "from a minute to 16 hours" in refused(
+        say(app, f"/lead activity fair Expo for {length}")
+    )
+    typed = {"kind": "fair", "what": "Expo", "hours": length}
+    assert refused(app.conversation.run(ANA, "lead", "activity", typed))
+    assert export(app, ANA) == before
+
+
+def test_a_try_at_a_day_is_refused_not_logged_as_today(app: FollowThrough) -> None:
+    before = export(app, ANA)
+    assert "fir is not a day I understand" in refused(say(app, "/lead activity fair Expo on fir"))
+    assert "in the future" in refused(say(app, "/lead activity fair Expo on tomorrow"))
+    assert export(app, ANA) == before
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("me log minimum 999", "from 0 to 100"),
+        ("me log minimum 1000", "from 0 to 100"),
+        ("me log start funday", "funday is not a day"),
+        ("me log start monkey", "monkey is not a day"),
+        ("me log preset XX", "There is no preset XX. Presets: US-NY"),
+        ("me log preset", "Give `preset` a value"),
+        ("me log days", "Give `days` a value"),
+        ("me log days maybe", "Say `on` or `off`"),
+    ],
+)
+def test_a_bad_log_setting_says_what_is_wrong_and_keeps_the_rules(
+    app: FollowThrough, line: str, said: str
+) -> None:
+    say(app, "/followthrough me log preset US-NY")
+    before = log_settings(app)
+    message = refused(say(app, f"/followthrough {line}"))
+    assert said in message and "Usage: /followthrough me log" in message
+    assert log_settings(app) == before
+
+
+def test_an_unknown_group_preset_lists_the_presets_and_keeps_the_groups(
+    app: FollowThrough,
+) -> None:
+    app.conversation.handle(COACH, "/followthrough", "group log US-WA")
+    message = refused(app.conversation.handle(COACH, "/followthrough", "group log XX"))
+    assert "Choose a preset (US-NY, US-WA" in message
+    assert "Usage: /followthrough group log" in message
+    assert "weeks from Sunday" in log_settings(app)  # still Washington's
+
+
+@pytest.mark.parametrize(
+    ("period", "said"),
+    [
+        ("tomorrow", "The log holds what has happened"),
+        ("999999 days ago", "goes back 400 days at most"),  # once "Something went wrong"
+        ("0001-01-01", "goes back 400 days at most"),  # once "Something went wrong"
+        ("next week", "is not a day I understand"),
+    ],
+)
+def test_a_log_out_of_reach_is_refused_with_its_own_usage(
+    app: FollowThrough, period: str, said: str
+) -> None:
+    message = refused(say(app, f"/followthrough log {period}"))
+    assert said in message and "Usage: /followthrough log [this|last|<day>]" in message
+    typed = app.conversation.run(ANA, "followthrough", "log", {"period": period})
+    assert said in refused(typed)
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1:A9)"]
+
+
+def test_no_csv_cell_of_the_log_starts_a_formula_whatever_was_typed(app: FollowThrough) -> None:
+    from core.reports.worklog import FORMULA_STARTS
+
+    for n, formula in enumerate(FORMULAS):
+        say(app, f"/lead add {formula} at {formula} Corp as {formula}")
+        say(app, f"/lead set #{n + 1} ref {formula}")
+        say(app, f"/lead set #{n + 1} address {formula}")
+        say(app, f"/lead set #{n + 1} phone +1 212 555 010{n}")
+        say(app, f"/lead applied #{n + 1} online {formula}")
+        say(app, f"/lead activity workshop {formula} at {formula}")
+    answer = say(app, "/followthrough log")
+    (sheet,) = [a for a in answer.attachments if a.filename.endswith(".csv")]
+    assert isinstance(sheet.content, str)
+    _, *rows = list(csv.reader(io.StringIO(sheet.content)))
+    assert len(rows) == 2 * len(FORMULAS)
+    cells = [cell for row in rows for cell in row]
+    assert [cell for cell in cells if cell.startswith(FORMULA_STARTS)] == []
+    assert any(cell.startswith("'=HYPERLINK") for cell in cells)
+    assert any(cell.startswith("'+1 212 555 0100") for cell in cells)  # a phone, shown whole
+
+
+# Forged identities: the same user id on another platform or workspace, ids that differ
+# only by case or by an invisible character, a display name that is another's id.
+FORGED = st.builds(
+    Identity,
+    platform=st.sampled_from(["slack", "discord"]),
+    workspace_id=st.sampled_from(["T1", "T2"]),
+    user_id=st.sampled_from(["U-ana", "u-ana", "U-ana\u200b", "U-an", "U-ana ", "U-ben"]),
+    name=st.sampled_from(["Ana", "U-ana", "Ana\u200b", "ana", "Ben"]),
+)
+
+
+@settings(
+    max_examples=12,  # each renders a PDF: about 0.1 s
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    other=FORGED,
+    secrets=st.lists(st.sampled_from(["fair", "workshop", "search"]), min_size=1, max_size=3),
+)
+def test_another_members_leads_and_activities_never_reach_a_members_log(
+    other: Identity, secrets: list[str]
+) -> None:
+    assume((other.platform, other.workspace_id, other.user_id) != ("slack", "T1", "U-ana"))
+    app = FollowThrough(FakeStorage().uow, SimulatedClock(START))
+    say(app, "/lead add Julie at Acme")
+    say(app, "/lead applied julie")
+    for n, kind in enumerate(secrets):
+        for line in (
+            f"/lead add at Secretco{n}",
+            f"/lead applied #1 online secret-{n}",  # their #1, never Ana's
+            f"/lead set #1 email secret{n}@secretco.com",
+            f"/lead activity {kind} Secret-{n} at Hidden-{n} for 2h",
+        ):
+            assert say(app, line, other).kind is MessageKind.REPLY, line
+    mine = say(app, "/followthrough log")
+    (sheet,) = [a for a in mine.attachments if a.filename.endswith(".csv")]
+    assert isinstance(sheet.content, str)
+    assert "ecret" not in sheet.content and "idden" not in sheet.content
+    assert [row["employer"] for row in csv.DictReader(io.StringIO(sheet.content))] == ["Acme"]
+    assert plain(mine.text).startswith("Work-search log, Mon Mar 2 – Sun Mar 8: 1 activity.")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core/reports/worklog.py: fpdf2 raises 'row ... too high' for a row taller than"
+    " a page; the PDF should cut the cell and point to the CSV",
+)
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["/lead emailed julie " + "Thanks for the call today, " * 40],  # a 1,080-character note
+        [
+            "/lead set julie role " + "R" * 200,
+            "/lead set julie ref " + "F" * 200,
+            "/lead set julie url https://acme.com/?" + "utm=x&" * 78,  # 490 characters
+            "/lead emailed julie",
+        ],
+    ],
+    ids=["long-note", "long-position"],
+)
+def test_a_row_within_every_limit_still_gives_the_log(app: FollowThrough, lines: list[str]) -> None:
+    say(app, "/lead add Julie at Acme")
+    for line in lines:
+        assert say(app, line).kind is MessageKind.REPLY, line
+    answer = say(app, "/followthrough log")
+    assert FAILED not in answer.text
+    assert [a.filename[-3:] for a in answer.attachments] == ["pdf", "csv"]

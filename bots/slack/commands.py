@@ -33,6 +33,7 @@ from core.services import (
     SubcommandSpec,
     UsageError,
     build_command,
+    looks_like_id,
     plain,
 )
 
@@ -289,5 +290,7 @@ def inline_errors(
         for name in names
         if isinstance(options.get(name), str) and str(options[name])[:20] in said
     ]
-    field = (missing or named or quoted or names)[0]
+    # An SSN is refused without quoting it: the refusal goes under the field holding it.
+    held = [name for name in names if looks_like_id(str(options.get(name) or ""))]
+    field = (missing or held or named or quoted or names)[0]
     return {field: blocks.cut(blocks.plain(str(error)), 2000)}

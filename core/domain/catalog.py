@@ -119,7 +119,6 @@ DETAIL_OPTIONS = (
 )
 # What `/lead set` may change: the details, and the names the lead was added with.
 SETTABLE = ("contact", "company", "role", *DETAILS)
-MAX_DURATION = 24 * 60  # minutes an activity can last, as logged once
 
 LOG_DESCRIPTIONS = {
     Action.APPLIED: "You applied for the job: online, by email, in person or by mail",

@@ -68,10 +68,7 @@ class When:
         any past day, for reading what was logged)."""
         if self.days_ago is not None:
             if back is not None and self.days_ago > back:
-                raise UsageError(
-                    f"{self.days_ago} days ago is more than {MAX_DAYS_BACK};"
-                    " I can only date actions in the last month."
-                )
+                raise UsageError(f"{self.days_ago} days ago is more than {back}; {_reach(back)}")
             meant = today - timedelta(days=self.days_ago)
         elif self.weekday is not None:
             # The most recent such day before today: on a Friday, `on fri` is a week ago.
@@ -80,12 +77,10 @@ class When:
             assert self.month is not None and self.day is not None
             meant = self._calendar_date(today)
         if meant > today:
-            raise UsageError(f"{_day(meant)} is in the future: log it once it has happened.")
+            future = "log it once it has happened" if back == MAX_DAYS_BACK else "it hasn't come"
+            raise UsageError(f"{_day(meant)} is in the future: {future}.")
         if back is not None and (today - meant).days > back:
-            raise UsageError(
-                f"{_day(meant)} is more than {MAX_DAYS_BACK} days ago;"
-                " I can only date actions in the last month."
-            )
+            raise UsageError(f"{_day(meant)} is more than {back} days ago; {_reach(back)}")
         return meant
 
     def _calendar_date(self, today: date) -> date:
@@ -109,6 +104,13 @@ NUMBERS = dict(
     )
 )
 PUNCTUATION = ".,;:!?"
+
+
+def _reach(back: int) -> str:
+    """What a refusal of a day too far back says."""
+    if back == MAX_DAYS_BACK:
+        return "I can only date actions in the last month."
+    return f"I can only go {back} days back."
 
 
 def _day(d: date) -> str:

@@ -535,15 +535,23 @@ def is_duration(text: str) -> bool:
     or `-1h` too): after `for`, it is what an activity lasted, right or wrong, never a
     few words of its description. A bare number (`for 2026`) is not."""
     found = _duration(text)
-    return found is not None and bool(found["h"] or found["m"])
+    return found is not None and bool(found["h"] or found["m"] or _bare_hours(found))
+
+
+def _bare_hours(found: re.Match[str]) -> bool:
+    """`3`, `12`: a number without a unit, small enough to be hours (`2026` is not)."""
+    return not (found["h"] or found["m"] or found["hours"]) and len(found["minutes"]) <= 2
 
 
 def parse_minutes(text: str) -> int:
-    """How long an activity took: `3h`, `1.5 hours`, `90m`, `1h30`, `2 hours 15 min`."""
+    """How long an activity took: `3h`, `1.5 hours`, `90m`, `1h30`, `2 hours 15 min`, and
+    a bare number of hours (`3`)."""
     found = _duration(text)
     if found is None:
         raise UsageError(f"{echo(text, 20)} is not a duration; say e.g. 3h, 90m or 1.5 hours.")
     hours, minutes = found["hours"] or "0", found["minutes"] or "0"
+    if _bare_hours(found):  # `for 3`, Discord's `hours: 3`: three hours
+        hours, minutes = minutes, "0"
     out_of_bounds = UsageError(f"An activity lasts from a minute to {MAX_MINUTES // 60} hours.")
     if found["sign"] or len(hours) > 6 or len(minutes) > 6:  # float("9" * 400) is inf
         raise out_of_bounds

@@ -171,11 +171,27 @@ def _day(day: date) -> str:
     return f"{DAYS[day.weekday()]} {day.isoformat()}"
 
 
+# The longest a cell prints: a row must fit on a page (fpdf2 refuses a taller one), and a
+# note of a thousand characters would. A longer value ends in "…"; the CSV has it whole.
+MAX_CELL = 160
+
+
 def _cells(row: LogRow) -> list[str]:
-    values = row_values(row)
+    values = {name: _cut(value) for name, value in row_values(row).items()}
     if values["logged"]:
         values["date"] += f"\nlogged {values['logged']}"
     return [values[name] for _, _, name in COLUMNS]
+
+
+CUT_NOTE = " A cell ending in “…” is cut short here; the CSV file has it whole."
+
+
+def _was_cut(row: LogRow) -> bool:
+    return any(len(value) > MAX_CELL for value in row_values(row).values())
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1].rstrip() + "…"
 
 
 def _needs_shaping(text: str) -> bool:
@@ -298,7 +314,8 @@ def _period(doc: _Document, ink: Ink, log: WorkLog, period: Period) -> None:
     _lines(
         doc,
         f"Produced {log.produced.isoformat()}. A date followed by “logged” is an activity "
-        "entered in the log on that later day.",
+        "entered in the log on that later day."
+        + (CUT_NOTE if any(_was_cut(row) for row in period.rows) else ""),
     )
     doc.period = None
     doc.ln(7)

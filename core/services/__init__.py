@@ -20,6 +20,7 @@ from core.domain.parser import Preview
 from core.domain.parser import build as build_command
 from core.domain.replies import SAYINGS
 from core.domain.text import MAX_COMMAND, plain, render
+from core.domain.worklog import looks_like_id
 from core.services.app import FollowThrough
 from core.services.conversation import Conversation
 from core.services.groups import Groups
@@ -59,6 +60,7 @@ __all__ = [
     "check_country",
     "countries",
     "country_names",
+    "looks_like_id",
     "parse_time",
     "plain",
     "render",

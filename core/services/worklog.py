@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 from core.domain import commands as c
 from core.domain import replies, worklog
+from core.domain.catalog import usage_error
+from core.domain.errors import UsageError
 from core.domain.messages import Attachment, Message
 from core.reports import worklog as report
 from core.services.turn import Turn
@@ -49,7 +51,8 @@ def period(turn: Turn, day: date) -> worklog.Period:
     # The period's events and the leads they are about: not the member's whole search.
     events = turn.uow.events.between([member_id], first, until).get(member_id, [])
     activities = turn.uow.activities.for_member(member_id, first, until)
-    leads = {lead.id: lead for lead in turn.leads_by_id({e.lead_id for e in events})}
+    named = turn.leads_by_id({e.lead_id for e in events})
+    leads = {lead.id: lead for lead in named if lead.id is not None}
     rows = worklog.rows(leads, events, activities, cal)
     return worklog.Period(start, end, tuple(rows), settings)
 
@@ -74,7 +77,10 @@ def work_log(turn: Turn, cmd: c.WorkLog) -> Message:
     if cmd.last:
         day = worklog.period_of(today, settings)[0] - timedelta(days=1)
     elif cmd.when is not None:
-        day = cmd.when.resolve(today, back=None)
+        try:
+            day = cmd.when.resolve(today, back=worklog.LOG_DAYS_BACK)
+        except UsageError as error:
+            raise usage_error("followthrough log", str(error)) from None
     else:
         day = today
     found = period(turn, day)

@@ -585,3 +585,7 @@ def test_a_typed_activity_without_its_kind_is_refused_with_the_usage(kind: str |
     # Once an assertion failed: the command ended in "Something went wrong".
     with pytest.raises(UsageError, match="What kind of activity"):
         build("lead", "activity", {"kind": kind, "what": "Expo"})
+
+
+def test_an_activitys_bare_number_after_for_is_hours() -> None:
+    assert lead("activity search for 3") == LogActivity("search", minutes=180)

@@ -272,15 +272,16 @@ def test_the_paper_follows_the_members_country(country: str | None, size: str) -
         ("90m", 90),
         ("1h30", 90),
         ("2 hours 15 min", 135),
-        ("45", 45),
+        ("3", 180),  # a bare number is hours: Discord's `hours` option, `for 3`
+        ("45m", 45),
     ],
 )
 def test_durations_read_as_minutes(text: str, minutes: int) -> None:
     assert parse_minutes(text) == minutes
 
 
-@pytest.mark.parametrize("text", ["", "h", "lots", "0h", "17h", "3 weeks"])
-def test_durations_that_are_not_refused(text: str) -> None:
+@pytest.mark.parametrize("text", ["", "h", "lots", "0h", "17h", "45", "3 weeks"])
+def test_durations_that_are_not_are_refused(text: str) -> None:
     with pytest.raises(UsageError):
         parse_minutes(text)
 

@@ -18,6 +18,7 @@ import shutil
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -371,3 +372,12 @@ def test_ordinary_cells_are_left_as_typed() -> None:
 
     assert line[FIELDS.index("note")] == "a = b, c - d @ e"
     assert line[FIELDS.index("date")] == "2025-03-04"
+
+
+def test_a_cell_too_long_for_a_page_is_cut_and_the_page_says_so() -> None:
+    week = sample.sample().periods[0]
+    long = replace(week.rows[0], note="Thanks for the call today, " * 60)
+    log = replace(sample.sample(), periods=(replace(week, rows=(long,)),))
+    text = " ".join(pages(pdf(log, ())))
+    assert "cut short here; the CSV file has it whole" in " ".join(text.split())
+    assert ("Thanks for the call today, " * 60).strip() in csv_text(log)

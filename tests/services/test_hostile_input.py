@@ -613,11 +613,6 @@ def test_another_members_leads_and_activities_never_reach_a_members_log(
     assert plain(mine.text).startswith("Work-search log, Mon Mar 2 – Sun Mar 8: 1 activity.")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/reports/worklog.py: fpdf2 raises 'row ... too high' for a row taller than"
-    " a page; the PDF should cut the cell and point to the CSV",
-)
 @pytest.mark.parametrize(
     "lines",
     [

@@ -496,6 +496,18 @@ async def test_an_invalid_submission_answers_with_an_inline_error_and_adds_nothi
         assert "Julie" not in await h.ask("list")
 
 
+async def test_an_ssn_in_the_form_is_refused_under_its_own_field(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        view = await opened_modal(h)
+        values = {"contact": "Julie", "company": "Acme", "address": "SSN 123-45-6789"}
+        status, body = await h.interact(submission(h, view, values))
+        answer = json.loads(body)
+        assert status == 200 and list(answer["errors"]) == ["address"]
+        assert "never stores one" in answer["errors"]["address"]
+        assert "6789" not in str(body)
+        assert "Julie" not in await h.ask("list")
+
+
 async def test_a_long_answer_to_a_submission_reaches_the_dm_in_full(tmp_path: Path) -> None:
     async with harness(tmp_path) as h:
         core = h.server.slack.services

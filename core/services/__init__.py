@@ -21,6 +21,7 @@ from core.domain.parser import build as build_command
 from core.domain.replies import SAYINGS
 from core.domain.text import MAX_COMMAND, plain, render
 from core.services.app import FollowThrough
+from core.services.calendars import Calendars
 from core.services.conversation import Conversation
 from core.services.groups import Groups
 from core.services.outbox import Outbox
@@ -34,6 +35,7 @@ __all__ = [
     "SAYINGS",
     "Attachment",
     "Button",
+    "Calendars",
     "Command",
     "CommandSpec",
     "Conversation",

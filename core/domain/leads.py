@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from core.domain.errors import AmbiguousLead, DomainError, LeadNotFound
 from core.domain.text import echo, typed
@@ -230,19 +230,18 @@ def apply(lead: Lead, action: Action, at: datetime) -> None:
 HELD_WITHIN = timedelta(days=1)
 
 
-def schedule_interview(lead: Lead, at: datetime, now: datetime) -> bool:
+def schedule_interview(lead: Lead, at: datetime, uid: str) -> bool:
     """Set `lead`'s interview to come at `at` (UTC); True if it moved one already set.
 
-    A new interview's calendar event gets a UID of its own; a moved one keeps it, one
-    sequence number further, so that a calendar updates the event it has.
+    A new interview's calendar event gets `uid` (unique: an event cancelled before must
+    never come back under the same one); a moved one keeps its own, one sequence number
+    further, so that a calendar updates the event it has.
     """
     moved = lead.interview_at is not None and lead.interview_uid is not None
     if moved:
         lead.interview_sequence += 1
     else:
-        stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-        lead.interview_uid = f"interview-{lead.id}-{stamp}@followthrough"
-        lead.interview_sequence = 0
+        lead.interview_uid, lead.interview_sequence = uid, 0
     lead.interview_at = at
     lead.snoozed_until = None  # an interview is news about the lead: it is on again
     return moved

@@ -225,11 +225,11 @@ def _interview(text: str) -> dict[str, str | int | bool | None]:
         words = words[1:]
     if len(words) > 1 and words[0].lower() in ("next", "this") and words[1].lower() in WEEKDAYS:
         words = words[1:]  # `next thu`: the next Thursday is what a weekday means here
-    if len(words) >= 2 and words[-2].lower() == "at":
+    if len(words) > 2 and words[-1].lower() in ("am", "pm"):
+        words = [*words[:-2], words[-2] + words[-1]]  # `2 pm`
+    if len(words) > 2 and words[-2].lower() == "at":
         words = [*words[:-2], words[-1]]
     clock = words[-1] if len(words) > 1 else None
-    if clock is not None and clock.lower() in ("am", "pm") and len(words) > 2:
-        clock, words = f"{words[-2]}{clock}", words[:-1]  # `2 pm`
     day = " ".join(words[:-1] if clock is not None else words)
     return {"lead": ref, "when": day or None, "time": clock}
 

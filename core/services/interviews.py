@@ -3,6 +3,8 @@ calendar file."""
 
 from __future__ import annotations
 
+import secrets
+
 from core.domain import agenda, replies
 from core.domain import commands as c
 from core.domain.errors import DomainError
@@ -36,7 +38,7 @@ def interview(turn: Turn, cmd: c.Interview) -> Message:
     moved = lead.interview_at is not None
     verb = "moved to" if moved else "set for"
     turn.record(lead, Action.INTERVIEW, f"{verb} {local:%Y-%m-%d %H:%M} {cal.tz.key}")
-    schedule_interview(lead, at, turn.now)
+    schedule_interview(lead, at, f"interview-{lead.id}-{secrets.token_hex(6)}@{agenda.DOMAIN}")
     turn.save()
     entry = agenda.interview(lead, cal, private=True)
     return replies.interview_set(

@@ -4,6 +4,7 @@ daylight-saving change between the day it is set and the day it comes."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -227,3 +228,12 @@ def test_an_interview_across_a_dst_change_keeps_its_local_time(
     app.planner.plan()
     (digest,) = [d for d in app.outbox.claim("test") if d.user_id == "U-sam"]
     assert "#1 Interview with Lee at Globex at 14:00 today." in plain(digest.message.plain_text())
+
+
+def test_the_export_holds_the_interview_to_come_and_its_history(app: FollowThrough) -> None:
+    say(app, "/lead interview julie on thu 14:00")
+    (document, _) = say(app, "/followthrough export").attachments
+    assert isinstance(document.content, str)
+    (lead,) = json.loads(document.content)["leads"]
+    assert lead["interview"] == "2026-03-05T14:00+01:00"
+    assert lead["history"][-1]["action"] == "interview"

@@ -118,7 +118,8 @@ def build(
         raise
     database = Database(engine, clock)
     # The app that records each command and planning pass for /metrics.
-    return Services(settings, database, measured_app(database.uow, clock))
+    app = measured_app(database.uow, clock, public_url=settings.public_url)
+    return Services(settings, database, app)
 
 
 @contextmanager
@@ -148,19 +149,22 @@ async def platforms(
     ended: asyncio.Event | None = None,
 ) -> AsyncIterator[dict[str, Platform]]:
     """What this process delivers through, by platform, once started: the listener of
-    each platform in `listeners` (name -> its run options) and, for a `worker`, the
-    sender of every platform the settings configure. The process's HTTP server answers
-    /healthz, /readyz and /metrics (and the HTTP platforms' routes) meanwhile.
+        each platform in `listeners` (name -> its run options) and, for a `worker`, the
+        sender of every platform the settings configure. The process's HTTP server answers
+        /healthz, /readyz and /metrics, the members' calendar feeds (bots/ops/feeds.py) and the
+    HTTP platforms' routes meanwhile.
 
-    `ended` is set if a platform's session ends for good. Leaving stops the HTTP server
-    first (no new requests), then each platform in the reverse order of its start."""
+        `ended` is set if a platform's session ends for good. Leaving stops the HTTP server
+        first (no new requests), then each platform in the reverse order of its start."""
     # Here, not at the top: the one-shot commands never load the HTTP server.
+    from bots.ops import feeds
     from bots.ops.health import HttpServer, Readiness, database_check
 
     settings = services.settings
     readiness = Readiness()
     readiness.add("database", database_check(services.database.engine))
     http = HttpServer(readiness, settings.http_host, settings.http_port)
+    feeds.mount(http.app, services.app.calendars, services.core)  # members' calendar feeds
     host = Host(services, readiness, http.app, ended or asyncio.Event(), http.start)
     metrics.watch_outbox(services.app.outbox.status)
     started: dict[str, Platform] = {}

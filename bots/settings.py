@@ -27,7 +27,11 @@ if TYPE_CHECKING:
 
 PREFIX = "FOLLOWTHROUGH_"
 # The variables of the shared part.
-VARIABLES = tuple(PREFIX + name for name in ("DATABASE_URL", "HTTP_HOST", "HTTP_PORT", "LOG_JSON"))
+VARIABLES = tuple(
+    PREFIX + name for name in ("DATABASE_URL", "HTTP_HOST", "HTTP_PORT", "PUBLIC_URL", "LOG_JSON")
+)
+# Hosts a plain-http public URL may name: a machine's own, for trying the feeds locally.
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 class ConfigError(Exception):
@@ -73,6 +77,9 @@ class Settings:
     log_json: bool = False
     http_host: str = "127.0.0.1"
     http_port: int = 3000
+    # Where members reach the HTTP server from outside (through the operator's HTTPS
+    # proxy): their calendar feeds are under it. None: no feeds.
+    public_url: str | None = None
     # Each platform's part, by its name; a platform without one is not configured.
     platforms: Mapping[str, PlatformSettings] = field(default_factory=dict)
 
@@ -93,6 +100,8 @@ class Settings:
             )
         if not 1 <= self.http_port <= 65535:
             raise ConfigError(f"{PREFIX}HTTP_PORT must be a port number, 1-65535")
+        if self.public_url is not None:
+            check_public_url(self.public_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -109,6 +118,7 @@ class Settings:
             log_json=get(env, PREFIX + "LOG_JSON") == "1",
             http_host=get(env, PREFIX + "HTTP_HOST") or "127.0.0.1",
             http_port=int(port),
+            public_url=get(env, PREFIX + "PUBLIC_URL"),
         )
         return replace(shared, platforms={p.name: p.read_settings(env) for p in registry()})
 
@@ -128,6 +138,7 @@ class Settings:
             f"log_json={self.log_json!r}",
             f"http_host={self.http_host!r}",
             f"http_port={self.http_port!r}",
+            f"public_url={self.public_url!r}",
         ]
         for name, part in self.platforms.items():
             for f in fields(part):
@@ -152,6 +163,24 @@ def check_url(name: str, url: str, schemes: tuple[str, ...]) -> None:
     if not separator or scheme not in schemes or not rest:
         example = f"{schemes[-1]}://..."
         raise ConfigError(f"{name} must be a {'/'.join(schemes)} URL, e.g. {example}")
+
+
+def check_public_url(url: str) -> None:
+    """A ConfigError unless `url` is an https:// address with a host and no query (plain
+    http only for this machine's own names): members' feed addresses carry a secret, which
+    must never cross a network unencrypted."""
+    name = PREFIX + "PUBLIC_URL"
+    if any(char in url for char in "?#@ \\"):
+        raise ConfigError(f"{name} must be a plain address: no query, fragment or user name")
+    scheme, separator, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    hostname = host[: host.find("]") + 1] if host.startswith("[") else host.split(":", 1)[0]
+    local = scheme == "http" and hostname.lower() in LOCAL_HOSTS
+    if not separator or not hostname or (scheme != "https" and not local):
+        raise ConfigError(
+            f"{name} must be the bot's public https:// address, e.g. https://bot.example.com"
+            " (http:// only for localhost)"
+        )
 
 
 def require(values: Mapping[str, str | None], what: str) -> None:

@@ -37,6 +37,7 @@ from core.domain.worklog import Activity
 from core.services.ports import (
     ActivityRepository,
     AppliedKeys,
+    CalendarRepository,
     Conflict,
     Delivery,
     EventRepository,
@@ -231,6 +232,7 @@ class FakeUnitOfWork:
         self.leads: LeadRepository = FakeLeads(self)
         self.events: EventRepository = FakeEvents(self)
         self.activities: ActivityRepository = FakeActivities(self)
+        self.calendars: CalendarRepository = FakeCalendars(self)
         self.outbox: Outbox = FakeOutbox(self)
         self.applied: AppliedKeys = FakeApplied(self)
 
@@ -518,6 +520,15 @@ def tally(
             times[key] += 1
             bonuses[key] += bonus
     return times, bonuses
+
+
+class FakeCalendars:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def owner(self, fingerprint: str) -> Member | None:
+        found = self._uow.tx.members.where(lambda m: m.calendar_digest == fingerprint)
+        return _member(found[0]) if found else None
 
 
 class FakeActivities:

@@ -141,12 +141,24 @@ async def day_autocomplete(
     return _choices([(label, value) for label, value in days if typed in label.casefold()])
 
 
+async def upcoming_autocomplete(
+    interaction: discord.Interaction[Any], current: str
+) -> list[Choice[str]]:
+    """The next few days in the member's own calendar (an interview's: Today, Tomorrow, ...)."""
+    days = await _from_core(
+        interaction, "upcoming day", lambda app, who: app.day_choices(who, ahead=True)
+    )
+    typed = current.strip().casefold()
+    return _choices([(label, value) for label, value in days if typed in label.casefold()])
+
+
 Completer = Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, list[Choice[str]]]]
 AUTOCOMPLETE: dict[str, Completer] = {
     "lead": lead_autocomplete,
     "tz": tz_autocomplete,
     "country": country_autocomplete,
     "date": day_autocomplete,
+    "day": upcoming_autocomplete,
 }
 
 # -- commands ------------------------------------------------------------------------

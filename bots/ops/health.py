@@ -6,7 +6,8 @@ the platforms registered: a socket connected, a gateway connected), 503 with one
 a line otherwise. `/metrics` is the registry of bots/ops/metrics.py.
 
 The three routes are the start of the process's one HTTP application (`HttpServer`), on
-which platforms that take HTTP requests mount their own routes before it listens.
+which the members' calendar feeds (bots/ops/feeds.py) and the platforms that take HTTP
+requests mount their own routes before it listens.
 """
 
 from __future__ import annotations

@@ -218,10 +218,18 @@ class MeasuredPlanner(Planner):
         return written
 
 
-def measured_app(uow: Callable[[], UnitOfWork], clock: Clock) -> FollowThrough:
+def measured_app(
+    uow: Callable[[], UnitOfWork], clock: Clock, *, public_url: str | None = None
+) -> FollowThrough:
     """FollowThrough whose adapters' part records each command and whose planner records
     each pass: what the composition root builds."""
-    return FollowThrough(uow, clock, conversation=MeasuredConversation, planner=MeasuredPlanner)
+    return FollowThrough(
+        uow,
+        clock,
+        conversation=MeasuredConversation,
+        planner=MeasuredPlanner,
+        public_url=public_url,
+    )
 
 
 def _command(who: Identity, answer: Message, start: float) -> None:

@@ -29,8 +29,8 @@ from core.domain.catalog import (
     usage_error,
 )
 from core.domain.catalog import command as command_spec
+from core.domain.dates import AHEAD_HINT, When, parse_clock, parse_when
 from core.domain.dates import WEEKDAYS as DAY_NAMES
-from core.domain.dates import When, parse_when
 from core.domain.errors import UsageError
 from core.domain.leads import Action
 from core.domain.scoring import DEFAULT_POINTS, points_with
@@ -273,6 +273,27 @@ def _log(v: Values) -> c.LogAction:
     return c.LogAction(Action(v.spec.name), v.ref(), v.note("note"), when, how)
 
 
+def _interview(v: Values) -> c.Interview:
+    ref = v.ref()
+    day, at = v.text("when").strip(), v.text("time").strip()
+    if v.flag("cancel"):
+        if day or at:
+            raise usage_error(v.key, "To call it off, say `cancel` alone.")
+        return c.Interview(ref, cancel=True)
+    if not day:
+        raise usage_error(v.key, "When is it? Give its day and time, e.g. `on thu 14:00`.")
+    try:
+        when = parse_when(day)
+    except UsageError:
+        problem = f"{echo(day, 30)} is not a day I understand. {AHEAD_HINT}"
+        raise usage_error(v.key, problem) from None
+    clock = parse_clock(at) if at else None
+    if clock is None:
+        problem = "At what time?" if not at else f"{echo(at, 12)} is not a time."
+        raise usage_error(v.key, f"{problem} Use 24-hour HH:MM (14:00, 9:30) or 2pm.")
+    return c.Interview(ref, when, clock)
+
+
 def _set(v: Values) -> c.SetDetail:
     ref, field = v.ref(), v.choice("field")
     if field is None:
@@ -448,6 +469,7 @@ def _leaderboard(v: Values) -> c.Leaderboard:
 MAKERS: dict[type[c.Command], Callable[[Values], c.Command]] = {
     c.AddLead: _add,
     c.LogAction: _log,
+    c.Interview: _interview,
     c.SetDetail: _set,
     c.LogActivity: _activity,
     c.WorkLog: _work_log,

@@ -45,7 +45,20 @@ class OptionSpec:
     max_length: int | None = None  # of a text, after cleaning
 
 
-KINDS = ("text", "lead", "integer", "choice", "time", "tz", "country", "channel", "flag", "date")
+# `date`: a day that has passed (when something happened); `day`: one to come.
+KINDS = (
+    "text",
+    "lead",
+    "integer",
+    "choice",
+    "time",
+    "tz",
+    "country",
+    "channel",
+    "flag",
+    "date",
+    "day",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +198,20 @@ LEAD = CommandSpec(
             writes=True,
         ),
         *(_log(action) for action in LOGGABLE),
+        SubcommandSpec(
+            "interview",
+            "An interview to come: said the morning of, and sent to your calendar",
+            "/lead interview <lead> on <day> <HH:MM> | /lead interview <lead> cancel",
+            "/lead interview julie on thu 14:00",
+            (
+                _lead(),
+                OptionSpec("when", "Its day: today, tomorrow, thu, 2026-12-10", "day", False),
+                OptionSpec("time", "Its time in your zone: 14:00, 9:30, 2pm", "time", False),
+                OptionSpec("cancel", "It was called off: take it out", "flag", False),
+            ),
+            command=c.Interview,
+            writes=True,
+        ),
         SubcommandSpec(
             "set",
             "A detail of a lead, for your work-search log: title, email, phone, url...",
@@ -473,6 +500,19 @@ FOLLOWTHROUGH = CommandSpec(
             command=c.WorkLog,
         ),
         SubcommandSpec(
+            "calendar",
+            "Your private calendar feed: interviews and follow-ups in your calendar app",
+            "/followthrough calendar [reset]",
+            "/followthrough calendar",
+            (
+                OptionSpec(
+                    "reset", "A new address: the old one stops working at once", "flag", False
+                ),
+            ),
+            command=c.CalendarFeed,
+            writes=True,
+        ),
+        SubcommandSpec(
             "export",
             "Your whole search as JSON and CSV files",
             "/followthrough export",
@@ -574,6 +614,8 @@ Log what you did:
 {_lines("lead", ("add", "log", "referral", "note", "snooze", "drop"))}
 See your search:
 {_lines("lead", ("list", "show", "today", "leaderboard"))}
+Interviews to come, and your calendar:
+{_lines("lead", ("interview", "calendar"))}
 Your work-search log (proof of job search for an unemployment claim):
 {_lines("lead", ("applied", "activity", "set"))}
 {_lines("followthrough", ("followthrough log", "me log"))}
@@ -586,5 +628,6 @@ Organisers:
 <day> comes right after the lead: on fri, yesterday, 3 days ago, on 2026-11-27, on 27 nov.
 A word after `on` that looks like a day (on fir, on tomorrow) must be a past one, or nothing
 is logged; any other `on` starts the note (/lead called julie on the phone).
+An interview's day is one to come: on thu is the next Thursday; today, tomorrow, on 10 dec.
 Example: /lead add Julie Martin at Acme as Engineering Manager via email,
 then /lead emailed julie."""

@@ -36,6 +36,25 @@ class LogAction:
 
 
 @dataclass(frozen=True, slots=True)
+class Interview:
+    """`/lead interview julie on thu 14:00`: an interview to come, at a time of day on a
+    day (the member's own); or `cancel` the one set."""
+
+    ref: str
+    when: When | None = None
+    at: time | None = None
+    cancel: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarFeed:
+    """`/followthrough calendar [reset]`: the member's private feed address, made once;
+    `reset` makes a new one, and the old one stops working."""
+
+    reset: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class SetDetail:
     """`/lead set julie email julie@acme.com`: one field of a lead, None to clear it."""
 
@@ -211,6 +230,8 @@ GroupCommand = (
 Command = (
     AddLead
     | LogAction
+    | Interview
+    | CalendarFeed
     | SetDetail
     | LogActivity
     | WorkLog

@@ -5,12 +5,13 @@ own calendar, where its bounds are checked."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from core.domain.errors import UsageError
 from core.domain.text import echo
 
 MAX_DAYS_BACK = 30
+MAX_DAYS_AHEAD = 366  # how far ahead something to come (an interview) may be set
 
 WEEKDAYS = {
     **dict.fromkeys(("mon", "monday"), 0),
@@ -50,6 +51,7 @@ DAY_WORDS = (
     *RELATIVE,
 )
 HINT = "Say when: `on fri`, `yesterday`, `3 days ago`, `on 2026-11-27` or `on 27 nov`."
+AHEAD_HINT = "Say when: `today`, `tomorrow`, `on thu`, `on 2026-12-10` or `on 10 dec`."
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,17 +85,39 @@ class When:
             raise UsageError(f"{_day(meant)} is more than {back} days ago; {_reach(back)}")
         return meant
 
-    def _calendar_date(self, today: date) -> date:
+    def ahead(self, today: date, limit: int = MAX_DAYS_AHEAD) -> date:
+        """The day meant for something to come (an interview), checked: today or later,
+        at most `limit` days ahead. A weekday is the next one after today (on a Thursday,
+        `on thu` is a week ahead: `today` is today); a date without a year the next such
+        date from today on."""
+        if self.days_ago is not None:
+            meant = today - timedelta(days=self.days_ago)
+        elif self.weekday is not None:
+            meant = today + timedelta(days=(self.weekday - today.weekday() - 1) % 7 + 1)
+        else:
+            meant = self._calendar_date(today, ahead=True)
+        if meant < today:
+            raise UsageError(f"{_day(meant)} has passed: give a day to come. {AHEAD_HINT}")
+        if (meant - today).days > limit:
+            raise UsageError(f"{_day(meant)} is more than a year ahead. {AHEAD_HINT}")
+        return meant
+
+    def _calendar_date(self, today: date, ahead: bool = False) -> date:
+        """The date meant; without a year, the latest one not after `today` (or, `ahead`,
+        the first one not before it)."""
         assert self.month is not None and self.day is not None
-        years = [self.year] if self.year is not None else [today.year, today.year - 1]
+        if self.year is not None:
+            years = [self.year]
+        else:
+            years = [today.year, today.year + 1] if ahead else [today.year, today.year - 1]
         for year in years:
             try:
                 meant = date(year, self.month, self.day)
             except ValueError:
                 continue
-            if self.year is not None or meant <= today:
+            if self.year is not None or (meant >= today if ahead else meant <= today):
                 return meant
-        raise UsageError(f"There is no such date. {HINT}")
+        raise UsageError(f"There is no such date. {AHEAD_HINT if ahead else HINT}")
 
 
 NUMBERS = dict(
@@ -244,6 +268,39 @@ def parse_when(text: str) -> When:
     if when is None or rest:
         raise UsageError(f"{echo(text, 30)} is not a day I understand. {HINT}")
     return when
+
+
+def upcoming_days(today: date, count: int = 14) -> list[tuple[str, str]]:
+    """(label, value) of the next few days, for autocomplete: `Today`, `Tomorrow`, `Thu Dec 10`."""
+    choices = [("Today", "today"), ("Tomorrow", "tomorrow")]
+    for ahead in range(2, count):
+        day = today + timedelta(days=ahead)
+        choices.append((f"{day:%a %b} {day.day}", day.isoformat()))
+    return choices
+
+
+def parse_clock(text: str) -> time | None:
+    """A time of day as people write it: `14:00`, `9:30`, `2pm`, `2:30 pm`, `12am`;
+    None if `text` is none of those."""
+    word = text.lower().replace(" ", "").replace(".", "")
+    half = next((h for h in ("am", "pm") if word.endswith(h)), None)
+    if half is not None:
+        word = word[: -len(half)]
+    hours, sep, minutes = word.partition(":")
+    if not (hours.isascii() and hours.isdigit() and len(hours) <= 2):
+        return None
+    if sep and not (minutes.isascii() and minutes.isdigit() and len(minutes) == 2):
+        return None
+    if not sep and half is None:
+        return None  # `14` alone is a number, not a time
+    hour, minute = int(hours), int(minutes or 0)
+    if half is not None:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
 
 
 def recent_days(today: date, count: int = 7) -> list[tuple[str, str]]:

@@ -42,6 +42,14 @@ def buttons(nudge: Nudge) -> tuple[Button, ...]:
             Button("Yes: remind me in a week", f"/lead snooze {ref} 7", "keep"),
             Button("No, drop it", f"/lead drop {ref}", "drop"),
         )
+    if nudge.rule is Rule.INTERVIEW_DAY:
+        return ()  # nothing to press before it: the answer comes the day after
+    if nudge.rule is Rule.HOW_DID_IT_GO:
+        on = "" if nudge.day is None else f" on {nudge.day.isoformat()}"
+        return (
+            Button("It took place", f"/lead interviewed {ref}{on}", "done"),
+            Button("It was called off", f"/lead interview {ref} cancel", "called_off"),
+        )
     return (
         Button("Done", f"/lead {DONE[nudge.rule].value} {ref}", "done"),
         Button("They replied", f"/lead replied {ref}", "replied"),

@@ -7,7 +7,7 @@ offer-leverage note, where (and only where) that question is right.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from core.domain.leads import Lead
 from core.domain.messages import plural
@@ -24,6 +24,7 @@ class Nudge:
     what: str
     why: str
     draft: str | None
+    day: date | None = None  # the day it is about, if not the morning's (an interview's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,16 @@ class DraftFacts:
     member_name: str
     last_message_on: date | None = None
     referred_by: str | None = None  # the contact who made a referral
+    interview: datetime | None = None  # the interview to come, in the member's zone
+    today: date | None = None  # the morning the nudge is for
+
+
+def when(at: datetime, today: date | None) -> str:
+    """`at 14:00 today`, `on Saturday, December 12 at 14:00`: an interview's time, said on
+    the morning of `today`."""
+    if at.date() == today:
+        return f"at {at:%H:%M} today"
+    return f"on {at:%A, %B} {at.day} at {at:%H:%M}"
 
 
 def _day(d: date | None) -> str:
@@ -64,6 +75,14 @@ WHY = {
     Rule.OFFER_LEVERAGE: "Now, and only now, asking about their timeline is the right question.",
     Rule.STILL_PURSUING: (
         "Reminders about this lead went unanswered; rather than nag, I'm asking once."
+    ),
+    Rule.INTERVIEW_DAY: (
+        "A short thank-you the same day keeps you in mind. Afterwards, log the interview:"
+        " I'll time the check-in from it."
+    ),
+    Rule.HOW_DID_IT_GO: (
+        "Logged, the interview starts the post-interview plan: I'll tell you when a"
+        " check-in is due, and nothing before."
     ),
 }
 
@@ -150,9 +169,36 @@ def nudge(rule: Rule, lead: Lead, facts: DraftFacts) -> Nudge:
         case Rule.STILL_PURSUING:
             what = f"Are you still pursuing {contact} at {at}?"
             draft = None
+        case Rule.INTERVIEW_DAY:
+            moment = "" if facts.interview is None else " " + when(facts.interview, facts.today)
+            what = f"{_with(lead)}{moment}. Good luck!"
+            draft = (
+                f"Hi {name},\n\nThank you for your time today. I enjoyed our conversation"
+                f" about {_role(lead)}, and I'm even more interested than before. If anything"
+                f" else would help, I'd be glad to send it.\n\nBest,\n{me}"
+            )
+        case Rule.HOW_DID_IT_GO:
+            moment = "" if facts.interview is None else f" {when(facts.interview, None)}"
+            dated = "" if facts.interview is None else f" on {facts.interview.date().isoformat()}"
+            what = (
+                f"How did your {_with(lead, 'interview')}{moment} go? If it"
+                f" took place, log it: `/lead interviewed {ref}{dated}`. Moved:"
+                f" `/lead interview {ref} on <day> <HH:MM>`; called off:"
+                f" `/lead interview {ref} cancel`."
+            )
+            draft = None
         case Rule.PIPELINE:
             raise ValueError("the pipeline nudge is not about one lead; use pipeline_nudge()")
-    return Nudge(rule, lead, f"{ref} {what}", WHY[rule], draft)
+    about = rule in (Rule.INTERVIEW_DAY, Rule.HOW_DID_IT_GO) and facts.interview is not None
+    day = facts.interview.date() if about and facts.interview is not None else None
+    return Nudge(rule, lead, f"{ref} {what}", WHY[rule], draft, day)
+
+
+def _with(lead: Lead, word: str = "Interview") -> str:
+    """`Interview with Julie Martin at Acme`, or `Interview at Acme` (no contact yet)."""
+    if not lead.contact:
+        return f"{word} at {typed(lead.company)}"
+    return f"{word} with {typed(lead.contact)} at {typed(lead.company)}"
 
 
 def pipeline_nudge(active: int, minimum: int) -> Nudge:

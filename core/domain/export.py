@@ -89,6 +89,7 @@ def export(
                 "referred_by": refs.get(lead.parent_id) if lead.parent_id else None,
                 "added": _iso(lead.created_at, cal),
                 **{name: getattr(lead, name) for name in DETAILS.values() if getattr(lead, name)},
+                **({"interview": _iso(lead.interview_at, cal)} if lead.interview_at else {}),
                 "history": steps,
             }
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from core.domain.errors import AmbiguousLead, DomainError, LeadNotFound
 from core.domain.text import echo, typed
@@ -42,6 +42,7 @@ class Action(enum.StrEnum):
     NOTE = "note"
     SNOOZED = "snoozed"
     DROPPED = "dropped"
+    INTERVIEW = "interview"  # an interview set, moved or cancelled (`/lead interview`)
 
 
 # Actions the member types as `/lead <action> <lead>`.
@@ -102,6 +103,12 @@ class Lead:
     address: str | None = None
     job_ref: str | None = None  # the posting's reference number
     url: str | None = None  # the posting
+    # The interview to come (`/lead interview julie on thu 14:00`), a UTC instant; None:
+    # none is scheduled. Its calendar event keeps `interview_uid` while it is moved
+    # (`interview_sequence` counts the moves), so that a calendar replaces it.
+    interview_at: datetime | None = None
+    interview_uid: str | None = None
+    interview_sequence: int = 0
     id: int | None = None
 
     @property
@@ -157,6 +164,10 @@ def check(lead: Lead, action: Action) -> None:
         )
     if action is Action.DROPPED and stage is Stage.CLOSED and not lead.network:
         raise StageError(f"{lead.ref} is already closed.")
+    if action is Action.INTERVIEW and stage is Stage.CLOSED:
+        raise StageError(
+            f"{lead.ref} is closed: no interview to plan. Add it again if it is back on."
+        )
 
 
 def apply(lead: Lead, action: Action, at: datetime) -> None:
@@ -191,8 +202,12 @@ def apply(lead: Lead, action: Action, at: datetime) -> None:
             new_stage = Stage.CALLED
         case Action.REPLIED if stage in _OUTREACH:
             new_stage = Stage.TALKING
+        case Action.INTERVIEW if stage in _OUTREACH:
+            new_stage = Stage.TALKING  # an interview is planned: they answered
         case Action.INTERVIEWED:
             new_stage = Stage.INTERVIEWED
+            if lead.interview_at is not None and lead.interview_at <= at + HELD_WITHIN:
+                clear_interview(lead)  # this is the one; a later one is the next round
         case Action.REJECTED:
             new_stage = Stage.REJECTED
         case Action.OFFER:
@@ -205,7 +220,36 @@ def apply(lead: Lead, action: Action, at: datetime) -> None:
         case _:
             pass  # a touch (the clocks restart through last_touch_at), a note, a snooze
     if new_stage is not stage:
+        if new_stage in (Stage.REJECTED, Stage.CLOSED):
+            clear_interview(lead)  # no interview to come with a lead that said no, or ended
         lead.stage, lead.stage_since = new_stage, at
+
+
+# `interviewed` is about the scheduled interview if that one starts by then, or within a
+# day after (logged for its day, whatever the hour); one later is a next round, and stays.
+HELD_WITHIN = timedelta(days=1)
+
+
+def schedule_interview(lead: Lead, at: datetime, uid: str) -> bool:
+    """Set `lead`'s interview to come at `at` (UTC); True if it moved one already set.
+
+    A new interview's calendar event gets `uid` (unique: an event cancelled before must
+    never come back under the same one); a moved one keeps its own, one sequence number
+    further, so that a calendar updates the event it has.
+    """
+    moved = lead.interview_at is not None and lead.interview_uid is not None
+    if moved:
+        lead.interview_sequence += 1
+    else:
+        lead.interview_uid, lead.interview_sequence = uid, 0
+    lead.interview_at = at
+    lead.snoozed_until = None  # an interview is news about the lead: it is on again
+    return moved
+
+
+def clear_interview(lead: Lead) -> None:
+    """No interview to come any more (it took place, was cancelled, or the lead ended)."""
+    lead.interview_at, lead.interview_uid, lead.interview_sequence = None, None, 0
 
 
 def find(ref: str, leads: list[Lead]) -> Lead:

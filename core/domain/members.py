@@ -59,6 +59,9 @@ class Member:
     dm_channel: str | None = None  # the platform's DM channel id, opened once
     # Their work-search log (core.domain.worklog.LogSettings.to_dict()); {}: the group's.
     log_settings: dict[str, Any] = field(default_factory=dict)
+    # The SHA-256 (hex) of their calendar feed's secret token (`/followthrough calendar`);
+    # the token itself is shown once and never kept. None: no feed.
+    calendar_digest: str | None = None
     next_lead_number: int = 1
     # Kept by the services so that planning is an indexed read:
     next_morning_at: datetime | None = None  # UTC instant of the next digest to plan

@@ -22,7 +22,7 @@ from core.domain.builder import (
 )
 from core.domain.catalog import FOLLOWTHROUGH, GROUP, HELP, usage_error
 from core.domain.catalog import subcommand as subcommand_spec
-from core.domain.dates import take
+from core.domain.dates import WEEKDAYS, take
 from core.domain.errors import UsageError
 from core.domain.leads import LOGGABLE
 from core.domain.text import MAX_COMMAND, clean, echo
@@ -180,6 +180,8 @@ def _lead(verb: str, rest: str) -> Tokens:
         ref, tail = split_ref(rest, verb)
         when, note = _dated(tail, verb)
         return verb, {"lead": ref, "note": note, "when": when}
+    if verb == "interview":
+        return verb, _interview(rest)
     if verb == "set":
         ref, tail = split_ref(rest, verb)
         field, _, value = tail.partition(" ")
@@ -217,6 +219,26 @@ def _lead(verb: str, rest: str) -> Tokens:
             raise usage_error("list")
         return verb, {"all": rest.lower() == "all"}
     return _in_order("lead", verb, rest)  # `today`, and any subcommand added since
+
+
+def _interview(text: str) -> dict[str, str | int | bool | None]:
+    """`<lead> on <day> [at] <time>` (`on` may be left out: `julie thu 2pm`), or `<lead>
+    cancel`."""
+    ref, tail = split_ref(text, "interview")
+    words = tail.split(" ") if tail else []
+    if [w.lower() for w in words] == ["cancel"]:
+        return {"lead": ref, "cancel": True}
+    if words and words[0].lower() == "on":
+        words = words[1:]
+    if len(words) > 1 and words[0].lower() in ("next", "this") and words[1].lower() in WEEKDAYS:
+        words = words[1:]  # `next thu`: the next Thursday is what a weekday means here
+    if len(words) > 2 and words[-1].lower() in ("am", "pm"):
+        words = [*words[:-2], words[-2] + words[-1]]  # `2 pm`
+    if len(words) > 2 and words[-2].lower() == "at":
+        words = [*words[:-2], words[-1]]
+    clock = words[-1] if len(words) > 1 else None
+    day = " ".join(words[:-1] if clock is not None else words)
+    return {"lead": ref, "when": day or None, "time": clock}
 
 
 def _how(text: str) -> tuple[str | None, str]:
@@ -384,6 +406,10 @@ def _followthrough(verb: str, rest: str) -> Tokens:
         if len(words) != 2 or words[0].lower() != "companies":
             raise usage_error("share")
         return verb, {"companies": words[1]}
+    if verb == "calendar":
+        if rest.lower() not in ("", "reset"):
+            raise usage_error("calendar", f"I didn't expect {echo(rest, 30)} there.")
+        return verb, {"reset": rest.lower() == "reset"}
     if verb == "me":
         return _me(rest)
     if verb == "group":

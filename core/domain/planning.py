@@ -17,7 +17,9 @@ PRIORITY = {
     rule: i
     for i, rule in enumerate(
         [
+            Rule.INTERVIEW_DAY,
             Rule.REJECTION_CALL,
+            Rule.HOW_DID_IT_GO,
             Rule.CALL_AFTER_FOLLOW_UP,
             Rule.OFFER_LEVERAGE,
             Rule.EMAIL_FOLLOW_UP,
@@ -62,12 +64,17 @@ def schedule(member: Member, group: Group, now: datetime) -> None:
     member.next_morning_at = cal.next_morning(after, member.morning(group))
 
 
-def facts(member: Member, lead: Lead, ctx: Context, referrers: dict[int, str]) -> DraftFacts:
-    touched = lead.last_touch_at
+def facts(
+    member: Member, lead: Lead, ctx: Context, referrers: dict[int, str], day: date | None = None
+) -> DraftFacts:
+    """What the nudges about `lead` on the morning of `day` may mention."""
+    touched, interview = lead.last_touch_at, lead.interview_at
     return DraftFacts(
         member_name=member.name,
         last_message_on=None if touched is None else ctx.calendar.local_date(touched),
         referred_by=None if lead.parent_id is None else referrers.get(lead.parent_id),
+        interview=None if interview is None else interview.astimezone(ctx.calendar.tz),
+        today=day,
     )
 
 
@@ -87,7 +94,7 @@ def nudges_for_day(
         if rule is not None:
             found.append((rule, lead))
     found.sort(key=lambda pair: (PRIORITY[pair[0]], pair[1].number))
-    worded = [nudge(rule, lead, facts(member, lead, ctx, referrers)) for rule, lead in found]
+    worded = [nudge(rule, lead, facts(member, lead, ctx, referrers, day)) for rule, lead in found]
     if pipeline_due(member, group.settings, day):
         worded.append(pipeline_nudge(member.active_leads, group.settings.pipeline_minimum))
     return worded

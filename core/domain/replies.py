@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 
 from core.domain import group_posts, worklog
 from core.domain.catalog import HELP
@@ -22,6 +22,8 @@ NEXT_STEP = {
     Rule.KEEP_IN_TOUCH: "keeping in touch",
     Rule.OFFER_LEVERAGE: "telling them about your offer",
     Rule.STILL_PURSUING: "asking whether you're still on it",
+    Rule.INTERVIEW_DAY: "your interview",
+    Rule.HOW_DID_IT_GO: "telling me how the interview went",
 }
 
 
@@ -42,10 +44,21 @@ def next_nudge(lead: Lead, ctx: Context, today: date) -> str:
     return f"next: {NEXT_STEP[due.rule]} on {day(on, today)}"
 
 
+def interview_time(at: datetime, today: date) -> str:
+    """`Thu Dec 10 at 14:00`: an interview's local time, as replies and lists say it."""
+    return f"{day(at.date(), today)} at {at:%H:%M}"
+
+
 def line(lead: Lead, ctx: Context, today: date) -> str:
     parts = [f"{lead.label} · {lead.stage.value.replace('_', ' ')}"]
     if lead.network:
         parts.append("network")
+    if lead.interview_at is not None and lead.active:
+        local = lead.interview_at.astimezone(ctx.calendar.tz)
+        parts.append(f"interview {interview_time(local, today)}")
+        if local.date() < today:  # its day has passed: the digest asks how it went
+            parts.append(f"how did it go? /lead interviewed {lead.ref}")
+        return " · ".join(parts)
     hint = next_nudge(lead, ctx, today)
     if hint:
         parts.append(hint)
@@ -435,4 +448,89 @@ def group_log(found: worklog.Preset | None) -> Message:
         f"New members' work-search logs start with preset {found.code}:"
         f" {found.name}, {found.settings.rule}. Members who set their own keep theirs;"
         " anyone can change theirs with /followthrough me log."
+    )
+
+
+# -- interviews to come, and the calendar feed ------------------------------------------
+
+
+def interview_set(
+    lead: Lead, at: datetime, tz: str, today: date, moved: bool, file: Attachment
+) -> Message:
+    """The answer to `/lead interview julie on thu 14:00`, with the event's .ics file."""
+    with_whom = f" with {typed(lead.contact)}" if lead.contact else ""
+    verb = "Moved" if moved else "Set"
+    replaces = " (it replaces the one I sent before)" if moved else ""
+    return reply(
+        f"{verb}: interview{with_whom} at {typed(lead.company)} ({lead.ref}),"
+        f" {interview_time(at, today)} ({tz}). I'll mention it that morning, and the"
+        " morning after ask how it went.",
+        Section(
+            f"The attached file puts it in your calendar{replaces}. To have every interview"
+            " and follow-up there by itself: /followthrough calendar"
+        ),
+        attachments=(file,),
+    )
+
+
+def interview_cancelled(lead: Lead, at: datetime, today: date, file: Attachment) -> Message:
+    return reply(
+        f"Called off: the interview at {typed(lead.company)} ({lead.ref}) of"
+        f" {interview_time(at, today)}. The attached file takes it out of your calendar.",
+        attachments=(file,),
+    )
+
+
+def no_interview(lead: Lead) -> str:
+    return f"{lead.ref} has no interview set. To set one: /lead interview {lead.ref} on thu 14:00"
+
+
+def interview_passed(at: datetime, today: date) -> str:
+    return (
+        f"{interview_time(at, today)} has passed: set the interview to come, or, if it took"
+        " place, log it with /lead interviewed."
+    )
+
+
+FEED_RESET = "/followthrough calendar reset"
+FEED_OFF = (
+    "Calendar feeds aren't switched on for this bot: its operator sets FOLLOWTHROUGH_PUBLIC_URL"
+    " (the bot's public HTTPS address). Meanwhile each /lead interview answer has a file for"
+    " your calendar."
+)
+
+
+def calendar_feed(url: str, reset: bool) -> Message:
+    """The member's new feed address, shown this once (only its fingerprint is kept)."""
+    head = (
+        "Your new calendar feed; the old address stopped working, so update your calendar"
+        " app's subscription:"
+        if reset
+        else "Your private calendar feed:"
+    )
+    return reply(
+        head,
+        Section(
+            "Subscribe to it in your calendar app (Google Calendar: Other calendars → From"
+            " URL; Apple Calendar: File → New Calendar Subscription; Outlook: Add calendar →"
+            " Subscribe from web). It holds your interviews to come and the follow-ups due in"
+            " the next four weeks, and keeps itself up to date.",
+            draft=url,
+        ),
+        Section(
+            "Keep the address to yourself: whoever has it can read those dates. I keep only a"
+            " fingerprint of it, so this is the one time I can show it; if it gets out, or you"
+            f" lose it: {FEED_RESET}"
+        ),
+    )
+
+
+def calendar_feed_exists() -> Message:
+    return reply(
+        "You have a calendar feed already. I keep only a fingerprint of its address, so I"
+        " can't show it again.",
+        Section(
+            "Lost it, or shared it by mistake? A new address stops the old one at once.",
+            buttons=(Button("Make a new address", FEED_RESET, "reset"),),
+        ),
     )

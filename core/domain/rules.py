@@ -22,6 +22,8 @@ class Rule(enum.StrEnum):
     PIPELINE = "pipeline"
     OFFER_LEVERAGE = "offer-leverage"
     STILL_PURSUING = "still-pursuing"
+    INTERVIEW_DAY = "interview-day"
+    HOW_DID_IT_GO = "how-did-it-go"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,10 @@ def waiting_for(lead: Lead, ctx: Context) -> Due | None:
     Snoozes and ignored nudges are applied on top of this by `due_on` and `nudge_for`.
     """
     cal, s = ctx.calendar, ctx.settings
+    if lead.interview_at is not None and lead.active:
+        # An interview to come is what the lead waits for: nothing else is said until it
+        # has taken place (then `nudge_for` asks how it went).
+        return Due(Rule.INTERVIEW_DAY, mention_day(cal.local_date(lead.interview_at), cal))
     since = cal.local_date(lead.stage_since or lead.created_at)
     touched = cal.local_date(lead.last_touch_at or lead.created_at)
     match lead.stage:
@@ -76,6 +82,12 @@ def waiting_for(lead: Lead, ctx: Context) -> Due | None:
     return None
 
 
+def mention_day(day: date, cal: BusinessCalendar) -> date:
+    """The morning an interview on `day` is mentioned: that day's, or the last business
+    morning before it if it falls on a day off."""
+    return day if cal.is_business_day(day) else cal.previous_business_day(day)
+
+
 def due_on(lead: Lead, ctx: Context) -> date | None:
     """The first local date a nudge about `lead` can go out, or None if none is pending."""
     if lead.nudge_asked:
@@ -103,10 +115,17 @@ def nudge_for(lead: Lead, ctx: Context, today: date) -> Rule | None:
     due = waiting_for(lead, ctx)
     if due is None or due.on > today:
         return None
-    ignored = lead.nudge_count - told_today if lead.nudge_rule == due.rule else 0
+    rule = due.rule
+    if rule is Rule.INTERVIEW_DAY:
+        assert lead.interview_at is not None
+        if today > ctx.calendar.local_date(lead.interview_at):
+            rule = Rule.HOW_DID_IT_GO  # its day has passed and `interviewed` wasn't logged
+        else:
+            return rule  # said on its morning, never taken as ignored
+    ignored = lead.nudge_count - told_today if lead.nudge_rule == rule else 0
     if ignored >= ctx.settings.ignored_before_asking:
         return Rule.STILL_PURSUING
-    return due.rule
+    return rule
 
 
 def record_nudge(lead: Lead, rule: Rule, today: date) -> None:

@@ -28,8 +28,9 @@ REJECTION_CALL_BONUS = 2
 # answers it earns a bonus). Any other event counts for nothing and changes nothing that
 # counts: duplicates are told apart by their action, and only a rejection sets a bonus.
 TALLIED = frozenset({*(Action(a) for a in DEFAULT_POINTS), *SCORED_AS, Action.REJECTED})
-# Bookkeeping is not an action taken: it neither scores nor keeps a streak alive.
-BOOKKEEPING = frozenset({Action.NOTE, Action.SNOOZED, Action.DROPPED})
+# Bookkeeping is not an action taken: it neither scores nor keeps a streak alive (an
+# interview set in the calendar counts once it took place: `interviewed`).
+BOOKKEEPING = frozenset({Action.NOTE, Action.SNOOZED, Action.DROPPED, Action.INTERVIEW})
 # The totals a board shows, in order, with their labels.
 TOTALS = {
     Action.EMAILED: "email",

@@ -22,6 +22,7 @@ from core.domain.replies import SAYINGS
 from core.domain.text import MAX_COMMAND, plain, render
 from core.domain.worklog import looks_like_id
 from core.services.app import FollowThrough
+from core.services.calendars import Calendars
 from core.services.conversation import Conversation
 from core.services.groups import Groups
 from core.services.outbox import Outbox
@@ -35,6 +36,7 @@ __all__ = [
     "SAYINGS",
     "Attachment",
     "Button",
+    "Calendars",
     "Command",
     "CommandSpec",
     "Conversation",

@@ -3,22 +3,24 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import time
+from typing import Any
 
 from core.domain import parser, replies
 from core.domain.calendar import country_of_zone, zone
-from core.domain.commands import Command
-from core.domain.dates import recent_days
+from core.domain.commands import CalendarFeed, Command
+from core.domain.dates import recent_days, upcoming_days
 from core.domain.errors import DomainError, NotAllowed, UsageError
 from core.domain.members import Group, Member
 from core.domain.messages import Button, Message, MessageKind, error, failure
 from core.domain.planning import schedule
 from core.domain.text import clean
-from core.services import home
+from core.services import calendars, home
 from core.services.groups import Groups, group_of, known
 from core.services.handlers import HANDLERS, once_only, reads_only
 from core.services.ports import Clock, Conflict, UnitOfWork
@@ -37,8 +39,21 @@ class Conversation:
     Of the groups' lifecycle it offers the one event a platform reports: the bot removed.
     """
 
-    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, groups: Groups) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        groups: Groups,
+        *,
+        public_url: str | None = None,
+    ) -> None:
         self._uow, self.clock, self._groups = uow, clock, groups
+        # Handlers that need this process's settings, over the table's own.
+        self._handlers: dict[type[Any], Callable[[Turn, Any], Message]] = {}
+        if public_url is not None:
+            self._handlers[CalendarFeed] = functools.partial(
+                calendars.feed_link, public_url=public_url
+            )
 
     def erase_group(self, platform: str, workspace_id: str) -> bool:
         """The bot was removed from a workspace or guild: `Groups.erase_group`."""
@@ -200,7 +215,8 @@ class Conversation:
                 uow.members.save(member)
             turn = Turn(uow, self.clock.now(), group, member, who)
             try:
-                answer = HANDLERS[type(command)](turn, command)
+                handler = self._handlers.get(type(command)) or HANDLERS[type(command)]
+                answer = handler(turn, command)
             except DomainError as refusal:
                 return error(str(refusal))  # leaving the block rolls back: nothing written
             uow.commit()
@@ -254,15 +270,17 @@ class Conversation:
             leads = uow.leads.for_member(member.id)
         return home.choices(leads, typed, limit)
 
-    def day_choices(self, who: Identity) -> list[tuple[str, str]]:
+    def day_choices(self, who: Identity, *, ahead: bool = False) -> list[tuple[str, str]]:
         """(label, value) of the last few days in the member's own calendar, for the
-        autocomplete of a `when` option (`Today`, `Yesterday`, `Sat Nov 28`, ...)."""
+        autocomplete of a `when` option (`Today`, `Yesterday`, `Sat Nov 28`, ...); `ahead`:
+        the next few, for a day to come (`Today`, `Tomorrow`, `Thu Dec 10`, ...)."""
         with self._uow() as uow:
             group, member = known(uow, who)
         if group is None:
             group = Group(who.platform, who.workspace_id)
         cal = member.calendar(group) if member is not None else group.calendar()
-        return recent_days(cal.local_date(self.clock.now()))
+        today = cal.local_date(self.clock.now())
+        return upcoming_days(today) if ahead else recent_days(today)
 
     def first_time(self, key: str) -> bool:
         """Record `key` (a platform event, a modal opened: what runs no command); False if

@@ -8,12 +8,24 @@ from typing import Any
 from core.domain import commands as c
 from core.domain.builder import writes
 from core.domain.messages import Message
-from core.services import group_settings, leads, member_settings, reads, worklog
+from core.services import (
+    calendars,
+    group_settings,
+    interviews,
+    leads,
+    member_settings,
+    reads,
+    worklog,
+)
 from core.services.turn import Turn
 
 HANDLERS: dict[type[Any], Callable[[Turn, Any], Message]] = {
     c.AddLead: leads.add,
     c.LogAction: leads.log,
+    c.Interview: interviews.interview,
+    # The feed's address needs the public URL: the Conversation passes its own (this
+    # one, without, says feeds are off).
+    c.CalendarFeed: calendars.feed_link,
     c.AddReferral: leads.referral,
     c.SetDetail: worklog.set_detail,
     c.LogActivity: worklog.activity,

@@ -218,6 +218,15 @@ class ActivityRepository(Protocol):
         ...
 
 
+class CalendarRepository(Protocol):
+    """Whose calendar feed a token opens."""
+
+    def owner(self, fingerprint: str) -> Member | None:
+        """The member whose feed token has this fingerprint (Member.calendar_digest), for
+        reading only; None if nobody's has."""
+        ...
+
+
 class Outbox(Protocol):
     def add(self, item: Outgoing, now: datetime) -> bool: ...
     def add_many(self, items: list[Outgoing], now: datetime) -> int: ...
@@ -269,6 +278,7 @@ class UnitOfWork(Protocol):
     leads: LeadRepository
     events: EventRepository
     activities: ActivityRepository
+    calendars: CalendarRepository
     outbox: Outbox
     applied: AppliedKeys
 

@@ -20,6 +20,7 @@ from sqlalchemy.pool import StaticPool
 from core.services.ports import (
     ActivityRepository,
     AppliedKeys,
+    CalendarRepository,
     Clock,
     Conflict,
     EventRepository,
@@ -30,6 +31,7 @@ from core.services.ports import (
 )
 from core.storage.activities import SqlActivities
 from core.storage.applied import SqlApplied
+from core.storage.calendars import SqlCalendars
 from core.storage.events import SqlEvents
 from core.storage.leases import SqlLeases
 from core.storage.outbox import SqlOutbox
@@ -93,6 +95,7 @@ class SqlUnitOfWork:
         self.leads: LeadRepository = SqlLeads(self.session, now)
         self.events: EventRepository = SqlEvents(self.session)
         self.activities: ActivityRepository = SqlActivities(self.session)
+        self.calendars: CalendarRepository = SqlCalendars(self.session)
         self.outbox: Outbox = SqlOutbox(self.session)
         self.applied: AppliedKeys = SqlApplied(self.session)
         return self

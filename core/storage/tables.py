@@ -107,6 +107,8 @@ class MemberRow(Base):
     dm_channel: Mapped[str | None] = mapped_column(String(64))
     # The member's work-search log (core.domain.worklog.LogSettings), {} for none.
     log_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The SHA-256 of their calendar feed's token: a feed request finds its member by it.
+    calendar_digest: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     created_at: Mapped[datetime]
 
 
@@ -145,6 +147,10 @@ class LeadRow(Base):
     address: Mapped[str | None] = mapped_column(String(200))
     job_ref: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(String(500))
+    # The interview to come (`/lead interview`), and its calendar event's UID and sequence.
+    interview_at: Mapped[datetime | None]
+    interview_uid: Mapped[str | None] = mapped_column(String(128))
+    interview_sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
 
 

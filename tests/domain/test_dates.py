@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
-from core.domain.dates import When, parse_when, recent_days, take
+from core.domain.dates import When, parse_clock, parse_when, recent_days, take, upcoming_days
 from core.domain.errors import UsageError
 
 MONDAY = date(2026, 11, 30)
@@ -168,3 +168,74 @@ def test_far_counts_are_refused_not_taken_for_a_note() -> None:
 def test_a_future_date_in_another_year_names_its_year() -> None:
     with pytest.raises(UsageError, match="Mon Mar 1 2027 is in the future"):
         resolved("on 2027-03-01")
+
+
+THURSDAY = date(2026, 3, 5)
+
+
+def ahead(phrase: str, today: date = THURSDAY) -> date:
+    return parse_when(phrase).ahead(today)
+
+
+# --- a day to come (an interview's), and its time --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phrase", "day"),
+    [
+        ("today", THURSDAY),
+        ("tomorrow", date(2026, 3, 6)),
+        ("on fri", date(2026, 3, 6)),
+        ("on mon", date(2026, 3, 9)),
+        ("2026-03-10", date(2026, 3, 10)),
+        ("on 10 mar", date(2026, 3, 10)),
+        ("on 2 feb", date(2027, 2, 2)),  # no year: the next such date
+        ("on 5 mar", THURSDAY),
+    ],
+)
+def test_an_interviews_day_is_one_to_come(phrase: str, day: date) -> None:
+    assert ahead(phrase) == day
+
+
+def test_a_weekday_named_on_that_weekday_is_a_week_ahead_today_is_today() -> None:
+    assert ahead("on thu") == date(2026, 3, 12)
+    assert ahead("today") == THURSDAY
+
+
+@pytest.mark.parametrize("phrase", ["yesterday", "3 days ago", "2026-03-04", "on 2025-12-01"])
+def test_a_day_that_has_passed_is_refused(phrase: str) -> None:
+    with pytest.raises(UsageError, match="has passed"):
+        ahead(phrase)
+
+
+def test_a_day_more_than_a_year_ahead_is_refused_and_a_year_is_not() -> None:
+    assert When(year=2027, month=3, day=6).ahead(THURSDAY) == date(2027, 3, 6)  # 366 days
+    with pytest.raises(UsageError, match="more than a year ahead"):
+        When(year=2027, month=3, day=7).ahead(THURSDAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "clock"),
+    [
+        ("14:00", time(14, 0)),
+        ("9:30", time(9, 30)),
+        ("2pm", time(14, 0)),
+        ("2:30 pm", time(14, 30)),
+        ("12am", time(0, 0)),
+        ("12pm", time(12, 0)),
+        ("11:59PM", time(23, 59)),
+    ],
+)
+def test_a_time_as_people_write_it(text: str, clock: time) -> None:
+    assert parse_clock(text) == clock
+
+
+@pytest.mark.parametrize("text", ["14", "24:00", "9:5", "13pm", "0am", "noon", "14:60", "²:00"])
+def test_what_is_not_a_time(text: str) -> None:
+    assert parse_clock(text) is None
+
+
+def test_the_days_offered_for_an_interview_start_today() -> None:
+    days = upcoming_days(THURSDAY)
+    assert days[:3] == [("Today", "today"), ("Tomorrow", "tomorrow"), ("Sat Mar 7", "2026-03-07")]
+    assert all(parse_when(value).ahead(THURSDAY) >= THURSDAY for _, value in days)

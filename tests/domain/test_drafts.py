@@ -14,6 +14,7 @@ from core.domain.text import plain
 from tests.domain.nudges import FACTS, lead, worded
 
 LEAD_RULES = [rule for rule in Rule if rule is not Rule.PIPELINE]
+QUESTIONS = (Rule.STILL_PURSUING, Rule.HOW_DID_IT_GO)  # asked: nothing to send
 WRITTEN = [
     Rule.EMAIL_FOLLOW_UP,
     Rule.POST_INTERVIEW_CHECK_IN,
@@ -31,7 +32,7 @@ def texts(n: Nudge) -> str:
 
 
 @pytest.mark.parametrize("rule", LEAD_RULES)
-def test_every_nudge_says_what_to_do_and_why_and_all_but_the_question_carry_a_draft(
+def test_every_nudge_says_what_to_do_and_why_and_all_but_the_questions_carry_a_draft(
     rule: Rule,
 ) -> None:
     n = worded(rule)
@@ -39,13 +40,13 @@ def test_every_nudge_says_what_to_do_and_why_and_all_but_the_question_carry_a_dr
     assert plain(n.what).startswith("#7 ")
     assert "Julie Martin" in plain(n.what) and "Acme" in plain(n.what)
     assert n.why and n.why == WHY[rule]
-    if rule is Rule.STILL_PURSUING:
+    if rule in QUESTIONS:
         assert n.draft is None
     else:
         assert n.draft
 
 
-@pytest.mark.parametrize("rule", [r for r in LEAD_RULES if r is not Rule.STILL_PURSUING])
+@pytest.mark.parametrize("rule", [r for r in LEAD_RULES if r not in QUESTIONS])
 def test_every_draft_uses_the_contacts_first_name_and_the_members_name(rule: Rule) -> None:
     draft = worded(rule).draft
     assert draft is not None

@@ -3,13 +3,22 @@ of, the nudge. Dates are the member's local dates in 2026 (Mon 2026-03-02 is a M
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from core.domain.calendar import BusinessCalendar
 from core.domain.errors import UsageError
-from core.domain.leads import Action, Lead, Stage, StageError, apply
+from core.domain.leads import (
+    Action,
+    Lead,
+    Stage,
+    StageError,
+    apply,
+    check,
+    clear_interview,
+    schedule_interview,
+)
 from core.domain.members import Member
 from core.domain.rules import (
     Context,
@@ -628,3 +637,114 @@ def test_settings_survive_storage_and_ignore_unknown_names() -> None:
         PlaybookSettings(keep_in_touch_days=45)
     )
     assert PlaybookSettings.from_dict(None) == DEFAULTS
+
+
+# --- interviews to come: their morning, then "how did it go?" until answered -----------
+
+
+def scheduled(day: str, hhmm: str = "14:00", **fields: object) -> Lead:
+    """A lead emailed Monday 2026-03-02, with an interview set that day for `day`."""
+    lead = lead_after((Action.EMAILED, "2026-03-02"), id=9, **fields)
+    apply(lead, Action.INTERVIEW, local("2026-03-02", "11:00"))
+    schedule_interview(lead, local(day, hhmm), "interview-9-a@followthrough")
+    return lead
+
+
+def test_an_interview_is_mentioned_on_its_morning_and_not_before() -> None:
+    lead = scheduled("2026-03-05")
+    assert due_on(lead, CTX) == d("2026-03-05")
+    assert nudge(lead, "2026-03-04") is None  # and no email follow-up meanwhile
+    assert morning(lead, "2026-03-05") is Rule.INTERVIEW_DAY
+
+
+def test_an_interview_on_a_day_off_is_mentioned_the_last_business_morning_before() -> None:
+    lead = scheduled("2026-03-08")  # a Sunday
+    assert due_on(lead, CTX) == d("2026-03-06")
+    assert nudge(lead, "2026-03-05") is None
+    assert morning(lead, "2026-03-06") is Rule.INTERVIEW_DAY
+    assert nudge(lead, "2026-03-07") is Rule.INTERVIEW_DAY  # `/lead today` on Saturday
+    assert morning(lead, "2026-03-09") is Rule.HOW_DID_IT_GO
+
+
+def test_the_morning_after_asks_how_it_went_until_answered_then_asks_once_if_still_on() -> None:
+    lead = scheduled("2026-03-05")
+    assert morning(lead, "2026-03-05") is Rule.INTERVIEW_DAY
+    asked = [morning(lead, day) for day in ("2026-03-06", "2026-03-09", "2026-03-10")]
+    assert asked == [Rule.HOW_DID_IT_GO] * 3
+    assert morning(lead, "2026-03-11") is Rule.STILL_PURSUING
+    assert nudge(lead, "2026-03-12") is None
+
+
+def test_an_interview_set_after_its_morning_is_asked_about_the_next_morning() -> None:
+    lead = scheduled("2026-03-02", "16:00")  # set at 11:00 for this afternoon
+    assert nudge(lead, "2026-03-02") is Rule.INTERVIEW_DAY  # `/lead today`
+    assert morning(lead, "2026-03-03") is Rule.HOW_DID_IT_GO
+
+
+def test_interviewed_ends_it_and_the_post_interview_check_in_comes_14_days_later() -> None:
+    lead = scheduled("2026-03-05")
+    morning(lead, "2026-03-05")
+    apply(lead, Action.INTERVIEWED, local("2026-03-05", "09:00"))  # logged for its day
+    assert lead.interview_at is None and lead.stage is Stage.INTERVIEWED
+    assert waiting_for(lead, CTX) is not None
+    assert due_on(lead, CTX) == d("2026-03-19")
+    assert nudge(lead, "2026-03-18") is None
+    assert nudge(lead, "2026-03-19") is Rule.POST_INTERVIEW_CHECK_IN
+
+
+def test_interviewed_for_an_earlier_round_keeps_the_next_one() -> None:
+    lead = scheduled("2026-03-12")  # the second round, next week
+    apply(lead, Action.INTERVIEWED, local("2026-03-04", "10:00"))  # the first, logged late
+    assert lead.interview_at == local("2026-03-12", "14:00")
+    assert nudge(lead, "2026-03-12") is Rule.INTERVIEW_DAY
+
+
+@pytest.mark.parametrize("action", [Action.REJECTED, Action.DROPPED])
+def test_a_rejection_or_a_closed_lead_has_no_interview_to_come(action: Action) -> None:
+    lead = scheduled("2026-03-12")
+    apply(lead, action, local("2026-03-04"))
+    assert lead.interview_at is None and lead.interview_uid is None
+    assert nudge(lead, "2026-03-12") is not Rule.INTERVIEW_DAY
+
+
+def test_a_closed_lead_takes_no_interview() -> None:
+    lead = lead_after((Action.EMAILED, "2026-03-02"), (Action.DROPPED, "2026-03-03"))
+    with pytest.raises(StageError, match="closed"):
+        check(lead, Action.INTERVIEW)
+
+
+def test_setting_an_interview_means_they_answered_an_outreach_lead_is_talking() -> None:
+    lead = lead_after((Action.FOLLOWED_UP, "2026-03-02"))
+    apply(lead, Action.INTERVIEW, local("2026-03-03"))
+    assert lead.stage is Stage.TALKING
+    offered = lead_after((Action.OFFER, "2026-03-02"))
+    apply(offered, Action.INTERVIEW, local("2026-03-03"))
+    assert offered.stage is Stage.OFFER  # only outreach moves
+
+
+def test_an_interview_set_wakes_a_snoozed_lead() -> None:
+    lead = lead_after((Action.EMAILED, "2026-03-02"), id=9, snoozed_until=d("2026-04-01"))
+    schedule_interview(lead, local("2026-03-05", "14:00"), "interview-9-a@followthrough")
+    assert lead.snoozed_until is None
+    assert nudge(lead, "2026-03-05") is Rule.INTERVIEW_DAY
+
+
+def test_a_moved_interview_keeps_its_calendar_uid_and_counts_the_change() -> None:
+    lead = scheduled("2026-03-05")
+    uid = lead.interview_uid
+    assert uid == "interview-9-a@followthrough" and lead.interview_sequence == 0
+    assert schedule_interview(lead, local("2026-03-06", "10:00"), "unused") is True
+    assert (lead.interview_uid, lead.interview_sequence) == (uid, 1)
+    clear_interview(lead)
+    assert (lead.interview_at, lead.interview_uid, lead.interview_sequence) == (None, None, 0)
+    assert schedule_interview(lead, local("2026-03-20"), "interview-9-b@followthrough") is False
+    assert (lead.interview_uid, lead.interview_sequence) == ("interview-9-b@followthrough", 0)
+
+
+def test_an_interview_across_a_dst_change_keeps_its_local_time() -> None:
+    # Set on Monday 2 March (EST, UTC-5) for Tuesday 10 March, after the clocks moved
+    # (EDT, UTC-4): 14:00 in New York is 18:00 UTC then, not 19:00.
+    lead = scheduled("2026-03-10")
+    assert lead.interview_at == datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
+    assert due_on(lead, CTX) == d("2026-03-10")
+    assert US.local_date(lead.interview_at) == d("2026-03-10")

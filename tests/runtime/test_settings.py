@@ -49,6 +49,7 @@ def test_the_defaults_are_the_documented_ones() -> None:
     s = Settings.from_env({})
     assert s.database_url.startswith("sqlite:///") and s.database_url.endswith("followthrough.db")
     assert (s.http_host, s.http_port) == ("127.0.0.1", 3000)
+    assert s.public_url is None  # no calendar feeds
     assert slack(s).api_url == "https://slack.com/api/"
     assert discord(s).api_url == "https://discord.com/api/v10"
     assert discord(s).gateway_url is None  # discord.py's own
@@ -64,6 +65,7 @@ def test_every_variable_of_the_design_is_read() -> None:
             "SLACK_BOT_TOKEN": "",  # empty is unset (a compose file's `SLACK_BOT_TOKEN=`)
             "FOLLOWTHROUGH_HTTP_HOST": "0.0.0.0",
             "FOLLOWTHROUGH_HTTP_PORT": "8080",
+            "FOLLOWTHROUGH_PUBLIC_URL": "https://bot.example.com",
             "FOLLOWTHROUGH_SLACK_API_URL": "http://127.0.0.1:9000/api/",
             "FOLLOWTHROUGH_DISCORD_API_URL": "http://127.0.0.1:9001/api/v10",
             "FOLLOWTHROUGH_DISCORD_GATEWAY_URL": "ws://127.0.0.1:9002/gateway",
@@ -79,6 +81,7 @@ def test_every_variable_of_the_design_is_read() -> None:
     )
     assert (discord(s).token, slack(s).secret_key) == ("s-discord", "s-key")
     assert (s.http_host, s.http_port) == ("0.0.0.0", 8080)
+    assert s.public_url == "https://bot.example.com"
     assert slack(s).api_url == "http://127.0.0.1:9000/api/"
     assert discord(s).api_url == "http://127.0.0.1:9001/api/v10"
     assert discord(s).gateway_url == "ws://127.0.0.1:9002/gateway"
@@ -111,6 +114,38 @@ def test_a_port_that_is_not_one_is_refused_by_name(port: str) -> None:
 @pytest.mark.parametrize("port", ["1", "3000", "65535"])
 def test_a_port_in_range_is_taken(port: str) -> None:
     assert settings(FOLLOWTHROUGH_HTTP_PORT=port).http_port == int(port)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://bot.example.com",  # a feed's address carries a secret: never in the clear
+        "bot.example.com",
+        "https://",
+        "ftp://bot.example.com",
+        "https://user@bot.example.com",
+        "https://bot.example.com/?feeds=1",
+        "http://127.0.0.1.example.com",
+    ],
+)
+def test_a_public_url_that_is_not_a_plain_https_address_is_refused_by_name(url: str) -> None:
+    with pytest.raises(ConfigError, match="FOLLOWTHROUGH_PUBLIC_URL"):
+        settings(FOLLOWTHROUGH_PUBLIC_URL=url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://bot.example.com",
+        "https://example.com/followthrough/",
+        "https://bot.example.com:8443",
+        "http://localhost:3000",  # trying the feeds on one's own machine
+        "http://127.0.0.1:3000",
+        "http://[::1]:3000",
+    ],
+)
+def test_a_public_url_over_https_or_to_this_machine_is_taken(url: str) -> None:
+    assert settings(FOLLOWTHROUGH_PUBLIC_URL=url).public_url == url
 
 
 def test_the_slack_api_url_gets_the_trailing_slash_slack_sdk_needs() -> None:

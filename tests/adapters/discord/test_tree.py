@@ -75,3 +75,25 @@ async def test_zone_and_country_autocomplete(tmp_path: Path) -> None:
             code = choice["value"]
             assert choice["name"] in (f"{code} · {named[code]}", code)
         assert {"name": "DE · Germany", "value": "DE"} in choices(h, country)
+
+
+async def test_the_days_offered_for_an_interview_are_the_days_to_come(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        await h.interact(
+            p.command("lead", "add", p.option("contact", "Julie"), p.option("company", "Acme"))
+        )
+        complete = p.command(
+            "lead",
+            "interview",
+            p.option("lead", "#1"),
+            p.option("when", "", focused=True),
+            autocomplete=True,
+        )
+        await h.interact(complete)
+        [callback] = h.fake.callbacks[int(complete["id"])]
+        offered = [(c["name"], c["value"]) for c in callback["data"]["choices"]]
+        assert offered[:3] == [
+            ("Today", "today"),
+            ("Tomorrow", "tomorrow"),
+            ("Wed Mar 4", "2026-03-04"),
+        ]

@@ -1,6 +1,6 @@
 """Slash commands over real HTTP (bots.slack.commands): signed, acked at once, answered
-ephemerally; `/lead` with no text opens the add-lead modal, which validates with inline
-errors."""
+ephemerally (an interview's .ics uploaded to the DM); `/lead` with no text opens the
+add-lead modal, which validates with inline errors."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -568,3 +570,35 @@ async def test_a_submission_that_arrives_twice_adds_one_lead(tmp_path: Path) -> 
         await listeners_done()
         assert leads_of(h) == [(TEAM, ADA, "Julie Martin")]
         assert len(h.fake.posts(h.fake.dm_channel(ADA))) == 1  # one confirmation
+
+
+# -- an interview to come, and the calendar feed ----------------------------------------
+
+
+async def test_an_interview_is_answered_with_its_ics_uploaded_to_the_dm(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        await h.ask("add Julie Martin at Acme")
+        answer = await h.ask("interview julie on thu 14:00")
+        assert "Set: interview with Julie Martin at Acme (#1), Thu Mar 5 at 14:00" in answer
+        assert "(Europe/Berlin)" in answer  # Ada's zone, from her Slack profile
+        await wait_until(lambda: h.fake.calls_to("files.completeUploadExternal"))
+        ((name, data),) = h.fake.shared(h.fake.dm_channel(ADA))
+        assert name == "interview-1-2026-03-05.ics"
+        (event,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
+        assert event.decoded("dtstart") == datetime(
+            2026, 3, 5, 14, 0, tzinfo=ZoneInfo("Europe/Berlin")
+        )
+        assert str(event["summary"]) == "Interview: Acme"
+
+        await h.ask("interview #1 on fri 9:00")  # moved: the same event, one change on
+        await wait_until(lambda: len(h.fake.shared(h.fake.dm_channel(ADA))) == 2)
+        (moved,) = icalendar.Calendar.from_ical(h.fake.shared(h.fake.dm_channel(ADA))[1][1]).walk(
+            "VEVENT"
+        )
+        assert (moved["uid"], int(moved["sequence"])) == (event["uid"], 1)
+
+
+async def test_a_calendar_feed_needs_the_operators_public_url(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        answer = await h.ask("calendar", command="/followthrough")
+        assert "FOLLOWTHROUGH_PUBLIC_URL" in answer

@@ -98,8 +98,14 @@ def test_each_benchmark_runs_on_a_tiny_load(
 ) -> None:
     benchmark = importlib.import_module(f"benchmarks.{module}")
 
-    assert benchmark.main(argv) in (0, None)
+    # A benchmark that judges its figures against a target exits 1 when one is missed:
+    # on a tiny load, on a shared machine, that says nothing (no timed assertions here).
+    judged = (0, 1) if module in JUDGED else (0, None)
+    assert benchmark.main(argv) in judged
     assert printed in capsys.readouterr().out
+
+
+JUDGED = frozenset({"delivery_rate"})
 
 
 @pytest.mark.parametrize("module", ["slack_latency", "discord_latency"])

@@ -12,6 +12,7 @@ of those stay on the real databases.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -21,6 +22,8 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 from core.domain.calendar import BusinessCalendar
+from core.domain.importer import PendingImport
+from core.domain.importer import Table as ImportTable
 from core.domain.leads import Action, Event, Lead
 from core.domain.members import Group, Member
 from core.domain.messages import Message
@@ -41,6 +44,7 @@ from core.services.ports import (
     Delivery,
     EventRepository,
     GroupRepository,
+    ImportRepository,
     LeadRepository,
     MemberRepository,
     Outbox,
@@ -111,6 +115,7 @@ class Tables:
         self.leads: dict[int, Lead] = {}
         self.events: dict[int, StoredEvent] = {}
         self.activities: dict[int, StoredActivity] = {}
+        self.imports: dict[int, PendingImport] = {}  # by member
         self.tallies: dict[TallyKey, DayTally] = {}
         self.outbox: dict[int, OutboxEntry] = {}
         self.applied: dict[str, datetime] = {}
@@ -178,7 +183,17 @@ class FakeStorage:
                         table[key] = value
 
 
-TABLES = ("groups", "members", "leads", "events", "activities", "tallies", "outbox", "applied")
+TABLES = (
+    "groups",
+    "members",
+    "leads",
+    "events",
+    "activities",
+    "imports",
+    "tallies",
+    "outbox",
+    "applied",
+)
 
 
 def _id(row: Group | Member | Lead) -> int:
@@ -195,6 +210,7 @@ class Transaction:
         self.leads = Table(committed.leads)
         self.events = Table(committed.events)
         self.activities = Table(committed.activities)
+        self.imports = Table(committed.imports)
         self.tallies = Table(committed.tallies)
         self.outbox = Table(committed.outbox)
         self.applied = Table(committed.applied)
@@ -231,6 +247,7 @@ class FakeUnitOfWork:
         self.leads: LeadRepository = FakeLeads(self)
         self.events: EventRepository = FakeEvents(self)
         self.activities: ActivityRepository = FakeActivities(self)
+        self.imports: ImportRepository = FakeImports(self)
         self.outbox: Outbox = FakeOutbox(self)
         self.applied: AppliedKeys = FakeApplied(self)
 
@@ -341,6 +358,8 @@ class FakeMembers:
             tx.events.drop(event_id)
         for row_id in [i for i, a in tx.activities.rows.items() if a.member_id == member.id]:
             tx.activities.drop(row_id)
+        if member.id is not None:  # ON DELETE CASCADE
+            tx.imports.drop(member.id)
         gone = {_id(lead) for lead in tx.leads.where(lambda lead: lead.member_id == member.id)}
         for lead in tx.leads.where(lambda lead: lead.parent_id in gone):
             tx.leads.put(_id(lead), replace(lead, parent_id=None))  # ON DELETE SET NULL
@@ -529,6 +548,29 @@ class FakeActivities:
             if mine:
                 found[member_id] = mine
         return found
+
+
+class FakeImports:
+    """Each member's previewed import, as `pending_imports` keeps it: one per member, the
+    expired ones gone at the next preview, unread after they expire."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def put(self, pending: PendingImport) -> None:
+        rows = self._uow.tx.imports
+        for member_id in [m for m, p in rows.rows.items() if p.expires_at <= pending.created_at]:
+            rows.drop(member_id)
+        # Stored as the database would store it: what the table's JSON holds.
+        table = ImportTable.from_dict(json.loads(json.dumps(pending.table.to_dict())))
+        rows.put(pending.member_id, replace(pending, table=table))
+
+    def get(self, member_id: int, now: datetime) -> PendingImport | None:
+        found = self._uow.tx.imports.rows.get(member_id)
+        return found if found is not None and found.expires_at > now else None
+
+    def drop(self, member_id: int) -> None:
+        self._uow.tx.imports.drop(member_id)
 
 
 class FakeEvents:

@@ -11,7 +11,7 @@ from datetime import time
 
 from core.domain import parser, replies
 from core.domain.calendar import country_of_zone, zone
-from core.domain.commands import Command
+from core.domain.commands import Command, ImportFile
 from core.domain.dates import recent_days
 from core.domain.errors import DomainError, NotAllowed, UsageError
 from core.domain.members import Group, Member
@@ -20,7 +20,7 @@ from core.domain.planning import schedule
 from core.domain.text import clean
 from core.services import home
 from core.services.groups import Groups, group_of, known
-from core.services.handlers import HANDLERS, once_only, reads_only
+from core.services.handlers import handler, once_only, reads_only
 from core.services.ports import Clock, Conflict, UnitOfWork
 from core.services.turn import Identity, Turn
 
@@ -157,6 +157,21 @@ class Conversation:
 
         return self._answer(who, organiser, build, once, create)
 
+    def import_file(
+        self,
+        who: Identity,
+        filename: str,
+        data: bytes,
+        *,
+        size: int | None = None,
+        create: bool = True,
+    ) -> Message:
+        """Preview the import of a file the member sent (a CSV): what it would add, kept
+        for their `/followthrough import confirm`; nothing else is written. `size`: what
+        the platform said the file holds, when it was too big to download (`data` then
+        empty). Synchronous, never raises, like `handle`."""
+        return self._answer(who, False, lambda: ImportFile(filename, data, size), None, create)
+
     def _answer(
         self,
         who: Identity,
@@ -200,7 +215,7 @@ class Conversation:
                 uow.members.save(member)
             turn = Turn(uow, self.clock.now(), group, member, who)
             try:
-                answer = HANDLERS[type(command)](turn, command)
+                answer = handler(command)(turn, command)
             except DomainError as refusal:
                 return error(str(refusal))  # leaving the block rolls back: nothing written
             uow.commit()

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from core.domain.importer import PendingImport
 from core.domain.leads import Event, Lead
 from core.domain.members import Group, Member
 from core.domain.messages import Message
@@ -187,6 +188,20 @@ class ActivityRepository(Protocol):
         ...
 
 
+class ImportRepository(Protocol):
+    """Each member's one previewed import, waiting for their confirm."""
+
+    def put(self, pending: PendingImport) -> None:
+        """Store `pending` in place of the member's last (and forget every expired one)."""
+        ...
+
+    def get(self, member_id: int, now: datetime) -> PendingImport | None:
+        """The member's pending import, unless it expired by `now`."""
+        ...
+
+    def drop(self, member_id: int) -> None: ...
+
+
 class Outbox(Protocol):
     def add(self, item: Outgoing, now: datetime) -> bool: ...
     def add_many(self, items: list[Outgoing], now: datetime) -> int: ...
@@ -238,6 +253,7 @@ class UnitOfWork(Protocol):
     leads: LeadRepository
     events: EventRepository
     activities: ActivityRepository
+    imports: ImportRepository
     outbox: Outbox
     applied: AppliedKeys
 

@@ -146,10 +146,11 @@ class Turn:
             )
 
     def _streak_days(self, cal: BusinessCalendar) -> set[date]:
-        """Every local day with an action that counted for the streak when logged."""
+        """Every local day with an action that counted for the streak when logged (never
+        one imported from a file)."""
         days = set()
         for event in self.events():
-            if event.action in BOOKKEEPING:
+            if event.action in BOOKKEEPING or event.imported:
                 continue
             day = cal.local_date(event.at)
             if cal.local_date(event.logged) <= cal.next_business_day(day):

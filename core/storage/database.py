@@ -24,6 +24,7 @@ from core.services.ports import (
     Conflict,
     EventRepository,
     GroupRepository,
+    ImportRepository,
     LeadRepository,
     MemberRepository,
     Outbox,
@@ -31,6 +32,7 @@ from core.services.ports import (
 from core.storage.activities import SqlActivities
 from core.storage.applied import SqlApplied
 from core.storage.events import SqlEvents
+from core.storage.imports import SqlImports
 from core.storage.leases import SqlLeases
 from core.storage.outbox import SqlOutbox
 from core.storage.repositories import SqlGroups, SqlLeads, SqlMembers
@@ -93,6 +95,7 @@ class SqlUnitOfWork:
         self.leads: LeadRepository = SqlLeads(self.session, now)
         self.events: EventRepository = SqlEvents(self.session)
         self.activities: ActivityRepository = SqlActivities(self.session)
+        self.imports: ImportRepository = SqlImports(self.session)
         self.outbox: Outbox = SqlOutbox(self.session)
         self.applied: AppliedKeys = SqlApplied(self.session)
         return self

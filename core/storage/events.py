@@ -62,7 +62,7 @@ _CALENDARS = (
     .where(MemberRow.id == bindparam("member_id"), GroupRow.id == bindparam("group_id"))
 )
 _LEAD_HISTORY = (
-    select(EventRow.action, EventRow.at, EventRow.stage_after)
+    select(EventRow.action, EventRow.at, EventRow.stage_after, EventRow.imported)
     .where(EventRow.lead_id == bindparam("lead_id"))
     .order_by(EventRow.at, EventRow.id)
 )
@@ -156,7 +156,10 @@ class SqlEvents:
 
     def _lead_history(self, lead_id: int) -> list[Event]:
         rows = mapping.run(self._s, _LEAD_HISTORY, {"lead_id": lead_id})
-        return [Event(lead_id, Action(a), at, Stage(stage)) for a, at, stage in rows]
+        return [
+            Event(lead_id, Action(a), at, Stage(stage), imported=imported)
+            for a, at, stage, imported in rows
+        ]
 
 
 def _month(day: date) -> date:
@@ -325,14 +328,22 @@ def tallied_members(
         for m, g, tz, country, gtz, gcountry in zones
     }
     query = select(
-        EventRow.member_id, EventRow.lead_id, EventRow.action, EventRow.at, EventRow.stage_after
+        EventRow.member_id,
+        EventRow.lead_id,
+        EventRow.action,
+        EventRow.at,
+        EventRow.stage_after,
+        EventRow.imported,
     ).order_by(EventRow.member_id, EventRow.at, EventRow.id)
     if group_id is not None:
         query = query.where(EventRow.group_id == group_id)
     if member_id is not None:
         query = query.where(EventRow.member_id == member_id)
     for member_id, rows in itertools.groupby(connection.execute(query), key=lambda r: r[0]):
-        events = [Event(lead, Action(a), at, Stage(stage)) for _, lead, a, at, stage in rows]
+        events = [
+            Event(lead, Action(a), at, Stage(stage), imported=imported)
+            for _, lead, a, at, stage, imported in rows
+        ]
         group_id, member_cal = members[member_id]
         yield group_id, member_id, *tally(events, member_cal, groups[group_id])
 

@@ -1,0 +1,113 @@
+"""Importing a member's search from a file: the preview (stored, nothing else written),
+then the confirm (everything in the command's one transaction) or the cancel."""
+
+from __future__ import annotations
+
+from core.domain import commands as c
+from core.domain import importer
+from core.domain.errors import DomainError
+from core.domain.importer import Plan, Table
+from core.domain.leads import Action, Event, Lead, StageError, apply
+from core.domain.messages import Message, reply
+from core.domain.planning import refresh
+from core.domain.worklog import Activity
+from core.services.turn import Turn
+
+
+def preview(turn: Turn, cmd: c.ImportFile) -> Message:
+    """Read the file and say what importing it would do; keep what it holds (only what
+    would be imported) for the member's confirm, in place of any earlier preview."""
+    assert turn.member.id is not None
+    table = importer.read(cmd.filename, cmd.data, cmd.size)
+    found = _plan(turn, table)
+    turn.uow.imports.drop(turn.member.id)
+    if not found.empty:
+        turn.uow.imports.put(
+            importer.PendingImport(
+                turn.member.id, table, turn.now, turn.now + importer.PENDING_FOR
+            )
+        )
+    return importer.preview_message(found)
+
+
+def act(turn: Turn, cmd: c.Import) -> Message:
+    """`import` alone: how to send the file; `confirm`: import what the preview said;
+    `cancel`: forget the preview."""
+    if cmd.action is None:
+        return importer.how_to_send(turn.who.platform)
+    assert turn.member.id is not None
+    pending = turn.uow.imports.get(turn.member.id, turn.now)
+    if pending is None:
+        raise DomainError(importer.NOTHING_PENDING)
+    turn.uow.imports.drop(turn.member.id)
+    if cmd.action == "cancel":
+        return reply(importer.CANCELLED)
+    found = _plan(turn, pending.table, cmd.dates)
+    if found.dates.asked:
+        raise DomainError(importer.ask_dates(found))  # rolled back: the preview waits
+    if found.empty:
+        return reply("Nothing left to import: every row is in your leads already, or skipped.")
+    numbers, asking = _write(turn, found)
+    turn.save()
+    return importer.imported_message(found, numbers, asking)
+
+
+def _plan(turn: Turn, table: Table, said: str | None = None) -> Plan:
+    cal = turn.member.calendar(turn.group)
+    mine = importer.known(turn.leads, turn.events(), cal)
+    return importer.plan(table, mine, cal, turn.now, said)
+
+
+def _write(turn: Turn, found: Plan) -> tuple[list[int], int]:
+    """Write the plan's leads and their history, dated as the file says and marked
+    imported (no points, no streak), and its activities; the lead numbers made, and
+    how many leads ask "still pursuing?" before anything else."""
+    member, group = turn.member, turn.group
+    assert member.id is not None and group.id is not None
+    leads = turn.leads  # read before the new ones are stored (see Turn.new_lead)
+    made: list[Lead] = []
+    for new in found.leads:
+        lead = Lead(
+            member_id=member.id,
+            number=member.next_lead_number,
+            contact=new.contact,
+            company=new.company,
+            created_at=new.created_at,
+            role=new.role,
+            url=new.url,
+            stage_since=new.created_at,
+        )
+        lead = turn.own_leads.add(lead)
+        member.next_lead_number += 1
+        leads.append(lead)
+        made.append(lead)
+        assert lead.id is not None
+        for step in new.steps:
+            if step.action is not Action.ADDED:
+                try:
+                    apply(lead, step.action, step.at)
+                except StageError:
+                    continue  # an accept without an offer before it: not history we can tell
+            event = Event(
+                lead.id,
+                step.action,
+                step.at,
+                lead.stage,
+                step.note,
+                logged_at=turn.now,
+                imported=True,
+            )
+            turn.uow.events.add(group.id, member.id, event)
+    for activity in found.activities:
+        turn.uow.activities.add(
+            group.id,
+            member.id,
+            Activity(activity.kind, activity.at, activity.what, logged_at=turn.now),
+        )
+    refresh(member, group, leads)  # the offers the rules read, with the imported ones
+    ctx, today = turn.context, turn.today
+    asking = 0
+    for lead in made:
+        importer.settle(lead, ctx, today)
+        asking += lead.nudge_count > 0
+    return [lead.number for lead in made], asking

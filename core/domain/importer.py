@@ -1135,6 +1135,10 @@ CANCELLED = "Import cancelled: nothing was imported."
 def _counted(counts: Counter[Action]) -> str:
     words = {
         Action.APPLIED: ("application", "applications"),
+        Action.EMAILED: ("email", "emails"),
+        Action.FOLLOWED_UP: ("follow-up", "follow-ups"),
+        Action.CALLED: ("call", "calls"),
+        Action.REFERRAL: ("referral", "referrals"),
         Action.REPLIED: ("reply", "replies"),
         Action.INTERVIEWED: ("interview", "interviews"),
         Action.REJECTED: ("rejection", "rejections"),

@@ -497,8 +497,7 @@ FOLLOWTHROUGH = CommandSpec(
         SubcommandSpec(
             "import",
             "Bring your search in from a CSV: LinkedIn, Simplify, or a spreadsheet",
-            "/followthrough import [confirm [dayfirst|monthfirst] | cancel]  (send the CSV"
-            " first)",
+            "/followthrough import [confirm [dayfirst|monthfirst] | cancel]  (send the CSV first)",
             "/followthrough import confirm",
             (
                 OptionSpec(

@@ -23,9 +23,7 @@ def preview(turn: Turn, cmd: c.ImportFile) -> Message:
     turn.uow.imports.drop(turn.member.id)
     if not found.empty:
         turn.uow.imports.put(
-            importer.PendingImport(
-                turn.member.id, table, turn.now, turn.now + importer.PENDING_FOR
-            )
+            importer.PendingImport(turn.member.id, table, turn.now, turn.now + importer.PENDING_FOR)
         )
     return importer.preview_message(found)
 

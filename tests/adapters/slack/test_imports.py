@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from core.services import MAX_IMPORT_BYTES
 from testkit.slack import BOT_USER
-from testkit.slack_harness import ADA, BEA, Harness, harness, wait_until
+from testkit.slack_harness import ADA, Harness, harness, wait_until
 
 FILES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
 SECRET = "SCREENING-ANSWER-5150"

@@ -1104,7 +1104,8 @@ HOW_TO_SEND = {
     "slack": "send me the CSV in our DM (FollowThrough's Messages tab): drop the file in,"
     " no command needed",
     "discord": "attach it to the command: `/followthrough import` with its `file` option",
-    "console": "give its path: `followthrough import --as NAME FILE`",
+    "console": "give its path: `/followthrough import FILE` here, or from a shell"
+    " `followthrough import --as NAME FILE`",
     "sim": "in the script, `NAME: /followthrough import FILE` (the path from the script's folder)",
 }
 WHERE_FROM = (

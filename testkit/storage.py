@@ -597,6 +597,12 @@ class FakeEvents:
         bonuses.subtract(bonuses_before)
         self._add_tallies(group_id, member_id, times, bonuses)
 
+    def add_imported(self, group_id: int, member_id: int, events: list[Event]) -> None:
+        assert all(event.imported for event in events)
+        for event in events:
+            event = replace(event, id=self._uow.new_id())
+            self._uow.tx.events.put(_event_id(event), StoredEvent(group_id, member_id, event))
+
     def for_member(self, member_id: int) -> list[Event]:
         return self._in_order(lambda s: s.member_id == member_id)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from core.domain import commands as c
 from core.domain import importer
 from core.domain.errors import DomainError
-from core.domain.importer import Plan, Table
-from core.domain.leads import Action, Event, Lead, StageError, apply
+from core.domain.importer import Plan, Step, Table
+from core.domain.leads import Action, Event, Lead, Stage, StageError, apply
 from core.domain.messages import Message, reply
 from core.domain.planning import refresh
 from core.domain.worklog import Activity
@@ -59,11 +59,14 @@ def _plan(turn: Turn, table: Table, said: str | None = None) -> Plan:
 def _write(turn: Turn, found: Plan) -> tuple[list[int], int]:
     """Write the plan's leads and their history, dated as the file says and marked
     imported (no points, no streak), and its activities; the lead numbers made, and
-    how many leads ask "still pursuing?" before anything else."""
+    how many leads ask "still pursuing?" before anything else.
+
+    Each lead is worked out before it is stored (its stage, and what planning reads of
+    it), and the history goes in one statement: thousands of rows stay one short
+    transaction."""
     member, group = turn.member, turn.group
     assert member.id is not None and group.id is not None
-    leads = turn.leads  # read before the new ones are stored (see Turn.new_lead)
-    made: list[Lead] = []
+    made: list[tuple[Lead, list[tuple[Step, Stage]]]] = []
     for new in found.leads:
         lead = Lead(
             member_id=member.id,
@@ -75,37 +78,34 @@ def _write(turn: Turn, found: Plan) -> tuple[list[int], int]:
             url=new.url,
             stage_since=new.created_at,
         )
-        lead = turn.own_leads.add(lead)
         member.next_lead_number += 1
-        leads.append(lead)
-        made.append(lead)
-        assert lead.id is not None
+        history = []
         for step in new.steps:
             if step.action is not Action.ADDED:
                 try:
                     apply(lead, step.action, step.at)
                 except StageError:
                     continue  # an accept without an offer before it: not history we can tell
-            event = Event(
-                lead.id,
-                step.action,
-                step.at,
-                lead.stage,
-                step.note,
-                logged_at=turn.now,
-                imported=True,
-            )
-            turn.uow.events.add(group.id, member.id, event)
+            history.append((step, lead.stage))
+        made.append((lead, history))
+    leads = [lead for lead, _ in made]
+    refresh(member, group, [*turn.leads, *leads])  # the offers the rules read, and due dates
+    ctx, today = turn.context, turn.today
+    events: list[Event] = []
+    for lead, history in made:
+        importer.settle(lead, ctx, today)
+        turn.own_leads.add(lead)
+        assert lead.id is not None
+        events += [
+            Event(lead.id, s.action, s.at, stage, s.note, logged_at=turn.now, imported=True)
+            for s, stage in history
+        ]
+    turn.uow.events.add_imported(group.id, member.id, events)
+    turn.leads.extend(leads)
     for activity in found.activities:
         turn.uow.activities.add(
             group.id,
             member.id,
             Activity(activity.kind, activity.at, activity.what, logged_at=turn.now),
         )
-    refresh(member, group, leads)  # the offers the rules read, with the imported ones
-    ctx, today = turn.context, turn.today
-    asking = 0
-    for lead in made:
-        importer.settle(lead, ctx, today)
-        asking += lead.nudge_count > 0
-    return [lead.number for lead in made], asking
+    return [lead.number for lead in leads], sum(lead.nudge_count > 0 for lead in leads)

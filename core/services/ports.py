@@ -147,6 +147,11 @@ class LeadRepository(Protocol):
 
 class EventRepository(Protocol):
     def add(self, group_id: int, member_id: int, event: Event) -> None: ...
+    def add_imported(self, group_id: int, member_id: int, events: list[Event]) -> None:
+        """Write a file's history at once: `events` are all `imported`, of leads made by
+        the import, so they count for nothing and change no tally."""
+        ...
+
     def for_member(self, member_id: int) -> list[Event]: ...
     def between(
         self, member_ids: list[int], first: datetime, until: datetime

@@ -98,6 +98,14 @@ class SqlEvents:
         bonuses.subtract(bonuses_before)
         write_tallies(self._s, tally_rows(group_id, member_id, times, bonuses))
 
+    def add_imported(self, group_id: int, member_id: int, events: list[Event]) -> None:
+        """Write a file's history in one statement: imported events count for nothing,
+        and are the only events of their leads, so no tally changes."""
+        assert all(event.imported for event in events)
+        if events:
+            rows = [mapping.event_values(group_id, member_id, event) for event in events]
+            self._s.connection().execute(_ADD_EVENT, rows)
+
     def retally(self, group_id: int, member_id: int | None = None) -> None:
         """Count a member's (or the whole group's) tallies again from their events: their
         days depend on the zone and holidays, which just changed."""

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from core.domain.importer import MAX_ROWS
-from core.domain.leads import Action, Event
+from core.domain.leads import Action, Event, Lead
 from core.domain.messages import MessageKind, Outcome
 from core.domain.scoring import ALL_TIME
 from core.domain.text import plain
@@ -22,7 +22,7 @@ from core.services import FollowThrough, Identity, Message
 from core.services.ports import SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import Base
-from testkit.storage import FakeEvents, FakeStorage
+from testkit.storage import FakeMemberLeads, FakeStorage
 
 FILES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 ANA = Identity("slack", "T1", "U-ana", "Ana")
@@ -237,27 +237,29 @@ def test_an_import_that_fails_halfway_writes_nothing(
     app: FollowThrough, storage: FakeStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     send(app, "simplify.csv")
-    before = {name: dict(getattr(storage.tables, name)) for name in ("leads", "events", "members")}
-    real = FakeEvents.add
-    written: list[Event] = []
+    before = {name: dict(getattr(storage.tables, name)) for name in TABLES}
+    real = FakeMemberLeads.add
+    written: list[Lead] = []
 
-    def add(self: FakeEvents, group_id: int, member_id: int, event: Event) -> None:
-        if len(written) == 7:  # the fourth lead's history: three leads are written
+    def add(self: FakeMemberLeads, lead: Lead) -> Lead:
+        if len(written) == 3:  # three of the five leads are written
             raise RuntimeError("the database went away")
-        written.append(event)
-        real(self, group_id, member_id, event)
+        written.append(lead)
+        return real(self, lead)
 
-    monkeypatch.setattr(FakeEvents, "add", add)
+    monkeypatch.setattr(FakeMemberLeads, "add", add)
 
     failed = say(app, "/followthrough import confirm")
 
     assert failed.outcome is Outcome.FAILED
-    assert len(written) == 7
-    after = {name: dict(getattr(storage.tables, name)) for name in ("leads", "events", "members")}
-    assert after == before
-    monkeypatch.setattr(FakeEvents, "add", real)
+    assert len(written) == 3
+    assert {name: dict(getattr(storage.tables, name)) for name in TABLES} == before
+    monkeypatch.setattr(FakeMemberLeads, "add", real)
     # The preview is still there: the member can confirm again.
     assert text(say(app, "/followthrough import confirm")).startswith("Imported 5 leads")
+
+
+TABLES = ("leads", "events", "members", "imports", "tallies", "activities", "outbox")
 
 
 def every_row(db: Database) -> str:
@@ -297,18 +299,27 @@ def test_a_failure_halfway_writes_nothing_on_the_database(
     app: FollowThrough, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from core.storage.events import SqlEvents
+    from core.storage.repositories import SqlMemberLeads
 
     send(app, "simplify.csv")
     before = every_row(db)
-    real, calls = SqlEvents.add, []
+    real, calls = SqlMemberLeads.add, []
 
-    def add(self: SqlEvents, group_id: int, member_id: int, event: Event) -> None:
-        calls.append(event)
-        if len(calls) == 7:
+    def add(self: SqlMemberLeads, lead: Lead) -> Lead:
+        calls.append(lead)
+        if len(calls) == 4:
             raise RuntimeError("the disk is full")
-        real(self, group_id, member_id, event)
+        return real(self, lead)
 
-    monkeypatch.setattr(SqlEvents, "add", add)
+    monkeypatch.setattr(SqlMemberLeads, "add", add)
+    assert say(app, "/followthrough import confirm").outcome is Outcome.FAILED
+    assert every_row(db) == before  # three leads were written, then rolled back
+    monkeypatch.setattr(SqlMemberLeads, "add", real)
+
+    def history_fails(self: SqlEvents, group_id: int, member_id: int, events: list[Event]) -> None:
+        raise RuntimeError("the disk is full")  # after every lead was written
+
+    monkeypatch.setattr(SqlEvents, "add_imported", history_fails)
     assert say(app, "/followthrough import confirm").outcome is Outcome.FAILED
     assert every_row(db) == before
 

@@ -93,8 +93,8 @@ def test_imported_events_are_kept_as_imported_and_count_for_nothing(uow: Uow) ->
         Event(lead.id, Action.REJECTED, monday, Stage.REJECTED, imported=True),
     ]
     with uow() as u:
-        for event in imported:
-            u.events.add(group.id, ada.id, event)
+        u.events.add_imported(group.id, ada.id, imported[:2])
+        u.events.add(group.id, ada.id, imported[2])  # one at a time, too
         u.commit()
     with uow() as u:
         assert [(e.action, e.imported) for e in u.events.for_member(ada.id)] == [

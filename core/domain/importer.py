@@ -22,10 +22,10 @@ import io
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from core.domain import details
 from core.domain.calendar import BusinessCalendar
@@ -33,9 +33,9 @@ from core.domain.catalog import MAX_NAME, MAX_NOTE
 from core.domain.errors import DomainError, UsageError
 from core.domain.export import CSV_COLUMNS
 from core.domain.leads import Action, Event, Lead, folded
-from core.domain.messages import Button, Message, Section, plural, reply
+from core.domain.messages import plural
 from core.domain.rules import Context, waiting_for
-from core.domain.text import clean, echo, typed
+from core.domain.text import clean, echo
 from core.domain.worklog import ACTIVITY_KINDS, looks_like_id
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -43,9 +43,6 @@ MAX_ROWS = 5000
 HEADER_SEARCH = 10  # rows a header may come after (a title, a note above the table)
 MAX_DATE = 40  # characters of a date cell: longer is no date
 MAX_URL = 500
-SHOWN_SKIPS = 10  # skipped rows a preview lists one by one
-CONFIRM = "/followthrough import confirm"
-CANCEL = "/followthrough import cancel"
 NOON = time(12, 0)  # the time of day of a date without one
 
 DAY_FIRST, MONTH_FIRST = "dayfirst", "monthfirst"
@@ -74,130 +71,50 @@ APPLIED, SAVED, STATUS_DATE, ARCHIVED, ARCHIVED_DATE = (
 # FollowThrough's own export: one row per event.
 F_DATE, F_TIME, F_LEAD, F_ACTION = "date", "time", "lead", "action"
 DATES = (SAVED, APPLIED, STATUS_DATE, ARCHIVED_DATE, F_DATE)
-SHOWN = {
-    COMPANY: "company",
-    ROLE: "role",
-    CONTACT: "contact (a name)",
-    URL: "job posting",
-    NOTES: "a note",
-    STATUS: "status",
-    APPLIED: "date applied",
-    SAVED: "date added",
-    STATUS_DATE: "date of the status",
-    ARCHIVED: "archived (dropped)",
-    ARCHIVED_DATE: "date archived",
-    F_DATE: "date",
-    F_TIME: "time",
-    F_LEAD: "lead",
-    F_ACTION: "action",
-}
+
+T = TypeVar("T", bound=Hashable)
+
+
+def synonyms(table: dict[T, str]) -> dict[str, T]:
+    """`{field: "a | b"}` as `{"a": field, "b": field}`: words that mean one thing."""
+    return {word.strip(): key for key, words in table.items() for word in words.split("|")}
+
 
 # Headers whose cells are never imported, nor kept past reading their row: screening
 # answers (demographics, salary), and the contact details of people a member didn't ask
 # to keep (a lead's email and phone are set by hand: `/lead set julie email ...`).
 NEVER = frozenset(
-    {
-        "question and answers",
-        "questions and answers",
-        "screening questions",
-        "screening answers",
-        "contact email",
-        "contact email address",
-        "email",
-        "email address",
-        "e mail",
-        "contact phone number",
-        "contact phone",
-        "phone",
-        "phone number",
-        "mobile",
-        "telephone",
-    }
+    synonyms(
+        {
+            "never": "question and answers | questions and answers | screening questions"
+            " | screening answers | contact email | contact email address | email"
+            " | email address | e mail | contact phone number | contact phone | phone"
+            " | phone number | mobile | telephone"
+        }
+    )
 )
 
 # Any spreadsheet: its headers, compared case- and spacing-insensitively (`header_key`).
-ALIASES: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "company",
-            "company name",
-            "employer",
-            "employer name",
-            "organisation",
-            "organization",
-            "org",
-            "business",
-        ),
-        COMPANY,
-    ),
-    **dict.fromkeys(
-        (
-            "role",
-            "title",
-            "job title",
-            "position",
-            "position title",
-            "job",
-            "job name",
-            "job role",
-            "position applied for",
-            "job position",
-        ),
-        ROLE,
-    ),
-    **dict.fromkeys(
-        (
-            "date applied",
-            "applied date",
-            "applied",
-            "applied on",
-            "application date",
-            "date of application",
-            "date submitted",
-            "date",
-        ),
-        APPLIED,
-    ),
-    **dict.fromkeys(
-        ("saved date", "date saved", "date added", "added", "added on", "created", "date created"),
-        SAVED,
-    ),
-    **dict.fromkeys(
-        ("status", "stage", "application status", "state", "result", "outcome"), STATUS
-    ),
-    **dict.fromkeys(
-        ("status date", "last updated", "updated", "date updated", "last update"), STATUS_DATE
-    ),
-    **dict.fromkeys(
-        (
-            "job url",
-            "url",
-            "link",
-            "job link",
-            "posting",
-            "posting url",
-            "job posting",
-            "job posting url",
-            "listing",
-            "listing url",
-        ),
-        URL,
-    ),
-    **dict.fromkeys(
-        (
-            "contact",
-            "contact name",
-            "contact person",
-            "recruiter",
-            "recruiter name",
-            "hiring manager",
-        ),
-        CONTACT,
-    ),
-    **dict.fromkeys(("notes", "note", "comments", "comment", "remarks"), NOTES),
-    "archived": ARCHIVED,
-    **dict.fromkeys(("date archived", "archived date", "archived on"), ARCHIVED_DATE),
-}
+ALIASES: dict[str, str] = synonyms(
+    {
+        COMPANY: "company | company name | employer | employer name | organisation"
+        " | organization | org | business",
+        ROLE: "role | title | job title | position | position title | job | job name"
+        " | job role | position applied for | job position",
+        APPLIED: "date applied | applied date | applied | applied on | application date"
+        " | date of application | date submitted | date",
+        SAVED: "saved date | date saved | date added | added | added on | created | date created",
+        STATUS: "status | stage | application status | state | result | outcome",
+        STATUS_DATE: "status date | last updated | updated | date updated | last update",
+        URL: "job url | url | link | job link | posting | posting url | job posting"
+        " | job posting url | listing | listing url",
+        CONTACT: "contact | contact name | contact person | recruiter | recruiter name"
+        " | hiring manager",
+        NOTES: "notes | note | comments | comment | remarks",
+        ARCHIVED: "archived",
+        ARCHIVED_DATE: "date archived | archived date | archived on",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -624,102 +541,26 @@ def date_order(table: Table, country: str | None, said: str | None = None) -> Da
 
 # What a tracker's status becomes: the actions it implies after the application.
 # Statuses that say nothing happened yet make a lead to pursue; "ghosted" is no "no".
-STATUSES: dict[str, tuple[Action, ...]] = {
-    **dict.fromkeys(
-        (
-            "saved",
-            "bookmarked",
-            "wishlist",
-            "wish list",
-            "interested",
-            "to apply",
-            "not applied",
-            "not applied yet",
-            "planned",
-            "considering",
-            "new",
-        ),
-        (),
-    ),
-    **dict.fromkeys(
-        (
-            "applied",
-            "application submitted",
-            "submitted",
-            "sent",
-            "waiting",
-            "pending",
-            "in review",
-            "under review",
-            "no response",
-            "no reply",
-            "ghosted",
-        ),
-        (Action.APPLIED,),
-    ),
-    **dict.fromkeys(
-        (
-            "screen",
-            "screening",
-            "phone screen",
-            "recruiter screen",
-            "responded",
-            "replied",
-            "reply",
-            "in progress",
-            "assessment",
-            "online assessment",
-            "oa",
-            "take home",
-            "contacted",
-            "talking",
-            "interview scheduled",
-        ),
-        (Action.REPLIED,),
-    ),
-    **dict.fromkeys(
-        (
-            "interview",
-            "interviews",
-            "interviewing",
-            "interviewed",
-            "onsite",
-            "on site",
-            "final round",
-            "final interview",
-            "technical interview",
-        ),
-        (Action.INTERVIEWED,),
-    ),
-    **dict.fromkeys(
-        (
-            "rejected",
-            "rejection",
-            "not selected",
-            "unsuccessful",
-            "no offer",
-            "turned down",
-            "not moving forward",
-        ),
-        (Action.REJECTED,),
-    ),
-    **dict.fromkeys(("offer", "offered", "offer received", "offer extended"), (Action.OFFER,)),
-    **dict.fromkeys(("accepted", "offer accepted", "hired"), (Action.OFFER, Action.ACCEPTED)),
-    **dict.fromkeys(("offer declined", "declined offer"), (Action.OFFER, Action.DECLINED)),
-    **dict.fromkeys(
-        (
-            "withdrawn",
-            "withdrew",
-            "withdraw",
-            "archived",
-            "closed",
-            "not interested",
-            "no longer interested",
-            "dropped",
-        ),
-        (Action.DROPPED,),
-    ),
-}
+STATUSES: dict[str, tuple[Action, ...]] = synonyms(
+    {
+        (): "saved | bookmarked | wishlist | wish list | interested | to apply | not applied"
+        " | not applied yet | planned | considering | new",
+        (Action.APPLIED,): "applied | application submitted | submitted | sent | waiting"
+        " | pending | in review | under review | no response | no reply | ghosted",
+        (Action.REPLIED,): "screen | screening | phone screen | recruiter screen | responded"
+        " | replied | reply | in progress | assessment | online assessment | oa | take home"
+        " | contacted | talking | interview scheduled",
+        (Action.INTERVIEWED,): "interview | interviews | interviewing | interviewed | onsite"
+        " | on site | final round | final interview | technical interview",
+        (Action.REJECTED,): "rejected | rejection | not selected | unsuccessful | no offer"
+        " | turned down | not moving forward",
+        (Action.OFFER,): "offer | offered | offer received | offer extended",
+        (Action.OFFER, Action.ACCEPTED): "accepted | offer accepted | hired",
+        (Action.OFFER, Action.DECLINED): "offer declined | declined offer",
+        (Action.DROPPED,): "withdrawn | withdrew | withdraw | archived | closed"
+        " | not interested | no longer interested | dropped",
+    }
+)
 STAGE_WORDS = {
     Action.APPLIED: "applied",
     Action.REPLIED: "talking",
@@ -1096,204 +937,6 @@ def settle(lead: Lead, ctx: Context, today: date) -> None:
     if due is not None and due.on < today:
         lead.nudge_rule, lead.nudge_count = due.rule, ctx.settings.ignored_before_asking
         lead.nudged_on = None
-
-
-# -- what the member is told ------------------------------------------------------------------
-
-HOW_TO_SEND = {
-    "slack": "send me the CSV in our DM (FollowThrough's Messages tab): drop the file in,"
-    " no command needed",
-    "discord": "attach it to the command: `/followthrough import` with its `file` option",
-    "console": "give its path: `/followthrough import FILE` here, or from a shell"
-    " `followthrough import --as NAME FILE`",
-    "sim": "in the script, `NAME: /followthrough import FILE` (the path from the script's folder)",
-}
-WHERE_FROM = (
-    "LinkedIn: Settings → Data privacy → Get a copy of your data → Job applications (the"
-    " files Job Applications.csv and Saved Jobs.csv). Simplify: its CSV export. A"
-    " spreadsheet: saved as CSV, with a Company column (Role, Date applied, Status, Job URL,"
-    " Contact and Notes are read too)."
-)
-
-
-def how_to_send(platform: str) -> Message:
-    """`/followthrough import` alone: how to send the file here."""
-    way = HOW_TO_SEND.get(platform, "send me the CSV file with the command")
-    return reply(
-        f"To bring your search in, {way}. I answer with a preview of what it would add;"
-        " nothing is imported until you confirm.",
-        Section(WHERE_FROM),
-    )
-
-
-NOTHING_PENDING = (
-    "No import is waiting: send me the CSV first (`/followthrough import` says how). A"
-    " preview waits a day for its confirm."
-)
-CANCELLED = "Import cancelled: nothing was imported."
-
-
-def _counted(counts: Counter[Action]) -> str:
-    words = {
-        Action.APPLIED: ("application", "applications"),
-        Action.EMAILED: ("email", "emails"),
-        Action.FOLLOWED_UP: ("follow-up", "follow-ups"),
-        Action.CALLED: ("call", "calls"),
-        Action.REFERRAL: ("referral", "referrals"),
-        Action.REPLIED: ("reply", "replies"),
-        Action.INTERVIEWED: ("interview", "interviews"),
-        Action.REJECTED: ("rejection", "rejections"),
-        Action.OFFER: ("offer", "offers"),
-        Action.ACCEPTED: ("accepted offer", "accepted offers"),
-        Action.DECLINED: ("declined offer", "declined offers"),
-        Action.DROPPED: ("dropped lead", "dropped leads"),
-        Action.NOTE: ("note", "notes"),
-    }
-    parts = [
-        plural(n, *words.get(action, (f"{action.value} action", f"{action.value} actions")))
-        for action, n in counts.most_common()
-    ]
-    return ", ".join(parts)
-
-
-def _columns_said(table: Table) -> str:
-    used = " · ".join(f"{typed(header)} → {SHOWN.get(f, f)}" for header, f in table.columns)
-    lines = [f"Columns: {used}"]
-    if table.dropped:
-        lines.append("Never imported: " + ", ".join(typed(h) for h in table.dropped) + " (privacy)")
-    if table.unused:
-        lines.append("Not used: " + ", ".join(typed(h) for h in table.unused[:12]))
-    return "\n".join(lines)
-
-
-def _skipped_said(skipped: tuple[Skip, ...]) -> str:
-    lines = [f"· row {s.row}: {s.why}" for s in skipped[:SHOWN_SKIPS]]
-    if len(skipped) > SHOWN_SKIPS:
-        lines.append(f"· …and {plural(len(skipped) - SHOWN_SKIPS, 'more row')}")
-    return f"Skipped {plural(len(skipped), 'row')}:\n" + "\n".join(lines)
-
-
-def preview_message(found: Plan) -> Message:
-    """The preview of an import: what it would add, what it skips and why, how it read
-    the columns and dates; with Confirm and Cancel (or, if the dates read two ways,
-    a button for each way)."""
-    table = found.table
-    source = f"{typed(table.filename)} ({table.format.name})"
-    if found.empty:
-        return reply(
-            f"Nothing in {source} can be imported: every row was skipped.",
-            Section(_skipped_said(found.skipped)) if found.skipped else Section(WHERE_FROM),
-            Section(_columns_said(table)),
-        )
-    adds = [f"· {plural(len(found.leads), 'new lead')}"]
-    if found.actions:
-        adds[0] += f" with {plural(found.actions, 'action')}: {_counted(found.counts())}"
-    if found.activities:
-        adds.append(f"· {plural(len(found.activities), 'activity', 'activities')}")
-    sections = [Section("Importing it would add:\n" + "\n".join(adds))]
-    sections.append(Section(_columns_said(table)))
-    if found.statuses:
-        said = " · ".join(f"{typed(s)} → {became} ({n})" for s, became, n in found.statuses[:10])
-        sections.append(Section(f"Statuses: {said}"))
-    if found.skipped:
-        sections.append(Section(_skipped_said(found.skipped)))
-    notes = list(found.notes)
-    if table.encoding != "utf-8":
-        notes.insert(
-            0,
-            f"The file isn't UTF-8: I read it as {table.encoding.capitalize()} (Latin-1), as"
-            " Excel writes on Windows. Check the accented names before you confirm.",
-        )
-    if found.dates.why:
-        notes.append(f"Dates like 03/04/2024 read {_way(found.dates.order)}, {found.dates.why}.")
-    if notes:
-        sections.append(Section("\n".join(notes)))
-    history = (
-        "Imported history earns no points and no streak days: the board counts what you do"
-        " from now on. Follow-ups that were already overdue start by asking whether you're"
-        " still pursuing the lead."
-    )
-    if found.dates.asked:
-        example = found.dates.example
-        sections.append(
-            Section(
-                f"One question first: does {typed(example)} mean {_reading(example, DAY_FIRST)}"
-                f" or {_reading(example, MONTH_FIRST)}? Neither the file nor your country says"
-                " which (your country: `/followthrough me country CC`).",
-                history,
-                buttons=(
-                    Button(_reading(example, DAY_FIRST), f"{CONFIRM} {DAY_FIRST}", DAY_FIRST),
-                    Button(_reading(example, MONTH_FIRST), f"{CONFIRM} {MONTH_FIRST}", MONTH_FIRST),
-                    Button("Cancel", CANCEL, "cancel"),
-                ),
-            )
-        )
-        sections.append(
-            Section(f"Or type `{CONFIRM} {DAY_FIRST}` or `{CONFIRM} {MONTH_FIRST}` (within a day).")
-        )
-    else:
-        sections.append(
-            Section(
-                "Nothing is imported until you confirm.",
-                history,
-                buttons=(Button("Import", CONFIRM, "confirm"), Button("Cancel", CANCEL, "cancel")),
-            )
-        )
-        sections.append(Section(f"Or type `{CONFIRM}` (within a day) or `{CANCEL}`."))
-    return reply(f"Here is what importing {source} would do.", *sections)
-
-
-def _way(order: str) -> str:
-    return "day first (3 April)" if order == DAY_FIRST else "month first (March 4)"
-
-
-def _reading(text: str, order: str) -> str:
-    found = parse_date(text, order)
-    day = found.date() if isinstance(found, datetime) else found[0] if found else None
-    if day is None:
-        return "day first" if order == DAY_FIRST else "month first"
-    return f"{day.day} {day:%B %Y}" if order == DAY_FIRST else f"{day:%B} {day.day}, {day.year}"
-
-
-def ask_dates(found: Plan) -> str:
-    """A confirm without the dates' order, when the file needs one."""
-    example = found.dates.example
-    return (
-        f"Which order are this file's dates in? {typed(example)} could be"
-        f" {_reading(example, DAY_FIRST)} or {_reading(example, MONTH_FIRST)}. Say"
-        f" `{CONFIRM} {DAY_FIRST}` or `{CONFIRM} {MONTH_FIRST}`. Nothing was imported."
-    )
-
-
-def imported_message(found: Plan, numbers: list[int], asking: int) -> Message:
-    """The answer to a confirmed import: `numbers` of the leads it made, in order."""
-    table = found.table
-    made = plural(len(found.leads), "lead")
-    if numbers:
-        made += f" (#{numbers[0]})" if len(numbers) == 1 else f" (#{numbers[0]} to #{numbers[-1]})"
-    text = f"Imported {made} from {typed(table.filename)}"
-    if found.actions:
-        text += f", with {plural(found.actions, 'action')} of history"
-    if found.activities:
-        text += f", and {plural(len(found.activities), 'activity', 'activities')}"
-    text += ". `/lead list` shows them."
-    sections = [
-        Section(
-            "Imported history earns no points and no streak days: what you do from now on"
-            " does."
-            + (
-                f" {plural(asking, 'lead')} with a follow-up long overdue will ask, a few a"
-                " morning, whether you're still pursuing it."
-                if asking
-                else ""
-            )
-        )
-    ]
-    if found.skipped:
-        sections.append(
-            Section(f"{plural(len(found.skipped), 'row')} skipped, as the preview said.")
-        )
-    return reply(text, *sections)
 
 
 PENDING_FOR = timedelta(days=1)  # how long a preview waits for its confirm

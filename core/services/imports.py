@@ -4,7 +4,7 @@ then the confirm (everything in the command's one transaction) or the cancel."""
 from __future__ import annotations
 
 from core.domain import commands as c
-from core.domain import importer
+from core.domain import import_replies, importer
 from core.domain.errors import DomainError
 from core.domain.importer import Plan, Step, Table
 from core.domain.leads import Action, Event, Lead, Stage, StageError, apply
@@ -25,29 +25,29 @@ def preview(turn: Turn, cmd: c.ImportFile) -> Message:
         turn.uow.imports.put(
             importer.PendingImport(turn.member.id, table, turn.now, turn.now + importer.PENDING_FOR)
         )
-    return importer.preview_message(found)
+    return import_replies.preview_message(found)
 
 
 def act(turn: Turn, cmd: c.Import) -> Message:
     """`import` alone: how to send the file; `confirm`: import what the preview said;
     `cancel`: forget the preview."""
     if cmd.action is None:
-        return importer.how_to_send(turn.who.platform)
+        return import_replies.how_to_send(turn.who.platform)
     assert turn.member.id is not None
     pending = turn.uow.imports.get(turn.member.id, turn.now)
     if pending is None:
-        raise DomainError(importer.NOTHING_PENDING)
+        raise DomainError(import_replies.NOTHING_PENDING)
     turn.uow.imports.drop(turn.member.id)
     if cmd.action == "cancel":
-        return reply(importer.CANCELLED)
+        return reply(import_replies.CANCELLED)
     found = _plan(turn, pending.table, cmd.dates)
     if found.dates.asked:
-        raise DomainError(importer.ask_dates(found))  # rolled back: the preview waits
+        raise DomainError(import_replies.ask_dates(found))  # rolled back: the preview waits
     if found.empty:
         return reply("Nothing left to import: every row is in your leads already, or skipped.")
     numbers, asking = _write(turn, found)
     turn.save()
-    return importer.imported_message(found, numbers, asking)
+    return import_replies.imported_message(found, numbers, asking)
 
 
 def _plan(turn: Turn, table: Table, said: str | None = None) -> Plan:

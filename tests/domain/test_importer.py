@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.domain.calendar import BusinessCalendar
+from core.domain.import_replies import preview_message
 from core.domain.importer import (
     DAY_FIRST,
     MAX_BYTES,
@@ -24,7 +25,6 @@ from core.domain.importer import (
     known,
     parse_date,
     plan,
-    preview_message,
     read,
     settle,
 )

@@ -266,7 +266,8 @@ def read(filename: str, data: bytes, size: int | None = None) -> Table:
     """The file's rows worth importing, or ImportRefused saying why not (too big, not a
     CSV, no header I know). `size`: what the platform said the file holds, when it was
     not downloaded for being too big."""
-    name = clean(filename)[:MAX_NAME] or "your file"
+    name = clean(filename)[:MAX_NAME]
+    name = "your file" if not name or looks_like_id(name) else name  # it is kept a day
     if max(size or 0, len(data)) > MAX_BYTES:
         raise ImportRefused(
             f"{echo(name)} is over {MAX_BYTES // (1024 * 1024)} MB, the most I import at once."
@@ -339,7 +340,7 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
 
 def _records(text: str, name: str) -> Iterator[list[str]]:
     """The file's records, with the separator its first line uses (`,`, `;` or a tab)."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in io.StringIO(text) if line.strip()), "")
     counts = {sep: first.count(sep) for sep in (",", ";", "\t")}
     separator = max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)

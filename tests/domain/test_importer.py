@@ -439,7 +439,8 @@ def test_a_title_above_the_header_is_passed_over_and_row_numbers_stay_the_files(
 
 def test_cells_that_look_like_a_social_security_number_are_never_kept() -> None:
     data = b"Company,Date applied,Notes\nAcme,2026-01-05,my SSN 123-45-6789\n"
-    found = plan(read("s.csv", data), [], NY, NOW)
+    found = plan(read("claim 987-65-4321.csv", data), [], NY, NOW)
+    assert found.table.filename == "your file"
     assert [s.action for s in found.leads[0].steps] == [Action.ADDED, Action.APPLIED]
     assert "123-45-6789" not in repr(found.leads)
     assert "look like a Social Security or claim number" in said(found)

@@ -600,6 +600,7 @@ class NewLead:
     role: str | None
     url: str | None
     steps: tuple[Step, ...]  # the first is its ADDED
+    status: str = ""  # as the file says it, if it does
 
     @property
     def created_at(self) -> datetime:
@@ -718,7 +719,7 @@ def plan(
         tuple(leads),
         tuple(activities),
         tuple(sorted(skipped, key=lambda s: s.row)),
-        tuple(notes.statuses()),
+        tuple(_statuses(leads)),
         tuple(notes.said()),
     )
 
@@ -728,19 +729,6 @@ class _Notes:
 
     def __init__(self) -> None:
         self.left: Counter[str] = Counter()
-        self.status: Counter[tuple[str, str]] = Counter()
-
-    def status_read(self, text: str, actions: tuple[Action, ...] | None) -> None:
-        if actions is None:
-            became = "not a status I know: left out"
-        elif not actions:
-            became = "a lead to pursue"
-        else:
-            became = STAGE_WORDS[actions[-1]]
-        self.status[text[:40], became] += 1
-
-    def statuses(self) -> list[tuple[str, str, int]]:
-        return [(text, became, n) for (text, became), n in self.status.most_common()]
 
     def said(self) -> list[str]:
         words = {
@@ -749,6 +737,20 @@ class _Notes:
             "id": "cells that look like a Social Security or claim number (never stored)",
         }
         return [f"{plural(n, 'cell')} left out: {words[what]}" for what, n in self.left.items()]
+
+
+def _statuses(leads: list[NewLead]) -> list[tuple[str, str, int]]:
+    """(status, what it became, how many leads) of the leads a plan makes, most first."""
+    found: Counter[tuple[str, str]] = Counter()
+    for lead in leads:
+        if lead.status:
+            actions = status_of(lead.status)
+            if actions is None:
+                became = "not a status I know: left out"
+            else:
+                became = STAGE_WORDS[actions[-1]] if actions else "a lead to pursue"
+            found[lead.status[:40], became] += 1
+    return [(status, became, n) for (status, became), n in found.most_common()]
 
 
 class _Dates:
@@ -838,8 +840,6 @@ def _lead_of(row: Row, dates: _Dates, notes: _Notes) -> NewLead | Skip:
     first, last = min(when.values()), max(when.values())
     status = v.get(STATUS, "")
     actions = status_of(status) if status else ()
-    if status:
-        notes.status_read(status, actions)
     applied = when.get(APPLIED)
     if applied is None and actions is not None and Action.APPLIED in actions:
         applied = when.get(STATUS_DATE, first)
@@ -858,7 +858,8 @@ def _lead_of(row: Row, dates: _Dates, notes: _Notes) -> NewLead | Skip:
     steps[1:] = sorted(steps[1:], key=lambda s: s.at)  # stable: a status after its application
     role = _safe(_name(v.get(ROLE)), notes) or None
     contact = _safe(_contact(v.get(CONTACT), notes), notes)
-    return NewLead(row.number, company, contact, role, _url(v.get(URL), notes), tuple(steps))
+    url = _url(v.get(URL), notes)
+    return NewLead(row.number, company, contact, role, url, tuple(steps), status)
 
 
 def _from_export(

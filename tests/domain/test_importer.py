@@ -465,3 +465,17 @@ def test_a_long_overdue_nudge_of_an_imported_lead_asks_still_pursuing_first() ->
     assert nudge_for(old, ctx, tomorrow) is Rule.STILL_PURSUING
     assert nudge_for(recent, ctx, tomorrow) is None  # its check-in is due on March 10
     assert nudge_for(recent, ctx, date(2026, 3, 10)) is Rule.POST_INTERVIEW_CHECK_IN
+
+
+def test_a_status_it_does_not_know_is_left_out_and_the_preview_says_so() -> None:
+    data = b"Company,Date applied,Status\nAcme,2026-01-05,Maybe later\nGlobex,2026-01-06,Ghosted?\n"
+    found = plan(read("s.csv", data), [], NY, NOW)
+    assert [[s.action for s in lead.steps] for lead in found.leads] == [
+        [Action.ADDED, Action.APPLIED],
+        [Action.ADDED, Action.APPLIED],  # ghosted: no answer is no "no"
+    ]
+    assert found.statuses == (
+        ("Maybe later", "not a status I know: left out", 1),
+        ("Ghosted?", "applied", 1),
+    )
+    assert "Maybe later → not a status I know: left out (1)" in said(found)

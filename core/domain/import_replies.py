@@ -87,6 +87,7 @@ NOTHING_PENDING = (
     " preview waits a day for its confirm."
 )
 CANCELLED = "Import cancelled: nothing was imported."
+NOTHING_LEFT = "Nothing left to import: every row is in your leads already, or skipped."
 
 
 def _counted(counts: Counter[Action]) -> str:

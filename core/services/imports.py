@@ -44,7 +44,7 @@ def act(turn: Turn, cmd: c.Import) -> Message:
     if found.dates.asked:
         raise DomainError(import_replies.ask_dates(found))  # rolled back: the preview waits
     if found.empty:
-        return reply("Nothing left to import: every row is in your leads already, or skipped.")
+        return reply(import_replies.NOTHING_LEFT)
     numbers, asking = _write(turn, found)
     turn.save()
     return import_replies.imported_message(found, numbers, asking)

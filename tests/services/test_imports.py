@@ -402,3 +402,13 @@ def test_the_next_morning_is_the_usual_digest_the_oldest_asking_still_pursuing(
         asked = plain(section.text)
         assert asked.startswith(f"#{n} Are you still pursuing") and f"Company {n - 1:02}" in asked
     assert plain(message.sections[5].text).startswith("7 more things to do today")
+
+
+def test_a_confirm_with_every_row_added_meanwhile_imports_nothing(app: FollowThrough) -> None:
+    send(app, "Saved Jobs.csv")
+    for n, url in enumerate(("4100000010", "4100000001"), start=1):
+        say(app, f"/lead add at Company {n}")
+        say(app, f"/lead set #{n} url https://www.linkedin.com/jobs/view/{url}")
+    answer = say(app, "/followthrough import confirm")
+    assert text(answer).startswith("Nothing left to import")
+    assert "No import is waiting" in text(say(app, "/followthrough import confirm"))

@@ -10,6 +10,8 @@ embeds, components, nonce or autocomplete choices) gets its 400 Invalid Form Bod
 over Discord's limits (`attachment_limit` a file, 25 MiB a request) its 413, and more than
 10 files a 400. A message's files are kept byte for byte under `_files` (filename ->
 bytes; null in the JSON answers, where Discord gives URLs).
+Files a member attaches to a command (`attach`) are served on `/attachments/...`, as
+Discord's CDN serves them.
 Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY (+ GUILD_CREATE of each of `guilds`),
 RESUME, and `dispatch()` of any event. Payload builders live in
 `testkit/discord_payloads.py`.
@@ -30,6 +32,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 TOKEN = "fake-discord-token"
+CDN_CHANNEL = 700000000000000009  # where a command's attachments are kept
 APP_ID = 700000000000000001
 BOT_ID = 700000000000000002
 BOT_USER = {
@@ -296,6 +299,10 @@ class FakeDiscord:
     identifies: int = 0
     heartbeat_interval_ms: int = 41250
     attachment_limit: int = FILE_LIMIT  # bytes a file may have
+    # Files members attached to a command, served as Discord's CDN serves them (no
+    # token asked), by path; and the paths downloaded, in order.
+    cdn: dict[str, bytes] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(800000000000000000)
@@ -317,6 +324,7 @@ class FakeDiscord:
         app = web.Application(client_max_size=30 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        app.router.add_get("/attachments/{tail:.*}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -367,6 +375,31 @@ class FakeDiscord:
         channel = channel_id or self.new_id()
         self.channels.add(channel)
         return channel
+
+    def attach(self, filename: str, data: bytes, *, size: int | None = None) -> dict[str, Any]:
+        """A file a member attached to a command, as an interaction's `resolved.attachments`
+        describes it (`size`: what Discord says it holds, if not its bytes' count); its
+        URL serves the bytes."""
+        attachment_id = self.new_id()
+        path = f"/attachments/{CDN_CHANNEL}/{attachment_id}/{filename}"
+        self.cdn[path] = data
+        url = f"http://127.0.0.1:{self.port}{path}"
+        return {
+            "id": str(attachment_id),
+            "filename": filename,
+            "size": len(data) if size is None else size,
+            "url": url,
+            "proxy_url": url,
+            "content_type": "text/csv; charset=utf-8",
+            "ephemeral": True,
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        self.downloads.append(request.path)
+        data = self.cdn.get(request.path)
+        if data is None:
+            return web.Response(status=404, text="404: Not Found")
+        return web.Response(body=data, headers={"Content-Type": "text/csv"})
 
     def requests(self, method: str, pattern: str = "") -> list[Call]:
         return [c for c in self.calls if c.method == method and re.search(pattern, c.path)]

@@ -184,6 +184,14 @@ def command(
     return payload
 
 
+def attachment_option(
+    name: str, attachment: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An attachment option (type 11) and the `resolved` that goes with it; `attachment`
+    from FakeDiscord.attach."""
+    return option(name, attachment["id"], kind=11), {"attachments": {attachment["id"]: attachment}}
+
+
 def resolved_channel(
     channel_id: int, guild_id: int = GUILD_ID, name: str = "job-hunt"
 ) -> dict[str, Any]:

@@ -4,7 +4,9 @@ It answers the methods the adapter calls, records every request, enforces the li
 that shape delivery (one chat.postMessage per second per channel, Tier 3 on
 conversations.open, views.publish per workspace if asked, 429 with Retry-After),
 serves response_urls (five posts each, as Slack allows), the three steps of a file
-upload (kept byte for byte, `files`), oauth.v2.access, and a Socket Mode websocket.
+upload (kept byte for byte, `files`), files members share (`share`: files.info and a
+url_private_download that only a bot token may read), oauth.v2.access, and a Socket
+Mode websocket.
 Failures are injected per method
 (`fail`, or `drop` for a connection cut mid-request), per user (`unreachable`) or per
 channel (`channel_errors`).
@@ -254,6 +256,10 @@ class FakeSlack:
         self.drop: Counter[str] = Counter()  # method -> requests to cut without an answer
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> args
         self.files: dict[str, Upload] = {}  # file id -> the file
+        # Files members shared (`share`): files.info describes them, and their
+        # url_private_download serves them to a bot token only; the paths downloaded.
+        self.shared_by_members: dict[str, tuple[str, Upload]] = {}  # file id -> (user, file)
+        self.downloads: list[str] = []
         self.upload_limit = upload_limit  # a workspace may restrict uploads below 1 GB
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.views: list[dict[str, Any]] = []
@@ -285,6 +291,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/files-pri/{team_file}/download/{name}", self._download)
         app.router.add_post("/response/{hook}", self._response)
         app.router.add_get("/link", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
@@ -364,6 +371,31 @@ class FakeSlack:
 
     def dm_channel(self, user: str) -> str:
         return "D" + user[1:]
+
+    def share(
+        self,
+        user: str,
+        filename: str,
+        data: bytes,
+        *,
+        channel: str | None = None,
+        size: int | None = None,
+    ) -> dict[str, Any]:
+        """`user` shares a file in `channel` (default: their DM with the bot): the
+        `file_shared` event Slack sends, as it sends it (the file's id, no more). `size`:
+        what files.info says it holds, if not its bytes' count."""
+        file_id = f"F{next(self._ids):09d}"
+        where = channel or self.dm_channel(user)
+        upload = Upload(filename, len(data) if size is None else size, data, where)
+        self.shared_by_members[file_id] = (user, upload)
+        return {
+            "type": "file_shared",
+            "channel_id": where,
+            "file_id": file_id,
+            "user_id": user,
+            "file": {"id": file_id},
+            "event_ts": f"{1700000000 + next(self._ts)}.000200",
+        }
 
     def fail_next(
         self, method: str, error: str, *, status: int = 200, retry_after: float | None = None
@@ -612,6 +644,47 @@ class FakeSlack:
             upload.channel, upload.title = channel, shared.get("title")
         return _ok(files=[{"id": f["id"], "title": f.get("title")} for f in files])
 
+    async def _files_info(self, args: dict[str, Any], token: str | None) -> web.Response:
+        """A file members shared, as files.info describes it (files:read)."""
+        file_id = str(args.get("file", ""))
+        found = self.shared_by_members.get(file_id)
+        if found is None:
+            return _error("file_not_found")
+        user, upload = found
+        team = self.tokens[str(token)]
+        url = f"{self.base}/files-pri/{team}-{file_id}/download/{upload.filename}"
+        kind = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else "text"
+        return _ok(
+            file={
+                "id": file_id,
+                "name": upload.filename,
+                "title": upload.filename,
+                "mimetype": "text/csv" if kind == "csv" else "application/octet-stream",
+                "filetype": kind,
+                "size": upload.length,
+                "user": user,
+                "url_private": url,
+                "url_private_download": url,
+                "ims": [upload.channel] if str(upload.channel).startswith("D") else [],
+                "channels": [] if str(upload.channel).startswith("D") else [upload.channel],
+            }
+        )
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A shared file's bytes, for a bot token in the Authorization header; anything
+        else gets Slack's sign-in page, with a 200, as Slack answers it."""
+        self.downloads.append(request.path)
+        header = request.headers.get("Authorization", "")
+        team_file = request.match_info["team_file"]
+        team, _, file_id = team_file.partition("-")
+        found = self.shared_by_members.get(file_id)
+        token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else None
+        if found is None or token is None or self.tokens.get(token) != team:
+            page = "<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
+            return web.Response(text=page, content_type="text/html")
+        data = found[1].data or b""
+        return web.Response(body=data, headers={"Content-Type": "application/octet-stream"})
+
     async def _oauth_v2_access(self, args: dict[str, Any], token: str | None) -> web.Response:
         grant = self.oauth_codes.pop(str(args.get("code")), None)
         if grant is None:
@@ -660,7 +733,7 @@ class FakeSlack:
         self.oauth_codes[code] = {
             "access_token": token,
             "app_id": "A0APP00001",
-            "scope": "commands,chat:write,im:write,users:read,files:write",
+            "scope": "commands,chat:write,im:write,users:read,files:write,files:read",
             "bot_user_id": BOT_USER,
             "team": {"id": team, "name": f"Team {team}"},
             "enterprise": None,

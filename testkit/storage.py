@@ -12,6 +12,7 @@ of those stay on the real databases.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
@@ -21,6 +22,8 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 from core.domain.calendar import BusinessCalendar
+from core.domain.importer import PendingImport
+from core.domain.importer import Table as ImportTable
 from core.domain.leads import Action, Event, Lead, Stage, named
 from core.domain.members import Group, Member
 from core.domain.messages import Message
@@ -42,6 +45,7 @@ from core.services.ports import (
     Delivery,
     EventRepository,
     GroupRepository,
+    ImportRepository,
     LeadRepository,
     MemberRepository,
     Outbox,
@@ -112,6 +116,7 @@ class Tables:
         self.leads: dict[int, Lead] = {}
         self.events: dict[int, StoredEvent] = {}
         self.activities: dict[int, StoredActivity] = {}
+        self.imports: dict[int, PendingImport] = {}  # by member
         self.tallies: dict[TallyKey, DayTally] = {}
         self.outbox: dict[int, OutboxEntry] = {}
         self.applied: dict[str, datetime] = {}
@@ -179,7 +184,17 @@ class FakeStorage:
                         table[key] = value
 
 
-TABLES = ("groups", "members", "leads", "events", "activities", "tallies", "outbox", "applied")
+TABLES = (
+    "groups",
+    "members",
+    "leads",
+    "events",
+    "activities",
+    "imports",
+    "tallies",
+    "outbox",
+    "applied",
+)
 
 
 def _id(row: Group | Member | Lead) -> int:
@@ -196,6 +211,7 @@ class Transaction:
         self.leads = Table(committed.leads)
         self.events = Table(committed.events)
         self.activities = Table(committed.activities)
+        self.imports = Table(committed.imports)
         self.tallies = Table(committed.tallies)
         self.outbox = Table(committed.outbox)
         self.applied = Table(committed.applied)
@@ -233,6 +249,7 @@ class FakeUnitOfWork:
         self.events: EventRepository = FakeEvents(self)
         self.activities: ActivityRepository = FakeActivities(self)
         self.calendars: CalendarRepository = FakeCalendars(self)
+        self.imports: ImportRepository = FakeImports(self)
         self.outbox: Outbox = FakeOutbox(self)
         self.applied: AppliedKeys = FakeApplied(self)
 
@@ -343,6 +360,8 @@ class FakeMembers:
             tx.events.drop(event_id)
         for row_id in [i for i, a in tx.activities.rows.items() if a.member_id == member.id]:
             tx.activities.drop(row_id)
+        if member.id is not None:  # ON DELETE CASCADE
+            tx.imports.drop(member.id)
         gone = {_id(lead) for lead in tx.leads.where(lambda lead: lead.member_id == member.id)}
         for lead in tx.leads.where(lambda lead: lead.parent_id in gone):
             tx.leads.put(_id(lead), replace(lead, parent_id=None))  # ON DELETE SET NULL
@@ -563,6 +582,29 @@ class FakeActivities:
         return found
 
 
+class FakeImports:
+    """Each member's previewed import, as `pending_imports` keeps it: one per member, the
+    expired ones gone at the next preview, unread after they expire."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def put(self, pending: PendingImport) -> None:
+        rows = self._uow.tx.imports
+        for member_id in [m for m, p in rows.rows.items() if p.expires_at <= pending.created_at]:
+            rows.drop(member_id)
+        # Stored as the database would store it: what the table's JSON holds.
+        table = ImportTable.from_dict(json.loads(json.dumps(pending.table.to_dict())))
+        rows.put(pending.member_id, replace(pending, table=table))
+
+    def get(self, member_id: int, now: datetime) -> PendingImport | None:
+        found = self._uow.tx.imports.rows.get(member_id)
+        return found if found is not None and found.expires_at > now else None
+
+    def drop(self, member_id: int) -> None:
+        self._uow.tx.imports.drop(member_id)
+
+
 class FakeEvents:
     """Events, and per member and group-local day what they count for: written with
     each event and counted again on `retally`, as the real tallies are."""
@@ -587,6 +629,12 @@ class FakeEvents:
         bonuses.subtract(bonuses_before)
         self._add_tallies(group_id, member_id, times, bonuses)
 
+    def add_imported(self, group_id: int, member_id: int, events: list[Event]) -> None:
+        assert all(event.imported for event in events)
+        for event in events:
+            event = replace(event, id=self._uow.new_id())
+            self._uow.tx.events.put(_event_id(event), StoredEvent(group_id, member_id, event))
+
     def for_member(self, member_id: int) -> list[Event]:
         return self._in_order(lambda s: s.member_id == member_id)
 
@@ -595,7 +643,11 @@ class FakeEvents:
 
     def times(self, member_id: int, actions: Collection[Action]) -> list[tuple[datetime, datetime]]:
         mine = self.for_member(member_id)
-        return [(event.at, event.logged) for event in mine if event.action in actions]
+        return [
+            (event.at, event.logged)
+            for event in mine
+            if event.action in actions and not event.imported
+        ]
 
     def between(
         self, member_ids: list[int], first: datetime, until: datetime

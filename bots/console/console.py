@@ -23,10 +23,10 @@ from typing import Self, TextIO
 import platformdirs
 
 from bots.bootstrap import Services
-from bots.console.files import Folder, FolderError, describe
+from bots.console.files import IMPORT_WORDS, Folder, FolderError, describe, import_path, read_upload
 from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.ratelimit import RateLimiter
-from core.services import COMMANDS, FollowThrough, Identity, Message
+from core.services import COMMANDS, FollowThrough, Identity, Message, Outcome
 from core.services.ports import Delivery
 
 log = logging.getLogger(__name__)
@@ -326,13 +326,52 @@ class Console:
         words = line.split(None, 1)  # any whitespace, Unicode spaces included
         if not words:
             return
+        rest = words[1] if len(words) > 1 else ""
+        path = import_path(rest) if words[0].lower() == "/followthrough" else None
         with self._core:
-            answer = self.app.conversation.handle(
-                self.who, words[0], words[1] if len(words) > 1 else ""
-            )
+            if path is None:
+                answer = self.app.conversation.handle(self.who, words[0], rest)
+            else:  # `/followthrough import search.csv`: the file itself, from here
+                try:
+                    answer = upload(self.app, self.who, Path(path).expanduser())
+                except OSError as error:
+                    self.terminal.show(f"can't read {path}: {error.strerror}")
+                    return
         self.terminal.show(answer_text(answer))
         keep(self.files, answer, self.terminal.show)
         self.tick()  # what the command caused (a celebration) shows after its answer
+
+
+def identity(name: str) -> Identity:
+    """The member `name` of the console's group, as this user of the machine."""
+    return Identity(PLATFORM, WORKSPACE, f"{getpass.getuser()}:{name}", name, is_admin=True)
+
+
+def upload(app: FollowThrough, who: Identity, path: Path) -> Message:
+    """The core's preview of the file at `path` (an OSError if it can't be read)."""
+    name, data, size = read_upload(path)
+    return app.conversation.import_file(who, name, data, size=size)
+
+
+def bring_in(services: Services, name: str, words: list[str], out: TextIO | None = None) -> int:
+    """`followthrough import --as NAME FILE`: the file's preview; `... confirm` or
+    `... cancel`: what the member decides. 0 if done, 1 if refused or failed."""
+    out = out or sys.stdout
+    who = identity(name)
+    first = words[0].lower()
+    if first in IMPORT_WORDS and not Path(words[0]).is_file():
+        answer = services.app.conversation.handle(
+            who, "/followthrough", "import " + " ".join(words)
+        )
+    else:
+        path = Path(" ".join(words)).expanduser()
+        try:
+            answer = upload(services.app, who, path)
+        except OSError as error:
+            print(f"followthrough import: can't read {path}: {error.strerror}", file=sys.stderr)
+            return 2
+    print(answer_text(answer), file=out, flush=True)
+    return 0 if answer.outcome is Outcome.DONE else 1
 
 
 def run(
@@ -348,7 +387,7 @@ def run(
     """The interactive prompt on the process's terminal (or the streams given): 0.
     `files`: where the answers' attachments are written."""
     terminal = Terminal(stdin or sys.stdin, stdout or sys.stdout, history or history_file())
-    who = Identity(PLATFORM, WORKSPACE, f"{getpass.getuser()}:{name}", name, is_admin=True)
+    who = identity(name)
     deliverer = services.deliverer({PLATFORM: platform(terminal.show, files)}, senders=1)
     with terminal:
         return Console(services.app, deliverer, who, terminal, tick_seconds, files).run()

@@ -1,12 +1,13 @@
-"""Files on the terminal: a binary one named in one line, and `--files DIR`, where the
-console and the simulator write what the bot attached."""
+"""Files on the terminal: a binary one named in one line, `--files DIR`, where the
+console and the simulator write what the bot attached, and a file a member names to
+import (`/followthrough import search.csv`)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path, PurePath
 
-from core.services import Attachment
+from core.services import MAX_IMPORT_BYTES, Attachment
 
 # Characters no file name here may hold: separators, controls, and what Windows refuses.
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
@@ -75,3 +76,28 @@ class Folder:
             candidate = f"{stem}-{number}{suffix}"
         self._written.add(candidate.casefold())
         return candidate
+
+
+# What `/followthrough import` takes as words; anything else after it is a file's path.
+IMPORT_WORDS = ("confirm", "cancel")
+
+
+def import_path(text: str) -> str | None:
+    """The file `/followthrough <text>` names to import (`import search.csv`, `import
+    "Job Applications.csv"`); None for anything else (`import`, `import confirm`)."""
+    verb, _, rest = text.strip().partition(" ")
+    rest = rest.strip()
+    if verb.lower() != "import" or not rest or rest.split()[0].lower() in IMPORT_WORDS:
+        return None
+    if len(rest) > 1 and rest[0] == rest[-1] and rest[0] in "'\"":
+        rest = rest[1:-1]
+    return rest
+
+
+def read_upload(path: Path) -> tuple[str, bytes, int | None]:
+    """(name, bytes, size) of a file to import: one over the core's limit is not read,
+    only its size said (as a platform announces it). An OSError if it can't be read."""
+    size = path.stat().st_size
+    if size > MAX_IMPORT_BYTES:
+        return path.name, b"", size
+    return path.name, path.read_bytes(), None

@@ -109,9 +109,38 @@ class Console:
 
         def simulate(args: argparse.Namespace, settings: Settings | None) -> int:
             with args.script as script:
-                return _simulate(script.read(), args.json, args.files)
+                name = getattr(script, "name", "-")
+                base = (
+                    Path(name).resolve().parent
+                    if isinstance(name, str) and name != "<stdin>"
+                    else None
+                )
+                return _simulate(script.read(), args.json, args.files, base)
 
         sim.set_defaults(handler=simulate, settings_free=True)  # its own database, in memory
+
+        bring = commands.add_parser(
+            "import", help="bring your search in from a CSV (LinkedIn, Simplify, a spreadsheet)"
+        )
+        bring.add_argument(
+            "--as", dest="name", required=True, help="your name in the console group"
+        )
+        bring.add_argument(
+            "what",
+            nargs="+",
+            metavar="FILE | confirm [dayfirst|monthfirst] | cancel",
+            help="the CSV to preview, then `confirm` to import it (or `cancel`)",
+        )
+
+        def bring_in(args: argparse.Namespace, settings: Settings | None) -> int:
+            from bots.bootstrap import serve
+            from bots.console import console
+
+            assert settings is not None
+            with serve(settings) as services:
+                return console.bring_in(services, args.name, args.what)
+
+        bring.set_defaults(handler=bring_in)
 
         demo = commands.add_parser("demo", help="play the bundled three-week demo")
         demo.add_argument("--json", action="store_true", help="one JSON object per message")
@@ -133,7 +162,9 @@ def demo_script() -> str:
     return resources.files("bots.console").joinpath("demo.script").read_text(encoding="utf-8")
 
 
-def _simulate(script: bytes, as_json: bool, files: Path | None = None) -> int:
+def _simulate(
+    script: bytes, as_json: bool, files: Path | None = None, base: Path | None = None
+) -> int:
     """Play `script`, printing each message; with `files`, each attachment is written
     there too, and where it went is printed on stderr (stdout stays the transcript)."""
     from bots.console import simulator
@@ -152,7 +183,7 @@ def _simulate(script: bytes, as_json: bool, files: Path | None = None) -> int:
                 print(f"saved {folder.save(attachment)}", file=sys.stderr, flush=True)
 
     try:
-        simulator.run(simulator.script_lines(script), emit)
+        simulator.run(simulator.script_lines(script), emit, base)
     except simulator.ScriptError as error:
         print(f"followthrough simulate: {error}", file=sys.stderr)
         return 2

@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bots.bootstrap import build
+from bots.console.files import import_path, read_upload
 from bots.runtime.delivery import Platform
 from bots.runtime.ratelimit import RateLimiter
 from bots.settings import Settings
@@ -93,7 +95,7 @@ class TranscriptMessenger:
 
 
 class Simulator:
-    def __init__(self, emit: Callable[[Output], None]) -> None:
+    def __init__(self, emit: Callable[[Output], None], base: Path | None = None) -> None:
         self.clock = SimulatedClock(START)
         self.services = build(Settings(database_url="sqlite://"), self.clock)
         self.app: FollowThrough = self.services.app
@@ -102,6 +104,7 @@ class Simulator:
         platform = Platform(self.messenger, RateLimiter(rate=1e9))
         self.deliverer = self.services.deliverer({PLATFORM: platform}, "simulator", senders=1)
         self.emit = emit
+        self.base = base or Path.cwd()  # where the files a script names are (its folder)
         self.group_tz: str | None = None
         self.members: dict[str, tuple[Identity, str]] = {}  # name -> (identity, zone)
         self.started = False
@@ -186,9 +189,24 @@ class Simulator:
         if not self.started:
             raise ValueError("set the clock first: `at YYYY-MM-DD HH:MM`")
         who, tz = self.members[name]
-        answer = self.app.conversation.handle(who, command, rest)
+        path = import_path(rest) if command == "/followthrough" else None
+        if path is not None:  # `Maya: /followthrough import search.csv`: the file itself
+            answer = self.import_file(who, path)
+        else:
+            answer = self.app.conversation.handle(who, command, rest)
         self.emit(Output(self.clock.now().astimezone(ZoneInfo(tz)), name, answer))
         self.deliver()  # what the command caused (a celebration) goes out now
+
+    def import_file(self, who: Identity, path: str) -> Message:
+        """The preview of a file a member names, from the script's folder."""
+        try:
+            name, data, size = read_upload(self.base / path)
+        except OSError as error:
+            raise ValueError(
+                f"can't read {path} ({error.strerror}); a file's path starts at the script's"
+                f" folder, {self.base}"
+            ) from None
+        return self.app.conversation.import_file(who, name, data, size=size)
 
     # -- time ----------------------------------------------------------------------
 
@@ -274,9 +292,10 @@ def script_lines(script: bytes) -> list[str]:
         ) from None
 
 
-def run(lines: Iterable[str], emit: Callable[[Output], None]) -> None:
-    """Play a script; a ScriptError names the line of the first problem."""
-    sim = Simulator(emit)
+def run(lines: Iterable[str], emit: Callable[[Output], None], base: Path | None = None) -> None:
+    """Play a script; a ScriptError names the line of the first problem. `base`: the
+    script's folder, where the files it names are (default: the current one)."""
+    sim = Simulator(emit, base)
     try:
         _play(sim, lines)
     finally:

@@ -26,10 +26,12 @@ from bots.discord.interactions import DEAD, answer_error, defer, show, tenant
 from bots.discord.render import cut
 from core.services import (
     COMMANDS,
+    MAX_IMPORT_BYTES,
     SAYINGS,
     CommandSpec,
     Conversation,
     Identity,
+    Message,
     OptionSpec,
     SubcommandSpec,
     country_names,
@@ -175,6 +177,8 @@ def _annotation(option: OptionSpec) -> Any:
         base = bool
     elif option.kind == "channel":
         base = app_commands.Transform[AppCommandChannel, TextChannelRef]
+    elif option.kind == "attachment":
+        base = discord.Attachment
     else:
         base = str
     return base if option.required else Optional[base]  # noqa: UP045 - discord.py reads it
@@ -206,15 +210,31 @@ async def _run(
         if isinstance(who, str):  # no group of theirs here: nothing is stored
             await answer_error(interaction, who)
             return
-        options = {name: _value(value) for name, value in values.items()}
         # A DM carries no group: it acts in the member's own, and creates none.
-        run = functools.partial(interaction.client.app.run, create=interaction.guild_id is not None)
-        answer = await interaction.client.core(run, who, command, subcommand, options)
+        create = interaction.guild_id is not None
+        sent = next((v for v in values.values() if isinstance(v, discord.Attachment)), None)
+        if sent is not None:  # a file to import: its preview, whatever else was chosen
+            answer = await _sent_file(interaction, who, sent, create)
+        else:
+            options = {name: _value(value) for name, value in values.items()}
+            run = functools.partial(interaction.client.app.run, create=create)
+            answer = await interaction.client.core(run, who, command, subcommand, options)
     except Exception:  # before the core answered (it never raises): nothing was changed
         log.exception("command failed: interaction=%s /%s %s", interaction.id, command, subcommand)
         await answer_error(interaction, SAYINGS["broken"])
         return
     await show(interaction, answer)  # the core committed: a failure now is the display's
+
+
+async def _sent_file(
+    interaction: discord.Interaction[Any], who: Identity, sent: discord.Attachment, create: bool
+) -> Message:
+    """The core's preview of a file attached to the command. Its size is what Discord
+    says of it: a file too big is refused by that, never downloaded."""
+    data = b"" if sent.size > MAX_IMPORT_BYTES else await sent.read()
+    preview = functools.partial(interaction.client.app.import_file, size=sent.size, create=create)
+    answer: Message = await interaction.client.core(preview, who, sent.filename, data)
+    return answer
 
 
 def leaf(

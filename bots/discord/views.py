@@ -36,6 +36,7 @@ STYLES = {
     "replied": discord.ButtonStyle.primary,
     "keep": discord.ButtonStyle.primary,
     "drop": discord.ButtonStyle.danger,
+    "confirm": discord.ButtonStyle.success,
 }
 
 

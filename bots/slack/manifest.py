@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 from core.services import COMMANDS
 
 # Exactly what the adapter calls: slash commands, DMs and group posts, conversations.open,
-# users.info (admin flags, time zone), the export upload. No user scopes.
-BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "files:write")
-BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
+# users.info (admin flags, time zone), the export upload, and files.info with the download
+# of a file a member shares in their DM to import. No user scopes.
+BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "files:write", "files:read")
+BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked", "file_shared")
 DESCRIPTION_LIMIT = 2000  # Slack's limit on a slash command's description is far lower
 COMMAND_DESCRIPTION_LIMIT = 100  # …as is its usage hint
 USAGE_HINT_LIMIT = 1000

@@ -459,6 +459,16 @@ def _points(v: Values) -> c.GroupPoints:
     return c.GroupPoints(action, points)
 
 
+def _import(v: Values) -> c.Import:
+    """`import confirm [dayfirst|monthfirst]`, `import cancel`, or `import` alone (how to
+    send the file). A file itself never comes this way: an adapter hands it over as
+    `ImportFile`."""
+    action, dates = v.choice("action"), v.choice("dates")
+    if dates is not None and action != "confirm":
+        raise usage_error(v.key, "The order of the dates goes with `confirm`.")
+    return c.Import(action, dates)
+
+
 def _leaderboard(v: Values) -> c.Leaderboard:
     period = v.text("period").lower() or "week"
     if period not in v._option("period").choices:
@@ -488,6 +498,7 @@ MAKERS: dict[type[c.Command], Callable[[Values], c.Command]] = {
     c.GroupPlaybook: _playbook,
     c.GroupPoints: _points,
     c.Leaderboard: _leaderboard,
+    c.Import: _import,
 }
 
 

@@ -58,6 +58,7 @@ KINDS = (
     "flag",
     "date",
     "day",
+    "attachment",  # a file sent with the command (Discord's attachment option)
 )
 
 
@@ -110,6 +111,8 @@ PERSON = OptionSpec(
 COMPANY = OptionSpec("company", "Their organisation", max_length=MAX_NAME)
 ROLE = OptionSpec("role", "The role you're after", required=False, max_length=MAX_NAME)
 ON_OFF = ("on", "off")
+IMPORT_ACTIONS = ("confirm", "cancel")
+IMPORT_DATES = ("dayfirst", "monthfirst")
 
 # A lead's optional details (what a work-search log asks for): option -> Lead field.
 DETAILS = {
@@ -520,6 +523,36 @@ FOLLOWTHROUGH = CommandSpec(
             command=c.Export,
         ),
         SubcommandSpec(
+            "import",
+            "Bring your search in from a CSV: LinkedIn, Simplify, or a spreadsheet",
+            "/followthrough import [confirm [dayfirst|monthfirst] | cancel]  (send the CSV first)",
+            "/followthrough import confirm",
+            (
+                OptionSpec(
+                    "action",
+                    "Confirm or cancel the import you previewed",
+                    "choice",
+                    False,
+                    IMPORT_ACTIONS,
+                ),
+                OptionSpec(
+                    "dates",
+                    "If I asked: does the file write 03/04 as 3 April (dayfirst) or March 4?",
+                    "choice",
+                    False,
+                    IMPORT_DATES,
+                ),
+                OptionSpec(
+                    "file",
+                    "Your CSV: LinkedIn's Job Applications.csv, Simplify's export, a spreadsheet",
+                    "attachment",
+                    False,
+                ),
+            ),
+            command=c.Import,
+            writes=True,  # with `confirm` or `cancel`: alone, it only says how to send a file
+        ),
+        SubcommandSpec(
             "forget-me",
             "Erase everything about you: first see what goes, then confirm",
             "/followthrough forget-me [confirm]",
@@ -621,6 +654,8 @@ Your work-search log (proof of job search for an unemployment claim):
 {_lines("followthrough", ("followthrough log", "me log"))}
 Your settings (each also works after `/followthrough me`):
 {_lines("followthrough", ("me", "pause", "resume", "share", "board", "export", "forget-me"))}
+Bring your search in (a CSV from LinkedIn, Simplify or a spreadsheet):
+{_lines("followthrough", ("import",))}
 Organisers:
 {_lines("followthrough", ("group",))}
 

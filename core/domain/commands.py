@@ -7,7 +7,7 @@ exists, its values are clean, within their limits, and among their choices.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 
 from core.domain.dates import When
@@ -177,6 +177,27 @@ class ForgetMe:
 
 
 @dataclass(frozen=True, slots=True)
+class Import:
+    """`/followthrough import [confirm [dayfirst|monthfirst] | cancel]`: apply or drop the
+    import previewed last; alone, how to send the file."""
+
+    action: str | None = None  # confirm, cancel; None: how to send a file
+    dates: str | None = None  # dayfirst, monthfirst: how the file writes its dates
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFile:
+    """A file the member sent to import: previewed, nothing written until they confirm.
+    Made by an adapter from the file it received, never from typed text.
+
+    `size` is the size the platform announced, when it was too big to download."""
+
+    filename: str
+    data: bytes = field(repr=False)
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GroupChannel:
     channel: str  # a channel's name, or the platform's id of it
 
@@ -249,6 +270,8 @@ Command = (
     | Board
     | Export
     | ForgetMe
+    | Import
+    | ImportFile
     | GroupCommand
     | Leaderboard
     | Help

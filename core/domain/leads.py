@@ -143,6 +143,9 @@ class Event:
     # When it was logged, if later than it happened (`/lead emailed julie on fri`).
     logged_at: datetime | None = field(default=None, compare=False)
     how: str | None = None  # how an application was sent: online, email, in person, mail
+    # Brought in from a file (`/followthrough import`): history, not done here and now, so
+    # it earns no points and no streak days.
+    imported: bool = field(default=False, compare=False)
 
     @property
     def logged(self) -> datetime:

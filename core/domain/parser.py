@@ -20,7 +20,7 @@ from core.domain.builder import (
     unknown,
     usage_key,
 )
-from core.domain.catalog import FOLLOWTHROUGH, GROUP, HELP, usage_error
+from core.domain.catalog import FOLLOWTHROUGH, GROUP, HELP, IMPORT_ACTIONS, usage_error
 from core.domain.catalog import subcommand as subcommand_spec
 from core.domain.dates import WEEKDAYS, take
 from core.domain.errors import UsageError
@@ -391,6 +391,19 @@ def _group(rest: str) -> Tokens:
     return f"group {name}", values
 
 
+def _import(rest: str) -> dict[str, str | int | bool | None]:
+    """`import`, `import confirm [dayfirst|monthfirst]`, `import cancel`: a file is never
+    typed (`import acme.csv` is told how to send one)."""
+    words = rest.split(" ") if rest else []
+    if not words:
+        return {}
+    if len(words) > 2 or words[0].lower() not in IMPORT_ACTIONS:
+        raise usage_error(
+            "import", f"I didn't expect {echo(rest, 30)} there: send the file itself, not its name."
+        )
+    return {"action": words[0], "dates": words[1] if len(words) > 1 else None}
+
+
 def _followthrough(verb: str, rest: str) -> Tokens:
     """The options of `/followthrough <verb> <rest>`."""
     if verb == "":
@@ -410,6 +423,8 @@ def _followthrough(verb: str, rest: str) -> Tokens:
         if rest.lower() not in ("", "reset"):
             raise usage_error("calendar", f"I didn't expect {echo(rest, 30)} there.")
         return verb, {"reset": rest.lower() == "reset"}
+    if verb == "import":
+        return verb, _import(rest)
     if verb == "me":
         return _me(rest)
     if verb == "group":

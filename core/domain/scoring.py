@@ -64,10 +64,11 @@ def counted(
 
     The same action on the same lead on the same local day, leaving it in the same
     stage, counts once (a duplicate or corrected log earns nothing more); each referral
-    is a new person and always counts. A rejection answered by the rejection call on the
-    same or the next business day earns the bonus. Events before `since` are read only
-    to find those rejections. Every rule looks at one lead's events only, so the verdict
-    on a new event needs only its lead's history.
+    is a new person and always counts. Imported history counts for nothing. A rejection
+    answered by the rejection call on the same or the next business day earns the bonus.
+    Events before `since`, and imported ones, are read only to find those rejections.
+    Every rule looks at one lead's events only, so the verdict on a new event needs only
+    its lead's history.
     """
     seen: set[tuple[int, Action, Stage, date]] = set()
     rejected_on: dict[int, date] = {}
@@ -75,8 +76,8 @@ def counted(
         day = cal.local_date(event.at)
         if event.action is Action.REJECTED:
             rejected_on[event.lead_id] = day
-        if since is not None and event.at < since:
-            continue
+        if (since is not None and event.at < since) or event.imported:
+            continue  # an imported rejection still sets the window of a call made now
         key = (event.lead_id, event.action, event.stage_after, day)
         if key in seen and event.action is not Action.REFERRAL:
             continue

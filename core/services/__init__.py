@@ -6,7 +6,9 @@ must know first (an organiser command, a channel named), calls `Conversation.han
 (text) or `Conversation.run` (typed options), and renders the `Message` that comes back
 (its `outcome`: done, refused or failed); outgoing messages reach it through its
 `Messenger`. Member-typed text inside a message is marked: pass every text through
-`render` with the platform's escape function. The command table `COMMANDS` is data:
+`render` with the platform's escape function. A file the member sends to import goes to
+`Conversation.import_file` (at most `MAX_IMPORT_BYTES`: a bigger one is announced by its
+size, not downloaded). The command table `COMMANDS` is data:
 manifests, command trees and help are generated from it.
 """
 
@@ -15,6 +17,7 @@ from core.domain.calendar import check_country, countries, country_names, zone, 
 from core.domain.catalog import COMMANDS, CommandSpec, OptionSpec, SubcommandSpec
 from core.domain.commands import Command
 from core.domain.errors import DomainError, UsageError
+from core.domain.importer import MAX_BYTES as MAX_IMPORT_BYTES
 from core.domain.messages import Attachment, Button, Message, MessageKind, Outcome, Section
 from core.domain.parser import Preview
 from core.domain.parser import build as build_command
@@ -33,6 +36,7 @@ from core.services.turn import Identity
 __all__ = [
     "COMMANDS",
     "MAX_COMMAND",
+    "MAX_IMPORT_BYTES",
     "SAYINGS",
     "Attachment",
     "Button",

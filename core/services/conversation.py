@@ -13,7 +13,7 @@ from typing import Any
 
 from core.domain import parser, replies
 from core.domain.calendar import country_of_zone, zone
-from core.domain.commands import CalendarFeed, Command
+from core.domain.commands import CalendarFeed, Command, ImportFile
 from core.domain.dates import recent_days, upcoming_days
 from core.domain.errors import DomainError, NotAllowed, UsageError
 from core.domain.members import Group, Member
@@ -22,7 +22,7 @@ from core.domain.planning import schedule
 from core.domain.text import clean
 from core.services import calendars, home
 from core.services.groups import Groups, group_of, known
-from core.services.handlers import HANDLERS, once_only, reads_only
+from core.services.handlers import handler, once_only, reads_only
 from core.services.ports import Clock, Conflict, UnitOfWork
 from core.services.turn import Identity, Turn
 
@@ -172,6 +172,21 @@ class Conversation:
 
         return self._answer(who, organiser, build, once, create)
 
+    def import_file(
+        self,
+        who: Identity,
+        filename: str,
+        data: bytes,
+        *,
+        size: int | None = None,
+        create: bool = True,
+    ) -> Message:
+        """Preview the import of a file the member sent (a CSV): what it would add, kept
+        for their `/followthrough import confirm`; nothing else is written. `size`: what
+        the platform said the file holds, when it was too big to download (`data` then
+        empty). Synchronous, never raises, like `handle`."""
+        return self._answer(who, False, lambda: ImportFile(filename, data, size), None, create)
+
     def _answer(
         self,
         who: Identity,
@@ -215,8 +230,8 @@ class Conversation:
                 uow.members.save(member)
             turn = Turn(uow, self.clock.now(), group, member, who)
             try:
-                handler = self._handlers.get(type(command)) or HANDLERS[type(command)]
-                answer = handler(turn, command)
+                run = self._handlers.get(type(command)) or handler(command)
+                answer = run(turn, command)
             except DomainError as refusal:
                 return error(str(refusal))  # leaving the block rolls back: nothing written
             uow.commit()

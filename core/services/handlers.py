@@ -11,6 +11,7 @@ from core.domain.messages import Message
 from core.services import (
     calendars,
     group_settings,
+    imports,
     interviews,
     leads,
     member_settings,
@@ -45,6 +46,7 @@ HANDLERS: dict[type[Any], Callable[[Turn, Any], Message]] = {
     c.ShareCompanies: member_settings.share,
     c.Board: member_settings.board,
     c.ForgetMe: member_settings.forget_me,
+    c.Import: imports.act,
     c.GroupChannel: group_settings.channel,
     c.GroupMorning: group_settings.morning,
     c.GroupZone: group_settings.zone,
@@ -53,12 +55,24 @@ HANDLERS: dict[type[Any], Callable[[Turn, Any], Message]] = {
     c.GroupPoints: group_settings.points,
     c.GroupLog: group_settings.log_preset,
 }
+# Commands no row of the table builds: an adapter makes them of what the member sent.
+SENT: dict[type[Any], Callable[[Turn, Any], Message]] = {c.ImportFile: imports.preview}
+
+
+def handler(command: c.Command) -> Callable[[Turn, Any], Message]:
+    """The handler of `command`: its row's, or that of what the member sent (a file)."""
+    return HANDLERS.get(type(command)) or SENT[type(command)]
 
 
 def reads_only(command: c.Command) -> bool:
     """Whether `command` changes nothing the member has (its row in the command table
-    says it doesn't write; forget-me before its confirm)."""
-    return not writes(type(command)) or (isinstance(command, c.ForgetMe) and not command.confirm)
+    says it doesn't write; forget-me before its confirm; `import` alone). A file's
+    preview changes nothing they have: it waits for their confirm."""
+    return (
+        not writes(type(command))
+        or (isinstance(command, c.ForgetMe) and not command.confirm)
+        or (isinstance(command, c.Import) and command.action is None)
+    )
 
 
 def once_only(command: c.Command) -> bool:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from core.domain.importer import PendingImport
 from core.domain.leads import Action, Event, Lead, Stage
 from core.domain.members import Group, Member
 from core.domain.messages import Message
@@ -167,6 +168,11 @@ class LeadRepository(Protocol):
 
 class EventRepository(Protocol):
     def add(self, group_id: int, member_id: int, event: Event) -> None: ...
+    def add_imported(self, group_id: int, member_id: int, events: list[Event]) -> None:
+        """Write a file's history at once: `events` are all `imported`, of leads made by
+        the import, so they count for nothing and change no tally."""
+        ...
+
     def for_member(self, member_id: int) -> list[Event]: ...
     def for_lead(self, member_id: int, lead_id: int) -> list[Event]:
         """The history of one of the member's leads, in time order (nothing for a lead
@@ -175,7 +181,8 @@ class EventRepository(Protocol):
 
     def times(self, member_id: int, actions: Collection[Action]) -> list[tuple[datetime, datetime]]:
         """(when it happened, when it was logged) of each of the member's events of
-        `actions`, in no particular order: what a streak is counted from."""
+        `actions`, in no particular order, but those imported from a file: what a streak
+        is counted from."""
         ...
 
     def between(
@@ -225,6 +232,20 @@ class CalendarRepository(Protocol):
         """The member whose feed token has this fingerprint (Member.calendar_digest), for
         reading only; None if nobody's has."""
         ...
+
+
+class ImportRepository(Protocol):
+    """Each member's one previewed import, waiting for their confirm."""
+
+    def put(self, pending: PendingImport) -> None:
+        """Store `pending` in place of the member's last (and forget every expired one)."""
+        ...
+
+    def get(self, member_id: int, now: datetime) -> PendingImport | None:
+        """The member's pending import, unless it expired by `now`."""
+        ...
+
+    def drop(self, member_id: int) -> None: ...
 
 
 class Outbox(Protocol):
@@ -279,6 +300,7 @@ class UnitOfWork(Protocol):
     events: EventRepository
     activities: ActivityRepository
     calendars: CalendarRepository
+    imports: ImportRepository
     outbox: Outbox
     applied: AppliedKeys
 

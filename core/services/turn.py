@@ -234,10 +234,15 @@ class Turn:
         self.member.streak = streak.dated(day, self.today, cal, days)
 
     def _streak_days(self, cal: BusinessCalendar) -> set[date]:
-        """Every local day with an action that counted for the streak when logged."""
+        """Every local day with an action that counted for the streak when logged (never
+        one imported from a file)."""
         assert self.member.id is not None
         if self._events is not None:
-            times = [(e.at, e.logged) for e in self._events if e.action not in BOOKKEEPING]
+            times = [
+                (e.at, e.logged)
+                for e in self._events
+                if e.action not in BOOKKEEPING and not e.imported
+            ]
         else:
             times = self.uow.events.times(self.member.id, set(Action) - BOOKKEEPING)
         days = set()

@@ -25,6 +25,7 @@ from core.services.ports import (
     Conflict,
     EventRepository,
     GroupRepository,
+    ImportRepository,
     LeadRepository,
     MemberRepository,
     Outbox,
@@ -33,6 +34,7 @@ from core.storage.activities import SqlActivities
 from core.storage.applied import SqlApplied
 from core.storage.calendars import SqlCalendars
 from core.storage.events import SqlEvents
+from core.storage.imports import SqlImports
 from core.storage.leases import SqlLeases
 from core.storage.outbox import SqlOutbox
 from core.storage.repositories import SqlGroups, SqlLeads, SqlMembers
@@ -96,6 +98,7 @@ class SqlUnitOfWork:
         self.events: EventRepository = SqlEvents(self.session)
         self.activities: ActivityRepository = SqlActivities(self.session)
         self.calendars: CalendarRepository = SqlCalendars(self.session)
+        self.imports: ImportRepository = SqlImports(self.session)
         self.outbox: Outbox = SqlOutbox(self.session)
         self.applied: AppliedKeys = SqlApplied(self.session)
         return self

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Subquery,
     bindparam,
     delete,
+    false,
     func,
     insert,
     select,
@@ -66,6 +67,7 @@ _LEAD_EVENTS = (
 _TIMES = select(EventRow.at, EventRow.logged_at).where(
     EventRow.member_id == bindparam("member_id"),
     EventRow.action.in_(bindparam("actions", expanding=True)),
+    EventRow.imported.is_(false()),  # history brought in from a file keeps no streak
 )
 _CALENDARS = (
     select(MemberRow.tz, MemberRow.country, GroupRow.tz, GroupRow.country)
@@ -73,7 +75,7 @@ _CALENDARS = (
     .where(MemberRow.id == bindparam("member_id"), GroupRow.id == bindparam("group_id"))
 )
 _LEAD_HISTORY = (
-    select(EventRow.action, EventRow.at, EventRow.stage_after)
+    select(EventRow.action, EventRow.at, EventRow.stage_after, EventRow.imported)
     .where(EventRow.lead_id == bindparam("lead_id"))
     .order_by(EventRow.at, EventRow.id)
 )
@@ -108,6 +110,14 @@ class SqlEvents:
         times.subtract(times_before)
         bonuses.subtract(bonuses_before)
         write_tallies(self._s, tally_rows(group_id, member_id, times, bonuses))
+
+    def add_imported(self, group_id: int, member_id: int, events: list[Event]) -> None:
+        """Write a file's history in one statement: imported events count for nothing,
+        and are the only events of their leads, so no tally changes."""
+        assert all(event.imported for event in events)
+        if events:
+            rows = [mapping.event_values(group_id, member_id, event) for event in events]
+            self._s.connection().execute(_ADD_EVENT, rows)
 
     def retally(self, group_id: int, member_id: int | None = None) -> None:
         """Count a member's (or the whole group's) tallies again from their events: their
@@ -175,7 +185,10 @@ class SqlEvents:
 
     def _lead_history(self, lead_id: int) -> list[Event]:
         rows = mapping.run(self._s, _LEAD_HISTORY, {"lead_id": lead_id})
-        return [Event(lead_id, Action(a), at, Stage(stage)) for a, at, stage in rows]
+        return [
+            Event(lead_id, Action(a), at, Stage(stage), imported=imported)
+            for a, at, stage, imported in rows
+        ]
 
 
 def _month(day: date) -> date:
@@ -344,14 +357,22 @@ def tallied_members(
         for m, g, tz, country, gtz, gcountry in zones
     }
     query = select(
-        EventRow.member_id, EventRow.lead_id, EventRow.action, EventRow.at, EventRow.stage_after
+        EventRow.member_id,
+        EventRow.lead_id,
+        EventRow.action,
+        EventRow.at,
+        EventRow.stage_after,
+        EventRow.imported,
     ).order_by(EventRow.member_id, EventRow.at, EventRow.id)
     if group_id is not None:
         query = query.where(EventRow.group_id == group_id)
     if member_id is not None:
         query = query.where(EventRow.member_id == member_id)
     for member_id, rows in itertools.groupby(connection.execute(query), key=lambda r: r[0]):
-        events = [Event(lead, Action(a), at, Stage(stage)) for _, lead, a, at, stage in rows]
+        events = [
+            Event(lead, Action(a), at, Stage(stage), imported=imported)
+            for _, lead, a, at, stage, imported in rows
+        ]
         group_id, member_cal = members[member_id]
         yield group_id, member_id, *tally(events, member_cal, groups[group_id])
 

@@ -225,6 +225,7 @@ def event_values(group_id: int, member_id: int, event: Event) -> dict[str, Any]:
         "note": event.note,
         "logged_at": event.logged_at,
         "how": event.how,
+        "imported": event.imported,
     }
 
 
@@ -248,4 +249,5 @@ def event(row: EventRow | Row[tuple[Any, ...]]) -> Event:
         row.id,
         row.logged_at,
         row.how,
+        row.imported,
     )

@@ -169,6 +169,8 @@ class EventRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     logged_at: Mapped[datetime | None]  # None: logged when it happened
     how: Mapped[str | None] = mapped_column(String(16))  # an application's: online, mail...
+    # Brought in from a file: history that earns no points or streak days.
+    imported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ActivityRow(Base):
@@ -187,6 +189,21 @@ class ActivityRow(Base):
     minutes: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime]
     logged_at: Mapped[datetime | None]  # None: logged when it happened
+
+
+class PendingImportRow(Base):
+    """A member's previewed import, waiting for their confirm: what the file holds that
+    would be imported (core.domain.importer.Table), never the columns that are not. One
+    per member; erased with them (forget-me), and unread once it expires."""
+
+    __tablename__ = "pending_imports"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    table: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class TallyRow(Base):

@@ -31,7 +31,14 @@ async def handled(app: AsyncApp) -> tuple[set[str], set[str]]:
         for name in ({f"/{spec.name}" for spec in COMMANDS} | {"/other"})
         if await _taken(app, {"type": "", "command": name})
     }
-    kinds = ("app_home_opened", "app_uninstalled", "tokens_revoked", "app_mention", "message")
+    kinds = (
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+        "file_shared",
+        "app_mention",
+        "message",
+    )
     events = {
         kind
         for kind in kinds
@@ -73,7 +80,14 @@ async def test_the_manifest_declares_exactly_the_commands_events_and_scopes_hand
         assert declared["settings"]["interactivity"]["is_enabled"] is True
         assert declared["settings"]["socket_mode_enabled"] is socket
     assert commands == {"/lead", "/followthrough", "/leaderboard"}
-    assert set(BOT_SCOPES) == {"commands", "chat:write", "im:write", "users:read", "files:write"}
+    assert set(BOT_SCOPES) == {
+        "commands",
+        "chat:write",
+        "im:write",
+        "users:read",
+        "files:write",
+        "files:read",  # a file a member shares in their DM, to import
+    }
 
 
 def test_http_mode_points_every_url_at_the_events_endpoint_and_socket_mode_at_none() -> None:

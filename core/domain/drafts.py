@@ -92,6 +92,8 @@ def nudge(rule: Rule, lead: Lead, facts: DraftFacts) -> Nudge:
     name, company, me = lead.first_name, lead.company, facts.member_name
     # What the member reads quotes their own words, marked; the draft is text to copy.
     contact, at = typed(lead.contact), typed(company)
+    if not lead.contact.strip():  # an employer with no person yet (added `at Acme`)
+        name, contact = "there", "the hiring manager"
     draft: str | None
     ref = lead.ref
     match rule:
@@ -167,7 +169,11 @@ def nudge(rule: Rule, lead: Lead, facts: DraftFacts) -> Nudge:
                 f"\n\nBest,\n{me}"
             )
         case Rule.STILL_PURSUING:
-            what = f"Are you still pursuing {contact} at {at}?"
+            what = (
+                f"Are you still pursuing {contact} at {at}?"
+                if lead.contact.strip()
+                else f"Are you still pursuing {at}?"
+            )
             draft = None
         case Rule.INTERVIEW_DAY:
             moment = "" if facts.interview is None else " " + when(facts.interview, facts.today)

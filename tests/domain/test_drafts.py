@@ -232,3 +232,12 @@ def test_only_offer_leverage_asks_about_the_status_or_timeline(rule: Rule) -> No
     n = nudge(rule, PLAYBOOK_LEAD, PLAYBOOK_FACTS)
     text = plain(f"{n.what} {n.draft}").lower()
     assert "status" not in text and "timeline" not in text
+
+
+@pytest.mark.parametrize("rule", [rule for rule in Rule if rule is not Rule.PIPELINE])
+def test_a_lead_with_no_person_yet_reads_as_the_hiring_manager(rule: Rule) -> None:
+    lead = Lead(1, 3, "", "Acme", datetime(2026, 3, 2, tzinfo=UTC), id=3)
+    found = nudge(rule, lead, DraftFacts("Ana", last_message_on=date(2026, 3, 2)))
+    words = plain(" ".join(x or "" for x in (found.what, found.why, found.draft)))
+    assert "  " not in words.replace("\n\n", "\n") and "Hi ," not in words
+    assert "Acme" in words

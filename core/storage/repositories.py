@@ -6,30 +6,48 @@ Events and their tallies live in `events.py`, the outbox in `outbox.py`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable
-from datetime import date, datetime
+import json
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import fields
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
+    Integer,
     LargeBinary,
     Row,
     Select,
     String,
+    Table,
+    TableValuedAlias,
+    Update,
+    any_,
     bindparam,
     cast,
+    column,
     delete,
     func,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from core.domain.leads import Lead, Stage, folded
 from core.domain.members import Group, Member
 from core.storage import mapping
-from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow, OutboxRow, TallyRow
+from core.storage.tables import (
+    Base,
+    EventRow,
+    GroupRow,
+    LeadRow,
+    MemberRow,
+    OutboxRow,
+    TallyRow,
+)
 
 # What morning planning changes, written back in bulk by primary key.
 _PLANNED_MEMBER_FIELDS = ("next_morning_at", "last_planned_on", "last_pipeline_on")
@@ -59,6 +77,8 @@ _LEADS = _OWN_LEADS.order_by(_LEADS_TABLE.c.number)
 _LEAD_BY_ID = _OWN_LEADS.where(_LEADS_TABLE.c.id == bindparam("id"))
 _LEAD_NUMBERED = _OWN_LEADS.where(_LEADS_TABLE.c.number == bindparam("number"))
 _LEADS_REFERRED_BY = _LEADS.where(_LEADS_TABLE.c.parent_id == bindparam("parent_id"))
+_STAGES = {stage.value: stage for stage in Stage}
+assert fields(Lead)[-1].name == "id"  # SqlLeads.due builds leads by position
 _LEADS_IN_STAGES = _LEADS.where(_LEADS_TABLE.c.stage.in_(bindparam("stages", expanding=True)))
 
 
@@ -202,14 +222,14 @@ class SqlMembers:
             # Several planners on PostgreSQL each take members nobody else is planning.
             .with_for_update(skip_locked=True),
         )
-        return [mapping.member(row) for row in rows]
+        return [Member(*row) for row in rows]  # the columns in the dataclass's order
 
     def next_morning_at(self) -> datetime | None:
         return self._s.scalar(select(func.min(MemberRow.next_morning_at)))
 
     def save_planned(self, members: list[Member]) -> None:
         """Write what planning changes on members, in one statement."""
-        mapping.bulk_update(self._s, MemberRow, members, _PLANNED_MEMBER_FIELDS)
+        _write_planned(self._s, _MEMBERS, members, _PLANNED_MEMBER_FIELDS)
 
 
 class SqlMemberLeads:
@@ -273,6 +293,97 @@ class SqlMemberLeads:
             raise PermissionError("a lead can only be written by its own member")
 
 
+def _write_planned(
+    session: Session,
+    table: Table,
+    objects: Sequence[Member] | Sequence[Lead],
+    names: tuple[str, ...],
+) -> None:
+    """Write `names` of each of `objects` to its row, by id.
+
+    PostgreSQL: one UPDATE ... FROM the rows given as JSON (see `given`), a single
+    statement whatever their number (an UPDATE per row costs PostgreSQL a round of the
+    pipeline and its own plan each). SQLite: one UPDATE per row, executemany, which runs
+    in process.
+    """
+    if not objects:
+        return
+    dialect = session.get_bind().dialect.name
+    statement = _planned_update(dialect, table.name, names)
+    if dialect == "postgresql":
+        rows = [{"id": o.id, **{name: getattr(o, name) for name in names}} for o in objects]
+        mapping.run(session, statement, {"rows": as_json(rows)})
+    else:
+        rows = [{"_id": o.id, **{name: getattr(o, name) for name in names}} for o in objects]
+        session.connection().execute(statement, rows)
+
+
+def among(column: ColumnElement[int], name: str, dialect: str) -> ColumnElement[bool]:
+    """`column` is one of the list of ids given as the parameter `name`: an array on
+    PostgreSQL (`= ANY(:name)`, a statement the driver parses once, whatever the number
+    of ids), an expanding IN elsewhere."""
+    if dialect == "postgresql":
+        ids = ARRAY(Integer)
+        return column == any_(cast(bindparam(name, type_=ids), ids))
+    return column.in_(bindparam(name, expanding=True))
+
+
+@functools.cache
+def _due(dialect: str) -> Select[Any]:
+    """Planning's read: these members' leads due by the latest of their days."""
+    leads = _LEADS_TABLE.c
+    return (
+        select(*_LEAD_COLUMNS)
+        .where(among(leads.member_id, "members", dialect), leads.due_on <= bindparam("by"))
+        .order_by(leads.member_id, leads.number)
+    )
+
+
+@functools.cache
+def _contacts(dialect: str) -> Select[Any]:
+    leads = _LEADS_TABLE.c
+    return select(leads.id, leads.member_id, leads.contact).where(among(leads.id, "ids", dialect))
+
+
+def given(table: Table, names: tuple[str, ...]) -> TableValuedAlias:
+    """PostgreSQL's rows given as one JSON array of objects, the parameter `rows` (see
+    `as_json`): `json_to_recordset(:rows) AS given(a type, b type, ...)`, the columns of
+    `table` named. One short statement with one parameter for any number of rows: the
+    driver parses a statement of many parameters in Python on every execution, and
+    quotes each string of an array parameter in Python too."""
+    columns = [column(name, table.c[name].type) for name in names]
+    rows = cast(bindparam("rows", type_=String), JSON)
+    recordset = func.json_to_recordset(rows).table_valued(*columns)
+    return recordset.render_derived(name="given", with_types=True)
+
+
+def as_json(rows: list[dict[str, Any]]) -> str:
+    """`rows` as the parameter of `given`: dates in ISO form, and datetimes as the UTC
+    columns store them (naive, in UTC)."""
+    return json.dumps(rows, default=_json_value)
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+@functools.cache
+def _planned_update(dialect: str, name: str, names: tuple[str, ...]) -> Update:
+    table = Base.metadata.tables[name]
+    if dialect != "postgresql":
+        statement = update(table).where(table.c.id == bindparam("_id"))
+        return statement.values({column: bindparam(column) for column in names})
+    rows = given(table, ("id", *names))
+    statement = update(table).where(table.c.id == rows.c.id)
+    return statement.values({name: rows.c[name] for name in names})
+
+
 @functools.cache
 def _maybe_named(dialect: str) -> Select[Any]:
     """The member's leads whose contact or company may hold the LIKE `pattern` (lower
@@ -333,22 +444,23 @@ class SqlLeads:
         """The leads of these members whose due date has come by the member's given day."""
         if not days:
             return []
-        # Plain rows, not ORM entities: planning reads tens of thousands of them.
-        rows = self._s.execute(
-            select(LeadRow.id, *(getattr(LeadRow, name) for name in mapping.LEAD_FIELDS))
-            .where(LeadRow.member_id.in_(days), LeadRow.due_on <= max(days.values()))
-            .order_by(LeadRow.member_id, LeadRow.number)
-        )
-        return [
-            mapping.lead(r) for r in rows if r.due_on is not None and r.due_on <= days[r.member_id]
-        ]
+        # Plain rows built by position, not ORM entities: planning reads tens of thousands.
+        query = _due(self._s.get_bind().dialect.name)
+        rows = mapping.run(self._s, query, {"members": list(days), "by": max(days.values())})
+        found = []
+        for row in rows:
+            if row.due_on <= days[row.member_id]:
+                lead = Lead(*row)
+                lead.stage = _STAGES[row.stage]
+                found.append(lead)
+        return found
 
     def save_planned(self, leads: list[Lead]) -> None:
         """Write what planning changes on leads (the nudge memory), in one statement.
 
         Only for leads read through `due()`, which already scoped them to their members.
         """
-        mapping.bulk_update(self._s, LeadRow, leads, _PLANNED_LEAD_FIELDS)
+        _write_planned(self._s, _LEADS_TABLE, leads, _PLANNED_LEAD_FIELDS)
 
     def contacts(self, wanted: dict[int, set[int]]) -> dict[int, str]:
         """Contact names of the leads `wanted` names, per member: {member id: {lead ids}}.
@@ -358,11 +470,8 @@ class SqlLeads:
         ids = set().union(*wanted.values()) if wanted else set()
         if not ids:
             return {}
-        rows = self._s.execute(
-            select(LeadRow.id, LeadRow.member_id, LeadRow.contact).where(
-                LeadRow.member_id.in_(wanted), LeadRow.id.in_(ids)
-            )
-        )
+        query = _contacts(self._s.get_bind().dialect.name)
+        rows = mapping.run(self._s, query, {"ids": list(ids)})
         return {
             lead_id: contact
             for lead_id, member_id, contact in rows

@@ -3,15 +3,29 @@ sending under a lease, and marked sent or failed by the worker that holds the cl
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Table, case, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Insert,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core.domain.messages import Message
 from core.services.ports import Delivery, Outgoing
+from core.storage import mapping
+from core.storage.repositories import as_json, given
 from core.storage.tables import GroupRow, MemberRow, OutboxRow
 
 STATUSES = ("pending", "claimed", "sent", "failed", "missed")
@@ -41,7 +55,18 @@ def delivery(
     )
 
 
-def _row(item: Outgoing, now: datetime) -> dict[str, object]:
+_OUTBOX = mapping.table(OutboxRow)
+# What an item gives its row (the rest: its creation, and no attempts yet).
+_COLUMNS = (
+    "key", "group_id", "member_id", "to_channel", "kind", "payload", "not_before", "status",
+    "expires_at",
+)  # fmt: skip
+_INSERT_NEW = (
+    sqlite_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(_OUTBOX.c.id)
+)
+
+
+def _row(item: Outgoing) -> dict[str, Any]:
     return {
         "key": item.key,
         "group_id": item.group_id,
@@ -49,12 +74,23 @@ def _row(item: Outgoing, now: datetime) -> dict[str, object]:
         "to_channel": item.to_channel,
         "kind": item.message.kind,
         "payload": item.message.to_dict(),
-        "created_at": now,
         "not_before": item.not_before,
         "status": item.status,
-        "attempts": 0,
         "expires_at": item.expires_at,
     }
+
+
+@functools.cache
+def _insert_given() -> Insert:
+    """PostgreSQL's INSERT of many rows given as JSON."""
+    created = bindparam("created_at", type_=_OUTBOX.c.created_at.type)
+    rows = select(*given(_OUTBOX, _COLUMNS).c, created, literal(0))
+    return (
+        postgresql_insert(_OUTBOX)
+        .from_select([*_COLUMNS, "created_at", "attempts"], rows)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(_OUTBOX.c.id)
+    )
 
 
 def _still_mine(delivery: Delivery) -> ColumnElement[bool]:
@@ -82,16 +118,16 @@ class SqlOutbox:
         """
         if not items:
             return 0
-        dialect = self._s.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        rows = [_row(item) for item in items]
+        if self._s.get_bind().dialect.name == "postgresql":
+            # One statement whatever the number of rows (see `given`).
+            params = {"rows": as_json(rows), "created_at": now}
+            return len(mapping.run(self._s, _insert_given(), params).all())
         # executemany with RETURNING: one statement compiled once, and only the rows
         # actually inserted come back.
-        table = OutboxRow.__table__
-        assert isinstance(table, Table)
-        statement = (
-            insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
-        )
-        return len(self._s.execute(statement, [_row(item, now) for item in items]).all())
+        for row in rows:
+            row["created_at"] = now
+        return len(mapping.run(self._s, _INSERT_NEW, rows).all())  # type: ignore[arg-type]
 
     def claim(
         self,

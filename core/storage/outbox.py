@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    CursorResult,
     Insert,
     bindparam,
     case,
@@ -95,10 +94,11 @@ def _insert_given() -> Insert:
 
 def _still_mine(delivery: Delivery) -> ColumnElement[bool]:
     """The row is still pending and claimed by this delivery's worker."""
+    outbox = _OUTBOX.c
     return (
-        (OutboxRow.id == delivery.id)
-        & (OutboxRow.status == "pending")
-        & (OutboxRow.claimed_by == delivery.worker)
+        (outbox.id == delivery.id)
+        & (outbox.status == "pending")
+        & (outbox.claimed_by == delivery.worker)
     )
 
 
@@ -205,7 +205,7 @@ class SqlOutbox:
             sent_at=at,
             platform_message_id=platform_message_id,
             claimed_until=None,
-            attempts=OutboxRow.attempts + 1,
+            attempts=_OUTBOX.c.attempts + 1,
         )
 
     def mark_failed(
@@ -219,7 +219,7 @@ class SqlOutbox:
         """Record a failed send: retried at `retry_at`, or failed for good if None."""
         values: dict[str, object] = {"error": error[:2000], "claimed_until": None}
         if count_attempt:
-            values["attempts"] = OutboxRow.attempts + 1
+            values["attempts"] = _OUTBOX.c.attempts + 1
         if retry_at is None:
             values["status"] = "failed"
         else:
@@ -228,9 +228,10 @@ class SqlOutbox:
 
     def _update_mine(self, delivery: Delivery, **values: object) -> bool:
         """Update the row if this delivery's claim still holds; whether it did."""
-        result = self._s.execute(update(OutboxRow).where(_still_mine(delivery)).values(values))
-        assert isinstance(result, CursorResult)
-        return bool(result.rowcount)
+        # A Core statement on the table: the ORM's bulk UPDATE path cost more than the
+        # statement itself, once for every message sent.
+        statement = update(_OUTBOX).where(_still_mine(delivery)).values(values)
+        return bool(mapping.run(self._s, statement).rowcount)
 
     def release(self, outbox_id: int | None = None, worker: str | None = None) -> None:
         """Give back a claim (one row, or all of a worker's unsent rows) for others to take."""

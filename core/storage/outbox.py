@@ -13,7 +13,6 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
-    literal,
     select,
     update,
 )
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session
 from core.domain.messages import Message
 from core.services.ports import Delivery, Outgoing
 from core.storage import mapping
-from core.storage.repositories import as_json, given
+from core.storage.repositories import as_json, executemany, given
 from core.storage.tables import GroupRow, MemberRow, OutboxRow
 
 STATUSES = ("pending", "claimed", "sent", "failed", "missed")
@@ -55,17 +54,13 @@ def delivery(
 
 
 _OUTBOX = mapping.table(OutboxRow)
-# What an item gives its row (the rest: its creation, and no attempts yet).
 _COLUMNS = (
-    "key", "group_id", "member_id", "to_channel", "kind", "payload", "not_before", "status",
-    "expires_at",
+    "key", "group_id", "member_id", "to_channel", "kind", "payload", "created_at",
+    "not_before", "status", "attempts", "expires_at",
 )  # fmt: skip
-_INSERT_NEW = (
-    sqlite_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(_OUTBOX.c.id)
-)
 
 
-def _row(item: Outgoing) -> dict[str, Any]:
+def _row(item: Outgoing, now: datetime) -> dict[str, Any]:
     return {
         "key": item.key,
         "group_id": item.group_id,
@@ -73,20 +68,30 @@ def _row(item: Outgoing) -> dict[str, Any]:
         "to_channel": item.to_channel,
         "kind": item.message.kind,
         "payload": item.message.to_dict(),
+        "created_at": now,
         "not_before": item.not_before,
         "status": item.status,
+        "attempts": 0,
         "expires_at": item.expires_at,
     }
 
 
+# ON CONFLICT DO NOTHING: two transactions writing one key at once (two planners on
+# PostgreSQL) end with one row and no error in either.
+_INSERT_EACH = (
+    sqlite_insert(_OUTBOX)
+    .values({name: bindparam(name) for name in _COLUMNS})
+    .on_conflict_do_nothing(index_elements=["key"])
+)
+
+
 @functools.cache
 def _insert_given() -> Insert:
-    """PostgreSQL's INSERT of many rows given as JSON."""
-    created = bindparam("created_at", type_=_OUTBOX.c.created_at.type)
-    rows = select(*given(_OUTBOX, _COLUMNS).c, created, literal(0))
+    """PostgreSQL's INSERT of the rows given as JSON (see `given`) whose keys are new,
+    returning their ids."""
     return (
         postgresql_insert(_OUTBOX)
-        .from_select([*_COLUMNS, "created_at", "attempts"], rows)
+        .from_select(_COLUMNS, select(*given(_OUTBOX, _COLUMNS).c))
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(_OUTBOX.c.id)
     )
@@ -111,23 +116,16 @@ class SqlOutbox:
         return self.add_many([item], now) == 1
 
     def add_many(self, items: list[Outgoing], now: datetime) -> int:
-        """Write the items whose keys were never written; returns how many were written.
-
-        INSERT ... ON CONFLICT DO NOTHING: two transactions writing one key at once (two
-        planners on PostgreSQL) end with one row and no error in either.
-        """
+        """Write the items whose keys were never written, in one statement; returns how
+        many were written."""
         if not items:
             return 0
-        rows = [_row(item) for item in items]
-        if self._s.get_bind().dialect.name == "postgresql":
-            # One statement whatever the number of rows (see `given`).
-            params = {"rows": as_json(rows), "created_at": now}
+        rows = [_row(item, now) for item in items]
+        dialect = self._s.get_bind().dialect
+        if dialect.name == "postgresql":
+            params = {"rows": as_json(dialect, _OUTBOX, rows)}
             return len(mapping.run(self._s, _insert_given(), params).all())
-        # executemany with RETURNING: one statement compiled once, and only the rows
-        # actually inserted come back.
-        for row in rows:
-            row["created_at"] = now
-        return len(mapping.run(self._s, _INSERT_NEW, rows).all())  # type: ignore[arg-type]
+        return executemany(self._s, _INSERT_EACH, _OUTBOX, rows)
 
     def claim(
         self,

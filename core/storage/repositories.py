@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import fields
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     ColumnElement,
+    Dialect,
     Integer,
     LargeBinary,
     Row,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     TableValuedAlias,
     Update,
+    UpdateBase,
     any_,
     bindparam,
     cast,
@@ -35,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from core.domain.leads import Lead, Stage, folded
 from core.domain.members import Group, Member
@@ -299,23 +302,34 @@ def _write_planned(
     objects: Sequence[Member] | Sequence[Lead],
     names: tuple[str, ...],
 ) -> None:
-    """Write `names` of each of `objects` to its row, by id.
-
-    PostgreSQL: one UPDATE ... FROM the rows given as JSON (see `given`), a single
-    statement whatever their number (an UPDATE per row costs PostgreSQL a round of the
-    pipeline and its own plan each). SQLite: one UPDATE per row, executemany, which runs
-    in process.
-    """
+    """Write `names` of each of `objects` to its row, by id: one UPDATE from the rows
+    given as JSON on PostgreSQL, the driver's executemany on SQLite."""
     if not objects:
         return
-    dialect = session.get_bind().dialect.name
-    statement = _planned_update(dialect, table.name, names)
-    if dialect == "postgresql":
-        rows = [{"id": o.id, **{name: getattr(o, name) for name in names}} for o in objects]
-        mapping.run(session, statement, {"rows": as_json(rows)})
+    dialect = session.get_bind().dialect
+    # The id of the row to update: `id_` as a parameter (SQLAlchemy keeps `id` for SET).
+    key = "id" if dialect.name == "postgresql" else "id_"
+    rows = [{key: o.id, **{name: getattr(o, name) for name in names}} for o in objects]
+    if dialect.name == "postgresql":
+        params = {"rows": as_json(dialect, table, rows)}
+        mapping.run(session, _planned_update_given(table.name, names), params)
     else:
-        rows = [{"_id": o.id, **{name: getattr(o, name) for name in names}} for o in objects]
-        session.connection().execute(statement, rows)
+        executemany(session, _planned_update(table.name, names), table, rows)
+
+
+@functools.cache
+def _planned_update(name: str, names: tuple[str, ...]) -> Update:
+    table = Base.metadata.tables[name]
+    statement = update(table).where(table.c.id == bindparam("id_"))
+    return statement.values({name: bindparam(name) for name in names})
+
+
+@functools.cache
+def _planned_update_given(name: str, names: tuple[str, ...]) -> Update:
+    table = Base.metadata.tables[name]
+    rows = given(table, ("id", *names))
+    statement = update(table).where(table.c.id == rows.c.id)
+    return statement.values({name: rows.c[name] for name in names})
 
 
 def among(column: ColumnElement[int], name: str, dialect: str) -> ColumnElement[bool]:
@@ -345,43 +359,78 @@ def _contacts(dialect: str) -> Select[Any]:
     return select(leads.id, leads.member_id, leads.contact).where(among(leads.id, "ids", dialect))
 
 
+# -- many rows at once ------------------------------------------------------------------------
+
+
 def given(table: Table, names: tuple[str, ...]) -> TableValuedAlias:
-    """PostgreSQL's rows given as one JSON array of objects, the parameter `rows` (see
-    `as_json`): `json_to_recordset(:rows) AS given(a type, b type, ...)`, the columns of
-    `table` named. One short statement with one parameter for any number of rows: the
-    driver parses a statement of many parameters in Python on every execution, and
-    quotes each string of an array parameter in Python too."""
+    """PostgreSQL's rows of the columns `names` of `table` given as one parameter, `rows`,
+    a JSON array of objects (see `as_json`): `json_to_recordset(:rows) AS given(...)`.
+    One short statement for any number of rows: an executemany costs a round of the
+    pipeline per row, and the driver parses a VALUES list of thousands of parameters
+    (or quotes each string of an array) in Python, on every execution."""
     columns = [column(name, table.c[name].type) for name in names]
-    rows = cast(bindparam("rows", type_=String), JSON)
-    recordset = func.json_to_recordset(rows).table_valued(*columns)
-    return recordset.render_derived(name="given", with_types=True)
+    rows = func.json_to_recordset(cast(bindparam("rows", type_=String), JSON))
+    return rows.table_valued(*columns).render_derived(name="given", with_types=True)
 
 
-def as_json(rows: list[dict[str, Any]]) -> str:
-    """`rows` as the parameter of `given`: dates in ISO form, and datetimes as the UTC
-    columns store them (naive, in UTC)."""
-    return json.dumps(rows, default=_json_value)
+def as_json(dialect: Dialect, table: Table, rows: list[dict[str, Any]]) -> str:
+    """`rows`, each keyed by columns of `table`, as the parameter of `given`: each value
+    as its column's type writes it (UTC datetimes made naive), a JSON column's nested."""
+    for name, write in _writers(dialect, table.name, tuple(rows[0]), nested=True):
+        for row in rows:
+            row[name] = write(row[name])
+    return json.dumps(rows, default=_iso)
 
 
-def _json_value(value: object) -> str:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat()
-    if isinstance(value, date):
+def _iso(value: object) -> str:
+    if isinstance(value, date):  # and datetimes, which are dates too
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not a column value")
 
 
+def executemany(
+    session: Session, statement: UpdateBase, table: Table, rows: list[dict[str, Any]]
+) -> int:
+    """Run `statement` once per row of `rows` (each keyed by the statement's parameters,
+    named as the columns of `table` they are written to) by the driver's own
+    executemany, each value converted as its column's type would: SQLAlchemy takes
+    longer to prepare a row's parameters than SQLite takes to run the statement.
+    Returns how many rows the statement changed."""
+    dialect = session.get_bind().dialect
+    sql, order = _compiled(dialect, statement)
+    columns = [[row[name] for row in rows] for name in order]
+    for name, write in _writers(dialect, table.name, order, nested=False):
+        values = columns[order.index(name)]
+        values[:] = [write(value) for value in values]
+    result = session.connection().exec_driver_sql(sql, list(zip(*columns, strict=True)))
+    return result.rowcount
+
+
 @functools.cache
-def _planned_update(dialect: str, name: str, names: tuple[str, ...]) -> Update:
-    table = Base.metadata.tables[name]
-    if dialect != "postgresql":
-        statement = update(table).where(table.c.id == bindparam("_id"))
-        return statement.values({column: bindparam(column) for column in names})
-    rows = given(table, ("id", *names))
-    statement = update(table).where(table.c.id == rows.c.id)
-    return statement.values({name: rows.c[name] for name in names})
+def _compiled(dialect: Dialect, statement: UpdateBase) -> tuple[str, tuple[str, ...]]:
+    """The SQL of `statement` for `dialect`, and the order of its (positional) parameters."""
+    compiled = statement.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
+    return compiled.string, tuple(compiled.positiontup)
+
+
+@functools.cache
+def _writers(
+    dialect: Dialect, table: str, names: tuple[str, ...], *, nested: bool
+) -> list[tuple[str, Callable[[Any], Any]]]:
+    """The conversion of each of `names` that the database's driver is given converted
+    (a JSON column's too, unless `nested` in JSON); names that are not columns of
+    `table` (such as the id an UPDATE matches) go as they are."""
+    found: list[tuple[str, Callable[[Any], Any]]] = []
+    columns = Base.metadata.tables[table].c
+    for name in names:
+        kind = columns[name].type if name in columns else None
+        if kind is None or (nested and isinstance(kind, JSON)):
+            continue
+        write = kind.dialect_impl(dialect).bind_processor(dialect)
+        if write is not None:
+            found.append((name, write))
+    return found
 
 
 @functools.cache

@@ -375,7 +375,8 @@ def given(table: Table, names: tuple[str, ...]) -> TableValuedAlias:
 
 def as_json(dialect: Dialect, table: Table, rows: list[dict[str, Any]]) -> str:
     """`rows`, each keyed by columns of `table`, as the parameter of `given`: each value
-    as its column's type writes it (UTC datetimes made naive), a JSON column's nested."""
+    as its column's type writes it (UTC datetimes made naive), a JSON column's nested.
+    The rows' values are converted in place."""
     for name, write in _writers(dialect, table.name, tuple(rows[0]), nested=True):
         for row in rows:
             row[name] = write(row[name])
@@ -392,10 +393,10 @@ def executemany(
     session: Session, statement: UpdateBase, table: Table, rows: list[dict[str, Any]]
 ) -> int:
     """Run `statement` once per row of `rows` (each keyed by the statement's parameters,
-    named as the columns of `table` they are written to) by the driver's own
-    executemany, each value converted as its column's type would: SQLAlchemy takes
-    longer to prepare a row's parameters than SQLite takes to run the statement.
-    Returns how many rows the statement changed."""
+    named as the columns of `table` they are written to) by SQLite's own executemany,
+    each value converted as its column's type would: SQLAlchemy takes longer to prepare
+    a row's parameters than SQLite takes to run the statement. Returns how many rows
+    the statement changed. (For drivers with positional parameters, as SQLite's.)"""
     dialect = session.get_bind().dialect
     sql, order = _compiled(dialect, statement)
     columns = [[row[name] for row in rows] for name in order]

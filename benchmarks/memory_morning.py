@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import os
 import sys
 import tempfile
@@ -57,6 +58,27 @@ def rss_mib(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def pace(stamps: list[float]) -> str:
+    """The delivery rate of the first and the last minute (of the whole delivery if it
+    took less than two), and of each minute between: a cost that grows with the rows
+    already sent shows as a falling rate."""
+    first, last = stamps[0], stamps[-1]
+    span = min(60.0, (last - first) / 2) or 1.0
+    early = bisect.bisect_left(stamps, first + span)
+    late = len(stamps) - bisect.bisect_right(stamps, last - span)
+    minutes = [
+        bisect.bisect_left(stamps, first + 60 * (m + 1))
+        - bisect.bisect_left(stamps, first + 60 * m)
+        for m in range(int((last - first) // 60))
+    ]
+    per_minute = ", ".join(f"{n / 60:,.0f}" for n in minutes)
+    return (
+        f"delivery pace: {early / span:,.0f}/s in the first {span:.0f} s,"
+        f" {late / span:,.0f}/s in the last {span:.0f} s (last/first"
+        f" {late / max(early, 1):.2f}); per whole minute: {per_minute}"
+    )
 
 
 async def morning(url: str, members: int, tmp: Path, timeout: float) -> int:
@@ -99,13 +121,13 @@ async def morning(url: str, members: int, tmp: Path, timeout: float) -> int:
             def delivered() -> int:
                 return len(slack.accepted) + len(discord.accepted)
 
-            t0 = time.perf_counter()
+            t0 = time.monotonic()  # the fakes stamp each message with time.monotonic()
             await bot.move_to((scale.MORNING_AT + timedelta(minutes=1)).isoformat())
             first = None
             last_print = t0
             while True:
                 await asyncio.sleep(0.25)
-                now = time.perf_counter()
+                now = time.monotonic()
                 done = delivered()
                 phase = "planning" if done == 0 else "delivery"
                 samples[phase] = max(samples[phase], rss_mib(bot.pid))
@@ -126,7 +148,7 @@ async def morning(url: str, members: int, tmp: Path, timeout: float) -> int:
                     # The clock follows the wall clock (a failed send's backoff comes due).
                     at = scale.MORNING_AT + timedelta(minutes=1, seconds=now - t0)
                     await bot.move_to(at.isoformat())
-            finished = time.perf_counter()
+            stamps = sorted([*slack.accepted, *discord.accepted])
             out = await bot.stop()
         finally:
             await discord.close()
@@ -138,12 +160,13 @@ async def morning(url: str, members: int, tmp: Path, timeout: float) -> int:
     peak_line = next(line for line in out.splitlines() if line.startswith("peak-rss-mib"))
     words = peak_line.split()
     vmhwm, maxrss = float(words[1]), float(words[3])
-    assert first is not None
+    first, finished = stamps[0], stamps[-1]
     print(
         f"planning: {first - t0:.1f} s to the first delivery; delivery: {total:,} messages"
         f" in {finished - first:.1f} s = {total / (finished - first):,.0f}/s"
         f" (Slack {len(slack.accepted):,}, Discord {len(discord.accepted):,}); outbox {statuses}"
     )
+    print(pace(stamps))
     print(
         f"bot process RSS: {idle:.0f} MiB started, up to {samples['planning']:.0f} MiB"
         f" planning, up to {samples['delivery']:.0f} MiB delivering (sampled every 0.25 s)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from core.domain.digest import digest, told
+from core.domain.digest import digest
 from core.domain.drafts import DraftFacts, Nudge, nudge, pipeline_nudge
 from core.domain.leads import Lead, Stage
 from core.domain.members import Group, Member
@@ -87,7 +87,17 @@ def nudges_for_day(
 ) -> list[Nudge]:
     """Every nudge due on the morning of `day`, most pressing first: what the digest of
     that morning says (its first few) and what `/lead today` shows. Changes nothing."""
-    ctx = context(member, group)
+    return _nudges(member, group, context(member, group), leads, referrers, day)
+
+
+def _nudges(
+    member: Member,
+    group: Group,
+    ctx: Context,
+    leads: list[Lead],
+    referrers: dict[int, str],
+    day: date,
+) -> list[Nudge]:
     found: list[tuple[Rule, Lead]] = []
     for lead in leads:
         rule = nudge_for(lead, ctx, day)
@@ -104,13 +114,20 @@ def remember_told(member: Member, group: Group, nudges: list[Nudge], day: date) 
     """Remember what the member was told on the morning of `day`: each lead's nudge (to
     notice ignored ones) and the pipeline nudge's week. A nudge the digest had no room
     for was not told, and is not counted as ignored."""
-    ctx = context(member, group)
+    _remember(member, context(member, group), nudges, day)
+
+
+def _remember(member: Member, ctx: Context, nudges: list[Nudge], day: date) -> list[Lead]:
+    """`remember_told`; returns the leads it changed (all the rest are as they were)."""
+    changed = []
     for said in nudges:
         if said.lead is None:
             member.last_pipeline_on = day
             continue
         record_nudge(said.lead, said.rule, day)
         said.lead.due_on = due_on(said.lead, ctx)
+        changed.append(said.lead)
+    return changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +135,9 @@ class Morning:
     day: date
     message: Message | None
     missed: bool
+    # The due leads whose nudge memory changed (those the digest told about): the only
+    # ones planning has to write back.
+    changed: tuple[Lead, ...] = ()
 
 
 def plan_morning(
@@ -135,16 +155,20 @@ def plan_morning(
     not sent at noon; a paused or unreachable member's mornings pass quietly.
     """
     assert member.next_morning_at is not None
-    cal = member.calendar(group)
+    ctx = context(member, group)
+    cal = ctx.calendar
     day = cal.local_date(member.next_morning_at)
     missed = now - member.next_morning_at > catch_up
     message = None
+    changed: list[Lead] = []
     if not (member.paused or member.unreachable):
-        nudges = nudges_for_day(member, group, due_leads, referrers, day)
+        nudges = _nudges(member, group, ctx, due_leads, referrers, day)
         if nudges or log is not None:
             message = digest(member.name, day, nudges, log)
             if not missed:
-                remember_told(member, group, told(nudges), day)
+                # The digest names the rule of each nudge it told, in order: those are
+                # `told(nudges)`, without measuring their words a second time.
+                changed = _remember(member, ctx, nudges[: len(message.rules)], day)
     member.last_planned_on = day
     member.next_morning_at = cal.next_morning(day, member.morning(group))
-    return Morning(day, message, missed and message is not None)
+    return Morning(day, message, missed and message is not None, tuple(changed))

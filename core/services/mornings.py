@@ -33,12 +33,14 @@ def plan_batch(uow: UnitOfWork, members: list[Member], now: datetime, catch_up: 
     referrers = uow.leads.contacts(parents)  # who referred whom, for the drafts
     logs = log_lines(uow, members, groups, days)
     digests = []
+    changed: list[Lead] = []
     for member in members:
         assert member.id is not None and member.next_morning_at is not None
         morning_at = member.next_morning_at
         leads = by_member.get(member.id, [])
         group = groups[member.group_id]
         morning = plan_morning(member, group, leads, referrers, now, catch_up, logs.get(member.id))
+        changed += morning.changed
         if morning.message is not None:
             digests.append(
                 Outgoing(
@@ -51,7 +53,7 @@ def plan_batch(uow: UnitOfWork, members: list[Member], now: datetime, catch_up: 
                     expires_at=morning_at + catch_up,
                 )
             )
-    uow.leads.save_planned(due)
+    uow.leads.save_planned(changed)  # the other due leads are as they were read
     uow.members.save_planned(members)
     return uow.outbox.add_many(digests, now)
 

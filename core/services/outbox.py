@@ -34,10 +34,15 @@ class Outbox:
         return batch
 
     def sent(self, delivery: Delivery, platform_id: str | None) -> None:
+        self.sent_many([(delivery, platform_id)])
+
+    def sent_many(self, sent: list[tuple[Delivery, str | None]]) -> None:
+        """Record sends (each with the platform's id of its message), in one transaction."""
         with self._uow() as uow:
-            recorded = uow.outbox.mark_sent(delivery, self.clock.now(), platform_id)
+            now = self.clock.now()
+            lost = [d for d, platform_id in sent if not uow.outbox.mark_sent(d, now, platform_id)]
             uow.commit()
-        if not recorded:
+        for delivery in lost:
             log.warning("sent after its claim ran out: key=%s possibly duplicated", delivery.key)
 
     def release(self, delivery: Delivery | None = None, *, worker: str | None = None) -> None:

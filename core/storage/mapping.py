@@ -36,19 +36,6 @@ LEAD_FIELDS = tuple(f.name for f in fields(Lead) if f.name != "id")
 LeadValues: TypeAlias = LeadRow | Row[tuple[Any, ...]]
 
 
-def bulk_update(
-    session: Session,
-    entity: type[MemberRow] | type[LeadRow],
-    objects: Sequence[Member] | Sequence[Lead],
-    names: tuple[str, ...],
-) -> None:
-    """One UPDATE ... WHERE id = ?, executed for many rows (compiled once)."""
-    if objects:
-        statement = _update(table(entity).name, names, None)  # plain, not the ORM's bulk
-        rows = [{"_id": o.id, **{name: getattr(o, name) for name in names}} for o in objects]
-        session.execute(statement, rows)
-
-
 def run(
     session: Session, statement: Executable, params: dict[str, Any] | None = None
 ) -> CursorResult[*tuple[Any, ...]]:

@@ -3,15 +3,27 @@ sending under a lease, and marked sent or failed by the worker that holds the cl
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Table, case, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    bindparam,
+    case,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core.domain.messages import Message
 from core.services.ports import Delivery, Outgoing
+from core.storage import mapping
+from core.storage.repositories import as_json, executemany, given
 from core.storage.tables import GroupRow, MemberRow, OutboxRow
 
 STATUSES = ("pending", "claimed", "sent", "failed", "missed")
@@ -41,7 +53,14 @@ def delivery(
     )
 
 
-def _row(item: Outgoing, now: datetime) -> dict[str, object]:
+_OUTBOX = mapping.table(OutboxRow)
+_COLUMNS = (
+    "key", "group_id", "member_id", "to_channel", "kind", "payload", "created_at",
+    "not_before", "status", "attempts", "expires_at",
+)  # fmt: skip
+
+
+def _row(item: Outgoing, now: datetime) -> dict[str, Any]:
     return {
         "key": item.key,
         "group_id": item.group_id,
@@ -57,12 +76,34 @@ def _row(item: Outgoing, now: datetime) -> dict[str, object]:
     }
 
 
+# ON CONFLICT DO NOTHING: two transactions writing one key at once (two planners on
+# PostgreSQL) end with one row and no error in either.
+_INSERT_EACH = (
+    sqlite_insert(_OUTBOX)
+    .values({name: bindparam(name) for name in _COLUMNS})
+    .on_conflict_do_nothing(index_elements=["key"])
+)
+
+
+@functools.cache
+def _insert_given() -> Insert:
+    """PostgreSQL's INSERT of the rows given as JSON (see `given`) whose keys are new,
+    returning their ids."""
+    return (
+        postgresql_insert(_OUTBOX)
+        .from_select(_COLUMNS, select(*given(_OUTBOX, _COLUMNS).c))
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(_OUTBOX.c.id)
+    )
+
+
 def _still_mine(delivery: Delivery) -> ColumnElement[bool]:
     """The row is still pending and claimed by this delivery's worker."""
+    outbox = _OUTBOX.c
     return (
-        (OutboxRow.id == delivery.id)
-        & (OutboxRow.status == "pending")
-        & (OutboxRow.claimed_by == delivery.worker)
+        (outbox.id == delivery.id)
+        & (outbox.status == "pending")
+        & (outbox.claimed_by == delivery.worker)
     )
 
 
@@ -75,23 +116,16 @@ class SqlOutbox:
         return self.add_many([item], now) == 1
 
     def add_many(self, items: list[Outgoing], now: datetime) -> int:
-        """Write the items whose keys were never written; returns how many were written.
-
-        INSERT ... ON CONFLICT DO NOTHING: two transactions writing one key at once (two
-        planners on PostgreSQL) end with one row and no error in either.
-        """
+        """Write the items whose keys were never written, in one statement; returns how
+        many were written."""
         if not items:
             return 0
-        dialect = self._s.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        # executemany with RETURNING: one statement compiled once, and only the rows
-        # actually inserted come back.
-        table = OutboxRow.__table__
-        assert isinstance(table, Table)
-        statement = (
-            insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
-        )
-        return len(self._s.execute(statement, [_row(item, now) for item in items]).all())
+        rows = [_row(item, now) for item in items]
+        dialect = self._s.get_bind().dialect
+        if dialect.name == "postgresql":
+            params = {"rows": as_json(dialect, _OUTBOX, rows)}
+            return len(mapping.run(self._s, _insert_given(), params).all())
+        return executemany(self._s, _INSERT_EACH, _OUTBOX, rows)
 
     def claim(
         self,
@@ -169,7 +203,7 @@ class SqlOutbox:
             sent_at=at,
             platform_message_id=platform_message_id,
             claimed_until=None,
-            attempts=OutboxRow.attempts + 1,
+            attempts=_OUTBOX.c.attempts + 1,
         )
 
     def mark_failed(
@@ -183,7 +217,7 @@ class SqlOutbox:
         """Record a failed send: retried at `retry_at`, or failed for good if None."""
         values: dict[str, object] = {"error": error[:2000], "claimed_until": None}
         if count_attempt:
-            values["attempts"] = OutboxRow.attempts + 1
+            values["attempts"] = _OUTBOX.c.attempts + 1
         if retry_at is None:
             values["status"] = "failed"
         else:
@@ -192,9 +226,10 @@ class SqlOutbox:
 
     def _update_mine(self, delivery: Delivery, **values: object) -> bool:
         """Update the row if this delivery's claim still holds; whether it did."""
-        result = self._s.execute(update(OutboxRow).where(_still_mine(delivery)).values(values))
-        assert isinstance(result, CursorResult)
-        return bool(result.rowcount)
+        # A Core statement on the table: the ORM's bulk UPDATE path cost more than the
+        # statement itself, once for every message sent.
+        statement = update(_OUTBOX).where(_still_mine(delivery)).values(values)
+        return bool(mapping.run(self._s, statement).rowcount)
 
     def release(self, outbox_id: int | None = None, worker: str | None = None) -> None:
         """Give back a claim (one row, or all of a worker's unsent rows) for others to take."""

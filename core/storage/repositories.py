@@ -6,30 +6,51 @@ Events and their tallies live in `events.py`, the outbox in `outbox.py`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable
+import json
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
+    Dialect,
+    Integer,
     LargeBinary,
     Row,
     Select,
     String,
+    Table,
+    TableValuedAlias,
+    Update,
+    UpdateBase,
+    any_,
     bindparam,
     cast,
+    column,
     delete,
     func,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from core.domain.leads import Lead, Stage, folded
 from core.domain.members import Group, Member
 from core.storage import mapping
-from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow, OutboxRow, TallyRow
+from core.storage.tables import (
+    Base,
+    EventRow,
+    GroupRow,
+    LeadRow,
+    MemberRow,
+    OutboxRow,
+    TallyRow,
+)
 
 # What morning planning changes, written back in bulk by primary key.
 _PLANNED_MEMBER_FIELDS = ("next_morning_at", "last_planned_on", "last_pipeline_on")
@@ -59,6 +80,8 @@ _LEADS = _OWN_LEADS.order_by(_LEADS_TABLE.c.number)
 _LEAD_BY_ID = _OWN_LEADS.where(_LEADS_TABLE.c.id == bindparam("id"))
 _LEAD_NUMBERED = _OWN_LEADS.where(_LEADS_TABLE.c.number == bindparam("number"))
 _LEADS_REFERRED_BY = _LEADS.where(_LEADS_TABLE.c.parent_id == bindparam("parent_id"))
+_STAGES = {stage.value: stage for stage in Stage}
+assert fields(Lead)[-1].name == "id"  # SqlLeads.due builds leads by position
 _LEADS_IN_STAGES = _LEADS.where(_LEADS_TABLE.c.stage.in_(bindparam("stages", expanding=True)))
 
 
@@ -202,14 +225,14 @@ class SqlMembers:
             # Several planners on PostgreSQL each take members nobody else is planning.
             .with_for_update(skip_locked=True),
         )
-        return [mapping.member(row) for row in rows]
+        return [Member(*row) for row in rows]  # the columns in the dataclass's order
 
     def next_morning_at(self) -> datetime | None:
         return self._s.scalar(select(func.min(MemberRow.next_morning_at)))
 
     def save_planned(self, members: list[Member]) -> None:
         """Write what planning changes on members, in one statement."""
-        mapping.bulk_update(self._s, MemberRow, members, _PLANNED_MEMBER_FIELDS)
+        _write_planned(self._s, _MEMBERS, members, _PLANNED_MEMBER_FIELDS)
 
 
 class SqlMemberLeads:
@@ -273,6 +296,144 @@ class SqlMemberLeads:
             raise PermissionError("a lead can only be written by its own member")
 
 
+def _write_planned(
+    session: Session,
+    table: Table,
+    objects: Sequence[Member] | Sequence[Lead],
+    names: tuple[str, ...],
+) -> None:
+    """Write `names` of each of `objects` to its row, by id: one UPDATE from the rows
+    given as JSON on PostgreSQL, the driver's executemany on SQLite."""
+    if not objects:
+        return
+    dialect = session.get_bind().dialect
+    # The id of the row to update: `id_` as a parameter (SQLAlchemy keeps `id` for SET).
+    key = "id" if dialect.name == "postgresql" else "id_"
+    rows = [{key: o.id, **{name: getattr(o, name) for name in names}} for o in objects]
+    if dialect.name == "postgresql":
+        params = {"rows": as_json(dialect, table, rows)}
+        mapping.run(session, _planned_update_given(table.name, names), params)
+    else:
+        executemany(session, _planned_update(table.name, names), table, rows)
+
+
+@functools.cache
+def _planned_update(name: str, names: tuple[str, ...]) -> Update:
+    table = Base.metadata.tables[name]
+    statement = update(table).where(table.c.id == bindparam("id_"))
+    return statement.values({name: bindparam(name) for name in names})
+
+
+@functools.cache
+def _planned_update_given(name: str, names: tuple[str, ...]) -> Update:
+    table = Base.metadata.tables[name]
+    rows = given(table, ("id", *names))
+    statement = update(table).where(table.c.id == rows.c.id)
+    return statement.values({name: rows.c[name] for name in names})
+
+
+def among(column: ColumnElement[int], name: str, dialect: str) -> ColumnElement[bool]:
+    """`column` is one of the list of ids given as the parameter `name`: an array on
+    PostgreSQL (`= ANY(:name)`, a statement the driver parses once, whatever the number
+    of ids), an expanding IN elsewhere."""
+    if dialect == "postgresql":
+        ids = ARRAY(Integer)
+        return column == any_(cast(bindparam(name, type_=ids), ids))
+    return column.in_(bindparam(name, expanding=True))
+
+
+@functools.cache
+def _due(dialect: str) -> Select[Any]:
+    """Planning's read: these members' leads due by the latest of their days."""
+    leads = _LEADS_TABLE.c
+    return (
+        select(*_LEAD_COLUMNS)
+        .where(among(leads.member_id, "members", dialect), leads.due_on <= bindparam("by"))
+        .order_by(leads.member_id, leads.number)
+    )
+
+
+@functools.cache
+def _contacts(dialect: str) -> Select[Any]:
+    leads = _LEADS_TABLE.c
+    return select(leads.id, leads.member_id, leads.contact).where(among(leads.id, "ids", dialect))
+
+
+# -- many rows at once ------------------------------------------------------------------------
+
+
+def given(table: Table, names: tuple[str, ...]) -> TableValuedAlias:
+    """PostgreSQL's rows of the columns `names` of `table` given as one parameter, `rows`,
+    a JSON array of objects (see `as_json`): `json_to_recordset(:rows) AS given(...)`.
+    One short statement for any number of rows: an executemany costs a round of the
+    pipeline per row, and the driver parses a VALUES list of thousands of parameters
+    (or quotes each string of an array) in Python, on every execution."""
+    columns = [column(name, table.c[name].type) for name in names]
+    rows = func.json_to_recordset(cast(bindparam("rows", type_=String), JSON))
+    return rows.table_valued(*columns).render_derived(name="given", with_types=True)
+
+
+def as_json(dialect: Dialect, table: Table, rows: list[dict[str, Any]]) -> str:
+    """`rows`, each keyed by columns of `table`, as the parameter of `given`: each value
+    as its column's type writes it (UTC datetimes made naive), a JSON column's nested.
+    The rows' values are converted in place."""
+    for name, write in _writers(dialect, table.name, tuple(rows[0]), nested=True):
+        for row in rows:
+            row[name] = write(row[name])
+    return json.dumps(rows, default=_iso)
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, date):  # and datetimes, which are dates too
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+def executemany(
+    session: Session, statement: UpdateBase, table: Table, rows: list[dict[str, Any]]
+) -> int:
+    """Run `statement` once per row of `rows` (each keyed by the statement's parameters,
+    named as the columns of `table` they are written to) by SQLite's own executemany,
+    each value converted as its column's type would: SQLAlchemy takes longer to prepare
+    a row's parameters than SQLite takes to run the statement. Returns how many rows
+    the statement changed. (For drivers with positional parameters, as SQLite's.)"""
+    dialect = session.get_bind().dialect
+    sql, order = _compiled(dialect, statement)
+    columns = [[row[name] for row in rows] for name in order]
+    for name, write in _writers(dialect, table.name, order, nested=False):
+        values = columns[order.index(name)]
+        values[:] = [write(value) for value in values]
+    result = session.connection().exec_driver_sql(sql, list(zip(*columns, strict=True)))
+    return result.rowcount
+
+
+@functools.cache
+def _compiled(dialect: Dialect, statement: UpdateBase) -> tuple[str, tuple[str, ...]]:
+    """The SQL of `statement` for `dialect`, and the order of its (positional) parameters."""
+    compiled = statement.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
+    return compiled.string, tuple(compiled.positiontup)
+
+
+@functools.cache
+def _writers(
+    dialect: Dialect, table: str, names: tuple[str, ...], *, nested: bool
+) -> list[tuple[str, Callable[[Any], Any]]]:
+    """The conversion of each of `names` that the database's driver is given converted
+    (a JSON column's too, unless `nested` in JSON); names that are not columns of
+    `table` (such as the id an UPDATE matches) go as they are."""
+    found: list[tuple[str, Callable[[Any], Any]]] = []
+    columns = Base.metadata.tables[table].c
+    for name in names:
+        kind = columns[name].type if name in columns else None
+        if kind is None or (nested and isinstance(kind, JSON)):
+            continue
+        write = kind.dialect_impl(dialect).bind_processor(dialect)
+        if write is not None:
+            found.append((name, write))
+    return found
+
+
 @functools.cache
 def _maybe_named(dialect: str) -> Select[Any]:
     """The member's leads whose contact or company may hold the LIKE `pattern` (lower
@@ -333,22 +494,23 @@ class SqlLeads:
         """The leads of these members whose due date has come by the member's given day."""
         if not days:
             return []
-        # Plain rows, not ORM entities: planning reads tens of thousands of them.
-        rows = self._s.execute(
-            select(LeadRow.id, *(getattr(LeadRow, name) for name in mapping.LEAD_FIELDS))
-            .where(LeadRow.member_id.in_(days), LeadRow.due_on <= max(days.values()))
-            .order_by(LeadRow.member_id, LeadRow.number)
-        )
-        return [
-            mapping.lead(r) for r in rows if r.due_on is not None and r.due_on <= days[r.member_id]
-        ]
+        # Plain rows built by position, not ORM entities: planning reads tens of thousands.
+        query = _due(self._s.get_bind().dialect.name)
+        rows = mapping.run(self._s, query, {"members": list(days), "by": max(days.values())})
+        found = []
+        for row in rows:
+            if row.due_on <= days[row.member_id]:
+                lead = Lead(*row)
+                lead.stage = _STAGES[row.stage]
+                found.append(lead)
+        return found
 
     def save_planned(self, leads: list[Lead]) -> None:
         """Write what planning changes on leads (the nudge memory), in one statement.
 
         Only for leads read through `due()`, which already scoped them to their members.
         """
-        mapping.bulk_update(self._s, LeadRow, leads, _PLANNED_LEAD_FIELDS)
+        _write_planned(self._s, _LEADS_TABLE, leads, _PLANNED_LEAD_FIELDS)
 
     def contacts(self, wanted: dict[int, set[int]]) -> dict[int, str]:
         """Contact names of the leads `wanted` names, per member: {member id: {lead ids}}.
@@ -358,11 +520,8 @@ class SqlLeads:
         ids = set().union(*wanted.values()) if wanted else set()
         if not ids:
             return {}
-        rows = self._s.execute(
-            select(LeadRow.id, LeadRow.member_id, LeadRow.contact).where(
-                LeadRow.member_id.in_(wanted), LeadRow.id.in_(ids)
-            )
-        )
+        query = _contacts(self._s.get_bind().dialect.name)
+        rows = mapping.run(self._s, query, {"ids": list(ids)})
         return {
             lead_id: contact
             for lead_id, member_id, contact in rows

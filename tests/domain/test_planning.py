@@ -323,6 +323,7 @@ def test_a_morning_planned_more_than_catch_up_late_is_reported_missed_and_not_co
     assert morning.missed
     assert morning.day == d("2026-03-05")
     assert lead.nudge_count == 0  # the member never saw it: not an ignored nudge
+    assert morning.changed == ()
     assert m.next_morning_at == local(g, m, "2026-03-06", "08:00")
 
 
@@ -487,10 +488,11 @@ def test_only_what_a_digest_showed_counts_as_told() -> None:
     leads = many_due(g, m, 7)
     refresh(m, g, leads)
     schedule(m, g, local(g, m, "2026-03-05", "07:00"))
-    plan_morning(m, g, leads, {}, local(g, m, "2026-03-05", "08:00"), CATCH_UP)
+    morning = plan_morning(m, g, leads, {}, local(g, m, "2026-03-05", "08:00"), CATCH_UP)
     assert [lead.nudge_count for lead in leads] == [1, 1, 1, 1, 1, 0, 0]
     assert [lead.due_on for lead in leads[5:]] == [d("2026-03-05")] * 2
     assert m.last_pipeline_on is None  # the pipeline nudge (7 leads: none) had no room
+    assert morning.changed == tuple(leads[:5])  # all that planning has to write back
 
 
 def test_the_pipeline_nudge_left_out_of_a_full_digest_is_not_counted_as_sent() -> None:

@@ -20,7 +20,7 @@ from bots.runtime.lock import AlreadyRunning, single_process, sqlite_path
 from bots.runtime.ratelimit import RateLimiter
 from bots.runtime.runner import Runner
 from core.services import FollowThrough, Identity
-from core.services.ports import SimulatedClock
+from core.services.ports import Delivery, SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import OutboxRow
 from testkit.kit import PLATFORM, WORKSPACE, RecordingMessenger
@@ -80,7 +80,7 @@ async def test_a_tick_does_its_database_work_off_the_event_loop(
 
     spy(app.planner, "plan", slow=0.3)
     spy(app.outbox, "claim")
-    spy(app.outbox, "sent")
+    spy(app.outbox, "sent_many")
 
     loop_thread = threading.get_ident()
     beats = 0
@@ -95,12 +95,33 @@ async def test_a_tick_does_its_database_work_off_the_event_loop(
     await worker.tick()
     beating.cancel()
 
-    assert set(threads) == {"plan", "claim", "sent"}
+    assert set(threads) == {"plan", "claim", "sent_many"}
     for name, idents in threads.items():
         assert loop_thread not in idents, f"app.{name} ran on the event loop"
     assert messenger.threads == {loop_thread}  # sends are async, on the loop
     assert beats >= 10  # the loop kept running during the 0.3 s plan
     assert len(messenger.keys()) == 2
+
+
+async def test_sends_that_finish_together_are_recorded_in_one_transaction(
+    app: FollowThrough, clock: SimulatedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    members_with_a_digest_at_eight(app, clock, 12)
+    messenger = RecordingMessenger(clock)
+    worker = runner(app, messenger, worker="w1")
+    batches: list[int] = []
+    real = app.outbox.sent_many
+
+    def slow(sent: list[tuple[Delivery, str | None]]) -> None:
+        batches.append(len(sent))
+        time.sleep(0.05)  # a slow commit: the other senders finish meanwhile
+        real(sent)
+
+    monkeypatch.setattr(app.outbox, "sent_many", slow)
+    await worker.tick()
+
+    assert sum(batches) == 12 and len(batches) < 12
+    assert app.outbox.status()["sent"] == 12 and len(messenger.keys()) == 12
 
 
 async def test_what_is_due_is_delivered_even_when_planning_fails(

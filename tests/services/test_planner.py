@@ -3,6 +3,7 @@ writes one digest, and a member moving west gets no second one that day."""
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -72,3 +73,20 @@ def test_moving_west_after_the_digest_does_not_bring_the_same_day_again(
 
     per_day = Counter(key.rsplit(":", 1)[1] for key in digests(db))
     assert per_day == {"2026-03-02": 1}
+
+
+def test_planning_leaves_the_garbage_collector_as_it_found_it(
+    app: FollowThrough, clock: SimulatedClock
+) -> None:
+    app.conversation.handle(ANA, "/lead", "add Julie Martin at Acme via email")
+    clock.advance_to(MONDAY_MORNING)
+    assert gc.isenabled()
+    assert app.planner.plan() == 1
+    assert gc.isenabled()
+    gc.disable()  # the process's own choice
+    try:
+        clock.advance_to(THURSDAY_MORNING)
+        app.planner.plan()  # Thursday's morning: planned, with nothing to say
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -9,12 +9,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from core.domain.leads import Action, Event, Lead, Stage, folded, named
 from core.domain.members import Group, Member
-from core.domain.messages import Message, MessageKind
+from core.domain.messages import Button, Message, MessageKind, Section
+from core.domain.rules import Rule
 from core.domain.scoring import Standings, Tally
 from core.domain.worklog import Activity
 from core.services.ports import Conflict, Outgoing, SimulatedClock, UnitOfWork
@@ -187,15 +189,22 @@ def test_mornings_due_in_time_order_and_what_planning_writes(uow: Uow) -> None:
         due = u.members.morning_due(START + 3 * HOUR, limit=10)
         assert [m.id for m in due] == [early.id, late.id]
         assert [m.id for m in u.members.morning_due(START + 3 * HOUR, limit=1)] == [early.id]
-        first = due[0]
-        first.next_morning_at, first.last_planned_on = START + 24 * HOUR, START.date()
+        first, second = due
+        # Written as the instant it is, whatever zone it was computed in.
+        first.next_morning_at = (START + 24 * HOUR).astimezone(ZoneInfo("Asia/Tokyo"))
+        first.last_planned_on, first.last_pipeline_on = START.date(), None
         first.name = "not written by planning"
-        u.members.save_planned([first])
+        second.last_pipeline_on = START.date()
+        u.members.save_planned(due)
         u.commit()
     with uow() as u:
         planned = u.members.by_id(early.id or 0)
         assert planned is not None and planned.next_morning_at == START + 24 * HOUR
         assert planned.last_planned_on == START.date() and planned.name == "u2"
+        assert planned.last_pipeline_on is None
+        other = u.members.by_id(late.id or 0)
+        assert other is not None and other.last_pipeline_on == START.date()
+        assert other.next_morning_at == START + 2 * HOUR
 
 
 # -- leads ------------------------------------------------------------------------------------
@@ -255,11 +264,17 @@ def test_leads_due_by_each_members_day_and_what_planning_writes(uow: Uow) -> Non
         assert [(lead.member_id, lead.number) for lead in due] == [(ada.id, 1), (bea.id, 1)]
         assert u.leads.due({}) == []
         due[0].nudge_count, due[0].contact = 2, "not written by planning"
-        u.leads.save_planned(due[:1])
+        due[0].nudge_rule, due[0].nudged_on = Rule.EMAIL_FOLLOW_UP, date(2026, 3, 3)
+        due[1].nudge_asked, due[1].due_on = True, None
+        u.leads.save_planned(due)
         u.commit()
     with uow() as u:
         first = u.leads.for_member(ada.id or 0)[0]
         assert (first.nudge_count, first.contact) == (2, "Contact 1")
+        assert (first.nudge_rule, first.nudged_on) == ("email-follow-up", date(2026, 3, 3))
+        beas = u.leads.for_member(bea.id or 0)[0]
+        assert (beas.nudge_asked, beas.due_on, beas.nudge_count) == (True, None, 0)
+        assert u.leads.due(days) == [first]
 
 
 def test_contacts_only_of_the_leads_each_member_owns(uow: Uow) -> None:
@@ -449,6 +464,38 @@ def test_a_key_is_written_once(uow: Uow) -> None:
         u.commit()
     with uow() as u:
         assert u.outbox.counts(START)["pending"] == 3
+
+
+def test_what_many_rows_written_at_once_hold_is_read_back_as_written(uow: Uow) -> None:
+    group = add_group(uow, channel="C1")
+    ada = add_member(uow, group, "U1")
+    assert group.id is not None
+    tokyo = ZoneInfo("Asia/Tokyo")
+    typed = 'Ana "Quotes" \\ back\\slash, \ue000marked\ue001, Gaßner, 東京 {"not": "json"}'
+    message = Message(
+        MessageKind.DIGEST,
+        typed,
+        (Section(typed, "why", "draft\nsecond line", (Button("Done", "/lead done #1"),)),),
+        rules=("email-follow-up",),
+    )
+    items = [
+        Outgoing(f"k{n}", group.id, ada.id, message, START + n * HOUR, expires_at=START + 9 * HOUR)
+        for n in range(300)
+    ]
+    items[1] = replace(items[1], not_before=(START + HOUR).astimezone(tokyo), expires_at=None)
+    items[2] = replace(items[2], member_id=None, to_channel=True)
+    with uow() as u:
+        assert u.outbox.add_many(items, START) == 300
+        assert u.outbox.add_many(items[:2], START) == 0
+        u.commit()
+    with uow() as u:
+        claimed = u.outbox.claim(START + 2 * HOUR, "w1", 10, 60)
+        u.commit()
+    assert [(d.key, d.user_id, d.message) for d in claimed] == [
+        ("k0", "U1", message), ("k1", "U1", message), ("k2", None, message)
+    ]  # fmt: skip
+    with uow() as u:  # k1 never expires; the others are missed after nine hours
+        assert [d.key for d in u.outbox.claim(START + 10 * HOUR, "w2", 10, 3600)] == ["k1"]
 
 
 def test_claims_in_order_up_to_the_limit_on_live_groups_of_the_platforms_asked(

@@ -4,6 +4,9 @@ platforms/ holds each platform's own tables)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -14,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from core.services.ports import (
@@ -79,14 +82,58 @@ def is_current(engine: Engine) -> bool:
         return MigrationContext.configure(connection).get_current_revision() == head
 
 
-class SqlUnitOfWork:
-    """One transaction: `with uow: ...; uow.commit()`. Leaving without commit rolls back."""
+class Together:
+    """One transaction shared by the units of work a thread opens while it lasts (see
+    `Database.together`), begun by the first of them: a batch that touches no table
+    costs nothing."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
-        self._sessions, self._clock = sessions, clock
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._session: Session | None = None
+
+    def session(self) -> Session:
+        if self._session is None:
+            session = self._sessions()
+            if session.get_bind().dialect.name == "sqlite":
+                # The write lock from the start, as one writer: pysqlite would begin only
+                # at the first write (a savepoint before it would be a transaction of its
+                # own, committed by its release), and a read's snapshot taken before
+                # another connection writes could not be turned into a write.
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            self._session = session
+        return self._session
+
+    def commit(self) -> None:
+        """Make everything the units of work kept durable, in one commit."""
+        if self._session is not None:
+            self._session.commit()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.rollback()  # what was not committed
+            self._session.close()
+            self._session = None
+
+
+class SqlUnitOfWork:
+    """One transaction: `with uow: ...; uow.commit()`. Leaving without commit rolls back.
+
+    Inside a `Together`, one savepoint of its transaction instead: a commit keeps what it
+    did in the shared transaction (durable once that commits), leaving without one rolls
+    back to the savepoint, so what it did alone is undone and the others' work stays."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, together: Together | None = None
+    ) -> None:
+        self._sessions, self._clock, self._together = sessions, clock, together
+        self._savepoint: SessionTransaction | None = None
 
     def __enter__(self) -> Self:
-        self.session = self._sessions()
+        if self._together is not None:
+            self.session = self._together.session()
+            self._savepoint = self.session.begin_nested()
+        else:
+            self.session = self._sessions()
         now = self._clock.now()
         self.groups: GroupRepository = SqlGroups(self.session, now)
         self.members: MemberRepository = SqlMembers(self.session, now)
@@ -103,18 +150,36 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._savepoint is not None:
+            self._undo()
+            self._savepoint = None
+            return
         self.session.rollback()
         self.session.close()
 
     def commit(self) -> None:
         try:
-            self.session.commit()
+            if self._savepoint is None:
+                self.session.commit()
+            else:
+                self._savepoint.commit()
+                self._savepoint = self.session.begin_nested()  # for what may follow
         except IntegrityError as error:
-            self.session.rollback()
+            self.rollback()
             raise Conflict(str(error.orig)) from error
 
     def rollback(self) -> None:
-        self.session.rollback()
+        if self._savepoint is None:
+            self.session.rollback()
+        else:
+            self._undo()
+            self._savepoint = self.session.begin_nested()
+
+    def _undo(self) -> None:
+        """Back to this unit of work's savepoint, unless it is gone already."""
+        if self.session.get_nested_transaction() is self._savepoint:
+            assert self._savepoint is not None
+            self._savepoint.rollback()
 
 
 class Database:
@@ -125,6 +190,20 @@ class Database:
         self.leases = SqlLeases(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock
+        self._local = threading.local()  # this thread's Together, while one lasts
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self._clock)
+        return SqlUnitOfWork(self._sessions, self._clock, getattr(self._local, "together", None))
+
+    @contextmanager
+    def together(self) -> Iterator[Callable[[], None]]:
+        """One transaction for every unit of work this thread opens until the block
+        ends, each a savepoint of it; what the block gets commits them all at once (one
+        fsync for many commands). Leaving without it rolls everything back."""
+        together = Together(self._sessions)
+        self._local.together = together
+        try:
+            yield together.commit
+        finally:
+            self._local.together = None
+            together.close()

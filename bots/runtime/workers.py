@@ -9,11 +9,11 @@ few at once, as many as the engine's pool holds without overflowing.
 
 Calls that arrive together are committed together (given `together`, what the one
 SQLite thread does): the thread takes every call queued, runs each in a savepoint of
-one transaction, commits once, and only then answers them all. A commit's fsync is
-most of a write's cost; under load it is paid once for the batch instead of once per
-command, and every answer still comes after the commit that made it durable. Each
-call keeps its own outcome: a refusal rolls back to its savepoint alone, and if the
-batch cannot commit, each call runs again on its own.
+one transaction, commits once, and only then answers those that came after its first
+write. A commit's fsync is most of a write's cost; under load it is paid once for the
+batch instead of once per command, and every answer still comes after the commit that
+made it durable. Each call keeps its own outcome: a refusal rolls back to its savepoint
+alone, and if the batch cannot commit, each call held for it runs again on its own.
 
 A call that nobody is waiting on (`later`: the App Home tab redrawn after a change)
 gives way to the answers members wait for: it runs once no other call is queued, so
@@ -46,9 +46,21 @@ STOP_SECONDS = 10.0  # how long a stop waits for the requests being answered
 BATCH = 32
 
 _Call: TypeAlias = tuple["concurrent.futures.Future[Any]", Callable[..., Any], tuple[Any, ...]]
-# Opens one transaction for the core's units of work on this thread; what it gives
-# commits it (`Database.together`).
-Together: TypeAlias = Callable[[], AbstractContextManager[Callable[[], None]]]
+_Outcome: TypeAlias = tuple[bool, Any]
+
+
+class Batch(Protocol):
+    """One transaction the core's units of work on this thread share while it lasts."""
+
+    def changed(self) -> bool:
+        """Whether anything was written in it so far (kept or rolled back)."""
+        ...
+
+    def commit(self) -> None: ...
+
+
+# Opens a Batch (`Database.together`).
+Together: TypeAlias = Callable[[], AbstractContextManager[Batch]]
 
 
 def threads_for(database_url: str) -> int:
@@ -57,7 +69,7 @@ def threads_for(database_url: str) -> int:
 
 
 class Transactions(Protocol):
-    def together(self) -> AbstractContextManager[Callable[[], None]]: ...
+    def together(self) -> AbstractContextManager[Batch]: ...
 
 
 def batches_for(database_url: str, database: Transactions) -> Together | None:
@@ -126,20 +138,29 @@ class CoreWorkers:
 
     @staticmethod
     def _run_together(calls: list[_Call], together: Together) -> None:
-        """Each call in a savepoint of one transaction; their answers once it commits."""
+        """Each call in a savepoint of one transaction; their answers once it commits.
+
+        Until one of them writes, the calls read only what was committed before: each
+        is answered as soon as it is done (a batch of reads waits for nothing)."""
+        held: list[tuple[_Call, _Outcome]] = []
         committed = False
         try:
-            with together() as commit:
-                outcomes = [_outcome(call) for call in calls]
-                commit()
+            with together() as batch:
+                for call in calls:
+                    outcome = _outcome(call)
+                    if held or batch.changed():
+                        held.append((call, outcome))
+                    else:
+                        _answer(call[0], outcome)
+                batch.commit()
                 committed = True
         except Exception:
             if not committed:  # nothing of theirs was kept: each runs again, alone
-                log.exception("%d calls could not commit together: each runs alone", len(calls))
-                outcomes = [_outcome(call) for call in calls]
+                log.exception("%d calls could not commit together: each runs alone", len(held))
+                held = [(call, _outcome(call)) for call, _ in held]
             else:
                 log.exception("after %d calls committed together", len(calls))
-        for call, outcome in zip(calls, outcomes, strict=True):
+        for call, outcome in held:
             _answer(call[0], outcome)
 
     def close(self) -> None:
@@ -152,7 +173,7 @@ class CoreWorkers:
             thread.join()
 
 
-def _outcome(call: _Call) -> tuple[bool, Any]:
+def _outcome(call: _Call) -> _Outcome:
     """(True, what the call returned) or (False, what it raised)."""
     _, work, args = call
     try:
@@ -161,7 +182,7 @@ def _outcome(call: _Call) -> tuple[bool, Any]:
         return False, error
 
 
-def _answer(future: concurrent.futures.Future[Any], outcome: tuple[bool, Any]) -> None:
+def _answer(future: concurrent.futures.Future[Any], outcome: _Outcome) -> None:
     returned, value = outcome
     if returned:
         future.set_result(value)

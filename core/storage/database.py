@@ -5,7 +5,7 @@ platforms/ holds each platform's own tables)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -82,7 +82,7 @@ def is_current(engine: Engine) -> bool:
         return MigrationContext.configure(connection).get_current_revision() == head
 
 
-class Together:
+class Batch:
     """One transaction shared by the units of work a thread opens while it lasts (see
     `Database.together`), begun by the first of them: a batch that touches no table
     costs nothing."""
@@ -90,18 +90,32 @@ class Together:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         self._session: Session | None = None
+        self._sqlite: Any = None  # the SQLite connection, and its changes when it began
+        self._changes_before = 0
 
     def session(self) -> Session:
         if self._session is None:
             session = self._sessions()
-            if session.get_bind().dialect.name == "sqlite":
+            connection = session.connection()
+            if connection.dialect.name == "sqlite":
                 # The write lock from the start, as one writer: pysqlite would begin only
                 # at the first write (a savepoint before it would be a transaction of its
                 # own, committed by its release), and a read's snapshot taken before
                 # another connection writes could not be turned into a write.
-                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                self._sqlite = connection.connection.dbapi_connection
+                self._changes_before = self._sqlite.total_changes
             self._session = session
         return self._session
+
+    def changed(self) -> bool:
+        """Whether anything was written in it so far, kept or rolled back (on PostgreSQL,
+        whether it was used at all)."""
+        if self._session is None:
+            return False
+        if self._sqlite is None:
+            return True
+        return bool(self._sqlite.total_changes != self._changes_before)
 
     def commit(self) -> None:
         """Make everything the units of work kept durable, in one commit."""
@@ -118,19 +132,19 @@ class Together:
 class SqlUnitOfWork:
     """One transaction: `with uow: ...; uow.commit()`. Leaving without commit rolls back.
 
-    Inside a `Together`, one savepoint of its transaction instead: a commit keeps what it
+    Inside a `Batch`, one savepoint of its transaction instead: a commit keeps what it
     did in the shared transaction (durable once that commits), leaving without one rolls
     back to the savepoint, so what it did alone is undone and the others' work stays."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], clock: Clock, together: Together | None = None
+        self, sessions: sessionmaker[Session], clock: Clock, batch: Batch | None = None
     ) -> None:
-        self._sessions, self._clock, self._together = sessions, clock, together
+        self._sessions, self._clock, self._batch = sessions, clock, batch
         self._savepoint: SessionTransaction | None = None
 
     def __enter__(self) -> Self:
-        if self._together is not None:
-            self.session = self._together.session()
+        if self._batch is not None:
+            self.session = self._batch.session()
             self._savepoint = self.session.begin_nested()
         else:
             self.session = self._sessions()
@@ -190,20 +204,20 @@ class Database:
         self.leases = SqlLeases(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock
-        self._local = threading.local()  # this thread's Together, while one lasts
+        self._local = threading.local()  # this thread's Batch, while one lasts
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self._clock, getattr(self._local, "together", None))
+        return SqlUnitOfWork(self._sessions, self._clock, getattr(self._local, "batch", None))
 
     @contextmanager
-    def together(self) -> Iterator[Callable[[], None]]:
+    def together(self) -> Iterator[Batch]:
         """One transaction for every unit of work this thread opens until the block
-        ends, each a savepoint of it; what the block gets commits them all at once (one
-        fsync for many commands). Leaving without it rolls everything back."""
-        together = Together(self._sessions)
-        self._local.together = together
+        ends, each a savepoint of it; `commit()` on what the block gets commits them all
+        at once (one fsync for many commands). Leaving without it rolls everything back."""
+        batch = Batch(self._sessions)
+        self._local.batch = batch
         try:
-            yield together.commit
+            yield batch
         finally:
-            self._local.together = None
-            together.close()
+            self._local.batch = None
+            batch.close()

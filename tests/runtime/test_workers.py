@@ -36,24 +36,38 @@ def test_sqlite_commits_the_calls_queued_together_at_once(db: Database) -> None:
 
 class Transaction:
     """A stand-in for `Database.together`: records where it began and committed, and can
-    hold its commit, or fail it."""
+    hold its commit, or fail it; a call that "writes" marks it changed."""
 
     def __init__(self, ran: list[str], *, fails: bool = False) -> None:
         self.ran, self.fails = ran, fails
         self.committing, self.release = threading.Event(), threading.Event()
+        self.written = False
 
     @contextlib.contextmanager
-    def __call__(self) -> Iterator[Callable[[], None]]:
+    def __call__(self) -> Iterator[Transaction]:
         self.ran.append("begin")
+        self.written = False
+        yield self
 
-        def commit() -> None:
-            self.committing.set()
-            self.release.wait(5)
-            if self.fails:
-                raise OSError("disk full")
-            self.ran.append("commit")
+    def changed(self) -> bool:
+        return self.written
 
-        yield commit
+    def commit(self) -> None:
+        self.committing.set()
+        self.release.wait(5)
+        if self.fails:
+            raise OSError("disk full")
+        self.ran.append("commit")
+
+    def write(self, name: str) -> Callable[[], str]:
+        """A call that writes."""
+
+        def call() -> str:
+            self.written = True
+            self.ran.append(name)
+            return name
+
+        return call
 
 
 async def busy_then(
@@ -81,22 +95,31 @@ async def test_calls_queued_together_are_answered_once_their_one_transaction_com
     transaction = Transaction(ran)
     workers = CoreWorkers(1, together=transaction)
 
-    def call(name: str) -> Callable[[], str]:
+    def read(name: str) -> Callable[[], str]:
         return lambda: ran.append(name) or name
 
     def refused() -> str:
         ran.append("refused")
         raise ValueError("no such lead")
 
-    queued = await busy_then(workers, [call("a"), refused, call("b")])
+    queued = await busy_then(
+        workers, [read("list"), transaction.write("a"), refused, read("show"), read("b")]
+    )
     assert await asyncio.to_thread(transaction.committing.wait, 5)
     await asyncio.sleep(0.01)
-    assert not any(answer.done() for answer in queued)  # nothing answered before the commit
+    # What came before any write read only what was committed: answered at once. What
+    # came after it, nothing before the commit.
+    assert [answer.done() for answer in queued] == [True, False, False, False, False]
     transaction.release.set()
-    assert await queued[0] == "a" and await queued[2] == "b"
+    assert await asyncio.gather(queued[0], queued[1], queued[3], queued[4]) == [
+        "list",
+        "a",
+        "show",
+        "b",
+    ]
     with pytest.raises(ValueError, match="no such lead"):
-        await queued[1]
-    assert ran == ["begin", "a", "refused", "b", "commit"]
+        await queued[2]
+    assert ran == ["begin", "list", "a", "refused", "show", "b", "commit"]
     await asyncio.to_thread(workers.close)
 
 
@@ -105,9 +128,8 @@ async def test_calls_whose_transaction_cannot_commit_each_run_again_on_their_own
     transaction = Transaction(ran, fails=True)
     transaction.release.set()
     workers = CoreWorkers(1, together=transaction)
-    calls = [lambda name=name: ran.append(name) or f"{name} again" for name in "ab"]
-    queued = await busy_then(workers, calls)
-    assert await asyncio.gather(*queued) == ["a again", "b again"]
+    queued = await busy_then(workers, [transaction.write("a"), transaction.write("b")])
+    assert await asyncio.gather(*queued) == ["a", "b"]
     assert ran == ["begin", "a", "b", "a", "b"]
     await asyncio.to_thread(workers.close)
 

@@ -22,7 +22,7 @@ def stored_groups(db: Database) -> set[str]:
 def test_units_of_work_together_keep_what_each_committed_once_their_transaction_commits(
     db: Database,
 ) -> None:
-    with db.together() as commit:
+    with db.together() as batch:
         with db.uow() as uow:
             add_group(uow, "T1")
             uow.commit()
@@ -34,7 +34,7 @@ def test_units_of_work_together_keep_what_each_committed_once_their_transaction_
             add_group(uow, "T3")
             uow.commit()
         assert stored_groups(db) == set()  # nothing durable before the one commit
-        commit()
+        batch.commit()
     assert stored_groups(db) == {"T1", "T3"}
 
 
@@ -43,7 +43,7 @@ def test_a_conflict_in_one_unit_of_work_rolls_back_that_one_alone(db: Database) 
         group = add_group(uow, "T1")
         add_member(uow, group, "U1")
         uow.commit()
-    with db.together() as commit:
+    with db.together() as batch:
         with db.uow() as uow:
             add_group(uow, "T2")
             uow.commit()
@@ -53,7 +53,7 @@ def test_a_conflict_in_one_unit_of_work_rolls_back_that_one_alone(db: Database) 
         with db.uow() as uow:  # and the transaction goes on
             add_group(uow, "T4")
             uow.commit()
-        commit()
+        batch.commit()
     assert stored_groups(db) == {"T1", "T2", "T4"}
 
 
@@ -66,3 +66,15 @@ def test_units_of_work_together_left_without_the_commit_keep_nothing(db: Databas
         add_group(uow, "T2")
         uow.commit()
     assert stored_groups(db) == {"T2"}
+
+
+def test_a_batch_knows_whether_anything_was_written_in_it(db: Database, database_url: str) -> None:
+    with db.together() as batch:
+        assert not batch.changed()  # nothing begun yet
+        with db.uow() as uow:
+            uow.groups.get("slack", "T1")
+        # A read alone: SQLite can tell; PostgreSQL says so once it is used at all.
+        assert batch.changed() is database_url.startswith("postgresql")
+        with db.uow() as uow:  # written, then rolled back: it was written all the same
+            add_group(uow, "T1")
+        assert batch.changed()

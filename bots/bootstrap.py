@@ -26,7 +26,7 @@ from bots.platforms import Host, configurable, either, registry
 from bots.runtime.delivery import Deliverer, Platform
 from bots.runtime.lock import single_process, sqlite_path
 from bots.runtime.runner import worker_id
-from bots.runtime.workers import CoreWorkers, threads_for
+from bots.runtime.workers import CoreWorkers, batches_for, threads_for
 from bots.settings import ConfigError, Settings
 from core.services.app import FollowThrough
 from core.services.ports import Clock, SystemClock
@@ -54,7 +54,8 @@ class Services:
     core: CoreWorkers = field(init=False)
 
     def __post_init__(self) -> None:
-        self.core = CoreWorkers(threads_for(self.settings.database_url))
+        url = self.settings.database_url
+        self.core = CoreWorkers(threads_for(url), together=batches_for(url, self.database))
 
     def deliverer(
         self, platforms: Mapping[str, Platform], worker: str | None = None, **options: Any

@@ -7,6 +7,14 @@ the loop is busy with requests. SQLite takes one writer at a time (a second one 
 wait in its busy handler, in sleeps of up to 100 ms): one thread. PostgreSQL takes a
 few at once, as many as the engine's pool holds without overflowing.
 
+Calls that arrive together are committed together (given `together`, what the one
+SQLite thread does): the thread takes every call queued, runs each in a savepoint of
+one transaction, commits once, and only then answers those that came after its first
+write. A commit's fsync is most of a write's cost; under load it is paid once for the
+batch instead of once per command, and every answer still comes after the commit that
+made it durable. Each call keeps its own outcome: a refusal rolls back to its savepoint
+alone, and if the batch cannot commit, each call held for it runs again on its own.
+
 A call that nobody is waiting on (`later`: the App Home tab redrawn after a change)
 gives way to the answers members wait for: it runs once no other call is queued, so
 under a load that never lets up it waits as long as the load lasts.
@@ -19,23 +27,40 @@ daemons: they never hold the process up.
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import gc
-import itertools
-import queue
+import logging
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, TypeAlias, TypeVar
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 POSTGRESQL_THREADS = 5  # SQLAlchemy's default pool_size
 STOP_SECONDS = 10.0  # how long a stop waits for the requests being answered
+# The most calls committed together: under a burst, the first of them waits for the
+# others' work before its answer.
+BATCH = 32
 
-# A queued call, first by its lane, then in the order it came; the stop lane comes
-# last, so that a close runs every call queued before it.
-_NOW, _LATER, _STOP = 0, 1, 2
 _Call: TypeAlias = tuple["concurrent.futures.Future[Any]", Callable[..., Any], tuple[Any, ...]]
+_Outcome: TypeAlias = tuple[bool, Any]
+
+
+class Batch(Protocol):
+    """One transaction the core's units of work on this thread share while it lasts."""
+
+    def changed(self) -> bool:
+        """Whether anything was written in it so far (kept or rolled back)."""
+        ...
+
+    def commit(self) -> None: ...
+
+
+# Opens a Batch (`Database.together`).
+Together: TypeAlias = Callable[[], AbstractContextManager[Batch]]
 
 
 def threads_for(database_url: str) -> int:
@@ -43,12 +68,25 @@ def threads_for(database_url: str) -> int:
     return 1 if database_url.startswith("sqlite") else POSTGRESQL_THREADS
 
 
+class Transactions(Protocol):
+    def together(self) -> AbstractContextManager[Batch]: ...
+
+
+def batches_for(database_url: str, database: Transactions) -> Together | None:
+    """How the core's thread commits the calls queued together: SQLite, in one
+    transaction (its one writer pays one fsync for them all)."""
+    return database.together if database_url.startswith("sqlite") else None
+
+
 class CoreWorkers:
-    def __init__(self, threads: int = 1) -> None:
-        self._queue: queue.PriorityQueue[tuple[int, int, _Call | None]] = queue.PriorityQueue()
-        self._order = itertools.count()
+    def __init__(self, threads: int = 1, together: Together | None = None) -> None:
+        """`together`: commit the calls queued together in one transaction (see the
+        module's docstring); None, each call on its own."""
+        self._together = together
+        self._ready = threading.Condition()  # guards the lanes and `_closed`
+        self._now: collections.deque[_Call] = collections.deque()
+        self._later: collections.deque[_Call] = collections.deque()
         self._closed = False
-        self._lock = threading.Lock()  # a call is queued before a close, or refused
         self._threads = [
             threading.Thread(target=self._work, name=f"core_{n}", daemon=True)
             for n in range(threads)
@@ -58,48 +96,98 @@ class CoreWorkers:
 
     async def __call__(self, work: Callable[..., T], *args: Any) -> T:
         """`work(*args)` on a core thread, awaited."""
-        return await self._submit(_NOW, work, args)
+        return await self._submit(self._now, work, args)
 
     async def later(self, work: Callable[..., T], *args: Any) -> T:
         """`work(*args)` on a core thread once no `__call__` waits, even one queued
         after it."""
-        return await self._submit(_LATER, work, args)
+        return await self._submit(self._later, work, args)
 
     def _submit(
-        self, lane: int, work: Callable[..., T], args: tuple[Any, ...]
+        self, lane: collections.deque[_Call], work: Callable[..., T], args: tuple[Any, ...]
     ) -> asyncio.Future[T]:
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        with self._lock:
-            if self._closed:
+        with self._ready:
+            if self._closed:  # a call is queued before a close, or refused
                 raise RuntimeError("the core's threads are closed")
-            self._queue.put((lane, next(self._order), (future, work, args)))
+            lane.append((future, work, args))
+            self._ready.notify()
         return asyncio.wrap_future(future)  # cancelling it cancels the call if not started
 
+    def _take(self) -> list[_Call] | None:
+        """The next calls to run: those queued in the first lane (together, a batch of
+        them; else one), or None once closed with nothing left."""
+        with self._ready:
+            while not (self._now or self._later):
+                if self._closed:
+                    return None
+                self._ready.wait()
+            if self._now:
+                count = min(len(self._now), BATCH if self._together is not None else 1)
+                return [self._now.popleft() for _ in range(count)]
+            return [self._later.popleft()]
+
     def _work(self) -> None:
-        while True:
-            _, _, call = self._queue.get()
-            if call is None:
-                return
-            future, work, args = call
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                result = work(*args)
-            except BaseException as error:  # the awaiting task gets it
-                future.set_exception(error)
+        while (calls := self._take()) is not None:
+            started = [call for call in calls if call[0].set_running_or_notify_cancel()]
+            if len(started) > 1 and self._together is not None:
+                self._run_together(started, self._together)
             else:
-                future.set_result(result)
+                for call in started:
+                    _answer(call[0], _outcome(call))
+
+    @staticmethod
+    def _run_together(calls: list[_Call], together: Together) -> None:
+        """Each call in a savepoint of one transaction; their answers once it commits.
+
+        Until one of them writes, the calls read only what was committed before: each
+        is answered as soon as it is done (a batch of reads waits for nothing)."""
+        held: list[tuple[_Call, _Outcome]] = []
+        committed = False
+        try:
+            with together() as batch:
+                for call in calls:
+                    outcome = _outcome(call)
+                    if held or batch.changed():
+                        held.append((call, outcome))
+                    else:
+                        _answer(call[0], outcome)
+                batch.commit()
+                committed = True
+        except Exception:
+            if not committed:  # nothing of theirs was kept: each runs again, alone
+                log.exception("%d calls could not commit together: each runs alone", len(held))
+                held = [(call, _outcome(call)) for call, _ in held]
+            else:
+                log.exception("after %d calls committed together", len(calls))
+        for call, outcome in held:
+            _answer(call[0], outcome)
 
     def close(self) -> None:
         """Take no more calls; those queued and under way finish (none is dropped: a
         command that was acked is still applied)."""
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                for _ in self._threads:
-                    self._queue.put((_STOP, next(self._order), None))
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
         for thread in self._threads:  # a second close waits for the same end
             thread.join()
+
+
+def _outcome(call: _Call) -> _Outcome:
+    """(True, what the call returned) or (False, what it raised)."""
+    _, work, args = call
+    try:
+        return True, work(*args)
+    except BaseException as error:  # the awaiting task gets it
+        return False, error
+
+
+def _answer(future: concurrent.futures.Future[Any], outcome: _Outcome) -> None:
+    returned, value = outcome
+    if returned:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
 
 
 class InFlight:

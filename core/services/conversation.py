@@ -60,11 +60,14 @@ class Conversation:
         return self._groups.erase_group(platform, workspace_id)
 
     def _enter(
-        self, uow: UnitOfWork, who: Identity, create: bool = True
+        self, uow: UnitOfWork, who: Identity, create: bool = True, lock: bool = True
     ) -> tuple[Group, Member, bool]:
         """The caller's group and member (created if new), and whether they are new.
 
-        `create` False: a caller with no member there is refused, and nothing is written."""
+        `create` False: a caller with no member there is refused, and nothing is written.
+        `lock` False: the member is read without its lock (for a command that changes
+        nothing: it need not wait for another of theirs, and on PostgreSQL a lock taken
+        makes even a read's commit wait for the disk)."""
         if not create:
             found, member = known(uow, who)
             if found is None or member is None:
@@ -78,7 +81,7 @@ class Conversation:
             uow.groups.save(group)
             log.info("delivery resumes for group %s %s", who.platform, who.workspace_id)
         name = clean(who.name)[:MAX_DISPLAY_NAME]  # a display name is member text too
-        member = uow.members.get(group.id, who.user_id)
+        member = uow.members.get(group.id, who.user_id, lock=lock)
         if member is None:
             member = Member(group.id, who.user_id, name)
             tz = _profile_zone(who.tz, group)
@@ -224,7 +227,7 @@ class Conversation:
             keyed = once if once is not None and once_only(command) else None
             if keyed is not None and not uow.applied.first(keyed, self.clock.now()):
                 return Message(MessageKind.REPLY, replies.ALREADY_DONE, repeat=True)
-            group, member, new = self._enter(uow, who, create)
+            group, member, new = self._enter(uow, who, create, lock=not reads_only(command))
             if member.unreachable:  # they just wrote to us: DMs may work again
                 member.unreachable = False
                 uow.members.save(member)

@@ -4,6 +4,9 @@ platforms/ holds each platform's own tables)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -14,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from core.services.ports import (
@@ -83,14 +86,72 @@ def is_current(engine: Engine) -> bool:
         return MigrationContext.configure(connection).get_current_revision() == head
 
 
-class SqlUnitOfWork:
-    """One transaction: `with uow: ...; uow.commit()`. Leaving without commit rolls back."""
+class Batch:
+    """One transaction shared by the units of work a thread opens while it lasts (see
+    `Database.together`), begun by the first of them: a batch that touches no table
+    costs nothing."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
-        self._sessions, self._clock = sessions, clock
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._session: Session | None = None
+        self._sqlite: Any = None  # the SQLite connection, and its changes when it began
+        self._changes_before = 0
+
+    def session(self) -> Session:
+        if self._session is None:
+            session = self._sessions()
+            connection = session.connection()
+            if connection.dialect.name == "sqlite":
+                # The write lock from the start, as one writer: pysqlite would begin only
+                # at the first write (a savepoint before it would be a transaction of its
+                # own, committed by its release), and a read's snapshot taken before
+                # another connection writes could not be turned into a write.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                self._sqlite = connection.connection.dbapi_connection
+                self._changes_before = self._sqlite.total_changes
+            self._session = session
+        return self._session
+
+    def changed(self) -> bool:
+        """Whether anything was written in it so far, kept or rolled back (on PostgreSQL,
+        whether it was used at all)."""
+        if self._session is None:
+            return False
+        if self._sqlite is None:
+            return True
+        return bool(self._sqlite.total_changes != self._changes_before)
+
+    def commit(self) -> None:
+        """Make everything the units of work kept durable, in one commit."""
+        if self._session is not None:
+            self._session.commit()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.rollback()  # what was not committed
+            self._session.close()
+            self._session = None
+
+
+class SqlUnitOfWork:
+    """One transaction: `with uow: ...; uow.commit()`. Leaving without commit rolls back.
+
+    Inside a `Batch`, one savepoint of its transaction instead: a commit keeps what it
+    did in the shared transaction (durable once that commits), leaving without one rolls
+    back to the savepoint, so what it did alone is undone and the others' work stays."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, batch: Batch | None = None
+    ) -> None:
+        self._sessions, self._clock, self._batch = sessions, clock, batch
+        self._savepoint: SessionTransaction | None = None
 
     def __enter__(self) -> Self:
-        self.session = self._sessions()
+        if self._batch is not None:
+            self.session = self._batch.session()
+            self._savepoint = self.session.begin_nested()
+        else:
+            self.session = self._sessions()
         now = self._clock.now()
         self.groups: GroupRepository = SqlGroups(self.session, now)
         self.members: MemberRepository = SqlMembers(self.session, now)
@@ -109,18 +170,36 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._savepoint is not None:
+            self._undo()
+            self._savepoint = None
+            return
         self.session.rollback()
         self.session.close()
 
     def commit(self) -> None:
         try:
-            self.session.commit()
+            if self._savepoint is None:
+                self.session.commit()
+            else:
+                self._savepoint.commit()
+                self._savepoint = self.session.begin_nested()  # for what may follow
         except IntegrityError as error:
-            self.session.rollback()
+            self.rollback()
             raise Conflict(str(error.orig)) from error
 
     def rollback(self) -> None:
-        self.session.rollback()
+        if self._savepoint is None:
+            self.session.rollback()
+        else:
+            self._undo()
+            self._savepoint = self.session.begin_nested()
+
+    def _undo(self) -> None:
+        """Back to this unit of work's savepoint, unless it is gone already."""
+        if self.session.get_nested_transaction() is self._savepoint:
+            assert self._savepoint is not None
+            self._savepoint.rollback()
 
 
 class Database:
@@ -131,6 +210,20 @@ class Database:
         self.leases = SqlLeases(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock
+        self._local = threading.local()  # this thread's Batch, while one lasts
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self._clock)
+        return SqlUnitOfWork(self._sessions, self._clock, getattr(self._local, "batch", None))
+
+    @contextmanager
+    def together(self) -> Iterator[Batch]:
+        """One transaction for every unit of work this thread opens until the block
+        ends, each a savepoint of it; `commit()` on what the block gets commits them all
+        at once (one fsync for many commands). Leaving without it rolls everything back."""
+        batch = Batch(self._sessions)
+        self._local.batch = batch
+        try:
+            yield batch
+        finally:
+            self._local.batch = None
+            batch.close()

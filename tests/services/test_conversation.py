@@ -4,6 +4,7 @@ answered, not crashed on."""
 
 from __future__ import annotations
 
+import concurrent.futures
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -59,6 +60,30 @@ def test_a_command_that_fails_leaves_the_members_data_as_it_was(
     with db.uow() as uow:
         lead_after = uow.session.scalars(select(LeadRow)).one()
         assert {c.name: getattr(lead_after, c.name) for c in LeadRow.__table__.columns} == snapshot
+
+
+# -- reads ---------------------------------------------------------------------------
+
+
+def test_a_read_is_not_held_up_by_a_command_of_the_same_member_under_way(
+    app: FollowThrough, db: Database
+) -> None:
+    app.conversation.handle(ANA, "/lead", "add Julie Martin at Acme")
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    try:
+        with db.uow() as uow:  # another command of Ana's, not committed yet
+            group = uow.groups.get("slack", "T1")
+            assert group is not None and group.id is not None
+            member = uow.members.get(group.id, "U-ana")
+            assert member is not None
+            member.paused = True
+            uow.members.save(member)
+            listed = pool.submit(app.conversation.handle, ANA, "/lead", "list")
+            done, _ = concurrent.futures.wait([listed], timeout=5)
+    finally:
+        pool.shutdown()
+    assert done, "the read waited for the other command"
+    assert "Julie Martin" in plain(listed.result().text)
 
 
 # -- what the storage refuses is answered --------------------------------------------

@@ -100,15 +100,20 @@ class Batch:
     def session(self) -> Session:
         if self._session is None:
             session = self._sessions()
-            connection = session.connection()
-            if connection.dialect.name == "sqlite":
-                # The write lock from the start, as one writer: pysqlite would begin only
-                # at the first write (a savepoint before it would be a transaction of its
-                # own, committed by its release), and a read's snapshot taken before
-                # another connection writes could not be turned into a write.
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-                self._sqlite = connection.connection.dbapi_connection
-                self._changes_before = self._sqlite.total_changes
+            try:
+                connection = session.connection()
+                if connection.dialect.name == "sqlite":
+                    # The write lock from the start, as one writer: pysqlite would begin
+                    # only at the first write (a savepoint before it would be a
+                    # transaction of its own, committed by its release), and a read's
+                    # snapshot taken before another connection writes could not be turned
+                    # into a write.
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                    self._sqlite = connection.connection.dbapi_connection
+                    self._changes_before = self._sqlite.total_changes
+            except BaseException:  # the lock not had in time: the next unit of work retries
+                session.close()
+                raise
             self._session = session
         return self._session
 

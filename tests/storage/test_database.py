@@ -5,12 +5,13 @@ them is durable, or seen by another connection, before that transaction commits.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy.exc import OperationalError
 
-from core.services.ports import Conflict
+from core.services.ports import Conflict, SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import GroupRow
-from tests.storage.rows import add_group, add_member
+from tests.storage.rows import NOW, add_group, add_member
 
 
 def stored_groups(db: Database) -> set[str]:
@@ -78,3 +79,26 @@ def test_a_batch_knows_whether_anything_was_written_in_it(db: Database, database
         with db.uow() as uow:  # written, then rolled back: it was written all the same
             add_group(uow, "T1")
         assert batch.changed()
+
+
+def test_a_batch_that_waited_in_vain_for_the_write_lock_tries_again_with_its_next_unit(
+    db: Database, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's one writer")
+    engine = create_engine(database_url, connect_args={"timeout": 0.05})
+    impatient = Database(engine, SimulatedClock(NOW))
+    try:
+        with db.engine.connect() as writer:  # another connection holds the write lock
+            writer.exec_driver_sql("BEGIN IMMEDIATE")
+            with impatient.together() as batch:
+                with pytest.raises(OperationalError), impatient.uow():
+                    pass
+                writer.rollback()
+                with impatient.uow() as uow:
+                    add_group(uow, "T1")
+                    uow.commit()
+                batch.commit()
+    finally:
+        impatient.engine.dispose()
+    assert stored_groups(db) == {"T1"}

@@ -4,6 +4,8 @@ them is durable, or seen by another connection, before that transaction commits.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.exc import OperationalError
@@ -11,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from core.services.ports import Conflict, SimulatedClock
 from core.storage.database import Database
 from core.storage.tables import GroupRow
+from testkit import kit
 from tests.storage.rows import NOW, add_group, add_member
 
 
@@ -82,10 +85,15 @@ def test_a_batch_knows_whether_anything_was_written_in_it(db: Database, database
 
 
 def test_a_batch_that_waited_in_vain_for_the_write_lock_tries_again_with_its_next_unit(
-    db: Database, database_url: str
+    tmp_path: Path,
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite's one writer")
+    """SQLite's one writer: batches are SQLite's alone (PostgreSQL commits each call)."""
+    database_url = f"sqlite:///{tmp_path / 'followthrough.db'}"
+    with kit.services(database_url, SimulatedClock(NOW)) as services:
+        _waits_in_vain_then_writes(services.database, database_url)
+
+
+def _waits_in_vain_then_writes(db: Database, database_url: str) -> None:
     engine = create_engine(database_url, connect_args={"timeout": 0.05})
     impatient = Database(engine, SimulatedClock(NOW))
     try:

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 from core.domain import details
 from core.domain.calendar import BusinessCalendar
 from core.domain.catalog import MAX_NAME, MAX_NOTE
+from core.domain.dates import MONTHS
 from core.domain.errors import DomainError, UsageError
 from core.domain.export import CSV_COLUMNS
 from core.domain.leads import Action, Event, Lead, folded
@@ -412,27 +413,6 @@ _DAY_MONTH = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 _WEEKDAY = re.compile(r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]{0,6}\.?,?\s+", re.I)
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
 FIRST_YEAR = 1990  # an earlier date in a job search is a typo
 
 

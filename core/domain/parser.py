@@ -175,6 +175,8 @@ def _lead(verb: str, rest: str) -> Tokens:
         ref, tail = split_ref(rest, verb)
         how, tail = _how(tail)
         when, note = _dated(tail, verb)
+        if how is None:  # `applied julie on fri online`: the day came first
+            how, note = _how(note)
         return verb, {"lead": ref, "how": how, "note": note, "when": when}
     if verb in _LOGGABLE:
         ref, tail = split_ref(rest, verb)
@@ -338,10 +340,13 @@ def _me_log(words: list[str]) -> Tokens:
             i += 2
             while i < len(words) and words[i].lower() in ("week", "month", "a", "per", *UNITS):
                 unit = words[i].lower()
-                if unit in ("week", "month"):
-                    values["log_period"] = unit
-                elif unit in UNITS:
-                    values["log_unit"] = unit
+                option = "log_period" if unit in ("week", "month") else "log_unit"
+                if unit in ("week", "month", *UNITS):
+                    if option in values and values[option] != unit:  # `3 week month`
+                        raise usage_error(
+                            "me log", f"A minimum is counted in one period and one unit: {unit}?"
+                        )
+                    values[option] = unit
                 i += 1
             continue
         option = _LOG_WORDS.get(word)

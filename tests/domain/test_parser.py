@@ -84,6 +84,20 @@ def test_every_loggable_action_parses_with_a_lead_and_an_optional_note(action: A
     )
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["applied julie online on fri sent my CV", "applied julie on fri online sent my CV"],
+)
+def test_how_an_application_went_may_come_before_or_after_its_day(text: str) -> None:
+    command = lead(text)
+    assert isinstance(command, LogAction)
+    assert (command.how, command.when is not None, command.note) == (
+        "online",
+        True,
+        "sent my CV",
+    )
+
+
 def test_the_action_word_is_case_insensitive() -> None:
     assert lead("Emailed #3") == LogAction(Action.EMAILED, "#3")
 
@@ -524,6 +538,9 @@ def test_me_log_sets_the_logs_rules_in_words() -> None:
     )
     assert ft("me log minimum 35 hours") == MySettings(log=LogChange(minimum=35, unit="hours"))
     assert ft("me log start tues") == MySettings(log=LogChange(week_starts=1))
+    assert ft("me log minimum 3 a week week") == MySettings(  # said twice, the same
+        log=LogChange(minimum=3, period="week")
+    )
 
 
 @pytest.mark.parametrize(
@@ -541,6 +558,8 @@ def test_me_log_sets_the_logs_rules_in_words() -> None:
         ("me log days maybe", "Say `on` or `off`"),
         ("me log preset XX", "There is no preset XX"),
         ("me log colour blue", "I didn't expect colour there"),
+        ("me log minimum 3 week month", "one period and one unit: month?"),  # once: a month
+        ("me log minimum 3 hours activities", "one period and one unit: activities?"),
     ],
 )
 def test_a_bad_log_setting_says_what_is_wrong_with_the_usage_of_me_log(

@@ -247,10 +247,12 @@ MAX_COMMAND_TOTAL = 8000  # names, descriptions and choices of one command, toge
 _NAME = re.compile(r"^[-_\w]{1,32}$")
 
 
-def command_errors(commands: list[dict[str, Any]]) -> dict[str, Any]:
+def command_errors(commands: Any) -> dict[str, Any]:
     """Discord's `errors` for a bulk overwrite of application commands: at most 100,
     names 1-32 lowercase word characters, descriptions 1-100, at most 25 options and 25
     choices at each level, and 8000 characters per command in all."""
+    if not isinstance(commands, list):
+        return {"_errors": {"_errors": [{"code": "LIST_TYPE_CONVERT", "message": "Not a list"}]}}
     if len(commands) > MAX_COMMANDS:
         return {"_errors": _too_long(MAX_COMMANDS)}
     errors: dict[str, Any] = {}

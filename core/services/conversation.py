@@ -329,20 +329,28 @@ def _turn(
     """The command's turn: as the member, or, for a member linked as secondary and a
     command about the person, as the link's primary (core.services.links)."""
     assert member.id is not None
-    primary = person(uow, member, lock=not reads_only(command)) if for_the_person(command) else None
-    if primary is None:
+    if not for_the_person(command):
         return Turn(uow, now, group, member, who)
-    its_group = uow.groups.by_id(primary.group_id)
-    return Turn(uow, now, its_group, primary, who, acting=(group, member))
+    found = uow.links.of(member.id)
+    if found is None:
+        return Turn(uow, now, group, member, who)
+    lock = not reads_only(command)
+    other = uow.members.by_id(found.other(member.id), lock=lock)
+    if other is None:
+        return Turn(uow, now, group, member, who)
+    if found.primary_id == member.id:
+        return Turn(uow, now, group, member, who, twin=other)
+    its_group = uow.groups.by_id(other.group_id)
+    return Turn(uow, now, its_group, other, who, acting=(group, member))
 
 
-def person(uow: UnitOfWork, member: Member, *, lock: bool = False) -> Member | None:
+def person(uow: UnitOfWork, member: Member) -> Member | None:
     """The primary member `member` resolves to, if it is a link's secondary; else None."""
     assert member.id is not None
     found = uow.links.of(member.id)
     if found is None or found.secondary_id != member.id:
         return None
-    return uow.members.by_id(found.primary_id, lock=lock)
+    return uow.members.by_id(found.primary_id)
 
 
 def _profile_zone(tz: str | None, group: Group) -> str | None:

@@ -67,12 +67,15 @@ class Turn:
         who: Identity,
         *,
         acting: tuple[Group, Member] | None = None,
+        twin: Member | None = None,
     ) -> None:
         self.uow, self.now, self.group, self.member, self.who = uow, now, group, member, who
         # Who typed it, in which group: the member of a link (core.services.links) whose
         # commands run as `member`, its primary. What it logs is recorded, and posted,
         # there: each group's board counts what was done in that group.
         self.acting_group, self.acting = acting or (group, member)
+        # The other member of the person, if linked: its board shows the person's streak.
+        self.twin = acting[1] if acting is not None else twin
         assert member.id is not None
         # This member's leads only: a lead of anyone else can't be read, added or saved.
         self.own_leads = uow.leads.of(member.id)
@@ -335,9 +338,9 @@ class Turn:
         for lead in changed:
             self.own_leads.save(lead)  # only what changed in it is written
         self.uow.members.save(self.member)
-        if self.acting is not self.member:  # one person, one streak on both boards
-            self.acting.streak = self.member.streak
-            self.uow.members.save(self.acting)
+        if self.twin is not None and self.twin.streak != self.member.streak:
+            self.twin.streak = self.member.streak  # one person, one streak on both boards
+            self.uow.members.save(self.twin)
 
     def _refresh_changed(self) -> list[Lead]:
         """What `refresh` would recompute, from the leads this turn changed alone: the

@@ -269,3 +269,13 @@ def test_the_same_on_a_database(app: FollowThrough, db: Database, clock: Simulat
     assert "emailed" in say(app, ANA_DISCORD, "show omar", "/lead").plain_text().lower()
     with db.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(LinkRow)) == 0
+
+
+def test_the_persons_streak_shows_on_both_boards(app: FollowThrough, clock: SimulatedClock) -> None:
+    linked(app)  # Monday: something logged on both platforms
+    clock.advance_to(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
+    say(app, ANA_SLACK, "called julie", "/lead")  # Tuesday, on Slack only
+    assert "streak 2 days" in say(app, ANA_DISCORD, "week", "/leaderboard").plain_text()
+    clock.advance_to(datetime(2026, 3, 4, 9, 0, tzinfo=UTC))
+    say(app, ANA_DISCORD, "emailed omar", "/lead")  # Wednesday, on Discord only
+    assert "streak 3 days" in say(app, ANA_SLACK, "week", "/leaderboard").plain_text()

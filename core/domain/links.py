@@ -113,7 +113,7 @@ def code_made(code: str, platform: str, now: datetime, expires_at: datetime) -> 
         else ("Discord" if platform == "slack" else "Slack")
     )
     return reply(
-        f"Your link code: *{shown(code)}* (only you see this). On {others}, type"
+        f"Your link code: `{shown(code)}` (only you see this). On {others}, type"
         f" `/followthrough link {code}` within {plural(minutes, 'minute')} to make your two"
         " accounts one person: one set of leads, one history, one morning. It works once;"
         " asking again makes a new one."
@@ -158,7 +158,7 @@ def unlinked(here: str, there: str, back: int, back_platform: str, kept_platform
     return reply(
         f"Unlinked: {platform_name(here)} and {platform_name(there)} are two members again,"
         f" and nothing was lost. The {plural(back, 'lead')} {platform_name(back_platform)}"
-        f" had when you linked went back there, with their numbers; leads added while"
+        f" had when you linked went back there, numbered as before; leads added while"
         f" linked stay on {platform_name(kept_platform)}, where they were kept. Each platform"
         " sends its own morning again."
     )

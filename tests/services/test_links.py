@@ -279,3 +279,28 @@ def test_the_persons_streak_shows_on_both_boards(app: FollowThrough, clock: Simu
     clock.advance_to(datetime(2026, 3, 4, 9, 0, tzinfo=UTC))
     say(app, ANA_DISCORD, "emailed omar", "/lead")  # Wednesday, on Discord only
     assert "streak 3 days" in say(app, ANA_SLACK, "week", "/leaderboard").plain_text()
+
+
+def test_group_posts_stay_in_the_group_they_were_typed_in(clock: SimulatedClock) -> None:
+    storage = FakeStorage()
+    app = FollowThrough(storage.uow, clock)
+    for organiser in (
+        Identity("slack", "T1", "U-org", "Olga", is_admin=True),
+        Identity("discord", "G1", "1", "olga.d", is_admin=True),
+    ):
+        say(app, organiser, "group channel #job-search")
+    linked(app)
+    say(app, ANA_SLACK, "share companies on")  # on Slack only
+    say(app, ANA_DISCORD, "referral julie -> Sam Lee at Initech", "/lead")
+    say(app, ANA_DISCORD, "show julie", "/lead")
+    posts = [o for o in storage.tables.outbox.values() if o.to_channel]
+    assert posts, "a grown chain is celebrated"
+    groups = {g.id: g.platform for g in storage.tables.groups.values()}
+    assert {groups[o.group_id] for o in posts} == {"discord"}
+    for post in posts:
+        text = post.message.plain_text()
+        assert "ana.d" in text  # the name that group knows
+        assert "Julie" not in text and "Sam" not in text  # contacts never
+        assert "Acme" not in text and "Initech" not in text  # companies: not shared there
+    ben = say(app, BEN_DISCORD, "list", "/lead").plain_text()
+    assert "Julie" not in ben and "Sam" not in ben

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.domain.links import VALID_FOR, Link, LinkCode, Tries
@@ -18,6 +18,10 @@ _LINKS = mapping.table(LinkRow)
 _CODES = mapping.table(LinkCodeRow)
 _TRIES = mapping.table(LinkTriesRow)
 _LEADS = mapping.table(LeadRow)
+# Built once: every command about the person asks it (see repositories.py).
+_LINK_OF = select(_LINKS).where(
+    or_(_LINKS.c.secondary_id == bindparam("member_id"), _LINKS.c.primary_id == bindparam("m2"))
+)
 
 
 def _link(row: Any) -> Link:
@@ -73,8 +77,8 @@ class SqlLinks:
         mapping.run(self._s, insert(_TRIES), values)
 
     def of(self, member_id: int) -> Link | None:
-        found = self.among([member_id])
-        return found[0] if found else None
+        row = mapping.run(self._s, _LINK_OF, {"member_id": member_id, "m2": member_id}).first()
+        return None if row is None else _link(row)
 
     def among(self, member_ids: Collection[int]) -> list[Link]:
         found: list[Link] = []

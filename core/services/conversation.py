@@ -334,11 +334,14 @@ def _turn(
     found = uow.links.of(member.id)
     if found is None:
         return Turn(uow, now, group, member, who)
-    lock = not reads_only(command)
+    primary = found.primary_id == member.id
+    # The primary is what a secondary's command changes: locked as its own member would
+    # be. A primary's twin only follows its streak (a save writes only what changed).
+    lock = not reads_only(command) and not primary
     other = uow.members.by_id(found.other(member.id), lock=lock)
     if other is None:
         return Turn(uow, now, group, member, who)
-    if found.primary_id == member.id:
+    if primary:
         return Turn(uow, now, group, member, who, twin=other)
     its_group = uow.groups.by_id(other.group_id)
     return Turn(uow, now, its_group, other, who, acting=(group, member))

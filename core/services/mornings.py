@@ -49,6 +49,8 @@ def plan_batch(uow: UnitOfWork, members: list[Member], now: datetime, catch_up: 
         morning_at = member.next_morning_at
         leads = by_member.get(member.id, [])
         group = groups[member.group_id]
+        if member.id in sent_to:  # whether it can be sent is the recipient's (not saved)
+            member.unreachable = sent_to[member.id].unreachable
         morning = plan_morning(member, group, leads, referrers, now, catch_up, logs.get(member.id))
         changed += morning.changed
         if morning.message is not None and member.id not in quiet:

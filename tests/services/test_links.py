@@ -6,6 +6,7 @@ board its own, one morning where chosen; unlink gives each member what it had.""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -304,3 +305,18 @@ def test_group_posts_stay_in_the_group_they_were_typed_in(clock: SimulatedClock)
         assert "Acme" not in text and "Initech" not in text  # companies: not shared there
     ben = say(app, BEN_DISCORD, "list", "/lead").plain_text()
     assert "Julie" not in ben and "Sam" not in ben
+
+
+def test_the_morning_goes_where_chosen_even_if_the_other_side_cannot_be_reached(
+    clock: SimulatedClock,
+) -> None:
+    storage = FakeStorage()
+    app = linked(FollowThrough(storage.uow, clock))
+    say(app, ANA_SLACK, "me deliver discord")
+    ids = members(storage)
+    slack = storage.tables.members[ids["slack"]]
+    storage.tables.members[ids["slack"]] = replace(slack, unreachable=True)  # left Slack
+    clock.advance_to(THURSDAY_MORNING)
+    app.planner.plan()
+    assert [to for _, to in digests(storage)] == [ids["discord"]]
+    assert storage.tables.members[ids["slack"]].unreachable  # as it was

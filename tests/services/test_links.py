@@ -320,3 +320,21 @@ def test_the_morning_goes_where_chosen_even_if_the_other_side_cannot_be_reached(
     app.planner.plan()
     assert [to for _, to in digests(storage)] == [ids["discord"]]
     assert storage.tables.members[ids["slack"]].unreachable  # as it was
+
+
+def test_the_mornings_buttons_work_on_the_platform_it_came_to(clock: SimulatedClock) -> None:
+    storage = FakeStorage()
+    app = linked(FollowThrough(storage.uow, clock))  # Julie (from Slack) emailed Monday
+    say(app, ANA_DISCORD, "me deliver discord")
+    clock.advance_to(THURSDAY_MORNING)
+    app.planner.plan()
+    [row] = [o for o in storage.tables.outbox.values() if o.key.endswith("2026-03-05")]
+    assert app.conversation.sent_button("slack", row.id, ANA_SLACK.user_id, 0, 0) is None
+    found = app.conversation.sent_button("discord", row.id, ANA_DISCORD.user_id, 0, 0)
+    assert found is not None
+    workspace, button = found
+    assert workspace == ANA_DISCORD.workspace_id and "#1" in button.command
+    command, text = button.parts
+    answer = app.conversation.handle(ANA_DISCORD, command, text, once=f"press:{row.id}:0:0")
+    assert "Julie" in answer.plain_text()
+    assert "followed up" in say(app, ANA_SLACK, "list", "/lead").plain_text().lower()

@@ -32,7 +32,7 @@ The design, in short (README, "One person on Slack and Discord", says it for mem
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from core.domain import commands as c
 from core.domain import links
@@ -105,8 +105,9 @@ def join(uow: UnitOfWork, primary: Member, secondary: Member, now: datetime) -> 
         brought.append((lead.id, lead.number))
         numbers.append(primary.next_lead_number)
         primary.next_lead_number += 1
-    # One person, one streak: the longer of the two, on both boards.
-    best = max(primary.streak, secondary.streak, key=lambda s: (s.last is not None, s.days))
+    # One person, one streak on both boards: the one kept most recently (the longer of
+    # two kept the same day).
+    best = max(primary.streak, secondary.streak, key=lambda s: (s.last or date.min, s.days))
     primary.streak = secondary.streak = best
     uow.links.add(Link(primary.id, secondary.id, primary.id, now, tuple(brought)))
     _recount(uow, primary)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.domain.links import VALID_FOR, Link, LinkCode, Tries
@@ -106,9 +107,10 @@ class SqlLinks:
             "brought": [list(pair) for pair in link.brought],
             "linked_at": link.linked_at,
         }
-        # A race past the check above fails on the keys at commit: the unit of work's
-        # Conflict.
-        mapping.run(self._s, insert(_LINKS), values)
+        try:  # a race past the check above fails on the keys: the services' Conflict
+            mapping.run(self._s, insert(_LINKS), values)
+        except IntegrityError as error:
+            raise Conflict(str(error.orig)) from error
 
     def save(self, link: Link) -> None:
         statement = (

@@ -144,3 +144,43 @@ def test_a_forged_code_links_nobody_and_shows_nothing(who: Identity, text: str, 
         assert "wait" in linked.text and storage.tables.links == {}
     else:
         assert linked.text.startswith("Linked")
+
+
+def linked_morning() -> tuple[FollowThrough, FakeStorage, int]:
+    """Ana linked (Slack first), her morning chosen on Discord and planned: the app, its
+    storage and the digest's outbox row."""
+    storage = FakeStorage()
+    clock = SimulatedClock(datetime(2026, 3, 2, 7, 0, tzinfo=UTC))
+    app = FollowThrough(storage.uow, clock)
+    app.conversation.handle(ANA_SLACK, "/lead", "add Julie Secret at Acmeprivate")
+    app.conversation.handle(ANA_SLACK, "/lead", "emailed julie")
+    found = LINK_CODE.search(app.conversation.handle(ANA_SLACK, "/followthrough", "link").text)
+    assert found is not None
+    app.conversation.handle(ANA_DISCORD, "/followthrough", f"link {found.group(1)}")
+    app.conversation.handle(ANA_DISCORD, "/followthrough", "me deliver discord")
+    clock.advance_to(THURSDAY_MORNING)
+    app.planner.plan()
+    [row] = [o.id for o in storage.tables.outbox.values() if o.key.endswith("2026-03-05")]
+    return app, storage, row
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    who=forged_who,
+    outbox_id=st.integers(min_value=-1, max_value=50),
+    section=st.integers(min_value=-1, max_value=3),
+)
+def test_a_linked_persons_morning_opens_to_its_recipient_alone(
+    who: Identity, outbox_id: int, section: int
+) -> None:
+    app, _, row = linked_morning()
+    found = app.conversation.sent_button(who.platform, outbox_id, who.user_id, section, 0)
+    recipient = (outbox_id, who.platform, who.user_id) == (row, "discord", ANA_DISCORD.user_id)
+    if not recipient or section < 0:
+        assert found is None
+    elif section == 0:
+        assert found is not None and "#1" in found[1].command

@@ -241,6 +241,57 @@ def choice_errors(data: dict[str, Any]) -> dict[str, Any]:
     return {"choices": errors} if errors else {}
 
 
+MAX_COMMANDS = 100  # global CHAT_INPUT commands
+MAX_OPTIONS = 25  # a command's, or a subcommand's (subcommands count as options)
+MAX_COMMAND_TOTAL = 8000  # names, descriptions and choices of one command, together
+_NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+def command_errors(commands: Any) -> dict[str, Any]:
+    """Discord's `errors` for a bulk overwrite of application commands: at most 100,
+    names 1-32 lowercase word characters, descriptions 1-100, at most 25 options and 25
+    choices at each level, and 8000 characters per command in all."""
+    if not isinstance(commands, list):
+        return {"_errors": {"_errors": [{"code": "LIST_TYPE_CONVERT", "message": "Not a list"}]}}
+    if len(commands) > MAX_COMMANDS:
+        return {"_errors": _too_long(MAX_COMMANDS)}
+    errors: dict[str, Any] = {}
+    for index, command in enumerate(commands):
+        found = _option_errors(command)
+        if _characters(command) > MAX_COMMAND_TOTAL:
+            found["_errors"] = _too_long(MAX_COMMAND_TOTAL)
+        if found:
+            errors[str(index)] = found
+    return errors
+
+
+def _option_errors(item: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, Any] = {}
+    name, description = str(item.get("name") or ""), str(item.get("description") or "")
+    if not _NAME.match(name) or name != name.lower():
+        errors["name"] = _too_long(32)
+    if not 1 <= len(description) <= 100:
+        errors["description"] = _too_long(100)
+    options = item.get("options") or []
+    if len(options) > MAX_OPTIONS:
+        errors["options"] = _too_long(MAX_OPTIONS)
+    for index, option in enumerate(options):
+        found = _option_errors(option)
+        if found:
+            errors.setdefault("options", {})[str(index)] = found
+    choices = item.get("choices") or []
+    if len(choices) > MAX_CHOICES:
+        errors["choices"] = _too_long(MAX_CHOICES)
+    return errors
+
+
+def _characters(item: dict[str, Any]) -> int:
+    total = len(str(item.get("name") or "")) + len(str(item.get("description") or ""))
+    for choice in item.get("choices") or []:
+        total += len(str(choice.get("name") or "")) + len(str(choice.get("value") or ""))
+    return total + sum(_characters(option) for option in item.get("options") or [])
+
+
 def file_refusal(files: dict[str, bytes], limit: int) -> web.Response | None:
     """Discord's answer to files it won't take (each up to `limit` bytes, 25 MiB in all,
     10 at most), or None."""
@@ -588,6 +639,9 @@ class FakeDiscord:
                     }
                 )
             case "PUT", ["applications", _, "commands"]:
+                refused = command_errors(body)
+                if refused:
+                    return _invalid(refused)
                 self.commands = [
                     {**c, "id": str(self.new_id()), "application_id": str(APP_ID), "version": "1"}
                     for c in body

@@ -25,6 +25,7 @@ from core.domain.calendar import BusinessCalendar
 from core.domain.importer import PendingImport
 from core.domain.importer import Table as ImportTable
 from core.domain.leads import Action, Event, Lead, Stage, named
+from core.domain.links import Link, LinkCode, Tries
 from core.domain.members import Group, Member
 from core.domain.messages import Message
 from core.domain.scoring import (
@@ -47,6 +48,7 @@ from core.services.ports import (
     GroupRepository,
     ImportRepository,
     LeadRepository,
+    LinkRepository,
     MemberRepository,
     Outbox,
     Outgoing,
@@ -117,6 +119,9 @@ class Tables:
         self.events: dict[int, StoredEvent] = {}
         self.activities: dict[int, StoredActivity] = {}
         self.imports: dict[int, PendingImport] = {}  # by member
+        self.link_codes: dict[int, LinkCode] = {}  # by member
+        self.link_tries: dict[int, Tries] = {}  # by member
+        self.links: dict[int, Link] = {}  # by secondary member
         self.tallies: dict[TallyKey, DayTally] = {}
         self.outbox: dict[int, OutboxEntry] = {}
         self.applied: dict[str, datetime] = {}
@@ -191,6 +196,9 @@ TABLES = (
     "events",
     "activities",
     "imports",
+    "link_codes",
+    "link_tries",
+    "links",
     "tallies",
     "outbox",
     "applied",
@@ -212,6 +220,9 @@ class Transaction:
         self.events = Table(committed.events)
         self.activities = Table(committed.activities)
         self.imports = Table(committed.imports)
+        self.link_codes = Table(committed.link_codes)
+        self.link_tries = Table(committed.link_tries)
+        self.links = Table(committed.links)
         self.tallies = Table(committed.tallies)
         self.outbox = Table(committed.outbox)
         self.applied = Table(committed.applied)
@@ -250,6 +261,7 @@ class FakeUnitOfWork:
         self.activities: ActivityRepository = FakeActivities(self)
         self.calendars: CalendarRepository = FakeCalendars(self)
         self.imports: ImportRepository = FakeImports(self)
+        self.links: LinkRepository = FakeLinks(self)
         self.outbox: Outbox = FakeOutbox(self)
         self.applied: AppliedKeys = FakeApplied(self)
 
@@ -362,6 +374,10 @@ class FakeMembers:
             tx.activities.drop(row_id)
         if member.id is not None:  # ON DELETE CASCADE
             tx.imports.drop(member.id)
+            tx.link_codes.drop(member.id)
+            tx.link_tries.drop(member.id)
+            for link in tx.links.where(lambda x: member.id in (x.primary_id, x.secondary_id)):
+                tx.links.drop(link.secondary_id)
         gone = {_id(lead) for lead in tx.leads.where(lambda lead: lead.member_id == member.id)}
         for lead in tx.leads.where(lambda lead: lead.parent_id in gone):
             tx.leads.put(_id(lead), replace(lead, parent_id=None))  # ON DELETE SET NULL
@@ -605,6 +621,75 @@ class FakeImports:
         self._uow.tx.imports.drop(member_id)
 
 
+class FakeLinks:
+    """Links, link codes and wrong tries, as the three link tables keep them."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def put_code(self, code: LinkCode) -> None:
+        rows = self._uow.tx.link_codes
+        for member_id in [m for m, c in rows.rows.items() if c.expires_at <= code_made(code)]:
+            rows.drop(member_id)
+        rows.put(code.member_id, code)
+
+    def live_codes(self, now: datetime) -> list[LinkCode]:
+        found = self._uow.tx.link_codes.where(lambda c: c.expires_at > now)
+        return sorted(found, key=lambda c: c.member_id)
+
+    def drop_code(self, member_id: int) -> None:
+        self._uow.tx.link_codes.drop(member_id)
+
+    def tries(self, member_id: int) -> Tries:
+        return self._uow.tx.link_tries.rows.get(member_id) or Tries(member_id)
+
+    def put_tries(self, tries: Tries) -> None:
+        if tries.member_id in self._uow.tx.members.rows:  # a foreign key, as stored
+            self._uow.tx.link_tries.put(tries.member_id, tries)
+
+    def of(self, member_id: int) -> Link | None:
+        found = self.among([member_id])
+        return found[0] if found else None
+
+    def among(self, member_ids: Collection[int]) -> list[Link]:
+        wanted = set(member_ids)
+        found = self._uow.tx.links.where(lambda x: bool({x.primary_id, x.secondary_id} & wanted))
+        return [replace(link) for link in sorted(found, key=lambda x: x.secondary_id)]
+
+    def add(self, link: Link) -> None:
+        rows = self._uow.tx.links
+        taken = {m for x in rows.rows.values() for m in (x.primary_id, x.secondary_id)}
+        if {link.primary_id, link.secondary_id} & taken:
+            raise Conflict("a member is linked already")
+        rows.put(link.secondary_id, replace(link))
+
+    def save(self, link: Link) -> None:
+        stored = self._uow.tx.links.rows.get(link.secondary_id)
+        if stored is not None:
+            self._uow.tx.links.put(link.secondary_id, replace(stored, deliver_id=link.deliver_id))
+
+    def drop(self, link: Link) -> None:
+        self._uow.tx.links.drop(link.secondary_id)
+
+    def move_lead(self, lead_id: int, member_id: int, number: int) -> None:
+        leads = self._uow.tx.leads
+        stored = leads.rows.get(lead_id)
+        if stored is None:
+            return
+        if leads.where(
+            lambda x: (x.member_id, x.number) == (member_id, number) and x.id != lead_id
+        ):
+            raise Conflict(f"lead #{number} of member {member_id} exists")
+        leads.put(lead_id, replace(stored, member_id=member_id, number=number))
+
+
+def code_made(code: LinkCode) -> datetime:
+    """When a code was made: its expiry less the time codes live."""
+    from core.domain.links import VALID_FOR
+
+    return code.expires_at - VALID_FOR
+
+
 class FakeEvents:
     """Events, and per member and group-local day what they count for: written with
     each event and counted again on `retally`, as the real tallies are."""
@@ -635,11 +720,23 @@ class FakeEvents:
             event = replace(event, id=self._uow.new_id())
             self._uow.tx.events.put(_event_id(event), StoredEvent(group_id, member_id, event))
 
+    def _held(self, member_ids: Collection[int]) -> dict[int, int]:
+        """Lead id -> its member, of the leads these members hold."""
+        wanted = set(member_ids)
+        return {
+            _id(lead): lead.member_id
+            for lead in self._uow.tx.leads.rows.values()
+            if lead.member_id in wanted
+        }
+
     def for_member(self, member_id: int) -> list[Event]:
-        return self._in_order(lambda s: s.member_id == member_id)
+        held = self._held([member_id])
+        return self._in_order(lambda s: s.event.lead_id in held)
 
     def for_lead(self, member_id: int, lead_id: int) -> list[Event]:
-        return self._in_order(lambda s: s.member_id == member_id and s.event.lead_id == lead_id)
+        if lead_id not in self._held([member_id]):
+            return []
+        return self._in_order(lambda s: s.event.lead_id == lead_id)
 
     def times(self, member_id: int, actions: Collection[Action]) -> list[tuple[datetime, datetime]]:
         mine = self.for_member(member_id)
@@ -652,15 +749,15 @@ class FakeEvents:
     def between(
         self, member_ids: list[int], first: datetime, until: datetime
     ) -> dict[int, list[Event]]:
-        wanted = set(member_ids)
+        held = self._held(member_ids)
         found: dict[int, list[Event]] = {}
         for stored in sorted(
             self._uow.tx.events.where(
-                lambda s: s.member_id in wanted and first <= s.event.at < until
+                lambda s: s.event.lead_id in held and first <= s.event.at < until
             ),
             key=lambda s: (s.event.at, s.event.id),
         ):
-            found.setdefault(stored.member_id, []).append(stored.event)
+            found.setdefault(held[stored.event.lead_id], []).append(stored.event)
         return found
 
     def retally(self, group_id: int, member_id: int | None = None) -> None:
@@ -675,7 +772,12 @@ class FakeEvents:
         }
         for member in sorted(members):
             calendars = self._calendars(group_id, member)
-            self._add_tallies(group_id, member, *tally(self.for_member(member), *calendars))
+            logged = self._logged(group_id, member)
+            self._add_tallies(group_id, member, *tally(logged, *calendars))
+
+    def _logged(self, group_id: int, member_id: int) -> list[Event]:
+        """What the member logged in the group (a board's tallies count these)."""
+        return self._in_order(lambda s: (s.group_id, s.member_id) == (group_id, member_id))
 
     def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:
         result: dict[int, Tally] = {}

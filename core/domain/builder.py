@@ -396,11 +396,16 @@ def _my_settings(v: Values) -> c.MySettings:
     nudge_time = parse_time(v.text("time"), v.key) if v.raw("time") else None
     tz, country = v.raw("tz"), v.raw("country")
     log = _log_change(v)
-    if nudge_time is None and not tz and not country and log is None:
+    deliver = v.choice("deliver") if v.raw("deliver") else None
+    if nudge_time is None and not tz and not country and log is None and deliver is None:
         names = tuple(o.name for o in v.spec.options if o not in LOG_OPTIONS)
         raise usage_error(v.key, f"Which setting? {_either((*names, 'log'))}.")
     return c.MySettings(
-        nudge_time, v.zone("tz") if tz else None, v.country("country") if country else None, log
+        nudge_time,
+        v.zone("tz") if tz else None,
+        v.country("country") if country else None,
+        log,
+        deliver,
     )
 
 

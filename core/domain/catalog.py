@@ -113,6 +113,7 @@ ROLE = OptionSpec("role", "The role you're after", required=False, max_length=MA
 ON_OFF = ("on", "off")
 IMPORT_ACTIONS = ("confirm", "cancel")
 IMPORT_DATES = ("dayfirst", "monthfirst")
+PLATFORMS = ("slack", "discord")  # where a linked member's morning may come
 
 # A lead's optional details (what a work-search log asks for): option -> Lead field.
 DETAILS = {
@@ -442,15 +443,46 @@ FOLLOWTHROUGH = CommandSpec(
         SubcommandSpec(
             "me",
             "Your morning time, time zone, holidays and work-search log",
-            "/followthrough me [time HH:MM] [tz Zone/Name] [country CC]",
+            "/followthrough me [time HH:MM] [tz Zone/Name] [country CC] [deliver slack|discord]",
             "/followthrough me time 07:45 tz Europe/Berlin country DE",
             (
                 OptionSpec("time", "Your morning, 24-hour HH:MM", "time", required=False),
                 OptionSpec("tz", "Your IANA time zone", "tz", required=False),
                 OptionSpec("country", "Whose public holidays you keep", "country", False),
+                OptionSpec(
+                    "deliver",
+                    "Linked: the platform your morning comes on",
+                    "choice",
+                    False,
+                    PLATFORMS,
+                ),
                 *LOG_OPTIONS,
             ),
             command=c.MySettings,
+            writes=True,
+        ),
+        SubcommandSpec(
+            "link",
+            "Be one person on Slack and Discord: a code here, typed there",
+            "/followthrough link [code]  (no code: get one, or see what is linked)",
+            "/followthrough link ABCD2345",
+            (
+                OptionSpec(
+                    "code",
+                    "The code your other platform gave you (leave out to get one)",
+                    required=False,
+                    max_length=20,
+                ),
+            ),
+            command=c.Link,
+            writes=True,
+        ),
+        SubcommandSpec(
+            "unlink",
+            "Split your linked accounts again, each keeping what it had",
+            "/followthrough unlink",
+            "/followthrough unlink",
+            command=c.Unlink,
             writes=True,
         ),
         SubcommandSpec(
@@ -654,6 +686,8 @@ Your work-search log (proof of job search for an unemployment claim):
 {_lines("followthrough", ("followthrough log", "me log"))}
 Your settings (each also works after `/followthrough me`):
 {_lines("followthrough", ("me", "pause", "resume", "share", "board", "export", "forget-me"))}
+One person on Slack and Discord (one set of leads, one morning):
+{_lines("followthrough", ("link", "unlink"))}
 Bring your search in (a CSV from LinkedIn, Simplify or a spreadsheet):
 {_lines("followthrough", ("import",))}
 Organisers:

@@ -142,6 +142,20 @@ class MySettings:
     tz: str | None = None
     country: str | None = None
     log: LogChange | None = None  # `me log` alone: LogChange() (shows the log's settings)
+    deliver: str | None = None  # a linked member's morning: on this platform (`me deliver`)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """`/followthrough link`: a one-time code to type on the other platform, or what is
+    linked already; `link <code>`: that code, typed on the other platform, links."""
+
+    code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unlink:
+    """`/followthrough unlink`: two members again, each with what it had."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +278,8 @@ Command = (
     | Show
     | Today
     | MySettings
+    | Link
+    | Unlink
     | Pause
     | Resume
     | ShareCompanies

@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
 from core.domain import parser, replies
@@ -22,7 +22,7 @@ from core.domain.planning import schedule
 from core.domain.text import clean
 from core.services import calendars, home
 from core.services.groups import Groups, group_of, known
-from core.services.handlers import handler, once_only, reads_only
+from core.services.handlers import for_the_person, handler, once_only, reads_only
 from core.services.ports import Clock, Conflict, UnitOfWork
 from core.services.turn import Identity, Turn
 
@@ -231,7 +231,7 @@ class Conversation:
             if member.unreachable:  # they just wrote to us: DMs may work again
                 member.unreachable = False
                 uow.members.save(member)
-            turn = Turn(uow, self.clock.now(), group, member, who)
+            turn = _turn(uow, self.clock.now(), group, member, who, command)
             try:
                 run = self._handlers.get(type(command)) or handler(command)
                 answer = run(turn, command)
@@ -251,6 +251,12 @@ class Conversation:
                 group, member = known(uow, who)
                 if group is None or member is None:
                     return home.stranger()
+                primary = person(uow, member)
+                if primary is not None:  # a link's secondary: the person's overview
+                    acting = (group, member)
+                    group, member = uow.groups.by_id(primary.group_id), primary
+                    turn = Turn(uow, self.clock.now(), group, member, who, acting=acting)
+                    return home.overview(turn)
                 return home.overview(Turn(uow, self.clock.now(), group, member, who))
         except Exception:
             reference = uuid.uuid4().hex[:8]
@@ -285,6 +291,8 @@ class Conversation:
             _, member = known(uow, who)
             if member is None or member.id is None:
                 return []
+            member = person(uow, member) or member
+            assert member.id is not None
             leads = uow.leads.for_member(member.id)
         return home.choices(leads, typed, limit)
 
@@ -313,6 +321,39 @@ class Conversation:
         with self._uow() as uow:
             uow.applied.forget(key)
             uow.commit()
+
+
+def _turn(
+    uow: UnitOfWork, now: datetime, group: Group, member: Member, who: Identity, command: Command
+) -> Turn:
+    """The command's turn: as the member, or, for a member linked as secondary and a
+    command about the person, as the link's primary (core.services.links)."""
+    assert member.id is not None
+    if not for_the_person(command):
+        return Turn(uow, now, group, member, who)
+    found = uow.links.of(member.id)
+    if found is None:
+        return Turn(uow, now, group, member, who)
+    primary = found.primary_id == member.id
+    # The primary is what a secondary's command changes: locked as its own member would
+    # be. A primary's twin only follows its streak (a save writes only what changed).
+    lock = not reads_only(command) and not primary
+    other = uow.members.by_id(found.other(member.id), lock=lock)
+    if other is None:
+        return Turn(uow, now, group, member, who)
+    if primary:
+        return Turn(uow, now, group, member, who, twin=other)
+    its_group = uow.groups.by_id(other.group_id)
+    return Turn(uow, now, its_group, other, who, acting=(group, member))
+
+
+def person(uow: UnitOfWork, member: Member) -> Member | None:
+    """The primary member `member` resolves to, if it is a link's secondary; else None."""
+    assert member.id is not None
+    found = uow.links.of(member.id)
+    if found is None or found.secondary_id != member.id:
+        return None
+    return uow.members.by_id(found.primary_id)
 
 
 def _profile_zone(tz: str | None, group: Group) -> str | None:

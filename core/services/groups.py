@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, time
 
 from core.domain.members import Group, Member
+from core.services import links
 from core.services.ports import Clock, UnitOfWork
 from core.services.turn import Identity
 
@@ -49,6 +50,12 @@ class Groups:
             group = uow.groups.get(platform, workspace_id)
             if group is None:
                 return False
+            # A member linked to one in another group keeps the person's leads there.
+            assert group.id is not None
+            here = [m.id for m in uow.members.in_group(group.id) if m.id is not None]
+            for found in uow.links.among(here) if here else []:
+                stays = found.secondary_id if found.primary_id in here else found.primary_id
+                links.split(uow, found, self.clock.now(), keeper=stays)
             uow.groups.delete(group)
             uow.commit()
         log.info("group erased: %s %s", platform, workspace_id)

@@ -14,6 +14,7 @@ from core.services import (
     imports,
     interviews,
     leads,
+    links,
     member_settings,
     reads,
     worklog,
@@ -41,6 +42,8 @@ HANDLERS: dict[type[Any], Callable[[Turn, Any], Message]] = {
     c.Export: reads.export,
     c.Help: reads.help_,
     c.MySettings: member_settings.my_settings,
+    c.Link: links.link,
+    c.Unlink: links.unlink,
     c.Pause: member_settings.pause,
     c.Resume: member_settings.resume,
     c.ShareCompanies: member_settings.share,
@@ -62,6 +65,33 @@ SENT: dict[type[Any], Callable[[Turn, Any], Message]] = {c.ImportFile: imports.p
 def handler(command: c.Command) -> Callable[[Turn, Any], Message]:
     """The handler of `command`: its row's, or that of what the member sent (a file)."""
     return HANDLERS.get(type(command)) or SENT[type(command)]
+
+
+# What runs as the member in the group it was typed in, even when that member is linked
+# to another (core.services.links): the group's own board, how the member appears in it,
+# its organiser settings, the link itself. Everything else is about the person, and runs
+# as the link's primary member.
+IN_ITS_GROUP: tuple[type[Any], ...] = (
+    c.Link,
+    c.Unlink,
+    c.Leaderboard,
+    c.ShareCompanies,
+    c.Board,
+    c.Help,
+    c.GroupChannel,
+    c.GroupMorning,
+    c.GroupZone,
+    c.GroupCountry,
+    c.GroupLog,
+    c.GroupPlaybook,
+    c.GroupPoints,
+)
+
+
+def for_the_person(command: c.Command) -> bool:
+    """Whether `command` is about the person (their leads, history, settings, morning)
+    rather than about the group it was typed in."""
+    return not isinstance(command, IN_ITS_GROUP)
 
 
 def reads_only(command: c.Command) -> bool:

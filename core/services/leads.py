@@ -38,7 +38,8 @@ def graduate(turn: Turn, lead: Lead) -> None:
     """An accepted offer ends the search: celebrate it, and stop the mornings."""
     member = turn.member
     _, counts = score(turn.events(), member.calendar(turn.group), turn.group.points)
-    turn.post(f"graduation:{lead.id}", graduation(member.name, turn.leads, counts))
+    # Posted where it was typed, under the name that group knows (a linked member's).
+    turn.post(f"graduation:{lead.id}", graduation(turn.acting.name, turn.leads, counts))
     member.graduated = True
     schedule(member, turn.group, turn.now)
 

@@ -6,11 +6,15 @@ from core.domain import commands as c
 from core.domain import replies
 from core.domain.messages import Message, reply
 from core.domain.planning import schedule
-from core.services import worklog
+from core.services import links, worklog
 from core.services.turn import Turn
 
 
 def my_settings(turn: Turn, cmd: c.MySettings) -> Message:
+    if cmd.deliver is not None:
+        answer = links.deliver(turn, cmd.deliver)
+        if cmd.nudge_time is None and cmd.tz is None and cmd.country is None and cmd.log is None:
+            return answer
     if cmd.log is not None:
         if cmd.nudge_time is None and cmd.tz is None and cmd.country is None:
             return worklog.my_log(turn, cmd.log)
@@ -72,6 +76,7 @@ def forget_me(turn: Turn, cmd: c.ForgetMe) -> Message:
     """Erase the member, with `confirm`; without it, say exactly what would go."""
     member = turn.member
     assert member.id is not None
+    links.forget_refused(turn)
     if not cmd.confirm:
         return replies.forget_preview(
             replies.Erasable(

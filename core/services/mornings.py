@@ -32,6 +32,16 @@ def plan_batch(uow: UnitOfWork, members: list[Member], now: datetime, catch_up: 
             parents.setdefault(lead.member_id, set()).add(lead.parent_id)
     referrers = uow.leads.contacts(parents)  # who referred whom, for the drafts
     logs = log_lines(uow, members, groups, days)
+    # Linked members (core.services.links): a secondary's mornings pass quietly (the
+    # person's is its primary's), and a primary's goes where the person chose.
+    quiet: set[int] = set()
+    sent_to: dict[int, Member] = {}
+    for link in uow.links.among(list(days)) if days else []:
+        quiet.add(link.secondary_id)
+        if link.deliver_id != link.primary_id:
+            other = uow.members.by_id(link.deliver_id)
+            if other is not None:
+                sent_to[link.primary_id] = other
     digests = []
     changed: list[Lead] = []
     for member in members:
@@ -39,14 +49,17 @@ def plan_batch(uow: UnitOfWork, members: list[Member], now: datetime, catch_up: 
         morning_at = member.next_morning_at
         leads = by_member.get(member.id, [])
         group = groups[member.group_id]
+        if member.id in sent_to:  # whether it can be sent is the recipient's (not saved)
+            member.unreachable = sent_to[member.id].unreachable
         morning = plan_morning(member, group, leads, referrers, now, catch_up, logs.get(member.id))
         changed += morning.changed
-        if morning.message is not None:
+        if morning.message is not None and member.id not in quiet:
+            to = sent_to.get(member.id, member)
             digests.append(
                 Outgoing(
                     key=f"digest:{member.id}:{morning.day.isoformat()}",
-                    group_id=member.group_id,
-                    member_id=member.id,
+                    group_id=to.group_id,
+                    member_id=to.id,
                     message=morning.message,
                     not_before=morning_at,
                     status="missed" if morning.missed else "pending",

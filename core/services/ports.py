@@ -11,6 +11,7 @@ from typing import Protocol, Self
 
 from core.domain.importer import PendingImport
 from core.domain.leads import Action, Event, Lead, Stage
+from core.domain.links import Link, LinkCode, Tries
 from core.domain.members import Group, Member
 from core.domain.messages import Message
 from core.domain.scoring import Standings, Tally
@@ -248,6 +249,52 @@ class ImportRepository(Protocol):
     def drop(self, member_id: int) -> None: ...
 
 
+class LinkRepository(Protocol):
+    """Members linked into one person, the codes that link them, and wrong tries.
+
+    Each row goes with its member: erasing a member (forget-me, the group removed)
+    erases its code, its tries and its link."""
+
+    def put_code(self, code: LinkCode) -> None:
+        """Store `code` in place of the member's last (and forget every expired one)."""
+        ...
+
+    def live_codes(self, now: datetime) -> list[LinkCode]:
+        """Every code not expired by `now` (a few: each lives ten minutes)."""
+        ...
+
+    def drop_code(self, member_id: int) -> None: ...
+
+    def tries(self, member_id: int) -> Tries:
+        """The member's wrong tries (none stored: none made)."""
+        ...
+
+    def put_tries(self, tries: Tries) -> None: ...
+
+    def of(self, member_id: int) -> Link | None:
+        """The link the member is in, as primary or secondary."""
+        ...
+
+    def among(self, member_ids: Collection[int]) -> list[Link]:
+        """The links any of these members is in (for a batch of mornings)."""
+        ...
+
+    def add(self, link: Link) -> None:
+        """Store a new link; Conflict if either member is in one already."""
+        ...
+
+    def save(self, link: Link) -> None:
+        """Write what may change in a link: where its morning goes."""
+        ...
+
+    def drop(self, link: Link) -> None: ...
+
+    def move_lead(self, lead_id: int, member_id: int, number: int) -> None:
+        """Give the lead to `member_id` as `#number` (linking and unlinking move leads
+        between the two members of one person, and only then)."""
+        ...
+
+
 class Outbox(Protocol):
     def add(self, item: Outgoing, now: datetime) -> bool: ...
     def add_many(self, items: list[Outgoing], now: datetime) -> int: ...
@@ -301,6 +348,7 @@ class UnitOfWork(Protocol):
     activities: ActivityRepository
     calendars: CalendarRepository
     imports: ImportRepository
+    links: LinkRepository
     outbox: Outbox
     applied: AppliedKeys
 

@@ -59,9 +59,23 @@ class Turn:
     """
 
     def __init__(
-        self, uow: UnitOfWork, now: datetime, group: Group, member: Member, who: Identity
+        self,
+        uow: UnitOfWork,
+        now: datetime,
+        group: Group,
+        member: Member,
+        who: Identity,
+        *,
+        acting: tuple[Group, Member] | None = None,
+        twin: Member | None = None,
     ) -> None:
         self.uow, self.now, self.group, self.member, self.who = uow, now, group, member, who
+        # Who typed it, in which group: the member of a link (core.services.links) whose
+        # commands run as `member`, its primary. What it logs is recorded, and posted,
+        # there: each group's board counts what was done in that group.
+        self.acting_group, self.acting = acting or (group, member)
+        # The other member of the person, if linked: its board shows the person's streak.
+        self.twin = acting[1] if acting is not None else twin
         assert member.id is not None
         # This member's leads only: a lead of anyone else can't be read, added or saved.
         self.own_leads = uow.leads.of(member.id)
@@ -209,10 +223,11 @@ class Turn:
         """Apply `action` to `lead` as of `at` (default now), and keep it in its history."""
         at = at or self.now
         apply(lead, action, at)
-        assert lead.id is not None and self.member.id is not None and self.group.id is not None
+        assert lead.id is not None and self.acting.id is not None
+        assert self.acting_group.id is not None
         logged_at = None if at == self.now else self.now
         event = Event(lead.id, action, at, lead.stage, note, logged_at=logged_at, how=how)
-        self.uow.events.add(self.group.id, self.member.id, event)
+        self.uow.events.add(self.acting_group.id, self.acting.id, event)
         if self._events is not None:  # in the order of when things happened, as stored
             self._events.append(event)
             self._events.sort(key=lambda e: e.at)
@@ -253,15 +268,17 @@ class Turn:
         return days
 
     def post(self, key: str, message: Message | None) -> None:
-        """Write a group-channel post about this member (if the group has a channel)."""
-        if message is None or self.group.channel is None:
+        """Write a group-channel post about this member (if the group has a channel): in
+        the group the command was typed in."""
+        group, member = self.acting_group, self.acting
+        if message is None or group.channel is None:
             return
-        assert self.group.id is not None and self.member.id is not None
+        assert group.id is not None and member.id is not None
         self.uow.outbox.add(
             Outgoing(
-                f"{key}:{self.member.id}",
-                self.group.id,
-                self.member.id,
+                f"{key}:{member.id}",
+                group.id,
+                member.id,
                 message,
                 self.now,
                 to_channel=True,
@@ -272,7 +289,7 @@ class Turn:
     def celebrate(self, lead: Lead, action: Action) -> None:
         """Celebrate a referral chain that grew, or reached an interview or an offer."""
         message = chain_celebration(
-            self.member.name, self.chain(lead), action, self.member.share_companies
+            self.acting.name, self.chain(lead), action, self.acting.share_companies
         )
         self.post(f"chain:{lead.id}:{action.value}", message)
 
@@ -321,6 +338,9 @@ class Turn:
         for lead in changed:
             self.own_leads.save(lead)  # only what changed in it is written
         self.uow.members.save(self.member)
+        if self.twin is not None and self.twin.streak != self.member.streak:
+            self.twin.streak = self.member.streak  # one person, one streak on both boards
+            self.uow.members.save(self.twin)
 
     def _refresh_changed(self) -> list[Lead]:
         """What `refresh` would recompute, from the leads this turn changed alone: the

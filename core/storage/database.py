@@ -30,6 +30,7 @@ from core.services.ports import (
     GroupRepository,
     ImportRepository,
     LeadRepository,
+    LinkRepository,
     MemberRepository,
     Outbox,
 )
@@ -39,6 +40,7 @@ from core.storage.calendars import SqlCalendars
 from core.storage.events import SqlEvents
 from core.storage.imports import SqlImports
 from core.storage.leases import SqlLeases
+from core.storage.links import SqlLinks
 from core.storage.outbox import SqlOutbox
 from core.storage.repositories import SqlGroups, SqlLeads, SqlMembers
 
@@ -165,6 +167,7 @@ class SqlUnitOfWork:
         self.activities: ActivityRepository = SqlActivities(self.session)
         self.calendars: CalendarRepository = SqlCalendars(self.session)
         self.imports: ImportRepository = SqlImports(self.session)
+        self.links: LinkRepository = SqlLinks(self.session)
         self.outbox: Outbox = SqlOutbox(self.session)
         self.applied: AppliedKeys = SqlApplied(self.session)
         return self

@@ -39,7 +39,7 @@ from core.domain.scoring import (
     scored_as,
 )
 from core.storage import mapping
-from core.storage.tables import EventRow, GroupRow, MemberRow, TallyRow
+from core.storage.tables import EventRow, GroupRow, LeadRow, MemberRow, TallyRow
 
 # Every counted event adds to its day, its month and all time (see TallyRow).
 DAY, MONTH, ALL = "day", "month", "all"
@@ -52,20 +52,22 @@ Tallied: TypeAlias = Counter[tuple[date, Action]]
 
 # Built once: the statements every command runs (see repositories.py).
 _EVENTS = mapping.table(EventRow)
+# A member's history is that of the leads they hold, whoever logged it: a lead that
+# came with a link (core.domain.links) brings its history with it, and takes it back.
+_HELD = select(LeadRow.id).where(LeadRow.member_id == bindparam("member_id")).scalar_subquery()
 _MEMBER_EVENTS = (
-    select(_EVENTS)
-    .where(EventRow.member_id == bindparam("member_id"))
-    .order_by(EventRow.at, EventRow.id)
+    select(_EVENTS).where(EventRow.lead_id.in_(_HELD)).order_by(EventRow.at, EventRow.id)
 )
 # By the lead alone, its member checked on the rows: with the member in the WHERE,
 # SQLite may walk the member's whole history by (member_id, at) for its order.
 _LEAD_EVENTS = (
-    select(_EVENTS)
+    select(_EVENTS, LeadRow.member_id.label("holder"))
+    .join(LeadRow, LeadRow.id == EventRow.lead_id)
     .where(EventRow.lead_id == bindparam("lead_id"))
     .order_by(EventRow.at, EventRow.id)
 )
 _TIMES = select(EventRow.at, EventRow.logged_at).where(
-    EventRow.member_id == bindparam("member_id"),
+    EventRow.lead_id.in_(_HELD),
     EventRow.action.in_(bindparam("actions", expanding=True)),
     EventRow.imported.is_(false()),  # history brought in from a file keeps no streak
 )
@@ -135,7 +137,7 @@ class SqlEvents:
 
     def for_lead(self, member_id: int, lead_id: int) -> list[Event]:
         rows = mapping.run(self._s, _LEAD_EVENTS, {"lead_id": lead_id})
-        return [mapping.event(r) for r in rows if r.member_id == member_id]
+        return [mapping.event(r) for r in rows if r.holder == member_id]
 
     def times(self, member_id: int, actions: Collection[Action]) -> list[tuple[datetime, datetime]]:
         params = {"member_id": member_id, "actions": [action.value for action in actions]}
@@ -147,12 +149,13 @@ class SqlEvents:
         found: dict[int, list[Event]] = {}
         for chunk in mapping.chunks(member_ids):
             query = (
-                select(_EVENTS)
-                .where(EventRow.member_id.in_(chunk), EventRow.at >= first, EventRow.at < until)
+                select(_EVENTS, LeadRow.member_id.label("holder"))
+                .join(LeadRow, LeadRow.id == EventRow.lead_id)
+                .where(LeadRow.member_id.in_(chunk), EventRow.at >= first, EventRow.at < until)
                 .order_by(EventRow.at, EventRow.id)
             )
             for row in mapping.run(self._s, query):
-                found.setdefault(row.member_id, []).append(mapping.event(row))
+                found.setdefault(row.holder, []).append(mapping.event(row))
         return found
 
     def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:

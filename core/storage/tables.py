@@ -206,6 +206,50 @@ class PendingImportRow(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class LinkRow(Base):
+    """Two members, one person (core.domain.links.Link): the secondary resolves to the
+    primary for leads, history and morning. Each member is in one link at most."""
+
+    __tablename__ = "member_links"
+
+    secondary_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    primary_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), unique=True
+    )
+    deliver_id: Mapped[int] = mapped_column(Integer)  # one of the two: where the morning goes
+    # [[lead id, its number], ...]: the leads the secondary brought, given back on unlink.
+    brought: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    linked_at: Mapped[datetime]
+
+
+class LinkCodeRow(Base):
+    """A member's one live link code, kept as a salted SHA-256: the code itself is shown
+    once and never stored."""
+
+    __tablename__ = "link_codes"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    salt: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LinkTriesRow(Base):
+    """A member's wrong link codes in a row, and the wait they earned."""
+
+    __tablename__ = "link_tries"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    wrong: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+
+
 class TallyRow(Base):
     """What a member's scoring actions came to over one span of time: how many times
     each counted (a column per action that can earn points, named as the action) and

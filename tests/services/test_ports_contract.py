@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.domain.leads import Action, Event, Lead, Stage, folded, named
+from core.domain.links import Link, LinkCode, Tries
 from core.domain.members import Group, Member
 from core.domain.messages import Button, Message, MessageKind, Section
 from core.domain.rules import Rule
@@ -26,6 +27,7 @@ from tests.conftest import START, _empty_postgres
 
 Uow = Callable[[], UnitOfWork]
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 
 
 @pytest.fixture(params=["fake", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -736,3 +738,93 @@ def test_a_leads_details_and_a_members_log_settings_are_kept(uow: Uow) -> None:
         member = u.members.by_id(ana.id)
         assert member is not None and member.log_settings == {"minimum": 3, "period": "week"}
         assert u.groups.by_id(group.id).log_preset == "US-NY"
+
+
+# -- links: one person on two platforms ---------------------------------------------------
+
+
+def test_link_codes_are_one_per_member_read_until_they_expire(uow: Uow) -> None:
+    group = add_group(uow)
+    ada, bea = add_member(uow, group, "U1"), add_member(uow, group, "U2")
+    first = LinkCode(ada.id or 0, "00" * 16, "a" * 64, START + 10 * MINUTE)
+    with uow() as u:
+        u.links.put_code(first)
+        u.links.put_code(replace(first, digest="b" * 64))  # in place of the first
+        u.links.put_code(LinkCode(bea.id or 0, "11" * 16, "c" * 64, START + 11 * MINUTE))
+        u.commit()
+    with uow() as u:
+        assert [c.digest for c in u.links.live_codes(START)] == ["b" * 64, "c" * 64]
+        assert [c.member_id for c in u.links.live_codes(START + 10 * MINUTE)] == [bea.id]
+        assert u.links.live_codes(START + 11 * MINUTE) == []
+        u.links.drop_code(bea.id or 0)
+        u.commit()
+    with uow() as u:
+        assert [c.member_id for c in u.links.live_codes(START)] == [ada.id]
+
+
+def test_wrong_tries_are_kept_per_member(uow: Uow) -> None:
+    group = add_group(uow)
+    ada = add_member(uow, group, "U1")
+    with uow() as u:
+        assert u.links.tries(ada.id or 0) == Tries(ada.id or 0)
+        u.links.put_tries(Tries(ada.id or 0, 3))
+        u.links.put_tries(Tries(ada.id or 0, 0, START + HOUR))
+        u.commit()
+    with uow() as u:
+        assert u.links.tries(ada.id or 0) == Tries(ada.id or 0, 0, START + HOUR)
+
+
+def test_a_link_is_read_from_either_member_and_leads_move_between_them(uow: Uow) -> None:
+    slack, discord = add_group(uow, "T1"), add_group(uow, "G1")
+    ada, ana, bea = (
+        add_member(uow, slack, "U1"),
+        add_member(uow, discord, "U1"),
+        add_member(uow, discord, "U2"),
+    )
+    adas, anas = add_lead(uow, ada, 1), add_lead(uow, ana, 1)
+    log(uow, ana, anas, Action.ADDED, START, Stage.NEW)
+    link = Link(ada.id or 0, ana.id or 0, ada.id or 0, START, ((anas.id or 0, 1),))
+    with uow() as u:
+        u.links.add(link)
+        u.links.move_lead(anas.id or 0, ada.id or 0, 2)
+        with pytest.raises(Conflict):
+            u.links.move_lead(adas.id or 0, ada.id or 0, 2)  # #2 is taken
+        u.commit()
+    with uow() as u:
+        assert u.links.of(ada.id or 0) == link and u.links.of(ana.id or 0) == link
+        assert u.links.of(bea.id or 0) is None
+        assert u.links.among([bea.id or 0, ana.id or 0]) == [link]
+        assert [lead.number for lead in u.leads.for_member(ada.id or 0)] == [1, 2]
+        assert u.leads.for_member(ana.id or 0) == []
+        # The history goes with the lead, whoever logged it.
+        assert [e.action for e in u.events.for_member(ada.id or 0)] == [Action.ADDED]
+        assert u.events.for_member(ana.id or 0) == []
+        assert [e.action for e in u.events.for_lead(ada.id or 0, anas.id or 0)] == [Action.ADDED]
+        assert u.events.for_lead(ana.id or 0, anas.id or 0) == []
+        assert list(u.events.between([ada.id or 0], START, START + HOUR)) == [ada.id]
+        with pytest.raises(Conflict):
+            u.links.add(Link(bea.id or 0, ada.id or 0, bea.id or 0, START))
+    with uow() as u:
+        u.links.save(replace(link, deliver_id=ana.id or 0))
+        u.commit()
+    with uow() as u:
+        found = u.links.of(ada.id or 0)
+        assert found is not None and found.deliver_id == ana.id
+        u.links.drop(found)
+        u.commit()
+    with uow() as u:
+        assert u.links.of(ada.id or 0) is None
+
+
+def test_a_members_link_code_and_tries_go_with_it(uow: Uow) -> None:
+    slack, discord = add_group(uow, "T1"), add_group(uow, "G1")
+    ada, ana = add_member(uow, slack, "U1"), add_member(uow, discord, "U1")
+    with uow() as u:
+        u.links.put_code(LinkCode(ada.id or 0, "00" * 16, "a" * 64, START + HOUR))
+        u.links.put_tries(Tries(ada.id or 0, 2))
+        u.links.add(Link(ada.id or 0, ana.id or 0, ada.id or 0, START))
+        u.members.delete(ada)
+        u.commit()
+    with uow() as u:
+        assert u.links.live_codes(START) == [] and u.links.of(ana.id or 0) is None
+        assert u.links.tries(ada.id or 0) == Tries(ada.id or 0)

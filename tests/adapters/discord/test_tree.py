@@ -9,6 +9,7 @@ from typing import Any
 
 from core.services import country_names
 from testkit import discord_payloads as p
+from testkit.discord import MAX_OPTIONS, command_errors
 from testkit.discord_harness import Harness, who
 from tests.adapters.discord.test_interactions import SlowApp
 
@@ -97,3 +98,30 @@ async def test_the_days_offered_for_an_interview_are_the_days_to_come(tmp_path: 
             ("Tomorrow", "tomorrow"),
             ("Wed Mar 4", "2026-03-04"),
         ]
+
+
+async def test_the_synced_tree_carries_link_unlink_and_deliver_within_discords_limits(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path, sync=True) as h:
+        assert h.bot is not None and h.bot.synced is True  # the fake took it: within limits
+        [followthrough] = [c for c in h.fake.commands if c["name"] == "followthrough"]
+        subs = {o["name"]: o for o in followthrough["options"]}
+        assert len(subs) <= MAX_OPTIONS
+        [code] = subs["link"]["options"]
+        assert code["name"] == "code" and not code.get("required")
+        assert not subs["unlink"].get("options")
+        deliver = {o["name"]: o for o in subs["me"]["options"]}["deliver"]
+        assert [c["value"] for c in deliver["choices"]] == ["slack", "discord"]
+
+
+def test_the_fake_refuses_a_tree_discord_would_refuse() -> None:
+    option = {"name": "o", "description": "d", "type": 3}
+    too_many = {"name": "x", "description": "d", "options": [option] * (MAX_OPTIONS + 1)}
+    assert "options" in command_errors([too_many])["0"]
+    assert command_errors([{"name": "Lead", "description": "d"}])["0"]["name"]
+    assert command_errors([{"name": "x", "description": "d" * 101}])["0"]["description"]
+    assert command_errors([{"name": f"c{n}", "description": "d"} for n in range(101)])
+    long = {"name": "x", "description": "d", "choices": [{"name": "n", "value": "v"}] * 26}
+    assert command_errors([{"name": "x", "description": "d", "options": [long]}])
+    assert command_errors([{"name": "x", "description": "d"}]) == {}

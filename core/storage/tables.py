@@ -109,6 +109,8 @@ class MemberRow(Base):
     log_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The SHA-256 of their calendar feed's token: a feed request finds its member by it.
     calendar_digest: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    # When the member chose this group for what they type in the bot's DM.
+    dm_chosen_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 

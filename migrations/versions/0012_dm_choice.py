@@ -1,0 +1,26 @@
+"""the group a member of several chose for what they type in the bot's DM
+
+Revision ID: 0012_dm_choice
+Revises: 0011
+Create Date: 2026-12-08 01:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0012_dm_choice"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("members", sa.Column("dm_chosen_at", sa.DateTime(), nullable=True))
+
+
+def downgrade() -> None:
+    # Plain DROP COLUMN, as 0009 does: a batch copy of `members` would drop the old
+    # table, and with it, through ON DELETE CASCADE, every row that refers to it.
+    op.drop_column("members", "dm_chosen_at")

@@ -278,8 +278,12 @@ class Conversation:
                 return direct.which_group([(g, labels.get(g) or g) for g in groups])
             here = replace(who, workspace_id=workspace)
             if isinstance(heard, direct.DigestReply):
-                return self._digest_reply(here, heard.action, once)
-            return self.handle(here, heard.command, heard.text, once=once, create=False)
+                answer = self._digest_reply(here, heard.action, once)
+            else:
+                answer = self.handle(here, heard.command, heard.text, once=once, create=False)
+            if answer.repeat:  # the same message again: it was typed, not pressed
+                return Message(MessageKind.REPLY, replies.SAYINGS["replayed"], repeat=True)
+            return answer
         except Exception:
             reference = uuid.uuid4().hex[:8]
             log.exception("DM failed [ref %s]: %s", reference, who.platform)

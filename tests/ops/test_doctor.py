@@ -174,7 +174,7 @@ BROKEN: dict[str, tuple[Arrange, str]] = {
     ),
     "missing scopes": (
         fewer_scopes,
-        "slack: the bot token lacks the scopes im:write, users:read, files:write",
+        "slack: the bot token lacks the scopes im:write, im:history, users:read, files:write",
     ),
     "slack unreachable": (
         unreachable_slack,

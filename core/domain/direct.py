@@ -110,7 +110,7 @@ SHORT_HELP = (
 
 def short_help(text: str) -> Message:
     """What anything we can't read gets: the words we do read (once, no questions back)."""
-    return reply(f"I didn't understand {echo(text, 40)}.", Section(SHORT_HELP))
+    return reply(f"I didn't understand “{echo(text, 40)}”.", Section(SHORT_HELP))
 
 
 def which_group(choices: list[tuple[str, str]]) -> Message:

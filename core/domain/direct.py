@@ -97,6 +97,9 @@ def _lead_ref(verb: str, rest: str) -> str:
 # -- the answers only a DM gives ---------------------------------------------------------
 
 CHOOSE = "group"  # the action of a button that picks a group; its `command` is the group's id
+# Buttons a row (and rows a message) every platform shows: a member of more groups than
+# fit is offered the first of them (in the order of their ids).
+ROW, ROWS = 5, 5
 
 SHORT_HELP = (
     "I read what you type here as a command, without the slash:\n"
@@ -116,11 +119,20 @@ def short_help(text: str) -> Message:
 def which_group(choices: list[tuple[str, str]]) -> Message:
     """The question to a member of several groups on the platform: a button per group
     (`choices`: workspace id, its name); nothing was done yet."""
-    buttons = tuple(Button(name, workspace, CHOOSE) for workspace, name in choices)
+    buttons = [Button(name, workspace, CHOOSE) for workspace, name in choices]
+    rows = [buttons[i : i + ROW] for i in range(0, min(len(buttons), ROW * ROWS), ROW)]
     return reply(
         "You're in FollowThrough in more than one server. Which group is this DM for?"
         " I'll remember it; nothing was changed yet.",
-        Section("Choose one, then send your message again.", buttons=buttons),
+        *(
+            Section(
+                "Choose one, then send your message again." if i == 0 else "Or:",
+                None,
+                None,
+                tuple(row),
+            )
+            for i, row in enumerate(rows)
+        ),
     )
 
 

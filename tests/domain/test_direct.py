@@ -99,3 +99,11 @@ def test_the_question_of_which_group_has_a_button_per_group() -> None:
         ("Bootcamp", "G1", "group"),
         ("Alumni", "G2", "group"),
     ]
+
+
+def test_many_groups_are_offered_five_to_a_row_and_five_rows_at_most() -> None:
+    question = which_group([(f"G{n:02}", f"Server {n}") for n in range(30)])
+
+    rows = [section.buttons for section in question.sections]
+    assert [len(row) for row in rows] == [5, 5, 5, 5, 5]
+    assert rows[-1][-1].command == "G24"

@@ -69,8 +69,12 @@ def register(app: AsyncApp, slack: Slack) -> None:
         reply = await slack.core(functools.partial(slack.services.direct, once=once), who, text)
         if reply.repeat:
             log.info("slack DM %s applied already", event.get("ts"))
+        # A message in a thread of the DM is answered in that thread.
+        thread = str(event["thread_ts"]) if event.get("thread_ts") else None
         for page in blocks.pages(reply) or [[]]:
-            await client.chat_postMessage(channel=channel, text=blocks.fallback(reply), blocks=page)
+            await client.chat_postMessage(
+                channel=channel, text=blocks.fallback(reply), blocks=page, thread_ts=thread
+            )
         if reply.attachments:  # an export asked for here: the files follow in the DM
             try:
                 for attachment in reply.attachments:

@@ -43,6 +43,18 @@ async def test_words_typed_in_the_dm_run_as_the_command_and_are_answered_there(
         assert third["channel"] == h.fake.dm_channel(ADA)  # a D... id
 
 
+async def test_a_message_in_a_thread_of_the_dm_is_answered_in_that_thread(
+    tmp_path: Path,
+) -> None:
+    async with harness(tmp_path) as h:
+        await h.ask("list")
+        await h.dm("today", thread_ts="1700000001.000100")
+        (answer,) = await said(h, 1)
+        assert answer["thread_ts"] == "1700000001.000100"
+        await h.dm("list")
+        assert "thread_ts" not in (await said(h, 2))[1]
+
+
 async def test_a_retried_event_is_applied_and_answered_once(tmp_path: Path) -> None:
     async with harness(tmp_path) as h:
         await h.ask("list")

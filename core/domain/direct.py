@@ -137,6 +137,7 @@ def which_group(choices: list[tuple[str, str]]) -> Message:
 
 
 def group_chosen(name: str) -> Message:
+    """The group `name` was chosen for the member's DM."""
     return reply(
         f"Done: what you type here now goes to your group in {typed(name)}."
         " Send your message again, or type `help`."
@@ -144,9 +145,9 @@ def group_chosen(name: str) -> Message:
 
 
 def nothing_to_answer(action: str) -> Message:
-    word = {"done": "done", "replied": "replied", "snooze": "snooze"}.get(action, action)
+    """`done` (`replied`, `snooze`) with no action of the morning still open to it."""
     return reply(
-        f"Nothing from this morning's digest is waiting for `{word}`. Tell me what you did,"
+        f"Nothing from this morning's digest is waiting for `{action}`. Tell me what you did,"
         " e.g. `emailed julie` or `called omar`; `today` shows what is due."
     )
 

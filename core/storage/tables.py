@@ -84,7 +84,8 @@ class MemberRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
-    external_id: Mapped[str] = mapped_column(String(64))
+    # Indexed alone too: a DM names no group, and finds the member's groups by it.
+    external_id: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(128))
     tz: Mapped[str | None] = mapped_column(String(64))
     country: Mapped[str | None] = mapped_column(String(8))

@@ -1,4 +1,5 @@
-"""the group a member of several chose for what they type in the bot's DM
+"""the group a member of several chose for what they type in the bot's DM, and the
+members found by their platform id alone (a DM names no group)
 
 Revision ID: 0012_dm_choice
 Revises: 0011
@@ -18,9 +19,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("members", sa.Column("dm_chosen_at", sa.DateTime(), nullable=True))
+    op.create_index(op.f("ix_members_external_id"), "members", ["external_id"])
 
 
 def downgrade() -> None:
     # Plain DROP COLUMN, as 0009 does: a batch copy of `members` would drop the old
     # table, and with it, through ON DELETE CASCADE, every row that refers to it.
+    op.drop_index(op.f("ix_members_external_id"), table_name="members")
     op.drop_column("members", "dm_chosen_at")

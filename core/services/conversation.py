@@ -16,6 +16,7 @@ from core.domain.calendar import country_of_zone, zone
 from core.domain.commands import CalendarFeed, Command, ImportFile
 from core.domain.dates import recent_days, upcoming_days
 from core.domain.digest import section as digest_section
+from core.domain.direct import Typed
 from core.domain.errors import DomainError, NotAllowed, UsageError
 from core.domain.members import Group, Member
 from core.domain.messages import Button, Message, MessageKind, Section, error, failure
@@ -264,6 +265,10 @@ class Conversation:
         Synchronous, never raises, like `handle`."""
         try:
             heard = direct.read(text)
+            if who.workspace_id and isinstance(heard, direct.Typed):
+                # The platform vouches for the group: the command itself refuses anyone
+                # who is not a member there (one transaction, as a slash command's).
+                return self._typed(who, heard, once)
             groups, chosen = self.dm_groups(who.platform, who.user_id)
             if who.workspace_id:
                 groups = [g for g in groups if g == who.workspace_id]
@@ -278,16 +283,17 @@ class Conversation:
                 return direct.which_group([(g, labels.get(g) or g) for g in groups])
             here = replace(who, workspace_id=workspace)
             if isinstance(heard, direct.DigestReply):
-                answer = self._digest_reply(here, heard.action, once)
-            else:
-                answer = self.handle(here, heard.command, heard.text, once=once, create=False)
-            if answer.repeat:  # the same message again: it was typed, not pressed
-                return Message(MessageKind.REPLY, replies.SAYINGS["replayed"], repeat=True)
-            return answer
+                return _typed_again(self._digest_reply(here, heard.action, once))
+            return self._typed(here, heard, once)
         except Exception:
             reference = uuid.uuid4().hex[:8]
             log.exception("DM failed [ref %s]: %s", reference, who.platform)
             return failure(replies.failed(reference))
+
+    def _typed(self, who: Identity, heard: Typed, once: str | None) -> Message:
+        """A command typed in the DM, run as its slash command in `who`'s group."""
+        answer = self.handle(who, heard.command, heard.text, once=once, create=False)
+        return _typed_again(answer)
 
     def _digest_reply(self, who: Identity, action: str, once: str | None) -> Message:
         """`done` (`replied`, `snooze`) after the digest: the button of that action on the
@@ -423,6 +429,13 @@ class Conversation:
         with self._uow() as uow:
             uow.applied.forget(key)
             uow.commit()
+
+
+def _typed_again(answer: Message) -> Message:
+    """A repeat of a DM's message says so as a typed message's repeat, not a press's."""
+    if answer.repeat:
+        return Message(MessageKind.REPLY, replies.SAYINGS["replayed"], repeat=True)
+    return answer
 
 
 def _profile_zone(tz: str | None, group: Group) -> str | None:

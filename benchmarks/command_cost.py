@@ -17,6 +17,11 @@ spends its time (cProfile, cumulative).
 commands now are (a replayed trigger_id applies once), and prints both costs and their
 ratio, measured in the same run.
 
+`--dm` also types every command in the bot's DM (`Conversation.direct`: the same words
+without the slash, each with the message's once key, in the member's one group, found
+as on Discord: a DM that names no group), and prints both costs and their ratio,
+measured in the same run.
+
 PostgreSQL: see `benchmarks.common` (schema `bench_command_cost`, dropped afterwards).
 """
 
@@ -45,12 +50,27 @@ def name_of(command: str, text: str) -> str:
 KEYS = itertools.count()
 
 
+def dm_words(command: str, text: str) -> str:
+    """What a member types in the DM for `command text`: the words without the slash."""
+    return text if command in ("/lead", "/followthrough") else f"{command.lstrip('/')} {text}"
+
+
 def one_pass(
-    app: FollowThrough, members: list[Identity], command: str, text: str, keyed: bool = False
+    app: FollowThrough,
+    members: list[Identity],
+    command: str,
+    text: str,
+    keyed: bool = False,
+    dm: bool = False,
 ) -> None:
     for who in members:
         if (command, text) == HOME:
             app.conversation.home(who)
+        elif dm:
+            # As on Discord, whose DM vouches for no group: the member's groups are read
+            # first (a Slack DM names its workspace, and skips that read).
+            anywhere = Identity(who.platform, "", who.user_id, who.name)
+            app.conversation.direct(anywhere, dm_words(command, text), once=f"bench:{next(KEYS)}")
         else:
             app.conversation.handle(
                 who, command, text, once=f"bench:{next(KEYS)}" if keyed else None
@@ -58,11 +78,12 @@ def one_pass(
 
 
 def measure(
-    url: str, members: int, runs: int, profile: str | None, keyed: bool = False
+    url: str, members: int, runs: int, profile: str | None, keyed: bool = False, dm: bool = False
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Milliseconds per command, the median of `runs` passes over every member; with
-    `keyed`, the same with a once key per command, its passes taken in turn with the
-    plain ones (same data, same moment of the machine)."""
+    `keyed`, the same with a once key per command (with `dm`, typed in the DM instead),
+    its passes taken in turn with the plain ones (same data, same moment of the
+    machine)."""
     with build(Settings(database_url=url), migrate=True) as services:
         app = services.app
         people = [Identity("slack", "T0BENCH", f"U{n:09d}", f"Member {n}") for n in range(members)]
@@ -74,16 +95,16 @@ def measure(
             name = name_of(command, text)
 
             def work(keys: bool = False, c: str = command, t: str = text) -> None:
-                one_pass(app, people, c, t, keys)
+                one_pass(app, people, c, t, keys, dm=keys and dm)
 
             work()  # warm-up: caches, and the first of each kind of event
             plain, once = [], []
             for _ in range(runs):
                 plain.append(timed(work)[0])
-                if keyed:
+                if keyed or dm:
                     once.append(timed(lambda: work(True))[0])
             costs[name] = 1000 * statistics.median(plain) / members
-            if keyed:
+            if keyed or dm:
                 keyed_costs[name] = 1000 * statistics.median(once) / members
             if name == profile:
                 profiler = cProfile.Profile()
@@ -104,18 +125,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--profile", metavar="COMMAND", help="cProfile one pass of COMMAND")
     parser.add_argument("--once", action="store_true", help="each command with a once key too")
+    parser.add_argument("--dm", action="store_true", help="each command typed in the DM too")
     args = parser.parse_args(argv)
     print(
         f"the core alone, one thread, {args.members} members, median of {args.runs} passes",
         flush=True,
     )
     for database, url in databases(args.database, "bench_command_cost"):
-        plain, keyed = measure(url, args.members, args.runs, args.profile, args.once)
+        plain, keyed = measure(url, args.members, args.runs, args.profile, args.once, args.dm)
         print(report(database, plain), flush=True)
         if keyed:
-            print(report("  once key", keyed), flush=True)
+            print(report("  in a DM" if args.dm else "  once key", keyed), flush=True)
             ratios = ", ".join(f"{name} {keyed[name] / plain[name]:.2f}" for name in plain)
-            print(f"{'  ratio':<10} keyed/plain: {ratios}", flush=True)
+            label = "dm/slash" if args.dm else "keyed/plain"
+            print(f"{'  ratio':<10} {label}: {ratios}", flush=True)
     return 0
 
 

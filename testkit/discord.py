@@ -35,6 +35,10 @@ TOKEN = "fake-discord-token"
 CDN_CHANNEL = 700000000000000009  # where a command's attachments are kept
 APP_ID = 700000000000000001
 BOT_ID = 700000000000000002
+# Gateway intents (IDENTIFY's `intents`): which dispatches a session is sent.
+GUILD_MESSAGES = 1 << 9
+DM_MESSAGES = 1 << 12
+MESSAGE_CONTENT = 1 << 15  # privileged
 BOT_USER = {
     "id": str(BOT_ID),
     "username": "FollowThrough",
@@ -362,6 +366,7 @@ class FakeDiscord:
         self._window: collections.deque[float] = collections.deque()
         self._nonces: dict[tuple[int, str], dict[str, Any]] = {}
         self._sockets: list[web.WebSocketResponse] = []
+        self._intents: dict[int, int] = {}  # id(socket) -> the intents it identified with
         self._seq = 0
         self._changed = asyncio.Condition()
         self._answer_waiters: dict[str, asyncio.Future[float]] = {}
@@ -823,6 +828,7 @@ class FakeDiscord:
                 await ws.close(code=4004, message=b"Authentication failed.")
                 return
             self.identifies += 1
+            self._intents[id(ws)] = int(data.get("intents") or 0)
             ready = {
                 "v": 10,
                 "user": BOT_USER,
@@ -841,6 +847,74 @@ class FakeDiscord:
     async def _send(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
         self._seq += 1
         await ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+
+    def typed(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        author: dict[str, Any] | None = None,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """The MESSAGE_CREATE of `user_id` typing `text` in their DM with the bot (or,
+        with `guild_id`, in that server's `channel_id`): the message is kept in its
+        channel, as Discord keeps it. `author` overrides who wrote it (another bot);
+        `extra` any field (a `type`, a `webhook_id`)."""
+        if guild_id is None:
+            channel = self.dm_channels.setdefault(user_id, self.new_id())
+        else:
+            channel = channel_id or next(iter(self.channels), self.new_id())
+        message: dict[str, Any] = {
+            "id": str(self.new_id()),
+            "channel_id": str(channel),
+            "author": author
+            or {
+                "id": str(user_id),
+                "username": f"u{user_id}",
+                "discriminator": "0",
+                "avatar": None,
+                "global_name": None,
+            },
+            "content": text,
+            "timestamp": "2026-03-02T08:00:00.000000+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "components": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+            "_typed": True,  # the fake's own mark: typed in Discord, not sent over REST
+            **extra,
+        }
+        if guild_id is not None:
+            message["guild_id"] = str(guild_id)
+        self.messages.setdefault(channel, []).append(message)
+        return message
+
+    async def deliver(self, message: dict[str, Any]) -> int:
+        """Send `message`'s MESSAGE_CREATE to each session whose intents ask for it, as
+        Discord does: a DM's with DM_MESSAGES, a server's with GUILD_MESSAGES, its
+        content only with MESSAGE_CONTENT (a DM keeps its content without). Returns
+        how many sessions it was sent to."""
+        sent = 0
+        in_guild = "guild_id" in message
+        for ws in list(self._sockets):
+            intents = self._intents.get(id(ws), 0)
+            if not intents & (GUILD_MESSAGES if in_guild else DM_MESSAGES):
+                continue
+            data = message
+            if in_guild and not intents & MESSAGE_CONTENT:
+                data = {**message, "content": "", "embeds": [], "attachments": []}
+            await self._send(ws, "MESSAGE_CREATE", data)
+            sent += 1
+        return sent
 
     async def dispatch(self, event: str, data: Any) -> None:
         """Send a DISPATCH to every connected gateway session."""

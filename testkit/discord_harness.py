@@ -120,6 +120,28 @@ class Harness:
         assert self.bot is not None
         self.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
 
+    def feed_message(self, message: dict[str, Any]) -> None:
+        """What the gateway does with a MESSAGE_CREATE (see `FakeDiscord.typed`)."""
+        assert self.bot is not None
+        self.bot._connection.parse_message_create(message)  # type: ignore[arg-type]
+
+    async def dm(
+        self, user_id: int, text: str, count: int = 1, **extra: Any
+    ) -> list[dict[str, Any]]:
+        """`user_id` types `text` in their DM with the bot; the bot's answers there (waits
+        for `count` more of them)."""
+        channel = self.fake.dm_channels.get(user_id)
+        before = len(self.bot_said(channel)) if channel is not None else 0
+        message = self.fake.typed(user_id, text, **extra)
+        self.feed_message(message)
+        channel = int(message["channel_id"])
+        await self.fake.wait(lambda: len(self.bot_said(channel)) >= before + count)
+        return self.bot_said(channel)[before:]
+
+    def bot_said(self, channel: int) -> list[dict[str, Any]]:
+        """What the bot posted in `channel`, in order (not what members typed there)."""
+        return [m for m in self.fake.messages.get(channel, []) if not m.get("_typed")]
+
     async def interact(self, payload: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
         """Feed `payload`; return the answer the member sees (the last message sent)."""
         self.feed(payload)

@@ -9,7 +9,6 @@ from typing import Any
 
 from aiohttp import web
 
-from bots.slack.manifest import BOT_SCOPES
 from testkit import discord as fake_discord
 from testkit.discord import FakeDiscord
 from testkit.slack import FakeSlack
@@ -18,7 +17,6 @@ from testkit.slack import FakeSlack
 class DoctorSlack(FakeSlack):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.scopes: tuple[str, ...] = BOT_SCOPES
         # channel -> its conversations.info fields, or an error code
         self.channels: dict[str, dict[str, Any] | str] = {}
 

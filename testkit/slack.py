@@ -38,11 +38,13 @@ import re
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from bots.slack.manifest import BOT_SCOPES
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -241,6 +243,7 @@ class FakeSlack:
         publish_window: float = 60.0,
         delay: float = 0.0,
         upload_limit: int = MAX_FILE_BYTES,
+        scopes: Collection[str] | None = None,
     ) -> None:
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url id, body)
@@ -250,6 +253,9 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, str] = {BOT_TOKEN: TEAM}  # bot token -> team
         self.app_tokens = {APP_TOKEN}
+        # The bot scopes the app was granted: what its manifest asks for, unless a test
+        # installs an older one.
+        self.scopes: tuple[str, ...] = BOT_SCOPES if scopes is None else tuple(scopes)
         self.unreachable: dict[str, str] = {}  # user -> conversations.open error
         self.channel_errors: dict[str, str] = {}  # channel -> chat.postMessage error
         self.fail: dict[str, list[tuple[int, str, float | None]]] = {}  # method -> queue
@@ -371,6 +377,27 @@ class FakeSlack:
 
     def dm_channel(self, user: str) -> str:
         return "D" + user[1:]
+
+    def typed_in_dm(self, user: str, text: str, **extra: Any) -> dict[str, Any] | None:
+        """The `message` event Slack sends when `user` types `text` in their DM with the
+        bot (`message.im`), or None when it sends none: the app wasn't granted
+        `im:history` (Slack delivers message.im only with it). `extra` overrides fields
+        (a `subtype`, a `bot_id`, the bot's own `user`)."""
+        if "im:history" not in self.scopes:
+            return None
+        ts = f"{1700000000 + next(self._ts)}.000200"
+        return {
+            "type": "message",
+            "channel": self.dm_channel(user),
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+            "channel_type": "im",
+            "client_msg_id": f"msg-{ts}",
+            "team": TEAM,
+            **extra,
+        }
 
     def share(
         self,

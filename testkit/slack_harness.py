@@ -175,6 +175,24 @@ class Harness:
         )
         return await self.post(body, content_type="application/json", headers=headers)
 
+    async def dm(
+        self, text: str, *, user: str = ADA, event_id: str | None = None, **extra: Any
+    ) -> tuple[dict[str, Any], str]:
+        """`user` types `text` in their DM with the bot: the signed `message.im` event, as
+        Slack delivers it (refused here if Slack would send none). Returns the event and
+        its event_id (to send again as a retry)."""
+        event = self.fake.typed_in_dm(user, text, **extra)
+        assert event is not None, "Slack sends message.im only to an app granted im:history"
+        self.hooks += 1
+        event_id = event_id or f"Ev{self.hooks:08d}"
+        status, _ = await self.event(event, event_id=event_id)
+        assert status == 200
+        return event, event_id
+
+    def dm_answers(self, user: str = ADA) -> list[dict[str, Any]]:
+        """What the bot posted in `user`'s DM, in order."""
+        return self.fake.posts(self.fake.dm_channel(user))
+
 
 async def listeners_done(timeout: float = 10.0) -> None:
     """Let Bolt's listeners still running (the Home tab published after an answer) end

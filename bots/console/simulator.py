@@ -178,12 +178,16 @@ class Simulator:
                 join()
         self.advance(target)
 
-    def say(self, name: str, text: str) -> None:
+    def say(self, name: str, text: str, *, dm: bool = False) -> None:
+        """`name` types `text`: a slash command, or (`dm`) words in their DM with the bot."""
         if name not in self.members:
             known = [m for m in self.members if m.casefold() == name.casefold()]
             hint = f" (did you mean {known[0]}?)" if known else ""
             raise ValueError(f"unknown member {name}{hint}; declare them with `member {name}`")
         command, _, rest = text.strip().partition(" ")
+        if dm:
+            self._typed(name, text)
+            return
         if command not in ("/lead", "/followthrough", "/leaderboard"):
             raise ValueError("a member types `/lead ...`, `/followthrough ...` or `/leaderboard`")
         if not self.started:
@@ -196,6 +200,14 @@ class Simulator:
             answer = self.app.conversation.handle(who, command, rest)
         self.emit(Output(self.clock.now().astimezone(ZoneInfo(tz)), name, answer))
         self.deliver()  # what the command caused (a celebration) goes out now
+
+    def _typed(self, name: str, text: str) -> None:
+        if not self.started:
+            raise ValueError("set the clock first: `at YYYY-MM-DD HH:MM`")
+        who, tz = self.members[name]
+        answer = self.app.conversation.direct(who, text)
+        self.emit(Output(self.clock.now().astimezone(ZoneInfo(tz)), name, answer))
+        self.deliver()
 
     def import_file(self, who: Identity, path: str) -> Message:
         """The preview of a file a member names, from the script's folder."""
@@ -275,6 +287,8 @@ def _instant(when: str, tz: ZoneInfo) -> datetime:
 
 
 _SAY = re.compile(r"^(?P<name>[^\s:]+):\s*(?P<text>/.*)$")
+# `ana (dm): emailed julie`: what a member types in their DM with the bot, no slash.
+_DM = re.compile(r"^(?P<name>[^\s:]+)\s+\(dm\):\s*(?P<text>.*)$")
 # A comment starts with a `#` that begins the line or a word of its own: `#12` is a lead.
 _COMMENT = re.compile(r"(^|\s)#(\s.*)?$")
 
@@ -311,6 +325,10 @@ def _play(sim: Simulator, lines: Iterable[str]) -> None:
             said = _SAY.match(line)
             if said:
                 sim.say(said["name"], said["text"])
+                continue
+            typed = _DM.match(line)
+            if typed:
+                sim.say(typed["name"], typed["text"], dm=True)
                 continue
             word, *args = line.split()
             match word:

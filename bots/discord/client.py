@@ -1,5 +1,6 @@
-"""The discord.py client: no privileged intents, buttons registered once, guild removal
-erasing the group, commands synced only when their definition changed."""
+"""The discord.py client: no privileged intents, buttons registered once, a member's DM
+read as their command, guild removal erasing the group, commands synced only when their
+definition changed."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bots.discord import direct
 from bots.discord import tree as commands
 from bots.discord.interactions import PLATFORM, Presses
 from bots.discord.messenger import DiscordMessenger, InvalidRequests, Window, http_trace
@@ -87,6 +89,10 @@ class Bot(discord.Client):
         self.options = options or Options()
         intents = discord.Intents.none()
         intents.guilds = True  # not privileged: guild join/remove, and the channel cache
+        # Not privileged: what members type in their DM with the bot (bots.discord.direct).
+        # DMs keep their content without the privileged message_content intent, and no
+        # server channel's messages are sent for this one.
+        intents.dm_messages = True
         self.invalid = InvalidRequests()
         # Discord's global limit is per bot token: processes sharing one split it.
         self.window = Window(self.options.rate)
@@ -135,6 +141,10 @@ class Bot(discord.Client):
 
     async def on_ready(self) -> None:
         log.info("Discord gateway ready: %d guilds", len(self.guilds))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A member typed in their DM with the bot; anything else is left alone."""
+        await direct.typed(self, message)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server (kicked, banned, left, deleted): erase its group.

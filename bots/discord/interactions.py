@@ -47,15 +47,18 @@ def identity(interaction: discord.Interaction[Any]) -> Identity:
 
 def dm_group(app: Conversation, user_id: str, hint: str | None = None) -> str:
     """The workspace a DM of `user_id` acts in (a DM carries no group of its own): their
-    one group on Discord, or the one `hint` names if it is theirs. Else the SAYINGS key
+    one group on Discord, or the one `hint` names if it is theirs, or the one they chose
+    for their DM (`Conversation.choose_group`). Else the SAYINGS key
     of why not (a workspace id is digits: never one): they have none, it isn't theirs, or
     there are several. Reads the core: call it off the loop."""
-    groups = app.workspaces(PLATFORM, user_id)
+    groups, chosen = app.dm_groups(PLATFORM, user_id)
     if not groups:
         return "no_group"
     if hint is not None:
         return hint if hint in groups else "not_yours"
-    return groups[0] if len(groups) == 1 else "which_group"
+    if len(groups) == 1:
+        return groups[0]
+    return chosen or "which_group"
 
 
 async def tenant(
@@ -176,6 +179,9 @@ async def _press(interaction: discord.Interaction[Any], button: CommandButton) -
     if not await defer(interaction, update=True):
         return
     client = interaction.client
+    if button.pointer.choose is not None:
+        await _choose(interaction, button, button.pointer.choose)
+        return
     custom_id = button.item.custom_id or ""
     message = interaction.message
     try:
@@ -210,6 +216,25 @@ async def _press(interaction: discord.Interaction[Any], button: CommandButton) -
         log.info("press applied already: interaction=%s", interaction.id)
     if answer.kind is MessageKind.ERROR:
         client.presses.release(message_id, custom_id)
+    await _answer_press(interaction, button, answer)
+
+
+async def _choose(
+    interaction: discord.Interaction[Any], button: CommandButton, guild_id: str
+) -> None:
+    """A group chosen for what the presser types in their DM: kept if they are a member
+    there (the core checks it), else nothing changes. Choosing again is harmless."""
+    client = interaction.client
+    guild = client.get_guild(int(guild_id))
+    name = guild.name if guild is not None else guild_id
+    try:
+        answer: Message = await client.core(
+            client.app.choose_group, PLATFORM, str(interaction.user.id), guild_id, name
+        )
+    except Exception:
+        log.exception("group choice failed: interaction=%s", interaction.id)
+        await answer_error(interaction, SAYINGS["broken"])
+        return
     await _answer_press(interaction, button, answer)
 
 

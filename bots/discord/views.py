@@ -6,7 +6,9 @@ it (`ft2:s:<row>:<embed>:<section>:<button>`): the press runs the button stored 
 the member that DM was for, in its group. A button on a reply to a command carries the
 command (`ft2:r:<embed>:<command>:<text>`), which runs as the presser, in the server the
 press came from (or, in a DM, in the presser's one group): what they could have typed.
-Digests sent before this format (`ft1:<guild>:<owner>:...`) are read like reply
+A button offering a group for what the presser types in their DM names the guild
+(`ft2:g:<embed>:<guild>`), taken only if the presser is a member there. Digests sent
+before this format (`ft1:<guild>:<owner>:...`) are read like reply
 buttons, their guild only a pointer checked against the presser's own groups. Nothing
 is stored per message, so a press on yesterday's message is understood by any process
 after any restart.
@@ -21,7 +23,7 @@ from typing import Any
 import discord
 
 from bots.discord.render import MAX_LABEL, MAX_ROWS, Part, cut
-from core.services import Button
+from core.services import CHOOSE_GROUP, Button
 
 MAX_CUSTOM_ID = 100
 SENT = r"ft2:s:(?P<row>[0-9]{1,19}):(?P<embed>[0-9]):(?P<section>[0-9]{1,3}):(?P<index>[0-9])"
@@ -30,7 +32,8 @@ LEGACY = (
     r"ft1:(?P<guild>[0-9]{1,20}):[0-9]{1,20}:(?P<l_embed>[0-9]):"
     r"(?P<l_command>[a-z-]{1,20}):(?P<l_text>[^\n]{1,60})"
 )
-TEMPLATE = f"{SENT}|{REPLY}|{LEGACY}"
+CHOICE = r"ft2:g:(?P<g_embed>[0-9]):(?P<choose>[0-9]{1,20})"
+TEMPLATE = f"{SENT}|{REPLY}|{LEGACY}|{CHOICE}"
 STYLES = {
     "done": discord.ButtonStyle.success,
     "replied": discord.ButtonStyle.primary,
@@ -52,6 +55,7 @@ class Pointer:
     command: str = ""
     text: str = ""
     guild: str | None = None
+    choose: str | None = None  # a group (guild id) offered for the presser's DM
 
     @classmethod
     def parse(cls, value: str) -> Pointer | None:
@@ -67,6 +71,8 @@ class Pointer:
             )
         if match["command"] is not None:
             return cls(int(match["r_embed"]), command=match["command"], text=match["text"])
+        if match["choose"] is not None:
+            return cls(int(match["g_embed"]), choose=match["choose"])
         return cls(
             int(match["l_embed"]),
             command=match["l_command"],
@@ -89,6 +95,15 @@ def reply_id(embed: int, button: Button) -> str:
     value = f"ft2:r:{embed}:{command.lstrip('/')}:{text}"
     if len(value) > MAX_CUSTOM_ID or not re.fullmatch(REPLY, value):
         raise ValueError(f"a button's command does not fit a custom id: {button.command!r}")
+    return value
+
+
+def choice_id(embed: int, button: Button) -> str:
+    """A button offering a group for the presser's DM: the group's guild id (a pointer,
+    checked against the presser's own groups when pressed)."""
+    value = f"ft2:g:{embed}:{button.command}"
+    if len(value) > MAX_CUSTOM_ID or not re.fullmatch(CHOICE, value):
+        raise ValueError(f"not a group a button can offer: {button.command!r}")
     return value
 
 
@@ -151,11 +166,12 @@ def view(part: Part, outbox_id: int | None = None) -> discord.ui.View | None:
         if row >= MAX_ROWS:
             break
         for index, button in enumerate(buttons):
-            value = (
-                reply_id(embed, button)
-                if outbox_id is None
-                else sent_id(outbox_id, embed, section, index)
-            )
+            if button.action == CHOOSE_GROUP:
+                value = choice_id(embed, button)
+            elif outbox_id is None:
+                value = reply_id(embed, button)
+            else:
+                value = sent_id(outbox_id, embed, section, index)
             out.add_item(
                 CommandButton(
                     value,

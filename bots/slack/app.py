@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.runtime.workers import CoreWorkers
-from bots.slack import actions, commands, events, home, imports
+from bots.slack import actions, commands, direct, events, home, imports
 from bots.slack.config import SlackConfig
 from bots.slack.context import Slack
 from bots.slack.oauth import Installations
@@ -98,6 +98,6 @@ def create_app(
         )
     else:
         app = AsyncApp(client=web_client(config, config.bot_token), **common)  # type: ignore[arg-type]
-    for area in (commands, actions, home, events, imports):
+    for area in (commands, actions, home, events, imports, direct):
         area.register(app, slack)
     return app, slack

@@ -14,10 +14,21 @@ from urllib.parse import urlsplit
 from core.services import COMMANDS
 
 # Exactly what the adapter calls: slash commands, DMs and group posts, conversations.open,
-# users.info (admin flags, time zone), the export upload, and files.info with the download
-# of a file a member shares in their DM to import. No user scopes.
-BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "files:write", "files:read")
-BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked", "file_shared")
+# users.info (admin flags, time zone), the export upload, files.info with the download
+# of a file a member shares in their DM to import, and what members type in their DM
+# with the bot: Slack delivers `message.im` only with `im:history` (its reference page
+# for that scope lists the event), the narrowest scope that does it; no channel is ever
+# read (no channels:history, groups:history or mpim:history). No user scopes.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "users:read",
+    "files:write",
+    "files:read",
+)
+BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked", "file_shared", "message.im")
 DESCRIPTION_LIMIT = 2000  # Slack's limit on a slash command's description is far lower
 COMMAND_DESCRIPTION_LIMIT = 100  # …as is its usage hint
 USAGE_HINT_LIMIT = 1000
@@ -91,7 +102,8 @@ def manifest(*, url: str | None = None, oauth: bool = False) -> dict[str, Any]:
             "app_home": {
                 "home_tab_enabled": True,
                 "messages_tab_enabled": True,  # off, DMs fail with messages_tab_disabled
-                "messages_tab_read_only_enabled": False,  # members may type /lead there
+                # Members may type there: /lead, or the same words without the slash.
+                "messages_tab_read_only_enabled": False,
             },
             "bot_user": {"display_name": "FollowThrough", "always_online": True},
             "slash_commands": commands,

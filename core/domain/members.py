@@ -71,6 +71,9 @@ class Member:
     offer_since: datetime | None = None  # earliest pending offer, for offer-leverage
     streak_days: int = 0
     streak_last: date | None = None
+    # When they last chose this group for what they type in the bot's DM (a DM names no
+    # group; a member of several is asked once): the latest choice is the one in force.
+    dm_chosen_at: datetime | None = None
     id: int | None = None
 
     @property

@@ -8,7 +8,9 @@ must know first (an organiser command, a channel named), calls `Conversation.han
 `Messenger`. Member-typed text inside a message is marked: pass every text through
 `render` with the platform's escape function. A file the member sends to import goes to
 `Conversation.import_file` (at most `MAX_IMPORT_BYTES`: a bigger one is announced by its
-size, not downloaded). The command table `COMMANDS` is data:
+size, not downloaded). What a member types in the bot's DM goes to
+`Conversation.direct`, and a button of action `CHOOSE_GROUP` (its command is a group's
+workspace id) to `Conversation.choose_group`. The command table `COMMANDS` is data:
 manifests, command trees and help are generated from it.
 """
 
@@ -16,6 +18,7 @@ from core.domain.builder import parse_time
 from core.domain.calendar import check_country, countries, country_names, zone, zone_names
 from core.domain.catalog import COMMANDS, CommandSpec, OptionSpec, SubcommandSpec
 from core.domain.commands import Command
+from core.domain.direct import CHOOSE as CHOOSE_GROUP
 from core.domain.errors import DomainError, UsageError
 from core.domain.importer import MAX_BYTES as MAX_IMPORT_BYTES
 from core.domain.messages import Attachment, Button, Message, MessageKind, Outcome, Section
@@ -34,6 +37,7 @@ from core.services.ports import Delivery, Failure, Messenger, SendError
 from core.services.turn import Identity
 
 __all__ = [
+    "CHOOSE_GROUP",
     "COMMANDS",
     "MAX_COMMAND",
     "MAX_IMPORT_BYTES",

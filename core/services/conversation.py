@@ -11,16 +11,18 @@ from dataclasses import replace
 from datetime import datetime, time
 from typing import Any
 
-from core.domain import parser, replies
+from core.domain import direct, parser, replies
 from core.domain.calendar import country_of_zone, zone
 from core.domain.commands import CalendarFeed, Command, ImportFile
 from core.domain.dates import recent_days, upcoming_days
+from core.domain.digest import section as digest_section
+from core.domain.direct import Typed
 from core.domain.errors import DomainError, NotAllowed, UsageError
 from core.domain.members import Group, Member
-from core.domain.messages import Button, Message, MessageKind, error, failure
+from core.domain.messages import Button, Message, MessageKind, Section, error, failure
 from core.domain.planning import schedule
 from core.domain.text import clean
-from core.services import calendars, home
+from core.services import calendars, home, reads
 from core.services.groups import Groups, group_of, known
 from core.services.handlers import for_the_person, handler, once_only, reads_only
 from core.services.ports import Clock, Conflict, UnitOfWork
@@ -242,6 +244,120 @@ class Conversation:
             answer = _with_welcome(answer, member, group)
         return replace(answer, changed=new or not reads_only(command))
 
+    # -- the bot's DM -----------------------------------------------------------------
+
+    def direct(
+        self,
+        who: Identity,
+        text: str,
+        *,
+        once: str | None = None,
+        names: dict[str, str] | None = None,
+    ) -> Message:
+        """Answer words a member typed in the bot's DM (core.domain.direct): a command as
+        if typed with its slash, a short reply to the morning's digest, or the short help.
+
+        `who.workspace_id` is the group the platform vouches for (Slack: the installation
+        the DM came through), or "" where it vouches for none (a Discord DM): then the
+        member's one group on the platform, or the one they chose; a member of several who
+        hasn't chosen is asked (buttons named by `names`, workspace id -> name). Nothing
+        creates a group or a member. `once` as for `handle` (the message's own id).
+        Synchronous, never raises, like `handle`."""
+        try:
+            heard = direct.read(text)
+            if who.workspace_id and isinstance(heard, direct.Typed):
+                # The platform vouches for the group: the command itself refuses anyone
+                # who is not a member there (one transaction, as a slash command's).
+                return self._typed(who, heard, once)
+            groups, chosen = self.dm_groups(who.platform, who.user_id)
+            if who.workspace_id:
+                groups = [g for g in groups if g == who.workspace_id]
+                chosen = who.workspace_id if groups else None
+            if not groups:
+                return error(replies.NOT_JOINED)
+            if heard is None:
+                return direct.short_help(text)
+            workspace = groups[0] if len(groups) == 1 else chosen
+            if workspace is None:
+                labels = names or {}
+                return direct.which_group([(g, labels.get(g) or g) for g in groups])
+            here = replace(who, workspace_id=workspace)
+            if isinstance(heard, direct.DigestReply):
+                return _typed_again(self._digest_reply(here, heard.action, once))
+            return self._typed(here, heard, once)
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("DM failed [ref %s]: %s", reference, who.platform)
+            return failure(replies.failed(reference))
+
+    def _typed(self, who: Identity, heard: Typed, once: str | None) -> Message:
+        """A command typed in the DM, run as its slash command in `who`'s group."""
+        answer = self.handle(who, heard.command, heard.text, once=once, create=False)
+        return _typed_again(answer)
+
+    def _digest_reply(self, who: Identity, action: str, once: str | None) -> Message:
+        """`done` (`replied`, `snooze`) after the digest: the button of that action on the
+        one action still due this morning, pressed; with several, a button each to choose
+        from; with none, what to type instead."""
+        with self._uow() as uow:
+            group, member = known(uow, who)
+            if group is None or member is None:
+                return error(replies.NOT_JOINED)
+            due = reads.nudges_today(Turn(uow, self.clock.now(), group, member, who))
+        matches = [
+            (found, button)
+            for found in map(digest_section, due)
+            for button in found.buttons
+            if button.action == action
+        ]
+        if not matches:
+            return direct.nothing_to_answer(action)
+        if len(matches) == 1:
+            command, text = matches[0][1].parts
+            return self.handle(who, command, text, once=once, create=False)
+        return direct.which_action(
+            action, [Section(found.text, buttons=(button,)) for found, button in matches]
+        )
+
+    def dm_groups(self, platform: str, user_id: str) -> tuple[list[str], str | None]:
+        """The groups (workspace ids) on `platform` where `user_id` is a member, and the
+        one they chose for their DM (None: none chosen, or not theirs any more). Reads."""
+        with self._uow() as uow:
+            groups = uow.members.workspaces_of(platform, user_id)
+            if len(groups) < 2:
+                return groups, None
+            latest: tuple[datetime, str] | None = None
+            for workspace in groups:
+                group = uow.groups.get(platform, workspace)
+                member = None
+                if group is not None and group.id is not None:
+                    member = uow.members.get(group.id, user_id, lock=False)
+                at = None if member is None else member.dm_chosen_at
+                if at is not None and (latest is None or at > latest[0]):
+                    latest = (at, workspace)
+        return groups, None if latest is None else latest[1]
+
+    def choose_group(self, platform: str, user_id: str, workspace: str, name: str) -> Message:
+        """A member of several groups chose `workspace` (named `name`) for their DM: kept
+        until they choose another. A workspace that isn't one of theirs changes nothing.
+        Synchronous, never raises."""
+        try:
+            with self._uow() as uow:
+                group = uow.groups.get(platform, workspace)
+                member = None
+                if group is not None and group.id is not None:
+                    member = uow.members.get(group.id, user_id)
+                if member is None:
+                    return error(replies.SAYINGS["not_yours"])
+                member.dm_chosen_at = self.clock.now()
+                uow.members.save(member)
+                uow.commit()
+            return direct.group_chosen(name)
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("DM group choice failed [ref %s]: %s", reference, platform)
+            return failure(replies.failed(reference))
+
     def home(self, who: Identity) -> Message:
         """A member's overview (Slack's App Home): today, pipeline, streak, settings.
 
@@ -354,6 +470,13 @@ def person(uow: UnitOfWork, member: Member) -> Member | None:
     if found is None or found.secondary_id != member.id:
         return None
     return uow.members.by_id(found.primary_id)
+
+
+def _typed_again(answer: Message) -> Message:
+    """A repeat of a DM's message says so as a typed message's repeat, not a press's."""
+    if answer.repeat:
+        return Message(MessageKind.REPLY, replies.SAYINGS["replayed"], repeat=True)
+    return answer
 
 
 def _profile_zone(tz: str | None, group: Group) -> str | None:

@@ -74,6 +74,16 @@ _MEMBER = select(*_MEMBER_COLUMNS).where(
     _MEMBERS.c.group_id == bindparam("group_id"), _MEMBERS.c.external_id == bindparam("external_id")
 )
 _MEMBER_LOCKED = _MEMBER.with_for_update()
+# Every DM reads this first (a DM names no group): built once, by the members' own index.
+_WORKSPACES_OF = (
+    select(_GROUPS.c.external_id)
+    .join(_MEMBERS, _MEMBERS.c.group_id == _GROUPS.c.id)
+    .where(
+        _GROUPS.c.platform == bindparam("platform"),
+        _MEMBERS.c.external_id == bindparam("user"),
+    )
+    .order_by(_GROUPS.c.external_id)
+)
 _MEMBER_BY_ID = select(*_MEMBER_COLUMNS).where(_MEMBERS.c.id == bindparam("id"))
 _OWN_LEADS = select(*_LEAD_COLUMNS).where(_LEADS_TABLE.c.member_id == bindparam("member_id"))
 _LEADS = _OWN_LEADS.order_by(_LEADS_TABLE.c.number)
@@ -204,13 +214,8 @@ class SqlMembers:
 
     def workspaces_of(self, platform: str, external_id: str) -> list[str]:
         """The external ids of the groups on `platform` where `external_id` is a member."""
-        query = (
-            select(_GROUPS.c.external_id)
-            .join(_MEMBERS, _MEMBERS.c.group_id == _GROUPS.c.id)
-            .where(_GROUPS.c.platform == platform, _MEMBERS.c.external_id == external_id)
-            .order_by(_GROUPS.c.external_id)
-        )
-        return list(self._s.scalars(query))
+        found = self._s.scalars(_WORKSPACES_OF, {"platform": platform, "user": external_id})
+        return list(found)
 
     def set_dm_channel(self, member_id: int, channel: str | None) -> None:
         mapping.update_row(self._s, _MEMBERS, member_id, {"dm_channel": channel})

@@ -84,7 +84,8 @@ class MemberRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
-    external_id: Mapped[str] = mapped_column(String(64))
+    # Indexed alone too: a DM names no group, and finds the member's groups by it.
+    external_id: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(128))
     tz: Mapped[str | None] = mapped_column(String(64))
     country: Mapped[str | None] = mapped_column(String(8))
@@ -109,6 +110,8 @@ class MemberRow(Base):
     log_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The SHA-256 of their calendar feed's token: a feed request finds its member by it.
     calendar_digest: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    # When the member chose this group for what they type in the bot's DM.
+    dm_chosen_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 

@@ -54,6 +54,30 @@ def test_every_command_is_answered_with_a_reply_in_the_members_zone() -> None:
     assert replies[2]["at"] == "2026-03-02T15:00:00+01:00"
 
 
+def test_a_dm_line_is_what_the_member_types_in_their_dm_without_the_slash() -> None:
+    out = play(
+        SCRIPT
+        + "ana (dm): done\n"
+        + "ana (dm): emailed julie, no answer yet\n"
+        + "ana (dm): thanks!\n"
+        + "ben (dm): lead list\n"
+    )
+    said = [o for o in out if o.message.kind in (MessageKind.REPLY, MessageKind.ERROR)][4:]
+    assert [o.to for o in said] == ["ana", "ana", "ana", "ben"]
+    done, emailed, unclear, listed = (o.message.plain_text() for o in said)
+    assert done.startswith("Logged: followedup #1 Julie Martin at Acme.")
+    assert emailed.startswith("Logged: emailed #1 Julie Martin at Acme.")
+    assert unclear.startswith("I didn't understand “thanks!”.")
+    assert "Carla Diaz" in listed
+
+
+def test_a_dm_line_without_a_member_or_before_the_clock_is_a_script_error() -> None:
+    with pytest.raises(ScriptError, match=r"^line 2: unknown member zoe"):
+        play("group tz UTC\nzoe (dm): today\n")
+    with pytest.raises(ScriptError, match=r"^line 3: set the clock first"):
+        play("group tz UTC\nmember ana\nana (dm): today\n")
+
+
 def test_email_follow_up_digest_arrives_thursday_at_each_members_morning() -> None:
     digests = [o for o in as_json(play(SCRIPT)) if o["kind"] == "digest"]
     follow_ups = [o for o in digests if o["rules"] == ["email-follow-up"]]

@@ -70,7 +70,7 @@ async def test_a_good_setup_is_all_well(tmp_path: Path) -> None:
     assert "ok       slack: bot token works in workspace T0TEAM0001, with every scope" in lines
     assert "ok       slack: Socket Mode: the app token opens a connection" in lines
     assert "ok       discord: token works for" in lines
-    assert "ok       discord: intents guilds: none privileged" in lines
+    assert "ok       discord: intents dm_messages, guilds: none privileged" in lines
     assert "ok       discord: in about 3 servers: one gateway session is enough" in lines
     assert f"ok       channels: Slack workspace T0TEAM0001: group channel {SLACK_CHANNEL}" in lines
     assert lines.count("is fine") == 2
@@ -174,7 +174,7 @@ BROKEN: dict[str, tuple[Arrange, str]] = {
     ),
     "missing scopes": (
         fewer_scopes,
-        "slack: the bot token lacks the scopes im:write, users:read, files:write",
+        "slack: the bot token lacks the scopes im:write, im:history, users:read, files:write",
     ),
     "slack unreachable": (
         unreachable_slack,

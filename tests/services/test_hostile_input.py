@@ -300,6 +300,43 @@ def test_any_input_gets_a_reply_and_a_refusal_changes_nothing(
         assert live_mentions(post) == [], post
 
 
+dm_line = st.one_of(
+    line,
+    st.builds(
+        lambda verb, rest: f"{verb} {rest}",
+        st.sampled_from(["done", "replied", "snooze", "lead", "help", "emailed", "pause", "/"]),
+        line,
+    ),
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(who=st.sampled_from([ANA, COACH]), text=dm_line)
+def test_any_dm_gets_one_reply_and_a_refusal_changes_nothing(
+    fuzzed: tuple[FollowThrough, Database], who: Identity, text: str
+) -> None:
+    """The bot's DM is an entry too: whatever is typed there is answered once, crashes
+    nothing, pings nobody, and a refusal changes nothing."""
+    app, db = fuzzed
+    destructive = "forget-me" in text.lower()
+    before = None if destructive else export(app, who)
+
+    answer = app.conversation.direct(who, text)
+
+    assert isinstance(answer, Message)
+    assert FAILED not in answer.text, text
+    if len(text) > 300:
+        assert text not in answer.plain_text()  # never echoed back in full
+    if answer.kind is MessageKind.ERROR and before is not None:
+        assert export(app, who) == before, text
+    for post in group_posts(db):
+        assert live_mentions(post) == [], post
+
+
 # -- what the attack on the input handling found ------------------------------------------
 
 

@@ -184,3 +184,37 @@ def test_a_linked_persons_morning_opens_to_its_recipient_alone(
         assert found is None
     elif section == 0:
         assert found is not None and "#1" in found[1].command
+
+
+# -- what a member types in the bot's DM --------------------------------------------------
+
+ANA_DM = Identity("discord", "", "U-ana", "Ana")  # a Discord DM vouches for no group
+
+
+def test_a_dm_creates_nobody_and_acts_in_the_group_the_member_chose(
+    app: FollowThrough, db: Database, clock: SimulatedClock
+) -> None:
+    assert app.conversation.direct(ANA_DM, "add Julie at Acme").text == NOT_JOINED
+    assert set(rows(db).values()) == {0}
+    app.conversation.handle(ANA, "/lead", "list")
+    app.conversation.handle(ANA_ELSEWHERE, "/lead", "list")
+    app.conversation.handle(BEN, "/lead", "list")
+    before = rows(db)
+
+    asked = app.conversation.direct(ANA_DM, "add Julie at Acme")
+    assert [b.command for b in asked.sections[0].buttons] == ["G1", "G2"]
+    assert rows(db) == before  # asking changes nothing
+
+    # Ben's group is not Ana's to choose; hers is, and it is kept on her member row.
+    assert app.conversation.choose_group("discord", "U-ana", "G9", "Nowhere").kind == "error"
+    app.conversation.choose_group("discord", "U-ana", "G2", "Alumni")
+    app.conversation.direct(ANA_DM, "add Julie at Acme", once="dm:1")
+    app.conversation.direct(ANA_DM, "add Julie at Acme", once="dm:1")
+    with db.uow() as uow:
+        chosen = uow.session.scalars(
+            select(MemberRow.group_id).where(MemberRow.dm_chosen_at.is_not(None))
+        ).all()
+    assert len(chosen) == 1
+    assert "Julie" in app.conversation.handle(ANA_ELSEWHERE, "/lead", "list").plain_text()
+    assert "Julie" not in app.conversation.handle(ANA, "/lead", "list").plain_text()
+    assert app.conversation.dm_groups("discord", "U-ana") == (["G1", "G2"], "G2")

@@ -29,7 +29,9 @@ async def test_login_syncs_the_commands_once_and_reaches_ready(tmp_path: Path) -
         assert {"lead", "followthrough", "followthrough-group", "leaderboard"} <= names
         await h.connect()
         assert fake.identifies == 1 and len(h.bot.guilds) == 1
-        assert h.bot.intents.value == 1  # guilds only: nothing privileged
+        # Guilds and DM messages: nothing privileged (no message content, no members).
+        assert h.bot.intents.value == (1 | 1 << 12)
+        assert not h.bot.intents.message_content
         # A second process with the same tree does not sync again.
         await h.restart()
         assert h.bot.synced is False

@@ -73,7 +73,10 @@ async def test_the_manifest_declares_exactly_the_commands_events_and_scopes_hand
         declared = manifest(url=url)
         features = declared["features"]
         assert {c["command"] for c in features["slash_commands"]} == commands
-        assert set(declared["settings"]["event_subscriptions"]["bot_events"]) == events
+        subscribed = declared["settings"]["event_subscriptions"]["bot_events"]
+        # A subscription names the event type and, for messages, where: `message.im`.
+        assert {name.partition(".")[0] for name in subscribed} == events
+        assert [name for name in subscribed if name.startswith("message")] == ["message.im"]
         assert declared["oauth_config"]["scopes"] == {"bot": list(BOT_SCOPES)}
         assert features["app_home"]["messages_tab_enabled"] is True
         assert features["app_home"]["messages_tab_read_only_enabled"] is False
@@ -84,6 +87,7 @@ async def test_the_manifest_declares_exactly_the_commands_events_and_scopes_hand
         "commands",
         "chat:write",
         "im:write",
+        "im:history",  # message.im: what a member types in their DM with the bot
         "users:read",
         "files:write",
         "files:read",  # a file a member shares in their DM, to import

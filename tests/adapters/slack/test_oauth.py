@@ -84,7 +84,7 @@ async def install(
         cookie = page.headers["Set-Cookie"]
     state = re.search(r"state=([\w-]+)", html)
     assert state and "client_id=111.222" in html
-    assert "scope=commands,chat:write,im:write,users:read,files:write" in html.replace(
+    assert "scope=commands,chat:write,im:write,im:history,users:read,files:write" in html.replace(
         "%2C", ","
     ).replace("%3A", ":")
     h.fake.grant(code, team, installer, token)

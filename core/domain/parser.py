@@ -340,13 +340,13 @@ def _me_log(words: list[str]) -> Tokens:
             i += 2
             while i < len(words) and words[i].lower() in ("week", "month", "a", "per", *UNITS):
                 unit = words[i].lower()
-                option = "log_period" if unit in ("week", "month") else "log_unit"
+                said = "log_period" if unit in ("week", "month") else "log_unit"
                 if unit in ("week", "month", *UNITS):
-                    if option in values and values[option] != unit:  # `3 week month`
+                    if values.get(said, unit) != unit:  # `3 week month`
                         raise usage_error(
                             "me log", f"A minimum is counted in one period and one unit: {unit}?"
                         )
-                    values[option] = unit
+                    values[said] = unit
                 i += 1
             continue
         option = _LOG_WORDS.get(word)

@@ -27,6 +27,7 @@ from core.domain.messages import Attachment
 from core.domain.weekly import KINDS, Week, alt_text, fallback
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
 
 FONTS = Path(__file__).with_name("fonts")
@@ -65,24 +66,29 @@ def _font(bold: bool = False, size: float = 11) -> FontProperties:
     return font
 
 
-def png(week: Week) -> bytes:
-    """The week's picture as PNG bytes."""
+def figure(week: Week) -> Figure:
+    """The week's picture as a matplotlib Figure on its own Agg canvas."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, facecolor=PAPER)
-    FigureCanvasAgg(figure)
-    grid = figure.add_gridspec(
+    drawn = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, facecolor=PAPER)
+    FigureCanvasAgg(drawn)
+    grid = drawn.add_gridspec(
         1, 2, width_ratios=(4.2, 1), left=0.07, right=0.97, top=0.79, bottom=0.18, wspace=0.08
     )
-    bars, side = figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])
-    figure.text(0.07, 0.925, week.title, fontproperties=_font(True, 18), color=INK)
-    figure.text(0.07, 0.85, SUBTITLE, fontproperties=_font(size=13), color=QUIET)
+    bars, side = drawn.add_subplot(grid[0, 0]), drawn.add_subplot(grid[0, 1])
+    drawn.text(0.07, 0.925, week.title, fontproperties=_font(True, 18), color=INK)
+    drawn.text(0.07, 0.85, SUBTITLE, fontproperties=_font(size=13), color=QUIET)
     _bars(bars, week)
     _side(side, week)
+    return drawn
+
+
+def png(week: Week) -> bytes:
+    """The week's picture as PNG bytes."""
     out = io.BytesIO()
     # No creation time or version in the file: the same week gives the same bytes.
-    figure.savefig(out, format="png", facecolor=PAPER, metadata={"Software": None})
+    figure(week).savefig(out, format="png", facecolor=PAPER, metadata={"Software": None})
     return out.getvalue()
 
 

@@ -12,13 +12,14 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_hex
-from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from PIL import Image
 
 from core.domain.leads import Action
-from core.domain.weekly import Week
+from core.domain.weekly import KINDS, Week
 from core.reports import chart
 from core.reports.week_sample import samples
 
@@ -62,25 +63,42 @@ def test_the_picture_shows_the_weeks_numbers_and_the_days_totals() -> None:
     shown = texts(BUSY)
 
     assert "The group's week, Mon Mar 2 to Sun Mar 8" in shown
-    assert "51" in shown and "3" in shown  # the week's actions, the chains that grew
-    # Each bar's total written on it: Monday, Tuesday, Thursday (Wednesday had none).
-    assert [t.get_text() for t in chart.figure(BUSY).axes[0].texts] == ["20", "28", "3"]
+    # Each bar's total on it (Monday, Tuesday, Thursday), then the week's actions and
+    # the chains that grew, large.
+    assert [t for t in shown if t.isdigit()] == ["20", "28", "3", "51", "3"]
     assert {"Mon 2", "Tue 3", "Wed 4", "Thu 5", "Fri 6", "Sat 7", "Sun 8"} <= set(shown)
-    # The legend names only the kinds the week has, in the board's words.
     assert {"emails", "follow-ups", "calls", "referrals", "interviews", "offers"} <= set(shown)
 
 
-def test_each_bar_stacks_the_days_counts_by_kind_in_colour_blind_safe_colours() -> None:
-    drawn = chart.figure(BUSY)
-    bars = [p for p in drawn.axes[0].patches if isinstance(p, Rectangle) and p.get_height() > 0]
+def bars(week: Week) -> dict[str, list[tuple[float, float]]]:
+    """Per kind drawn, each of its boxes as (the middle of its day, its height)."""
+    drawn = chart.figure(week)
+    found = {}
+    for artist in drawn.artists:
+        if isinstance(artist, PolyCollection) and artist.get_label() in KINDS.values():
+            boxes = [path.vertices for path in artist.get_paths()]
+            found[artist.get_label()] = [
+                ((b[:, 0].min() + b[:, 0].max()) / 2, b[:, 1].max() - b[:, 1].min()) for b in boxes
+            ]
+            assert to_hex(artist.get_facecolor()[0]) in OKABE_ITO
+    return found
 
-    per_day: Counter[int] = Counter()
-    for bar in bars:
-        per_day[round(bar.get_x() + bar.get_width() / 2)] += round(bar.get_height())
-    assert per_day == {0: 20, 1: 28, 3: 3}
-    colours = {to_hex(bar.get_facecolor()) for bar in bars}
-    assert colours <= OKABE_ITO
-    assert len(colours) == 6  # one per kind present
+
+def test_each_bar_stacks_the_days_counts_by_kind_in_colour_blind_safe_colours() -> None:
+    drawn = bars(BUSY)
+
+    assert list(drawn) == ["email", "follow-up", "call", "referral", "interview", "offer"]
+    assert [len(boxes) for boxes in drawn.values()] == [2, 1, 2, 1, 1, 1]
+    per_day: dict[float, float] = {}
+    for boxes in drawn.values():
+        for middle, height in boxes:
+            per_day[round(middle, 4)] = per_day.get(round(middle, 4), 0) + height
+    monday, tuesday, thursday = sorted(per_day)
+    unit = per_day[monday] / 20  # the height of one action
+    assert per_day[tuesday] == pytest.approx(28 * unit)
+    assert per_day[thursday] == pytest.approx(3 * unit)
+    colours = {to_hex(c) for c in chart.COLOURS.values()}
+    assert colours == OKABE_ITO
 
 
 def test_an_empty_week_draws_a_picture_that_says_nothing_is_logged_yet() -> None:
@@ -91,7 +109,7 @@ def test_an_empty_week_draws_a_picture_that_says_nothing_is_logged_yet() -> None
     assert "No actions logged yet" in shown
     assert "Your week, Mon Mar 2 to Sun Mar 8" in shown
     assert chart.png(empty).startswith(PNG)
-    assert not [p for p in chart.figure(empty).axes[0].patches if p.get_height() > 0]
+    assert bars(empty) == {}
 
 
 def test_the_picture_holds_no_word_but_its_own() -> None:

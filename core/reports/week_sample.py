@@ -2,7 +2,7 @@
 
 python -m core.reports.week_sample OUT_FOLDER
 
-It writes group-week.png (a group of forty's busy week), my-week.png (one member's) and
+It writes weekly-picture.png (a group of forty's busy week), my-week.png (one member's) and
 empty-week.png (a week with nothing logged yet).
 """
 
@@ -49,7 +49,7 @@ def week(rows: tuple[tuple[int, ...], ...], chains: int, whose: str) -> Week:
 
 def samples() -> dict[str, Week]:
     return {
-        "group-week.png": week(GROUP, 4, "The group's"),
+        "weekly-picture.png": week(GROUP, 4, "The group's"),
         "my-week.png": week(MEMBER, 1, "Your"),
         "empty-week.png": Week(MONDAY),
     }

@@ -16,7 +16,6 @@ from datetime import date, timedelta
 
 from core.domain.dates import shown
 from core.domain.leads import Action
-from core.domain.messages import plural
 from core.domain.scoring import TOTALS
 
 DAYS = 7
@@ -66,6 +65,11 @@ class Week:
         return f"{self.whose} week, {shown(self.first)} to {shown(self.last)}"
 
 
+def counted(n: int, word: str) -> str:
+    """`1 action`, `20,687 actions`: a large group's week has five-digit counts."""
+    return f"{n:,} {word if n == 1 else word + 's'}"
+
+
 def _weekdays(days: list[date]) -> str:
     names = [f"{day:%A}" for day in days]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -73,7 +77,7 @@ def _weekdays(days: list[date]) -> str:
 
 def chains_text(chains: int) -> str:
     """`3 referral chains grew`, `1 referral chain grew`, `no referral chain grew`."""
-    return "no referral chain grew" if not chains else f"{plural(chains, 'referral chain')} grew"
+    return "no referral chain grew" if not chains else f"{counted(chains, 'referral chain')} grew"
 
 
 def alt_text(week: Week) -> str:
@@ -84,7 +88,7 @@ def alt_text(week: Week) -> str:
     days, most = week.busiest()
     each = " each" if len(days) > 1 else ""
     return (
-        f"{head}: {plural(week.total, 'action')}, most on {_weekdays(days)} ({most}{each});"
+        f"{head}: {counted(week.total, 'action')}, most on {_weekdays(days)} ({most:,}{each});"
         f" {chains_text(week.chains)}."
     )
 
@@ -93,11 +97,11 @@ def fallback(week: Week) -> str:
     """The picture in words, where it can't be posted: the days, the kinds, the chains."""
     if not week.total:
         return f"{week.title}: no actions logged yet; {chains_text(week.chains)}."
-    per_day = " · ".join(f"{day:%a} {week.day_total(day)}" for day in week.days)
+    per_day = " · ".join(f"{day:%a} {week.day_total(day):,}" for day in week.days)
     kinds = " · ".join(
-        plural(n, label) for kind, label in KINDS.items() if (n := week.kind_total(kind))
+        counted(n, label) for kind, label in KINDS.items() if (n := week.kind_total(kind))
     )
     return (
-        f"{week.title}: {plural(week.total, 'action')}.\n"
+        f"{week.title}: {counted(week.total, 'action')}.\n"
         f"By day: {per_day}.\nBy kind: {kinds}.\n{chains_text(week.chains).capitalize()}."
     )

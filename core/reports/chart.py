@@ -68,6 +68,7 @@ def _font(bold: bool = False, size: float = 11) -> FontProperties:
 # Where things go, in figure fractions: the bars' box, the side's column.
 LEFT, RIGHT, BOTTOM, TOP = 0.07, 0.79, 0.2, 0.79
 SIDE = 0.885  # the centre of the side column
+SIDE_ROOM = 0.17  # its width
 BAR_WIDTH = 0.68  # of a day's slot
 PNG_COMPRESSION = 3  # zlib's level: a tenth larger than the default 6, in half the time
 
@@ -196,7 +197,7 @@ def _bars(drawn: Figure, week: Week) -> None:
                 drawn,
                 at.x(i),
                 at.y(total + most * 0.025),
-                str(total),
+                f"{total:,}",
                 va="bottom",
                 fontproperties=_font(True, 13),
                 color=INK,
@@ -204,14 +205,20 @@ def _bars(drawn: Figure, week: Week) -> None:
     _legend(drawn, shown)
 
 
-def _width(text: str, size: float) -> float:
+def _width(text: str, size: float, bold: bool = False) -> float:
     """The width of `text` in DejaVu Sans at `size` points, in figure fractions."""
     from matplotlib.font_manager import get_font  # one per font file and thread
 
-    font = get_font(FONTS / "DejaVuSans.ttf")
+    font = get_font(FONTS / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"))
     font.set_size(size, DPI)
     font.set_text(text)
     return float(font.get_width_height()[0]) / 64 / (WIDTH * DPI)
+
+
+def _fitting(text: str, size: float, room: float) -> float:
+    """`size`, or less if bold `text` would be wider than `room` at it (a group's week of
+    tens of thousands of actions in the side column)."""
+    return min(size, size * room / _width(text, size, bold=True))
 
 
 def _legend(drawn: Figure, kinds: list[Action]) -> None:
@@ -253,7 +260,13 @@ def _side(drawn: Figure, week: Week) -> None:
     )
     for number, words, y in figures:
         _centred(
-            drawn, SIDE, y, str(number), va="center", fontproperties=_font(True, 34), color=INK
+            drawn,
+            SIDE,
+            y,
+            f"{number:,}",
+            va="center",
+            fontproperties=_font(True, _fitting(f"{number:,}", 34, SIDE_ROOM)),
+            color=INK,
         )
         _centred(
             drawn,

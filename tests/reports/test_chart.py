@@ -19,7 +19,7 @@ from matplotlib.text import Text
 from PIL import Image
 
 from core.domain.leads import Action
-from core.domain.weekly import KINDS, Week
+from core.domain.weekly import KINDS, Week, alt_text
 from core.reports import chart
 from core.reports.week_sample import samples
 
@@ -168,3 +168,27 @@ def test_the_services_load_no_plotting_library_until_a_picture_is_drawn() -> Non
     )
 
     assert found.stdout.strip() == "False"
+
+
+def test_a_big_groups_week_is_written_with_separators_and_stays_inside_the_picture() -> None:
+    big = week(
+        *(
+            {Action.EMAILED: 2_000 + n * 100, Action.CALLED: 700, Action.REFERRAL: 90}
+            for n in range(7)
+        ),
+        chains=570,
+    )
+    drawn = chart.figure(big)
+    drawn.canvas.draw()
+    renderer = drawn.canvas.get_renderer()  # type: ignore[attr-defined]
+
+    shown = [t for t in drawn.findobj(Text) if t.get_text() and t.get_visible()]
+
+    assert "21,630" in [t.get_text() for t in shown]
+    for text in shown:
+        box = text.get_window_extent(renderer)
+        inside = box.x0 >= 0 and box.y0 >= 0 and box.x1 <= 960 and box.y1 <= 540
+        assert inside, text.get_text()
+    assert alt_text(big).endswith(
+        "21,630 actions, most on Sunday (3,390); 570 referral chains grew."
+    )

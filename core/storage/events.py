@@ -315,8 +315,12 @@ def _days_query(one_member: bool) -> Select[Any]:
 @functools.cache
 def _chains_query(one_member: bool) -> Select[Any]:
     """The number of distinct first leads above the leads that obtained a referral in
-    the window (the events of the group's (group_id, at) index). UNION, not UNION ALL:
-    a loop in bad data ends the walk instead of running it forever."""
+    the window (found by the events' (group_id, at) index).
+
+    Each step up is a lookup of one lead by its key (a scalar subquery): joined instead,
+    PostgreSQL hashed the whole leads table at every step. A lead's parent erased leaves
+    its parent_id NULL (ON DELETE SET NULL), so a first lead is one without a parent.
+    UNION, not UNION ALL: a loop in bad data ends the walk instead of running forever."""
     conditions = [
         EventRow.group_id == bindparam("group_id"),
         EventRow.at >= bindparam("since"),
@@ -329,11 +333,10 @@ def _chains_query(one_member: bool) -> Select[Any]:
     referred = select(EventRow.lead_id).where(*conditions)
     start = select(LeadRow.id, LeadRow.parent_id).where(LeadRow.id.in_(referred))
     up = start.cte("up", recursive=True)
-    up = up.union(select(LeadRow.id, LeadRow.parent_id).join(up, LeadRow.id == up.c.parent_id))
     parent = LeadRow.__table__.alias("parent")
-    # A first lead: no parent, or one that was erased (its chain starts here).
-    orphan = ~select(parent.c.id).where(parent.c.id == up.c.parent_id).exists()
-    return select(func.count(func.distinct(up.c.id))).where((up.c.parent_id.is_(None)) | orphan)
+    above = select(parent.c.parent_id).where(parent.c.id == up.c.parent_id).scalar_subquery()
+    up = up.union(select(up.c.parent_id, above).where(up.c.parent_id.is_not(None)))
+    return select(func.count(func.distinct(up.c.id))).where(up.c.parent_id.is_(None))
 
 
 def calendars(

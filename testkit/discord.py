@@ -9,7 +9,10 @@ channel (`gone`, `forbidden`). A body Discord would refuse (over its limits on c
 embeds, components, nonce or autocomplete choices) gets its 400 Invalid Form Body; files
 over Discord's limits (`attachment_limit` a file, 25 MiB a request) its 413, and more than
 10 files a 400. A message's files are kept byte for byte under `_files` (filename ->
-bytes; null in the JSON answers, where Discord gives URLs).
+bytes; null in the JSON answers, where Discord gives URLs), each with the `description`
+(alt text) its `attachments` entry gave, refused over 1,024 characters (the reference's
+MessageAttachmentRequest). A channel in `no_files` takes messages but not files: 403,
+50013 Missing Permissions, as Discord answers a bot without Attach Files there.
 Files a member attaches to a command (`attach`) are served on `/attachments/...`, as
 Discord's CDN serves them.
 Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY (+ GUILD_CREATE of each of `guilds`),
@@ -137,6 +140,7 @@ FIELD_LIMITS = {"name": 256, "value": 1024}
 MAX_FIELDS = 25
 BUTTON_LIMITS = {"custom_id": 100, "label": 80}
 MAX_FILES = 10  # files[0] to files[9]
+MAX_ATTACHMENT_DESCRIPTION = 1024  # an attachment's alt text
 MAX_REQUEST = 25 * 1024 * 1024  # a message's request, its files included (DISCORD.md §4)
 FILE_LIMIT = 10 * 1024 * 1024  # a file, without boosts: discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
 
@@ -227,6 +231,12 @@ def form_errors(body: dict[str, Any]) -> dict[str, Any]:
             del errors["components"][str(r)]
     if errors.get("components") == {}:
         del errors["components"]
+    for index, attachment in enumerate(body.get("attachments") or []):
+        description = attachment.get("description")
+        if description is not None and len(str(description)) > MAX_ATTACHMENT_DESCRIPTION:
+            errors.setdefault("attachments", {})[str(index)] = {
+                "description": _too_long(MAX_ATTACHMENT_DESCRIPTION)
+            }
     return errors
 
 
@@ -347,6 +357,7 @@ class FakeDiscord:
     channels: set[int] = field(default_factory=set)  # guild text channels that exist
     gone: set[int] = field(default_factory=set)
     forbidden: set[int] = field(default_factory=set)
+    no_files: set[int] = field(default_factory=set)  # channels without Attach Files
     # The guilds the bot was added to, sent as GUILD_CREATE after READY: the test guild.
     guilds: list[dict[str, Any]] = field(default_factory=lambda: [_test_guild()])
     rate_limited: int = 0  # 429s served
@@ -715,7 +726,7 @@ class FakeDiscord:
                 return _error(403, 50007, "Cannot send messages to this user")
         elif channel in self.gone or channel not in self.channels:
             return _error(404, 10003, "Unknown Channel")
-        elif channel in self.forbidden:
+        elif channel in self.forbidden or (channel in self.no_files and body.get("_files")):
             return _error(403, 50013, "Missing Permissions")
         if errors := form_errors(body):
             return _invalid(errors)
@@ -740,6 +751,7 @@ class FakeDiscord:
         return _error(404, 10008, "Unknown Message")
 
     def _message(self, channel: int, body: dict[str, Any]) -> dict[str, Any]:
+        described = {a.get("filename"): a.get("description") for a in body.get("attachments") or []}
         return {
             "id": str(self.new_id()),
             "channel_id": str(channel),
@@ -758,6 +770,7 @@ class FakeDiscord:
                     "size": len(data),
                     "url": "http://127.0.0.1/x",
                     "proxy_url": "http://127.0.0.1/x",
+                    "description": described.get(name),
                 }
                 for name, data in (body.get("_files") or {}).items()
             ],

@@ -23,7 +23,11 @@ filename and a length in bytes, of at least 1 (0 is `missing_argument`) and at m
 Slack's 1 GB (or a workspace's own `upload_limit`: `file_upload_size_restricted`); the
 upload URL takes exactly the bytes announced (anything else is a non-200, which the SDK
 raises); files.completeUploadExternal shares only uploaded files, into a conversation id
-(`^[CGDZ][A-Z0-9]{8,}$`, SLACK.md §6: never a U... id).
+(`^[CGDZ][A-Z0-9]{8,}$`, SLACK.md §6: never a U... id). An image's alt text (`alt_txt`)
+is kept with its file, and refused over 1,000 characters (`alt_txt_too_large`, the
+method's reference); a workspace may take no files at all (`uploads_disabled`:
+`file_uploads_disabled`) and a channel may refuse them (`file_errors`: channel -> code,
+e.g. `not_in_channel` for a public channel the bot posts to without being in it).
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ _ID_LIMIT = 255
 _BLOCK_TYPES = {"section", "header", "context", "actions", "divider", "input", "image"}
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # files.upload v2: 1 GB (slack_sdk's MAX_V2_FILE_SIZE)
 _CONVERSATION = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")  # where files.completeUploadExternal shares
+MAX_ALT_TEXT = 1000  # files.getUploadURLExternal's alt_txt
 
 
 def block_errors(blocks: object, *, limit: int = MESSAGE_BLOCKS) -> list[str]:
@@ -205,6 +210,7 @@ class Upload:
     data: bytes | None = None
     channel: str | None = None
     title: str | None = None
+    alt_txt: str | None = None
 
 
 @dataclass
@@ -267,6 +273,8 @@ class FakeSlack:
         self.shared_by_members: dict[str, tuple[str, Upload]] = {}  # file id -> (user, file)
         self.downloads: list[str] = []
         self.upload_limit = upload_limit  # a workspace may restrict uploads below 1 GB
+        self.uploads_disabled = False  # the workspace takes no files: file_uploads_disabled
+        self.file_errors: dict[str, str] = {}  # channel -> files.completeUploadExternal error
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.views: list[dict[str, Any]] = []
         self.limited: Counter[str] = Counter()  # method -> requests answered 429
@@ -647,8 +655,13 @@ class FakeSlack:
             return self._file_refused("files.getUploadURLExternal", "missing_argument")
         if length > min(self.upload_limit, MAX_FILE_BYTES):
             return self._file_refused("files.getUploadURLExternal", "file_upload_size_restricted")
+        alt_txt = args.get("alt_txt")
+        if alt_txt is not None and len(str(alt_txt)) > MAX_ALT_TEXT:
+            return self._file_refused("files.getUploadURLExternal", "alt_txt_too_large")
+        if self.uploads_disabled:  # the workspace's policy: not our payload's fault
+            return _error("file_uploads_disabled")
         file_id = f"F{next(self._ids):09d}"
-        self.files[file_id] = Upload(filename, length)
+        self.files[file_id] = Upload(filename, length, alt_txt=alt_txt)
         return _ok(file_id=file_id, upload_url=f"{self.base}/upload/{file_id}")
 
     def _file_refused(self, method: str, code: str) -> web.Response:
@@ -666,6 +679,8 @@ class FakeSlack:
             return self._file_refused("files.completeUploadExternal", "invalid_arguments")
         if any(f.get("id") not in self.uploads for f in files):
             return self._file_refused("files.completeUploadExternal", "file_not_found")
+        if channel in self.file_errors:  # the channel's own rule, not a bad payload
+            return _error(self.file_errors[channel])
         for shared in files:
             upload = self.files[shared["id"]]
             upload.channel, upload.title = channel, shared.get("title")

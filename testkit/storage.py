@@ -799,6 +799,41 @@ class FakeEvents:
             totals.update(worth)
         return Standings(found, +totals)
 
+    def days(
+        self, group_id: int, first: date, until: date, member_id: int | None = None
+    ) -> dict[date, Counter[Action]]:
+        found: dict[date, Counter[Action]] = {}
+        for (group, member, day), row in self._uow.tx.tallies.rows.items():
+            if group == group_id and first <= day < until and member_id in (None, member):
+                found.setdefault(day, Counter()).update(row.counts)
+        return {day: +counts for day, counts in found.items() if +counts}
+
+    def chains_grown(
+        self, group_id: int, since: datetime, until: datetime, member_id: int | None = None
+    ) -> int:
+        leads = self._uow.tx.leads.rows
+        firsts: set[int] = set()
+        for stored in self._uow.tx.events.rows.values():
+            event = stored.event
+            if (
+                stored.group_id != group_id
+                or member_id not in (None, stored.member_id)
+                or event.action is not Action.REFERRAL
+                or event.imported
+                or not since <= event.at < until
+                or event.lead_id not in leads
+            ):
+                continue
+            lead, seen = leads[event.lead_id], {event.lead_id}
+            while lead.parent_id is not None and lead.parent_id in leads:
+                if lead.parent_id in seen:
+                    break  # a loop in bad data: the walk ends
+                seen.add(lead.parent_id)
+                lead = leads[lead.parent_id]
+            assert lead.id is not None
+            firsts.add(lead.id)
+        return len(firsts)
+
     def _in_range(
         self, group_id: int, first: date, until: date | None
     ) -> dict[int, list[DayTally]]:

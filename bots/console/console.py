@@ -269,6 +269,9 @@ class Console:
         self.terminal = terminal
         self.tick_seconds = tick_seconds
         self.files = files  # where an answer's attachments are written, if anywhere
+        # A terminal shows no picture: the Monday board brings its words instead, and
+        # is drawn only for a folder to keep it.
+        self.app.planner.pictures = files is not None
         # One caller into the core at a time: the prompt's command or the tick.
         self._core = threading.Lock()
         self._stop = threading.Event()

@@ -183,7 +183,7 @@ def _simulate(
                 print(f"saved {folder.save(attachment)}", file=sys.stderr, flush=True)
 
     try:
-        simulator.run(simulator.script_lines(script), emit, base)
+        simulator.run(simulator.script_lines(script), emit, base, pictures=folder is not None)
     except simulator.ScriptError as error:
         print(f"followthrough simulate: {error}", file=sys.stderr)
         return 2

@@ -306,10 +306,19 @@ def script_lines(script: bytes) -> list[str]:
         ) from None
 
 
-def run(lines: Iterable[str], emit: Callable[[Output], None], base: Path | None = None) -> None:
+def run(
+    lines: Iterable[str],
+    emit: Callable[[Output], None],
+    base: Path | None = None,
+    *,
+    pictures: bool = False,
+) -> None:
     """Play a script; a ScriptError names the line of the first problem. `base`: the
-    script's folder, where the files it names are (default: the current one)."""
+    script's folder, where the files it names are (default: the current one).
+    `pictures`: whether Monday boards carry their picture (for a folder to keep); a
+    transcript shows the picture's words either way."""
     sim = Simulator(emit, base)
+    sim.app.planner.pictures = pictures
     try:
         _play(sim, lines)
     finally:

@@ -31,6 +31,8 @@ MAX_NONCE = 25
 DMS_CLOSED = frozenset({50007, 50278})  # cannot send to this user; no mutual guild
 UNREACHABLE_CODES = DMS_CLOSED | {10013}  # ... and unknown user
 CHANNEL_CODES = frozenset({10003, 50001, 50013})  # unknown channel, missing access/permissions
+# A message refused for its files alone: no Attach Files permission, files too large.
+FILES_REFUSED = frozenset({50013, 40005})
 INVALID_WINDOW = 600.0  # Discord bans an IP after 10,000 invalid requests in 10 minutes
 INVALID_WARN = 1000
 _EXEMPT = re.compile(r"/(interactions|webhooks)/")  # not bound to the global limit
@@ -281,6 +283,7 @@ class DiscordMessenger:
         message = render.within(delivery.message, render.DEFAULT_FILE_LIMIT)
         pieces = render.parts(message)
         first: str | None = None
+        words: list[render.Part] = []
         for index, part in enumerate(pieces):
             kwargs: dict[str, Any] = {
                 "embeds": part.embeds,
@@ -293,7 +296,29 @@ class DiscordMessenger:
                 kwargs["view"] = view
             if index == 0 and message.attachments:
                 kwargs["files"] = render.files(message)
-            sent = await channel.send(part.content, **kwargs)
+            try:
+                sent = await channel.send(part.content, **kwargs)
+            except discord.HTTPException as error:
+                if "files" not in kwargs or error.code not in FILES_REFUSED:
+                    raise
+                if not render.pictures_only(message):
+                    raise
+                # Pictures a channel won't take (no Attach Files there): the message
+                # goes without them, their words after it. Refused, the first send
+                # made nothing, so its nonce is still free.
+                log.warning(
+                    "pictures refused in %s (code %s): their words instead", channel.id, error.code
+                )
+                del kwargs["files"]
+                sent = await channel.send(part.content, **kwargs)
+                words = render.parts(render.words_instead(message))
             first = first or str(sent.id)
+        for index, part in enumerate(words, start=len(pieces)):
+            await channel.send(
+                part.content,
+                embeds=part.embeds,
+                nonce=nonce(delivery.key, index),
+                allowed_mentions=render.allowed_mentions(message),
+            )
         assert first is not None
         return first

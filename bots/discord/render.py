@@ -27,6 +27,7 @@ MAX_FOOTER = 2048
 MAX_AUTHOR = 256
 MAX_ROWS = 5
 MAX_LABEL = 80
+MAX_ALT_TEXT = 1024  # an attachment's description, its alt text
 # What Discord takes in files without boosts (DISCORD.md §4): a DM's limit, and an
 # interaction's unless it says otherwise (its `attachment_size_limit`).
 DEFAULT_FILE_LIMIT = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
@@ -219,8 +220,27 @@ def parts(message: Message) -> list[Part]:
 
 def files(message: Message) -> list[discord.File]:
     """Fresh File objects (discord.py's are single use) for the message's attachments,
-    their bytes as they are (a bare `bytes` would be taken for a path)."""
-    return [discord.File(io.BytesIO(a.data), filename=a.filename) for a in message.attachments]
+    their bytes as they are (a bare `bytes` would be taken for a path); a picture's alt
+    text is its description."""
+    return [
+        discord.File(
+            io.BytesIO(a.data),
+            filename=a.filename,
+            description=a.alt[:MAX_ALT_TEXT] if a.alt else None,
+        )
+        for a in message.attachments
+    ]
+
+
+def pictures_only(message: Message) -> bool:
+    """Whether every file of the message has words to stand in for it."""
+    return bool(message.attachments) and all(a.fallback for a in message.attachments)
+
+
+def words_instead(message: Message) -> Message:
+    """The words of the message's pictures, as a message of its kind, where the pictures
+    can't go."""
+    return Message(message.kind, "\n\n".join(a.fallback or "" for a in message.attachments))
 
 
 def attachment_bytes(message: Message) -> int:

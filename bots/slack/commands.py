@@ -206,6 +206,11 @@ async def upload(
         # Refused (a file over the workspace's limit, no files taken there at all): the
         # member hears that their files didn't come, rather than waiting for them.
         log.warning("files not uploaded to %s: %s", channel, error)
+        words = [a.fallback for a in answer.attachments if a.fallback]
+        if len(words) == len(answer.attachments):  # pictures: their words do instead
+            told = Message(answer.kind, "\n\n".join(words))
+            await slack.respond(response_url, told, member=(who.workspace_id, who.user_id))
+            return
         code = error.response.get("error") if isinstance(error, SlackApiError) else None
         saying = SAYINGS["too_big" if code == "file_upload_size_restricted" else "broken"]
         refused = Message(MessageKind.ERROR, saying)

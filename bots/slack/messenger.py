@@ -15,11 +15,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks
 from bots.slack.config import SlackConfig
-from core.services import Attachment, Conversation, Delivery, Failure, SendError
+from core.services import Attachment, Conversation, Delivery, Failure, Message, SendError
 
 log = logging.getLogger(__name__)
 
 PER_CHANNEL = 1.0  # chat.postMessage: about one message per second per channel
+# files.getUploadURLExternal's `alt_txt`: longer is `alt_txt_too_large`.
+MAX_ALT_TEXT = 1000
 # Slack's error codes, by what they mean for us (SLACK.md §3, the method references).
 FATAL = frozenset(
     {
@@ -102,12 +104,14 @@ async def upload(client: AsyncWebClient, channel: str, attachment: Attachment) -
 
     `file=` takes bytes as they are; `content=` is there for text (a str it encodes as
     UTF-8). `data` is always bytes (a text file's UTF-8), so one call serves a CSV and a
-    PDF alike, and never a str, which `file=` would take for a path to open."""
+    PDF alike, and never a str, which `file=` would take for a path to open. A picture's
+    alt text goes with it (`alt_txt`): what a screen reader says in its place."""
     await client.files_upload_v2(
         channel=channel,
         file=attachment.data,
         filename=attachment.filename,
         title=attachment.filename,
+        alt_txt=attachment.alt[:MAX_ALT_TEXT] if attachment.alt else None,
     )
 
 
@@ -280,8 +284,41 @@ class SlackMessenger:
             )
             first = first or f"{response['channel']}:{response['ts']}"
         for attachment in message.attachments:
-            await upload(client, channel, attachment)
+            if attachment.fallback is None:
+                await upload(client, channel, attachment)
+            else:
+                await self._picture(client, delivery, channel, attachment)
         return first or channel
+
+    async def _picture(
+        self, client: AsyncWebClient, delivery: Delivery, channel: str, attachment: Attachment
+    ) -> None:
+        """A picture, or its words where it can't go (uploads disabled in the workspace, a
+        channel the bot may post in but not share files to, an upload that failed): the
+        message above it is posted already, and goes on without its picture."""
+        try:
+            await upload(client, channel, attachment)
+            return
+        except SlackApiError as error:
+            if failure(error, group_post=delivery.user_id is None).kind is Failure.FATAL:
+                raise  # the token is gone: nothing more can be posted
+            reason = str(error.response.get("error") or error.response.status_code)
+        except (SlackRequestError, aiohttp.ClientError, TimeoutError) as error:
+            reason = type(error).__name__
+        log.warning("picture not uploaded to %s (%s): its words instead", channel, reason)
+        assert attachment.fallback is not None
+        words = Message(delivery.message.kind, attachment.fallback)
+        for page in blocks.pages(words):
+            wait = self.pacer.reserve(delivery.workspace_id, channel)
+            if wait > 0:
+                await self._sleep(wait)
+            await client.chat_postMessage(
+                channel=channel,
+                text=blocks.fallback(words),
+                blocks=page,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
 
     async def close(self) -> None:
         self._closed = True

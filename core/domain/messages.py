@@ -69,11 +69,16 @@ class Attachment:
 
     Adapters send `data`, the bytes; `content` stays as the core made it, so a reader can
     tell a text file (shown in a terminal) from a binary one (only named there).
+    A picture carries `alt`, one sentence of what it shows (Slack's alt text, Discord's
+    attachment description), and `fallback`, the same in full words, posted instead
+    where it can't be (a terminal, a channel that takes no files, a refused upload).
     """
 
     filename: str
     content: str | bytes
     media_type: str
+    alt: str | None = None
+    fallback: str | None = None
 
     @property
     def data(self) -> bytes:
@@ -88,6 +93,7 @@ class Attachment:
     def to_dict(self) -> dict[str, str]:
         """JSON-ready: text as it is, bytes as base64 marked `"encoding": "base64"`."""
         stored = {"filename": self.filename, "media_type": self.media_type}
+        stored |= {k: v for k, v in (("alt", self.alt), ("fallback", self.fallback)) if v}
         if isinstance(self.content, str):
             return stored | {"content": self.content}
         encoded = base64.b64encode(self.content).decode("ascii")
@@ -97,12 +103,13 @@ class Attachment:
     def from_dict(cls, data: dict[str, Any]) -> Attachment:
         """What `to_dict` made; a payload stored before bytes were possible is text."""
         encoding = data.get("encoding")
+        words = {"alt": data.get("alt"), "fallback": data.get("fallback")}
         if encoding is None:
-            return cls(data["filename"], data["content"], data["media_type"])
+            return cls(data["filename"], data["content"], data["media_type"], **words)
         if encoding != "base64":
             raise ValueError(f"attachment {data['filename']!r}: unknown encoding {encoding!r}")
         content = base64.b64decode(data["content"], validate=True)
-        return cls(data["filename"], content, data["media_type"])
+        return cls(data["filename"], content, data["media_type"], **words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +149,8 @@ class Message:
             parts.append(section.text if not section.why else f"{section.text}\n{section.why}")
             if section.draft:
                 parts.append("\n".join("> " + line for line in section.draft.splitlines()))
-        parts.extend(f"[attached: {a.filename}]" for a in self.attachments)
+        # Plain text shows no picture: its words stand in for it.
+        parts.extend(a.fallback or f"[attached: {a.filename}]" for a in self.attachments)
         return plain("\n\n".join(parts))
 
     def to_dict(self) -> dict[str, Any]:

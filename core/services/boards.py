@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from core.domain.group_posts import BoardRow, board_title, leaderboard
 from core.domain.leads import Action
-from core.domain.members import Group
-from core.domain.messages import Message
+from core.domain.members import Group, Member
+from core.domain.messages import Attachment, Message, Section
 from core.domain.scoring import ALL_TIME
+from core.domain.weekly import DAYS, Week, fallback
+from core.reports import chart
 from core.services.ports import Outgoing, UnitOfWork
 
 STALE_BOARD = timedelta(days=1)
@@ -63,31 +66,74 @@ def board(uow: UnitOfWork, group: Group, period: str, now: datetime) -> Message:
     return leaderboard(title, rows, totals)
 
 
-def post_weekly_boards(uow: UnitOfWork, now: datetime) -> int:
-    """Post last week's board to each group whose Monday morning has come."""
-    written = 0
-    for group in uow.groups.board_due(now):
+def week(uow: UnitOfWork, group: Group, first: date, member: Member | None = None) -> Week:
+    """The group's (or one member's) week from Monday `first`, read in bulk: the day
+    tallies summed per day, and the referral chains that grew, in two queries."""
+    assert group.id is not None
+    cal = group.calendar()
+    until = first + timedelta(days=DAYS)
+    member_id = None if member is None else member.id
+    counts = uow.events.days(group.id, first, until, member_id)
+    since, before = cal.at(first, time()), cal.at(until, time())
+    chains = uow.events.chains_grown(group.id, since, before, member_id)
+    return Week(first, counts, chains, "The group's" if member is None else "Your")
+
+
+def with_picture(message: Message, week: Week, pictures: bool) -> Message:
+    """`message` with the week's picture (its alt text and words with it), or, where no
+    picture is drawn, with those words as its last section."""
+    if pictures:
+        return dataclasses.replace(
+            message, attachments=(*message.attachments, chart.attachment(week))
+        )
+    return dataclasses.replace(message, sections=(*message.sections, Section(fallback(week))))
+
+
+def my_week_picture(uow: UnitOfWork, group: Group, member: Member, now: datetime) -> Attachment:
+    """The member's own week so far (Monday to Sunday in the group's days, as the board
+    counts them) as a picture, for an answer to attach. Draws for a few tens of
+    milliseconds: call it where the services run, off the event loop."""
+    today = group.calendar().local_date(now)
+    monday = today - timedelta(days=today.weekday())
+    return chart.attachment(week(uow, group, monday, member), "my-week")
+
+
+def post_weekly_boards(uow: UnitOfWork, now: datetime, *, pictures: bool = True) -> int:
+    """Post last week's board to each group whose Monday morning has come, with the
+    week's picture (`pictures`), or its words where pictures can't be shown.
+
+    Everything is read and drawn before anything is written: on SQLite the write lock
+    is taken at the first write, so no command waits while a picture is drawn."""
+    posts: list[Outgoing] = []
+    due = uow.groups.board_due(now)
+    for group in due:
         assert group.id is not None and group.next_board_at is not None
         cal = group.calendar()
         monday = cal.local_date(group.next_board_at)
-        sunday = monday - timedelta(days=1)
-        title = board_title("week", monday - timedelta(days=7), sunday)
-        rows, totals = rows_and_totals(uow, group, monday - timedelta(days=7), monday, monday)
+        first, sunday = monday - timedelta(days=7), monday - timedelta(days=1)
+        title = board_title("week", first, sunday)
         # A board found days late (the bot was down) is stale news: skip to the next one.
         fresh = now - group.next_board_at <= STALE_BOARD
-        if group.channel is not None and fresh:
-            written += uow.outbox.add(
-                Outgoing(
-                    f"board:{group.id}:{monday.isoformat()}",
-                    group.id,
-                    None,
-                    leaderboard(title, rows, totals),
-                    group.next_board_at,
-                    to_channel=True,
-                    expires_at=group.next_board_at + STALE_BOARD,
-                ),
-                now,
+        if group.channel is None or not fresh:
+            continue
+        rows, totals = rows_and_totals(uow, group, first, monday, monday)
+        board = leaderboard(title, rows, totals)
+        shown = week(uow, group, first)
+        if shown.total:  # a quiet week's board says so; a picture of nothing adds nothing
+            board = with_picture(board, shown, pictures)
+        posts.append(
+            Outgoing(
+                f"board:{group.id}:{monday.isoformat()}",
+                group.id,
+                None,
+                board,
+                group.next_board_at,
+                to_channel=True,
+                expires_at=group.next_board_at + STALE_BOARD,
             )
+        )
+    written = sum(uow.outbox.add(post, now) for post in posts)
+    for group in due:
         group.schedule_board(now)
         uow.groups.save(group)
     return written

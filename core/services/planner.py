@@ -36,7 +36,11 @@ def _acyclic() -> Iterator[None]:
 
 class Planner:
     """Plans in batches, each in its own transaction; `catch_up` is how late a morning
-    may still be sent (after a restart) rather than skipped."""
+    may still be sent (after a restart) rather than skipped. `pictures`: whether the
+    Monday boards carry the week's picture (False where none can be shown, a terminal:
+    the board carries its words instead, and nothing is drawn)."""
+
+    pictures = True
 
     def __init__(
         self,
@@ -54,7 +58,7 @@ class Planner:
         """
         now = self.clock.now()
         with self._uow() as uow:
-            written = post_weekly_boards(uow, now)
+            written = post_weekly_boards(uow, now, pictures=self.pictures)
             uow.commit()
         while True:
             with self._uow() as uow, _acyclic():

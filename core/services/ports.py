@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -206,6 +207,20 @@ class EventRepository(Protocol):
     def tallies(self, group_id: int, first: date, until: date | None = None) -> dict[int, Tally]:
         """Per member, what their counted actions come to over the group-local days
         [first, until) (None: up to now); members with nothing counted are left out."""
+        ...
+
+    def days(
+        self, group_id: int, first: date, until: date, member_id: int | None = None
+    ) -> dict[date, Counter[Action]]:
+        """Per group-local day in [first, until), the group's (or one member's) count of
+        each scoring action (what the tallies hold); days with nothing are left out."""
+        ...
+
+    def chains_grown(
+        self, group_id: int, since: datetime, until: datetime, member_id: int | None = None
+    ) -> int:
+        """How many referral chains of the group (or of one member), told apart by their
+        first lead, had a referral obtained in [since, until); imported history aside."""
         ...
 
 

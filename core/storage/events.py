@@ -186,6 +186,30 @@ class SqlEvents:
         totals = Counter({a: int(n or 0) for a, n in zip(SCORING, counts, strict=True)})
         return Standings(found, +totals)  # without the actions that never counted
 
+    def days(
+        self, group_id: int, first: date, until: date, member_id: int | None = None
+    ) -> dict[date, Counter[Action]]:
+        """Each group-local day's count of each scoring action in [first, until), of the
+        group (or one member), summed in the database from the day tallies: one query."""
+        params: dict[str, object] = {"group_id": group_id, "first": first, "until": until}
+        if member_id is not None:
+            params["member_id"] = member_id
+        found: dict[date, Counter[Action]] = {}
+        for start, *counts in self._s.execute(_days_query(member_id is not None), params):
+            found[start] = +Counter({a: int(n or 0) for a, n in zip(SCORING, counts, strict=True)})
+        return found
+
+    def chains_grown(
+        self, group_id: int, since: datetime, until: datetime, member_id: int | None = None
+    ) -> int:
+        """How many referral chains (counted by their first lead) had a referral obtained
+        in [since, until), of the group (or one member): one recursive query up the
+        referred leads' parents."""
+        params: dict[str, object] = {"group_id": group_id, "since": since, "until": until}
+        if member_id is not None:
+            params["member_id"] = member_id
+        return int(self._s.execute(_chains_query(member_id is not None), params).scalar() or 0)
+
     def _lead_history(self, lead_id: int) -> list[Event]:
         rows = mapping.run(self._s, _LEAD_HISTORY, {"lead_id": lead_id})
         return [
@@ -272,6 +296,50 @@ def _standings_queries(shape: Shape) -> tuple[Select[Any], Select[Any]]:
         earned += rows.c[action.value] * bindparam(f"points_{action.value}", type_=Integer)
     per_member = select(rows.c.member_id, func.sum(earned)).group_by(rows.c.member_id)
     return per_member, select(*(func.sum(rows.c[a.value]) for a in SCORING))
+
+
+@functools.cache
+def _days_query(one_member: bool) -> Select[Any]:
+    """The day tallies of a group's days [first, until), summed per day: a contiguous
+    stretch of the tallies' key (group, span, start)."""
+    conditions = [
+        TallyRow.group_id == bindparam("group_id"),
+        TallyRow.span == DAY,
+        TallyRow.start >= bindparam("first"),
+        TallyRow.start < bindparam("until"),
+    ]
+    if one_member:
+        conditions.append(TallyRow.member_id == bindparam("member_id"))
+    sums = [func.sum(_column(a.value)) for a in SCORING]
+    start = TallyRow.__table__.c.start
+    return select(start, *sums).where(*conditions).group_by(start)
+
+
+@functools.cache
+def _chains_query(one_member: bool) -> Select[Any]:
+    """The number of distinct first leads above the leads that obtained a referral in
+    the window (found by the events' (group_id, at) index).
+
+    Each step up is a lookup of one lead by its key (a scalar subquery): joined instead,
+    PostgreSQL hashed the whole leads table at every step. A lead's parent erased leaves
+    its parent_id NULL (ON DELETE SET NULL), so a first lead is one without a parent.
+    UNION, not UNION ALL: a loop in bad data ends the walk instead of running forever."""
+    conditions = [
+        EventRow.group_id == bindparam("group_id"),
+        EventRow.at >= bindparam("since"),
+        EventRow.at < bindparam("until"),
+        EventRow.action == Action.REFERRAL.value,
+        EventRow.imported.is_(false()),
+    ]
+    if one_member:
+        conditions.append(EventRow.member_id == bindparam("member_id"))
+    referred = select(EventRow.lead_id).where(*conditions)
+    start = select(LeadRow.id, LeadRow.parent_id).where(LeadRow.id.in_(referred))
+    up = start.cte("up", recursive=True)
+    parent = LeadRow.__table__.alias("parent")
+    above = select(parent.c.parent_id).where(parent.c.id == up.c.parent_id).scalar_subquery()
+    up = up.union(select(up.c.parent_id, above).where(up.c.parent_id.is_not(None)))
+    return select(func.count(func.distinct(up.c.id))).where(up.c.parent_id.is_(None))
 
 
 def calendars(

@@ -199,7 +199,13 @@ WEEKLY_BOARDS = [
         "3. Sam: 9 points, streak 1 day\n"
         "4. Priya: 7 points, streak 1 day\n"
         "\n"
-        "Together: 6 emails · 4 follow-ups · 3 calls · 0 referrals · 2 interviews · 0 offers.",
+        "Together: 6 emails · 4 follow-ups · 3 calls · 0 referrals · 2 interviews · 0 offers.\n"
+        "\n"
+        # The picture's words (a transcript shows no picture), by the group's days.
+        "The group's week, Mon Jun 29 to Sun Jul 5: 15 actions.\n"
+        "By day: Mon 6 · Tue 2 · Wed 3 · Thu 3 · Fri 1 · Sat 0 · Sun 0.\n"
+        "By kind: 6 emails · 4 follow-ups · 3 calls · 2 interviews.\n"
+        "No referral chain grew.",
     ),
     (
         "2026-07-13T08:00:00-04:00",
@@ -209,7 +215,12 @@ WEEKLY_BOARDS = [
         "3. Priya: 5 points\n"
         "4. Ana: 3 points, streak 3 days\n"
         "\n"
-        "Together: 2 emails · 3 follow-ups · 4 calls · 1 referral · 2 interviews · 0 offers.",
+        "Together: 2 emails · 3 follow-ups · 4 calls · 1 referral · 2 interviews · 0 offers.\n"
+        "\n"
+        "The group's week, Mon Jul 6 to Sun Jul 12: 12 actions.\n"
+        "By day: Mon 1 · Tue 3 · Wed 4 · Thu 3 · Fri 1 · Sat 0 · Sun 0.\n"
+        "By kind: 2 emails · 3 follow-ups · 4 calls · 1 referral · 2 interviews.\n"
+        "1 referral chain grew.",
     ),
     (
         "2026-07-20T08:00:00-04:00",
@@ -219,7 +230,13 @@ WEEKLY_BOARDS = [
         "3. Ana: 6 points, streak 1 day\n"
         "4. Priya: 2 points\n"
         "\n"
-        "Together: 3 emails · 1 follow-up · 4 calls · 1 referral · 1 interview · 1 offer.",
+        "Together: 3 emails · 1 follow-up · 4 calls · 1 referral · 1 interview · 1 offer.\n"
+        "\n"
+        # Maya's second referral grows the chain of week 2 again.
+        "The group's week, Mon Jul 13 to Sun Jul 19: 11 actions.\n"
+        "By day: Mon 1 · Tue 4 · Wed 2 · Thu 2 · Fri 2 · Sat 0 · Sun 0.\n"
+        "By kind: 3 emails · 1 follow-up · 4 calls · 1 referral · 1 interview · 1 offer.\n"
+        "1 referral chain grew.",
     ),
     (
         "2026-07-27T08:00:00-04:00",
@@ -229,7 +246,12 @@ WEEKLY_BOARDS = [
         "3. Sam: 3 points\n"
         "4. Ana: 1 point\n"
         "\n"
-        "Together: 1 email · 1 follow-up · 2 calls · 0 referrals · 1 interview · 1 offer.",
+        "Together: 1 email · 1 follow-up · 2 calls · 0 referrals · 1 interview · 1 offer.\n"
+        "\n"
+        "The group's week, Mon Jul 20 to Sun Jul 26: 6 actions.\n"
+        "By day: Mon 3 · Tue 2 · Wed 0 · Thu 1 · Fri 0 · Sat 0 · Sun 0.\n"
+        "By kind: 1 email · 1 follow-up · 2 calls · 1 interview · 1 offer.\n"
+        "No referral chain grew.",
     ),
 ]
 

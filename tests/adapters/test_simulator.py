@@ -411,3 +411,45 @@ def test_simulate_files_writes_the_work_search_log(
     assert (tmp_path / "out" / names[1]).read_bytes().startswith(b"%PDF-")
     rows = (tmp_path / "out" / names[0]).read_text(encoding="utf-8").splitlines()
     assert len(rows) == 3 and "CV clinic" in rows[2]
+
+
+# -- the Monday board's picture: words in the transcript, the picture only for --files -------
+
+A_WEEK = """\
+group tz Europe/Paris
+member ana
+at 2026-03-03 09:00
+ana: /lead add Julie Martin at Acme via email
+ana: /lead emailed julie
+at 2026-03-10 09:00
+ana: /lead list
+"""
+WEEK_IN_WORDS = (
+    "The group's week, Mon Mar 2 to Sun Mar 8: 1 action.\n"
+    "By day: Mon 0 · Tue 1 · Wed 0 · Thu 0 · Fri 0 · Sat 0 · Sun 0.\n"
+    "By kind: 1 email.\n"
+    "No referral chain grew."
+)
+
+
+@pytest.mark.parametrize("files", [False, True], ids=["transcript", "--files"])
+def test_the_monday_board_shows_the_weeks_words_and_draws_its_picture_only_to_keep_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: bool
+) -> None:
+    script = tmp_path / "week.script"
+    script.write_text(A_WEEK, encoding="utf-8")
+    out = tmp_path / "out"
+
+    argv = ["simulate", str(script), "--json", *(["--files", str(out)] if files else [])]
+    assert main(argv) == 0
+
+    printed = capsys.readouterr()
+    (board,) = [o for o in map(json.loads, printed.out.splitlines()) if o["kind"] == "leaderboard"]
+    assert board["text"].endswith("0 offers.\n\n" + WEEK_IN_WORDS)
+    if files:
+        (picture,) = out.iterdir()
+        assert picture.name == "group-week-2026-03-02.png"
+        assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+        assert printed.err.splitlines() == [f"saved {picture}"]
+    else:
+        assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["week.script"]

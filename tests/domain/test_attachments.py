@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from core.domain.messages import Attachment, Message, reply
+from core.domain.messages import Attachment, Message, MessageKind, reply
 
 PDF = b"%PDF-1.7\n\x00\xff\xfe" + bytes(range(256))
 
@@ -60,3 +60,17 @@ def test_size_counts_bytes_not_characters() -> None:
 def test_plain_text_names_a_binary_file() -> None:
     message = reply("Your log.", attachments=(Attachment("log.pdf", PDF, "application/pdf"),))
     assert message.plain_text().endswith("[attached: log.pdf]")
+
+
+def test_a_pictures_alt_text_and_words_are_stored_with_it_and_stand_in_for_it_in_text() -> None:
+    picture = Attachment(
+        "group-week.png", b"\x89PNG\r\n", "image/png", alt="Bar chart.", fallback="3 actions."
+    )
+    message = Message(MessageKind.LEADERBOARD, "Last week's board", attachments=(picture,))
+
+    (back,) = stored(message).attachments
+
+    assert back == picture and back.alt == "Bar chart." and back.fallback == "3 actions."
+    assert message.plain_text() == "Last week's board\n\n3 actions."
+    plain = Attachment("log.pdf", PDF, "application/pdf")
+    assert "alt" not in plain.to_dict() and "fallback" not in plain.to_dict()

@@ -45,6 +45,11 @@ TINY = [
         "planning took",
     ),
     ("weekly_board", ["--members", "20", "--runs", "1", "--database", "sqlite"], "slowest read"),
+    (
+        "weekly_picture",
+        ["--members", "20", "--runs", "1", "--database", "sqlite"],
+        "figures and drawing",
+    ),
     ("delivery_rate", ["--messages", "60", "--database", "sqlite"], "target"),
     (
         "slack_latency",

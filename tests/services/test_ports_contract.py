@@ -828,3 +828,42 @@ def test_a_members_link_code_and_tries_go_with_it(uow: Uow) -> None:
     with uow() as u:
         assert u.links.live_codes(START) == [] and u.links.of(ana.id or 0) is None
         assert u.links.tries(ada.id or 0) == Tries(ada.id or 0)
+
+
+def test_a_groups_week_by_day_and_the_referral_chains_that_grew(uow: Uow) -> None:
+    group = add_group(uow)
+    ada, bea = add_member(uow, group, "U1"), add_member(uow, group, "U2")
+    first = add_lead(uow, ada, 1)
+    second = add_lead(uow, ada, 2, parent_id=first.id)
+    add_lead(uow, ada, 3, parent_id=second.id)
+    other = add_lead(uow, bea, 1)
+    add_lead(uow, bea, 2, parent_id=other.id)
+    day = 24 * HOUR
+    monday = START  # 07:00 UTC, the group's zone
+    log(uow, ada, first, Action.REFERRAL, monday - day, Stage.TALKING)  # Sunday: last week
+    log(uow, ada, first, Action.REFERRAL, monday, Stage.TALKING)
+    log(uow, ada, second, Action.REFERRAL, monday + day, Stage.TALKING)  # the same chain
+    log(uow, ada, first, Action.EMAILED, monday + day, Stage.TALKING)
+    log(uow, bea, other, Action.REFERRAL, monday + 2 * day, Stage.TALKING)
+    log(uow, bea, other, Action.CALLED, monday + 7 * day, Stage.CALLED)  # next week
+    d = monday.date()
+    week = (d, d + timedelta(days=7))
+    since, until = monday - 7 * HOUR, monday - 7 * HOUR + 7 * day
+    with uow() as u:
+        gid = group.id or 0
+        assert u.events.days(gid, *week) == {
+            d: counts_of(referral=1),
+            d + timedelta(days=1): counts_of(referral=1, emailed=1),
+            d + timedelta(days=2): counts_of(referral=1),
+        }
+        assert u.events.days(gid, *week, member_id=bea.id) == {
+            d + timedelta(days=2): counts_of(referral=1)
+        }
+        assert u.events.days(gid + 1, *week) == {}
+        # Ada's two referrals grew one chain; Bea's another.
+        assert u.events.chains_grown(gid, since, until) == 2
+        assert u.events.chains_grown(gid, since, until, member_id=ada.id) == 1
+        assert u.events.chains_grown(gid, since + day, until) == 2
+        assert u.events.chains_grown(gid, since + 2 * day, until) == 1
+        assert u.events.chains_grown(gid, until, until + 7 * day) == 0
+        assert u.events.chains_grown(gid + 1, since, until) == 0

@@ -6,12 +6,15 @@ history, a window's tallies give the same counts and the same points.
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event as sql_event
 from sqlalchemy import text
 
 from core.domain.calendar import BusinessCalendar
@@ -208,3 +211,39 @@ def test_migration_0006_pivots_the_tallies_there_and_back(db: Database) -> None:
     with db.uow() as uow:
         for first, until in WINDOWS:
             same(uow, group_id, member.id, events, first, until, NY)
+
+
+def test_a_groups_week_is_one_statement_per_figure_however_many_members_it_has(
+    db: Database,
+) -> None:
+    monday = NOW.date()  # 2026-03-02, a Monday
+    since, until = NOW - timedelta(hours=7), NOW - timedelta(hours=7) + timedelta(days=7)
+    for size in (1, 30):
+        with db.uow() as uow:
+            group = add_group(uow, f"G{next(GROUPS)}")
+            assert group.id is not None
+            for n in range(size):
+                member = add_member(uow, group, f"U{n}")
+                assert member.id is not None
+                first, referred = add_lead(uow, member, 1), add_lead(uow, member, 2)
+                referred.parent_id = first.id
+                uow.leads.save(referred)
+                for action in (Action.EMAILED, Action.REFERRAL):
+                    uow.events.add(
+                        group.id, member.id, Event(first.id or 0, action, NOW, Stage.TALKING)
+                    )
+            uow.commit()
+        seen: list[str] = []
+        statement = functools.partial(lambda into, *args: into.append(str(args[2])), seen)
+
+        with db.uow() as uow:
+            sql_event.listen(db.engine, "before_cursor_execute", statement)
+            try:
+                days = uow.events.days(group.id, monday, monday + timedelta(days=7))
+                chains = uow.events.chains_grown(group.id, since, until)
+            finally:
+                sql_event.remove(db.engine, "before_cursor_execute", statement)
+
+        assert days == {monday: Counter({Action.EMAILED: size, Action.REFERRAL: size})}
+        assert chains == size
+        assert len(seen) == 2, seen

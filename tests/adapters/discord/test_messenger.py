@@ -4,8 +4,10 @@ Discord error code mapped to the runtime's failure class (none retried blindly).
 from __future__ import annotations
 
 import asyncio
+import io
+from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,9 @@ import discord
 import pytest
 
 from bots.discord.messenger import nonce
+from core.domain.leads import Action
+from core.domain.weekly import Week
+from core.reports import chart
 from core.services import SAYINGS, Attachment, Delivery, Failure, Message, MessageKind, SendError
 from testkit import discord_payloads as p
 from testkit.discord import FILE_LIMIT, FakeDiscord
@@ -406,3 +411,102 @@ async def test_discord_refuses_a_file_over_its_limit(tmp_path: Path) -> None:
             await h.bot.messenger.send(delivery(message=message))
         assert refused.value.kind is Failure.PAYLOAD and "413" in str(refused.value)
         assert h.fake.dm(USER) == []
+
+
+# -- the Monday board's picture ----------------------------------------------------------
+
+WEEK = Week(
+    date(2026, 3, 2),
+    {date(2026, 3, 3): Counter({Action.EMAILED: 4, Action.CALLED: 1})},
+    chains=1,
+)
+PICTURE = chart.attachment(WEEK)
+BOARD = Message(
+    MessageKind.LEADERBOARD, "Last week's board (Mon Mar 2 to Sun Mar 8):", attachments=(PICTURE,)
+)
+
+
+def board(message: Message = BOARD) -> Delivery:
+    return delivery(key="board:1:2026-03-09", user_id=None, channel=str(CHANNEL), message=message)
+
+
+async def test_the_monday_board_goes_with_its_picture_described_for_screen_readers(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.fake.add_channel(CHANNEL)
+
+        await h.bot.messenger.send(board())
+
+        (sent,) = h.fake.sent(CHANNEL)
+        assert text_of(sent).startswith("Last week's board")
+        assert sent["_files"] == {PICTURE.filename: PICTURE.data}
+        (attached,) = sent["attachments"]
+        assert (
+            attached["description"]
+            == PICTURE.alt
+            == (
+                "Bar chart of the group's week, Mon Mar 2 to Sun Mar 8: 5 actions, most on"
+                " Tuesday (5); 1 referral chain grew."
+            )
+        )
+
+
+async def test_a_channel_without_attach_files_gets_the_board_and_the_pictures_words(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.fake.add_channel(CHANNEL)
+        h.fake.no_files.add(CHANNEL)
+
+        first = await h.bot.messenger.send(board())
+
+        posted, words = h.fake.sent(CHANNEL)
+        assert first == posted["id"]
+        assert text_of(posted).startswith("Last week's board") and not posted["_files"]
+        assert text_of(words) == (
+            "The group's week, Mon Mar 2 to Sun Mar 8: 5 actions.\n"
+            "By day: Mon 0 · Tue 5 · Wed 0 · Thu 0 · Fri 0 · Sat 0 · Sun 0.\n"
+            "By kind: 4 emails · 1 call.\n"
+            "1 referral chain grew."
+        )
+        # Sent again (a crash before it was recorded), the nonces return the same two.
+        await h.bot.messenger.send(board())
+        assert len(h.fake.sent(CHANNEL)) == 2
+
+
+async def test_a_channel_the_bot_cant_post_in_at_all_is_still_gone_words_or_not(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.fake.add_channel(CHANNEL)
+        h.fake.forbidden.add(CHANNEL)
+
+        with pytest.raises(SendError) as refused:
+            await h.bot.messenger.send(board())
+
+        assert refused.value.kind is Failure.CHANNEL_GONE
+        assert h.fake.sent(CHANNEL) == []
+
+
+async def test_a_description_is_cut_to_what_discord_takes_and_the_fake_refuses_more(
+    tmp_path: Path,
+) -> None:
+    long = replace(PICTURE, alt="A" * 1500)
+    async with Harness(tmp_path) as h:
+        assert h.bot is not None
+        h.fake.add_channel(CHANNEL)
+
+        await h.bot.messenger.send(board(replace(BOARD, attachments=(long,))))
+        (sent,) = h.fake.sent(CHANNEL)
+        assert sent["attachments"][0]["description"] == "A" * 1024
+
+        client = h.bot.messenger.client
+        channel = client.get_partial_messageable(CHANNEL, type=discord.ChannelType.text)
+        too_long = discord.File(io.BytesIO(PICTURE.data), "a.png", description="A" * 1025)
+        with pytest.raises(discord.HTTPException) as refused:
+            await channel.send("x", file=too_long)
+        assert (refused.value.status, refused.value.code) == (400, 50035)

@@ -11,7 +11,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,10 +25,14 @@ from sqlalchemy import text
 from bots.slack import blocks
 from bots.slack.blocks import MORE
 from bots.slack.context import Gate
+from core.domain.leads import Action
+from core.domain.weekly import Week
+from core.reports import chart
 from core.services import SAYINGS, Identity, Message, Section
 from core.services.ports import SimulatedClock
 from testkit.slack import BOT_TOKEN, TEAM, FakeSlack
 from testkit.slack_harness import ADA, BEA, Harness, harness, listeners_done, wait_until
+from tests.adapters.attachments import answer_with_files
 from tests.conftest import START
 
 
@@ -602,3 +606,43 @@ async def test_a_calendar_feed_needs_the_operators_public_url(tmp_path: Path) ->
     async with harness(tmp_path) as h:
         answer = await h.ask("calendar", command="/followthrough")
         assert "FOLLOWTHROUGH_PUBLIC_URL" in answer
+
+
+# -- a member's own picture as an answer (what `/lead stats` will attach) -------------------
+
+MY_WEEK = Week(date(2026, 3, 2), {date(2026, 3, 3): Counter({Action.EMAILED: 2})}, whose="Your")
+
+
+async def test_a_picture_in_an_answer_reaches_the_dm_with_its_alt_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    picture = chart.attachment(MY_WEEK, "my-week")
+    answer_with_files(monkeypatch, picture)
+    async with harness(tmp_path) as h:
+        await h.ask("export", command="/followthrough")
+        await wait_until(lambda: h.fake.calls_to("files.completeUploadExternal"))
+        (upload,) = h.fake.files.values()
+        assert upload.channel == h.fake.dm_channel(ADA)
+        assert (upload.data, upload.alt_txt) == (picture.data, picture.alt)
+        assert upload.alt_txt == (
+            "Bar chart of your week, Mon Mar 2 to Sun Mar 8: 2 actions, most on Tuesday (2);"
+            " no referral chain grew."
+        )
+
+
+async def test_where_the_workspace_takes_no_files_the_answer_gives_the_pictures_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer_with_files(monkeypatch, chart.attachment(MY_WEEK, "my-week"))
+    async with harness(tmp_path) as h:
+        h.fake.uploads_disabled = True
+        status, _, hook = await h.command("export", command="/followthrough")
+        assert status == 200
+        _, words = await h.answers(hook, 2)
+        assert words["text"] == (
+            "Your week, Mon Mar 2 to Sun Mar 8: 2 actions.\n"
+            "By day: Mon 0 · Tue 2 · Wed 0 · Thu 0 · Fri 0 · Sat 0 · Sun 0.\n"
+            "By kind: 2 emails.\n"
+            "No referral chain grew."
+        )
+        assert h.fake.calls_to("files.completeUploadExternal") == []

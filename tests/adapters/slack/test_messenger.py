@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,9 @@ import pytest
 
 from bots.slack import blocks
 from bots.slack.messenger import Pacer, SlackMessenger
+from core.domain.leads import Action
+from core.domain.weekly import Week
+from core.reports import chart
 from core.services import (
     Attachment,
     Button,
@@ -283,3 +287,104 @@ async def test_the_fake_takes_only_the_bytes_announced_and_shares_them_in_a_conv
             "invalid_channel",
         ]
         fake.invalid.clear()
+
+
+# -- the Monday board's picture ----------------------------------------------------------
+
+WEEK = Week(
+    date(2026, 3, 2),
+    {date(2026, 3, 3): Counter({Action.EMAILED: 4, Action.CALLED: 1})},
+    chains=1,
+)
+PICTURE = chart.attachment(WEEK)
+BOARD = Message(
+    MessageKind.LEADERBOARD, "Last week's board (Mon Mar 2 to Sun Mar 8):", attachments=(PICTURE,)
+)
+
+
+def board() -> Delivery:
+    return replace(delivery(None), message=BOARD)
+
+
+async def test_the_monday_board_goes_with_its_picture_and_the_pictures_alt_text(
+    tmp_path: Path,
+) -> None:
+    async with sending(tmp_path) as (fake, messenger):
+        sent = await messenger.send(board())
+
+        assert sent and sent.startswith(GROUP_CHANNEL + ":")
+        (post,) = fake.posts(GROUP_CHANNEL)
+        assert post["text"].startswith("Last week's board")
+        (upload,) = [f for f in fake.files.values() if f.channel == GROUP_CHANNEL]
+        assert (upload.filename, upload.data) == (PICTURE.filename, PICTURE.data)
+        assert (
+            upload.alt_txt
+            == PICTURE.alt
+            == (
+                "Bar chart of the group's week, Mon Mar 2 to Sun Mar 8: 5 actions, most on"
+                " Tuesday (5); 1 referral chain grew."
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    "refusal", ["workspace takes no files", "channel takes no files", "upload failed"]
+)
+async def test_where_the_picture_cant_go_its_words_follow_the_board_instead(
+    tmp_path: Path, refusal: str
+) -> None:
+    async with sending(tmp_path) as (fake, messenger):
+        if refusal == "workspace takes no files":
+            fake.uploads_disabled = True
+        elif refusal == "channel takes no files":
+            fake.file_errors[GROUP_CHANNEL] = "not_in_channel"  # posts by chat:write.public
+        else:
+            fake.fail_next("files.getUploadURLExternal", "internal_error", status=500)
+
+        sent = await messenger.send(board())
+
+        assert sent and sent.startswith(GROUP_CHANNEL + ":")
+        board_post, words = fake.posts(GROUP_CHANNEL)
+        assert board_post["text"].startswith("Last week's board")
+        assert (
+            words["text"]
+            == PICTURE.fallback
+            == (
+                "The group's week, Mon Mar 2 to Sun Mar 8: 5 actions.\n"
+                "By day: Mon 0 · Tue 5 · Wed 0 · Thu 0 · Fri 0 · Sat 0 · Sun 0.\n"
+                "By kind: 4 emails · 1 call.\n"
+                "1 referral chain grew."
+            )
+        )
+        assert fake.shared(GROUP_CHANNEL) == []
+
+
+async def test_a_revoked_token_fails_the_board_rather_than_posting_words_nobody_can_send(
+    tmp_path: Path,
+) -> None:
+    async with sending(tmp_path) as (fake, messenger):
+        fake.fail_next("files.getUploadURLExternal", "token_revoked")
+
+        error = await failure_of(messenger, board())
+
+        assert error.kind is Failure.FATAL
+        assert len(fake.posts(GROUP_CHANNEL)) == 1  # the board, before the upload
+
+
+async def test_alt_text_is_cut_to_what_slack_takes_and_the_fake_refuses_more(
+    tmp_path: Path,
+) -> None:
+    long = replace(PICTURE, alt="A" * 1500)
+    async with sending(tmp_path) as (fake, messenger):
+        await messenger.send(replace(board(), message=replace(BOARD, attachments=(long,))))
+        (upload,) = fake.files.values()
+        assert upload.alt_txt == "A" * 1000
+
+    async with FakeSlack() as fake, aiohttp.ClientSession() as http:
+        auth = {"Authorization": f"Bearer {BOT_TOKEN}"}
+        args = {"filename": "a.png", "length": 10, "alt_txt": "A" * 1001}
+        async with http.post(
+            fake.api_url + "files.getUploadURLExternal", json=args, headers=auth
+        ) as response:
+            assert (await response.json())["error"] == "alt_txt_too_large"
+        assert fake.invalid == [("files.getUploadURLExternal", "alt_txt_too_large")]

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from core.domain.importer import PendingImport
+from core.domain.insights import LeadPath, StageStay
 from core.domain.leads import Action, Event, Lead, Stage
 from core.domain.members import Group, Member
 from core.domain.messages import Message
@@ -208,6 +209,52 @@ class EventRepository(Protocol):
         ...
 
 
+class InsightRepository(Protocol):
+    """Reads that sum history up in the database, for what a member or an organiser sees
+    of it: a page of leads, a member's funnel, a group's week. Each names the member (or
+    the group) it reads: nothing of anyone else is read."""
+
+    def leads_page(
+        self, member_id: int, which: str, today: date, offset: int, limit: int
+    ) -> tuple[list[Lead], int]:
+        """The member's leads that `which` picks (core.domain.insights: `active`, `all`,
+        `due` on their local `today`, or a stage's word), in number order, `limit` of them
+        from `offset`; and how many it picks in all. For reading, not for saving."""
+        ...
+
+    def lead_paths(
+        self, member_id: int, first: datetime | None, until: datetime | None = None
+    ) -> list[LeadPath]:
+        """The member's leads added in [first, until) (None: unbounded), each summed up
+        from its events: the first time of each of `insights.MILESTONES`. In no order."""
+        ...
+
+    def stage_stays(
+        self, member_id: int, first: datetime | None, until: datetime | None = None
+    ) -> list[StageStay]:
+        """Each stay in a stage that ended, of the member's leads added in [first, until):
+        from the event that moved the lead into it to the one that moved it on."""
+        ...
+
+    def last_actions(self, group_id: int) -> dict[int, datetime]:
+        """Per member of the group, when their latest action happened (bookkeeping and
+        imported history aside); members without one are left out."""
+        ...
+
+    def due_counts(self, group_id: int, first: date) -> dict[int, tuple[int, int, int]]:
+        """Per member of the group, how many of their leads fall due before `first`, on
+        it, and on the day after (what tells overdue ones apart in any zone); members
+        with none are left out."""
+        ...
+
+    def overdue_companies(
+        self, group_id: int, member_ids: list[int], before: date
+    ) -> dict[int, list[tuple[date, str]]]:
+        """Per member (of these, in the group), the (due day, company) of their leads due
+        before `before`, the oldest first."""
+        ...
+
+
 class ActivityRepository(Protocol):
     """What members did for their search that is not about one lead."""
 
@@ -299,6 +346,7 @@ class UnitOfWork(Protocol):
     leads: LeadRepository
     events: EventRepository
     activities: ActivityRepository
+    insights: InsightRepository
     calendars: CalendarRepository
     imports: ImportRepository
     outbox: Outbox

@@ -83,3 +83,21 @@ def test_a_sent_dms_buttons_are_its_recipients_alone(
     assert app.conversation.sent_button("discord", row, "U-ana", 0, 9) is None  # no such button
     assert app.conversation.sent_button("discord", row, "U-ana", 5, 0) is None  # no such section
     assert app.conversation.sent_button("discord", row + 1000, "U-ana", 0, 0) is None  # no such row
+
+
+def test_a_page_buttons_value_is_only_a_page_of_the_pressers_own_leads(
+    app: FollowThrough, db: Database
+) -> None:
+    for n in range(1, 13):
+        app.conversation.handle(ANA, "/lead", f"add Secret{n} at Hidden{n}")
+    app.conversation.handle(BEN, "/lead", "add Zed at Initech")
+    listed = app.conversation.handle(ANA, "/lead", "list all")
+    (button,) = [b for s in listed.sections for b in s.buttons]
+    assert button.command == "/lead list all page 2"  # a page number, nothing of Ana's
+    before = rows(db)
+    for value in (button.command, "/lead list all page 1", "/lead list due page 99"):
+        command, text = button.parts if value == button.command else value.split(" ", 1)
+        seen = app.conversation.handle(BEN, command, text, once="press:forged", create=False)
+        assert "Secret" not in seen.plain_text() and "Hidden" not in seen.plain_text()
+    assert "Zed" in app.conversation.handle(BEN, "/lead", "list all page 2").plain_text()
+    assert rows(db) == before  # a read: nothing written, not even the press's key

@@ -29,6 +29,7 @@ from core.domain.insights import (
     ALL,
     DUE,
     MILESTONES,
+    SECONDS_A_DAY,
     LeadPath,
     StageStay,
     due_now,
@@ -37,6 +38,7 @@ from core.domain.insights import (
 from core.domain.leads import Action, Event, Lead, Stage, named
 from core.domain.members import Group, Member
 from core.domain.messages import Message
+from core.domain.report import Facts
 from core.domain.scoring import (
     BOOKKEEPING,
     DEFAULT_POINTS,
@@ -651,7 +653,8 @@ class FakeInsights:
                 if event.action in MILESTONES:
                     firsts.setdefault(event.action, event.at)
             lead = leads[lead_id]
-            paths.append(LeadPath(lead.created_at, lead.via, lead.parent_id is not None, firsts))
+            referred = lead.parent_id is not None
+            paths.append(LeadPath.of(lead.created_at, lead.via, referred, firsts))
         return paths
 
     def stage_stays(
@@ -663,27 +666,43 @@ class FakeInsights:
             for event in events:
                 if not changes or changes[-1].stage_after is not event.stage_after:
                     changes.append(event)
-            stays += [StageStay(a.stage_after, a.at, b.at) for a, b in itertools.pairwise(changes)]
+            stays += [
+                StageStay(a.stage_after, (b.at - a.at).total_seconds() / SECONDS_A_DAY)
+                for a, b in itertools.pairwise(changes)
+            ]
         return stays
 
-    def last_actions(self, group_id: int) -> dict[int, datetime]:
-        found: dict[int, datetime] = {}
-        for s in self._uow.tx.events.rows.values():
-            if s.group_id != group_id or s.event.action in BOOKKEEPING or s.event.imported:
-                continue
-            found[s.member_id] = max(found.get(s.member_id, s.event.at), s.event.at)
-        return found
-
-    def due_counts(self, group_id: int, first: date) -> dict[int, tuple[int, int, int]]:
-        members = {_id(m) for m in self._uow.tx.members.where(lambda m: m.group_id == group_id)}
-        counts: dict[int, Counter[int]] = {}
-        for lead in self._uow.tx.leads.rows.values():
-            if lead.member_id not in members or lead.due_on is None:
-                continue
-            offset = (lead.due_on - first).days
-            if offset <= 1:
-                counts.setdefault(lead.member_id, Counter())[max(offset, -1)] += 1
-        return {m: (c[-1], c[0], c[1]) for m, c in counts.items()}
+    def group_week(self, group_id: int, monday: date, first: date) -> list[Facts]:
+        tx = self._uow.tx
+        members = sorted(tx.members.where(lambda m: m.group_id == group_id), key=_id)
+        ids = {_id(m) for m in members}
+        last: dict[int, datetime] = {}
+        for s in tx.events.rows.values():
+            if s.member_id in ids and s.event.action not in BOOKKEEPING and not s.event.imported:
+                last[s.member_id] = max(last.get(s.member_id, s.event.at), s.event.at)
+        due: dict[int, Counter[int]] = {m: Counter() for m in ids}
+        for lead in tx.leads.rows.values():
+            if lead.member_id in ids and lead.due_on is not None:
+                offset = (lead.due_on - first).days
+                if offset <= 1:
+                    due[lead.member_id][max(offset, -1)] += 1
+        week = self._uow.events.tallies(group_id, monday)
+        return [
+            Facts(
+                _id(m),
+                m.name,
+                m.tz,
+                m.country,
+                m.paused,
+                m.graduated,
+                m.share_companies,
+                m.on_board,
+                sum(week[_id(m)].counts.values()) if _id(m) in week else 0,
+                last.get(_id(m)),
+                (due[_id(m)][-1], due[_id(m)][0], due[_id(m)][1]),
+            )
+            for m in members
+        ]
 
     def overdue_companies(
         self, group_id: int, member_ids: list[int], before: date

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from core.domain.dates import shown
@@ -134,6 +134,7 @@ INTERVIEWS = (Action.INTERVIEWED, Action.OFFER, Action.ACCEPTED, Action.DECLINED
 OFFERS = (Action.OFFER, Action.ACCEPTED, Action.DECLINED)
 # The first time of each of these is what a lead's path is read from.
 MILESTONES = tuple(dict.fromkeys((*OUTREACH, *ANSWERS)))
+SECONDS_A_DAY = 86400
 CHANNELS = {
     "email": "Email",
     "linkedin": "LinkedIn",
@@ -156,54 +157,60 @@ STAGE_ORDER = (
 
 @dataclass(frozen=True, slots=True)
 class LeadPath:
-    """One lead as its history sums it up: when it was added, how it was reached, and the
-    first time of each milestone (`MILESTONES`) it has reached."""
+    """One lead as its history sums it up: how the member first reached out, and when
+    the first answer, the first interview and the first offer came (None: not yet)."""
 
     created_at: datetime
     via: str | None = None
     referred: bool = False  # someone referred the member to them
-    first: Mapping[Action, datetime] = field(default_factory=dict)
+    reached_by: Action | None = None  # the first outreach: applied, emailed, followedup, called
+    reached_at: datetime | None = None
+    answered_at: datetime | None = None
+    interviewed_at: datetime | None = None
+    offered_at: datetime | None = None
 
-    def earliest(self, actions: Iterable[Action]) -> tuple[Action, datetime] | None:
-        found = [(at, action) for action in actions if (at := self.first.get(action))]
-        if not found:
-            return None
-        at, action = min(found)
-        return action, at
+    @classmethod
+    def of(
+        cls,
+        created_at: datetime,
+        via: str | None = None,
+        referred: bool = False,
+        first: Mapping[Action, datetime] | None = None,
+    ) -> LeadPath:
+        """The path of a lead whose events first came to each action at `first[action]`."""
+        first = first or {}
 
-    @property
-    def reached_out(self) -> tuple[Action, datetime] | None:
-        return self.earliest(OUTREACH)
+        def earliest(actions: Iterable[Action]) -> tuple[datetime, Action] | None:
+            return min(((at, a) for a in actions if (at := first.get(a)) is not None), default=None)
 
-    @property
-    def answered(self) -> datetime | None:
-        found = self.earliest(ANSWERS)
-        return None if found is None else found[1]
+        reached, answered = earliest(OUTREACH), earliest(ANSWERS)
+        interviewed, offered = earliest(INTERVIEWS), earliest(OFFERS)
+        return cls(
+            created_at,
+            via,
+            referred,
+            None if reached is None else reached[1],
+            None if reached is None else reached[0],
+            None if answered is None else answered[0],
+            None if interviewed is None else interviewed[0],
+            None if offered is None else offered[0],
+        )
 
     @property
     def contacted(self) -> bool:
-        return self.reached_out is not None or self.answered is not None
-
-    @property
-    def interviewed(self) -> bool:
-        return self.earliest(INTERVIEWS) is not None
-
-    @property
-    def offered(self) -> bool:
-        return self.earliest(OFFERS) is not None
+        return self.reached_at is not None or self.answered_at is not None
 
     @property
     def channel(self) -> str | None:
         """How the member reached out: an application, else how they reach this person,
         else what they did first (an email, a call); None if they never reached out."""
-        first = self.reached_out
-        if first is None:
+        if self.reached_by is None:
             return None
-        if first[0] is Action.APPLIED:
+        if self.reached_by is Action.APPLIED:
             return "application"
         if self.via in CHANNELS:
             return self.via
-        return "phone" if first[0] is Action.CALLED else "email"
+        return "phone" if self.reached_by is Action.CALLED else "email"
 
     @property
     def warm(self) -> bool:
@@ -212,23 +219,19 @@ class LeadPath:
 
     def reply_days(self) -> float | None:
         """Days from the first outreach to the first answer, if one came after it."""
-        first, answered = self.reached_out, self.answered
-        if first is None or answered is None or answered < first[1]:
+        reached, answered = self.reached_at, self.answered_at
+        if reached is None or answered is None or answered < reached:
             return None
-        return (answered - first[1]).total_seconds() / 86400
+        return (answered - reached).total_seconds() / 86400
 
 
 @dataclass(frozen=True, slots=True)
 class StageStay:
-    """A lead's time in one stage: entered at `entered`, left at `left`."""
+    """A lead's time in one stage, from the event that moved it in to the one that moved
+    it on, in days."""
 
     stage: Stage
-    entered: datetime
-    left: datetime
-
-    @property
-    def days(self) -> float:
-        return (self.left - self.entered).total_seconds() / 86400
+    days: float
 
 
 def rate(part: int, whole: int) -> str:
@@ -273,8 +276,8 @@ class Replies:
 
     @classmethod
     def of(cls, paths: list[LeadPath]) -> Replies:
-        reached = [p for p in paths if p.reached_out is not None]
-        replied = [p for p in reached if p.answered is not None]
+        reached = [p for p in paths if p.reached_at is not None]
+        replied = [p for p in reached if p.answered_at is not None]
         days = tuple(d for p in replied if (d := p.reply_days()) is not None)
         return cls(len(reached), len(replied), days)
 
@@ -295,9 +298,9 @@ def stats(
         return reply(f"No leads added {span}.{hint}")
     added = len(paths)
     contacted = [p for p in paths if p.contacted]
-    replied = [p for p in contacted if p.answered is not None]
-    interviewed = [p for p in replied if p.interviewed]
-    offers = [p for p in interviewed if p.offered]
+    replied = [p for p in contacted if p.answered_at is not None]
+    interviewed = [p for p in replied if p.interviewed_at is not None]
+    offers = [p for p in interviewed if p.offered_at is not None]
     funnel = "\n".join(
         (
             f"Added: {added}",

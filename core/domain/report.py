@@ -22,18 +22,36 @@ COMPANIES = 3  # companies named per member; the rest are counted
 COMMAND = "/followthrough group report"
 
 
+def quiet_before(today: date, cal: BusinessCalendar) -> date:
+    """The first of the `QUIET_DAYS` business days before `today` in `cal`: a member whose
+    latest action came before it has gone quiet (none in those days, nor today)."""
+    day = today
+    for _ in range(QUIET_DAYS):
+        day = cal.previous_business_day(day)
+    return day
+
+
 def quiet_for(last: date | None, today: date, cal: BusinessCalendar) -> bool:
     """Whether no action came in the `QUIET_DAYS` business days before `today` (in the
-    member's calendar), nor today: counted from the day after `last`."""
-    if last is None:
-        return True
-    seen, day = 0, last
-    while seen < QUIET_DAYS:
-        day = cal.next_business_day(day)
-        if day >= today:
-            return False
-        seen += 1
-    return True
+    member's calendar), nor today."""
+    return last is None or last < quiet_before(today, cal)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the database sums up of one member for the report."""
+
+    member_id: int
+    name: str
+    tz: str | None
+    country: str | None
+    paused: bool
+    graduated: bool
+    shares: bool
+    listed: bool
+    actions: int  # this week's (the group's week), as the board counts them
+    last_at: datetime | None  # their latest action (bookkeeping and imports aside)
+    due: tuple[int, int, int]  # leads due before a day, on it, and on the next
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@ organiser sees of the group (the report): reads summed up in the database."""
 
 from __future__ import annotations
 
-from datetime import UTC, time, timedelta
+from datetime import UTC, date, time, timedelta
 
 from core.domain import commands as c
 from core.domain import insights, listing, report
@@ -38,43 +38,39 @@ def stats(turn: Turn, cmd: c.Stats) -> Message:
 
 def group_report(turn: Turn, cmd: c.GroupReport) -> Message:
     """Every member's week for the organisers (the core checked they are one), one page
-    of them named: who is stuck first."""
-    group, uow, now = turn.group, turn.uow, turn.now
+    of them named: who is stuck first. One read sums every member up."""
+    group, now = turn.group, turn.now
     assert group.id is not None
-    gcal = group.calendar()
-    group_today = gcal.local_date(now)
+    group_today = group.calendar().local_date(now)
     monday = group_today - timedelta(days=group_today.weekday())
     # Every zone's today is the UTC date, the day before or the day after.
     first = now.astimezone(UTC).date() - timedelta(days=1)
-    week = uow.events.tallies(group.id, monday)
-    last = uow.insights.last_actions(group.id)
-    due = uow.insights.due_counts(group.id, first)
-    calendars: dict[tuple[str, str | None], BusinessCalendar] = {}
+    # Per calendar (a few in a group): today in it, and the day before which it is quiet.
+    calendars: dict[tuple[str, str | None], tuple[BusinessCalendar, date, date]] = {}
     weeks = []
-    for member in uow.members.roster(group.id):
-        assert member.id is not None
-        key = (member.tz or group.tz, member.country or group.country)
-        cal = calendars.get(key) or calendars.setdefault(key, member.calendar(group))
-        today = cal.local_date(now)
-        before, on, after = due.get(member.id, (0, 0, 0))
-        overdue = (
-            before + (on if today > first else 0) + (after if today > first + timedelta(1) else 0)
-        )
-        tally = week.get(member.id)
-        last_day = report.local_day(last.get(member.id), cal)
+    for facts in turn.uow.insights.group_week(group.id, monday, first):
+        key = (facts.tz or group.tz, facts.country or group.country)
+        if key not in calendars:
+            cal = BusinessCalendar.of(*key)
+            today = cal.local_date(now)
+            calendars[key] = (cal, today, report.quiet_before(today, cal))
+        cal, today, quiet_before = calendars[key]
+        before, on, after = facts.due
+        overdue = before + (on if today > first else 0) + (after if today > first + DAY else 0)
+        last = report.local_day(facts.last_at, cal)
         weeks.append(
             report.MemberWeek(
-                member.id,
-                member.name,
-                0 if tally is None else sum(tally.counts.values()),
+                facts.member_id,
+                facts.name,
+                facts.actions,
                 overdue,
-                last_day,
+                last,
                 today,
-                report.quiet_for(last_day, today, cal),
-                paused=member.paused,
-                graduated=member.graduated,
-                shares=member.share_companies,
-                listed=member.on_board,
+                last is None or last < quiet_before,
+                paused=facts.paused,
+                graduated=facts.graduated,
+                shares=facts.shares,
+                listed=facts.listed,
             )
         )
     listed = sorted((w for w in weeks if w.listed), key=report.MemberWeek.order)
@@ -91,6 +87,9 @@ def group_report(turn: Turn, cmd: c.GroupReport) -> Message:
         report.Totals.of(weeks),
         report.Totals.of(unlisted),
     )
+
+
+DAY = timedelta(days=1)
 
 
 def _companies(turn: Turn, sharing: list[report.MemberWeek]) -> dict[int, list[str]]:

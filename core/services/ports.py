@@ -14,6 +14,7 @@ from core.domain.insights import LeadPath, StageStay
 from core.domain.leads import Action, Event, Lead, Stage
 from core.domain.members import Group, Member
 from core.domain.messages import Message
+from core.domain.report import Facts
 from core.domain.scoring import Standings, Tally
 from core.domain.worklog import Activity
 
@@ -236,15 +237,12 @@ class InsightRepository(Protocol):
         from the event that moved the lead into it to the one that moved it on."""
         ...
 
-    def last_actions(self, group_id: int) -> dict[int, datetime]:
-        """Per member of the group, when their latest action happened (bookkeeping and
-        imported history aside); members without one are left out."""
-        ...
-
-    def due_counts(self, group_id: int, first: date) -> dict[int, tuple[int, int, int]]:
-        """Per member of the group, how many of their leads fall due before `first`, on
-        it, and on the day after (what tells overdue ones apart in any zone); members
-        with none are left out."""
+    def group_week(self, group_id: int, monday: date, first: date) -> list[Facts]:
+        """Every member of the group, in id order, with what the report shows of them:
+        their counted actions since the group's local `monday`, when their latest action
+        happened (bookkeeping and imported history aside), and how many of their leads
+        fall due before `first`, on it, and on the day after (which tells overdue ones
+        apart in any zone)."""
         ...
 
     def overdue_companies(

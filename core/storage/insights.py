@@ -6,7 +6,7 @@ whole history into Python."""
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -24,12 +24,26 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from core.domain.insights import ACTIVE, ALL, DUE, MILESTONES, LeadPath, StageStay, stage_of
+from core.domain.insights import (
+    ACTIVE,
+    ALL,
+    ANSWERS,
+    DUE,
+    INTERVIEWS,
+    OFFERS,
+    OUTREACH,
+    SECONDS_A_DAY,
+    LeadPath,
+    StageStay,
+    stage_of,
+)
 from core.domain.leads import Action, Lead, Stage
+from core.domain.report import Facts
 from core.domain.scoring import BOOKKEEPING
 from core.storage import mapping
+from core.storage.events import DAY, SCORING
 from core.storage.repositories import among
-from core.storage.tables import EventRow, LeadRow, MemberRow, UTCDateTime
+from core.storage.tables import EventRow, LeadRow, MemberRow, TallyRow, UTCDateTime
 
 _LEADS = mapping.table(LeadRow)
 _EVENTS = mapping.table(EventRow)
@@ -81,39 +95,58 @@ def _in_range(column: Any, bounded_below: bool, bounded_above: bool) -> list[Col
     return found
 
 
+def _first(actions: tuple[Action, ...]) -> Any:
+    """The first time one of `actions` happened, among a lead's events (NULL: never)."""
+    events = _EVENTS.c
+    found = case((events.action.in_([a.value for a in actions]), events.at))
+    return type_coerce(func.min(found), _AT)
+
+
 @functools.cache
 def _paths(bounded_below: bool, bounded_above: bool) -> Select[Any]:
     """One row per lead added in the range: its own columns, and the first time of each
-    milestone among its events (NULL where it never came)."""
-    leads, events = _LEADS.c, _EVENTS.c
-    firsts = [
-        type_coerce(func.min(case((events.action == action.value, events.at))), _AT).label(
-            action.value
-        )
-        for action in MILESTONES
-    ]
+    step of the funnel among its events (NULL where it never came)."""
+    leads = _LEADS.c
     return (
-        select(leads.id, leads.created_at, leads.via, leads.parent_id, *firsts)
-        .select_from(_LEADS.outerjoin(_EVENTS, events.lead_id == leads.id))
+        select(
+            leads.via,
+            leads.parent_id,
+            leads.created_at,
+            _first(OUTREACH).label("reached"),
+            _first((Action.APPLIED,)).label("applied"),
+            _first((Action.CALLED,)).label("called"),
+            _first(ANSWERS).label("answered"),
+            _first(INTERVIEWS).label("interviewed"),
+            _first(OFFERS).label("offered"),
+        )
+        .select_from(_LEADS.outerjoin(_EVENTS, _EVENTS.c.lead_id == leads.id))
         .where(
             leads.member_id == bindparam("member_id"),
             *_in_range(leads.created_at, bounded_below, bounded_above),
         )
-        .group_by(leads.id, leads.created_at, leads.via, leads.parent_id)
+        .group_by(leads.id, leads.via, leads.parent_id, leads.created_at)
     )
 
 
+def _days(dialect: str, first: Any, then: Any) -> Any:
+    """The days from `first` to `then` (naive UTC timestamps), as a number."""
+    if dialect == "postgresql":
+        return func.extract("epoch", then - first) / SECONDS_A_DAY
+    return func.julianday(then) - func.julianday(first)
+
+
 @functools.cache
-def _stays(bounded_below: bool, bounded_above: bool) -> Select[Any]:
-    """Every stay in a stage that ended, of the leads added in the range: the events
-    that changed a lead's stage (its previous event's stage was another), each with the
-    time of the next such change."""
+def _stays(dialect: str, bounded_below: bool, bounded_above: bool) -> Select[Any]:
+    """Every stay in a stage that ended, of the leads added in the range, in days: from
+    each event that changed a lead's stage (its previous event's stage was another) to
+    the next such change."""
     leads, events = _LEADS.c, _EVENTS.c
     order = (events.at, events.id)
     steps = (
         select(
             events.lead_id,
             events.at,
+            events.id,
             events.stage_after,
             func.lag(events.stage_after)
             .over(partition_by=events.lead_id, order_by=order)
@@ -128,15 +161,17 @@ def _stays(bounded_below: bool, bounded_above: bool) -> Select[Any]:
         .subquery()
     )
     changes = (
-        select(steps.c.lead_id, steps.c.at, steps.c.stage_after)
+        select(steps.c.lead_id, steps.c.at, steps.c.id, steps.c.stage_after)
         .where(or_(steps.c.before.is_(None), steps.c.before != steps.c.stage_after))
         .subquery()
     )
-    left = func.lead(changes.c.at).over(partition_by=changes.c.lead_id, order_by=changes.c.at)
-    stays = select(
-        changes.c.stage_after, changes.c.at, type_coerce(left, _AT).label("left")
-    ).subquery()
-    return select(stays.c.stage_after, stays.c.at, stays.c.left).where(stays.c.left.is_not(None))
+    left = func.lead(changes.c.at).over(
+        partition_by=changes.c.lead_id, order_by=(changes.c.at, changes.c.id)
+    )
+    stays = select(changes.c.stage_after, changes.c.at, left.label("left")).subquery()
+    return select(stays.c.stage_after, _days(dialect, stays.c.at, stays.c.left)).where(
+        stays.c.left.is_not(None)
+    )
 
 
 # The latest action of each member of a group, found from the end of their history by
@@ -150,10 +185,8 @@ _LATEST = (
     )
     .order_by(_EVENTS.c.at.desc())
     .limit(1)
+    .correlate(_MEMBERS)
     .scalar_subquery()
-)
-_LAST_ACTIONS = select(_MEMBERS.c.id, type_coerce(_LATEST, _AT)).where(
-    _MEMBERS.c.group_id == bindparam("group_id")
 )
 
 
@@ -161,16 +194,63 @@ def _due_on(day: str) -> Any:
     return bindparam(day, type_=LeadRow.__table__.c.due_on.type)
 
 
-_DUE_COUNTS = (
+def _count(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+# Per member of the group, their counted actions since Monday: the week's day tallies
+# (read in the key's order: the group's day rows of the week are contiguous).
+_TALLIES = mapping.table(TallyRow)
+_WEEK = (
+    select(
+        _TALLIES.c.member_id,
+        func.sum(
+            sum((_TALLIES.c[a.value] for a in SCORING[1:]), _TALLIES.c[SCORING[0].value])
+        ).label("actions"),
+    )
+    .where(
+        _TALLIES.c.group_id == bindparam("group_id"),
+        _TALLIES.c.span == DAY,
+        _TALLIES.c.start >= bindparam("monday", type_=TallyRow.__table__.c.start.type),
+    )
+    .group_by(_TALLIES.c.member_id)
+    .subquery()
+)
+_DUE = (
     select(
         _LEADS.c.member_id,
-        func.sum(case((_LEADS.c.due_on < _due_on("first"), 1), else_=0)),
-        func.sum(case((_LEADS.c.due_on == _due_on("first"), 1), else_=0)),
-        func.sum(case((_LEADS.c.due_on > _due_on("first"), 1), else_=0)),
+        _count(_LEADS.c.due_on < _due_on("first")).label("before"),
+        _count(_LEADS.c.due_on == _due_on("first")).label("on"),
+        _count(_LEADS.c.due_on > _due_on("first")).label("after"),
     )
     .join(_MEMBERS, _MEMBERS.c.id == _LEADS.c.member_id)
     .where(_MEMBERS.c.group_id == bindparam("group_id"), _LEADS.c.due_on <= _due_on("next"))
     .group_by(_LEADS.c.member_id)
+    .subquery()
+)
+_GROUP_WEEK = (
+    select(
+        _MEMBERS.c.id,
+        _MEMBERS.c.name,
+        _MEMBERS.c.tz,
+        _MEMBERS.c.country,
+        _MEMBERS.c.paused,
+        _MEMBERS.c.graduated,
+        _MEMBERS.c.share_companies,
+        _MEMBERS.c.on_board,
+        _WEEK.c.actions,
+        type_coerce(_LATEST, _AT).label("last_at"),
+        _DUE.c.before,
+        _DUE.c.on,
+        _DUE.c.after,
+    )
+    .select_from(
+        _MEMBERS.outerjoin(_WEEK, _WEEK.c.member_id == _MEMBERS.c.id).outerjoin(
+            _DUE, _DUE.c.member_id == _MEMBERS.c.id
+        )
+    )
+    .where(_MEMBERS.c.group_id == bindparam("group_id"))
+    .order_by(_MEMBERS.c.id)
 )
 
 
@@ -210,35 +290,57 @@ class SqlInsights:
     ) -> list[LeadPath]:
         query = _paths(first is not None, until is not None)
         rows = mapping.run(self._s, query, _range(member_id, first, until))
-        return [
-            LeadPath(
-                row.created_at,
-                row.via,
-                row.parent_id is not None,
-                {action: at for action in MILESTONES if (at := row._mapping[action.value])},
-            )
-            for row in rows
-        ]
+        paths = []
+        for row in rows:
+            reached = row.reached
+            by = _reached_by(reached, row.applied, row.called)
+            referred = row.parent_id is not None
+            steps = (row.answered, row.interviewed, row.offered)
+            paths.append(LeadPath(row.created_at, row.via, referred, by, reached, *steps))
+        return paths
 
     def stage_stays(
         self, member_id: int, first: datetime | None, until: datetime | None = None
     ) -> list[StageStay]:
-        query = _stays(first is not None, until is not None)
+        dialect = self._s.get_bind().dialect.name
+        query = _stays(dialect, first is not None, until is not None)
         rows = mapping.run(self._s, query, _range(member_id, first, until))
-        return [StageStay(_STAGES[stage], at, left) for stage, at, left in rows]
+        return [StageStay(_STAGES[stage], float(days)) for stage, days in rows]
 
-    def last_actions(self, group_id: int) -> dict[int, datetime]:
-        rows = mapping.run(self._s, _LAST_ACTIONS, {"group_id": group_id})
-        return {member_id: at for member_id, at in rows if at is not None}
-
-    def due_counts(self, group_id: int, first: date) -> dict[int, tuple[int, int, int]]:
-        params = {
-            "group_id": group_id,
-            "first": first,
-            "next": date.fromordinal(first.toordinal() + 1),
-        }
-        rows = mapping.run(self._s, _DUE_COUNTS, params)
-        return {m: (int(before), int(on), int(after)) for m, before, on, after in rows}
+    def group_week(self, group_id: int, monday: date, first: date) -> list[Facts]:
+        params = {"group_id": group_id, "monday": monday, "first": first}
+        params["next"] = first + timedelta(days=1)
+        rows = mapping.run(self._s, _GROUP_WEEK, params)
+        return [
+            Facts(
+                member_id,
+                name,
+                tz,
+                country,
+                paused,
+                graduated,
+                shares,
+                listed,
+                int(actions or 0),
+                last_at,
+                (int(before or 0), int(on or 0), int(after or 0)),
+            )
+            for (
+                member_id,
+                name,
+                tz,
+                country,
+                paused,
+                graduated,
+                shares,
+                listed,
+                actions,
+                last_at,
+                before,
+                on,
+                after,
+            ) in rows
+        ]
 
     def overdue_companies(
         self, group_id: int, member_ids: list[int], before: date
@@ -251,6 +353,18 @@ class SqlInsights:
         for member_id, due_on, company in mapping.run(self._s, query, params):
             found.setdefault(member_id, []).append((due_on, company))
         return found
+
+
+def _reached_by(
+    reached: datetime | None, applied: datetime | None, called: datetime | None
+) -> Action | None:
+    """Which outreach came first, as `LeadPath.of` tells it (an application before a call
+    before an email at the same time): an email and a follow-up both say email."""
+    if reached is None:
+        return None
+    if applied == reached:
+        return Action.APPLIED
+    return Action.CALLED if called == reached else Action.EMAILED
 
 
 def _range(member_id: int, first: datetime | None, until: datetime | None) -> dict[str, Any]:

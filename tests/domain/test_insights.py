@@ -25,7 +25,8 @@ DAY = timedelta(days=1)
 
 def path(*steps: tuple[Action, int], via: str | None = None, referred: bool = False) -> LeadPath:
     """A lead added on MONDAY whose milestones came that many days later."""
-    return LeadPath(MONDAY, via, referred, {action: MONDAY + days * DAY for action, days in steps})
+    first = {action: MONDAY + days * DAY for action, days in steps}
+    return LeadPath.of(MONDAY, via, referred, first)
 
 
 @pytest.mark.parametrize(
@@ -72,6 +73,23 @@ def test_five_leads_make_a_percentage_and_four_a_count() -> None:
     )
 
 
+def test_a_path_is_read_from_the_first_time_of_each_action() -> None:
+    found = path(
+        (Action.EMAILED, 2),
+        (Action.CALLED, 1),
+        (Action.REJECTED, 5),
+        (Action.REPLIED, 3),
+        (Action.OFFER, 9),
+    )
+    assert (found.reached_by, found.reached_at) == (Action.CALLED, MONDAY + DAY)
+    assert found.answered_at == MONDAY + 3 * DAY and found.reply_days() == 2
+    assert found.interviewed_at == found.offered_at == MONDAY + 9 * DAY  # an offer: interviewed
+    # At the same time, an application is what came first, then a call, then an email.
+    tied = path((Action.EMAILED, 1), (Action.APPLIED, 1), (Action.CALLED, 1))
+    assert tied.reached_by is Action.APPLIED and tied.channel == "application"
+    assert not path().contacted and path((Action.REPLIED, 1)).contacted  # they wrote first
+
+
 def test_replies_by_how_the_member_reached_out_with_the_median_time_to_reply() -> None:
     paths = [
         path((Action.EMAILED, 0), (Action.REPLIED, 2), via="email"),
@@ -94,10 +112,10 @@ def test_replies_by_how_the_member_reached_out_with_the_median_time_to_reply() -
 
 def test_time_in_each_stage_is_the_median_of_the_stays_that_ended_in_stage_order() -> None:
     stays = [
-        StageStay(Stage.EMAILED, MONDAY, MONDAY + 3 * DAY),
-        StageStay(Stage.EMAILED, MONDAY, MONDAY + 5 * DAY),
-        StageStay(Stage.EMAILED, MONDAY, MONDAY + 4 * DAY),
-        StageStay(Stage.NEW, MONDAY, MONDAY + DAY / 2),
+        StageStay(Stage.EMAILED, 3),
+        StageStay(Stage.EMAILED, 5),
+        StageStay(Stage.EMAILED, 4),
+        StageStay(Stage.NEW, 0.5),
     ]
     text = stats("all", None, TODAY, [path()], stays).plain_text()
     assert "Time in each stage:\nnew: under a day (1 lead)\nemailed: about 4 days (3 leads)" in text

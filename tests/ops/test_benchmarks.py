@@ -45,6 +45,7 @@ TINY = [
         "planning took",
     ),
     ("weekly_board", ["--members", "20", "--runs", "1", "--database", "sqlite"], "slowest read"),
+    ("insights", ["--members", "20", "--runs", "1", "--database", "sqlite"], "/lead stats all"),
     ("delivery_rate", ["--messages", "60", "--database", "sqlite"], "target"),
     (
         "slack_latency",

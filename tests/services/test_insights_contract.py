@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from core.domain.insights import PAGE_SIZE, StageStay
+from core.domain.insights import PAGE_SIZE
 from core.domain.leads import Action, Event, Lead, Stage
 from tests.conftest import START
 from tests.services import test_ports_contract as contract
@@ -71,23 +71,28 @@ def test_a_members_leads_summed_up_from_their_events_and_their_stays(uow: Uow) -
         paths = sorted(u.insights.lead_paths(ada.id or 0, None), key=lambda p: p.created_at)
         assert len(paths) == 3
         one = next(p for p in paths if p.via == "linkedin")
-        assert dict(one.first) == {
-            Action.EMAILED: START + DAY,
-            Action.REPLIED: START + 4 * DAY,
-            Action.INTERVIEWED: START + 6 * DAY,
-        }
+        assert (one.reached_by, one.reached_at) == (Action.EMAILED, START + DAY)
+        assert (one.answered_at, one.interviewed_at, one.offered_at) == (
+            START + 4 * DAY,
+            START + 6 * DAY,
+            None,
+        )
         assert not one.referred and one.channel == "linkedin" and one.reply_days() == 3
         two = next(p for p in paths if p.referred)
-        assert dict(two.first) == {Action.CALLED: START + DAY} and two.channel == "phone"
-        assert paths[-1].created_at == START + 7 * DAY and not paths[-1].first
+        assert (two.reached_by, two.reached_at, two.answered_at) == (
+            Action.CALLED,
+            START + DAY,
+            None,
+        )
+        assert paths[-1].created_at == START + 7 * DAY and not paths[-1].contacted
         recent = u.insights.lead_paths(ada.id or 0, START + DAY)
         assert [p.created_at for p in recent] == [START + 7 * DAY]
         assert len(u.insights.lead_paths(ada.id or 0, None, START + DAY)) == 2
-        stays = sorted(u.insights.stage_stays(ada.id or 0, None), key=lambda s: s.entered)
-        assert stays == [
-            StageStay(Stage.NEW, START, START + DAY),
-            StageStay(Stage.EMAILED, START + DAY, START + 4 * DAY),
-            StageStay(Stage.TALKING, START + 4 * DAY, START + 6 * DAY),
+        stays = u.insights.stage_stays(ada.id or 0, None)
+        assert sorted((s.stage.value, round(s.days, 6)) for s in stays) == [
+            ("emailed", 3),
+            ("new", 1),
+            ("talking", 2),
         ]
         assert u.insights.stage_stays(ada.id or 0, START + DAY) == []
 
@@ -129,11 +134,12 @@ def test_a_groups_latest_actions_and_follow_ups_due_per_member(uow: Uow) -> None
             u.commit()
     add_lead(uow, zed, 2, due_on=day - timedelta(days=3))
     with uow() as u:
-        assert u.insights.last_actions(group.id or 0) == {
-            ada.id: START,
-            bea.id: START + 2 * DAY,
-        }
-        assert u.insights.due_counts(group.id or 0, day) == {ada.id: (2, 1, 1)}
+        found = {f.member_id: f for f in u.insights.group_week(group.id or 0, day, day)}
+        assert list(found) == sorted([ada.id or 0, bea.id or 0, cal.id or 0])  # not Zed's
+        assert (found[ada.id or 0].last_at, found[ada.id or 0].due) == (START, (2, 1, 1))
+        assert (found[bea.id or 0].last_at, found[bea.id or 0].due) == (START + 2 * DAY, (0, 0, 0))
+        assert found[cal.id or 0].last_at is None
+        assert found[ada.id or 0].name == "u1" and found[ada.id or 0].listed
         assert u.insights.overdue_companies(
             group.id or 0, [ada.id or 0, zed.id or 0, cal.id or 0], day
         ) == {ada.id: [(day - timedelta(days=9), "Co2"), (day - timedelta(days=1), "Co3")]}

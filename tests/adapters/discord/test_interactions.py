@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -554,3 +554,24 @@ async def test_the_report_is_an_organisers_and_answers_only_them(tmp_path: Path)
         assert report["flags"] & 64
         assert "Group report" in text_of(report) and "Bo" in text_of(report)
         assert "Zed" not in text_of(report) and "Secret" not in text_of(report)
+
+
+async def test_a_report_page_of_hostile_names_and_shared_companies_fits_one_message(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.clock is not None
+        for n in range(12):
+            member = who(730000000000000100 + n, f"{HOSTILE[:100]}{n}")
+            h.app.conversation.handle(member, "/followthrough", "share companies on")
+            for lead in range(4):
+                h.app.conversation.handle(member, "/lead", f"add X at {HOSTILE[:190]}{lead}")
+                h.app.conversation.handle(member, "/lead", f"emailed #{lead + 1}")
+        h.clock.advance_to(START + timedelta(days=8))  # type: ignore[attr-defined]
+        asked = group("report", permissions=p.MANAGE_GUILD | p.MEMBER_PERMISSIONS)
+        report = await h.interact(asked)  # the fake refuses what Discord would refuse
+        assert len(h.answers(asked)) == 1 and report["flags"] & 64
+        assert "4 overdue (" in text_of(report) and "+1)" in text_of(report)
+        assert p.custom_ids(report) == ["ft2:r:0:followthrough:group report page 2"]
+        assert "@everyone" not in text_of(report).replace("\\", "")  # kept apart: no ping
+        assert report["allowed_mentions"] == {"parse": []}

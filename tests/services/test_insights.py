@@ -11,6 +11,7 @@ from core.domain.messages import Message, MessageKind
 from core.domain.replies import NOT_ORGANISER
 from core.services import FollowThrough, Identity
 from core.services.ports import SimulatedClock
+from testkit.storage import FakeEvents, FakeMemberLeads
 
 ANA = Identity("slack", "T1", "U-ana", "Ana")
 BEN = Identity("slack", "T1", "U-ben", "Ben")
@@ -160,3 +161,19 @@ def test_a_big_group_is_reported_a_page_at_a_time_the_quiet_first(
     # 27 of the 28 never logged anything, or not for 5 business days: Member 07 is last.
     assert last.plain_text().split("\n\n")[1].splitlines()[-2].startswith("Member 07 · 1 action")
     assert "27 quiet" in first.text
+
+
+def test_a_list_or_stats_never_read_all_of_a_members_leads(
+    app: FollowThrough, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(1, 14):
+        say(app, ANA, f"/lead add Person {n} at Company {n}")
+
+    def everything(self: object) -> None:
+        raise AssertionError("all of the member's leads were read")
+
+    monkeypatch.setattr(FakeMemberLeads, "all", everything)
+    monkeypatch.setattr(FakeEvents, "for_member", everything)
+    for asked in ("/lead list", "/lead list all page 2", "/lead list due", "/lead stats"):
+        assert say(app, ANA, asked).kind is MessageKind.REPLY, asked
+    assert say(app, COACH, "/followthrough group report").kind is MessageKind.REPLY

@@ -40,7 +40,6 @@ from core.domain.members import Group, Member
 from core.domain.messages import Message
 from core.domain.report import Facts
 from core.domain.scoring import (
-    BOOKKEEPING,
     DEFAULT_POINTS,
     REJECTION_CALL_BONUS,
     TALLIED,
@@ -676,10 +675,6 @@ class FakeInsights:
         tx = self._uow.tx
         members = sorted(tx.members.where(lambda m: m.group_id == group_id), key=_id)
         ids = {_id(m) for m in members}
-        last: dict[int, datetime] = {}
-        for s in tx.events.rows.values():
-            if s.member_id in ids and s.event.action not in BOOKKEEPING and not s.event.imported:
-                last[s.member_id] = max(last.get(s.member_id, s.event.at), s.event.at)
         due: dict[int, Counter[int]] = {m: Counter() for m in ids}
         for lead in tx.leads.rows.values():
             if lead.member_id in ids and lead.due_on is not None:
@@ -698,7 +693,7 @@ class FakeInsights:
                 m.share_companies,
                 m.on_board,
                 sum(week[_id(m)].counts.values()) if _id(m) in week else 0,
-                last.get(_id(m)),
+                m.last_action_at,
                 (due[_id(m)][-1], due[_id(m)][0], due[_id(m)][1]),
             )
             for m in members

@@ -71,6 +71,9 @@ class Member:
     offer_since: datetime | None = None  # earliest pending offer, for offer-leverage
     streak_days: int = 0
     streak_last: date | None = None
+    # When their latest action happened (bookkeeping and imported history aside): what
+    # the organisers' report reads of thousands of members at once.
+    last_action_at: datetime | None = None
     id: int | None = None
 
     @property

@@ -240,7 +240,7 @@ class InsightRepository(Protocol):
     def group_week(self, group_id: int, monday: date, first: date) -> list[Facts]:
         """Every member of the group, in id order, with what the report shows of them:
         their counted actions since the group's local `monday`, when their latest action
-        happened (bookkeeping and imported history aside), and how many of their leads
+        happened (as their row keeps it), and how many of their leads
         fall due before `first`, on it, and on the day after (which tells overdue ones
         apart in any zone)."""
         ...

@@ -15,7 +15,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    false,
     func,
     or_,
     select,
@@ -39,7 +38,6 @@ from core.domain.insights import (
 )
 from core.domain.leads import Action, Lead, Stage
 from core.domain.report import Facts
-from core.domain.scoring import BOOKKEEPING
 from core.storage import mapping
 from core.storage.events import DAY, SCORING
 from core.storage.repositories import among
@@ -49,7 +47,6 @@ _LEADS = mapping.table(LeadRow)
 _EVENTS = mapping.table(EventRow)
 _MEMBERS = mapping.table(MemberRow)
 _LEAD_COLUMNS = (*(_LEADS.c[name] for name in mapping.LEAD_FIELDS), _LEADS.c.id)
-_ACTIONS = tuple(action.value for action in set(Action) - BOOKKEEPING)
 _STAGES = {stage.value: stage for stage in Stage}
 _AT = UTCDateTime()
 
@@ -174,22 +171,6 @@ def _stays(dialect: str, bounded_below: bool, bounded_above: bool) -> Select[Any
     )
 
 
-# The latest action of each member of a group, found from the end of their history by
-# the (member_id, at) index: one short walk per member, however long their history.
-_LATEST = (
-    select(_EVENTS.c.at)
-    .where(
-        _EVENTS.c.member_id == _MEMBERS.c.id,
-        _EVENTS.c.action.in_(_ACTIONS),
-        _EVENTS.c.imported.is_(false()),
-    )
-    .order_by(_EVENTS.c.at.desc())
-    .limit(1)
-    .correlate(_MEMBERS)
-    .scalar_subquery()
-)
-
-
 def _due_on(day: str) -> Any:
     return bindparam(day, type_=LeadRow.__table__.c.due_on.type)
 
@@ -239,7 +220,7 @@ _GROUP_WEEK = (
         _MEMBERS.c.share_companies,
         _MEMBERS.c.on_board,
         _WEEK.c.actions,
-        type_coerce(_LATEST, _AT).label("last_at"),
+        _MEMBERS.c.last_action_at,
         _DUE.c.before,
         _DUE.c.on,
         _DUE.c.after,

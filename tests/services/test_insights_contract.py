@@ -133,6 +133,16 @@ def test_a_groups_latest_actions_and_follow_ups_due_per_member(uow: Uow) -> None
             )
             u.commit()
     add_lead(uow, zed, 2, due_on=day - timedelta(days=3))
+    with uow() as u:  # what the services keep on a member's row with each action
+        stored = u.members.by_id(bea.id or 0)
+        assert stored is not None
+        stored.last_action_at = START + 2 * DAY
+        u.members.save(stored)
+        stored = u.members.by_id(ada.id or 0)
+        assert stored is not None
+        stored.last_action_at = START
+        u.members.save(stored)
+        u.commit()
     with uow() as u:
         found = {f.member_id: f for f in u.insights.group_week(group.id or 0, day, day)}
         assert list(found) == sorted([ada.id or 0, bea.id or 0, cal.id or 0])  # not Zed's

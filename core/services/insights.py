@@ -3,13 +3,15 @@ organiser sees of the group (the report): reads summed up in the database."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, time, timedelta
+import math
+from datetime import UTC, date, datetime, time, timedelta
 
 from core.domain import commands as c
 from core.domain import insights, listing, report
 from core.domain.calendar import BusinessCalendar
 from core.domain.insights import PAGE_SIZE, Page
 from core.domain.messages import Message
+from core.domain.report import Facts
 from core.services.turn import Turn
 
 
@@ -38,54 +40,71 @@ def stats(turn: Turn, cmd: c.Stats) -> Message:
 
 def group_report(turn: Turn, cmd: c.GroupReport) -> Message:
     """Every member's week for the organisers (the core checked they are one), one page
-    of them named: who is stuck first. One read sums every member up."""
+    of them named: who is stuck first. One read sums every member up; a group's thousands
+    are compared as they come (instants, counts), and only the page's are worded."""
     group, now = turn.group, turn.now
     assert group.id is not None
     group_today = group.calendar().local_date(now)
     monday = group_today - timedelta(days=group_today.weekday())
     # Every zone's today is the UTC date, the day before or the day after.
     first = now.astimezone(UTC).date() - timedelta(days=1)
-    # Per calendar (a few in a group): today in it, and the day before which it is quiet.
-    calendars: dict[tuple[str, str | None], tuple[BusinessCalendar, date, date]] = {}
-    weeks = []
+    # Per calendar (a few in a group): it, today in it, and the instant before which a
+    # member's latest action leaves them quiet.
+    calendars: dict[tuple[str, str | None], tuple[BusinessCalendar, date, datetime]] = {}
+    listed: list[tuple[tuple[bool, bool, float, int, str], Facts, int, bool]] = []
+    everyone, unlisted = [0, 0, 0, 0], [0, 0, 0, 0]  # members, actions, overdue, quiet
     for facts in turn.uow.insights.group_week(group.id, monday, first):
         key = (facts.tz or group.tz, facts.country or group.country)
         if key not in calendars:
             cal = BusinessCalendar.of(*key)
             today = cal.local_date(now)
-            calendars[key] = (cal, today, report.quiet_before(today, cal))
-        cal, today, quiet_before = calendars[key]
+            calendars[key] = (cal, today, cal.at(report.quiet_before(today, cal), time(0)))
+        _, today, quiet_at = calendars[key]
         before, on, after = facts.due
         overdue = before + (on if today > first else 0) + (after if today > first + DAY else 0)
-        last = report.local_day(facts.last_at, cal)
-        weeks.append(
+        resting = facts.paused or facts.graduated
+        quiet = not resting and (facts.last_at is None or facts.last_at < quiet_at)
+        for totals in (everyone,) if facts.listed else (everyone, unlisted):
+            totals[0] += 1
+            totals[1] += facts.actions
+            totals[2] += overdue
+            totals[3] += quiet
+        if not facts.listed:
+            continue
+        # Who is stuck first: the quiet (the longest silence first), then the most overdue;
+        # those paused or done with their search last.
+        silence = -math.inf if facts.last_at is None else facts.last_at.timestamp()
+        order = (resting, not quiet, silence if quiet else 0.0, -overdue, facts.name.casefold())
+        listed.append((order, facts, overdue, quiet))
+    listed.sort(key=lambda item: item[0])
+    page = Page(cmd.page, len(listed), report.PAGE_SIZE).clamped()
+    shown = []
+    for _, facts, overdue, quiet in listed[page.offset : page.offset + page.size]:
+        cal, today, _ = calendars[(facts.tz or group.tz, facts.country or group.country)]
+        shown.append(
             report.MemberWeek(
                 facts.member_id,
                 facts.name,
                 facts.actions,
                 overdue,
-                last,
+                report.local_day(facts.last_at, cal),
                 today,
-                last is None or last < quiet_before,
+                quiet,
                 paused=facts.paused,
                 graduated=facts.graduated,
                 shares=facts.shares,
-                listed=facts.listed,
+                listed=True,
             )
         )
-    listed = sorted((w for w in weeks if w.listed), key=report.MemberWeek.order)
-    page = Page(cmd.page, len(listed), report.PAGE_SIZE).clamped()
-    shown = listed[page.offset : page.offset + page.size]
     companies = _companies(turn, [w for w in shown if w.shares and w.overdue])
-    unlisted = [w for w in weeks if not w.listed]
     return report.group_report(
         monday,
         group_today,
         shown,
         page,
         companies,
-        report.Totals.of(weeks),
-        report.Totals.of(unlisted),
+        report.Totals(*everyone),
+        report.Totals(*unlisted),
     )
 
 

@@ -274,6 +274,9 @@ def make_member(
         if action not in BOOKKEEPING:
             streak = streak.logged(cal.local_date(at), cal)
     member.streak = streak
+    member.last_action_at = max(
+        (at for _, action, at, _ in search.events if action not in BOOKKEEPING), default=None
+    )
     events = [
         {
             "group_id": group.id,

@@ -24,10 +24,22 @@ from typing import Any, Generic, Self, TypeVar
 from core.domain.calendar import BusinessCalendar
 from core.domain.importer import PendingImport
 from core.domain.importer import Table as ImportTable
+from core.domain.insights import (
+    ACTIVE,
+    ALL,
+    DUE,
+    MILESTONES,
+    SECONDS_A_DAY,
+    LeadPath,
+    StageStay,
+    due_now,
+    stage_of,
+)
 from core.domain.leads import Action, Event, Lead, Stage, named
 from core.domain.links import Link, LinkCode, Tries
 from core.domain.members import Group, Member
 from core.domain.messages import Message
+from core.domain.report import Facts
 from core.domain.scoring import (
     DEFAULT_POINTS,
     REJECTION_CALL_BONUS,
@@ -47,6 +59,7 @@ from core.services.ports import (
     EventRepository,
     GroupRepository,
     ImportRepository,
+    InsightRepository,
     LeadRepository,
     LinkRepository,
     MemberRepository,
@@ -259,6 +272,7 @@ class FakeUnitOfWork:
         self.leads: LeadRepository = FakeLeads(self)
         self.events: EventRepository = FakeEvents(self)
         self.activities: ActivityRepository = FakeActivities(self)
+        self.insights: InsightRepository = FakeInsights(self)
         self.calendars: CalendarRepository = FakeCalendars(self)
         self.imports: ImportRepository = FakeImports(self)
         self.links: LinkRepository = FakeLinks(self)
@@ -595,6 +609,127 @@ class FakeActivities:
             mine = self.for_member(member_id, first, until)
             if mine:
                 found[member_id] = mine
+        return found
+
+
+class FakeInsights:
+    """What `core.storage.insights` sums up in the database, summed up here in Python."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def leads_page(
+        self, member_id: int, which: str, today: date, offset: int, limit: int
+    ) -> tuple[list[Lead], int]:
+        stage = stage_of(which)
+        if which not in (ACTIVE, ALL, DUE) and stage is None:
+            raise ValueError(f"no such list: {which!r}")
+
+        def picked(lead: Lead) -> bool:
+            if which == ACTIVE:
+                return lead.active
+            if which == DUE:
+                return due_now(lead, today)
+            return which == ALL or lead.stage is stage
+
+        mine = self._uow.tx.leads.where(lambda x: x.member_id == member_id and picked(x))
+        found = sorted(mine, key=_number)
+        return [_lead(lead) for lead in found[offset : offset + limit]], len(found)
+
+    def _added(
+        self, member_id: int, first: datetime | None, until: datetime | None
+    ) -> dict[int, Lead]:
+        return {
+            _id(lead): lead
+            for lead in self._uow.tx.leads.where(
+                lambda x: (
+                    x.member_id == member_id
+                    and (first is None or x.created_at >= first)
+                    and (until is None or x.created_at < until)
+                )
+            )
+        }
+
+    def _history(self, leads: dict[int, Lead]) -> dict[int, list[Event]]:
+        found: dict[int, list[Event]] = {lead_id: [] for lead_id in leads}
+        stored = self._uow.tx.events.where(lambda s: s.event.lead_id in leads)
+        for s in sorted(stored, key=lambda s: (s.event.at, s.event.id)):
+            found[s.event.lead_id].append(s.event)
+        return found
+
+    def lead_paths(
+        self, member_id: int, first: datetime | None, until: datetime | None = None
+    ) -> list[LeadPath]:
+        leads = self._added(member_id, first, until)
+        paths = []
+        for lead_id, events in self._history(leads).items():
+            firsts: dict[Action, datetime] = {}
+            for event in events:
+                if event.action in MILESTONES:
+                    firsts.setdefault(event.action, event.at)
+            lead = leads[lead_id]
+            referred = lead.parent_id is not None
+            paths.append(LeadPath.of(lead.created_at, lead.via, referred, firsts))
+        return paths
+
+    def stage_stays(
+        self, member_id: int, first: datetime | None, until: datetime | None = None
+    ) -> list[StageStay]:
+        stays = []
+        for events in self._history(self._added(member_id, first, until)).values():
+            changes: list[Event] = []
+            for event in events:
+                if not changes or changes[-1].stage_after is not event.stage_after:
+                    changes.append(event)
+            stays += [
+                StageStay(a.stage_after, (b.at - a.at).total_seconds() / SECONDS_A_DAY)
+                for a, b in itertools.pairwise(changes)
+            ]
+        return stays
+
+    def group_week(self, group_id: int, monday: date, first: date) -> list[Facts]:
+        tx = self._uow.tx
+        members = sorted(tx.members.where(lambda m: m.group_id == group_id), key=_id)
+        ids = {_id(m) for m in members}
+        due: dict[int, Counter[int]] = {m: Counter() for m in ids}
+        for lead in tx.leads.rows.values():
+            if lead.member_id in ids and lead.due_on is not None:
+                offset = (lead.due_on - first).days
+                if offset <= 1:
+                    due[lead.member_id][max(offset, -1)] += 1
+        week = self._uow.events.tallies(group_id, monday)
+        return [
+            Facts(
+                _id(m),
+                m.name,
+                m.tz,
+                m.country,
+                m.paused,
+                m.graduated,
+                m.share_companies,
+                m.on_board,
+                sum(week[_id(m)].counts.values()) if _id(m) in week else 0,
+                m.last_action_at,
+                (due[_id(m)][-1], due[_id(m)][0], due[_id(m)][1]),
+            )
+            for m in members
+        ]
+
+    def overdue_companies(
+        self, group_id: int, member_ids: list[int], before: date
+    ) -> dict[int, list[tuple[date, str]]]:
+        members = self._uow.tx.members.rows
+        wanted = {m for m in member_ids if m in members and members[m].group_id == group_id}
+        found: dict[int, list[tuple[date, str]]] = {}
+        leads = sorted(
+            self._uow.tx.leads.where(
+                lambda x: x.member_id in wanted and x.due_on is not None and x.due_on < before
+            ),
+            key=lambda x: (x.member_id, x.due_on, x.number),
+        )
+        for lead in leads:
+            assert lead.due_on is not None
+            found.setdefault(lead.member_id, []).append((lead.due_on, lead.company))
         return found
 
 

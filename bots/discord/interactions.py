@@ -214,7 +214,9 @@ async def _press(interaction: discord.Interaction[Any], button: CommandButton) -
         return
     if answer.repeat:
         log.info("press applied already: interaction=%s", interaction.id)
-    if answer.kind is MessageKind.ERROR:
+    if answer.kind is MessageKind.ERROR or not answer.changed:
+        # A refusal can be pressed again; so can a read (a list's Next, then Previous,
+        # then Next again on the same message): pressed twice, it only shows twice.
         client.presses.release(message_id, custom_id)
     await _answer_press(interaction, button, answer)
 
@@ -287,13 +289,32 @@ async def _resolve(
 async def _show_press(
     interaction: discord.Interaction[Any], button: CommandButton, answer: Message
 ) -> None:
-    """A refusal or a repeat as an ephemeral answer; what was logged as a tick under its
-    lead (within every limit of the message's embeds)."""
+    """A refusal or a repeat as an ephemeral answer; a read (another page) in place of
+    the message pressed; what was logged as a tick under its lead (within every limit of
+    the message's embeds)."""
     message = interaction.message
     # A repeat's first press may not have been shown (its edit failed, or its process
     # stopped): the presser hears it was logged already, and the message is left alone.
     if answer.kind is MessageKind.ERROR or answer.repeat or message is None:
         await send(interaction, answer)
+        return
+    if not answer.changed:
+        # A read (a page of a list): its answer takes the place of the message pressed.
+        first, *rest = render.parts(answer)
+        await interaction.edit_original_response(
+            content=first.content,
+            embeds=first.embeds,
+            view=views.view(first),
+            allowed_mentions=render.allowed_mentions(answer),
+        )
+        for part in rest:
+            kwargs: dict[str, Any] = {"embeds": part.embeds, "ephemeral": True}
+            view = views.view(part)
+            if view is not None:
+                kwargs["view"] = view
+            await interaction.followup.send(
+                part.content or "", allowed_mentions=render.allowed_mentions(answer), **kwargs
+            )
         return
     custom_id = button.item.custom_id or ""
     tick = "✓ " + plain(answer.text)

@@ -115,5 +115,7 @@ async def show(
                 await slack.respond(
                     str(body["response_url"]), answer, member=(who.workspace_id, who.user_id)
                 )
-    # Presses in the Home tab have no message to change: the new view shows it.
-    await slack.refresh_home(client, who)
+    # Presses in the Home tab have no message to change: the new view shows it. A read
+    # (a list's next page) changed nothing it shows.
+    if answer.changed:
+        await slack.refresh_home(client, who)

@@ -32,6 +32,7 @@ from core.domain.catalog import command as command_spec
 from core.domain.dates import AHEAD_HINT, When, parse_clock, parse_when
 from core.domain.dates import WEEKDAYS as DAY_NAMES
 from core.domain.errors import UsageError
+from core.domain.insights import ACTIVE, FILTERS, list_filter
 from core.domain.leads import Action
 from core.domain.scoring import DEFAULT_POINTS, points_with
 from core.domain.settings import PlaybookSettings
@@ -428,7 +429,10 @@ def _channel(v: Values) -> c.GroupChannel:
 
 def _playbook(v: Values) -> c.GroupCommand:
     name, value = v.text("name").lower(), v.text("value")
-    other = next((s for s in GROUP.subcommands if s.name == name and len(s.options) == 1), None)
+    other = next(
+        (s for s in GROUP.subcommands if s.name == name and len(s.options) == 1 and s.writes),
+        None,
+    )
     if other is not None:  # `group setting tz Europe/Berlin`: the group's own `tz`
         assert other.command is not None
         made = MAKERS[other.command](Values(other, {name: value}, f"group {name}"))
@@ -474,6 +478,26 @@ def _import(v: Values) -> c.Import:
     return c.Import(action, dates)
 
 
+def _page(v: Values) -> int:
+    """The page asked for (1 if none): a whole number within the option's bounds."""
+    page = v.raw("page")
+    if page is None:
+        return 1
+    if not isinstance(page, int):
+        raise usage_error(v.key, "The page is a whole number, e.g. `page 2`.")
+    return v.in_range("page", page, "The page is a whole number from {low} to {high}.")
+
+
+def _list(v: Values) -> c.ListLeads:
+    typed = v.text("filter")
+    which = list_filter(typed) if typed else ACTIVE
+    if which is None:
+        raise usage_error(
+            v.key, f"`{echo(typed, 20)}`: list one of {', '.join(FILTERS)}, or leave it out."
+        )
+    return c.ListLeads(which, _page(v))
+
+
 def _leaderboard(v: Values) -> c.Leaderboard:
     period = v.text("period").lower() or "week"
     if period not in v._option("period").choices:
@@ -492,7 +516,9 @@ MAKERS: dict[type[c.Command], Callable[[Values], c.Command]] = {
     c.AddReferral: _referral,
     c.AddNote: lambda v: c.AddNote(v.ref(), v.note("text")),
     c.Snooze: _snooze,
-    c.ListLeads: lambda v: c.ListLeads(include_closed=v.flag("all")),
+    c.ListLeads: _list,
+    c.Stats: lambda v: c.Stats(v.choice("period") or "all"),
+    c.GroupReport: lambda v: c.GroupReport(_page(v)),
     c.MySettings: _my_settings,
     c.ShareCompanies: lambda v: c.ShareCompanies(v.on_off("companies")),
     c.Board: lambda v: c.Board(v.on_off("board")),

@@ -10,6 +10,8 @@ from typing import Any
 
 from core.domain import commands as c
 from core.domain.errors import UsageError
+from core.domain.insights import FILTERS, MAX_PAGE
+from core.domain.insights import PERIODS as STATS_PERIODS
 from core.domain.leads import LOGGABLE, VIA, Action
 from core.domain.scoring import DEFAULT_POINTS, MAX_POINTS
 from core.domain.settings import MAX_VALUE, PlaybookSettings
@@ -290,11 +292,36 @@ LEAD = CommandSpec(
         ),
         SubcommandSpec(
             "list",
-            "Your pipeline: every active lead and what comes next",
-            "/lead list [all]",
-            "/lead list all",
-            (OptionSpec("all", "Closed leads too", "flag", required=False),),
+            "Your pipeline, a page at a time: active leads, what is due, a stage, or all",
+            "/lead list [all|due|<stage>] [page <n>]",
+            "/lead list interviewed",
+            (
+                OptionSpec(
+                    "filter",
+                    "Which leads: what is due, a stage, or all (default: the active ones)",
+                    "choice",
+                    False,
+                    FILTERS,
+                ),
+                OptionSpec("page", "Which page", "integer", False, (), 1, MAX_PAGE),
+            ),
             command=c.ListLeads,
+        ),
+        SubcommandSpec(
+            "stats",
+            "What works: your funnel, replies by how you reached out, time in each stage",
+            "/lead stats [week|month|all]",
+            "/lead stats month",
+            (
+                OptionSpec(
+                    "period",
+                    "The leads added this week, this month, or all (default)",
+                    "choice",
+                    False,
+                    STATS_PERIODS,
+                ),
+            ),
+            command=c.Stats,
         ),
         SubcommandSpec(
             "show",
@@ -338,8 +365,8 @@ ME_LOG_USAGE = (
 
 GROUP = SubcommandSpec(
     "group",
-    "Organisers: the group's channel, morning, zone, holidays, log preset and scoring",
-    "/followthrough group channel <channel> | time HH:MM | tz Zone/Name | country CC"
+    "Organisers: the group's report, channel, morning, zone, holidays, log preset and scoring",
+    "/followthrough group report | channel <channel> | time HH:MM | tz Zone/Name | country CC"
     " | log <preset>|off | points <action> <n> | setting <name> <n>",
     "/followthrough group channel #job-search",
     admin=True,
@@ -397,6 +424,15 @@ GROUP = SubcommandSpec(
             admin=True,
             command=c.GroupLog,
             writes=True,
+        ),
+        SubcommandSpec(
+            "report",
+            "Each member's week, overdue follow-ups and who has gone quiet (only you see it)",
+            "/followthrough group report [page <n>]",
+            "/followthrough group report",
+            (OptionSpec("page", "Which page", "integer", False, (), 1, MAX_PAGE),),
+            admin=True,
+            command=c.GroupReport,
         ),
         SubcommandSpec(
             "points",
@@ -678,7 +714,7 @@ FollowThrough keeps your leads and tells you, each business morning, whom to fol
 Log what you did:
 {_lines("lead", ("add", "log", "referral", "note", "snooze", "drop"))}
 See your search:
-{_lines("lead", ("list", "show", "today", "leaderboard"))}
+{_lines("lead", ("list", "show", "today", "stats", "leaderboard"))}
 Interviews to come, and your calendar:
 {_lines("lead", ("interview", "calendar"))}
 Your work-search log (proof of job search for an unemployment claim):
@@ -693,6 +729,8 @@ Bring your search in (a CSV from LinkedIn, Simplify or a spreadsheet):
 Organisers:
 {_lines("followthrough", ("group",))}
 
+<stage> is new, applied, emailed, followedup, called, talking, interviewed, rejected, offer
+or closed.
 <lead> is a short id such as #12, or any unambiguous part of the contact's or company's name.
 <day> comes right after the lead: on fri, yesterday, 3 days ago, on 2026-11-27, on 27 nov.
 A word after `on` that looks like a day (on fir, on tomorrow) must be a past one, or nothing

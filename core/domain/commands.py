@@ -111,7 +111,25 @@ class Drop:
 
 @dataclass(frozen=True, slots=True)
 class ListLeads:
-    include_closed: bool = False
+    """`/lead list [all|due|<stage>] [page <n>]`: a page of the leads a filter picks
+    (core.domain.insights: `active`, the default, `all`, `due`, or a stage's word)."""
+
+    which: str = "active"
+    page: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """`/lead stats [week|month|all]`: the member's funnel over the leads added then."""
+
+    period: str = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupReport:
+    """`/followthrough group report [page <n>]`: the organisers' view of every member."""
+
+    page: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +293,8 @@ Command = (
     | Snooze
     | Drop
     | ListLeads
+    | Stats
+    | GroupReport
     | Show
     | Today
     | MySettings

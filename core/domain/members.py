@@ -74,6 +74,9 @@ class Member:
     # When they last chose this group for what they type in the bot's DM (a DM names no
     # group; a member of several is asked once): the latest choice is the one in force.
     dm_chosen_at: datetime | None = None
+    # When their latest action happened (bookkeeping and imported history aside): what
+    # the organisers' report reads of thousands of members at once.
+    last_action_at: datetime | None = None
     id: int | None = None
 
     @property

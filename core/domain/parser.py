@@ -217,9 +217,15 @@ def _lead(verb: str, rest: str) -> Tokens:
         _no_more(extra, verb)
         return verb, {"lead": ref}
     if verb == "list":
-        if rest.lower() not in ("", "all"):
-            raise usage_error("list")
-        return verb, {"all": rest.lower() == "all"}
+        words, page = _paged(rest, "list")
+        if len(words) > 1:
+            raise usage_error("list", f"I didn't expect {echo(' '.join(words[1:]), 30)} there.")
+        return verb, {"filter": words[0] if words else None, "page": page}
+    if verb == "stats":
+        words = rest.split(" ") if rest else []
+        if len(words) > 1:
+            raise usage_error("stats")
+        return verb, {"period": rest or None}
     return _in_order("lead", verb, rest)  # `today`, and any subcommand added since
 
 
@@ -376,11 +382,32 @@ def _me(rest: str) -> Tokens:
     return "me", values
 
 
+def _paged(text: str, key: str) -> tuple[list[str], str | int | None]:
+    """The words of `text` before a closing `page <n>` (or a bare number), and the page:
+    a number for the builder to bound, or the word written where it should be."""
+    words = text.split(" ") if text else []
+    page: str | int | None = None
+    if len(words) > 1 and words[-2].lower() == "page":
+        page, words = words[-1], words[:-2]
+    elif words and (is_number(words[-1]) or words[-1].lower() == "page"):
+        page, words = words[-1], words[:-1]
+    if isinstance(page, str):
+        if not is_number(page) or len(page) > 6:
+            raise usage_error(key, "Which page? A whole number, e.g. `page 2`.")
+        page = int(page)
+    return words, page
+
+
 def _group(rest: str) -> Tokens:
     words = rest.split(" ") if rest else []
     if not words:
         raise usage_error("group")
     name = words[0].lower()
+    if name == "report":
+        extra, page = _paged(" ".join(words[1:]), "group report")
+        if extra:
+            raise usage_error("group report", f"I didn't expect {echo(' '.join(extra), 30)} there.")
+        return "group report", {"page": page}
     spec = _GROUP.get(name)
     if spec is None:
         raise usage_error("group", f"There is no group setting {echo(name, 30)}.")

@@ -11,10 +11,12 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from core.domain.importer import PendingImport
+from core.domain.insights import LeadPath, StageStay
 from core.domain.leads import Action, Event, Lead, Stage
 from core.domain.links import Link, LinkCode, Tries
 from core.domain.members import Group, Member
 from core.domain.messages import Message
+from core.domain.report import Facts
 from core.domain.scoring import Standings, Tally
 from core.domain.worklog import Activity
 
@@ -224,6 +226,49 @@ class EventRepository(Protocol):
         ...
 
 
+class InsightRepository(Protocol):
+    """Reads that sum history up in the database, for what a member or an organiser sees
+    of it: a page of leads, a member's funnel, a group's week. Each names the member (or
+    the group) it reads: nothing of anyone else is read."""
+
+    def leads_page(
+        self, member_id: int, which: str, today: date, offset: int, limit: int
+    ) -> tuple[list[Lead], int]:
+        """The member's leads that `which` picks (core.domain.insights: `active`, `all`,
+        `due` on their local `today`, or a stage's word), in number order, `limit` of them
+        from `offset`; and how many it picks in all. For reading, not for saving."""
+        ...
+
+    def lead_paths(
+        self, member_id: int, first: datetime | None, until: datetime | None = None
+    ) -> list[LeadPath]:
+        """The member's leads added in [first, until) (None: unbounded), each summed up
+        from its events: the first time of each of `insights.MILESTONES`. In no order."""
+        ...
+
+    def stage_stays(
+        self, member_id: int, first: datetime | None, until: datetime | None = None
+    ) -> list[StageStay]:
+        """Each stay in a stage that ended, of the member's leads added in [first, until):
+        from the event that moved the lead into it to the one that moved it on."""
+        ...
+
+    def group_week(self, group_id: int, monday: date, first: date) -> list[Facts]:
+        """Every member of the group, in id order, with what the report shows of them:
+        their counted actions since the group's local `monday`, when their latest action
+        happened (as their row keeps it), and how many of their leads
+        fall due before `first`, on it, and on the day after (which tells overdue ones
+        apart in any zone)."""
+        ...
+
+    def overdue_companies(
+        self, group_id: int, member_ids: list[int], before: date
+    ) -> dict[int, list[tuple[date, str]]]:
+        """Per member (of these, in the group), the (due day, company) of their leads due
+        before `before`, the oldest first."""
+        ...
+
+
 class ActivityRepository(Protocol):
     """What members did for their search that is not about one lead."""
 
@@ -361,6 +406,7 @@ class UnitOfWork(Protocol):
     leads: LeadRepository
     events: EventRepository
     activities: ActivityRepository
+    insights: InsightRepository
     calendars: CalendarRepository
     imports: ImportRepository
     links: LinkRepository

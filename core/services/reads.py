@@ -1,4 +1,4 @@
-"""Handlers that only read: the pipeline, one lead, today's actions, boards, export, help."""
+"""Handlers that only read: one lead, today's actions, boards, export, help."""
 
 from __future__ import annotations
 
@@ -14,10 +14,6 @@ from core.domain.messages import Message, MessageKind, reply
 from core.domain.planning import nudges_for_day
 from core.services import boards, worklog
 from core.services.turn import Turn
-
-
-def list_leads(turn: Turn, cmd: c.ListLeads) -> Message:
-    return replies.pipeline(turn.leads, turn.context, turn.today, cmd.include_closed)
 
 
 def show(turn: Turn, cmd: c.Show) -> Message:

@@ -233,6 +233,8 @@ class Turn:
             self._events.sort(key=lambda e: e.at)
         if action not in BOOKKEEPING:
             self.kept_streak(at)
+            last = self.member.last_action_at
+            self.member.last_action_at = at if last is None else max(last, at)
 
     def kept_streak(self, at: datetime) -> None:
         """Count what happened at `at` (logged now) for the member's streak."""

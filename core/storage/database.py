@@ -29,6 +29,7 @@ from core.services.ports import (
     EventRepository,
     GroupRepository,
     ImportRepository,
+    InsightRepository,
     LeadRepository,
     LinkRepository,
     MemberRepository,
@@ -39,6 +40,7 @@ from core.storage.applied import SqlApplied
 from core.storage.calendars import SqlCalendars
 from core.storage.events import SqlEvents
 from core.storage.imports import SqlImports
+from core.storage.insights import SqlInsights
 from core.storage.leases import SqlLeases
 from core.storage.links import SqlLinks
 from core.storage.outbox import SqlOutbox
@@ -165,6 +167,7 @@ class SqlUnitOfWork:
         self.leads: LeadRepository = SqlLeads(self.session, now)
         self.events: EventRepository = SqlEvents(self.session)
         self.activities: ActivityRepository = SqlActivities(self.session)
+        self.insights: InsightRepository = SqlInsights(self.session)
         self.calendars: CalendarRepository = SqlCalendars(self.session)
         self.imports: ImportRepository = SqlImports(self.session)
         self.links: LinkRepository = SqlLinks(self.session)

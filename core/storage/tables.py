@@ -104,6 +104,7 @@ class MemberRow(Base):
     offer_since: Mapped[datetime | None]
     streak_days: Mapped[int] = mapped_column(Integer, default=0)
     streak_last: Mapped[date | None] = mapped_column(Date)
+    last_action_at: Mapped[datetime | None]  # their latest action (core.domain.members)
     organiser: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     dm_channel: Mapped[str | None] = mapped_column(String(64))
     # The member's work-search log (core.domain.worklog.LogSettings), {} for none.

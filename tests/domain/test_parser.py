@@ -24,6 +24,7 @@ from core.domain.commands import (
     GroupMorning,
     GroupPlaybook,
     GroupPoints,
+    GroupReport,
     GroupZone,
     Help,
     Leaderboard,
@@ -38,11 +39,13 @@ from core.domain.commands import (
     ShareCompanies,
     Show,
     Snooze,
+    Stats,
     Today,
     WorkLog,
 )
 from core.domain.dates import When, take
 from core.domain.errors import UsageError
+from core.domain.insights import MAX_PAGE
 from core.domain.leads import LOGGABLE, Action
 from core.domain.parser import Preview, build, parse, preview, tokenise
 from core.domain.text import plain
@@ -121,8 +124,8 @@ def test_note_snooze_drop_list_show_today_help() -> None:
     assert lead("snooze #1 7") == Snooze("#1", 7)
     assert lead(f"snooze #1 {SNOOZE_RANGE[1]}") == Snooze("#1", SNOOZE_RANGE[1])
     assert lead("drop #1") == Drop("#1")
-    assert lead("list") == ListLeads(include_closed=False)
-    assert lead("list all") == ListLeads(include_closed=True)
+    assert lead("list") == ListLeads()
+    assert lead("list all") == ListLeads("all")
     assert lead("show acme") == Show("acme")
     assert lead("today") == Today()
     assert lead("help") == Help()
@@ -156,7 +159,7 @@ def usage_error(command: str, text: str) -> str:
         ("note #1", "note"),
         ("drop #1 now", "drop"),
         ("drop", "drop"),
-        ("list closed", "list"),
+        ("list closing", "list"),
         ("show", "show"),
         ("show #1 #2", "show"),
         ("today please", "today"),
@@ -314,7 +317,10 @@ def test_the_help_shows_the_usage_of_every_other_command() -> None:
             "emailed",
             {"lead": "julie", "note": "sent my CV", "when": "on fri"},
         ),
-        ("/lead", "list all", "list", {"all": True}),
+        ("/lead", "list all", "list", {"filter": "all", "page": None}),
+        ("/lead", "list interview page 2", "list", {"filter": "interview", "page": 2}),
+        ("/lead", "stats month", "stats", {"period": "month"}),
+        ("/followthrough", "group report page 3", "group report", {"page": 3}),
         ("/followthrough", "group tz Europe/Berlin", "group tz", {"tz": "Europe/Berlin"}),
         (
             "/followthrough",
@@ -608,3 +614,47 @@ def test_a_typed_activity_without_its_kind_is_refused_with_the_usage(kind: str |
 
 def test_an_activitys_bare_number_after_for_is_hours() -> None:
     assert lead("activity search for 3") == LogActivity("search", minutes=180)
+
+
+def test_a_list_is_filtered_by_a_stage_or_what_is_due_and_paged() -> None:
+    assert lead("list due") == ListLeads("due")
+    assert lead("list interview") == ListLeads("interviewed")  # as it is said
+    assert lead("list INTERVIEWS page 2") == ListLeads("interviewed", 2)
+    assert lead("list followed_up") == ListLeads("followedup")
+    assert lead("list page 3") == ListLeads("active", 3)
+    assert lead("list closed 4") == ListLeads("closed", 4)
+    assert lead(f"list page {MAX_PAGE}") == ListLeads("active", MAX_PAGE)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("list stuck", "list one of all, due, new"),
+        ("list due page two", "Which page?"),
+        ("list page 0", "The page is a whole number from 1"),
+        (f"list page {MAX_PAGE + 1}", "The page is a whole number from 1"),
+        ("list due extra words", "I didn't expect"),
+        ("stats year", "choose one of week, month, all"),
+        ("stats week month", "Usage: /lead stats"),
+    ],
+)
+def test_a_list_or_stats_it_cannot_read_is_refused_with_its_usage(text: str, said: str) -> None:
+    with pytest.raises(UsageError) as err:
+        parse("/lead", text)
+    assert said in str(err.value) and "Usage: /lead" in str(err.value)
+
+
+def test_stats_cover_all_time_unless_a_period_is_said() -> None:
+    assert lead("stats") == Stats("all")
+    assert lead("stats WEEK") == Stats("week")
+    assert lead("stats month") == Stats("month")
+
+
+def test_the_group_report_takes_a_page_and_nothing_else() -> None:
+    assert parse("/followthrough", "group report") == GroupReport()
+    assert parse("/followthrough", "group report page 2") == GroupReport(2)
+    with pytest.raises(UsageError):
+        parse("/followthrough", "group report everyone")
+    with pytest.raises(UsageError):  # not a setting with one value, whatever its options
+        parse("/followthrough", "group setting report 2")
+    assert preview("/followthrough", "group report").organiser

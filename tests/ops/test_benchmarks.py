@@ -50,6 +50,7 @@ TINY = [
         ["--members", "20", "--runs", "1", "--database", "sqlite"],
         "figures and drawing",
     ),
+    ("insights", ["--members", "20", "--runs", "1", "--database", "sqlite"], "/lead stats all"),
     ("delivery_rate", ["--messages", "60", "--database", "sqlite"], "target"),
     (
         "slack_latency",

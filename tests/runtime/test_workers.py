@@ -160,9 +160,9 @@ async def test_commands_committed_together_each_keep_their_own_outcome(
     assert refused.kind is MessageKind.ERROR
     assert repeated.repeat
     assert "#2 Bob" in plain(other.text)
-    assert "Julie" in plain(listed.text) and "Bob" in plain(listed.text)
+    assert "Julie" in listed.plain_text() and "Bob" in listed.plain_text()
     await asyncio.to_thread(workers.close)
-    leads = plain(app.conversation.handle(who, "/lead", "list all").text)
+    leads = app.conversation.handle(who, "/lead", "list all").plain_text()
     assert leads.count("Julie") == 1 and "Bob" in leads
 
 

@@ -83,7 +83,7 @@ def test_a_read_is_not_held_up_by_a_command_of_the_same_member_under_way(
     finally:
         pool.shutdown()
     assert done, "the read waited for the other command"
-    assert "Julie Martin" in plain(listed.result().text)
+    assert "Julie Martin" in plain(listed.result().plain_text())
 
 
 # -- what the storage refuses is answered --------------------------------------------

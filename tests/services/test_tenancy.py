@@ -218,3 +218,21 @@ def test_a_dm_creates_nobody_and_acts_in_the_group_the_member_chose(
     assert "Julie" in app.conversation.handle(ANA_ELSEWHERE, "/lead", "list").plain_text()
     assert "Julie" not in app.conversation.handle(ANA, "/lead", "list").plain_text()
     assert app.conversation.dm_groups("discord", "U-ana") == (["G1", "G2"], "G2")
+
+
+def test_a_page_buttons_value_is_only_a_page_of_the_pressers_own_leads(
+    app: FollowThrough, db: Database
+) -> None:
+    for n in range(1, 13):
+        app.conversation.handle(ANA, "/lead", f"add Secret{n} at Hidden{n}")
+    app.conversation.handle(BEN, "/lead", "add Zed at Initech")
+    listed = app.conversation.handle(ANA, "/lead", "list all")
+    (button,) = [b for s in listed.sections for b in s.buttons]
+    assert button.command == "/lead list all page 2"  # a page number, nothing of Ana's
+    before = rows(db)
+    for value in (button.command, "/lead list all page 1", "/lead list due page 99"):
+        command, text = button.parts if value == button.command else value.split(" ", 1)
+        seen = app.conversation.handle(BEN, command, text, once="press:forged", create=False)
+        assert "Secret" not in seen.plain_text() and "Hidden" not in seen.plain_text()
+    assert "Zed" in app.conversation.handle(BEN, "/lead", "list all page 2").plain_text()
+    assert rows(db) == before  # a read: nothing written, not even the press's key

@@ -116,6 +116,7 @@ def test_upgrading_from_0001_tallies_the_events_already_there(engine: Engine) ->
         ("emailed", at + timedelta(minutes=9), "emailed"),  # a duplicate: counts once
         ("rejected", at + timedelta(days=1), "rejected"),
         ("called", at + timedelta(days=2), "closed"),  # the next business day: +2
+        ("note", at + timedelta(days=3), "closed"),  # bookkeeping: not an action
     ]
     insert_at_0001(
         engine,
@@ -132,6 +133,7 @@ def test_upgrading_from_0001_tallies_the_events_already_there(engine: Engine) ->
     assert dict(tally.counts) == {Action.ADDED: 1, Action.EMAILED: 1, Action.CALLED: 1}
     assert tally.bonuses == 1
     assert ana is not None and (ana.organiser, ana.dm_channel) == (False, None)
+    assert ana.last_action_at == at + timedelta(days=2)  # 0012: filled from the history
 
 
 def test_upgrading_from_0007_keeps_the_slack_events_applied_as_once_only_keys(

@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -371,7 +371,8 @@ async def test_no_answer_can_ping_a_crowd(tmp_path: Path) -> None:
             text = text_of(answer)
             for ping in ("@everyone", "@here", "<@&1", "<@1", "<#1"):
                 assert ping not in text, (ping, text)
-            assert "\\*\\*x\\*\\*" in text
+            # A list quotes the first 40 characters of a name; `show`, all of it.
+            assert "\\*\\*x\\*\\*" in text or text.endswith("… at Acme · new")
         for messages in h.fake.followups.values():
             for message in messages:
                 assert message["allowed_mentions"] == {"parse": []}
@@ -493,3 +494,84 @@ async def test_the_feed_address_is_shown_once_and_a_reset_replaces_it(tmp_path: 
         assert renewed is not None and renewed[0] != address[0]
         token = address[0].rsplit("/", 1)[1].removesuffix(".ics")
         assert h.app.calendars.feed(token) is None
+
+
+# -- pages of a list, and the organisers' report ------------------------------------------
+
+HOSTILE = "*_`~|>#-[]()\\@everyone <@1> " * 6  # escapes double it: the worst a name can be
+
+
+async def test_a_long_list_is_paged_with_buttons_each_page_one_message_within_limits(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        ada, bo = who(730000000000000001), who(730000000000000002, "Bo")
+        for n in range(1, 26):
+            h.app.conversation.handle(ada, "/lead", f"add {HOSTILE}{n} at {HOSTILE}Co {n}")
+        h.app.conversation.handle(bo, "/lead", "add Zed at Initech")
+        asked = lead("list", p.option("filter", "all"))
+        first = await h.interact(asked)  # the fake refuses what Discord would refuse
+        assert len(h.answers(asked)) == 1 and first["flags"] & 64
+        assert "(1–10)" in text_of(first) and "@everyone" not in text_of(first).replace("\\", "")
+        (forward,) = p.custom_ids(first)
+        assert forward == "ft2:r:0:lead:list all page 2"
+        shown = first
+        for custom_id, heading in [
+            (forward, "(11–20)"),
+            ("ft2:r:0:lead:list all page 3", "(21–25)"),
+            ("ft2:r:0:lead:list all page 2", "(11–20)"),
+            ("ft2:r:0:lead:list all page 3", "(21–25)"),  # again: a read, shown again
+        ]:
+            assert custom_id in p.custom_ids(shown)  # the page shown has that button
+            press = p.press_in_guild(custom_id, user_id=730000000000000001, message=shown)
+            h.feed(press)
+            token = press["token"]
+            await h.fake.wait(
+                lambda heading=heading, token=token: (
+                    heading in text_of(h.fake.originals.get(token) or {})
+                )
+            )
+            shown = {**h.fake.originals[token], "id": first["id"]}  # the same message
+            assert len(shown["embeds"]) == 1
+        # Bo pressing the same button is shown his own leads: the button is only a page.
+        theirs = p.press_in_guild(forward, user_id=730000000000000002, message=first)
+        h.feed(theirs)
+        await h.fake.wait(lambda: "lead" in text_of(h.fake.originals.get(theirs["token"]) or {}))
+        assert "Co 1" not in text_of(h.fake.originals[theirs["token"]])
+
+
+async def test_the_report_is_an_organisers_and_answers_only_them(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as h:
+        h.app.conversation.handle(
+            who(730000000000000002, "Bo"), "/lead", "add Zed Secret at Initech"
+        )
+        refused = await h.interact(group("report"))
+        assert refused["flags"] & 64 and "organis" in text_of(refused).lower()
+        assert "Bo" not in text_of(refused)
+        report = await h.interact(
+            group("report", permissions=p.MANAGE_GUILD | p.MEMBER_PERMISSIONS)
+        )
+        assert report["flags"] & 64
+        assert "Group report" in text_of(report) and "Bo" in text_of(report)
+        assert "Zed" not in text_of(report) and "Secret" not in text_of(report)
+
+
+async def test_a_report_page_of_hostile_names_and_shared_companies_fits_one_message(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path) as h:
+        assert h.clock is not None
+        for n in range(12):
+            member = who(730000000000000100 + n, f"{HOSTILE[:100]}{n}")
+            h.app.conversation.handle(member, "/followthrough", "share companies on")
+            for lead in range(4):
+                h.app.conversation.handle(member, "/lead", f"add X at {HOSTILE[:190]}{lead}")
+                h.app.conversation.handle(member, "/lead", f"emailed #{lead + 1}")
+        h.clock.advance_to(START + timedelta(days=8))  # type: ignore[attr-defined]
+        asked = group("report", permissions=p.MANAGE_GUILD | p.MEMBER_PERMISSIONS)
+        report = await h.interact(asked)  # the fake refuses what Discord would refuse
+        assert len(h.answers(asked)) == 1 and report["flags"] & 64
+        assert "4 overdue (" in text_of(report) and "+1)" in text_of(report)
+        assert p.custom_ids(report) == ["ft2:r:0:followthrough:group report page 2"]
+        assert "@everyone" not in text_of(report).replace("\\", "")  # kept apart: no ping
+        assert report["allowed_mentions"] == {"parse": []}

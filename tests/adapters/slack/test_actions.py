@@ -16,7 +16,7 @@ from core.domain.replies import ALREADY_DONE
 from core.services import SAYINGS, Failure, Identity, SendError
 from core.services.ports import SimulatedClock
 from testkit.slack import TEAM, FakeSlack
-from testkit.slack_harness import ADA, Harness, harness, wait_until
+from testkit.slack_harness import ADA, ORG, Harness, harness, wait_until
 from tests.adapters.attachments import CSV, LOG, LOG_CSV, PDF, answer_with_files
 from tests.adapters.slack.test_messenger import delivery
 from tests.conftest import START
@@ -423,3 +423,69 @@ async def test_the_work_search_log_is_uploaded_to_the_dm_as_pdf_and_csv(tmp_path
         sheet = next(data for name, data in shared.items() if name.endswith(".csv"))
         assert pdf.startswith(b"%PDF-")
         assert b"Acme" in sheet and b"application" in sheet
+
+
+# -- pages of a list, and the organisers' report ------------------------------------------
+
+HOSTILE = "*_~`@here <!channel> &<>" * 7  # Slack's escapes and markers: the worst a name can be
+
+
+def page_press(h: Harness, answer: dict[str, Any], label: str, hook: str) -> dict[str, Any]:
+    """The block_actions payload of Ada pressing `label` under an ephemeral answer."""
+    row = next(b for b in answer["blocks"] if b["type"] == "actions")
+    button = next(e for e in row["elements"] if e["text"]["text"] == label)
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "test"},
+        "user": {"id": ADA, "name": "ada", "team_id": TEAM},
+        "api_app_id": "A0APP00001",
+        "container": {"type": "message", "is_ephemeral": True, "message_ts": "1.2"},
+        "response_url": h.fake.response_url(hook),
+        "trigger_id": f"trigger-{hook}",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": row["block_id"],
+                "value": button["value"],
+                "action_ts": "1700000000.1",
+            }
+        ],
+    }
+
+
+async def test_a_long_list_is_paged_by_buttons_that_replace_the_answer(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        for n in range(1, 26):
+            h.services.app.conversation.handle(
+                Identity("slack", TEAM, ADA, "Ada"), "/lead", f"add {HOSTILE} {n} at {HOSTILE}"
+            )
+        status, _, hook = await h.command("list all")
+        assert status == 200
+        (first,) = await h.answers(hook)  # the fake refuses blocks Slack would refuse
+        assert "(1–10)" in first["text"] and len(first["blocks"]) <= 50
+        assert "<!channel>" not in json.dumps(first["blocks"])
+        published = len(h.fake.calls_to("views.publish"))
+        shown = first
+        for label, heading, press_hook in [
+            ("Next", "(11–20)", "p1"),
+            ("Next", "(21–25)", "p2"),
+            ("Previous", "(11–20)", "p3"),
+        ]:
+            assert (await h.interact(page_press(h, shown, label, press_hook)))[0] == 200
+            (shown,) = await h.answers(press_hook)
+            assert shown["replace_original"] and shown["response_type"] == "ephemeral"
+            assert heading in shown["text"]
+        assert h.fake.invalid == []
+        await _settle()
+        assert len(h.fake.calls_to("views.publish")) == published, "a read redraws nothing"
+
+
+async def test_the_report_is_answered_to_an_organiser_alone(tmp_path: Path) -> None:
+    async with harness(tmp_path) as h:
+        h.fake.add_user(ORG, "Org", admin=True)
+        await h.ask("add Julie Secret at Acme")
+        refused = await h.ask("group report", command="/followthrough")
+        assert "organisers" in refused
+        report = await h.ask("group report", command="/followthrough", user=ORG)
+        assert "Group report" in report and "Ada" in report and "Julie" not in report

@@ -4,6 +4,7 @@ organiser sees of the group (the report): reads summed up in the database."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from core.domain import commands as c
@@ -12,6 +13,7 @@ from core.domain.calendar import BusinessCalendar
 from core.domain.insights import PAGE_SIZE, Page
 from core.domain.messages import Message
 from core.domain.report import Facts
+from core.services.boards import my_week_picture
 from core.services.turn import Turn
 
 
@@ -35,7 +37,12 @@ def stats(turn: Turn, cmd: c.Stats) -> Message:
     first = None if first_day is None else cal.at(first_day, time(0))
     paths = turn.uow.insights.lead_paths(turn.member.id, first)
     stays = turn.uow.insights.stage_stays(turn.member.id, first)
-    return insights.stats(cmd.period, first_day, today, paths, stays)
+    answer = insights.stats(cmd.period, first_day, today, paths, stays)
+    if cmd.period != "week":
+        return answer
+    # The week's: with the member's own week drawn as the Monday board draws the group's.
+    picture = my_week_picture(turn.uow, turn.group, turn.member, turn.now)
+    return replace(answer, attachments=(*answer.attachments, picture))
 
 
 def group_report(turn: Turn, cmd: c.GroupReport) -> Message:

@@ -111,6 +111,16 @@ def test_stats_count_the_leads_added_in_the_period_and_how_far_they_got(
     assert week.startswith("Your search, this week (since Mon Mar 9): 1 lead added")
 
 
+def test_the_weeks_stats_come_with_the_members_week_drawn(app: FollowThrough) -> None:
+    say(app, ANA, "/lead add Julie at Acme via email")
+    say(app, ANA, "/lead emailed julie")
+    [picture] = say(app, ANA, "/lead stats week").attachments
+    assert picture.media_type == "image/png" and picture.data.startswith(b"\x89PNG")
+    assert picture.alt is not None and "1 action," in picture.alt  # the email
+    assert picture.fallback  # the words where a picture can't be shown
+    assert say(app, ANA, "/lead stats").attachments == ()  # all time: no week to draw
+
+
 def test_the_report_is_for_organisers_only_and_writes_nothing(app: FollowThrough) -> None:
     say(app, ANA, "/lead add Julie at Acme")
     refused = say(app, ANA, "/followthrough group report")

@@ -43,5 +43,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("members") as batch:
-        batch.drop_column("last_action_at")
+    # Plain DROP COLUMN, as 0009 does: a batch copy of `members` would drop the old
+    # table, and with it, through ON DELETE CASCADE, every row that refers to it.
+    op.drop_column("members", "last_action_at")

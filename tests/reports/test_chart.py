@@ -5,12 +5,12 @@ colours that stay apart for colour-blind readers, the same bytes from any thread
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 import threading
 from collections import Counter
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from matplotlib.collections import PolyCollection
@@ -22,8 +22,8 @@ from core.domain.leads import Action
 from core.domain.weekly import KINDS, Week, alt_text
 from core.reports import chart
 from core.reports.week_sample import samples
+from testkit.processes import importing_this_checkout, outside
 
-ROOT = Path(__file__).resolve().parents[2]
 MONDAY = date(2026, 3, 2)
 PNG = b"\x89PNG\r\n\x1a\n"
 # The Okabe-Ito colours (less yellow): distinct for the common colour-vision deficiencies.
@@ -164,7 +164,12 @@ def test_the_services_load_no_plotting_library_until_a_picture_is_drawn() -> Non
         "print('matplotlib' in sys.modules)"
     )
     found = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe],
+        cwd=outside(),
+        env=importing_this_checkout(os.environ),
+        capture_output=True,
+        text=True,
+        check=True,
     )
 
     assert found.stdout.strip() == "False"

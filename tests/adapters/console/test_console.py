@@ -189,6 +189,9 @@ class Terminal:
         pid, fd = pty.fork()
         if pid == 0:  # the child: the console, in a folder without a .env
             os.chdir(home)
+            # As a terminal starts it: Ctrl-C interrupts. (A test run started in the
+            # background of a script inherits SIGINT ignored, and so would the console.)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.execve(sys.executable, [sys.executable, *argv], env)
         self.pid, self.fd = pid, fd
         self.screen = ""

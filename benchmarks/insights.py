@@ -23,12 +23,10 @@ import argparse
 import functools
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
-from benchmarks.common import PostgresSchema, median_seconds
-from benchmarks.weekly_board import FRIDAY, GROUP_TZ, Loaded, load
+from benchmarks.common import median_seconds
+from benchmarks.weekly_board import FRIDAY, GROUP_TZ, Loaded, loaded_group
 from core.domain.messages import MessageKind
 from core.services import FollowThrough, Identity
 from core.services.ports import SimulatedClock
@@ -132,38 +130,21 @@ def main(argv: list[str] | None = None) -> int:
         f" {sys.version.split()[0]}, {os.cpu_count()} CPUs.",
         flush=True,
     )
-    urls: dict[str, str] = {}
-    schema: PostgresSchema | None = None
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="followthrough-insights-") as tmp:
-        if args.database in ("sqlite", "both"):
-            urls["sqlite"] = f"sqlite:///{Path(tmp) / 'insights.db'}"
-        if args.database in ("postgresql", "both"):
-            schema = PostgresSchema.connect(PG_SCHEMA)
-            if schema is not None:
-                urls["postgresql"] = schema.url
-        try:
-            if not urls:
-                return 0
-            engines = [make_engine(url) for url in urls.values()]
-            try:
-                loaded = load(engines, args.members, args.seed, args.leads_per_week)
-            finally:
-                for engine in engines:
-                    engine.dispose()
-            print(
-                f"loaded {loaded.members:,} members, {loaded.leads:,} leads and"
-                f" {loaded.events:,} events into {' and '.join(urls)} in {loaded.seconds:.0f} s;"
-                f" a member's reads as the member with the most leads ({loaded.busiest[0]})",
-                flush=True,
-            )
-            for database, url in urls.items():
-                result = measure(database, url, loaded, args.runs)
-                report(result, args.runs)
-                results.append(result)
-        finally:
-            if schema is not None:
-                schema.close()
+    group = loaded_group(args.database, args.members, args.seed, args.leads_per_week, PG_SCHEMA)
+    with group as (urls, loaded):
+        if loaded is None:
+            return 0
+        print(
+            f"loaded {loaded.members:,} members, {loaded.leads:,} leads and"
+            f" {loaded.events:,} events into {' and '.join(urls)} in {loaded.seconds:.0f} s;"
+            f" a member's reads as the member with the most leads ({loaded.busiest[0]})",
+            flush=True,
+        )
+        for database, url in urls.items():
+            result = measure(database, url, loaded, args.runs)
+            report(result, args.runs)
+            results.append(result)
     print()
     for r in results:
         figures = ", ".join(f"{name} {r.reads[name] * 1000:.0f} ms" for name in TARGETED)

@@ -38,7 +38,8 @@ import random
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -388,6 +389,38 @@ def load(engines: list[Engine], members: int, seed: int, per_week: float) -> Loa
 # -- timing -------------------------------------------------------------------------------
 
 
+@contextmanager
+def loaded_group(
+    database: str, members: int, seed: int, per_week: float, schema_name: str
+) -> Iterator[tuple[dict[str, str], Loaded | None]]:
+    """The big group loaded into each database `database` names (sqlite, postgresql or
+    both): their URLs, and what was loaded (None: no database to load it into). The
+    SQLite file lasts as long as the block; the PostgreSQL schema is dropped after it."""
+    urls: dict[str, str] = {}
+    schema: PostgresSchema | None = None
+    with tempfile.TemporaryDirectory(prefix=f"followthrough-{schema_name}-") as tmp:
+        if database in ("sqlite", "both"):
+            urls["sqlite"] = f"sqlite:///{Path(tmp) / 'group.db'}"
+        if database in ("postgresql", "both"):
+            schema = PostgresSchema.connect(schema_name)
+            if schema is not None:
+                urls["postgresql"] = schema.url
+        try:
+            if not urls:
+                yield urls, None
+                return
+            engines = [make_engine(url) for url in urls.values()]
+            try:
+                loaded = load(engines, members, seed, per_week)
+            finally:
+                for engine in engines:
+                    engine.dispose()
+            yield urls, loaded
+        finally:
+            if schema is not None:
+                schema.close()
+
+
 @dataclass
 class Result:
     database: str
@@ -493,39 +526,22 @@ def main(argv: list[str] | None = None) -> int:
         f" {os.cpu_count()} CPUs.",
         flush=True,
     )
-    urls: dict[str, str] = {}
-    schema: PostgresSchema | None = None
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="followthrough-board-") as tmp:
-        if args.database in ("sqlite", "both"):
-            urls["sqlite"] = f"sqlite:///{Path(tmp) / 'board.db'}"
-        if args.database in ("postgresql", "both"):
-            schema = PostgresSchema.connect(PG_SCHEMA)
-            if schema is not None:
-                urls["postgresql"] = schema.url
-        try:
-            if not urls:
-                return 0
-            engines = [make_engine(url) for url in urls.values()]
-            try:
-                loaded = load(engines, args.members, args.seed, args.leads_per_week)
-            finally:
-                for engine in engines:
-                    engine.dispose()
-            print(
-                f"loaded {loaded.members:,} members, {loaded.leads:,} leads,"
-                f" {loaded.events:,} events and {loaded.tallies:,} tally rows into"
-                f" {' and '.join(urls)} in {loaded.seconds:.0f} s; reads as the member with"
-                f" the most leads ({loaded.busiest[0]}), `/lead show #{loaded.lead_number}`",
-                flush=True,
-            )
-            for database, url in urls.items():
-                result = measure(database, url, loaded, args.runs, args.profile)
-                report(result, loaded, args.runs)
-                results.append(result)
-        finally:
-            if schema is not None:
-                schema.close()
+    group = loaded_group(args.database, args.members, args.seed, args.leads_per_week, PG_SCHEMA)
+    with group as (urls, loaded):
+        if loaded is None:
+            return 0
+        print(
+            f"loaded {loaded.members:,} members, {loaded.leads:,} leads,"
+            f" {loaded.events:,} events and {loaded.tallies:,} tally rows into"
+            f" {' and '.join(urls)} in {loaded.seconds:.0f} s; reads as the member with"
+            f" the most leads ({loaded.busiest[0]}), `/lead show #{loaded.lead_number}`",
+            flush=True,
+        )
+        for database, url in urls.items():
+            result = measure(database, url, loaded, args.runs, args.profile)
+            report(result, loaded, args.runs)
+            results.append(result)
     print()
     for r in results:
         slow = [c for c, s in r.reads.items() if s >= READ_TARGET]

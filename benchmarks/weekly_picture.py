@@ -28,19 +28,17 @@ import os
 import resource
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
 
 from benchmarks import weekly_board
-from benchmarks.common import PostgresSchema, median_seconds, timed
+from benchmarks.common import median_seconds, timed
 from core.domain.weekly import Week, alt_text
 from core.reports import chart
 from core.services import boards
@@ -205,38 +203,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     loading, _ = timed(lambda: chart.png(Week(LAST_MONDAY)))
     print(f"the plotting library loaded and a first picture drawn: {loading * 1000:.0f} ms")
-    urls: dict[str, str] = {}
-    schema: PostgresSchema | None = None
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="followthrough-picture-") as tmp:
-        if args.database in ("sqlite", "both"):
-            urls["sqlite"] = f"sqlite:///{Path(tmp) / 'picture.db'}"
-        if args.database in ("postgresql", "both"):
-            schema = PostgresSchema.connect(PG_SCHEMA)
-            if schema is not None:
-                urls["postgresql"] = schema.url
-        try:
-            if not urls:
-                return 0
-            engines = [make_engine(url) for url in urls.values()]
-            try:
-                loaded = weekly_board.load(engines, args.members, args.seed, args.leads_per_week)
-            finally:
-                for engine in engines:
-                    engine.dispose()
-            print(
-                f"loaded {loaded.members:,} members, {loaded.leads:,} leads and"
-                f" {loaded.events:,} events into {' and '.join(urls)} in {loaded.seconds:.0f} s",
-                flush=True,
-            )
-            for database, url in urls.items():
-                print(f"{database}: measuring at load average {os.getloadavg()[0]:.1f}")
-                result = measure(database, url, loaded, args.runs)
-                report(result, args.runs)
-                results.append(result)
-        finally:
-            if schema is not None:
-                schema.close()
+    group = weekly_board.loaded_group(
+        args.database, args.members, args.seed, args.leads_per_week, PG_SCHEMA
+    )
+    with group as (urls, loaded):
+        if loaded is None:
+            return 0
+        print(
+            f"loaded {loaded.members:,} members, {loaded.leads:,} leads and"
+            f" {loaded.events:,} events into {' and '.join(urls)} in {loaded.seconds:.0f} s",
+            flush=True,
+        )
+        for database, url in urls.items():
+            print(f"{database}: measuring at load average {os.getloadavg()[0]:.1f}")
+            result = measure(database, url, loaded, args.runs)
+            report(result, args.runs)
+            results.append(result)
     print()
     for r in results:
         verdict = "met" if r.whole < TARGET and r.statements <= 2 else "MISSED"
